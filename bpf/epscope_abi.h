@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event ABI shared by the BPF programs (bpf/epscope.bpf.c) and the C++ side
+ * (tracer/). Only constants and fixed-width structs with explicit padding live
+ * here: every record is a header followed by one struct per kind, all sizes are
+ * multiples of 8, and the C++ side static_asserts each size (tracer/stream/abi.hpp).
+ *
+ * The trace file stores these records verbatim (little-endian, as x86_64 and
+ * the BPF target both are), so changing any layout bumps EPSCOPE_ABI_VERSION.
+ */
+#ifndef EPSCOPE_ABI_H
+#define EPSCOPE_ABI_H
+
+#ifndef EPSCOPE_BPF
+#include <linux/types.h>
+#endif
+
+#define EPSCOPE_ABI_VERSION 1
+
+/* Kinds of record. Values are stable: they are stored in trace files. */
+enum ep_kind {
+	EP_KIND_INVALID = 0,
+	EP_KIND_INSTANCE_CREATE = 1, /* epoll_create{,1} returned */
+	EP_KIND_INSTANCE_FREE = 2,   /* the eventpoll was torn down (last fd closed) */
+	EP_KIND_ITEM_INSERT = 3,     /* EPOLL_CTL_ADD */
+	EP_KIND_ITEM_MODIFY = 4,     /* EPOLL_CTL_MOD */
+	EP_KIND_ITEM_REMOVE = 5,     /* EPOLL_CTL_DEL, file release, instance teardown */
+	EP_KIND_CALLBACK = 6,        /* ep_poll_callback on an item, with its outcome */
+	EP_KIND_WAKEUP = 7,          /* a waiter blocked in epoll_wait was woken */
+	EP_KIND_WAIT_BEGIN = 8,      /* epoll_wait/epoll_pwait{,2} entered */
+	EP_KIND_WAIT_SLEEP = 9,      /* the waiter went to sleep inside epoll_wait */
+	EP_KIND_WAIT_END = 10,       /* epoll_wait returned */
+	EP_KIND_HARVEST_BEGIN = 11,  /* ep_start_scan: ready list spliced out */
+	EP_KIND_HARVEST_ITEM = 12,   /* one event delivered to user space */
+	EP_KIND_HARVEST_END = 13,    /* ep_done_scan: leftovers and overflow list requeued */
+	EP_KIND_KERNEL_NODE = 14,    /* one node of a BPF walk of a kernel list or tree */
+	EP_KIND_WALK_END = 15,       /* end of one BPF walk */
+	EP_KIND_LOST = 16,           /* records dropped because the ring buffer was full */
+	EP_KIND_PROCESS = 17,        /* a traced process forked, exec'd, exited or was found */
+	EP_KIND_FD_NAME = 18,        /* what an fd is, as /proc showed it at capture */
+	EP_KIND_SNAPSHOT_INSTANCE = 19, /* /proc/PID/fdinfo of one epoll fd: header */
+	EP_KIND_SNAPSHOT_ITEM = 20,  /* /proc/PID/fdinfo of one epoll fd: one tfd: line */
+	EP_KIND_CHECKPOINT = 21,     /* a workload or tracer marked a point to verify */
+	EP_KIND_COUNT = 22,
+};
+
+/* Which mechanism produced a record (ep_header.source). */
+enum ep_source {
+	EP_SOURCE_USER = 0,       /* the tracer itself (/proc, loss counters, marks) */
+	EP_SOURCE_FENTRY = 1,     /* fentry/fexit on a kernel function */
+	EP_SOURCE_KPROBE = 2,     /* kprobe/kretprobe on a kernel function */
+	EP_SOURCE_TRACEPOINT = 3, /* syscall or sched tracepoint */
+};
+
+/* ep_header.flags */
+#define EP_FLAG_INFERRED 0x01 /* the kernel point was not hookable; derived nearby */
+
+/* Common header: 24 bytes. ts is CLOCK_MONOTONIC in ns (bpf_ktime_get_ns). */
+struct ep_header {
+	__u64 ts;
+	__u32 tgid;
+	__u32 tid;
+	__u16 kind;
+	__u16 size; /* whole record, header included */
+	__u16 cpu;
+	__u8 source;
+	__u8 flags;
+};
+
+/*
+ * Kernel identities (ep, epi, file) are kernel addresses as u64; 0 means the
+ * backend could not see it (the syscall tracepoint backend sees no epitem).
+ */
+
+struct ep_instance_create {
+	struct ep_header h;
+	__u64 ep;    /* struct eventpoll * */
+	__u64 file;  /* struct file * of the epoll fd */
+	__s32 epfd;  /* the syscall's result: fd, or -errno */
+	__u32 flags; /* EPOLL_CLOEXEC */
+};
+
+struct ep_instance_free {
+	struct ep_header h;
+	__u64 ep;
+};
+
+/* EPOLL_CTL_* values as the kernel defines them. */
+#define EP_CTL_ADD 1
+#define EP_CTL_DEL 2
+#define EP_CTL_MOD 3
+
+/* ITEM_INSERT and ITEM_MODIFY: the epoll_ctl call and its result. */
+struct ep_item_ctl {
+	struct ep_header h;
+	__u64 ep;
+	__u64 epi;  /* struct epitem * (0 when unknown or on failure) */
+	__u64 file; /* struct file * of the target fd */
+	__u64 data; /* epoll_event.data */
+	__u64 ino;  /* inode number of the target file (matches fdinfo's ino:) */
+	__s32 epfd;
+	__s32 fd;
+	__u32 events; /* requested mask, EPOLLET/EPOLLONESHOT/EPOLLEXCLUSIVE included */
+	__s32 result; /* 0 or -errno */
+};
+
+enum ep_remove_reason {
+	EP_REMOVE_CTL = 0,      /* EPOLL_CTL_DEL */
+	EP_REMOVE_FILE_CLOSE = 1, /* last reference of the target file dropped */
+	EP_REMOVE_TEARDOWN = 2, /* the instance itself was freed */
+};
+
+struct ep_item_remove {
+	struct ep_header h;
+	__u64 ep;
+	__u64 epi;
+	__u64 file;
+	__s32 epfd;   /* -1 unless EPOLL_CTL_DEL */
+	__s32 fd;
+	__u32 reason; /* enum ep_remove_reason */
+	__s32 result; /* 0 or -errno (EPOLL_CTL_DEL can fail) */
+};
+
+enum ep_callback_outcome {
+	EP_CB_QUEUED_READY = 0,   /* put on the ready list */
+	EP_CB_QUEUED_OVERFLOW = 1,/* a harvest was running: chained on the overflow list */
+	EP_CB_ALREADY_READY = 2,  /* already on the ready list */
+	EP_CB_ALREADY_OVERFLOW = 3, /* already on the overflow list */
+	EP_CB_IGNORED_MASK = 4,   /* the wakeup key did not match the item's events */
+	EP_CB_IGNORED_DISARMED = 5, /* EPOLLONESHOT item already fired, not re-armed */
+};
+
+struct ep_callback {
+	struct ep_header h;
+	__u64 ep;
+	__u64 epi;
+	__u64 file;
+	__s32 fd;
+	__u32 key;     /* wakeup key (poll mask); 0 = the waker gave none */
+	__u32 events;  /* the item's mask at the time */
+	__u8 outcome;  /* enum ep_callback_outcome */
+	__u8 waiters;  /* 1 if a thread was waiting on the instance (ep->wq active) */
+	__u8 pad[2];
+};
+
+struct ep_wakeup {
+	struct ep_header h; /* tid/tgid: the thread that woke the waiter */
+	__u64 ep;           /* instance whose callback did the wakeup (0 if unknown) */
+	__u64 epi;          /* item whose callback did the wakeup (0 if unknown) */
+	__u32 woken_tid;
+	__u32 pad;
+};
+
+struct ep_wait_begin {
+	struct ep_header h;
+	__u64 ep;
+	__s64 timeout_ns; /* -1: infinite */
+	__u64 events_uaddr;
+	__s32 epfd;
+	__s32 maxevents;
+};
+
+struct ep_wait_sleep {
+	struct ep_header h;
+	__u64 ep;
+};
+
+struct ep_wait_end {
+	struct ep_header h;
+	__u64 ep;
+	__s32 epfd;
+	__s32 result; /* number of events, or -errno */
+};
+
+struct ep_harvest_begin {
+	struct ep_header h;
+	__u64 ep;
+};
+
+struct ep_harvest_item {
+	struct ep_header h;
+	__u64 ep;
+	__u64 data;    /* epoll_event.data as delivered */
+	__u32 revents; /* epoll_event.events as delivered */
+	__u32 index;   /* position in the returned array */
+};
+
+struct ep_harvest_end {
+	struct ep_header h;
+	__u64 ep;
+	__u32 ready;    /* items on the ready list after requeueing (-1u: not walked) */
+	__u32 overflow; /* items that came through the overflow list */
+};
+
+/* Which kernel structure a KERNEL_NODE / WALK_END describes. */
+enum ep_walk_list {
+	EP_WALK_READY = 0,    /* ep->rdllist, in order */
+	EP_WALK_OVERFLOW = 1, /* ep->ovflist chain, in order */
+	EP_WALK_TXLIST = 2,   /* items not harvested (maxevents reached), in order */
+	EP_WALK_TREE = 3,     /* ep->rbr, preorder, with parent and colour */
+};
+
+#define EP_RB_RED 0
+#define EP_RB_BLACK 1
+
+struct ep_kernel_node {
+	struct ep_header h;
+	__u64 ep;
+	__u64 epi;
+	__u64 file;
+	__u64 parent;  /* EP_WALK_TREE: parent epitem (0 at the root) */
+	__u32 walk_id; /* ties nodes to their WALK_END */
+	__s32 fd;
+	__u32 events;
+	__u16 index;   /* position in the walk */
+	__u8 list;     /* enum ep_walk_list */
+	__u8 color;    /* EP_RB_RED / EP_RB_BLACK for EP_WALK_TREE */
+};
+
+struct ep_walk_end {
+	struct ep_header h;
+	__u64 ep;
+	__u32 walk_id;
+	__u32 count;
+	__u8 list;
+	__u8 truncated; /* the walk hit its bound before the end of the list */
+	__u8 pad[6];
+};
+
+struct ep_lost {
+	struct ep_header h; /* cpu: the CPU whose records were dropped */
+	__u64 count;        /* records dropped since the previous LOST for that CPU */
+};
+
+enum ep_process_what {
+	EP_PROC_FOUND = 0, /* already running when capture started */
+	EP_PROC_FORK = 1,  /* tgid is the child, parent_tgid the parent */
+	EP_PROC_EXEC = 2,
+	EP_PROC_EXIT = 3,
+	EP_PROC_THREAD = 4, /* a new thread (tid) in tgid */
+	EP_PROC_THREAD_EXIT = 5,
+};
+
+struct ep_process {
+	struct ep_header h;
+	__u32 what; /* enum ep_process_what */
+	__u32 parent_tgid;
+	char comm[16];
+};
+
+enum ep_fd_type {
+	EP_FD_UNKNOWN = 0,
+	EP_FD_FILE = 1,
+	EP_FD_PIPE = 2,
+	EP_FD_TCP = 3,
+	EP_FD_UDP = 4,
+	EP_FD_UNIX = 5,
+	EP_FD_EVENTFD = 6,
+	EP_FD_TIMERFD = 7,
+	EP_FD_SIGNALFD = 8,
+	EP_FD_EPOLL = 9,
+	EP_FD_SOCKET = 10, /* another socket family */
+	EP_FD_OTHER = 11,  /* anon_inode or device not listed above */
+};
+
+#define EP_FD_NAME_LEN 96
+
+struct ep_fd_name {
+	struct ep_header h; /* tgid: the process owning the fd */
+	__u64 ino;
+	__s32 fd;
+	__u32 type; /* enum ep_fd_type */
+	char name[EP_FD_NAME_LEN]; /* NUL-terminated, e.g. "TCP 127.0.0.1:8080->127.0.0.1:51234" */
+};
+
+struct ep_snapshot_instance {
+	struct ep_header h; /* tgid: the process; ts: when fdinfo was read */
+	__u64 ep;           /* 0: /proc does not show it */
+	__u64 ino;          /* inode of the epoll file: one instance, many fds */
+	__s32 epfd;
+	__u32 items;        /* number of SNAPSHOT_ITEM records that follow */
+	__u32 snapshot_id;
+	__u32 pad;
+};
+
+struct ep_snapshot_item {
+	struct ep_header h;
+	__u64 data;
+	__u64 pos;
+	__u64 ino;
+	__s32 epfd;
+	__s32 tfd;
+	__u32 events;
+	__u32 sdev;
+	__u32 snapshot_id;
+	__u32 pad;
+};
+
+#define EP_CHECKPOINT_LABEL_LEN 48
+
+struct ep_checkpoint {
+	struct ep_header h;
+	__u32 id;
+	__u32 pad;
+	char label[EP_CHECKPOINT_LABEL_LEN];
+};
+
+#endif /* EPSCOPE_ABI_H */
