@@ -1,0 +1,1108 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * epscope's BPF programs: every logical hook of DESIGN.md, once per backend
+ * (fentry/fexit, kprobe/kretprobe, syscall tracepoints). Each backend's
+ * programs are thin wrappers around one shared handler per hook; the
+ * planner (tracer/plan) switches each program's autoload on or off for the
+ * running kernel before load, so only one backend per hook is ever attached.
+ */
+#include "kernel_types.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "epscope_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Read-only configuration, set by the loader before load. */
+const volatile bool targ_all = false;         /* trace every process (tests) */
+const volatile bool have_start_scan = false;  /* ep_start_scan is hookable */
+const volatile __u32 walk_limit = 256;        /* max nodes per list walk */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+/* Records dropped because the ring buffer was full, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Traced processes (tgid). Children of traced processes are added at fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+/*
+ * Instances (struct eventpoll *) of traced processes -> owner tgid. Callbacks
+ * run in the waker's context (another process, or softirq for TCP), so they
+ * are filtered by the instance, not by the current task.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} instances SEC(".maps");
+
+struct ctl_state {
+	__u64 ep, epi, file, data, ino;
+	__s32 epfd, fd;
+	__u32 events, op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct ctl_state);
+} ctls SEC(".maps");
+
+struct wait_state {
+	__u64 ep;
+	__u64 uevents;
+	__s32 epfd;
+	__s32 maxevents;
+	__u32 slept;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct wait_state);
+} waits SEC(".maps");
+
+/* Why ep_remove is running on this thread: set by its callers' hooks. */
+struct remove_ctx {
+	__u64 release_file; /* eventpoll_release_file(file) */
+	__u64 teardown_ep;  /* ep_clear_and_put(ep) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct remove_ctx);
+} removes SEC(".maps");
+
+/* The callback running on this CPU, for the wakeup it causes. */
+struct callback_ctx {
+	__u64 ep, epi;
+	__u32 tid, pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct callback_ctx);
+} callbacks SEC(".maps");
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	return targ_all || bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+static __always_inline bool instance_traced(__u64 ep)
+{
+	return ep && bpf_map_lookup_elem(&instances, &ep) != NULL;
+}
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void *reserve(__u32 size, __u16 kind, __u8 source)
+{
+	struct ep_header *h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count_drop();
+		return NULL;
+	}
+	__u64 id = bpf_get_current_pid_tgid();
+	h->ts = bpf_ktime_get_ns();
+	h->tgid = id >> 32;
+	h->tid = (__u32)id;
+	h->kind = kind;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->source = source;
+	h->flags = 0;
+	return h;
+}
+
+#define RESERVE(type, kind, source) ((struct type *)reserve(sizeof(struct type), kind, source))
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline __u64 fd_instance(int epfd)
+{
+	struct file *file = fd_file(epfd);
+	return file ? (__u64)BPF_CORE_READ(file, private_data) : 0;
+}
+
+/* ep_find(): the rb-tree is ordered by (file, fd) as ep_cmp_ffd compares. */
+static __always_inline __u64 find_item(struct eventpoll *ep, struct file *file, int fd)
+{
+	struct rb_node *node = BPF_CORE_READ(ep, rbr.rb_root.rb_node);
+	__u64 rbn_off = bpf_core_field_offset(struct epitem, rbn);
+
+	/* A red-black tree of 2^32 items is at most 64 deep. */
+	for (int i = 0; i < 64 && node; i++) {
+		struct epitem *epi = (void *)node - rbn_off;
+		struct file *f = BPF_CORE_READ(epi, ffd.file);
+		int ifd = BPF_CORE_READ(epi, ffd.fd);
+		long cmp = file > f ? 1 : file < f ? -1 : (long)fd - ifd;
+
+		if (cmp == 0)
+			return (__u64)epi;
+		node = cmp > 0 ? BPF_CORE_READ(node, rb_right) : BPF_CORE_READ(node, rb_left);
+	}
+	return 0;
+}
+
+/* ---- walks of the kernel's lists -------------------------------------- */
+
+struct walk {
+	__u64 ep;
+	__u64 pos;  /* current list_head * or epitem * */
+	__u64 head; /* end marker */
+	__u32 walk_id;
+	__u32 count;
+	__u8 list;
+	__u8 source;
+	__u8 done;
+};
+
+static __always_inline void emit_node(struct walk *w, struct epitem *epi)
+{
+	struct ep_kernel_node *n = RESERVE(ep_kernel_node, EP_KIND_KERNEL_NODE, w->source);
+	if (!n)
+		return;
+	n->ep = w->ep;
+	n->epi = (__u64)epi;
+	n->file = (__u64)BPF_CORE_READ(epi, ffd.file);
+	n->parent = 0;
+	n->walk_id = w->walk_id;
+	n->fd = BPF_CORE_READ(epi, ffd.fd);
+	n->events = BPF_CORE_READ(epi, event.events);
+	n->index = w->count;
+	n->list = w->list;
+	n->color = 0;
+	bpf_ringbuf_submit(n, 0);
+}
+
+/* One step of a walk along rdllink (ready list, txlist). */
+static long walk_rdllink_step(__u32 i, struct walk *w)
+{
+	struct list_head *pos = (void *)w->pos;
+	if (w->pos == w->head) {
+		w->done = 1;
+		return 1;
+	}
+	struct epitem *epi = (void *)pos - bpf_core_field_offset(struct epitem, rdllink);
+	emit_node(w, epi);
+	w->count++;
+	w->pos = (__u64)BPF_CORE_READ(pos, next);
+	return 0;
+}
+
+/* One step along the overflow chain (epi->next until EP_UNACTIVE_PTR). */
+static long walk_ovflist_step(__u32 i, struct walk *w)
+{
+	struct epitem *epi = (void *)w->pos;
+	if (w->pos == (__u64)EP_UNACTIVE_PTR || !w->pos) {
+		w->done = 1;
+		return 1;
+	}
+	emit_node(w, epi);
+	w->count++;
+	w->pos = (__u64)BPF_CORE_READ(epi, next);
+	return 0;
+}
+
+static __always_inline void walk_end(struct walk *w)
+{
+	struct ep_walk_end *e = RESERVE(ep_walk_end, EP_KIND_WALK_END, w->source);
+	if (!e)
+		return;
+	e->ep = w->ep;
+	e->walk_id = w->walk_id;
+	e->count = w->count;
+	e->list = w->list;
+	e->truncated = !w->done;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline __u32 new_walk_id(void)
+{
+	return bpf_get_prandom_u32();
+}
+
+static __always_inline __u32 walk_list(__u64 ep, struct list_head *head, __u8 list, __u8 source)
+{
+	struct walk w = {
+		.ep = ep,
+		.pos = (__u64)BPF_CORE_READ(head, next),
+		.head = (__u64)head,
+		.walk_id = new_walk_id(),
+		.list = list,
+		.source = source,
+	};
+	bpf_loop(walk_limit, walk_rdllink_step, &w, 0);
+	walk_end(&w);
+	return w.count;
+}
+
+static __always_inline __u32 walk_overflow(struct eventpoll *ep, __u8 source)
+{
+	struct walk w = {
+		.ep = (__u64)ep,
+		.pos = (__u64)BPF_CORE_READ(ep, ovflist),
+		.walk_id = new_walk_id(),
+		.list = EP_WALK_OVERFLOW,
+		.source = source,
+	};
+	bpf_loop(walk_limit, walk_ovflist_step, &w, 0);
+	walk_end(&w);
+	return w.count;
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static __always_inline void on_create_exit(int ret, __u32 flags, __u8 source)
+{
+	if (!tgid_traced(current_tgid()))
+		return;
+	struct ep_instance_create *r = RESERVE(ep_instance_create, EP_KIND_INSTANCE_CREATE, source);
+	if (!r)
+		return;
+	struct file *file = ret >= 0 ? fd_file(ret) : NULL;
+	__u64 ep = file ? (__u64)BPF_CORE_READ(file, private_data) : 0;
+	__u32 tgid = current_tgid();
+
+	if (ep)
+		bpf_map_update_elem(&instances, &ep, &tgid, BPF_ANY);
+	r->ep = ep;
+	r->file = (__u64)file;
+	r->epfd = ret;
+	r->flags = flags;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fexit/do_epoll_create")
+int BPF_PROG(fexit_do_epoll_create, int flags, int ret)
+{
+	on_create_exit(ret, flags, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/do_epoll_create")
+int BPF_KPROBE(kprobe_do_epoll_create, int flags)
+{
+	/* The flags are only needed at return: keep them in the ctl slot. */
+	__u32 tid = current_tid();
+	struct ctl_state s = {.op = 0, .events = flags};
+	if (tgid_traced(current_tgid()))
+		bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/do_epoll_create")
+int BPF_KRETPROBE(kretprobe_do_epoll_create, int ret)
+{
+	__u32 tid = current_tid();
+	struct ctl_state *s = bpf_map_lookup_elem(&ctls, &tid);
+	__u32 flags = s ? s->events : 0;
+	if (s)
+		bpf_map_delete_elem(&ctls, &tid);
+	on_create_exit(ret, flags, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_create1")
+int tp_sys_exit_epoll_create1(struct syscall_exit_ctx *ctx)
+{
+	on_create_exit(ctx->ret, 0, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_create")
+int tp_sys_exit_epoll_create(struct syscall_exit_ctx *ctx)
+{
+	on_create_exit(ctx->ret, 0, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/* ---- epoll_ctl: insert, modify, remove -------------------------------- */
+
+static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events, __u64 data)
+{
+	__u32 tgid = current_tgid();
+	if (!tgid_traced(tgid))
+		return;
+
+	struct ctl_state s = {.epfd = epfd, .fd = fd, .op = op, .events = events, .data = data};
+	struct file *file = fd_file(fd);
+	s.ep = fd_instance(epfd);
+	s.file = (__u64)file;
+	if (file)
+		s.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	if (s.ep) {
+		bpf_map_update_elem(&instances, &s.ep, &tgid, BPF_NOEXIST);
+		/* For MOD and DEL the item exists now; for ADD it does not yet. */
+		s.epi = find_item((void *)s.ep, file, fd);
+	}
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY);
+}
+
+static __always_inline void on_ctl_exit(int ret, __u8 source)
+{
+	__u32 tid = current_tid();
+	struct ctl_state *s = bpf_map_lookup_elem(&ctls, &tid);
+	if (!s)
+		return;
+
+	if (s->op == EP_CTL_DEL) {
+		struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
+		if (r) {
+			r->ep = s->ep;
+			r->epi = s->epi;
+			r->file = s->file;
+			r->epfd = s->epfd;
+			r->fd = s->fd;
+			r->reason = EP_REMOVE_CTL;
+			r->result = ret;
+			bpf_ringbuf_submit(r, 0);
+		}
+	} else if (s->op == EP_CTL_ADD || s->op == EP_CTL_MOD) {
+		struct ep_item_ctl *r = RESERVE(ep_item_ctl, s->op == EP_CTL_ADD ? EP_KIND_ITEM_INSERT
+									   : EP_KIND_ITEM_MODIFY, source);
+		if (r) {
+			/* A new item: ep_ptable_queue_proc saw it, or find it now. */
+			if (s->op == EP_CTL_ADD && ret == 0 && !s->epi && s->ep)
+				s->epi = find_item((void *)s->ep, (void *)s->file, s->fd);
+			r->ep = s->ep;
+			r->epi = ret == 0 || s->op == EP_CTL_MOD ? s->epi : 0;
+			r->file = s->file;
+			r->data = s->data;
+			r->ino = s->ino;
+			r->epfd = s->epfd;
+			r->fd = s->fd;
+			r->events = s->events;
+			r->result = ret;
+			bpf_ringbuf_submit(r, 0);
+		}
+	}
+	bpf_map_delete_elem(&ctls, &tid);
+}
+
+static __always_inline void ctl_enter_kernel(int epfd, int op, int fd, struct epoll_event *epds)
+{
+	__u32 events = 0;
+	__u64 data = 0;
+	if (op != EP_CTL_DEL && epds) {
+		events = BPF_CORE_READ(epds, events);
+		data = BPF_CORE_READ(epds, data);
+	}
+	on_ctl_enter(epfd, op, fd, events, data);
+}
+
+SEC("fentry/do_epoll_ctl")
+int BPF_PROG(fentry_do_epoll_ctl, int epfd, int op, int fd, struct epoll_event *epds)
+{
+	ctl_enter_kernel(epfd, op, fd, epds);
+	return 0;
+}
+
+SEC("fexit/do_epoll_ctl")
+int BPF_PROG(fexit_do_epoll_ctl, int epfd, int op, int fd, struct epoll_event *epds, bool nonblock,
+	     int ret)
+{
+	on_ctl_exit(ret, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/do_epoll_ctl")
+int BPF_KPROBE(kprobe_do_epoll_ctl, int epfd, int op, int fd, struct epoll_event *epds)
+{
+	ctl_enter_kernel(epfd, op, fd, epds);
+	return 0;
+}
+
+SEC("kretprobe/do_epoll_ctl")
+int BPF_KRETPROBE(kretprobe_do_epoll_ctl, int ret)
+{
+	on_ctl_exit(ret, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
+int tp_sys_enter_epoll_ctl(struct syscall_enter_ctx *ctx)
+{
+	int op = ctx->args[1];
+	struct epoll_event ev = {};
+	if (op != EP_CTL_DEL && ctx->args[3])
+		bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]);
+	on_ctl_enter(ctx->args[0], op, ctx->args[2], ev.events, ev.data);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_ctl")
+int tp_sys_exit_epoll_ctl(struct syscall_exit_ctx *ctx)
+{
+	on_ctl_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/*
+ * ep_insert() is inlined on every kernel we know; the epitem it allocates is
+ * first visible when the target's poll() registers its wait queue through
+ * ep_ptable_queue_proc(), whose poll_table sits at the start of
+ * struct ep_pqueue { poll_table pt; struct epitem *epi; }.
+ */
+static __always_inline void on_queue_proc(void *pt)
+{
+	__u32 tid = current_tid();
+	struct ctl_state *s = bpf_map_lookup_elem(&ctls, &tid);
+	if (!s || s->op != EP_CTL_ADD || s->epi)
+		return;
+	__u64 epi = 0;
+	bpf_probe_read_kernel(&epi, sizeof(epi), pt + 16 /* sizeof(poll_table) */);
+	s->epi = epi;
+}
+
+SEC("fentry/ep_ptable_queue_proc")
+int BPF_PROG(fentry_ep_ptable_queue_proc, struct file *file, struct wait_queue_head *whead,
+	     void *pt)
+{
+	on_queue_proc(pt);
+	return 0;
+}
+
+SEC("kprobe/ep_ptable_queue_proc")
+int BPF_KPROBE(kprobe_ep_ptable_queue_proc, struct file *file, struct wait_queue_head *whead,
+	       void *pt)
+{
+	on_queue_proc(pt);
+	return 0;
+}
+
+/* ---- removal by file close or instance teardown ------------------------ */
+
+static __always_inline void remember_removal(__u64 release_file, __u64 teardown_ep)
+{
+	__u32 tid = current_tid();
+	struct remove_ctx c = {.release_file = release_file, .teardown_ep = teardown_ep};
+	bpf_map_update_elem(&removes, &tid, &c, BPF_ANY);
+}
+
+static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, __u8 source)
+{
+	__u32 tid = current_tid();
+	struct remove_ctx *c;
+	__u64 file;
+	__u32 reason;
+
+	if (!instance_traced((__u64)ep))
+		return;
+	/* EPOLL_CTL_DEL is reported at the syscall's exit, with its result. */
+	struct ctl_state *s = bpf_map_lookup_elem(&ctls, &tid);
+	if (s && s->op == EP_CTL_DEL)
+		return;
+
+	file = (__u64)BPF_CORE_READ(epi, ffd.file);
+	c = bpf_map_lookup_elem(&removes, &tid);
+	/* Only two callers besides EPOLL_CTL_DEL: instance teardown and the
+	 * release of a watched file (eventpoll_release_file). */
+	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
+
+	struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
+	if (!r)
+		return;
+	r->ep = (__u64)ep;
+	r->epi = (__u64)epi;
+	r->file = file;
+	r->epfd = -1;
+	r->fd = BPF_CORE_READ(epi, ffd.fd);
+	r->reason = reason;
+	r->result = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* The attach target is set by the loader (ep_remove, __ep_remove, ...). */
+SEC("fentry/ep_remove")
+int BPF_PROG(fentry_ep_remove, struct eventpoll *ep, struct epitem *epi)
+{
+	on_remove(ep, epi, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_remove")
+int BPF_KPROBE(kprobe_ep_remove, struct eventpoll *ep, struct epitem *epi)
+{
+	on_remove(ep, epi, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("fentry/eventpoll_release_file")
+int BPF_PROG(fentry_eventpoll_release_file, struct file *file)
+{
+	remember_removal((__u64)file, 0);
+	return 0;
+}
+
+SEC("kprobe/eventpoll_release_file")
+int BPF_KPROBE(kprobe_eventpoll_release_file, struct file *file)
+{
+	remember_removal((__u64)file, 0);
+	return 0;
+}
+
+/* ---- instance teardown ------------------------------------------------- */
+
+static __always_inline void on_teardown_enter(struct eventpoll *ep)
+{
+	if (instance_traced((__u64)ep))
+		remember_removal(0, (__u64)ep);
+}
+
+static __always_inline void on_teardown_exit(__u64 ep, __u8 source)
+{
+	__u32 tid = current_tid();
+	struct remove_ctx *c = bpf_map_lookup_elem(&removes, &tid);
+
+	if (!c || c->teardown_ep != ep)
+		return;
+	bpf_map_delete_elem(&removes, &tid);
+	bpf_map_delete_elem(&instances, &ep);
+	struct ep_instance_free *r = RESERVE(ep_instance_free, EP_KIND_INSTANCE_FREE, source);
+	if (!r)
+		return;
+	r->ep = ep;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fentry/ep_clear_and_put")
+int BPF_PROG(fentry_ep_clear_and_put, struct eventpoll *ep)
+{
+	on_teardown_enter(ep);
+	return 0;
+}
+
+SEC("fexit/ep_clear_and_put")
+int BPF_PROG(fexit_ep_clear_and_put, struct eventpoll *ep)
+{
+	on_teardown_exit((__u64)ep, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_clear_and_put")
+int BPF_KPROBE(kprobe_ep_clear_and_put, struct eventpoll *ep)
+{
+	on_teardown_enter(ep);
+	return 0;
+}
+
+SEC("kretprobe/ep_clear_and_put")
+int BPF_KRETPROBE(kretprobe_ep_clear_and_put)
+{
+	__u32 tid = current_tid();
+	struct remove_ctx *c = bpf_map_lookup_elem(&removes, &tid);
+	if (c && c->teardown_ep)
+		on_teardown_exit(c->teardown_ep, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/* ---- the poll callback and the wakeup it causes ------------------------ */
+
+static __always_inline void on_callback(struct wait_queue_entry *wait, void *key, __u8 source)
+{
+	struct eppoll_entry *pwq =
+		(void *)wait - bpf_core_field_offset(struct eppoll_entry, wait);
+	struct epitem *epi = BPF_CORE_READ(pwq, base);
+	struct eventpoll *ep = BPF_CORE_READ(epi, ep);
+
+	if (!instance_traced((__u64)ep))
+		return;
+
+	/* The outcome as ep_poll_callback() is about to decide it, in its order. */
+	__u32 events = BPF_CORE_READ(epi, event.events);
+	__u32 key_mask = (__u32)(unsigned long)key;
+	__u8 outcome;
+	if (!(events & ~EP_PRIVATE_BITS)) {
+		outcome = EP_CB_IGNORED_DISARMED;
+	} else if (key_mask && !(key_mask & events)) {
+		outcome = EP_CB_IGNORED_MASK;
+	} else if (BPF_CORE_READ(ep, ovflist) != EP_UNACTIVE_PTR) {
+		outcome = BPF_CORE_READ(epi, next) == EP_UNACTIVE_PTR ? EP_CB_QUEUED_OVERFLOW
+								      : EP_CB_ALREADY_OVERFLOW;
+	} else {
+		struct list_head *link = (void *)epi + bpf_core_field_offset(struct epitem, rdllink);
+		outcome = BPF_CORE_READ(epi, rdllink.next) != link ? EP_CB_ALREADY_READY
+								   : EP_CB_QUEUED_READY;
+	}
+	struct list_head *wq_head = (void *)ep + bpf_core_field_offset(struct eventpoll, wq.head);
+	bool waiters = BPF_CORE_READ(ep, wq.head.next) != wq_head;
+
+	__u32 zero = 0;
+	struct callback_ctx *cc = bpf_map_lookup_elem(&callbacks, &zero);
+	if (cc) {
+		cc->ep = (__u64)ep;
+		cc->epi = (__u64)epi;
+		cc->tid = current_tid();
+	}
+
+	struct ep_callback *r = RESERVE(ep_callback, EP_KIND_CALLBACK, source);
+	if (!r)
+		return;
+	r->ep = (__u64)ep;
+	r->epi = (__u64)epi;
+	r->file = (__u64)BPF_CORE_READ(epi, ffd.file);
+	r->fd = BPF_CORE_READ(epi, ffd.fd);
+	r->key = key_mask;
+	r->events = events;
+	r->outcome = outcome;
+	r->waiters = waiters;
+	r->pad[0] = r->pad[1] = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fentry/ep_poll_callback")
+int BPF_PROG(fentry_ep_poll_callback, struct wait_queue_entry *wait, unsigned int mode, int sync,
+	     void *key)
+{
+	on_callback(wait, key, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_poll_callback")
+int BPF_KPROBE(kprobe_ep_poll_callback, struct wait_queue_entry *wait, unsigned int mode,
+	       int sync, void *key)
+{
+	on_callback(wait, key, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+static __always_inline void on_wakeup(struct wait_queue_entry *wq_entry, __u8 source)
+{
+	struct task_struct *task = BPF_CORE_READ(wq_entry, private);
+	__u32 woken_tgid = BPF_CORE_READ(task, tgid);
+	__u32 zero = 0;
+	struct callback_ctx *cc = bpf_map_lookup_elem(&callbacks, &zero);
+	__u64 ep = 0, epi = 0;
+
+	if (!tgid_traced(woken_tgid))
+		return;
+	/* ep_poll_callback -> wake_up -> this, on the same CPU and thread. */
+	if (cc && cc->tid == current_tid()) {
+		ep = cc->ep;
+		epi = cc->epi;
+	}
+	struct ep_wakeup *r = RESERVE(ep_wakeup, EP_KIND_WAKEUP, source);
+	if (!r)
+		return;
+	r->ep = ep;
+	r->epi = epi;
+	r->woken_tid = BPF_CORE_READ(task, pid);
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fentry/ep_autoremove_wake_function")
+int BPF_PROG(fentry_ep_autoremove_wake_function, struct wait_queue_entry *wq_entry)
+{
+	on_wakeup(wq_entry, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_autoremove_wake_function")
+int BPF_KPROBE(kprobe_ep_autoremove_wake_function, struct wait_queue_entry *wq_entry)
+{
+	on_wakeup(wq_entry, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/* ---- epoll_wait: begin, sleep, delivered events, end ------------------- */
+
+static __always_inline void on_wait_enter(int epfd, __u64 uevents, int maxevents,
+					  __s64 timeout_ns, __u8 source)
+{
+	__u32 tgid = current_tgid();
+	if (!tgid_traced(tgid))
+		return;
+	__u32 tid = current_tid();
+	struct wait_state s = {.epfd = epfd, .uevents = uevents, .maxevents = maxevents};
+	s.ep = fd_instance(epfd);
+	if (s.ep)
+		bpf_map_update_elem(&instances, &s.ep, &tgid, BPF_NOEXIST);
+	bpf_map_update_elem(&waits, &tid, &s, BPF_ANY);
+
+	struct ep_wait_begin *r = RESERVE(ep_wait_begin, EP_KIND_WAIT_BEGIN, source);
+	if (!r)
+		return;
+	r->ep = s.ep;
+	r->timeout_ns = timeout_ns;
+	r->events_uaddr = uevents;
+	r->epfd = epfd;
+	r->maxevents = maxevents;
+	bpf_ringbuf_submit(r, 0);
+}
+
+struct deliver {
+	__u64 ep;
+	__u64 uevents;
+	__u32 n;
+	__u8 source;
+};
+
+static long deliver_step(__u32 i, struct deliver *d)
+{
+	struct epoll_event ev = {};
+	if (i >= d->n)
+		return 1;
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(d->uevents + (__u64)i * sizeof(ev))))
+		return 1;
+	struct ep_harvest_item *r = RESERVE(ep_harvest_item, EP_KIND_HARVEST_ITEM, d->source);
+	if (!r)
+		return 0;
+	r->ep = d->ep;
+	r->data = ev.data;
+	r->revents = ev.events;
+	r->index = i;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline void on_wait_exit(int ret, __u8 source)
+{
+	__u32 tid = current_tid();
+	struct wait_state *s = bpf_map_lookup_elem(&waits, &tid);
+	if (!s)
+		return;
+	if (ret > 0) {
+		struct deliver d = {.ep = s->ep, .uevents = s->uevents, .n = ret, .source = source};
+		bpf_loop(ret, deliver_step, &d, 0);
+	}
+	struct ep_wait_end *r = RESERVE(ep_wait_end, EP_KIND_WAIT_END, source);
+	if (r) {
+		r->ep = s->ep;
+		r->epfd = s->epfd;
+		r->result = ret;
+		bpf_ringbuf_submit(r, 0);
+	}
+	bpf_map_delete_elem(&waits, &tid);
+}
+
+/* do_epoll_wait() gets the absolute deadline (CLOCK_MONOTONIC) or NULL. */
+static __always_inline __s64 deadline_to_timeout(struct timespec64 *to)
+{
+	if (!to)
+		return -1;
+	__s64 end = BPF_CORE_READ(to, tv_sec) * 1000000000LL + BPF_CORE_READ(to, tv_nsec);
+	__s64 left = end - (__s64)bpf_ktime_get_ns();
+	return left > 0 ? left : 0;
+}
+
+SEC("fentry/do_epoll_wait")
+int BPF_PROG(fentry_do_epoll_wait, int epfd, struct epoll_event *events, int maxevents,
+	     struct timespec64 *to)
+{
+	on_wait_enter(epfd, (__u64)events, maxevents, deadline_to_timeout(to), EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("fexit/do_epoll_wait")
+int BPF_PROG(fexit_do_epoll_wait, int epfd, struct epoll_event *events, int maxevents,
+	     struct timespec64 *to, int ret)
+{
+	on_wait_exit(ret, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/do_epoll_wait")
+int BPF_KPROBE(kprobe_do_epoll_wait, int epfd, struct epoll_event *events, int maxevents,
+	       struct timespec64 *to)
+{
+	on_wait_enter(epfd, (__u64)events, maxevents, deadline_to_timeout(to), EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("kretprobe/do_epoll_wait")
+int BPF_KRETPROBE(kretprobe_do_epoll_wait, int ret)
+{
+	on_wait_exit(ret, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+static __always_inline __s64 ms_to_timeout(int ms)
+{
+	return ms < 0 ? -1 : (__s64)ms * 1000000LL;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_wait")
+int tp_sys_enter_epoll_wait(struct syscall_enter_ctx *ctx)
+{
+	on_wait_enter(ctx->args[0], ctx->args[1], ctx->args[2], ms_to_timeout(ctx->args[3]),
+		      EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int tp_sys_exit_epoll_wait(struct syscall_exit_ctx *ctx)
+{
+	on_wait_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
+int tp_sys_enter_epoll_pwait(struct syscall_enter_ctx *ctx)
+{
+	on_wait_enter(ctx->args[0], ctx->args[1], ctx->args[2], ms_to_timeout(ctx->args[3]),
+		      EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int tp_sys_exit_epoll_pwait(struct syscall_exit_ctx *ctx)
+{
+	on_wait_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
+int tp_sys_enter_epoll_pwait2(struct syscall_enter_ctx *ctx)
+{
+	__s64 timeout = -1;
+	struct {
+		__s64 tv_sec;
+		__s64 tv_nsec;
+	} ts;
+	if (ctx->args[3] && !bpf_probe_read_user(&ts, sizeof(ts), (void *)ctx->args[3]))
+		timeout = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	on_wait_enter(ctx->args[0], ctx->args[1], ctx->args[2], timeout, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int tp_sys_exit_epoll_pwait2(struct syscall_exit_ctx *ctx)
+{
+	on_wait_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/*
+ * ep_poll() is inlined into do_epoll_wait(), so the moment a waiter blocks is
+ * seen from the scheduler: a traced thread inside epoll_wait switching out
+ * while not runnable.
+ */
+static __always_inline void on_switch_out(__u32 tid, bool runnable)
+{
+	struct wait_state *s = bpf_map_lookup_elem(&waits, &tid);
+	if (!s || s->slept || runnable)
+		return;
+	s->slept = 1;
+	struct ep_wait_sleep *r = RESERVE(ep_wait_sleep, EP_KIND_WAIT_SLEEP, EP_SOURCE_TRACEPOINT);
+	if (!r)
+		return;
+	r->h.tgid = current_tgid();
+	r->h.tid = tid;
+	r->ep = s->ep;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch_out(prev->pid, prev->__state == 0 /* TASK_RUNNING */);
+	return 0;
+}
+
+/* The classic tracepoint's layout (events/sched/sched_switch/format). */
+struct sched_switch_ctx {
+	__u64 common;
+	char prev_comm[16];
+	__s32 prev_pid;
+	__s32 prev_prio;
+	__s64 prev_state;
+	char next_comm[16];
+	__s32 next_pid;
+	__s32 next_prio;
+};
+
+SEC("tracepoint/sched/sched_switch")
+int tp_sched_switch(struct sched_switch_ctx *ctx)
+{
+	on_switch_out(ctx->prev_pid, ctx->prev_state == 0);
+	return 0;
+}
+
+/* ---- harvest ----------------------------------------------------------- */
+
+static __always_inline void emit_harvest_begin(__u64 ep, __u8 source, __u8 flags)
+{
+	struct ep_harvest_begin *r = RESERVE(ep_harvest_begin, EP_KIND_HARVEST_BEGIN, source);
+	if (!r)
+		return;
+	r->h.flags = flags;
+	r->ep = ep;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_start_scan(struct eventpoll *ep, __u8 source)
+{
+	if (instance_traced((__u64)ep))
+		emit_harvest_begin((__u64)ep, source, 0);
+}
+
+/*
+ * At ep_done_scan() entry: txlist holds what was not delivered (maxevents),
+ * rdllist the level-triggered items delivered and requeued, ovflist the
+ * callbacks that arrived during the harvest. Walk all three, then end.
+ */
+static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head *txlist,
+					 __u8 source)
+{
+	if (!instance_traced((__u64)ep))
+		return;
+	if (!have_start_scan)
+		emit_harvest_begin((__u64)ep, source, EP_FLAG_INFERRED);
+	walk_list((__u64)ep, txlist, EP_WALK_TXLIST, source);
+	struct list_head *rdllist = (void *)ep + bpf_core_field_offset(struct eventpoll, rdllist);
+	__u32 ready = walk_list((__u64)ep, rdllist, EP_WALK_READY, source);
+	__u32 overflow = walk_overflow(ep, source);
+
+	struct ep_harvest_end *r = RESERVE(ep_harvest_end, EP_KIND_HARVEST_END, source);
+	if (!r)
+		return;
+	r->ep = (__u64)ep;
+	r->ready = ready;
+	r->overflow = overflow;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fentry/ep_start_scan")
+int BPF_PROG(fentry_ep_start_scan, struct eventpoll *ep)
+{
+	on_start_scan(ep, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_start_scan")
+int BPF_KPROBE(kprobe_ep_start_scan, struct eventpoll *ep)
+{
+	on_start_scan(ep, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("fentry/ep_done_scan")
+int BPF_PROG(fentry_ep_done_scan, struct eventpoll *ep, struct list_head *txlist)
+{
+	on_done_scan(ep, txlist, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_done_scan")
+int BPF_KPROBE(kprobe_ep_done_scan, struct eventpoll *ep, struct list_head *txlist)
+{
+	on_done_scan(ep, txlist, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/* ---- processes: follow children, see threads and exits ----------------- */
+
+static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u32 parent,
+					 struct task_struct *task)
+{
+	struct ep_process *r = RESERVE(ep_process, EP_KIND_PROCESS, EP_SOURCE_TRACEPOINT);
+	if (!r)
+		return;
+	r->h.tgid = tgid;
+	r->h.tid = tid;
+	r->what = what;
+	r->parent_tgid = parent;
+	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid;
+	if (!tgid_traced(ptgid))
+		return 0;
+	__u32 ctgid = child->tgid, cpid = child->pid;
+	if (ctgid == ptgid) {
+		emit_process(ctgid, cpid, EP_PROC_THREAD, ptgid, child);
+		return 0;
+	}
+	__u8 one = 1;
+	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+	emit_process(ctgid, cpid, EP_PROC_FORK, ptgid, child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_sched_process_exec, struct task_struct *p)
+{
+	if (tgid_traced(p->tgid))
+		emit_process(p->tgid, p->pid, EP_PROC_EXEC, 0, p);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid, pid = p->pid;
+	if (!tgid_traced(tgid))
+		return 0;
+	__u32 tid = pid;
+	bpf_map_delete_elem(&waits, &tid);
+	bpf_map_delete_elem(&ctls, &tid);
+	bpf_map_delete_elem(&removes, &tid);
+	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p);
+	if (pid == tgid && !targ_all)
+		bpf_map_delete_elem(&tgids, &tgid);
+	return 0;
+}

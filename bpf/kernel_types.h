@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The few kernel types the BPF programs read, declared with only the fields we
+ * use. preserve_access_index makes every access a CO-RE relocation, so libbpf
+ * fixes offsets against the running kernel's BTF: one object loads unchanged
+ * on 6.1, 6.12 and 6.18. Nothing here comes from the build host's kernel.
+ */
+#ifndef EPSCOPE_KERNEL_TYPES_H
+#define EPSCOPE_KERNEL_TYPES_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#define EPSCOPE_BPF 1
+/* This header stands in for vmlinux.h: bpf_tracing.h then uses the
+ * kernel's pt_regs field names (di, si, ...), declared below. */
+#define __VMLINUX_H__ 1
+
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct list_head {
+	struct list_head *next;
+	struct list_head *prev;
+};
+
+struct rb_node {
+	unsigned long __rb_parent_color;
+	struct rb_node *rb_right;
+	struct rb_node *rb_left;
+};
+
+struct rb_root {
+	struct rb_node *rb_node;
+};
+
+struct rb_root_cached {
+	struct rb_root rb_root;
+	struct rb_node *rb_leftmost;
+};
+
+struct wait_queue_head {
+	struct list_head head;
+};
+
+struct wait_queue_entry {
+	unsigned int flags;
+	void *private;
+	struct list_head entry;
+};
+
+struct epoll_filefd {
+	struct file *file;
+	int fd;
+};
+
+/* The kernel's struct epoll_event is packed on x86_64 (12 bytes). */
+struct epoll_event {
+	__u32 events;
+	__u64 data;
+} __attribute__((packed));
+
+struct epitem {
+	struct rb_node rbn; /* inside an anonymous union in the kernel: CO-RE finds it */
+	struct list_head rdllink;
+	struct epitem *next;
+	struct epoll_filefd ffd;
+	struct eventpoll *ep;
+	struct epoll_event event;
+};
+
+struct eventpoll {
+	struct wait_queue_head wq;
+	struct wait_queue_head poll_wait;
+	struct list_head rdllist;
+	struct rb_root_cached rbr;
+	struct epitem *ovflist;
+};
+
+struct eppoll_entry {
+	struct epitem *base;
+	struct wait_queue_entry wait;
+};
+
+struct inode {
+	unsigned long i_ino;
+};
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct task_struct {
+	int pid;
+	int tgid;
+	unsigned int __state;
+	struct files_struct *files;
+	struct task_struct *real_parent;
+	char comm[16];
+};
+
+struct timespec64 {
+	long long tv_sec;
+	long tv_nsec;
+};
+
+struct linux_binprm;
+
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+#pragma clang attribute pop
+
+/* Layouts of the syscall tracepoints' contexts (tracefs .../format). */
+struct syscall_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct syscall_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/* From fs/eventpoll.c and include/uapi/linux/eventpoll.h. */
+#define EPOLLIN 0x00000001
+#define EPOLLOUT 0x00000004
+#define EPOLLEXCLUSIVE (1U << 28)
+#define EPOLLWAKEUP (1U << 29)
+#define EPOLLONESHOT (1U << 30)
+#define EPOLLET (1U << 31)
+#define EP_PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+#define EP_UNACTIVE_PTR ((void *)-1L)
+
+#endif

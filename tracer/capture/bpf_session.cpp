@@ -1,0 +1,124 @@
+#include "capture/bpf_session.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "epscope.skel.h"
+
+namespace epscope::capture {
+namespace {
+
+bool g_verbose = false;  // libbpf's print callback has no user pointer
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+    (void)level;
+    if (!g_verbose) return 0;
+    return std::vfprintf(stderr, fmt, args);
+}
+
+std::string errno_text(int err) {
+    err = err < 0 ? -err : err;
+    std::string s = std::strerror(err);
+    if (err == EPERM || err == EACCES)
+        s += " (run as root, or with CAP_BPF and CAP_PERFMON; see `epscope doctor`)";
+    return s;
+}
+
+}  // namespace
+
+void set_libbpf_verbose(bool verbose) {
+    g_verbose = verbose;
+    libbpf_set_print(libbpf_print);
+}
+
+void BpfSession::SkelDeleter::operator()(epscope_bpf* skel) const { epscope_bpf__destroy(skel); }
+void BpfSession::LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
+
+BpfSession::BpfSession(const SessionConfig& config) {
+    if (!g_verbose) libbpf_set_print(libbpf_print);
+
+    skel_.reset(epscope_bpf__open());
+    if (!skel_) throw CaptureError("cannot open the BPF object: " + errno_text(errno));
+
+    skel_->rodata->targ_all = config.all_processes;
+    skel_->rodata->have_start_scan = config.have_start_scan;
+    skel_->rodata->walk_limit = config.walk_limit;
+    if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
+        throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
+                           " rejected: " + errno_text(err));
+
+    // Autoload exactly the planned programs; everything else stays unloaded
+    // so a kernel without, say, ep_start_scan never sees that program.
+    std::set<std::string> wanted;
+    for (const auto& choice : config.programs) wanted.insert(choice.program);
+    bpf_program* prog;
+    std::set<std::string> known;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        std::string name = bpf_program__name(prog);
+        known.insert(name);
+        bpf_program__set_autoload(prog, wanted.count(name) > 0);
+    }
+    for (const auto& choice : config.programs) {
+        if (!known.count(choice.program))
+            throw CaptureError("attach plan names an unknown BPF program '" + choice.program + "'");
+        if (choice.via != AttachVia::Trampoline) continue;
+        prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
+        if (int err = bpf_program__set_attach_target(prog, 0, choice.target.c_str()))
+            throw CaptureError("cannot target " + choice.program + " at " + choice.target + ": " +
+                               errno_text(err));
+    }
+
+    if (int err = epscope_bpf__load(skel_.get()))
+        throw CaptureError("cannot load the BPF programs: " + errno_text(err) +
+                           " (rerun with -v for the verifier's log)");
+
+    for (const auto& choice : config.programs) {
+        prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
+        bpf_link* link = nullptr;
+        if (choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe)
+            link = bpf_program__attach_kprobe(prog, choice.via == AttachVia::Kretprobe,
+                                              choice.target.c_str());
+        else
+            link = bpf_program__attach(prog);
+        if (!link) {
+            int err = errno;
+            throw CaptureError("cannot attach " + choice.program +
+                               (choice.target.empty() ? "" : " to " + choice.target) + ": " +
+                               errno_text(err));
+        }
+        links_.emplace_back(link);
+        attached_.push_back(choice.program +
+                            (choice.target.empty() ? "" : "(" + choice.target + ")"));
+    }
+
+    for (pid_t tgid : config.tgids) trace_tgid(tgid);
+}
+
+BpfSession::~BpfSession() = default;
+
+void BpfSession::trace_tgid(pid_t tgid) {
+    std::uint32_t key = static_cast<std::uint32_t>(tgid);
+    std::uint8_t one = 1;
+    if (bpf_map__update_elem(skel_->maps.tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+        throw CaptureError("cannot add process " + std::to_string(tgid) +
+                           " to the filter: " + errno_text(errno));
+}
+
+int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+std::vector<std::uint64_t> BpfSession::drops() const {
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<std::uint64_t> per_cpu(ncpu > 0 ? ncpu : 1, 0);
+    std::uint32_t zero = 0;
+    bpf_map__lookup_elem(skel_->maps.drops, &zero, sizeof(zero), per_cpu.data(),
+                         per_cpu.size() * sizeof(std::uint64_t), 0);
+    return per_cpu;
+}
+
+}  // namespace epscope::capture

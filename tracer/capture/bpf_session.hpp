@@ -1,0 +1,75 @@
+// Owns the loaded BPF skeleton: open, set read-only config, switch programs'
+// autoload from the attach plan, load, attach. One order, one place; every
+// libbpf object is released by RAII.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct epscope_bpf;
+struct bpf_link;
+
+namespace epscope::capture {
+
+class CaptureError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// How a program attaches: as its SEC() says (tracepoints), or to a kernel
+// function chosen by the planner at run time.
+enum class AttachVia { Section, Trampoline /* fentry/fexit */, Kprobe, Kretprobe };
+
+// One concrete program to load and, unless via Section, its kernel function.
+struct ProgramChoice {
+    std::string program;
+    AttachVia via = AttachVia::Section;
+    std::string target;
+};
+
+struct SessionConfig {
+    std::vector<ProgramChoice> programs;
+    std::vector<pid_t> tgids;      // processes to trace (children follow)
+    bool all_processes = false;    // trace every process (tests, debugging)
+    bool have_start_scan = false;  // ep_start_scan is among the programs
+    std::uint32_t walk_limit = 256;
+    std::uint32_t ring_bytes = 16u << 20;
+};
+
+class BpfSession {
+public:
+    // Loads and attaches; throws CaptureError with one clear line.
+    explicit BpfSession(const SessionConfig& config);
+    ~BpfSession();
+    BpfSession(const BpfSession&) = delete;
+    BpfSession& operator=(const BpfSession&) = delete;
+
+    void trace_tgid(pid_t tgid);
+    int ring_fd() const;
+    // Sum of records dropped per CPU since load (index = CPU).
+    std::vector<std::uint64_t> drops() const;
+    const std::vector<std::string>& attached() const { return attached_; }
+
+private:
+    struct SkelDeleter {
+        void operator()(epscope_bpf* skel) const;
+    };
+    std::unique_ptr<epscope_bpf, SkelDeleter> skel_;
+    struct LinkDeleter {
+        void operator()(bpf_link* link) const;
+    };
+    // Declared after skel_, so destroyed before it, even when the constructor throws.
+    std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
+    std::vector<std::string> attached_;
+};
+
+// Routes libbpf's messages to stderr only when verbose; otherwise silent
+// (errors reach the user as CaptureError lines instead).
+void set_libbpf_verbose(bool verbose);
+
+}  // namespace epscope::capture

@@ -1,0 +1,125 @@
+#include "capture/capture_loop.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "capture/fd_namer.hpp"
+#include "capture/launcher.hpp"
+#include "capture/proc_snapshot.hpp"
+#include "capture/ring_consumer.hpp"
+
+namespace epscope::capture {
+namespace {
+
+// SIGINT/SIGTERM arrive through a signalfd polled with the ring buffer, so
+// the loop needs no global flag and a signal never interrupts a half-written
+// chunk. The mask is restored on every exit path.
+class SignalFd {
+public:
+    SignalFd() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, &old_);
+        fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd_ < 0) throw CaptureError(std::string("signalfd: ") + std::strerror(errno));
+    }
+    ~SignalFd() {
+        close(fd_);
+        sigprocmask(SIG_SETMASK, &old_, nullptr);
+    }
+    int fd() const { return fd_; }
+    // Returns true if SIGINT or SIGTERM is pending (SIGCHLD just wakes us).
+    bool stop_requested() {
+        signalfd_siginfo si;
+        bool stop = false;
+        while (read(fd_, &si, sizeof(si)) == sizeof(si))
+            stop |= si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM;
+        return stop;
+    }
+
+private:
+    int fd_ = -1;
+    sigset_t old_;
+};
+
+bool alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+}  // namespace
+
+CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
+                          const std::function<bool()>& on_tick) {
+    CaptureResult result;
+    SignalFd signals;
+    FdNamer namer(sink);
+
+    for (pid_t pid : options.pids)
+        if (!alive(pid))
+            throw CaptureError("no process with pid " + std::to_string(pid) +
+                               " (check the pid with ps)");
+
+    std::optional<LaunchedCommand> command;
+    if (!options.command.empty()) command.emplace(options.command);
+
+    SessionConfig config = options.session;
+    config.tgids = options.pids;
+    if (command) config.tgids.push_back(command->pid());
+    BpfSession session(config);
+    RingConsumer ring(session, namer);
+
+    // Processes already running: describe them from /proc first.
+    ProcSnapshot snapshot(namer);
+    for (pid_t pid : options.pids) snapshot.snapshot_process(pid);
+    if (command) command->release();
+
+    const auto start = std::chrono::steady_clock::now();
+    while (true) {
+        pollfd fds[1] = {{signals.fd(), POLLIN, 0}};
+        // The ring buffer has its own epoll fd inside libbpf; alternate short
+        // waits on it with a non-blocking look at the signals.
+        ring.poll(options.poll_interval);
+        if (poll(fds, 1, 0) > 0 && signals.stop_requested()) {
+            result.stopped_by = "signal";
+            break;
+        }
+        if (options.duration && std::chrono::steady_clock::now() - start >= *options.duration) {
+            result.stopped_by = "duration";
+            break;
+        }
+        if (command && command->try_wait()) {
+            result.stopped_by = "command exited";
+            break;
+        }
+        if (!command && !options.pids.empty()) {
+            bool any = false;
+            for (pid_t pid : options.pids) any |= alive(pid);
+            if (!any) {
+                result.stopped_by = "processes exited";
+                break;
+            }
+        }
+        if (on_tick && !on_tick()) {
+            result.stopped_by = "viewer";
+            break;
+        }
+    }
+    ring.drain();
+    if (command) {
+        command->terminate();
+        result.command_status = command->try_wait();
+    }
+    ring.drain();
+    result.records = ring.delivered();
+    result.lost = ring.lost();
+    result.rejected = ring.rejected();
+    return result;
+}
+
+}  // namespace epscope::capture

@@ -1,0 +1,41 @@
+// One capture run: attach, describe already-running processes, release a
+// launched command, then move records from the ring buffer to the sink until
+// Ctrl-C/SIGTERM, the time limit, or the traced processes are gone.
+// Used by `epscope record` (sink: trace writer) and `epscope live`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/bpf_session.hpp"
+#include "stream/record.hpp"
+
+namespace epscope::capture {
+
+struct CaptureOptions {
+    SessionConfig session;                  // programs to load and their config
+    std::vector<pid_t> pids;                // -p PID...
+    std::vector<std::string> command;       // -- CMD ARGS...
+    std::optional<std::chrono::milliseconds> duration;
+    std::chrono::milliseconds poll_interval{100};
+};
+
+struct CaptureResult {
+    std::uint64_t records = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t rejected = 0;
+    std::optional<int> command_status;  // exit status of a launched command
+    std::string stopped_by;             // "signal", "duration", "processes exited"
+};
+
+// `on_tick` runs after each poll (e.g. a writer's flush_if_due, a live view's
+// redraw); it may return false to stop.
+CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
+                          const std::function<bool()>& on_tick = {});
+
+}  // namespace epscope::capture

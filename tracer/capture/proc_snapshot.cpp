@@ -1,0 +1,252 @@
+#include "capture/proc_snapshot.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace epscope::capture {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string read_link(const std::string& path) {
+    char buf[512];
+    ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
+    return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
+}
+
+// "0100007F:1F90" (little-endian IPv4 as /proc/net/tcp shows it) -> "127.0.0.1:8080"
+std::string ipv4_endpoint(const std::string& hex) {
+    auto colon = hex.find(':');
+    if (colon == std::string::npos) return hex;
+    std::uint32_t addr = std::stoul(hex.substr(0, colon), nullptr, 16);
+    unsigned port = std::stoul(hex.substr(colon + 1), nullptr, 16);
+    char ip[INET_ADDRSTRLEN];
+    in_addr a{addr};
+    inet_ntop(AF_INET, &a, ip, sizeof(ip));
+    return std::string(ip) + ":" + std::to_string(port);
+}
+
+std::string ipv6_endpoint(const std::string& hex) {
+    auto colon = hex.find(':');
+    if (colon == std::string::npos || colon != 32) return hex;
+    in6_addr a{};
+    for (int word = 0; word < 4; ++word) {
+        std::uint32_t w = std::stoul(hex.substr(word * 8, 8), nullptr, 16);
+        std::memcpy(&a.s6_addr[word * 4], &w, 4);
+    }
+    unsigned port = std::stoul(hex.substr(colon + 1), nullptr, 16);
+    char ip[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &a, ip, sizeof(ip));
+    return "[" + std::string(ip) + "]:" + std::to_string(port);
+}
+
+// Looks an inode up in /proc/PID/net/{tcp,tcp6,udp,udp6}: "TCP a->b".
+std::optional<FdName> inet_socket(pid_t tgid, std::uint64_t ino) {
+    struct Table {
+        const char* file;
+        const char* label;
+        ep_fd_type type;
+        bool v6;
+    };
+    static constexpr Table tables[] = {{"tcp", "TCP", EP_FD_TCP, false},
+                                       {"tcp6", "TCP", EP_FD_TCP, true},
+                                       {"udp", "UDP", EP_FD_UDP, false},
+                                       {"udp6", "UDP", EP_FD_UDP, true}};
+    for (const auto& t : tables) {
+        std::ifstream in("/proc/" + std::to_string(tgid) + "/net/" + t.file);
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            std::istringstream ls(line);
+            std::string sl, local, remote, st, queues, tr, retr, uid, timeout, inode;
+            ls >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+            if (inode.empty() || std::stoull(inode) != ino) continue;
+            auto ep = t.v6 ? ipv6_endpoint : ipv4_endpoint;
+            FdName n{t.type, ino, std::string(t.label) + " " + ep(local)};
+            if (st == "0A")
+                n.name += " (listening)";
+            else if (remote.find_first_not_of("0:") != std::string::npos)
+                n.name += "->" + ep(remote);
+            return n;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<FdName> unix_socket(std::uint64_t ino) {
+    std::ifstream in("/proc/net/unix");
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string num, refs, proto, flags, type, st, inode, path;
+        ls >> num >> refs >> proto >> flags >> type >> st >> inode >> path;
+        if (inode.empty() || std::stoull(inode) != ino) continue;
+        return FdName{EP_FD_UNIX, ino, path.empty() ? "unix" : "unix " + path};
+    }
+    return std::nullopt;
+}
+
+std::uint64_t bracket_number(const std::string& link) {
+    auto open = link.find('[');
+    if (open == std::string::npos) return 0;
+    std::uint64_t v = 0;
+    std::from_chars(link.data() + open + 1, link.data() + link.size(), v);
+    return v;
+}
+
+void copy_name(char (&dst)[EP_FD_NAME_LEN], const std::string& src) {
+    std::size_t n = std::min(src.size(), sizeof(dst) - 1);
+    std::memcpy(dst, src.data(), n);
+    dst[n] = '\0';
+}
+
+template <class T>
+T make(ep_kind kind, pid_t tgid) {
+    T rec{};
+    rec.h.ts = monotonic_ns();
+    rec.h.tgid = static_cast<std::uint32_t>(tgid);
+    rec.h.tid = static_cast<std::uint32_t>(tgid);
+    rec.h.kind = kind;
+    rec.h.size = sizeof(T);
+    rec.h.source = EP_SOURCE_USER;
+    return rec;
+}
+
+}  // namespace
+
+std::uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
+
+std::vector<FdinfoItem> parse_epoll_fdinfo(const std::string& text) {
+    std::vector<FdinfoItem> items;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("tfd:", 0) != 0) continue;
+        FdinfoItem it;
+        unsigned long long data = 0, pos = 0, ino = 0;
+        unsigned events = 0, sdev = 0;
+        // tfd:        5 events:       19 data:                5  pos:0 ino:3ee sdev:f
+        if (std::sscanf(line.c_str(), "tfd: %d events: %x data: %llx pos:%llu ino:%llx sdev:%x",
+                        &it.tfd, &events, &data, &pos, &ino, &sdev) >= 3) {
+            it.events = events;
+            it.data = data;
+            it.pos = pos;
+            it.ino = ino;
+            it.sdev = sdev;
+            items.push_back(it);
+        }
+    }
+    return items;
+}
+
+FdName name_fd(pid_t tgid, int fd) {
+    const std::string link = read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd));
+    const std::uint64_t num = bracket_number(link);
+    if (link.empty()) return {EP_FD_UNKNOWN, 0, "?"};
+    if (link.rfind("socket:", 0) == 0) {
+        if (auto n = inet_socket(tgid, num)) return *n;
+        if (auto n = unix_socket(num)) return *n;
+        return {EP_FD_SOCKET, num, "socket"};
+    }
+    if (link.rfind("pipe:", 0) == 0) return {EP_FD_PIPE, num, "pipe"};
+    if (link == "anon_inode:[eventpoll]") return {EP_FD_EPOLL, 0, "epoll"};
+    if (link == "anon_inode:[eventfd]") return {EP_FD_EVENTFD, 0, "eventfd"};
+    if (link == "anon_inode:[timerfd]") return {EP_FD_TIMERFD, 0, "timerfd"};
+    if (link == "anon_inode:[signalfd]") return {EP_FD_SIGNALFD, 0, "signalfd"};
+    if (link.rfind("anon_inode:", 0) == 0) return {EP_FD_OTHER, 0, link.substr(11)};
+    struct stat st {};
+    if (stat(("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd)).c_str(), &st) == 0)
+        return {S_ISREG(st.st_mode) ? EP_FD_FILE : EP_FD_OTHER, st.st_ino, link};
+    return {EP_FD_OTHER, 0, link};
+}
+
+ep_fd_type ProcSnapshot::name(pid_t tgid, int fd, std::uint64_t ts) {
+    FdName n = name_fd(tgid, fd);
+    auto rec = make<ep_fd_name>(EP_KIND_FD_NAME, tgid);
+    if (ts) rec.h.ts = ts;
+    rec.fd = fd;
+    rec.type = n.type;
+    rec.ino = n.ino;
+    copy_name(rec.name, n.name);
+    sink_.on_record(stream::Record::of(rec));
+    return n.type;
+}
+
+bool ProcSnapshot::snapshot_process(pid_t tgid) {
+    const std::string base = "/proc/" + std::to_string(tgid);
+    std::string comm = read_file(base + "/comm");
+    if (comm.empty()) return false;
+    if (comm.back() == '\n') comm.pop_back();
+
+    auto proc = make<ep_process>(EP_KIND_PROCESS, tgid);
+    proc.what = EP_PROC_FOUND;
+    std::string status = read_file(base + "/status");
+    if (auto p = status.find("PPid:"); p != std::string::npos)
+        proc.parent_tgid = std::strtoul(status.c_str() + p + 5, nullptr, 10);
+    std::strncpy(proc.comm, comm.c_str(), sizeof(proc.comm) - 1);
+    sink_.on_record(stream::Record::of(proc));
+
+    DIR* dir = opendir((base + "/fd").c_str());
+    if (!dir) return true;
+    std::vector<int> fds;
+    while (dirent* e = readdir(dir)) {
+        if (e->d_name[0] == '.') continue;
+        fds.push_back(std::atoi(e->d_name));
+    }
+    closedir(dir);
+    std::sort(fds.begin(), fds.end());
+    for (int fd : fds) {
+        if (name(tgid, fd) == EP_FD_EPOLL) {
+            struct stat st {};
+            stat((base + "/fd/" + std::to_string(fd)).c_str(), &st);
+            snapshot_epoll(tgid, fd, st.st_ino);
+        }
+    }
+    return true;
+}
+
+void ProcSnapshot::snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino) {
+    auto items = parse_epoll_fdinfo(
+        read_file("/proc/" + std::to_string(tgid) + "/fdinfo/" + std::to_string(epfd)));
+    const std::uint32_t id = next_snapshot_id_++;
+    auto inst = make<ep_snapshot_instance>(EP_KIND_SNAPSHOT_INSTANCE, tgid);
+    inst.ino = ino;
+    inst.epfd = epfd;
+    inst.items = static_cast<std::uint32_t>(items.size());
+    inst.snapshot_id = id;
+    sink_.on_record(stream::Record::of(inst));
+    for (const auto& it : items) {
+        auto rec = make<ep_snapshot_item>(EP_KIND_SNAPSHOT_ITEM, tgid);
+        rec.epfd = epfd;
+        rec.tfd = it.tfd;
+        rec.events = it.events;
+        rec.data = it.data;
+        rec.pos = it.pos;
+        rec.ino = it.ino;
+        rec.sdev = it.sdev;
+        rec.snapshot_id = id;
+        sink_.on_record(stream::Record::of(rec));
+    }
+}
+
+}  // namespace epscope::capture

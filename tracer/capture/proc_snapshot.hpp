@@ -1,0 +1,58 @@
+// Describes already-running processes from /proc, as records of the stream:
+// PROCESS(FOUND), FD_NAME for every fd (named as a user would: "TCP
+// 127.0.0.1:8080->127.0.0.1:51234", "pipe", "eventfd", ...), and for every
+// epoll fd a SNAPSHOT_INSTANCE followed by one SNAPSHOT_ITEM per fdinfo
+// "tfd:" line: the interest set, which is the rb-tree's content.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stream/record.hpp"
+
+namespace epscope::capture {
+
+struct FdinfoItem {
+    int tfd = -1;
+    std::uint32_t events = 0;
+    std::uint64_t data = 0;
+    std::uint64_t pos = 0;
+    std::uint64_t ino = 0;
+    std::uint32_t sdev = 0;
+};
+
+// Parses the "tfd:" lines of /proc/PID/fdinfo/EPFD text.
+std::vector<FdinfoItem> parse_epoll_fdinfo(const std::string& text);
+
+struct FdName {
+    ep_fd_type type = EP_FD_UNKNOWN;
+    std::uint64_t ino = 0;
+    std::string name;
+};
+
+// Names one fd of a process from /proc (readlink + net tables).
+FdName name_fd(pid_t tgid, int fd);
+
+class ProcSnapshot {
+public:
+    explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}
+    // Emits PROCESS(FOUND), FD_NAMEs and epoll snapshots for one process.
+    // Returns false if the process does not exist.
+    bool snapshot_process(pid_t tgid);
+    // Emits FD_NAME for one fd (also when the stream shows a new fd).
+    // ts: the record that made the fd interesting (0: now), to keep stream order.
+    ep_fd_type name(pid_t tgid, int fd, std::uint64_t ts = 0);
+
+private:
+    void snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino);
+    stream::RecordSink& sink_;
+    std::uint32_t next_snapshot_id_ = 1;
+};
+
+std::uint64_t monotonic_ns();
+
+}  // namespace epscope::capture

@@ -1,0 +1,74 @@
+#include "capture/ring_consumer.hpp"
+
+#include <bpf/libbpf.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <span>
+
+#include "stream/decoder.hpp"
+
+namespace epscope::capture {
+
+void RingConsumer::RingDeleter::operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+
+RingConsumer::RingConsumer(BpfSession& session, stream::RecordSink& sink)
+    : session_(session), sink_(sink) {
+    ring_.reset(ring_buffer__new(session_.ring_fd(), &RingConsumer::on_sample, this, nullptr));
+    if (!ring_)
+        throw CaptureError(std::string("cannot open the BPF ring buffer: ") + std::strerror(errno));
+    drops_seen_ = session_.drops();
+}
+
+RingConsumer::~RingConsumer() = default;
+
+int RingConsumer::on_sample(void* ctx, void* data, std::size_t size) {
+    auto* self = static_cast<RingConsumer*>(ctx);
+    stream::Record rec;
+    auto raw = std::span<const std::byte>(static_cast<const std::byte*>(data), size);
+    if (stream::decode_exact(raw, rec) != stream::DecodeStatus::Ok) {
+        ++self->rejected_;
+        return 0;
+    }
+    ++self->delivered_;
+    self->sink_.on_record(rec);
+    return 0;
+}
+
+void RingConsumer::report_drops() {
+    auto now = session_.drops();
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    for (std::size_t cpu = 0; cpu < now.size() && cpu < drops_seen_.size(); ++cpu) {
+        if (now[cpu] == drops_seen_[cpu]) continue;
+        ep_lost lost{};
+        lost.h.ts = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+        lost.h.kind = EP_KIND_LOST;
+        lost.h.size = sizeof(lost);
+        lost.h.cpu = static_cast<std::uint16_t>(cpu);
+        lost.h.source = EP_SOURCE_USER;
+        lost.count = now[cpu] - drops_seen_[cpu];
+        lost_total_ += lost.count;
+        sink_.on_record(stream::Record::of(lost));
+    }
+    drops_seen_ = std::move(now);
+}
+
+int RingConsumer::poll(std::chrono::milliseconds timeout) {
+    std::uint64_t before = delivered_;
+    int err = ring_buffer__poll(ring_.get(), static_cast<int>(timeout.count()));
+    if (err < 0 && err != -EINTR)
+        throw CaptureError(std::string("reading the ring buffer failed: ") + std::strerror(-err));
+    report_drops();
+    return static_cast<int>(delivered_ - before);
+}
+
+int RingConsumer::drain() {
+    std::uint64_t before = delivered_;
+    ring_buffer__consume(ring_.get());
+    report_drops();
+    return static_cast<int>(delivered_ - before);
+}
+
+}  // namespace epscope::capture

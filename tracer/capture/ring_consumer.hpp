@@ -1,0 +1,52 @@
+// Drains the BPF ring buffer into a RecordSink: every sample is checked by the
+// stream decoder (short or unknown samples are counted, never passed on) and
+// copied into an aligned Record. Drops counted per CPU in BPF come out as
+// LOST records, so a loss is never silent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "capture/bpf_session.hpp"
+#include "stream/record.hpp"
+
+struct ring_buffer;
+
+namespace epscope::capture {
+
+class RingConsumer {
+public:
+    RingConsumer(BpfSession& session, stream::RecordSink& sink);
+    ~RingConsumer();
+    RingConsumer(const RingConsumer&) = delete;
+    RingConsumer& operator=(const RingConsumer&) = delete;
+
+    // Waits up to timeout for records, delivers them, then reports new drops.
+    // Returns the number of records delivered.
+    int poll(std::chrono::milliseconds timeout);
+    // Delivers whatever is left without waiting (at shutdown).
+    int drain();
+
+    std::uint64_t delivered() const { return delivered_; }
+    std::uint64_t rejected() const { return rejected_; }
+    std::uint64_t lost() const { return lost_total_; }
+
+private:
+    static int on_sample(void* ctx, void* data, std::size_t size);
+    void report_drops();
+
+    BpfSession& session_;
+    stream::RecordSink& sink_;
+    struct RingDeleter {
+        void operator()(ring_buffer* rb) const;
+    };
+    std::unique_ptr<ring_buffer, RingDeleter> ring_;
+    std::vector<std::uint64_t> drops_seen_;
+    std::uint64_t delivered_ = 0;
+    std::uint64_t rejected_ = 0;
+    std::uint64_t lost_total_ = 0;
+};
+
+}  // namespace epscope::capture

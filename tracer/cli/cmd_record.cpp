@@ -1,0 +1,54 @@
+#include <cstdio>
+
+#include "capture/capture_loop.hpp"
+#include "cli/commands.hpp"
+#include "cli/session_plan.hpp"
+#include "trace/trace_error.hpp"
+#include "trace/writer.hpp"
+
+namespace epscope::cli {
+
+int run_record(const RecordOptions& opts) {
+    try {
+        const PlannedSession planned = plan_session(opts.backend, opts.verbose);
+
+        capture::CaptureOptions cap;
+        cap.session = planned.config;
+        cap.session.all_processes = opts.all_processes;
+        cap.session.ring_bytes = opts.ring_mb << 20;
+        cap.pids = opts.pids;
+        cap.command = opts.command;
+        if (opts.duration_s > 0)
+            cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+
+        trace::TraceHeader header = trace::TraceHeader::for_this_host();
+        header.attach_plan = planned.plan.to_text();
+        header.set(trace::kMetaBackend, plan::to_string(planned.plan.backend));
+        header.set(trace::kMetaCommandLine, opts.invocation);
+        trace::TraceWriter writer(opts.output, header);
+
+        auto result = capture::run_capture(cap, writer, [&writer] {
+            writer.flush_if_due();
+            return true;
+        });
+        writer.close();
+        std::fprintf(stderr, "epscope: %llu records (%llu lost) written to %s; stopped: %s\n",
+                     static_cast<unsigned long long>(writer.records_written()),
+                     static_cast<unsigned long long>(result.lost), opts.output.c_str(),
+                     result.stopped_by.c_str());
+        if (result.lost)
+            std::fprintf(stderr,
+                         "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",
+                         static_cast<unsigned long long>(result.lost), opts.ring_mb * 4);
+        return 0;
+    } catch (const capture::CaptureError& e) {
+        std::fprintf(stderr, "epscope record: %s\n", e.what());
+    } catch (const trace::TraceError& e) {
+        std::fprintf(stderr, "epscope record: %s\n", e.what());
+    } catch (const plan::PlanError& e) {
+        std::fprintf(stderr, "epscope record: %s\n", e.what());
+    }
+    return 1;
+}
+
+}  // namespace epscope::cli

@@ -1,0 +1,48 @@
+// The subcommands of `epscope`. Each takes a struct of options filled by
+// CLI11 in main.cpp and returns the process exit code; errors are reported
+// as one line on stderr by the command itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace epscope::cli {
+
+struct DoctorOptions {
+    bool verbose = false;
+    bool describe = false;  // print the raw kernel description instead
+    std::string backend = "auto";
+};
+int run_doctor(const DoctorOptions&);
+
+struct RecordOptions {
+    std::vector<pid_t> pids;
+    std::vector<std::string> command;
+    std::string output = "epscope.trace";
+    double duration_s = 0;  // 0: until Ctrl-C or the processes exit
+    std::string backend = "auto";
+    bool all_processes = false;
+    unsigned ring_mb = 16;
+    bool verbose = false;
+    std::string invocation;  // the command line, stored in the trace header
+};
+int run_record(const RecordOptions&);
+
+struct DumpOptions {
+    std::string input;
+    bool json = false;
+    bool raw_addresses = false;
+};
+int run_dump(const DumpOptions&);
+
+struct ExportOptions {
+    std::string input;
+    std::string output;
+    std::string format = "perfetto";
+    bool raw_addresses = false;
+};
+int run_export(const ExportOptions&);
+
+}  // namespace epscope::cli

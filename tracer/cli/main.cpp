@@ -1,0 +1,78 @@
+// epscope: trace what the kernel's epoll machinery does for a process.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+    using namespace epscope::cli;
+    CLI::App app{"epscope: an eBPF tracer of the kernel's epoll machinery"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "epscope 0.1");
+
+    std::string invocation;
+    for (int i = 0; i < argc; ++i) invocation += (i ? " " : "") + std::string(argv[i]);
+
+    DoctorOptions doctor;
+    auto* doc = app.add_subcommand("doctor", "Show how each epoll hook is attached on this kernel");
+    doc->add_flag("-v,--verbose", doctor.verbose, "Show libbpf's own messages");
+    doc->add_flag("--describe", doctor.describe, "Print the raw kernel description (for the planner's tests)");
+    doc->add_option("--backend", doctor.backend, "Plan for a forced backend")
+        ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}));
+
+    RecordOptions record;
+    record.invocation = invocation;
+    auto* rec = app.add_subcommand("record", "Record epoll events of processes into a trace file");
+    rec->add_option("-p,--pid", record.pids, "Trace this process (repeatable)");
+    rec->add_option("-o,--output", record.output, "Trace file to write")->capture_default_str();
+    rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")->check(CLI::PositiveNumber);
+    rec->add_option("--backend", record.backend, "auto|fentry|kprobe|tracepoint")
+        ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
+        ->capture_default_str();
+    rec->add_flag("--all", record.all_processes, "Trace every process on the machine");
+    rec->add_option("--ring-mb", record.ring_mb, "BPF ring buffer size in MiB (power of two)")
+        ->check(CLI::Range(1u, 1024u))
+        ->capture_default_str();
+    rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
+    rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
+
+    DumpOptions dump;
+    auto* dmp = app.add_subcommand("dump", "Print the records of a trace file, one per line");
+    dmp->add_option("file", dump.input, "Trace file")->required();
+    dmp->add_flag("--json", dump.json, "JSON Lines instead of text");
+    dmp->add_flag("--raw-addresses", dump.raw_addresses, "Show kernel addresses, not per-trace ids");
+
+    ExportOptions exp;
+    auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
+    ex->add_option("file", exp.input, "Trace file")->required();
+    ex->add_option("-o,--output", exp.output, "Output file")->required();
+    ex->add_option("-f,--format", exp.format, "perfetto (Chrome trace JSON) | jsonl | csv")
+        ->check(CLI::IsMember({"perfetto", "jsonl", "csv"}))
+        ->capture_default_str();
+    ex->add_flag("--raw-addresses", exp.raw_addresses, "Keep kernel addresses");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::fprintf(stderr, "epscope: %s (see `epscope %s --help`)\n", e.what(),
+                     app.get_subcommands().empty() ? ""
+                                                   : app.get_subcommands()[0]->get_name().c_str());
+        return 2;
+    }
+
+    if (*doc) return run_doctor(doctor);
+    if (*rec) {
+        if (record.pids.empty() && record.command.empty() && !record.all_processes) {
+            std::fprintf(stderr,
+                         "epscope record: nothing to trace: give -p PID or -- CMD ARGS...\n");
+            return 2;
+        }
+        return run_record(record);
+    }
+    if (*dmp) return run_dump(dump);
+    if (*ex) return run_export(exp);
+    return 2;
+}
