@@ -1,0 +1,146 @@
+// epoll-script: a fixed sequence of epoll calls that drives every kernel path
+// the tracer must see (insert, modify, remove, callbacks with each outcome, a
+// waiter put to sleep and woken, harvests with maxevents smaller than the
+// ready list, level/edge/one-shot delivery, removal at close, teardown), and
+// logs what it did and what it expects, one line per fact. trace-check
+// compares a recorded trace against this log.
+//
+// Log lines (fields separated by spaces):
+//   pid TGID
+//   ctl OP EPFD FD EVENTS DATA RESULT         OP: add|mod|del
+//   wait EPFD MAXEVENTS RESULT TID
+//   event INDEX REVENTS DATA                  (follows its wait line)
+//   callback FD OUTCOME                       an outcome the kernel must report, in order per fd
+//   wakeup TID                                this thread, asleep in epoll_wait, must be woken
+//   close FD                                  a registered fd closed: removed by the kernel
+//   free EPFD                                 the instance's last fd closed
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace {
+
+FILE* g_log = stdout;  // set once in main from --log, before any work
+
+pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+void ctl(int epfd, int op, int fd, std::uint32_t events, std::uint64_t data) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = data;
+    int r = epoll_ctl(epfd, op, fd, op == EPOLL_CTL_DEL ? nullptr : &ev);
+    const char* name = op == EPOLL_CTL_ADD ? "add" : op == EPOLL_CTL_MOD ? "mod" : "del";
+    if (op == EPOLL_CTL_DEL) events = 0, data = 0;
+    std::fprintf(g_log, "ctl %s %d %d %u %llu %d\n", name, epfd, fd, events,
+                 static_cast<unsigned long long>(data), r < 0 ? -errno : 0);
+}
+
+int wait(int epfd, int maxevents, int timeout_ms) {
+    epoll_event out[16];
+    int n = epoll_wait(epfd, out, maxevents, timeout_ms);
+    std::fprintf(g_log, "wait %d %d %d %d\n", epfd, maxevents, n < 0 ? -errno : n, gettid_());
+    for (int i = 0; i < n; ++i)
+        std::fprintf(g_log, "event %d %u %llu\n", i, out[i].events,
+                     static_cast<unsigned long long>(out[i].data.u64));
+    return n;
+}
+
+void poke(int efd) {
+    std::uint64_t one = 1;
+    if (write(efd, &one, sizeof(one)) != sizeof(one)) std::perror("eventfd write");
+}
+
+void drain(int efd) {
+    std::uint64_t v;
+    if (read(efd, &v, sizeof(v)) != sizeof(v)) std::perror("eventfd read");
+}
+
+void expect_callback(int fd, const char* outcome) { std::fprintf(g_log, "callback %d %s\n", fd, outcome); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 3 && std::strcmp(argv[1], "--log") == 0) {
+        g_log = std::fopen(argv[2], "w");
+        if (!g_log) {
+            std::fprintf(stderr, "epoll-script: cannot write %s: %s\n", argv[2], std::strerror(errno));
+            return 2;
+        }
+    } else if (argc != 1) {
+        std::fprintf(stderr, "usage: epoll-script [--log FILE]\n");
+        return 2;
+    }
+    std::fprintf(g_log, "pid %d\n", getpid());
+
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    const int a = eventfd(0, EFD_NONBLOCK);  // level-triggered
+    const int b = eventfd(0, EFD_NONBLOCK);  // edge-triggered
+    const int c = eventfd(0, EFD_NONBLOCK);  // one-shot, then masked
+    ctl(epfd, EPOLL_CTL_ADD, a, EPOLLIN, 101);
+    ctl(epfd, EPOLL_CTL_ADD, b, EPOLLIN | EPOLLET, 102);
+    ctl(epfd, EPOLL_CTL_ADD, c, EPOLLIN | EPOLLONESHOT, 103);
+    ctl(epfd, EPOLL_CTL_ADD, a, EPOLLIN, 999);  // EEXIST: logged with its error
+
+    wait(epfd, 8, 0);  // nothing ready
+
+    poke(a);
+    expect_callback(a, "queued_ready");
+    poke(a);
+    expect_callback(a, "already_ready");
+    poke(b);
+    expect_callback(b, "queued_ready");
+    poke(c);
+    expect_callback(c, "queued_ready");
+
+    // maxevents 1: a is delivered and (level-triggered) requeued; b and c stay.
+    wait(epfd, 1, 0);
+    // The rest: b (edge: not requeued), c (one-shot: disarmed), a again (level).
+    wait(epfd, 8, 0);
+
+    poke(c);  // c is disarmed until EPOLL_CTL_MOD
+    expect_callback(c, "ignored_disarmed");
+    ctl(epfd, EPOLL_CTL_MOD, c, EPOLLOUT, 104);
+    drain(c);
+    poke(c);  // an EPOLLIN wakeup does not match EPOLLOUT
+    expect_callback(c, "ignored_mask");
+
+    drain(a);
+    wait(epfd, 8, 0);  // a no longer readable: dropped from the ready list; c writable
+    ctl(epfd, EPOLL_CTL_DEL, b, 0, 0);
+    ctl(epfd, EPOLL_CTL_DEL, b, 0, 0);  // ENOENT
+
+    // A waiter that sleeps and is woken by a callback on another thread.
+    const int d = eventfd(0, EFD_NONBLOCK);
+    const int epfd2 = epoll_create1(0);
+    ctl(epfd2, EPOLL_CTL_ADD, d, EPOLLIN, 201);
+    pid_t waiter_tid = 0;
+    std::thread waiter([&] {
+        waiter_tid = gettid_();
+        wait(epfd2, 4, 5000);
+    });
+    // Let the waiter reach its sleep: the tracer sees it go off CPU.
+    usleep(300 * 1000);
+    poke(d);
+    waiter.join();
+    expect_callback(d, "queued_ready");
+    std::fprintf(g_log, "wakeup %d\n", waiter_tid);
+
+    close(a);  // the kernel removes a's item from epfd at the last close
+    std::fprintf(g_log, "close %d\n", a);
+    close(epfd2);
+    std::fprintf(g_log, "free %d\n", epfd2);
+    close(epfd);
+    std::fprintf(g_log, "free %d\n", epfd);
+    close(b);
+    close(c);
+    close(d);
+    std::fclose(g_log);
+    return 0;
+}
