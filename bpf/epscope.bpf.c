@@ -200,6 +200,14 @@ static __always_inline __u64 find_item(struct eventpoll *ep, struct file *file, 
 	return 0;
 }
 
+/* The overflow-list link of an item, under either of its names. */
+static __always_inline struct epitem *ovflist_next(struct epitem *epi)
+{
+	if (bpf_core_field_exists(struct epitem___ovflist_next, ovflist_next))
+		return BPF_CORE_READ((struct epitem___ovflist_next *)epi, ovflist_next);
+	return BPF_CORE_READ(epi, next);
+}
+
 /* ---- walks of the kernel's lists -------------------------------------- */
 
 struct walk {
@@ -256,7 +264,7 @@ static long walk_ovflist_step(__u32 i, struct walk *w)
 	}
 	emit_node(w, epi);
 	w->count++;
-	w->pos = (__u64)BPF_CORE_READ(epi, next);
+	w->pos = (__u64)ovflist_next(epi);
 	return 0;
 }
 
@@ -554,8 +562,10 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 
 	file = (__u64)BPF_CORE_READ(epi, ffd.file);
 	c = bpf_map_lookup_elem(&removes, &tid);
-	/* Only two callers besides EPOLL_CTL_DEL: instance teardown and the
-	 * release of a watched file (eventpoll_release_file). */
+	/* Only two callers besides EPOLL_CTL_DEL: instance teardown, and the
+	 * release of a watched file, whose items on_release_file() reported. */
+	if (c && c->release_file == file)
+		return;
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
 
 	struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
@@ -586,17 +596,50 @@ int BPF_KPROBE(kprobe_ep_remove, struct eventpoll *ep, struct epitem *epi)
 	return 0;
 }
 
+/*
+ * The last close of a watched file: eventpoll_release_file() removes every
+ * item of the file from every instance. Where it calls ep_remove() the
+ * removal is seen there; newer kernels inline the removal (__ep_remove), so
+ * the items are reported here, from the file's own list (file->f_ep, linked
+ * through epi->fllink), and ep_remove() skips them.
+ */
+static __always_inline void on_release_file(struct file *file, __u8 source)
+{
+	struct hlist_node *node = BPF_CORE_READ(file, f_ep, first);
+	__u64 fllink_off = bpf_core_field_offset(struct epitem, fllink);
+
+	remember_removal((__u64)file, 0);
+	for (int i = 0; i < 16 && node; i++) {
+		struct epitem *epi = (void *)node - fllink_off;
+		struct eventpoll *ep = BPF_CORE_READ(epi, ep);
+		node = BPF_CORE_READ(node, next);
+		if (!instance_traced((__u64)ep))
+			continue;
+		struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
+		if (!r)
+			continue;
+		r->ep = (__u64)ep;
+		r->epi = (__u64)epi;
+		r->file = (__u64)file;
+		r->epfd = -1;
+		r->fd = BPF_CORE_READ(epi, ffd.fd);
+		r->reason = EP_REMOVE_FILE_CLOSE;
+		r->result = 0;
+		bpf_ringbuf_submit(r, 0);
+	}
+}
+
 SEC("fentry/eventpoll_release_file")
 int BPF_PROG(fentry_eventpoll_release_file, struct file *file)
 {
-	remember_removal((__u64)file, 0);
+	on_release_file(file, EP_SOURCE_FENTRY);
 	return 0;
 }
 
 SEC("kprobe/eventpoll_release_file")
 int BPF_KPROBE(kprobe_eventpoll_release_file, struct file *file)
 {
-	remember_removal((__u64)file, 0);
+	on_release_file(file, EP_SOURCE_KPROBE);
 	return 0;
 }
 
@@ -676,7 +719,7 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	} else if (key_mask && !(key_mask & events)) {
 		outcome = EP_CB_IGNORED_MASK;
 	} else if (BPF_CORE_READ(ep, ovflist) != EP_UNACTIVE_PTR) {
-		outcome = BPF_CORE_READ(epi, next) == EP_UNACTIVE_PTR ? EP_CB_QUEUED_OVERFLOW
+		outcome = ovflist_next(epi) == EP_UNACTIVE_PTR ? EP_CB_QUEUED_OVERFLOW
 								      : EP_CB_ALREADY_OVERFLOW;
 	} else {
 		struct list_head *link = (void *)epi + bpf_core_field_offset(struct epitem, rdllink);

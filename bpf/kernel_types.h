@@ -63,13 +63,32 @@ struct epoll_event {
 	__u64 data;
 } __attribute__((packed));
 
+struct hlist_node {
+	struct hlist_node *next;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
 struct epitem {
 	struct rb_node rbn; /* inside an anonymous union in the kernel: CO-RE finds it */
 	struct list_head rdllink;
 	struct epitem *next;
 	struct epoll_filefd ffd;
 	struct eventpoll *ep;
+	struct hlist_node fllink; /* in the watched file's f_ep list */
 	struct epoll_event event;
+};
+
+/*
+ * Newer kernels (mainline's eventpoll spinlock rework, backported into
+ * Debian's 6.12) renamed epitem->next, the overflow-list link, to
+ * ovflist_next. A CO-RE flavor (the ___suffix is ignored when matching)
+ * lets one object read whichever the running kernel has.
+ */
+struct epitem___ovflist_next {
+	struct epitem *ovflist_next;
 };
 
 struct eventpoll {
@@ -92,6 +111,7 @@ struct inode {
 struct file {
 	struct inode *f_inode;
 	void *private_data;
+	struct hlist_head *f_ep; /* items watching this file */
 };
 
 struct fdtable {

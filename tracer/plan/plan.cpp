@@ -1,0 +1,662 @@
+#include "plan/plan.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <sstream>
+
+namespace epscope::plan {
+namespace {
+
+// Functions of fs/eventpoll.c that every kernel epscope supports has in its source: when one
+// is missing from kallsyms, the compiler inlined it.
+bool always_in_source(const std::string& fn) {
+    static const std::set<std::string> names = {"ep_insert",
+                                                "ep_poll",
+                                                "ep_send_events",
+                                                "ep_start_scan",
+                                                "ep_done_scan",
+                                                "ep_poll_callback",
+                                                "ep_item_poll",
+                                                "ep_remove",
+                                                "ep_modify",
+                                                "do_epoll_ctl",
+                                                "do_epoll_wait",
+                                                "do_epoll_create",
+                                                "ep_ptable_queue_proc",
+                                                "ep_autoremove_wake_function",
+                                                "eventpoll_release_file"};
+    return names.count(fn) != 0;
+}
+
+std::string join(const std::set<std::string>& s, const char* sep) {
+    std::string out;
+    for (const auto& x : s) out += (out.empty() ? "" : sep) + x;
+    return out;
+}
+
+// Why `fn` has no symbol of its own, in one phrase.
+std::string absent_phrase(const KernelDescription& d, const std::string& fn) {
+    const auto clones = d.clones_of(fn);
+    if (!clones.empty())
+        return fn + " exists only as " + join(clones, ", ") + " (changed calling convention)";
+    return fn + (always_in_source(fn) ? " is inlined here" : " is not in this kernel");
+}
+
+// Empty when `fn` can carry a program of `backend`, else the reason it cannot.
+std::string unhookable(const KernelDescription& d, Backend backend, const std::string& fn) {
+    if (!d.has_symbol(fn)) return absent_phrase(d, fn);
+    if (backend == Backend::Fentry && !d.has_btf_func(fn)) return fn + " has no BTF record";
+    return "";
+}
+
+bool hookable(const KernelDescription& d, Backend b, const std::string& fn) {
+    return unhookable(d, b, fn).empty();
+}
+
+std::string entry_prefix(Backend b) { return b == Backend::Fentry ? "fentry" : "kprobe"; }
+std::string exit_prefix(Backend b) { return b == Backend::Fentry ? "fexit" : "kretprobe"; }
+
+ProgramAttach entry(Backend b, const std::string& program_fn, const std::string& target) {
+    return {entry_prefix(b) + "_" + program_fn,
+            b == Backend::Fentry ? AttachKind::Fentry : AttachKind::Kprobe, target};
+}
+ProgramAttach entry(Backend b, const std::string& fn) { return entry(b, fn, fn); }
+ProgramAttach exit_of(Backend b, const std::string& fn) {
+    return {exit_prefix(b) + "_" + fn,
+            b == Backend::Fentry ? AttachKind::Fexit : AttachKind::Kretprobe, fn};
+}
+ProgramAttach tracepoint(const std::string& name) {
+    return {"tp_" + name, AttachKind::Tracepoint, "syscalls/" + name};
+}
+
+// "fentry ep_poll_callback": how a program reads in a reason.
+std::string said(const ProgramAttach& p) { return std::string(to_string(p.kind)) + " " + p.target; }
+
+// The parameter list of a recorded prototype "ret (a, b)" split at top-level commas.
+std::vector<std::string> params_of(const std::string& proto) {
+    std::vector<std::string> out;
+    const auto open = proto.find('(');
+    if (open == std::string::npos) return out;
+    int depth = 0;
+    std::string cur;
+    for (size_t i = open + 1; i < proto.size(); ++i) {
+        const char c = proto[i];
+        if (c == '(') ++depth;
+        if (c == ')' && depth-- == 0) break;
+        if (c == ',' && depth == 0) {
+            out.push_back(cur);
+            cur.clear();
+            continue;
+        }
+        cur += c;
+    }
+    out.push_back(cur);
+    for (auto& p : out) p.erase(0, p.find_first_not_of(' '));
+    return out;
+}
+
+// The removal target must take (struct eventpoll *, struct epitem *) first, so the program
+// reads both. Without a recorded prototype (no BTF: kprobe only) the name has to do.
+bool takes_ep_epi(const KernelDescription& d, const std::string& fn) {
+    const auto it = d.btf_funcs.find(fn);
+    if (it == d.btf_funcs.end() || it->second.empty()) return !d.btf;
+    const auto ps = params_of(it->second);
+    return ps.size() >= 2 && ps[0].rfind("struct eventpoll *", 0) == 0 &&
+           ps[1].rfind("struct epitem *", 0) == 0;
+}
+
+// A logical hook on a kernel-function backend: programs if every required function is
+// hookable, else nullopt and `why` says which function is missing.
+struct Attempt {
+    std::optional<HookPlan> plan;
+    std::string why;
+};
+
+Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
+    HookPlan hp{h, b, {}, ""};
+    const std::string name = to_string(h);
+    auto need = [&](std::initializer_list<const char*> fns) -> std::string {
+        for (const char* fn : fns)
+            if (auto why = unhookable(d, b, fn); !why.empty()) return why;
+        return "";
+    };
+    auto fail = [](std::string why) { return Attempt{std::nullopt, std::move(why)}; };
+    auto done = [&](std::string why_not_named, const std::vector<ProgramAttach>& shown,
+                    std::string tail = "") {
+        std::string r = name + ": ";
+        if (!why_not_named.empty()) r += why_not_named + " -> ";
+        for (size_t i = 0; i < shown.size(); ++i) r += (i ? " + " : "") + said(shown[i]);
+        r += tail;
+        hp.reason = r;
+        return Attempt{hp, ""};
+    };
+
+    switch (h) {
+        case Hook::Create: {
+            if (auto why = need({"do_epoll_create"}); !why.empty()) return fail(why);
+            hp.programs = {exit_of(b, "do_epoll_create")};
+            return done("", hp.programs, " (the new instance and its fd)");
+        }
+        case Hook::Insert: {
+            if (auto why = need({"do_epoll_ctl", "ep_ptable_queue_proc"}); !why.empty())
+                return fail(why);
+            hp.programs = {entry(b, "do_epoll_ctl"), exit_of(b, "do_epoll_ctl"),
+                           entry(b, "ep_ptable_queue_proc")};
+            const std::string ins = unhookable(d, b, "ep_insert");
+            return done(ins.empty() ? "ep_insert is hookable, but do_epoll_ctl sees every op" : ins,
+                        {hp.programs[1], hp.programs[2]},
+                        " (the new epitem); modify from do_epoll_ctl");
+        }
+        case Hook::Remove: {
+            std::string skipped;
+            std::string target;
+            // The function every removal path goes through, measured in the lab
+            // (tests/unit/plan/data/*-remove-paths.txt): __ep_remove (6.4 era), else
+            // ep_remove_epi where it is out of line (6.1), else ep_remove (6.12, 6.18), which
+            // eventpoll_release_file bypasses when it calls ep_remove_file/ep_remove_epi itself.
+            for (const char* fn : {"__ep_remove", "ep_remove_epi", "ep_remove"}) {
+                if (!hookable(d, b, fn)) {
+                    if (d.has_btf_func(fn) || !d.clones_of(fn).empty())
+                        skipped += (skipped.empty() ? "" : "; ") + unhookable(d, b, fn);
+                    continue;
+                }
+                if (!takes_ep_epi(d, fn)) {
+                    skipped += (skipped.empty() ? "" : "; ") + std::string(fn) +
+                               " does not take (struct eventpoll *, struct epitem *)";
+                    continue;
+                }
+                target = fn;
+                break;
+            }
+            if (target.empty())
+                return fail("no function that unlinks an epitem is hookable" +
+                            (skipped.empty() ? std::string() : " (" + skipped + ")"));
+            hp.programs = {entry(b, "ep_remove", target)};
+            const bool bypassed = target == "ep_remove" && (d.has_symbol("ep_remove_epi") ||
+                                                            !d.clones_of("ep_remove_epi").empty());
+            std::string tail =
+                bypassed ? " (unlinks the epitem on ctl and teardown)" : " (unlinks the epitem)";
+            if (hookable(d, b, "eventpoll_release_file")) {
+                hp.programs.push_back(entry(b, "eventpoll_release_file"));
+                hp.release_file_reports_items = bypassed;
+                tail += " + " + said(hp.programs.back()) +
+                        (bypassed ? " (reason file close; it bypasses ep_remove, so this program "
+                                    "reports each item on file->f_ep)"
+                                  : " (reason file close)");
+            } else {
+                tail += "; " + unhookable(d, b, "eventpoll_release_file") +
+                        (bypassed ? ": file-close removals are not visible"
+                                  : ": file-close removals look like ctl");
+            }
+            for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
+                if (!hookable(d, b, fn)) continue;
+                hp.programs.push_back(entry(b, "ep_clear_and_put", fn));
+                tail += " + " + said(hp.programs.back()) + " (reason teardown)";
+                break;
+            }
+            return done(skipped, {hp.programs[0]}, tail);
+        }
+        case Hook::Callback: {
+            if (auto why = need({"ep_poll_callback"}); !why.empty()) return fail(why);
+            hp.programs = {entry(b, "ep_poll_callback")};
+            return done("", hp.programs, " (outcome read from the item and instance)");
+        }
+        case Hook::Wakeup: {
+            if (auto why = need({"ep_autoremove_wake_function"}); !why.empty()) return fail(why);
+            hp.programs = {entry(b, "ep_autoremove_wake_function")};
+            return done("", hp.programs, " (the waiter woken)");
+        }
+        case Hook::Wait: {
+            if (auto why = need({"do_epoll_wait"}); !why.empty()) return fail(why);
+            hp.programs = {entry(b, "do_epoll_wait"), exit_of(b, "do_epoll_wait")};
+            std::string tail;
+            if (b == Backend::Fentry && d.btf_tracepoints.count("sched_switch")) {
+                hp.programs.push_back({"tp_btf_sched_switch", AttachKind::TpBtf, "sched_switch"});
+                tail = " + tp_btf sched_switch (the waiter sleeps)";
+            } else if (b == Backend::Kprobe && d.has_tracepoint("sched:sched_switch")) {
+                hp.programs.push_back(
+                    {"tp_sched_switch", AttachKind::Tracepoint, "sched/sched_switch"});
+                tail = " + tracepoint sched_switch (the waiter sleeps)";
+            } else {
+                tail = "; no sched_switch tracepoint: the waiter's sleep is not seen";
+            }
+            return done(unhookable(d, b, "ep_poll"), {hp.programs[0], hp.programs[1]}, tail);
+        }
+        case Hook::Harvest: {
+            if (auto why = need({"ep_done_scan", "do_epoll_wait"}); !why.empty()) return fail(why);
+            std::string before = unhookable(d, b, "ep_send_events");
+            std::string tail;
+            if (hookable(d, b, "ep_start_scan")) {
+                hp.programs.push_back(entry(b, "ep_start_scan"));
+            } else {
+                before += (before.empty() ? "" : "; ") + unhookable(d, b, "ep_start_scan");
+                tail = " (begin inferred at ep_done_scan)";
+            }
+            hp.programs.push_back(entry(b, "ep_done_scan"));
+            std::vector<ProgramAttach> shown = hp.programs;
+            hp.programs.push_back(exit_of(b, "do_epoll_wait"));
+            tail += "; items from the user buffer at " + said(hp.programs.back());
+            return done(before, shown, tail);
+        }
+        case Hook::Free: {
+            for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
+                if (!hookable(d, b, fn)) continue;
+                // At the exit: every item has been removed (TEARDOWN) by then.
+                ProgramAttach at_exit = exit_of(b, "ep_clear_and_put");
+                at_exit.target = fn;
+                hp.programs = {at_exit};
+                return done("", hp.programs, " (the instance is released)");
+            }
+            return fail(unhookable(d, b, "ep_clear_and_put") + " and " +
+                        unhookable(d, b, "ep_free"));
+        }
+    }
+    return fail("unknown hook");
+}
+
+// Syscall tracepoints: what user space asked and got, no kernel identities.
+Attempt tracepoint_hook(const KernelDescription& d, Hook h) {
+    HookPlan hp{h, Backend::Tracepoint, {}, ""};
+    const std::string name = to_string(h);
+    auto has = [&](const std::string& tp) { return d.has_tracepoint("syscalls:" + tp); };
+    auto fail = [](std::string why) { return Attempt{std::nullopt, std::move(why)}; };
+    auto names = [&]() {
+        std::string s;
+        for (const auto& p : hp.programs) s += (s.empty() ? "" : " + ") + p.target.substr(9);
+        return s;
+    };
+    auto wait_exits = [&]() {
+        std::vector<ProgramAttach> out;
+        for (const char* w : {"epoll_wait", "epoll_pwait", "epoll_pwait2"}) {
+            const std::string enter = std::string("sys_enter_") + w;
+            const std::string exit = std::string("sys_exit_") + w;
+            if (has(enter) && has(exit)) out.push_back(tracepoint(exit));
+        }
+        return out;
+    };
+    switch (h) {
+        case Hook::Create:
+            if (!has("sys_exit_epoll_create1"))
+                return fail("no syscalls:sys_exit_epoll_create1 tracepoint");
+            hp.programs = {tracepoint("sys_exit_epoll_create1")};
+            if (has("sys_exit_epoll_create"))
+                hp.programs.push_back(tracepoint("sys_exit_epoll_create"));
+            hp.reason = name + ": tracepoint " + names() + " (fd only, no instance identity)";
+            return {hp, ""};
+        case Hook::Insert:
+        case Hook::Remove:
+            if (!has("sys_enter_epoll_ctl") || !has("sys_exit_epoll_ctl"))
+                return fail("no syscalls:sys_enter/exit_epoll_ctl tracepoints");
+            hp.programs = {tracepoint("sys_enter_epoll_ctl"), tracepoint("sys_exit_epoll_ctl")};
+            hp.reason = h == Hook::Insert
+                            ? name + ": tracepoint " + names() +
+                                  " (syscall arguments and result, no epitem)"
+                            : name +
+                                  ": only EPOLL_CTL_DEL at tracepoint sys_exit_epoll_ctl; "
+                                  "removal at file close or teardown is not visible";
+            return {hp, ""};
+        case Hook::Wait: {
+            for (const char* w : {"epoll_wait", "epoll_pwait", "epoll_pwait2"}) {
+                const std::string enter = std::string("sys_enter_") + w;
+                const std::string exit = std::string("sys_exit_") + w;
+                if (has(enter) && has(exit)) {
+                    hp.programs.push_back(tracepoint(enter));
+                    hp.programs.push_back(tracepoint(exit));
+                }
+            }
+            if (hp.programs.empty())
+                return fail("no syscalls:sys_enter/exit_epoll_*wait tracepoints");
+            hp.reason = name + ": tracepoint " + names() + " (the waiter's sleep is not visible)";
+            return {hp, ""};
+        }
+        case Hook::Harvest:
+            hp.programs = wait_exits();
+            if (hp.programs.empty()) return fail("no syscalls:sys_exit_epoll_*wait tracepoints");
+            hp.reason = name + ": items from the user buffer at tracepoint " + names() +
+                        "; the ready list and overflow list are not visible";
+            return {hp, ""};
+        case Hook::Callback:
+            return fail("ep_poll_callback runs in the kernel, no syscall shows it");
+        case Hook::Wakeup:
+            return fail("the waiter's wakeup happens in the kernel, no syscall shows it");
+        case Hook::Free:
+            return fail("the instance is freed at its last close, no epoll syscall shows it");
+    }
+    return fail("unknown hook");
+}
+
+bool privileged(const KernelDescription& d) {
+    return (d.cap_bpf && d.cap_perfmon) || d.cap_sys_admin;
+}
+
+std::string trial_phrase(const char* what, const TrialResult& t) {
+    if (t.outcome == TrialResult::Outcome::NotTried)
+        return std::string("trial ") + what + " on do_epoll_ctl was not tried (" + t.detail + ")";
+    return std::string("trial ") + what + " on do_epoll_ctl failed (" + t.detail + ")";
+}
+
+// Empty if the backend can load and attach programs at all here.
+std::string backend_blocker(const KernelDescription& d, Backend b) {
+    if (!privileged(d)) return "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root";
+    switch (b) {
+        case Backend::Fentry:
+            if (!d.btf) return "no vmlinux BTF (/sys/kernel/btf/vmlinux)";
+            if (!d.fentry_trial.ok()) return trial_phrase("fentry", d.fentry_trial);
+            return "";
+        case Backend::Kprobe:
+            if (!d.kprobes)
+                return "no kprobes (CONFIG_KPROBES is not set: no "
+                       "/sys/bus/event_source/devices/kprobe)";
+            if (!d.kprobe_trial.ok()) return trial_phrase("kprobe", d.kprobe_trial);
+            return "";
+        case Backend::Tracepoint:
+            if (d.tracefs.empty())
+                return "tracefs is not mounted or not readable (no /sys/kernel/tracing/events)";
+            return "";
+        case Backend::None:
+            return "";
+    }
+    return "";
+}
+
+constexpr Hook kCoreKernel[] = {Hook::Create, Hook::Insert, Hook::Wait};
+
+// All hooks on one kernel-function backend (`fallback` may serve hooks `primary` cannot).
+// Error text if a core hook (create, insert, wait) is not covered.
+std::string build_kernel(const KernelDescription& d, Backend primary,
+                         std::optional<Backend> fallback, Plan& plan) {
+    plan.hooks.clear();
+    for (Hook h : kAllHooks) {
+        Attempt a = kernel_hook(d, primary, h);
+        if (!a.plan && fallback) {
+            Attempt f = kernel_hook(d, *fallback, h);
+            if (f.plan) {
+                f.plan->reason += " (" + a.why + " for " + to_string(primary) + ")";
+                a = f;
+            }
+        }
+        if (a.plan) {
+            plan.hooks.push_back(*a.plan);
+        } else {
+            if (std::find(std::begin(kCoreKernel), std::end(kCoreKernel), h) !=
+                std::end(kCoreKernel))
+                return std::string(to_string(h)) + ": " + a.why;
+            plan.hooks.push_back(
+                {h, Backend::None, {}, std::string(to_string(h)) + ": not visible: " + a.why});
+        }
+    }
+    plan.backend = primary;
+    return "";
+}
+
+constexpr Hook kCoreTracepoint[] = {Hook::Create, Hook::Insert, Hook::Wait};
+
+std::string build_tracepoint(const KernelDescription& d, Plan& plan) {
+    plan.hooks.clear();
+    for (Hook h : kAllHooks) {
+        Attempt a = tracepoint_hook(d, h);
+        if (a.plan) {
+            plan.hooks.push_back(*a.plan);
+            continue;
+        }
+        if (std::find(std::begin(kCoreTracepoint), std::end(kCoreTracepoint), h) !=
+            std::end(kCoreTracepoint))
+            return std::string(to_string(h)) + ": " + a.why;
+        plan.hooks.push_back(
+            {h, Backend::None, {}, std::string(to_string(h)) + ": not visible: " + a.why});
+    }
+    plan.backend = Backend::Tracepoint;
+    return "";
+}
+
+void fill_nothing(Plan& plan, const std::string& why) {
+    plan.hooks.clear();
+    for (Hook h : kAllHooks)
+        plan.hooks.push_back({h, Backend::None, {}, std::string(to_string(h)) + ": " + why});
+    plan.backend = Backend::None;
+}
+
+std::vector<std::string> missing_of(const KernelDescription& d) {
+    std::vector<std::string> m;
+    if (!d.root) m.push_back("not running as root");
+    if (!d.cap_bpf) m.push_back("no CAP_BPF");
+    if (!d.cap_perfmon) m.push_back("no CAP_PERFMON");
+    if (!d.btf) m.push_back("no vmlinux BTF: no fentry, no CO-RE");
+    if (d.lockdown == "integrity" || d.lockdown == "confidentiality")
+        m.push_back("lockdown is " + d.lockdown);
+    if (d.btf && !d.fentry_trial.ok())
+        m.push_back("fentry not permitted: " + trial_phrase("fentry", d.fentry_trial));
+    if (!d.kprobes)
+        m.push_back("no kprobes (CONFIG_KPROBES is not set)");
+    else if (!d.kprobe_trial.ok())
+        m.push_back("kprobes not permitted: " + trial_phrase("kprobe", d.kprobe_trial));
+    if (d.tracefs.empty()) m.push_back("tracefs is not mounted or not readable: no tracepoints");
+    return m;
+}
+
+// Process tracking: BTF-typed raw tracepoints in bpf/epscope.bpf.c (they read task_struct
+// directly), so they need vmlinux BTF, not tracefs.
+void add_always(const KernelDescription& d, Plan& plan) {
+    if (plan.backend == Backend::None) return;  // nothing to track processes for
+    for (const char* ev : {"sched_process_fork", "sched_process_exec", "sched_process_exit"}) {
+        if (d.btf_tracepoints.count(ev))
+            plan.always.push_back({std::string("tp_") + ev, AttachKind::TpBtf, ev});
+        else
+            plan.missing.push_back(std::string("no BTF tracepoint ") + ev +
+                                   ": process tracking misses it");
+    }
+}
+
+Level level_of(const Plan& plan) {
+    if (plan.backend == Backend::None) return Level::Nothing;
+    if (plan.backend == Backend::Tracepoint) return Level::SyscallOnly;
+    for (const auto& h : plan.hooks)
+        if (h.backend == Backend::None) return Level::Partial;
+    return Level::Full;
+}
+
+}  // namespace
+
+const char* to_string(BackendChoice c) {
+    switch (c) {
+        case BackendChoice::Auto:
+            return "auto";
+        case BackendChoice::Fentry:
+            return "fentry";
+        case BackendChoice::Kprobe:
+            return "kprobe";
+        case BackendChoice::Tracepoint:
+            return "tracepoint";
+    }
+    return "?";
+}
+const char* to_string(Backend b) {
+    switch (b) {
+        case Backend::Fentry:
+            return "fentry";
+        case Backend::Kprobe:
+            return "kprobe";
+        case Backend::Tracepoint:
+            return "tracepoint";
+        case Backend::None:
+            return "none";
+    }
+    return "?";
+}
+const char* to_string(Hook h) {
+    switch (h) {
+        case Hook::Create:
+            return "create";
+        case Hook::Insert:
+            return "insert";
+        case Hook::Remove:
+            return "remove";
+        case Hook::Callback:
+            return "callback";
+        case Hook::Wakeup:
+            return "wakeup";
+        case Hook::Wait:
+            return "wait";
+        case Hook::Harvest:
+            return "harvest";
+        case Hook::Free:
+            return "free";
+    }
+    return "?";
+}
+const char* to_string(Level l) {
+    switch (l) {
+        case Level::Full:
+            return "full";
+        case Level::Partial:
+            return "partial";
+        case Level::SyscallOnly:
+            return "syscall-only";
+        case Level::Nothing:
+            return "nothing";
+    }
+    return "?";
+}
+const char* to_string(AttachKind k) {
+    switch (k) {
+        case AttachKind::Fentry:
+            return "fentry";
+        case AttachKind::Fexit:
+            return "fexit";
+        case AttachKind::Kprobe:
+            return "kprobe";
+        case AttachKind::Kretprobe:
+            return "kretprobe";
+        case AttachKind::Tracepoint:
+            return "tracepoint";
+        case AttachKind::TpBtf:
+            return "tp_btf";
+    }
+    return "?";
+}
+
+BackendChoice parse_backend_choice(const std::string& s) {
+    for (BackendChoice c : {BackendChoice::Auto, BackendChoice::Fentry, BackendChoice::Kprobe,
+                            BackendChoice::Tracepoint})
+        if (s == to_string(c)) return c;
+    throw PlanError("unknown backend '" + s + "': use auto, fentry, kprobe or tracepoint");
+}
+
+const HookPlan& Plan::hook(Hook h) const {
+    for (const auto& hp : hooks)
+        if (hp.hook == h) return hp;
+    throw PlanError(std::string("plan has no entry for hook ") + to_string(h));
+}
+
+std::vector<ProgramAttach> Plan::programs() const {
+    std::vector<ProgramAttach> out;
+    auto add = [&](const ProgramAttach& p) {
+        for (const auto& q : out) {
+            if (q.program != p.program) continue;
+            if (q.target != p.target || q.kind != p.kind)
+                throw PlanError("program " + p.program + " planned on two targets: " + q.target +
+                                " and " + p.target);
+            return;
+        }
+        out.push_back(p);
+    };
+    for (const auto& h : hooks)
+        for (const auto& p : h.programs) add(p);
+    for (const auto& p : always) add(p);
+    return out;
+}
+
+std::string Plan::to_text() const {
+    std::ostringstream o;
+    o << "requested " << plan::to_string(requested) << "\n";
+    o << "backend " << plan::to_string(backend) << "\n";
+    o << "backend_reason " << backend_reason << "\n";
+    o << "level " << plan::to_string(level) << "\n";
+    for (const auto& h : hooks) {
+        o << "hook " << plan::to_string(h.hook) << " " << plan::to_string(h.backend) << "\n";
+        o << "reason " << h.reason << "\n";
+    }
+    for (const auto& p : programs())
+        o << "program " << p.program << " " << plan::to_string(p.kind) << " " << p.target << "\n";
+    bool reports = false;
+    for (const auto& h : hooks) reports = reports || h.release_file_reports_items;
+    o << "release_file_reports_items " << (reports ? "yes" : "no") << "\n";
+    for (const auto& m : missing) o << "missing " << m << "\n";
+    return o.str();
+}
+
+Plan plan_for(const KernelDescription& d, BackendChoice forced) {
+    Plan plan;
+    plan.requested = forced;
+    plan.missing = missing_of(d);
+
+    auto forced_error = [&](Backend b, const std::string& why) {
+        return PlanError(std::string("backend ") + to_string(b) + " cannot work on kernel " +
+                         d.release + ": " + why);
+    };
+
+    switch (forced) {
+        case BackendChoice::Fentry:
+        case BackendChoice::Kprobe: {
+            const Backend b = forced == BackendChoice::Fentry ? Backend::Fentry : Backend::Kprobe;
+            if (auto why = backend_blocker(d, b); !why.empty()) throw forced_error(b, why);
+            if (auto why = build_kernel(d, b, std::nullopt, plan); !why.empty())
+                throw forced_error(b, why);
+            plan.backend_reason = std::string("forced ") + to_string(b);
+            break;
+        }
+        case BackendChoice::Tracepoint: {
+            if (auto why = backend_blocker(d, Backend::Tracepoint); !why.empty())
+                throw forced_error(Backend::Tracepoint, why);
+            if (auto why = build_tracepoint(d, plan); !why.empty())
+                throw forced_error(Backend::Tracepoint, why);
+            plan.backend_reason = "forced tracepoint";
+            break;
+        }
+        case BackendChoice::Auto: {
+            std::vector<std::string> declined;
+            const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty();
+            const bool kprobe_ok = backend_blocker(d, Backend::Kprobe).empty();
+            bool chosen = false;
+            if (fentry_ok) {
+                auto why = build_kernel(
+                    d, Backend::Fentry,
+                    kprobe_ok ? std::optional<Backend>(Backend::Kprobe) : std::nullopt, plan);
+                chosen = why.empty();
+                if (!chosen) declined.push_back("fentry: " + why);
+            } else {
+                declined.push_back("fentry: " + backend_blocker(d, Backend::Fentry));
+            }
+            if (!chosen && kprobe_ok) {
+                auto why = build_kernel(d, Backend::Kprobe, std::nullopt, plan);
+                chosen = why.empty();
+                if (!chosen) declined.push_back("kprobe: " + why);
+            } else if (!chosen) {
+                declined.push_back("kprobe: " + backend_blocker(d, Backend::Kprobe));
+            }
+            if (!chosen) {
+                auto why = backend_blocker(d, Backend::Tracepoint);
+                if (why.empty()) why = build_tracepoint(d, plan);
+                chosen = why.empty();
+                if (!chosen) declined.push_back("tracepoint: " + why);
+            }
+            std::string why;
+            for (const auto& s : declined) why += (why.empty() ? "" : "; ") + s;
+            if (!chosen) {
+                fill_nothing(plan, "not visible: no backend works here");
+                plan.backend_reason = "no backend works here: " + why;
+            } else if (declined.empty()) {
+                plan.backend_reason =
+                    std::string(to_string(plan.backend)) + " is the best backend that works here";
+            } else {
+                plan.backend_reason = why + " -> " + to_string(plan.backend);
+            }
+            break;
+        }
+    }
+    add_always(d, plan);
+    plan.level = level_of(plan);
+    return plan;
+}
+
+}  // namespace epscope::plan
