@@ -598,10 +598,11 @@ int BPF_KPROBE(kprobe_ep_remove, struct eventpoll *ep, struct epitem *epi)
 
 /*
  * The last close of a watched file: eventpoll_release_file() removes every
- * item of the file from every instance. Where it calls ep_remove() the
- * removal is seen there; newer kernels inline the removal (__ep_remove), so
- * the items are reported here, from the file's own list (file->f_ep, linked
- * through epi->fllink), and ep_remove() skips them.
+ * item of the file from every instance. On 6.1 it goes through the hooked
+ * removal function; on 6.12 it calls compiler clones (ep_remove_file.isra.0,
+ * ep_remove_epi.isra.0) that cannot be hooked by prototype. So the items are
+ * reported here, from the file's own list (file->f_ep, linked through
+ * epi->fllink), on every kernel, and on_remove() skips them.
  */
 static __always_inline void on_release_file(struct file *file, __u8 source)
 {

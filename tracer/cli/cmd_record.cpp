@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
@@ -9,6 +10,7 @@
 namespace epscope::cli {
 
 int run_record(const RecordOptions& opts) {
+    std::filesystem::path discard;
     try {
         const PlannedSession planned = plan_session(opts.backend, opts.verbose);
 
@@ -26,11 +28,17 @@ int run_record(const RecordOptions& opts) {
         header.set(trace::kMetaBackend, plan::to_string(planned.plan.backend));
         header.set(trace::kMetaCommandLine, opts.invocation);
         trace::TraceWriter writer(opts.output, header);
-
-        auto result = capture::run_capture(cap, writer, [&writer] {
-            writer.flush_if_due();
-            return true;
-        });
+        capture::CaptureResult result;
+        try {
+            result = capture::run_capture(cap, writer, [&writer] {
+                writer.flush_if_due();
+                return true;
+            });
+        } catch (...) {
+            // Nothing was captured (bad pid, BPF refused): leave no file behind.
+            if (writer.records_written() == 0) discard = writer.partial_path();
+            throw;
+        }
         writer.close();
         std::fprintf(stderr, "epscope: %llu records (%llu lost) written to %s; stopped: %s\n",
                      static_cast<unsigned long long>(writer.records_written()),
@@ -48,6 +56,7 @@ int run_record(const RecordOptions& opts) {
     } catch (const plan::PlanError& e) {
         std::fprintf(stderr, "epscope record: %s\n", e.what());
     }
+    if (!discard.empty()) std::filesystem::remove(discard);
     return 1;
 }
 

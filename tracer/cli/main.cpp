@@ -57,9 +57,19 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
-        std::fprintf(stderr, "epscope: %s (see `epscope %s --help`)\n", e.what(),
-                     app.get_subcommands().empty() ? ""
-                                                   : app.get_subcommands()[0]->get_name().c_str());
+        if (app.get_subcommands().empty()) {
+            if (argc > 1 && argv[1][0] != '-')
+                std::fprintf(stderr,
+                             "epscope: unknown command '%s': expected doctor, record, dump or "
+                             "export (see `epscope --help`)\n",
+                             argv[1]);
+            else
+                std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());
+        } else {
+            std::fprintf(stderr, "epscope %s: %s (see `epscope %s --help`)\n",
+                         app.get_subcommands()[0]->get_name().c_str(), e.what(),
+                         app.get_subcommands()[0]->get_name().c_str());
+        }
         return 2;
     }
 
