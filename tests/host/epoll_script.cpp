@@ -14,6 +14,10 @@
 //   wakeup TID                                this thread, asleep in epoll_wait, must be woken
 //   close FD                                  a registered fd closed: removed by the kernel
 //   free EPFD                                 the instance's last fd closed
+// With --pause MS the script first registers its items, logs them as
+//   snapshot EPFD FD EVENTS DATA              (made before the tracer attached)
+// prints "ready" on stdout and sleeps MS, so `epscope record -p PID` can
+// attach: the trace must describe those items from /proc (fdinfo).
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -22,12 +26,14 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
 namespace {
 
 FILE* g_log = stdout;  // set once in main from --log, before any work
+bool g_pre_trace = false;  // ctl calls logged as "snapshot" (made before attach)
 
 pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
@@ -37,6 +43,11 @@ void ctl(int epfd, int op, int fd, std::uint32_t events, std::uint64_t data) {
     ev.data.u64 = data;
     int r = epoll_ctl(epfd, op, fd, op == EPOLL_CTL_DEL ? nullptr : &ev);
     const char* name = op == EPOLL_CTL_ADD ? "add" : op == EPOLL_CTL_MOD ? "mod" : "del";
+    if (g_pre_trace) {
+        std::fprintf(g_log, "snapshot %d %d %u %llu\n", epfd, fd, events,
+                     static_cast<unsigned long long>(data));
+        return;
+    }
     if (op == EPOLL_CTL_DEL) events = 0, data = 0;
     std::fprintf(g_log, "ctl %s %d %d %u %llu %d\n", name, epfd, fd, events,
                  static_cast<unsigned long long>(data), r < 0 ? -errno : 0);
@@ -67,17 +78,39 @@ void expect_callback(int fd, const char* outcome) { std::fprintf(g_log, "callbac
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 3 && std::strcmp(argv[1], "--log") == 0) {
-        g_log = std::fopen(argv[2], "w");
-        if (!g_log) {
-            std::fprintf(stderr, "epoll-script: cannot write %s: %s\n", argv[2], std::strerror(errno));
+    int pause_ms = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+            g_log = std::fopen(argv[++i], "w");
+            if (!g_log) {
+                std::fprintf(stderr, "epoll-script: cannot write %s: %s\n", argv[i],
+                             std::strerror(errno));
+                return 2;
+            }
+        } else if (std::strcmp(argv[i], "--pause") == 0 && i + 1 < argc) {
+            pause_ms = std::atoi(argv[++i]);
+        } else {
+            std::fprintf(stderr, "usage: epoll-script [--log FILE] [--pause MS]\n");
             return 2;
         }
-    } else if (argc != 1) {
-        std::fprintf(stderr, "usage: epoll-script [--log FILE]\n");
-        return 2;
     }
     std::fprintf(g_log, "pid %d\n", getpid());
+    if (pause_ms) {
+        // Items registered before the tracer attaches: seen only through /proc.
+        const int epfd = epoll_create1(0);
+        const int e = eventfd(0, EFD_NONBLOCK);
+        int p[2];
+        if (pipe(p)) return 2;
+        g_pre_trace = true;
+        ctl(epfd, EPOLL_CTL_ADD, e, EPOLLIN | EPOLLET, 301);
+        ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLONESHOT, 302);
+        ctl(epfd, EPOLL_CTL_ADD, p[1], EPOLLOUT, 303);
+        g_pre_trace = false;
+        std::fflush(g_log);
+        std::printf("ready\n");
+        std::fflush(stdout);
+        usleep(pause_ms * 1000);
+    }
 
     const int epfd = epoll_create1(EPOLL_CLOEXEC);
     const int a = eventfd(0, EFD_NONBLOCK);  // level-triggered

@@ -37,6 +37,7 @@ struct Log {
     std::vector<Wait> waits;
     std::vector<std::pair<int, std::string>> callbacks;
     std::vector<int> wakeups, closes, frees;
+    std::vector<Ctl> snapshot;  // items registered before the tracer attached
 };
 
 Log parse_log(const std::string& path) {
@@ -70,6 +71,11 @@ Log parse_log(const std::string& path) {
             std::string outcome;
             ls >> fd >> outcome;
             log.callbacks.emplace_back(fd, outcome);
+        }
+        if (what == "snapshot") {
+            Ctl c{"add", 0, 0, 0, 0, 0};
+            ls >> c.epfd >> c.fd >> c.events >> c.data;
+            log.snapshot.push_back(c);
         }
         if (what == "wakeup") log.wakeups.push_back(0), ls >> log.wakeups.back();
         if (what == "close") log.closes.push_back(0), ls >> log.closes.back();
@@ -126,6 +132,21 @@ int main(int argc, char** argv) {
             k == EP_KIND_WAKEUP || k == EP_KIND_ITEM_REMOVE || k == EP_KIND_INSTANCE_FREE ||
             k == EP_KIND_HARVEST_END || k == EP_KIND_KERNEL_NODE || k == EP_KIND_WALK_END)
             mine.push_back(r);
+    }
+
+    // Items made before the tracer attached: described from /proc/PID/fdinfo.
+    for (const Ctl& c : log.snapshot) {
+        bool found = false;
+        for (const auto& r : recs) {
+            if (r.kind() != EP_KIND_SNAPSHOT_ITEM) continue;
+            const auto& it = r.as<ep_snapshot_item>();
+            // fdinfo shows the mask the kernel keeps: EPOLLERR|EPOLLHUP always added.
+            found |= it.h.tgid == static_cast<unsigned>(log.pid) && it.epfd == c.epfd &&
+                     it.tfd == c.fd && it.data == c.data &&
+                     (it.events & ~0x18u) == (c.events & ~0x18u);
+        }
+        check(found, "item fd " + std::to_string(c.fd) + " of epfd " + std::to_string(c.epfd) +
+                         " registered before attach is not in the /proc snapshot");
     }
 
     // epoll_ctl: one record per call, in order, with its arguments and result.

@@ -13,7 +13,7 @@ trap 'rm -rf "$out"' EXIT
     sh -c "epscope record --backend $backend -o /out/t.trace -- epoll-script --log /out/s.log"
 # The doctor must pick kernel-function hooks, not tracepoints, on this kernel.
 if [ "$backend" = auto ]; then
-    "$lab" --kernel "$kernel" --timeout 300 --bin "$epscope" -- epscope doctor >"$out/doctor.txt"
+    "$lab" --kernel "$kernel" --timeout 300 --out "$out/doctor" --bin "$epscope" -- epscope doctor >"$out/doctor.txt"
     for hook in create insert callback wakeup wait harvest free; do
         grep -Eq "^  $hook +fentry " "$out/doctor.txt" || {
             echo "FAIL doctor on $kernel does not hook $hook with fentry:"; cat "$out/doctor.txt"; exit 1; }
