@@ -1,0 +1,45 @@
+#include "plan/doctor.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_data.hpp"
+
+namespace epscope::plan {
+namespace {
+
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+
+TEST(Doctor, HostReportSaysTracepointsOnlyAndWhy) {
+    const auto d = test::recorded("6.18");
+    const std::string r = format_doctor(d, plan_for(d));
+    EXPECT_TRUE(contains(r, "kernel 6.18.44-fc-v669 (x86_64)\n")) << r;
+    EXPECT_TRUE(contains(r, "trial fentry on do_epoll_ctl: failed (load EPERM)")) << r;
+    EXPECT_TRUE(contains(r, "\n  callback  none        callback: not visible")) << r;
+    EXPECT_TRUE(contains(r, "  - no kprobes (CONFIG_KPROBES is not set)\n")) << r;
+    EXPECT_TRUE(contains(r, "capability: syscall tracepoints only")) << r;
+}
+
+TEST(Doctor, LabReportShowsKernelHooks) {
+    const auto d = test::recorded("6.1");
+    const std::string r = format_doctor(d, plan_for(d));
+    EXPECT_TRUE(contains(r,
+                         "\n  insert    fentry      insert: ep_insert is inlined here -> fexit "
+                         "do_epoll_ctl + fentry ep_ptable_queue_proc"))
+        << r;
+    EXPECT_TRUE(contains(r, "missing: nothing\n")) << r;
+    EXPECT_TRUE(contains(r, "capability: full kernel hooks")) << r;
+}
+
+TEST(Doctor, UnprivilegedReportNamesTheCapability) {
+    auto d = test::recorded("6.12");
+    d.root = d.cap_bpf = d.cap_perfmon = d.cap_sys_admin = false;
+    const std::string r = format_doctor(d, plan_for(d));
+    EXPECT_TRUE(contains(r, "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root")) << r;
+    EXPECT_TRUE(contains(r, "  - no CAP_BPF\n")) << r;
+    EXPECT_TRUE(contains(r, "capability: nothing")) << r;
+}
+
+}  // namespace
+}  // namespace epscope::plan

@@ -1,0 +1,442 @@
+#include "plan/plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "test_data.hpp"
+
+namespace epscope::plan {
+namespace {
+
+using test::recorded;
+
+const ProgramAttach* find_program(const Plan& p, const std::string& name) {
+    static std::vector<ProgramAttach> all;
+    all = p.programs();
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](const auto& a) { return a.program == name; });
+    return it == all.end() ? nullptr : &*it;
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+
+std::string plan_error(const KernelDescription& d, BackendChoice c) {
+    try {
+        plan_for(d, c);
+    } catch (const PlanError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// --- the host: 6.18 in a Firecracker guest, fentry EPERM, no kprobes -------------------------
+
+TEST(PlanHost618, FallsBackToSyscallTracepoints) {
+    const Plan p = plan_for(recorded("6.18"));
+    EXPECT_EQ(p.backend, Backend::Tracepoint);
+    EXPECT_EQ(p.level, Level::SyscallOnly);
+    EXPECT_TRUE(
+        contains(p.backend_reason, "fentry: trial fentry on do_epoll_ctl failed (load EPERM)"))
+        << p.backend_reason;
+    EXPECT_TRUE(contains(p.backend_reason, "kprobe: no kprobes")) << p.backend_reason;
+    for (Hook h : {Hook::Create, Hook::Insert, Hook::Remove, Hook::Wait, Hook::Harvest})
+        EXPECT_EQ(p.hook(h).backend, Backend::Tracepoint) << to_string(h);
+    for (Hook h : {Hook::Callback, Hook::Wakeup, Hook::Free}) {
+        EXPECT_EQ(p.hook(h).backend, Backend::None) << to_string(h);
+        EXPECT_TRUE(p.hook(h).programs.empty());
+        EXPECT_TRUE(contains(p.hook(h).reason, "not visible")) << p.hook(h).reason;
+    }
+    EXPECT_TRUE(contains(p.hook(Hook::Remove).reason, "file close")) << p.hook(Hook::Remove).reason;
+}
+
+TEST(PlanHost618, ProgramsAreTracepointsOnly) {
+    const Plan p = plan_for(recorded("6.18"));
+    for (const auto& prog : p.programs()) {
+        // Process tracking is tp_btf; everything else a syscall tracepoint.
+        const bool process = prog.program.rfind("tp_sched_process_", 0) == 0;
+        EXPECT_EQ(prog.kind, process ? AttachKind::TpBtf : AttachKind::Tracepoint) << prog.program;
+        EXPECT_EQ(prog.program.rfind("tp_", 0), 0u) << prog.program;
+    }
+    const ProgramAttach* ctl = find_program(p, "tp_sys_enter_epoll_ctl");
+    ASSERT_NE(ctl, nullptr);
+    EXPECT_EQ(ctl->target, "syscalls/sys_enter_epoll_ctl");
+    for (const char* name :
+         {"tp_sys_exit_epoll_create1", "tp_sys_exit_epoll_create", "tp_sys_exit_epoll_ctl",
+          "tp_sys_enter_epoll_wait", "tp_sys_exit_epoll_wait", "tp_sys_enter_epoll_pwait",
+          "tp_sys_exit_epoll_pwait", "tp_sys_enter_epoll_pwait2", "tp_sys_exit_epoll_pwait2",
+          "tp_sched_process_fork", "tp_sched_process_exec", "tp_sched_process_exit"})
+        EXPECT_NE(find_program(p, name), nullptr) << name;
+    EXPECT_EQ(p.programs().size(), 13u);
+}
+
+TEST(PlanHost618, MissingNamesLockdownFentryAndKprobes) {
+    const Plan p = plan_for(recorded("6.18"));
+    const std::vector<std::string> expect = {
+        "lockdown is integrity",
+        "fentry not permitted: trial fentry on do_epoll_ctl failed (load EPERM)",
+        "no kprobes (CONFIG_KPROBES is not set)"};
+    EXPECT_EQ(p.missing, expect);
+}
+
+TEST(PlanHost618, ForcedKernelBackendsFailWithTheReason) {
+    const auto d = recorded("6.18");
+    EXPECT_EQ(plan_error(d, BackendChoice::Fentry),
+              "backend fentry cannot work on kernel 6.18.44-fc-v669: trial fentry on "
+              "do_epoll_ctl failed (load EPERM)");
+    EXPECT_TRUE(contains(plan_error(d, BackendChoice::Kprobe),
+                         "backend kprobe cannot work on kernel 6.18.44-fc-v669: no kprobes"));
+    const Plan p = plan_for(d, BackendChoice::Tracepoint);
+    EXPECT_EQ(p.backend, Backend::Tracepoint);
+    EXPECT_EQ(p.backend_reason, "forced tracepoint");
+}
+
+// If fentry were permitted on the host, 6.18 has ep_start_scan and ep_send_events out of line.
+TEST(PlanHost618, WithFentryPermittedUsesKernelHooks) {
+    auto d = recorded("6.18");
+    d.fentry_trial = {TrialResult::Outcome::Ok, ""};
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.backend, Backend::Fentry);
+    EXPECT_EQ(p.level, Level::Full);
+    EXPECT_NE(find_program(p, "fentry_ep_start_scan"), nullptr);
+    EXPECT_EQ(find_program(p, "fentry_ep_remove")->target, "ep_remove");
+    EXPECT_TRUE(p.hook(Hook::Remove).release_file_reports_items);
+}
+
+// A clone has another calling convention: never a target, and the reason says so.
+TEST(PlanHost618, CloneOnlyRemovalFunctionsLeaveRemoveNotVisible) {
+    auto d = recorded("6.18");
+    d.fentry_trial = {TrialResult::Outcome::Ok, ""};
+    d.kallsyms.erase("ep_remove");
+    d.kallsyms.insert("ep_remove.isra.0");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.level, Level::Partial);
+    EXPECT_EQ(p.hook(Hook::Remove).backend, Backend::None);
+    EXPECT_EQ(p.hook(Hook::Remove).reason,
+              "remove: not visible: no function that unlinks an epitem is hookable (ep_remove_epi "
+              "exists only as ep_remove_epi.isra.0 (changed calling convention); ep_remove exists "
+              "only as ep_remove.isra.0 (changed calling convention))");
+}
+
+// --- the lab kernels: stock Debian 6.1 and 6.12 ----------------------------------------------
+
+class LabKernel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LabKernel, AutoChoosesFentryForEveryHook) {
+    const Plan p = plan_for(recorded(GetParam()));
+    EXPECT_EQ(p.backend, Backend::Fentry);
+    EXPECT_EQ(p.level, Level::Full);
+    EXPECT_EQ(p.backend_reason, "fentry is the best backend that works here");
+    for (Hook h : kAllHooks) EXPECT_EQ(p.hook(h).backend, Backend::Fentry) << to_string(h);
+    EXPECT_TRUE(p.missing.empty()) << p.missing.front();
+}
+
+TEST_P(LabKernel, InsertGoesThroughDoEpollCtlBecauseEpInsertIsInlined) {
+    const Plan p = plan_for(recorded(GetParam()));
+    EXPECT_EQ(p.hook(Hook::Insert).reason,
+              "insert: ep_insert is inlined here -> fexit do_epoll_ctl + fentry "
+              "ep_ptable_queue_proc (the new epitem); modify from do_epoll_ctl");
+    std::vector<ProgramAttach> expect = {
+        {"fentry_do_epoll_ctl", AttachKind::Fentry, "do_epoll_ctl"},
+        {"fexit_do_epoll_ctl", AttachKind::Fexit, "do_epoll_ctl"},
+        {"fentry_ep_ptable_queue_proc", AttachKind::Fentry, "ep_ptable_queue_proc"}};
+    EXPECT_EQ(p.hook(Hook::Insert).programs, expect);
+}
+
+TEST_P(LabKernel, CallbackWaitAndWakeupUseTheirFunctions) {
+    const Plan p = plan_for(recorded(GetParam()));
+    EXPECT_EQ(p.hook(Hook::Callback).programs,
+              (std::vector<ProgramAttach>{
+                  {"fentry_ep_poll_callback", AttachKind::Fentry, "ep_poll_callback"}}));
+    EXPECT_EQ(p.hook(Hook::Wakeup).programs,
+              (std::vector<ProgramAttach>{{"fentry_ep_autoremove_wake_function", AttachKind::Fentry,
+                                           "ep_autoremove_wake_function"}}));
+    EXPECT_EQ(
+        p.hook(Hook::Wait).programs,
+        (std::vector<ProgramAttach>{{"fentry_do_epoll_wait", AttachKind::Fentry, "do_epoll_wait"},
+                                    {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"},
+                                    {"tp_btf_sched_switch", AttachKind::TpBtf, "sched_switch"}}));
+    EXPECT_TRUE(contains(p.hook(Hook::Wait).reason, "wait: ep_poll is inlined here -> "))
+        << p.hook(Hook::Wait).reason;
+}
+
+TEST_P(LabKernel, ProgramsAreUniqueAndNoTracepointSyscalls) {
+    const Plan p = plan_for(recorded(GetParam()));
+    const auto all = p.programs();
+    for (size_t i = 0; i < all.size(); ++i) {
+        for (size_t j = i + 1; j < all.size(); ++j) EXPECT_NE(all[i].program, all[j].program);
+        EXPECT_FALSE(contains(all[i].program, "tp_sys_")) << all[i].program;
+    }
+    // fexit_do_epoll_wait serves both wait and harvest, listed once.
+    EXPECT_EQ(std::count_if(all.begin(), all.end(),
+                            [](const auto& a) { return a.program == "fexit_do_epoll_wait"; }),
+              1);
+}
+
+TEST_P(LabKernel, ForcedKprobeUsesKprobesEverywhere) {
+    const Plan p = plan_for(recorded(GetParam()), BackendChoice::Kprobe);
+    EXPECT_EQ(p.backend, Backend::Kprobe);
+    EXPECT_EQ(p.level, Level::Full);
+    for (Hook h : kAllHooks) EXPECT_EQ(p.hook(h).backend, Backend::Kprobe) << to_string(h);
+    for (const auto& prog : p.programs()) {
+        const bool kernel = prog.kind == AttachKind::Kprobe || prog.kind == AttachKind::Kretprobe;
+        const bool tracepoint = prog.kind == AttachKind::Tracepoint;
+        const bool process = prog.kind == AttachKind::TpBtf;
+        EXPECT_TRUE(kernel || tracepoint || process) << prog.program;
+        if (tracepoint) {
+            EXPECT_EQ(prog.target, "sched/sched_switch") << prog.program;
+        }
+        if (process) {
+            EXPECT_EQ(prog.target.rfind("sched_process_", 0), 0u) << prog.program;
+        }
+    }
+    EXPECT_NE(find_program(p, "kretprobe_do_epoll_ctl"), nullptr);
+    EXPECT_NE(find_program(p, "kprobe_ep_poll_callback"), nullptr);
+    const ProgramAttach* sw = find_program(p, "tp_sched_switch");
+    ASSERT_NE(sw, nullptr);
+    EXPECT_EQ(sw->target, "sched/sched_switch");
+}
+
+TEST_P(LabKernel, ForcedTracepointWorksToo) {
+    const Plan p = plan_for(recorded(GetParam()), BackendChoice::Tracepoint);
+    EXPECT_EQ(p.level, Level::SyscallOnly);
+    EXPECT_EQ(p.hook(Hook::Callback).backend, Backend::None);
+}
+
+TEST_P(LabKernel, FentryDeniedFallsBackToKprobe) {
+    auto d = recorded(GetParam());
+    d.fentry_trial = {TrialResult::Outcome::Failed, "load EPERM"};
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.backend, Backend::Kprobe);
+    EXPECT_EQ(p.level, Level::Full);
+    EXPECT_TRUE(contains(p.backend_reason, "fentry: trial fentry on do_epoll_ctl failed"))
+        << p.backend_reason;
+    EXPECT_EQ(plan_error(d, BackendChoice::Fentry),
+              "backend fentry cannot work on kernel " + d.release +
+                  ": trial fentry on do_epoll_ctl failed (load EPERM)");
+}
+
+TEST_P(LabKernel, AFunctionWithoutBtfIsKprobedInAnFentryPlan) {
+    auto d = recorded(GetParam());
+    d.btf_funcs.erase("ep_poll_callback");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.backend, Backend::Fentry);
+    EXPECT_EQ(p.hook(Hook::Callback).backend, Backend::Kprobe);
+    EXPECT_TRUE(
+        contains(p.hook(Hook::Callback).reason, "(ep_poll_callback has no BTF record for fentry)"))
+        << p.hook(Hook::Callback).reason;
+    // Without kprobes the callback is simply not visible: partial.
+    d.kprobes = false;
+    const Plan q = plan_for(d);
+    EXPECT_EQ(q.hook(Hook::Callback).backend, Backend::None);
+    EXPECT_EQ(q.level, Level::Partial);
+    EXPECT_THROW(plan_for(d, BackendChoice::Kprobe), PlanError);
+}
+
+TEST_P(LabKernel, CoreFunctionMissingRulesOutTheKernelBackend) {
+    auto d = recorded(GetParam());
+    d.kallsyms.erase("do_epoll_ctl");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.backend, Backend::Tracepoint);
+    EXPECT_TRUE(contains(p.backend_reason, "fentry: insert: do_epoll_ctl is inlined here"))
+        << p.backend_reason;
+    EXPECT_TRUE(contains(plan_error(d, BackendChoice::Fentry), "insert: do_epoll_ctl"));
+}
+
+TEST_P(LabKernel, UnprivilegedGetsNothingAndSaysWhichCapability) {
+    auto d = recorded(GetParam());
+    d.root = d.cap_bpf = d.cap_perfmon = d.cap_sys_admin = false;
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.level, Level::Nothing);
+    EXPECT_TRUE(p.programs().empty());
+    EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "no CAP_BPF"), p.missing.end());
+    EXPECT_TRUE(
+        contains(plan_error(d, BackendChoice::Tracepoint), "needs CAP_BPF and CAP_PERFMON"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, LabKernel, ::testing::Values("6.1", "6.12"),
+                         [](const auto& info) {
+                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                         });
+
+// --- per-kernel differences --------------------------------------------------------------------
+
+TEST(Plan61, HarvestBeginIsInferredWithoutEpStartScan) {
+    const Plan p = plan_for(recorded("6.1"));
+    const HookPlan& h = p.hook(Hook::Harvest);
+    EXPECT_EQ(h.backend, Backend::Fentry);
+    EXPECT_EQ(h.programs, (std::vector<ProgramAttach>{
+                              {"fentry_ep_done_scan", AttachKind::Fentry, "ep_done_scan"},
+                              {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
+    EXPECT_EQ(h.reason,
+              "harvest: ep_send_events is inlined here; ep_start_scan is inlined here -> fentry "
+              "ep_done_scan (begin inferred at ep_done_scan); items from the user buffer at fexit "
+              "do_epoll_wait");
+}
+
+TEST(Plan612, HarvestHasEpStartScan) {
+    const Plan p = plan_for(recorded("6.12"));
+    const HookPlan& h = p.hook(Hook::Harvest);
+    EXPECT_EQ(h.programs, (std::vector<ProgramAttach>{
+                              {"fentry_ep_start_scan", AttachKind::Fentry, "ep_start_scan"},
+                              {"fentry_ep_done_scan", AttachKind::Fentry, "ep_done_scan"},
+                              {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
+    EXPECT_FALSE(contains(h.reason, "inferred")) << h.reason;
+}
+
+TEST(Plan61, RemoveAndFreeTargets) {
+    const Plan p = plan_for(recorded("6.1"));
+    EXPECT_EQ(p.hook(Hook::Remove).programs,
+              (std::vector<ProgramAttach>{
+                  {"fentry_ep_remove", AttachKind::Fentry, "ep_remove_epi"},
+                  {"fentry_eventpoll_release_file", AttachKind::Fentry, "eventpoll_release_file"},
+                  {"fentry_ep_clear_and_put", AttachKind::Fentry, "ep_clear_and_put"}}));
+    // At the exit of ep_clear_and_put every item has been removed (reason teardown).
+    EXPECT_EQ(p.hook(Hook::Free).programs,
+              (std::vector<ProgramAttach>{
+                  {"fexit_ep_clear_and_put", AttachKind::Fexit, "ep_clear_and_put"}}));
+    // ep_remove_epi is out of line on 6.1 and every removal path enters it.
+    EXPECT_FALSE(p.hook(Hook::Remove).release_file_reports_items);
+    EXPECT_EQ(p.hook(Hook::Remove).reason,
+              "remove: fentry ep_remove_epi (unlinks the epitem) + fentry eventpoll_release_file "
+              "(reason file close) + fentry ep_clear_and_put (reason teardown)");
+}
+
+TEST(Plan612, RemoveTargetTakesEventpollAndEpitem) {
+    const Plan p = plan_for(recorded("6.12"));
+    const ProgramAttach* r = find_program(p, "fentry_ep_remove");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->target, "ep_remove");
+    // eventpoll_release_file calls ep_remove_file/ep_remove_epi (clones) itself on 6.12.
+    EXPECT_TRUE(p.hook(Hook::Remove).release_file_reports_items);
+    EXPECT_EQ(p.hook(Hook::Remove).reason,
+              "remove: ep_remove_epi exists only as ep_remove_epi.isra.0 (changed calling "
+              "convention) -> fentry ep_remove (unlinks the epitem on ctl and teardown) + fentry "
+              "eventpoll_release_file (reason file close; it bypasses ep_remove, so this program "
+              "reports each item on file->f_ep) + fentry ep_clear_and_put (reason teardown)");
+}
+
+// The measured call paths (data/<kernel>-remove-paths.txt) and the plan agree: the removal
+// target is entered on ctl and teardown, and on file close unless the plan makes the
+// eventpoll_release_file program report the items itself.
+class RemovePaths : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
+    const Plan p = plan_for(recorded(GetParam()));
+    const std::string target = find_program(p, "fentry_ep_remove")->target;
+    std::istringstream in(test::read_data_file(GetParam() + "-remove-paths.txt"));
+    std::string line;
+    std::map<std::string, std::vector<std::string>> steps;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream words(line);
+        std::string step, fn;
+        words >> step;
+        while (words >> fn) steps[step].push_back(fn);
+    }
+    ASSERT_EQ(steps.size(), 3u);
+    auto enters = [&](const std::string& step) {
+        const auto& fns = steps.at(step + ":");
+        return std::find(fns.begin(), fns.end(), target) != fns.end();
+    };
+    EXPECT_TRUE(enters("ctl_del"));
+    EXPECT_TRUE(enters("teardown"));
+    EXPECT_NE(enters("file_close"), p.hook(Hook::Remove).release_file_reports_items);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("6.1", "6.12"),
+                         [](const auto& info) {
+                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                         });
+
+TEST(PlanRemove, PrefersUnderscoreEpRemoveWhenItExists) {
+    auto d = recorded("6.12");
+    d.btf_funcs["__ep_remove"] = "bool (struct eventpoll *ep, struct epitem *epi, bool force)";
+    d.kallsyms.insert("__ep_remove");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(find_program(p, "fentry_ep_remove")->target, "__ep_remove");
+    EXPECT_FALSE(p.hook(Hook::Remove).release_file_reports_items);
+}
+
+TEST(PlanRemove, SkipsAFunctionWithTheWrongPrototype) {
+    auto d = recorded("6.12");
+    d.btf_funcs["__ep_remove"] = "bool (struct epitem *epi)";
+    d.kallsyms.insert("__ep_remove");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(find_program(p, "fentry_ep_remove")->target, "ep_remove");
+    EXPECT_TRUE(contains(p.hook(Hook::Remove).reason,
+                         "__ep_remove does not take (struct eventpoll *, struct epitem *)"))
+        << p.hook(Hook::Remove).reason;
+}
+
+TEST(PlanFree, FallsBackToEpFreeOnOlderKernels) {
+    auto d = recorded("6.1");
+    d.btf_funcs.erase("ep_clear_and_put");
+    d.kallsyms.erase("ep_clear_and_put");
+    d.btf_funcs["ep_free"] = "void (struct eventpoll *ep)";
+    d.kallsyms.insert("ep_free");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(find_program(p, "fentry_ep_clear_and_put")->target, "ep_free");
+    EXPECT_EQ(find_program(p, "fexit_ep_clear_and_put")->target, "ep_free");
+    EXPECT_EQ(p.hook(Hook::Free).backend, Backend::Fentry);
+}
+
+TEST(PlanNothing, NoBtfNoKprobesNoTracefs) {
+    auto d = recorded("6.18");
+    d.btf = false;
+    d.btf_funcs.clear();
+    d.tracefs.clear();
+    d.tracepoints.clear();
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.level, Level::Nothing);
+    EXPECT_EQ(p.backend, Backend::None);
+    EXPECT_TRUE(contains(p.backend_reason, "fentry: no vmlinux BTF")) << p.backend_reason;
+    EXPECT_TRUE(contains(p.backend_reason, "tracepoint: tracefs is not mounted"))
+        << p.backend_reason;
+    EXPECT_TRUE(contains(plan_error(d, BackendChoice::Tracepoint), "tracefs is not mounted"));
+}
+
+TEST(PlanText, RecordsBackendHooksAndPrograms) {
+    const std::string t = plan_for(recorded("6.1")).to_text();
+    EXPECT_TRUE(contains(t, "requested auto\nbackend fentry\n")) << t;
+    EXPECT_TRUE(contains(t, "level full\n")) << t;
+    EXPECT_TRUE(contains(t, "hook insert fentry\nreason insert: ep_insert is inlined here")) << t;
+    EXPECT_TRUE(contains(t, "program fentry_ep_remove fentry ep_remove_epi\n")) << t;
+    EXPECT_TRUE(contains(t, "release_file_reports_items no\n")) << t;
+    EXPECT_TRUE(contains(t, "program tp_sched_process_fork tp_btf sched_process_fork\n")) << t;
+}
+
+TEST(BackendChoiceWords, ParseAndReject) {
+    EXPECT_EQ(parse_backend_choice("auto"), BackendChoice::Auto);
+    EXPECT_EQ(parse_backend_choice("kprobe"), BackendChoice::Kprobe);
+    try {
+        parse_backend_choice("ebpf");
+        FAIL();
+    } catch (const PlanError& e) {
+        EXPECT_STREQ(e.what(), "unknown backend 'ebpf': use auto, fentry, kprobe or tracepoint");
+    }
+}
+
+}  // namespace
+}  // namespace epscope::plan
+
+namespace epscope::plan {
+namespace {
+
+TEST(PlanProcessTracking, NeedsBtfTracepointsAndSaysSoWhenMissing) {
+    auto d = test::recorded("6.18");
+    d.btf_tracepoints.erase("sched_process_exec");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.always.size(), 2u);
+    EXPECT_NE(std::find(p.missing.begin(), p.missing.end(),
+                        "no BTF tracepoint sched_process_exec: process tracking misses it"),
+              p.missing.end());
+    for (const auto& prog : p.programs()) EXPECT_NE(prog.program, "tp_sched_process_exec");
+}
+
+}  // namespace
+}  // namespace epscope::plan

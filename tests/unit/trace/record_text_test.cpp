@@ -1,0 +1,92 @@
+#include "stream/record_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include "json_check.hpp"
+#include "sample_records.hpp"
+
+namespace epscope::stream {
+namespace {
+
+using epscope::testing::make;
+
+Record callback_on(std::uint64_t ep, std::uint64_t epi, std::uint8_t outcome) {
+    auto r = make<ep_callback>(EP_KIND_CALLBACK, 1'500'000'123, 7, 8);
+    r.h.flags = 0;
+    r.ep = ep, r.epi = epi, r.file = 0, r.fd = 4, r.key = 0x1, r.events = 0x80000001u;
+    r.outcome = outcome, r.waiters = 1;
+    return Record::of(r);
+}
+
+TEST(RecordText, LineSpeaksEpollWords) {
+    IdMap ids;
+    std::string line = format_line(callback_on(0xffff1000, 0xffff2000, EP_CB_QUEUED_READY), ids);
+    EXPECT_EQ(line,
+              "1.500000123 callback tgid=7 tid=8 cpu=2 src=fentry ep=ep#1 epi=epi#1 file=- fd=4 "
+              "key=IN events=IN|ET outcome=queued_ready waiters=1");
+}
+
+TEST(RecordText, IdsAreStablePerAddressAndPerSpace) {
+    IdMap ids;
+    EXPECT_EQ(ids.name(AddrSpace::Instance, 0xa), "ep#1");
+    EXPECT_EQ(ids.name(AddrSpace::Instance, 0xb), "ep#2");
+    EXPECT_EQ(ids.name(AddrSpace::Instance, 0xa), "ep#1");
+    EXPECT_EQ(ids.name(AddrSpace::Item, 0xa), "epi#1");
+    EXPECT_EQ(ids.name(AddrSpace::File, 0xb), "file#1");
+    EXPECT_EQ(ids.name(AddrSpace::Item, 0), "");
+    IdMap raw(true);
+    EXPECT_EQ(raw.name(AddrSpace::Instance, 0xffff888100001000), "0xffff888100001000");
+}
+
+TEST(RecordText, JsonHasHeaderAndFieldsAndIsValid) {
+    IdMap ids;
+    std::string j = format_json(callback_on(0xffff1000, 0, EP_CB_IGNORED_DISARMED), ids);
+    EXPECT_EQ(j,
+              "{\"ts\":1500000123,\"kind\":\"callback\",\"tgid\":7,\"tid\":8,\"cpu\":2,"
+              "\"source\":\"fentry\",\"inferred\":false,\"ep\":\"ep#1\",\"epi\":null,"
+              "\"file\":null,\"fd\":4,\"key\":\"IN\",\"events\":\"IN|ET\","
+              "\"outcome\":\"ignored_disarmed\",\"waiters\":1}");
+    EXPECT_TRUE(epscope::testing::json_valid(j));
+}
+
+TEST(RecordText, EveryKindRendersValidJsonWithItsName) {
+    IdMap ids;
+    for (const Record& r : epscope::testing::one_of_each_kind()) {
+        std::string j = format_json(r, ids);
+        EXPECT_TRUE(epscope::testing::json_valid(j)) << j;
+        EXPECT_NE(j.find(std::string("\"kind\":\"") + std::string(abi::kind_name(r.kind()))),
+                  std::string::npos);
+        EXPECT_FALSE(fields_of(r).empty()) << abi::kind_name(r.kind());
+        EXPECT_EQ(j.find("0xffff8881"), std::string::npos) << "kernel address leaked: " << j;
+        std::string line = format_line(r, ids);
+        EXPECT_EQ(line.find('\n'), std::string::npos);
+    }
+}
+
+TEST(RecordText, EventMasks) {
+    EXPECT_EQ(events_text(0), "0");
+    EXPECT_EQ(events_text(0x1 | 0x4 | 0x2000 | (1u << 30)), "IN|OUT|RDHUP|ONESHOT");
+    EXPECT_EQ(events_text(0x1 | 0x800), "IN|0x800");
+}
+
+TEST(RecordText, EnumsOutOfRangeAreNamedAsUnknown) {
+    EXPECT_EQ(callback_outcome_name(1), "queued_overflow");
+    EXPECT_EQ(callback_outcome_name(99), "unknown(99)");
+    EXPECT_EQ(remove_reason_name(2), "teardown");
+    EXPECT_EQ(fd_type_name(9), "epoll");
+}
+
+TEST(RecordText, JsonEscapesControlAndHighBytes) {
+    EXPECT_EQ(json_escape("a\"b\\c\n\x01\xe9"), "a\\\"b\\\\c\\n\\u0001\\u00e9");
+    EXPECT_TRUE(epscope::testing::json_valid("\"" + json_escape("x\x7f\xff\"") + "\""));
+}
+
+TEST(RecordText, FixedTextStopsAtNulOrLength) {
+    char full[4] = {'a', 'b', 'c', 'd'};
+    EXPECT_EQ(fixed_text(full, 4), "abcd");
+    char shorter[4] = {'a', 0, 'c', 'd'};
+    EXPECT_EQ(fixed_text(shorter, 4), "a");
+}
+
+}  // namespace
+}  // namespace epscope::stream

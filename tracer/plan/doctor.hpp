@@ -1,0 +1,16 @@
+// The human report of `epscope doctor`: what this kernel offers, the plan, what is missing.
+#pragma once
+
+#include <string>
+
+#include "plan/kernel_description.hpp"
+#include "plan/plan.hpp"
+
+namespace epscope::plan {
+
+std::string format_doctor(const KernelDescription&, const Plan&);
+
+// One line: the capability level in words, e.g. "full kernel hooks".
+const char* describe_level(Level);
+
+}  // namespace epscope::plan

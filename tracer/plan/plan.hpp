@@ -1,0 +1,81 @@
+// The attach plan: for each logical hook of DESIGN.md, which backend and which concrete BPF
+// programs (bpf/epscope.bpf.c) see it on a given kernel, and why. Pure function of a
+// KernelDescription, so it is tested against recorded kernels.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "plan/kernel_description.hpp"
+
+namespace epscope::plan {
+
+enum class BackendChoice { Auto, Fentry, Kprobe, Tracepoint };
+enum class Backend { Fentry, Kprobe, Tracepoint, None };  // None: the hook is not visible
+enum class Hook { Create, Insert, Remove, Callback, Wakeup, Wait, Harvest, Free };
+enum class Level { Full, Partial, SyscallOnly, Nothing };
+// How the loader attaches a program: the section kind in the BPF object.
+enum class AttachKind { Fentry, Fexit, Kprobe, Kretprobe, Tracepoint, TpBtf };
+
+inline constexpr Hook kAllHooks[] = {Hook::Create, Hook::Insert, Hook::Remove,  Hook::Callback,
+                                     Hook::Wakeup, Hook::Wait,   Hook::Harvest, Hook::Free};
+
+const char* to_string(BackendChoice);
+const char* to_string(Backend);
+const char* to_string(Hook);
+const char* to_string(Level);
+const char* to_string(AttachKind);
+// "auto", "fentry", "kprobe", "tracepoint"; throws PlanError naming the accepted words.
+BackendChoice parse_backend_choice(const std::string&);
+
+// One program to autoload and where it attaches: a kernel function (fentry/fexit/kprobe/
+// kretprobe: may differ from the name in the program's section, e.g. fentry_ep_remove on
+// __ep_remove), "group/name" for a tracepoint, the raw tracepoint name for tp_btf.
+struct ProgramAttach {
+    std::string program;
+    AttachKind kind = AttachKind::Fentry;
+    std::string target;
+    bool operator==(const ProgramAttach&) const = default;
+};
+
+struct HookPlan {
+    Hook hook = Hook::Create;
+    Backend backend = Backend::None;
+    std::vector<ProgramAttach> programs;
+    std::string reason;  // one line, epoll's words: "insert: ep_insert is inlined here -> ..."
+    // Remove only: the removal program's target (ep_remove on 6.12/6.18) is not on the file-close
+    // path, so the eventpoll_release_file program must itself report every item on the closing
+    // file's f_ep list (reason FILE_CLOSE) instead of only marking the context. The loader
+    // passes this to the BPF side.
+    bool release_file_reports_items = false;
+};
+
+struct Plan {
+    BackendChoice requested = BackendChoice::Auto;
+    Backend backend = Backend::None;  // main backend (hooks may mix fentry and kprobe)
+    // Why this backend, e.g. "fentry: trial fentry on do_epoll_ctl failed (load EPERM); ...
+    // -> syscall tracepoints". One line.
+    std::string backend_reason;
+    std::vector<HookPlan> hooks;        // one per logical hook, in kAllHooks order
+    std::vector<ProgramAttach> always;  // process tracking, on with every backend
+    std::vector<std::string> missing;   // what this kernel/session lacks, one line each
+    Level level = Level::Nothing;
+
+    const HookPlan& hook(Hook h) const;
+    // Every program to autoload, each once, with its attach target: hooks then process tracking.
+    std::vector<ProgramAttach> programs() const;
+    // Stable text for trace headers: `key value` lines.
+    std::string to_text() const;
+};
+
+class PlanError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws PlanError when a forced backend cannot work on this kernel (the message says why).
+// Auto never throws: at worst the plan's level is Nothing.
+Plan plan_for(const KernelDescription&, BackendChoice forced = BackendChoice::Auto);
+
+}  // namespace epscope::plan

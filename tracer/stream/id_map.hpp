@@ -1,0 +1,33 @@
+// Stable per-trace names for kernel addresses. Exports show "ep#1", "epi#7"
+// instead of kernel pointers (which leak KASLR and differ run to run) unless
+// the user asks for raw addresses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace epscope::stream {
+
+// What a kernel address points to; each space is numbered on its own.
+enum class AddrSpace { Instance, Item, File };
+
+class IdMap {
+public:
+    explicit IdMap(bool raw_addresses = false) : raw_(raw_addresses) {}
+
+    // "ep#N" / "epi#N" / "file#N", numbered from 1 in order of first sight; or
+    // "0x..." with raw addresses. Address 0 (unknown to the backend) is "".
+    std::string name(AddrSpace space, std::uint64_t addr);
+
+    bool raw_addresses() const { return raw_; }
+
+private:
+    bool raw_;
+    std::unordered_map<std::uint64_t, std::uint64_t> ids_[3];
+};
+
+std::string_view addr_space_prefix(AddrSpace space);
+
+}  // namespace epscope::stream

@@ -1,0 +1,352 @@
+#include "stream/record_text.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace epscope::stream {
+namespace {
+
+using T = Field::Type;
+
+Field i_(std::string_view n, std::int64_t v) { return Field{n, T::Int, v, 0, {}, {}}; }
+Field u_(std::string_view n, std::uint64_t v) { return Field{n, T::Uint, 0, v, {}, {}}; }
+Field h_(std::string_view n, std::uint64_t v) { return Field{n, T::Hex, 0, v, {}, {}}; }
+Field a_(std::string_view n, AddrSpace s, std::uint64_t v) {
+    return Field{n, T::Addr, 0, v, s, {}};
+}
+Field m_(std::string_view n, std::uint32_t v) { return Field{n, T::Mask, 0, v, {}, {}}; }
+Field e_(std::string_view n, std::string v) { return Field{n, T::Name, 0, 0, {}, std::move(v)}; }
+Field t_(std::string_view n, std::string_view v) {
+    return Field{n, T::Text, 0, 0, {}, std::string(v)};
+}
+
+std::string enum_name(std::uint32_t v, std::initializer_list<const char*> names) {
+    if (v < names.size()) return names.begin()[v];
+    return "unknown(" + std::to_string(v) + ")";
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    return buf;
+}
+
+// ts as seconds.nanoseconds: readable and exact.
+std::string ts_text(std::uint64_t ts) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%" PRIu64 ".%09" PRIu64, ts / 1000000000, ts % 1000000000);
+    return buf;
+}
+
+}  // namespace
+
+std::string_view fixed_text(const char* p, std::size_t n) { return {p, strnlen(p, n)}; }
+
+std::string events_text(std::uint32_t mask) {
+    // Values from include/uapi/linux/eventpoll.h and poll.h.
+    static constexpr struct {
+        std::uint32_t bit;
+        const char* name;
+    } kBits[] = {
+        {0x001, "IN"},           {0x002, "PRI"},       {0x004, "OUT"},        {0x008, "ERR"},
+        {0x010, "HUP"},          {0x020, "NVAL"},      {0x040, "RDNORM"},     {0x080, "RDBAND"},
+        {0x100, "WRNORM"},       {0x200, "WRBAND"},    {0x400, "MSG"},        {0x2000, "RDHUP"},
+        {1u << 28, "EXCLUSIVE"}, {1u << 29, "WAKEUP"}, {1u << 30, "ONESHOT"}, {1u << 31, "ET"},
+    };
+    if (mask == 0) return "0";
+    std::string out;
+    std::uint32_t rest = mask;
+    for (const auto& b : kBits) {
+        if (mask & b.bit) {
+            if (!out.empty()) out += '|';
+            out += b.name;
+            rest &= ~b.bit;
+        }
+    }
+    if (rest != 0) {
+        if (!out.empty()) out += '|';
+        out += hex(rest);
+    }
+    return out;
+}
+
+std::string source_name(std::uint8_t source) {
+    return enum_name(source, {"user", "fentry", "kprobe", "tracepoint"});
+}
+std::string callback_outcome_name(std::uint32_t outcome) {
+    return enum_name(outcome, {"queued_ready", "queued_overflow", "already_ready",
+                               "already_overflow", "ignored_mask", "ignored_disarmed"});
+}
+std::string remove_reason_name(std::uint32_t reason) {
+    return enum_name(reason, {"ctl", "file_close", "teardown"});
+}
+std::string walk_list_name(std::uint32_t list) {
+    return enum_name(list, {"ready", "overflow", "txlist", "tree"});
+}
+std::string process_what_name(std::uint32_t what) {
+    return enum_name(what, {"found", "fork", "exec", "exit", "thread", "thread_exit"});
+}
+std::string fd_type_name(std::uint32_t type) {
+    return enum_name(type, {"unknown", "file", "pipe", "tcp", "udp", "unix", "eventfd", "timerfd",
+                            "signalfd", "epoll", "socket", "other"});
+}
+
+std::vector<Field> fields_of(const Record& rec) {
+    using S = AddrSpace;
+    switch (rec.kind()) {
+        case EP_KIND_INSTANCE_CREATE: {
+            const auto& r = rec.as<ep_instance_create>();
+            return {a_("ep", S::Instance, r.ep), a_("file", S::File, r.file), i_("epfd", r.epfd),
+                    h_("flags", r.flags)};
+        }
+        case EP_KIND_INSTANCE_FREE:
+            return {a_("ep", S::Instance, rec.as<ep_instance_free>().ep)};
+        case EP_KIND_ITEM_INSERT:
+        case EP_KIND_ITEM_MODIFY: {
+            const auto& r = rec.as<ep_item_ctl>();
+            return {a_("ep", S::Instance, r.ep),
+                    a_("epi", S::Item, r.epi),
+                    a_("file", S::File, r.file),
+                    i_("epfd", r.epfd),
+                    i_("fd", r.fd),
+                    m_("events", r.events),
+                    h_("data", r.data),
+                    u_("ino", r.ino),
+                    i_("result", r.result)};
+        }
+        case EP_KIND_ITEM_REMOVE: {
+            const auto& r = rec.as<ep_item_remove>();
+            return {a_("ep", S::Instance, r.ep),
+                    a_("epi", S::Item, r.epi),
+                    a_("file", S::File, r.file),
+                    i_("epfd", r.epfd),
+                    i_("fd", r.fd),
+                    e_("reason", remove_reason_name(r.reason)),
+                    i_("result", r.result)};
+        }
+        case EP_KIND_CALLBACK: {
+            const auto& r = rec.as<ep_callback>();
+            return {a_("ep", S::Instance, r.ep),
+                    a_("epi", S::Item, r.epi),
+                    a_("file", S::File, r.file),
+                    i_("fd", r.fd),
+                    m_("key", r.key),
+                    m_("events", r.events),
+                    e_("outcome", callback_outcome_name(r.outcome)),
+                    u_("waiters", r.waiters)};
+        }
+        case EP_KIND_WAKEUP: {
+            const auto& r = rec.as<ep_wakeup>();
+            return {a_("ep", S::Instance, r.ep), a_("epi", S::Item, r.epi),
+                    u_("woken_tid", r.woken_tid)};
+        }
+        case EP_KIND_WAIT_BEGIN: {
+            const auto& r = rec.as<ep_wait_begin>();
+            return {a_("ep", S::Instance, r.ep), i_("epfd", r.epfd), i_("maxevents", r.maxevents),
+                    i_("timeout_ns", r.timeout_ns), h_("events_uaddr", r.events_uaddr)};
+        }
+        case EP_KIND_WAIT_SLEEP:
+            return {a_("ep", S::Instance, rec.as<ep_wait_sleep>().ep)};
+        case EP_KIND_WAIT_END: {
+            const auto& r = rec.as<ep_wait_end>();
+            return {a_("ep", S::Instance, r.ep), i_("epfd", r.epfd), i_("result", r.result)};
+        }
+        case EP_KIND_HARVEST_BEGIN:
+            return {a_("ep", S::Instance, rec.as<ep_harvest_begin>().ep)};
+        case EP_KIND_HARVEST_ITEM: {
+            const auto& r = rec.as<ep_harvest_item>();
+            return {a_("ep", S::Instance, r.ep), u_("index", r.index), m_("revents", r.revents),
+                    h_("data", r.data)};
+        }
+        case EP_KIND_HARVEST_END: {
+            const auto& r = rec.as<ep_harvest_end>();
+            // -1u means the ready list was not walked: show -1, not 4294967295.
+            Field ready = r.ready == UINT32_MAX ? i_("ready", -1) : u_("ready", r.ready);
+            return {a_("ep", S::Instance, r.ep), ready, u_("overflow", r.overflow)};
+        }
+        case EP_KIND_KERNEL_NODE: {
+            const auto& r = rec.as<ep_kernel_node>();
+            std::vector<Field> f{u_("walk_id", r.walk_id),
+                                 e_("list", walk_list_name(r.list)),
+                                 u_("index", r.index),
+                                 a_("ep", S::Instance, r.ep),
+                                 a_("epi", S::Item, r.epi),
+                                 a_("file", S::File, r.file),
+                                 i_("fd", r.fd),
+                                 m_("events", r.events)};
+            if (r.list == EP_WALK_TREE) {
+                f.push_back(a_("parent", S::Item, r.parent));
+                f.push_back(e_("color", r.color == EP_RB_RED ? "red" : "black"));
+            }
+            return f;
+        }
+        case EP_KIND_WALK_END: {
+            const auto& r = rec.as<ep_walk_end>();
+            return {a_("ep", S::Instance, r.ep), u_("walk_id", r.walk_id),
+                    e_("list", walk_list_name(r.list)), u_("count", r.count),
+                    u_("truncated", r.truncated)};
+        }
+        case EP_KIND_LOST:
+            return {u_("count", rec.as<ep_lost>().count)};
+        case EP_KIND_PROCESS: {
+            const auto& r = rec.as<ep_process>();
+            return {e_("what", process_what_name(r.what)), u_("parent_tgid", r.parent_tgid),
+                    t_("comm", fixed_text(r.comm, sizeof r.comm))};
+        }
+        case EP_KIND_FD_NAME: {
+            const auto& r = rec.as<ep_fd_name>();
+            return {i_("fd", r.fd), u_("ino", r.ino), e_("type", fd_type_name(r.type)),
+                    t_("name", fixed_text(r.name, sizeof r.name))};
+        }
+        case EP_KIND_SNAPSHOT_INSTANCE: {
+            const auto& r = rec.as<ep_snapshot_instance>();
+            return {u_("snapshot_id", r.snapshot_id), a_("ep", S::Instance, r.ep), u_("ino", r.ino),
+                    i_("epfd", r.epfd), u_("items", r.items)};
+        }
+        case EP_KIND_SNAPSHOT_ITEM: {
+            const auto& r = rec.as<ep_snapshot_item>();
+            return {u_("snapshot_id", r.snapshot_id),
+                    i_("epfd", r.epfd),
+                    i_("tfd", r.tfd),
+                    m_("events", r.events),
+                    h_("data", r.data),
+                    u_("pos", r.pos),
+                    u_("ino", r.ino),
+                    h_("sdev", r.sdev)};
+        }
+        case EP_KIND_CHECKPOINT: {
+            const auto& r = rec.as<ep_checkpoint>();
+            return {u_("id", r.id), t_("label", fixed_text(r.label, sizeof r.label))};
+        }
+        case EP_KIND_INVALID:
+        case EP_KIND_COUNT:
+            break;
+    }
+    return {};
+}
+
+std::string json_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c >= 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out;
+}
+
+std::string format_line(const Record& rec, IdMap& ids) {
+    const ep_header& h = rec.header();
+    std::string out = ts_text(h.ts);
+    out += ' ';
+    out += abi::kind_name(h.kind);
+    out += " tgid=" + std::to_string(h.tgid) + " tid=" + std::to_string(h.tid) +
+           " cpu=" + std::to_string(h.cpu) + " src=" + source_name(h.source);
+    if (h.flags & EP_FLAG_INFERRED) out += " inferred";
+    for (const Field& f : fields_of(rec)) {
+        out += ' ';
+        out += f.name;
+        out += '=';
+        switch (f.type) {
+            case T::Int:
+                out += std::to_string(f.i);
+                break;
+            case T::Uint:
+                out += std::to_string(f.u);
+                break;
+            case T::Hex:
+                out += hex(f.u);
+                break;
+            case T::Addr: {
+                std::string n = ids.name(f.space, f.u);
+                out += n.empty() ? "-" : n;
+                break;
+            }
+            case T::Mask:
+                out += events_text(static_cast<std::uint32_t>(f.u));
+                break;
+            case T::Name:
+                out += f.text;
+                break;
+            case T::Text:
+                out += '"' + json_escape(f.text) + '"';
+                break;
+        }
+    }
+    return out;
+}
+
+std::string fields_json(const Record& rec, IdMap& ids) {
+    std::string out = "{";
+    for (const Field& f : fields_of(rec)) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        out += f.name;
+        out += "\":";
+        switch (f.type) {
+            case T::Int:
+                out += std::to_string(f.i);
+                break;
+            case T::Uint:
+                out += std::to_string(f.u);
+                break;
+            case T::Hex:
+                // As a string: 64-bit values do not survive JSON doubles.
+                out += '"' + hex(f.u) + '"';
+                break;
+            case T::Addr: {
+                std::string n = ids.name(f.space, f.u);
+                out += n.empty() ? "null" : '"' + n + '"';
+                break;
+            }
+            case T::Mask:
+                out += '"' + events_text(static_cast<std::uint32_t>(f.u)) + '"';
+                break;
+            case T::Name:
+            case T::Text:
+                out += '"' + json_escape(f.text) + '"';
+                break;
+        }
+    }
+    out += '}';
+    return out;
+}
+
+std::string format_json(const Record& rec, IdMap& ids) {
+    const ep_header& h = rec.header();
+    std::string out = "{\"ts\":" + std::to_string(h.ts) + ",\"kind\":\"";
+    out += abi::kind_name(h.kind);
+    out += "\",\"tgid\":" + std::to_string(h.tgid) + ",\"tid\":" + std::to_string(h.tid) +
+           ",\"cpu\":" + std::to_string(h.cpu) + ",\"source\":\"" + source_name(h.source) +
+           "\",\"inferred\":" + ((h.flags & EP_FLAG_INFERRED) ? "true" : "false");
+    std::string fields = fields_json(rec, ids);
+    if (fields.size() > 2) {
+        out += ',';
+        out.append(fields, 1, fields.size() - 2);
+    }
+    out += '}';
+    return out;
+}
+
+}  // namespace epscope::stream

@@ -1,0 +1,32 @@
+#include "trace/export.hpp"
+
+#include "trace/reader.hpp"
+
+namespace epscope::trace {
+
+std::uint64_t export_trace(TraceReader& reader, ExportFormat format,
+                           const std::filesystem::path& path, ExportOptions opts) {
+    switch (format) {
+        case ExportFormat::JsonLines: {
+            JsonLinesExporter e(path, opts);
+            std::uint64_t n = reader.read_all(e);
+            e.finish();
+            return n;
+        }
+        case ExportFormat::Chrome: {
+            ChromeTraceExporter e(path, opts);
+            std::uint64_t n = reader.read_all(e);
+            e.finish();
+            return n;
+        }
+        case ExportFormat::CsvSummary: {
+            CsvSummaryExporter e(path, opts);
+            std::uint64_t n = reader.read_all(e);
+            e.finish();
+            return n;
+        }
+    }
+    return 0;
+}
+
+}  // namespace epscope::trace

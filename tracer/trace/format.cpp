@@ -1,0 +1,148 @@
+#include "trace/format.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "stream/abi.hpp"
+#include "trace/byte_io.hpp"
+#include "trace/crc32.hpp"
+
+namespace epscope::trace {
+namespace {
+
+template <std::size_t N>
+bool has_magic(std::span<const std::byte> b, const std::array<std::byte, N>& m) {
+    return b.size() >= N && std::equal(m.begin(), m.end(), b.begin());
+}
+
+}  // namespace
+
+VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_version) {
+    if (format_version > kFormatVersion)
+        return {false, true,
+                "trace format version " + std::to_string(format_version) +
+                    " is newer than this epscope reads (" + std::to_string(kFormatVersion) +
+                    "); use a newer epscope"};
+    if (abi_version > abi::kVersion)
+        return {false, true,
+                "event ABI version " + std::to_string(abi_version) +
+                    " is newer than this epscope reads (" + std::to_string(abi::kVersion) +
+                    "); use a newer epscope"};
+    // Version 1 of each is the first ever written: anything lower is damage.
+    if (format_version == 0 || abi_version != abi::kVersion)
+        return {false, false,
+                "unsupported trace format/ABI version " + std::to_string(format_version) + "/" +
+                    std::to_string(abi_version)};
+    return {true, false, {}};
+}
+
+std::vector<std::byte> encode_file_header(const TraceHeader& h) {
+    ByteWriter body;
+    body.str(h.host);
+    body.str(h.kernel_release);
+    body.u32(h.clock_id);
+    body.i64(h.realtime_offset_ns);
+    body.str(h.attach_plan);
+    body.u32(static_cast<std::uint32_t>(h.metadata.size()));
+    for (const auto& [k, v] : h.metadata) {
+        body.str(k);
+        body.str(v);
+    }
+    ByteWriter w;
+    w.bytes(kFileMagic);
+    w.u32(kFormatVersion);
+    w.u32(abi::kVersion);
+    w.u32(static_cast<std::uint32_t>(body.size()));
+    w.bytes(body.data());
+    std::uint32_t crc = crc32(std::span(w.data()).subspan(kFileMagic.size()));
+    w.u32(crc);
+    return std::move(w.data());
+}
+
+bool decode_header_body(std::span<const std::byte> body, TraceHeader& h) {
+    ByteReader r(body);
+    r.str(h.host, kMaxHeaderString);
+    r.str(h.kernel_release, kMaxHeaderString);
+    r.u32(h.clock_id);
+    r.i64(h.realtime_offset_ns);
+    r.str(h.attach_plan, kMaxHeaderBody);
+    std::uint32_t n = 0;
+    if (!r.u32(n) || n > body.size()) return false;
+    h.metadata.clear();
+    for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+        std::string k, v;
+        r.str(k, kMaxHeaderString);
+        r.str(v, kMaxHeaderBody);
+        h.metadata.emplace_back(std::move(k), std::move(v));
+    }
+    return r.ok() && r.remaining() == 0;
+}
+
+std::vector<std::byte> encode_chunk_header(const ChunkInfo& c) {
+    ByteWriter w;
+    w.bytes(kChunkMagic);
+    w.u32(c.record_count);
+    w.u64(c.first_ts);
+    w.u64(c.last_ts);
+    w.u32(c.compressed_size);
+    w.u32(c.raw_size);
+    w.u32(c.payload_crc);
+    w.u32(crc32(w.data()));
+    return std::move(w.data());
+}
+
+bool decode_chunk_header(std::span<const std::byte> b, ChunkInfo& c) {
+    if (b.size() < kChunkHeaderSize || !has_magic(b, kChunkMagic)) return false;
+    ByteReader r(b.subspan(kChunkMagic.size(), kChunkHeaderSize - kChunkMagic.size()));
+    std::uint32_t crc = 0;
+    r.u32(c.record_count);
+    r.u64(c.first_ts);
+    r.u64(c.last_ts);
+    r.u32(c.compressed_size);
+    r.u32(c.raw_size);
+    r.u32(c.payload_crc);
+    r.u32(crc);
+    return r.ok() && crc == crc32(b.first(kChunkHeaderSize - 4));
+}
+
+std::size_t index_size(std::size_t chunk_count) {
+    return kIndexMagic.size() + 4 + chunk_count * kIndexEntrySize + 4;
+}
+
+std::vector<std::byte> encode_index(const std::vector<ChunkInfo>& chunks) {
+    ByteWriter w;
+    w.bytes(kIndexMagic);
+    w.u32(static_cast<std::uint32_t>(chunks.size()));
+    for (const auto& c : chunks) {
+        w.u64(c.offset);
+        w.u64(c.first_ts);
+        w.u64(c.last_ts);
+        w.u32(c.record_count);
+        w.u32(c.compressed_size);
+    }
+    w.u32(crc32(w.data()));
+    return std::move(w.data());
+}
+
+std::vector<std::byte> encode_trailer(const Trailer& t) {
+    ByteWriter w;
+    w.bytes(kTrailerMagic);
+    w.u64(t.index_offset);
+    w.u64(t.total_records);
+    w.u32(t.chunk_count);
+    w.u32(crc32(w.data()));
+    return std::move(w.data());
+}
+
+bool decode_trailer(std::span<const std::byte> b, Trailer& t) {
+    if (b.size() != kTrailerSize || !has_magic(b, kTrailerMagic)) return false;
+    ByteReader r(b.subspan(kTrailerMagic.size()));
+    std::uint32_t crc = 0;
+    r.u64(t.index_offset);
+    r.u64(t.total_records);
+    r.u32(t.chunk_count);
+    r.u32(crc);
+    return r.ok() && crc == crc32(b.first(kTrailerSize - 4));
+}
+
+}  // namespace epscope::trace

@@ -1,0 +1,329 @@
+#include "trace/reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "stream/decoder.hpp"
+#include "trace/byte_io.hpp"
+#include "trace/crc32.hpp"
+
+namespace epscope::trace {
+namespace {
+
+class FileSource : public ByteSource {
+public:
+    explicit FileSource(const std::filesystem::path& path) : name_(path.string()) {
+        fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0)
+            throw TraceError(TraceErrorKind::Io, name_, -1,
+                             std::string("cannot open: ") + std::strerror(errno));
+        struct stat st;
+        if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd_);
+            throw TraceError(TraceErrorKind::Io, name_, -1, "not a regular file");
+        }
+        size_ = static_cast<std::uint64_t>(st.st_size);
+    }
+    ~FileSource() override { ::close(fd_); }
+
+    std::uint64_t size() const override { return size_; }
+    const std::string& name() const override { return name_; }
+    void read_at(std::uint64_t offset, std::span<std::byte> out) const override {
+        while (!out.empty()) {
+            ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0)
+                throw TraceError(TraceErrorKind::Io, name_, static_cast<std::int64_t>(offset),
+                                 n == 0 ? "file shrank while being read"
+                                        : std::string("read failed: ") + std::strerror(errno));
+            out = out.subspan(static_cast<std::size_t>(n));
+            offset += static_cast<std::uint64_t>(n);
+        }
+    }
+
+private:
+    std::string name_;
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+};
+
+class MemorySource : public ByteSource {
+public:
+    MemorySource(std::vector<std::byte> bytes, std::string name)
+        : bytes_(std::move(bytes)), name_(std::move(name)) {}
+    std::uint64_t size() const override { return bytes_.size(); }
+    const std::string& name() const override { return name_; }
+    void read_at(std::uint64_t offset, std::span<std::byte> out) const override {
+        if (out.empty()) return;  // memcpy must not see the null data() of an empty vector
+        std::memcpy(out.data(), bytes_.data() + offset, out.size());
+    }
+
+private:
+    std::vector<std::byte> bytes_;
+    std::string name_;
+};
+
+template <std::size_t N>
+bool starts_with(std::span<const std::byte> b, const std::array<std::byte, N>& m) {
+    return b.size() >= N && std::equal(m.begin(), m.end(), b.begin());
+}
+
+}  // namespace
+
+TraceReader::TraceReader(const std::filesystem::path& path)
+    : TraceReader(std::make_unique<FileSource>(path)) {}
+
+TraceReader::TraceReader(std::unique_ptr<ByteSource> source) : src_(std::move(source)) { open(); }
+
+TraceReader TraceReader::from_memory(std::vector<std::byte> bytes, std::string name) {
+    return TraceReader(std::make_unique<MemorySource>(std::move(bytes), std::move(name)));
+}
+
+TraceReader::TraceReader(TraceReader&&) noexcept = default;
+TraceReader& TraceReader::operator=(TraceReader&&) noexcept = default;
+TraceReader::~TraceReader() = default;
+
+const std::string& TraceReader::name() const { return src_->name(); }
+
+std::uint64_t TraceReader::record_count() const {
+    std::uint64_t n = 0;
+    for (const auto& c : chunks_) n += c.record_count;
+    return n;
+}
+
+void TraceReader::fail(TraceErrorKind kind, std::uint64_t offset, const std::string& d) const {
+    throw TraceError(kind, src_->name(), static_cast<std::int64_t>(offset), d);
+}
+
+void TraceReader::open() {
+    const std::uint64_t size = src_->size();
+    std::byte prefix[kFilePrefixSize];
+    std::size_t have = static_cast<std::size_t>(std::min<std::uint64_t>(size, sizeof prefix));
+    src_->read_at(0, std::span(prefix, have));
+    std::size_t magic_have = std::min(have, kFileMagic.size());
+    if (!std::equal(prefix, prefix + magic_have, kFileMagic.begin()) || size == 0)
+        fail(TraceErrorKind::NotATrace, 0,
+             "not an epscope trace (no EPSCOPE magic); record one with `epscope record`");
+    if (have < kFilePrefixSize)
+        fail(TraceErrorKind::Truncated, size, "file ends inside the trace header");
+
+    ByteReader pr(std::span<const std::byte>(prefix + kFileMagic.size(), 12));
+    std::uint32_t body_len = 0;
+    pr.u32(header_.format_version);
+    pr.u32(header_.abi_version);
+    pr.u32(body_len);
+    VersionVerdict v = check_versions(header_.format_version, header_.abi_version);
+    if (!v.ok) fail(v.newer ? TraceErrorKind::NewerVersion : TraceErrorKind::Corrupt, 8, v.detail);
+    if (body_len > kMaxHeaderBody)
+        fail(TraceErrorKind::Corrupt, 16,
+             "trace header length " + std::to_string(body_len) + " is implausible");
+    const std::uint64_t header_end = kFilePrefixSize + std::uint64_t{body_len} + 4;
+    if (size < header_end)
+        fail(TraceErrorKind::Truncated, size, "file ends inside the trace header");
+
+    std::vector<std::byte> hdr(header_end);
+    src_->read_at(0, hdr);
+    std::span<const std::byte> hs(hdr);
+    ByteReader cr(hs.subspan(header_end - 4));
+    std::uint32_t crc = 0;
+    cr.u32(crc);
+    if (crc != crc32(hs.subspan(kFileMagic.size(), header_end - 4 - kFileMagic.size())))
+        fail(TraceErrorKind::Corrupt, 0, "trace header checksum mismatch");
+    if (!decode_header_body(hs.subspan(kFilePrefixSize, body_len), header_))
+        fail(TraceErrorKind::Corrupt, kFilePrefixSize, "malformed trace header fields");
+    data_start_ = header_end;
+
+    if (!try_index()) scan_chunks();
+}
+
+// Fast path for a closed file: trailer -> index. False if there is no valid
+// trailer (the caller then walks the chunks and judges the damage).
+bool TraceReader::try_index() {
+    const std::uint64_t size = src_->size();
+    if (size < data_start_ + index_size(0) + kTrailerSize) return false;
+    std::byte tb[kTrailerSize];
+    src_->read_at(size - kTrailerSize, tb);
+    Trailer t;
+    if (!decode_trailer(tb, t)) return false;
+    if (t.index_offset < data_start_ || t.index_offset > size - kTrailerSize) return false;
+    std::uint64_t isize = size - kTrailerSize - t.index_offset;
+    if (isize != index_size(t.chunk_count)) return false;
+    std::vector<std::byte> ib(isize);
+    src_->read_at(t.index_offset, ib);
+    std::span<const std::byte> is(ib);
+    ByteReader r(is.subspan(kIndexMagic.size()));
+    std::uint32_t count = 0, crc = 0;
+    r.u32(count);
+    if (!starts_with(is, kIndexMagic) || count != t.chunk_count) return false;
+    std::vector<ChunkInfo> chunks(count);
+    std::uint64_t total = 0;
+    std::uint64_t min_next = data_start_;
+    for (auto& c : chunks) {
+        r.u64(c.offset);
+        r.u64(c.first_ts);
+        r.u64(c.last_ts);
+        r.u32(c.record_count);
+        r.u32(c.compressed_size);
+        std::uint64_t end = c.offset + kChunkHeaderSize + c.compressed_size;
+        if (!r.ok() || c.offset < min_next || c.offset > t.index_offset || end > t.index_offset)
+            return false;
+        min_next = end;
+        total += c.record_count;
+    }
+    r.u32(crc);
+    if (!r.ok() || crc != crc32(is.first(isize - 4)) || total != t.total_records) return false;
+    chunks_ = std::move(chunks);
+    return true;
+}
+
+void TraceReader::scan_chunks() {
+    const std::uint64_t size = src_->size();
+    std::uint64_t pos = data_start_;
+    chunks_.clear();
+    truncated_ = true;  // until a valid index and trailer say otherwise
+    while (pos < size) {
+        std::uint64_t left = size - pos;
+        std::byte head[kChunkHeaderSize];
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof head));
+        src_->read_at(pos, std::span(head, n));
+        std::span<const std::byte> hs(head, n);
+        if (n < 4) break;  // cut inside a block's magic
+        if (starts_with(hs, kChunkMagic)) {
+            if (n < kChunkHeaderSize) break;
+            ChunkInfo c;
+            if (!decode_chunk_header(hs, c))
+                fail(TraceErrorKind::Corrupt, pos, "chunk header checksum mismatch");
+            if (c.raw_size > kMaxChunkRaw || c.compressed_size > kMaxChunkCompressed ||
+                c.first_ts > c.last_ts || c.record_count == 0)
+                fail(TraceErrorKind::Corrupt, pos, "chunk header holds implausible values");
+            if (left < kChunkHeaderSize + std::uint64_t{c.compressed_size}) break;
+            c.offset = pos;
+            chunks_.push_back(c);
+            pos += kChunkHeaderSize + c.compressed_size;
+            continue;
+        }
+        if (starts_with(hs, kIndexMagic)) {
+            if (n < 8) break;
+            ByteReader r(hs.subspan(4, 4));
+            std::uint32_t count = 0;
+            r.u32(count);
+            std::uint64_t need = index_size(count);
+            if (count != chunks_.size())
+                fail(TraceErrorKind::Corrupt, pos,
+                     "index lists " + std::to_string(count) + " chunks, the file holds " +
+                         std::to_string(chunks_.size()));
+            if (left < need + kTrailerSize) break;  // cut inside index or trailer
+            // Had the index and trailer been intact, try_index() would have
+            // accepted them: past this point something in them is damaged.
+            fail(TraceErrorKind::Corrupt, pos, "index or trailer is damaged");
+        }
+        fail(TraceErrorKind::Corrupt, pos, "no chunk or index starts here");
+    }
+    unreadable_tail_ = size - pos;
+}
+
+void TraceReader::load_chunk(std::size_t i) {
+    ChunkInfo& c = chunks_[i];
+    std::byte head[kChunkHeaderSize];
+    if (c.offset + kChunkHeaderSize > src_->size())
+        fail(TraceErrorKind::Corrupt, c.offset, "chunk lies beyond the end of the file");
+    src_->read_at(c.offset, head);
+    ChunkInfo h;
+    if (!decode_chunk_header(head, h))
+        fail(TraceErrorKind::Corrupt, c.offset, "chunk header checksum mismatch");
+    if (h.raw_size > kMaxChunkRaw || h.compressed_size > kMaxChunkCompressed ||
+        h.record_count != c.record_count || h.first_ts != c.first_ts || h.last_ts != c.last_ts ||
+        h.compressed_size != c.compressed_size)
+        fail(TraceErrorKind::Corrupt, c.offset, "chunk header disagrees with the index");
+    if (c.offset + kChunkHeaderSize + h.compressed_size > src_->size())
+        fail(TraceErrorKind::Corrupt, c.offset, "chunk payload lies beyond the end of the file");
+    std::vector<std::byte> payload(h.compressed_size);
+    src_->read_at(c.offset + kChunkHeaderSize, payload);
+    if (crc32(payload) != h.payload_crc)
+        fail(TraceErrorKind::Corrupt, c.offset, "chunk payload checksum mismatch");
+    raw_.resize(h.raw_size);
+    std::size_t got = ZSTD_decompress(raw_.data(), raw_.size(), payload.data(), payload.size());
+    if (ZSTD_isError(got) || got != h.raw_size)
+        fail(TraceErrorKind::Corrupt, c.offset,
+             std::string("chunk payload does not decompress to its size: ") +
+                 (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "size mismatch"));
+    // Walk the records once up front so a bad chunk fails before any of its
+    // records are delivered.
+    std::size_t p = 0;
+    std::uint32_t count = 0;
+    stream::Record rec;
+    while (p < raw_.size()) {
+        auto st = stream::decode(std::span<const std::byte>(raw_).subspan(p), rec);
+        if (st != stream::DecodeStatus::Ok)
+            fail(TraceErrorKind::Corrupt, c.offset,
+                 "record " + std::to_string(count) + ": " +
+                     std::string(stream::decode_status_message(st)));
+        if (rec.header().ts < h.first_ts || rec.header().ts > h.last_ts)
+            fail(TraceErrorKind::Corrupt, c.offset, "record outside the chunk's time range");
+        p += rec.size();
+        ++count;
+    }
+    if (count != h.record_count)
+        fail(TraceErrorKind::Corrupt, c.offset,
+             "chunk holds " + std::to_string(count) + " records, its header says " +
+                 std::to_string(h.record_count));
+    c.raw_size = h.raw_size;
+    c.payload_crc = h.payload_crc;
+    cur_chunk_ = i;
+    raw_pos_ = 0;
+    raw_left_ = count;
+}
+
+bool TraceReader::next(stream::Record& out) {
+    while (raw_left_ == 0) {
+        if (next_chunk_ >= chunks_.size()) return false;
+        std::size_t i = next_chunk_++;
+        // Advance first: a corrupt chunk is reported once, then skipped on retry.
+        load_chunk(i);
+    }
+    // Validated by load_chunk().
+    stream::decode(std::span<const std::byte>(raw_).subspan(raw_pos_), out);
+    raw_pos_ += out.size();
+    --raw_left_;
+    return true;
+}
+
+std::uint64_t TraceReader::read_all(stream::RecordSink& sink) {
+    stream::Record rec;
+    std::uint64_t n = 0;
+    while (next(rec)) {
+        sink.on_record(rec);
+        ++n;
+    }
+    return n;
+}
+
+void TraceReader::rewind() {
+    next_chunk_ = 0;
+    raw_left_ = 0;
+    raw_pos_ = 0;
+}
+
+void TraceReader::seek(std::uint64_t ts) {
+    rewind();
+    auto it = std::find_if(chunks_.begin(), chunks_.end(),
+                           [ts](const ChunkInfo& c) { return c.last_ts >= ts; });
+    next_chunk_ = static_cast<std::size_t>(it - chunks_.begin());
+    if (it == chunks_.end()) return;
+    load_chunk(next_chunk_++);
+    stream::Record rec;
+    while (raw_left_ > 0) {
+        stream::decode(std::span<const std::byte>(raw_).subspan(raw_pos_), rec);
+        if (rec.header().ts >= ts) break;
+        raw_pos_ += rec.size();
+        --raw_left_;
+    }
+}
+
+}  // namespace epscope::trace

@@ -1,0 +1,87 @@
+// Reads a trace file back into the event stream. Opening checks the header
+// and locates every chunk (from the index, or by walking the chunks when the
+// file has none because its writer died); records are decoded chunk by chunk,
+// each chunk's checksum verified before use. Damage is a TraceError naming
+// the file and offset, never a crash.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stream/record.hpp"
+#include "trace/format.hpp"
+#include "trace/trace_error.hpp"
+#include "trace/trace_header.hpp"
+
+namespace epscope::trace {
+
+// Where the bytes come from: a file, or memory (fuzzing, tests, sockets).
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    virtual std::uint64_t size() const = 0;
+    // Fills `out` from `offset`; throws TraceError(Io) on failure. Callers
+    // never ask beyond size().
+    virtual void read_at(std::uint64_t offset, std::span<std::byte> out) const = 0;
+    virtual const std::string& name() const = 0;
+};
+
+class TraceReader {
+public:
+    // Throws TraceError: NotATrace, NewerVersion, Truncated (header cut off),
+    // Corrupt, Io.
+    explicit TraceReader(const std::filesystem::path& path);
+    explicit TraceReader(std::unique_ptr<ByteSource> source);
+    static TraceReader from_memory(std::vector<std::byte> bytes, std::string name = "<memory>");
+
+    TraceReader(TraceReader&&) noexcept;
+    TraceReader& operator=(TraceReader&&) noexcept;
+    ~TraceReader();
+
+    const TraceHeader& header() const { return header_; }
+    // True if the file has no valid index and trailer (its writer did not
+    // close it): only the whole chunks before the cut are readable.
+    bool truncated() const { return truncated_; }
+    // Bytes after the last whole chunk that were not readable (0 if complete).
+    std::uint64_t unreadable_tail() const { return unreadable_tail_; }
+    const std::vector<ChunkInfo>& chunks() const { return chunks_; }
+    std::uint64_t record_count() const;
+    const std::string& name() const;
+
+    // Next record in file order; false at the end. Throws TraceError(Corrupt)
+    // on a damaged chunk (the records before it have been delivered).
+    bool next(stream::Record& out);
+    // Delivers every remaining record to `sink`; returns how many.
+    std::uint64_t read_all(stream::RecordSink& sink);
+    // Positions on the first record with ts >= `ts` in the first chunk whose
+    // time range reaches `ts` (end of trace if none does).
+    void seek(std::uint64_t ts);
+    void rewind();
+
+private:
+    void open();
+    bool try_index();
+    void scan_chunks();
+    void load_chunk(std::size_t i);
+    [[noreturn]] void fail(TraceErrorKind kind, std::uint64_t offset, const std::string& d) const;
+
+    std::unique_ptr<ByteSource> src_;
+    TraceHeader header_;
+    std::uint64_t data_start_ = 0;
+    std::vector<ChunkInfo> chunks_;
+    bool truncated_ = false;
+    std::uint64_t unreadable_tail_ = 0;
+
+    // Iteration state: the decoded chunk and the position in it.
+    std::size_t next_chunk_ = 0;
+    std::size_t cur_chunk_ = 0;
+    std::vector<std::byte> raw_;
+    std::size_t raw_pos_ = 0;
+    std::uint32_t raw_left_ = 0;
+};
+
+}  // namespace epscope::trace
