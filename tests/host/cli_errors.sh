@@ -28,6 +28,7 @@ printf 'not a trace at all' >"$dir/junk"
 expect 1 "not an epscope trace|NotATrace|not a trace" -- "$epscope" dump "$dir/junk"
 expect 1 "$dir/missing" -- "$epscope" dump "$dir/missing"
 expect 2 "format" -- "$epscope" export "$dir/junk" -o "$dir/x.json" -f xml
+expect 1 "not an epscope trace|NotATrace|not a trace" -- "$epscope" stat "$dir/junk"
 ls "$dir"/*.trace* >/dev/null 2>&1 && { echo "FAIL: a failed record left a file:"; ls "$dir"; failed=1; }
 
 # Without privileges doctor names the missing capability and fails.

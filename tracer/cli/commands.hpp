@@ -37,6 +37,13 @@ struct DumpOptions {
 };
 int run_dump(const DumpOptions&);
 
+struct StatOptions {
+    std::string input;
+    bool json = false;
+    bool raw_addresses = false;
+};
+int run_stat(const StatOptions&);
+
 struct ExportOptions {
     std::string input;
     std::string output;

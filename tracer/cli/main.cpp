@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
     dmp->add_flag("--json", dump.json, "JSON Lines instead of text");
     dmp->add_flag("--raw-addresses", dump.raw_addresses, "Show kernel addresses, not per-trace ids");
 
+    StatOptions stat;
+    auto* sta = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
+    sta->add_option("file", stat.input, "Trace file")->required();
+    sta->add_flag("--json", stat.json, "One JSON object, for scripts");
+    sta->add_flag("--raw-addresses", stat.raw_addresses, "Show kernel addresses, not per-trace ids");
+
     ExportOptions exp;
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
     ex->add_option("file", exp.input, "Trace file")->required();
@@ -60,8 +66,8 @@ int main(int argc, char** argv) {
         if (app.get_subcommands().empty()) {
             if (argc > 1 && argv[1][0] != '-')
                 std::fprintf(stderr,
-                             "epscope: unknown command '%s': expected doctor, record, dump or "
-                             "export (see `epscope --help`)\n",
+                             "epscope: unknown command '%s': expected doctor, record, stat, dump "
+                             "or export (see `epscope --help`)\n",
                              argv[1]);
             else
                 std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());
@@ -84,5 +90,6 @@ int main(int argc, char** argv) {
     }
     if (*dmp) return run_dump(dump);
     if (*ex) return run_export(exp);
+    if (*sta) return run_stat(stat);
     return 2;
 }

@@ -1,0 +1,41 @@
+#include "scenario.hpp"
+
+namespace epscope::poller {
+
+const std::vector<Scenario>& scenarios() {
+    static const std::vector<Scenario> table = {
+        {"insert-modify-delete", "ADD, MOD and DEL of items, and the errors of bad ctl calls",
+         scenario_insert_modify_delete},
+        {"close-registered", "close() of a registered fd removes its item (no DEL)",
+         scenario_close_registered},
+        {"dup-registered-twice", "one file registered through an fd and its dup(): two items",
+         scenario_dup_registered_twice},
+        {"fork-shared", "an epoll fd shared by parent and child after fork()",
+         scenario_fork_shared},
+        {"nested", "an epoll instance registered inside another", scenario_nested},
+        {"oneshot-rearm", "EPOLLONESHOT disarms after one event; MOD re-arms it",
+         scenario_oneshot_rearm},
+        {"edge-vs-level", "partial reads: level re-delivers, edge waits for new data",
+         scenario_edge_vs_level},
+        {"maxevents-small", "maxevents below the ready list: the rest stays queued, in order",
+         scenario_maxevents_small},
+        {"overflow-harvest",
+         "callbacks while another thread harvests a large ready list (overflow list; timing "
+         "dependent)",
+         scenario_overflow_harvest},
+        {"exclusive-waiters", "EPOLLEXCLUSIVE: one fd in several instances, each with a waiter",
+         scenario_exclusive_waiters},
+        {"mixed-types", "pipe, eventfd, timerfd, signalfd, TCP and unix sockets in one instance",
+         scenario_mixed_types},
+        {"many-fds", "a few thousand eventfds in one instance", scenario_many_fds},
+    };
+    return table;
+}
+
+const Scenario* find_scenario(const std::string& name) {
+    for (const Scenario& s : scenarios())
+        if (name == s.name) return &s;
+    return nullptr;
+}
+
+}  // namespace epscope::poller

@@ -1,0 +1,37 @@
+// The deterministic scenarios: one kernel path each. The table is in registry.cpp; the
+// definitions are grouped by theme in scenarios_*.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "script.hpp"
+
+namespace epscope::poller {
+
+struct Scenario {
+    const char* name;
+    const char* summary;
+    void (*run)(Script& script);
+};
+
+const std::vector<Scenario>& scenarios();
+const Scenario* find_scenario(const std::string& name);
+
+// Defined in scenarios_ctl.cpp
+void scenario_insert_modify_delete(Script& s);
+void scenario_close_registered(Script& s);
+void scenario_dup_registered_twice(Script& s);
+void scenario_fork_shared(Script& s);
+void scenario_nested(Script& s);
+// Defined in scenarios_delivery.cpp
+void scenario_oneshot_rearm(Script& s);
+void scenario_edge_vs_level(Script& s);
+void scenario_maxevents_small(Script& s);
+void scenario_overflow_harvest(Script& s);
+void scenario_exclusive_waiters(Script& s);
+// Defined in scenarios_mix.cpp
+void scenario_mixed_types(Script& s);
+void scenario_many_fds(Script& s);
+
+}  // namespace epscope::poller

@@ -1,0 +1,183 @@
+// Scenarios about the interest set: insertion, modification, removal, and the ways an item
+// outlives or loses its fd (close, dup, fork, nesting).
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "scenario.hpp"
+
+namespace epscope::poller {
+
+namespace {
+
+int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+}  // namespace
+
+void scenario_insert_modify_delete(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s.checkpoint("empty instance", epfd, {});
+
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 0xa1) == 0, "ADD pipe read end");
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, efd, EPOLLIN | EPOLLET, 0xb1) == 0, "ADD eventfd edge");
+    s.checkpoint("two items inserted", epfd,
+                 {{p[0], stored(EPOLLIN), 0xa1}, {efd, stored(EPOLLIN | EPOLLET), 0xb1}});
+
+    s.expect(ctl(epfd, EPOLL_CTL_MOD, p[0], EPOLLIN | EPOLLRDHUP, 0xa2) == 0, "MOD pipe");
+    s.expect(ctl(epfd, EPOLL_CTL_MOD, efd, EPOLLOUT, 0xb2) == 0, "MOD eventfd to level OUT");
+    s.checkpoint("both items modified", epfd,
+                 {{p[0], stored(EPOLLIN | EPOLLRDHUP), 0xa2}, {efd, stored(EPOLLOUT), 0xb2}});
+
+    // Errors leave the interest set unchanged.
+    errno = 0;
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 0) < 0 && errno == EEXIST,
+             "ADD of a registered fd fails with EEXIST");
+    errno = 0;
+    s.expect(ctl(epfd, EPOLL_CTL_MOD, p[1], EPOLLOUT, 0) < 0 && errno == ENOENT,
+             "MOD of an unregistered fd fails with ENOENT");
+    errno = 0;
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, epfd, EPOLLIN, 0) < 0 && errno == EINVAL,
+             "ADD of the instance to itself fails with EINVAL");
+    const int file = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    errno = 0;
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, file, EPOLLIN, 0) < 0 && errno == EPERM,
+             "ADD of a regular (always ready) file fails with EPERM");
+    close(file);
+    s.checkpoint("unchanged after failed ctl calls", epfd,
+                 {{p[0], stored(EPOLLIN | EPOLLRDHUP), 0xa2}, {efd, stored(EPOLLOUT), 0xb2}});
+
+    s.expect(epoll_ctl(epfd, EPOLL_CTL_DEL, p[0], nullptr) == 0, "DEL pipe");
+    errno = 0;
+    s.expect(epoll_ctl(epfd, EPOLL_CTL_DEL, p[0], nullptr) < 0 && errno == ENOENT,
+             "second DEL fails with ENOENT");
+    s.checkpoint("pipe deleted", epfd, {{efd, stored(EPOLLOUT), 0xb2}});
+    s.expect(epoll_ctl(epfd, EPOLL_CTL_DEL, efd, nullptr) == 0, "DEL eventfd");
+    s.checkpoint("empty again", epfd, {});
+    for (int fd : {p[0], p[1], efd, epfd}) close(fd);
+}
+
+void scenario_close_registered(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 1);
+    ctl(epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 2);
+    fill(p[1], 10);  // p[0] is on the ready list when it is closed
+    s.checkpoint("pipe and eventfd registered", epfd,
+                 {{p[0], stored(EPOLLIN), 1}, {efd, stored(EPOLLIN), 2}});
+    close(p[0]);  // last reference: the item is removed (eventpoll_release_file)
+    s.checkpoint("pipe closed: its item is gone", epfd, {{efd, stored(EPOLLIN), 2}});
+    epoll_event ev[4];
+    s.expect(wait_events(epfd, ev, 4, 0) == 0, "the closed item's pending event is not delivered");
+    signal_eventfd(efd);
+    const int n = wait_events(epfd, ev, 4, 0);
+    s.expect(n == 1 && ev[0].data.u64 == 2, "the remaining item still delivers");
+    close(efd);
+    s.checkpoint("eventfd closed: instance empty", epfd, {});
+    close(p[1]);
+    close(epfd);
+}
+
+void scenario_dup_registered_twice(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    const int d = fcntl(p[0], F_DUPFD_CLOEXEC, 0);
+    // Items are keyed by (file, fd): the same file under two fd numbers is two items.
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 0x10) == 0, "ADD original fd");
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, d, EPOLLIN | EPOLLET, 0x20) == 0, "ADD its dup");
+    s.checkpoint("one file, two items", epfd,
+                 {{p[0], stored(EPOLLIN), 0x10}, {d, stored(EPOLLIN | EPOLLET), 0x20}});
+    fill(p[1], 4);
+    epoll_event ev[4];
+    s.expect(wait_events(epfd, ev, 4, 0) == 2, "one write readies both items");
+    // close() of one fd does not remove anything: the file still has a reference (the dup).
+    close(p[0]);
+    s.checkpoint("original closed: both items stay (file still open)", epfd,
+                 {{p[0], stored(EPOLLIN), 0x10}, {d, stored(EPOLLIN | EPOLLET), 0x20}});
+    errno = 0;
+    s.expect(epoll_ctl(epfd, EPOLL_CTL_DEL, p[0], nullptr) < 0 && errno == EBADF,
+             "DEL through the closed fd number fails with EBADF");
+    s.expect(wait_events(epfd, ev, 4, 0) == 1 && ev[0].data.u64 == 0x10,
+             "the stale item of the closed fd still delivers (level)");
+    close(d);  // last reference: every item of the file goes
+    s.checkpoint("dup closed: file released, both items removed", epfd, {});
+    close(p[1]);
+    close(epfd);
+}
+
+void scenario_fork_shared(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    const int a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    const int b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ctl(epfd, EPOLL_CTL_ADD, a, EPOLLIN, 0xaa);
+    s.checkpoint("parent registered a", epfd, {{a, stored(EPOLLIN), 0xaa}});
+    std::fflush(stdout);
+    const pid_t child = fork();
+    if (child == 0) {
+        // Same instance: the child sees the parent's item and adds its own.
+        s.checkpoint("child sees the parent's item", epfd, {{a, stored(EPOLLIN), 0xaa}});
+        ctl(epfd, EPOLL_CTL_ADD, b, EPOLLIN, 0xbb);
+        signal_eventfd(b);
+        s.checkpoint("child added b", epfd,
+                     {{a, stored(EPOLLIN), 0xaa}, {b, stored(EPOLLIN), 0xbb}});
+        // Closing the child's copies removes nothing: the parent holds the files.
+        close(b);
+        close(a);
+        std::fflush(stdout);
+        _exit(s.failures() == 0 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    s.skip_checkpoints(2);
+    s.expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child checkpoints matched");
+    s.checkpoint("parent sees the child's item after the child exited", epfd,
+                 {{a, stored(EPOLLIN), 0xaa}, {b, stored(EPOLLIN), 0xbb}});
+    epoll_event ev[4];
+    const int n = wait_events(epfd, ev, 4, 0);
+    s.expect(n == 1 && ev[0].data.u64 == 0xbb, "the child's signal is harvested by the parent");
+    close(b);
+    s.checkpoint("parent closed b", epfd, {{a, stored(EPOLLIN), 0xaa}});
+    close(a);
+    close(epfd);
+}
+
+void scenario_nested(Script& s) {
+    const int outer = epoll_create1(EPOLL_CLOEXEC);
+    const int inner = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    ctl(inner, EPOLL_CTL_ADD, p[0], EPOLLIN, 0x1);
+    s.expect(ctl(outer, EPOLL_CTL_ADD, inner, EPOLLIN, 0x2) == 0, "ADD inner instance to outer");
+    errno = 0;
+    s.expect(ctl(inner, EPOLL_CTL_ADD, outer, EPOLLIN, 0x3) < 0 && errno == ELOOP,
+             "a cycle (outer inside inner) fails with ELOOP");
+    s.checkpoint("inner holds the pipe", inner, {{p[0], stored(EPOLLIN), 0x1}});
+    s.checkpoint("outer holds inner", outer, {{inner, stored(EPOLLIN), 0x2}});
+    epoll_event ev[2];
+    s.expect(wait_events(outer, ev, 2, 0) == 0, "nothing ready yet");
+    fill(p[1], 1);  // the pipe's callback wakes inner, whose callback readies outer's item
+    s.expect(wait_events(outer, ev, 2, 0) == 1 && ev[0].data.u64 == 0x2,
+             "outer reports inner readable");
+    s.expect(wait_events(inner, ev, 2, 0) == 1 && ev[0].data.u64 == 0x1, "inner reports the pipe");
+    drain(p[0], 16);
+    s.expect(wait_events(outer, ev, 2, 0) == 0, "outer quiet after the pipe is drained");
+    close(inner);
+    s.checkpoint("inner closed: outer empty", outer, {});
+    for (int fd : {p[0], p[1], outer}) close(fd);
+}
+
+}  // namespace epscope::poller

@@ -1,0 +1,807 @@
+// The model on synthetic streams: every record kind and callback outcome, the
+// harvest requeue order of fs/eventpoll.c, verify against walks and fdinfo,
+// the tracepoint backend's identities, and disorder from several CPUs.
+#include "model/model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace epscope::model {
+namespace {
+
+using stream::Record;
+
+constexpr std::uint64_t kEp = 0xffff888000100000ull;
+
+std::uint64_t file_of(int fd) { return 0xffff888000200000ull + 0x100ull * fd; }
+std::uint64_t epi_of(int fd) { return 0xffff888000300000ull + 0x80ull * fd; }
+
+// Builds records with increasing timestamps and feeds them to a model.
+class Stream {
+public:
+    explicit Stream(Model& m) : m_(m) {}
+
+    std::uint64_t ts = 1000;
+    std::uint32_t tgid = 100;
+    std::uint8_t source = EP_SOURCE_FENTRY;
+    std::map<int, std::uint32_t> mask;  // fd -> events as last registered
+
+    template <class T>
+    void feed(ep_kind kind, T body, std::uint32_t tid = 0) {
+        body.h.ts = ts;
+        ts += 1000;
+        body.h.tgid = tgid;
+        body.h.tid = tid != 0 ? tid : tgid;
+        body.h.kind = kind;
+        body.h.size = sizeof(T);
+        body.h.source = source;
+        m_.on_record(Record::of(body));
+    }
+
+    void create(std::uint64_t ep, int epfd) {
+        ep_instance_create r{};
+        r.ep = ep;
+        r.file = ep + 1;
+        r.epfd = epfd;
+        feed(EP_KIND_INSTANCE_CREATE, r);
+    }
+    void ctl(ep_kind kind, std::uint64_t ep, int epfd, int fd, std::uint32_t events,
+             std::uint64_t data, int result = 0, bool with_file = true) {
+        ep_item_ctl r{};
+        r.ep = ep;
+        r.epi = with_file ? epi_of(fd) : 0;
+        r.file = with_file ? file_of(fd) : 0;
+        r.data = data;
+        r.ino = 5000 + fd;
+        r.epfd = epfd;
+        r.fd = fd;
+        r.events = events;
+        r.result = result;
+        if (result == 0) mask[fd] = events;
+        feed(kind, r);
+    }
+    void insert(int fd, std::uint32_t events = 1, std::uint64_t ep = kEp, int epfd = 3) {
+        ctl(EP_KIND_ITEM_INSERT, ep, epfd, fd, events, 0x100 + fd);
+    }
+    void remove(int fd, std::uint32_t reason = EP_REMOVE_CTL, std::uint64_t ep = kEp,
+                int result = 0) {
+        ep_item_remove r{};
+        r.ep = ep;
+        r.epi = epi_of(fd);
+        r.file = file_of(fd);
+        r.epfd = reason == EP_REMOVE_CTL ? 3 : -1;
+        r.fd = fd;
+        r.reason = reason;
+        r.result = result;
+        feed(EP_KIND_ITEM_REMOVE, r);
+    }
+    // events 0: the mask the item was registered with, as the kernel reports it.
+    void callback(int fd, std::uint8_t outcome, std::uint32_t events = 0, std::uint8_t waiters = 0,
+                  std::uint32_t tid = 0, std::uint64_t ep = kEp) {
+        ep_callback r{};
+        r.ep = ep;
+        r.epi = epi_of(fd);
+        r.file = file_of(fd);
+        r.fd = fd;
+        r.key = 1;
+        r.events = events != 0 ? events : (mask.count(fd) ? mask[fd] : 1);
+        r.outcome = outcome;
+        r.waiters = waiters;
+        feed(EP_KIND_CALLBACK, r, tid);
+    }
+    void wakeup(int fd, std::uint32_t woken, std::uint32_t waker) {
+        ep_wakeup r{};
+        r.ep = kEp;
+        r.epi = epi_of(fd);
+        r.woken_tid = woken;
+        feed(EP_KIND_WAKEUP, r, waker);
+    }
+    void wait_begin(std::uint32_t tid, std::uint64_t ep = kEp, int epfd = 3) {
+        ep_wait_begin r{};
+        r.ep = ep;
+        r.timeout_ns = -1;
+        r.epfd = epfd;
+        r.maxevents = 8;
+        feed(EP_KIND_WAIT_BEGIN, r, tid);
+    }
+    void wait_sleep(std::uint32_t tid) {
+        ep_wait_sleep r{};
+        r.ep = kEp;
+        feed(EP_KIND_WAIT_SLEEP, r, tid);
+    }
+    void wait_end(std::uint32_t tid, int result, std::uint64_t ep = kEp, int epfd = 3) {
+        ep_wait_end r{};
+        r.ep = ep;
+        r.epfd = epfd;
+        r.result = result;
+        feed(EP_KIND_WAIT_END, r, tid);
+    }
+    void harvest_begin(std::uint64_t ep = kEp) {
+        ep_harvest_begin r{};
+        r.ep = ep;
+        feed(EP_KIND_HARVEST_BEGIN, r);
+    }
+    void harvest_item(int fd, std::uint32_t index = 0, std::uint64_t ep = kEp,
+                      std::uint32_t tid = 0) {
+        ep_harvest_item r{};
+        r.ep = ep;
+        r.data = 0x100 + fd;
+        r.revents = 1;
+        r.index = index;
+        feed(EP_KIND_HARVEST_ITEM, r, tid);
+    }
+    void harvest_end(std::uint32_t ready = 0xffffffffu, std::uint32_t overflow = 0) {
+        ep_harvest_end r{};
+        r.ep = kEp;
+        r.ready = ready;
+        r.overflow = overflow;
+        feed(EP_KIND_HARVEST_END, r);
+    }
+    // A BPF walk: list of fds (tree: with parent fd and colour).
+    struct WalkNode {
+        int fd;
+        int parent_fd;  // -1: root
+        std::uint8_t color;
+    };
+    void walk(std::uint8_t list, const std::vector<WalkNode>& nodes, std::uint32_t id,
+              bool truncated = false) {
+        std::uint16_t index = 0;
+        for (const WalkNode& n : nodes) {
+            ep_kernel_node r{};
+            r.ep = kEp;
+            r.epi = epi_of(n.fd);
+            r.file = file_of(n.fd);
+            r.parent = n.parent_fd < 0 ? 0 : epi_of(n.parent_fd);
+            r.walk_id = id;
+            r.fd = n.fd;
+            r.events = mask.count(n.fd) ? mask[n.fd] : 1;
+            r.index = index++;
+            r.list = list;
+            r.color = n.color;
+            feed(EP_KIND_KERNEL_NODE, r);
+        }
+        ep_walk_end e{};
+        e.ep = kEp;
+        e.walk_id = id;
+        e.count = static_cast<std::uint32_t>(nodes.size());
+        e.list = list;
+        e.truncated = truncated ? 1 : 0;
+        feed(EP_KIND_WALK_END, e);
+    }
+    void snapshot(std::uint64_t ep, int epfd, const std::vector<std::pair<int, std::uint32_t>>& fds,
+                  std::uint32_t id) {
+        ep_snapshot_instance s{};
+        s.ep = ep;
+        s.ino = 77;
+        s.epfd = epfd;
+        s.items = static_cast<std::uint32_t>(fds.size());
+        s.snapshot_id = id;
+        feed(EP_KIND_SNAPSHOT_INSTANCE, s);
+        for (auto [fd, events] : fds) {
+            if (mask.count(fd) == 0) mask[fd] = events;
+            ep_snapshot_item i{};
+            i.data = 0x100 + fd;
+            i.ino = 5000 + fd;
+            i.epfd = epfd;
+            i.tfd = fd;
+            i.events = events;
+            i.snapshot_id = id;
+            feed(EP_KIND_SNAPSHOT_ITEM, i);
+        }
+    }
+
+private:
+    Model& m_;
+};
+
+std::vector<int> fds_of(const Model& m, const std::vector<ItemRef>& refs) {
+    std::vector<int> out;
+    for (ItemRef r : refs) out.push_back(m.item(r).fd);
+    return out;
+}
+
+class ModelTest : public ::testing::Test {
+protected:
+    void SetUp() override { s.create(kEp, 3); }
+    InstanceRef inst() const { return m.find_instance(kEp); }
+    std::vector<int> ready() const { return fds_of(m, m.ready_list(inst())); }
+    std::vector<int> overflow() const { return fds_of(m, m.overflow_list(inst())); }
+    std::vector<int> tx() const { return fds_of(m, m.txlist(inst())); }
+    const Item& item(int fd) const { return m.item(m.find_item(inst(), file_of(fd), fd)); }
+
+    Model m;
+    Stream s{m};
+};
+
+TEST_F(ModelTest, InsertBuildsTheKernelTreeInKeyOrder) {
+    for (int fd = 1; fd <= 8; ++fd) s.insert(fd);  // files ascend with fd
+    ASSERT_NE(inst(), kNil);
+    EXPECT_EQ(m.instance(inst()).items, 8u);
+    EXPECT_TRUE(m.instance(inst()).tree_exact);
+    EXPECT_TRUE(m.tree_valid(inst()));
+    std::vector<int> pre;
+    std::vector<RbColor> colors;
+    for (const TreeNodeView& v : m.tree_preorder(inst())) {
+        pre.push_back(m.item(v.item).fd);
+        colors.push_back(v.color);
+    }
+    // Ascending keys 1..8 in the kernel's algorithm (see rbtree_test).
+    EXPECT_EQ(pre, (std::vector<int>{4, 2, 1, 3, 6, 5, 7, 8}));
+    using C = RbColor;
+    EXPECT_EQ(colors, (std::vector<C>{C::Black, C::Red, C::Black, C::Black, C::Red, C::Black,
+                                      C::Black, C::Red}));
+    EXPECT_EQ(fds_of(m, m.items_in_order(inst())), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(item(5).data, 0x105u);
+    EXPECT_EQ(item(5).epi, epi_of(5));
+    EXPECT_EQ(m.live_items(), 8u);
+}
+
+TEST_F(ModelTest, KeysCompareFilePointerBeforeFd) {
+    // fd 9 has a smaller file pointer than fd 2 here: the tree orders by file.
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 2, 1, 0x102);
+    ep_item_ctl r{};
+    r.ep = kEp;
+    r.file = file_of(0);
+    r.fd = 9;
+    r.epfd = 3;
+    r.events = 1;
+    s.feed(EP_KIND_ITEM_INSERT, r);
+    EXPECT_EQ(fds_of(m, m.items_in_order(inst())), (std::vector<int>{9, 2}));
+}
+
+TEST_F(ModelTest, FailedCtlChangesNothing) {
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 4, 1, 0x104, -17);
+    s.insert(5);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 5, 4, 0x999, -2);
+    s.remove(5, EP_REMOVE_CTL, kEp, -2);
+    EXPECT_EQ(m.instance(inst()).items, 1u);
+    EXPECT_EQ(item(5).data, 0x105u);
+    EXPECT_EQ(m.stats().failed_ctl, 3u);
+}
+
+TEST_F(ModelTest, CallbackOutcomes) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    s.callback(2, EP_CB_QUEUED_READY);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.callback(2, EP_CB_ALREADY_READY);
+    s.callback(3, EP_CB_IGNORED_MASK);
+    EXPECT_EQ(ready(), (std::vector<int>{2, 1}));
+    EXPECT_EQ(item(2).stats.callbacks[EP_CB_QUEUED_READY], 1u);
+    EXPECT_EQ(item(2).stats.callbacks[EP_CB_ALREADY_READY], 1u);
+    EXPECT_EQ(item(3).stats.callbacks[EP_CB_IGNORED_MASK], 1u);
+    EXPECT_EQ(m.instance(inst()).stats.callbacks[EP_CB_QUEUED_READY], 2u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+}
+
+TEST_F(ModelTest, HarvestRequeuesLevelTriggeredOnlyAndDisarmsOneshot) {
+    s.insert(1);                // level-triggered
+    s.insert(2, 1 | kEpollEt);  // edge-triggered
+    s.insert(3, 1 | kEpollOneshot);
+    s.insert(4);
+    for (int fd : {1, 2, 3, 4}) s.callback(fd, EP_CB_QUEUED_READY);
+    s.harvest_begin();
+    EXPECT_EQ(tx(), (std::vector<int>{1, 2, 3, 4}));
+    EXPECT_TRUE(ready().empty());
+    s.harvest_item(1, 0);
+    s.harvest_item(2, 1);
+    s.harvest_item(3, 2);
+    EXPECT_EQ(ready(), (std::vector<int>{1}));  // LT item went back at once
+    s.harvest_end(2, 0);                        // fd 4 undelivered (maxevents 3): back at the head
+    EXPECT_EQ(ready(), (std::vector<int>{4, 1}));
+    EXPECT_TRUE(item(3).disarmed());
+    EXPECT_EQ(item(3).events, kEpollOneshot);
+    EXPECT_EQ(item(1).stats.deliveries, 1u);
+    EXPECT_EQ(item(1).stats.latency.total(), 1u);
+    EXPECT_EQ(m.instance(inst()).stats.deliveries, 3u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 1u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
+
+    // The disarmed item ignores callbacks until EPOLL_CTL_MOD re-arms it.
+    s.callback(3, EP_CB_IGNORED_DISARMED, kEpollOneshot);
+    EXPECT_EQ(item(3).stats.callbacks[EP_CB_IGNORED_DISARMED], 1u);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 3, 1 | kEpollOneshot, 0x103);
+    EXPECT_FALSE(item(3).disarmed());
+}
+
+TEST_F(ModelTest, HarvestDropsItemsWhoseRepollShowsNothing) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd, 1 | kEpollEt);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.harvest_begin();
+    s.harvest_item(3, 0);  // 1 and 2 came before it and were not delivered
+    s.harvest_end();
+    EXPECT_TRUE(ready().empty());
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 2u);
+    EXPECT_EQ(item(1).place, ItemPlace::None);
+}
+
+TEST_F(ModelTest, OverflowListDuringHarvestRequeuesInArrivalOrder) {
+    for (int fd = 1; fd <= 6; ++fd) s.insert(fd, fd == 1 ? 1 : (1 | kEpollEt));
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.callback(2, EP_CB_QUEUED_READY);
+    s.callback(6, EP_CB_QUEUED_READY);
+    s.harvest_begin();
+    s.callback(3, EP_CB_QUEUED_OVERFLOW);
+    s.callback(5, EP_CB_QUEUED_OVERFLOW);
+    s.callback(2, EP_CB_QUEUED_OVERFLOW);  // still on the txlist: chained anyway
+    s.callback(4, EP_CB_QUEUED_OVERFLOW);
+    s.callback(5, EP_CB_ALREADY_OVERFLOW);
+    EXPECT_EQ(overflow(), (std::vector<int>{4, 2, 5, 3}));  // newest first
+    s.harvest_item(1, 0);  // LT: re-added to the ready list during the scan
+    s.harvest_item(2, 1);  // ET, delivered: not linked any more, so requeued via overflow
+    // fd 6 undelivered: spliced back at the head.
+    s.harvest_end(6, 4);
+    // [txlist leftovers][overflow items in arrival order, unlinked ones][LT requeued]
+    EXPECT_EQ(ready(), (std::vector<int>{6, 3, 5, 2, 4, 1}));
+    EXPECT_TRUE(overflow().empty());
+    EXPECT_FALSE(m.instance(inst()).harvesting);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+}
+
+// Backends that read the delivered events from the user buffer when
+// epoll_wait returns emit the HARVEST_ITEMs after HARVEST_END: the requeue
+// waits for them and ends up as the kernel's.
+TEST_F(ModelTest, HarvestItemsAfterHarvestEndAreAppliedBeforeTheRequeue) {
+    s.insert(1);  // level-triggered
+    s.insert(2, 1 | kEpollEt);
+    s.insert(3, 1 | kEpollEt);
+    s.insert(4, 1 | kEpollEt);
+    s.insert(5, 1);
+    for (int fd : {1, 2, 3, 5}) s.callback(fd, EP_CB_QUEUED_READY);
+    s.wait_begin(77);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 77);
+    s.callback(2, EP_CB_QUEUED_OVERFLOW);  // still on the txlist: not requeued by the chain
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 0xffffffffu;
+    s.feed(EP_KIND_HARVEST_END, he, 77);
+    EXPECT_TRUE(m.instance(inst()).harvest_ended);
+    s.callback(4, EP_CB_QUEUED_READY);  // after the kernel's requeue
+    // Delivered: 1 (LT), 2 (ET), 5 (LT); 3 re-polled empty and was dropped.
+    s.harvest_item(1, 0, kEp, 77);
+    s.harvest_item(2, 1, kEp, 77);
+    s.harvest_item(5, 2, kEp, 77);
+    s.wait_end(77, 3);
+    EXPECT_FALSE(m.instance(inst()).harvesting);
+    // Kernel order: no txlist leftovers; the overflow chain requeues 2 (it was
+    // delivered, so unlinked, by the time of ep_done_scan); the LT items 1 and 5
+    // were re-added during the scan; 4 came from the later callback.
+    EXPECT_EQ(ready(), (std::vector<int>{2, 1, 5, 4}));
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 1u);
+    EXPECT_EQ(m.instance(inst()).stats.deliveries, 3u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+}
+
+// Below maxevents ep_send_events re-polls the whole txlist: what it did not
+// deliver had no event and is dropped. At maxevents it stops: the rest goes
+// back to the head of the ready list.
+TEST_F(ModelTest, UndeliveredItemsAreDroppedUnlessMaxeventsWasReached) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.wait_begin(100);  // maxevents 8
+    s.harvest_begin();
+    s.harvest_item(2);
+    s.harvest_end();
+    s.wait_end(100, 1);
+    EXPECT_EQ(ready(), (std::vector<int>{2}));
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 2u);
+
+    ep_wait_begin wb{};
+    wb.ep = kEp;
+    wb.epfd = 3;
+    wb.maxevents = 1;
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.feed(EP_KIND_WAIT_BEGIN, wb);
+    s.harvest_begin();  // txlist [2, 1]
+    s.harvest_item(2);
+    s.harvest_end();
+    s.wait_end(100, 1);
+    EXPECT_EQ(ready(), (std::vector<int>{1, 2}));  // 1 left over at the head, LT 2 after it
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 2u);
+}
+
+TEST_F(ModelTest, HarvestEndCountsAreVerified) {
+    s.insert(1);
+    s.insert(2);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.callback(2, EP_CB_QUEUED_READY);
+    s.harvest_begin();
+    s.harvest_item(1);
+    s.harvest_end(0, 0);  // the kernel says empty; the model has 2 (leftover) and 1 (LT)
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::HarvestEnd], 1u);
+    EXPECT_FALSE(m.stats().verify.last_mismatch.empty());
+}
+
+TEST_F(ModelTest, RemoveForEveryReasonDropsTheItemFromTreeAndLists) {
+    for (int fd = 1; fd <= 5; ++fd) s.insert(fd);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.remove(2, EP_REMOVE_CTL);
+    s.remove(3, EP_REMOVE_FILE_CLOSE);
+    s.remove(4, EP_REMOVE_TEARDOWN);
+    EXPECT_EQ(ready(), (std::vector<int>{1}));
+    EXPECT_EQ(fds_of(m, m.items_in_order(inst())), (std::vector<int>{1, 5}));
+    EXPECT_TRUE(m.tree_valid(inst()));
+    s.remove(9);
+    EXPECT_EQ(m.stats().unknown_removes, 1u);
+    EXPECT_EQ(m.live_items(), 2u);
+}
+
+TEST_F(ModelTest, InstanceFreeReleasesEverything) {
+    for (int fd = 1; fd <= 5; ++fd) s.insert(fd);
+    s.callback(1, EP_CB_QUEUED_READY);
+    ep_instance_free f{};
+    f.ep = kEp;
+    s.feed(EP_KIND_INSTANCE_FREE, f);
+    EXPECT_EQ(m.find_instance(kEp), kNil);
+    EXPECT_EQ(m.find_instance_by_fd(100, 3), kNil);
+    EXPECT_TRUE(m.instances().empty());
+    EXPECT_EQ(m.live_items(), 0u);
+    // Slots are reused: a new instance with new items works normally.
+    s.create(kEp + 0x1000, 4);
+    s.insert(1, 1, kEp + 0x1000, 4);
+    EXPECT_EQ(m.live_items(), 1u);
+}
+
+TEST_F(ModelTest, WaitersWakeupsSpuriousWakeupsAndHerds) {
+    s.insert(1);
+    s.wait_begin(201);
+    s.wait_begin(202);
+    s.wait_sleep(201);
+    ASSERT_EQ(m.instance(inst()).waiters.size(), 2u);
+    EXPECT_NE(m.instance(inst()).waiters[0].slept_at, 0u);
+    s.callback(1, EP_CB_QUEUED_READY, 1, 1, 300);
+    s.wakeup(1, 201, 300);
+    s.wakeup(1, 202, 300);  // one callback woke two waiters: a herd
+    const Waiter& w = m.instance(inst()).waiters[0];
+    EXPECT_EQ(w.woken_by_tid, 300u);
+    EXPECT_EQ(m.item(w.woken_by_item).fd, 1);
+    EXPECT_EQ(m.instance(inst()).stats.herds, 1u);
+    EXPECT_EQ(item(1).stats.herds, 1u);
+    s.harvest_begin();
+    s.harvest_item(1);
+    s.harvest_end();
+    s.wait_end(201, 1);
+    s.wait_end(202, 0);  // woken, got nothing
+    EXPECT_TRUE(m.instance(inst()).waiters.empty());
+    EXPECT_EQ(m.instance(inst()).stats.spurious_wakeups, 1u);
+    EXPECT_EQ(item(1).stats.spurious_wakeups, 1u);
+    EXPECT_EQ(m.instance(inst()).stats.wait_time.total(), 2u);
+    EXPECT_EQ(m.instance(inst()).stats.waits, 2u);
+}
+
+TEST_F(ModelTest, WakeupWithoutIdentityFindsTheWaitedInstance) {
+    s.wait_begin(41);
+    ep_wakeup w{};
+    w.woken_tid = 41;  // ep and epi unknown to the backend
+    s.feed(EP_KIND_WAKEUP, w, 300);
+    ASSERT_EQ(m.instance(inst()).waiters.size(), 1u);
+    EXPECT_EQ(m.instance(inst()).waiters[0].woken_by_tid, 300u);
+    EXPECT_EQ(m.instance(inst()).stats.wakeups, 1u);
+    s.wait_end(41, 0);
+    EXPECT_EQ(m.instance(inst()).stats.spurious_wakeups, 1u);
+    s.feed(EP_KIND_WAKEUP, w, 300);  // the wait is over: nobody to wake
+    EXPECT_EQ(m.instance(inst()).stats.wakeups, 1u);
+}
+
+TEST_F(ModelTest, ReadyWalkAndTreeWalkAreVerified) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    s.callback(3, EP_CB_QUEUED_READY);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.walk(EP_WALK_READY, {{3, -1, 0}, {1, -1, 0}}, 1);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Ready], 0u);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {3, -1, 0}}, 2);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Ready], 1u);
+    // Tree 1..3: 2 black root, 1 and 3 red.
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}, {3, 2, EP_RB_RED}}, 3);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Tree], 1u);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 0u);
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_BLACK}, {3, 2, EP_RB_BLACK}}, 4);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 1u);
+    // A truncated walk compares its prefix only.
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}}, 5, true);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 1u);
+    s.walk(EP_WALK_OVERFLOW, {}, 6);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Overflow], 0u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Overflow], 1u);
+}
+
+TEST(ModelSnapshot, SeedsAnUnknownInstanceThenTreeWalkGivesTheRealShape) {
+    Model m;
+    Stream s{m};
+    s.snapshot(kEp, 7, {{1, 1}, {2, 1}, {3, 1 | kEpollEt}}, 1);
+    InstanceRef i = m.find_instance(kEp);
+    ASSERT_NE(i, kNil);
+    EXPECT_EQ(m.instance(i).items, 3u);
+    EXPECT_FALSE(m.instance(i).tree_exact);
+    EXPECT_EQ(m.stats().verify.snapshots_seeded, 1u);
+    for (ItemRef it : m.items_in_order(i)) EXPECT_TRUE(m.item(it).seeded());
+    // A callback teaches item 2 its file pointer.
+    s.callback(2, EP_CB_QUEUED_READY, 1, 0, 0, kEp);
+    EXPECT_NE(m.find_item(i, file_of(2), 2), kNil);
+    // The kernel's tree (inserted 3, 1, 2: root 2, as the walk says).
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}, {3, 2, EP_RB_RED}}, 9);
+    EXPECT_EQ(m.stats().verify.tree_rebuilds, 1u);
+    EXPECT_TRUE(m.instance(i).tree_exact);
+    EXPECT_TRUE(m.tree_valid(i));
+    std::vector<int> pre;
+    for (const TreeNodeView& v : m.tree_preorder(i)) pre.push_back(m.item(v.item).fd);
+    EXPECT_EQ(pre, (std::vector<int>{2, 1, 3}));
+    for (ItemRef it : m.items_in_order(i)) EXPECT_FALSE(m.item(it).seeded());
+    EXPECT_EQ(m.ready_list(i).size(), 1u);  // list state survived the rebuild
+    // Now complete: the next snapshot verifies instead of seeding.
+    s.snapshot(kEp, 7, {{1, 1}, {2, 1}, {3, 1 | kEpollEt}}, 2);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u);
+    s.snapshot(kEp, 7, {{1, 1}, {2, 4}, {3, 1 | kEpollEt}}, 3);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
+    s.snapshot(kEp, 7, {{1, 1}}, 4);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);
+}
+
+TEST(ModelSnapshot, AnInstanceCreatedInTheStreamIsVerifiedNotSeeded) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    s.insert(4);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 4, 1 | kEpollOneshot, 0x104);
+    s.snapshot(kEp, 3, {{4, 1 | kEpollOneshot}}, 1);
+    EXPECT_EQ(m.stats().verify.snapshots_seeded, 0u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+}
+
+TEST(ModelTracepoint, InstancesKeyedByProcessAndFd) {
+    Model m;
+    Stream s{m};
+    s.source = EP_SOURCE_TRACEPOINT;
+    s.create(0, 5);
+    s.create(0, 6);  // a second instance in the same process
+    s.ctl(EP_KIND_ITEM_INSERT, 0, 5, 10, 1, 0x10a, 0, false);
+    s.ctl(EP_KIND_ITEM_INSERT, 0, 5, 11, 1, 0x10b, 0, false);
+    s.ctl(EP_KIND_ITEM_INSERT, 0, 6, 10, 1, 0x20a, 0, false);
+    InstanceRef a = m.find_instance_by_fd(100, 5);
+    InstanceRef b = m.find_instance_by_fd(100, 6);
+    ASSERT_NE(a, kNil);
+    ASSERT_NE(b, kNil);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(m.instance(a).items, 2u);
+    EXPECT_EQ(m.instance(b).items, 1u);
+    ItemRef it = m.find_item(a, 0, 11);
+    ASSERT_NE(it, kNil);
+    // Harvest items come from the user buffer before WAIT_END, without ep.
+    s.wait_begin(100, 0, 5);
+    ep_harvest_item h{};
+    h.data = 0x10b;
+    h.revents = 1;
+    s.feed(EP_KIND_HARVEST_ITEM, h);
+    s.wait_end(100, 1, 0, 5);
+    EXPECT_EQ(m.item(it).stats.deliveries, 1u);
+    EXPECT_EQ(m.instance(a).stats.waits, 1u);
+    // A forked child reaches the same instances through the inherited fds.
+    ep_process p{};
+    p.what = EP_PROC_FORK;
+    p.parent_tgid = 100;
+    std::memcpy(p.comm, "child", 5);
+    s.tgid = 101;
+    s.feed(EP_KIND_PROCESS, p);
+    EXPECT_EQ(m.find_instance_by_fd(101, 5), a);
+    EXPECT_EQ(m.processes().at(101).comm, "child");
+    s.ctl(EP_KIND_ITEM_REMOVE, 0, 5, 10, 0, 0, 0, false);  // wrong size for its kind
+    EXPECT_EQ(m.stats().malformed, 1u);
+    EXPECT_EQ(m.instance(a).items, 2u);
+    ep_item_remove r{};
+    r.epfd = 5;
+    r.fd = 10;
+    s.feed(EP_KIND_ITEM_REMOVE, r);
+    EXPECT_EQ(m.instance(a).items, 1u);
+    // Exit of both processes releases the fd-keyed instances.
+    ep_process e{};
+    e.what = EP_PROC_EXIT;
+    s.feed(EP_KIND_PROCESS, e);
+    s.tgid = 100;
+    s.feed(EP_KIND_PROCESS, e);
+    EXPECT_TRUE(m.instances().empty());
+    EXPECT_EQ(m.live_items(), 0u);
+}
+
+TEST(ModelIdentity, OneInstanceReachedFromSeveralFdsAndProcesses) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    s.insert(1, 1, kEp, 3);
+    s.tgid = 200;  // another process got the same instance (SCM_RIGHTS) as fd 9
+    s.insert(2, 1, kEp, 9);
+    InstanceRef i = m.find_instance(kEp);
+    EXPECT_EQ(m.find_instance_by_fd(100, 3), i);
+    EXPECT_EQ(m.find_instance_by_fd(200, 9), i);
+    EXPECT_EQ(m.instance(i).items, 2u);
+    EXPECT_EQ(m.instance(i).fds.size(), 2u);
+}
+
+TEST(ModelLazy, UnknownInstancesAndItemsAreCreatedOnDemand) {
+    Model m;
+    Stream s{m};
+    s.callback(4, EP_CB_QUEUED_READY);
+    InstanceRef i = m.find_instance(kEp);
+    ASSERT_NE(i, kNil);
+    EXPECT_FALSE(m.instance(i).complete);
+    EXPECT_FALSE(m.instance(i).tree_exact);
+    EXPECT_EQ(m.ready_list(i).size(), 1u);
+    ep_wakeup w{};
+    w.ep = 0xdead;
+    w.woken_tid = 5;
+    s.feed(EP_KIND_WAKEUP, w);  // nobody waits on an unknown ep: ignored
+    ep_lost l{};
+    l.count = 42;
+    s.feed(EP_KIND_LOST, l);
+    s.feed(EP_KIND_LOST, l);
+    EXPECT_EQ(m.stats().lost, 84u);
+    ep_checkpoint c{};
+    s.feed(EP_KIND_CHECKPOINT, c);
+    EXPECT_EQ(m.stats().checkpoints, 1u);
+    ep_fd_name n{};
+    n.fd = 4;
+    n.type = EP_FD_TCP;
+    std::strcpy(n.name, "TCP 127.0.0.1:8080->127.0.0.1:51234");
+    s.feed(EP_KIND_FD_NAME, n);
+    EXPECT_EQ(m.fd_name(100, 4), "TCP 127.0.0.1:8080->127.0.0.1:51234");
+    EXPECT_EQ(m.fd_name(100, 5), "");
+}
+
+TEST(ModelOrder, TimestampInversionsAreCountedAndDurationsNeverNegative) {
+    Model m;
+    Stream s{m};
+    s.ts = 1000000;
+    s.create(kEp, 3);
+    s.insert(1);
+    s.wait_begin(7);
+    s.ts -= 5000;  // a record from another CPU with an older timestamp
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.harvest_begin();
+    s.ts -= 3000;
+    s.harvest_item(1);
+    s.harvest_end();
+    s.ts -= 10000;
+    s.wait_end(7, 1);
+    InstanceRef i = m.find_instance(kEp);
+    EXPECT_GE(m.stats().ts_inversions, 3u);
+    EXPECT_EQ(m.instance(i).stats.wait_time.count(0), 1u);  // clamped to 0
+    EXPECT_EQ(m.instance(i).stats.latency.total(), 1u);
+}
+
+// Random records over a small identity space, in every kind and outcome: the
+// model must keep a valid tree and consistent lists whatever arrives.
+TEST(ModelFuzz, RandomStreamsKeepStateConsistent) {
+    for (unsigned seed = 1; seed <= 3; ++seed) {
+        Model m;
+        Stream s{m};
+        std::mt19937 rng(seed);
+        auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+        for (int step = 0; step < 20000; ++step) {
+            std::uint64_t ep = kEp + 0x1000ull * pick(3);
+            int fd = pick(12);
+            s.ts += pick(3) == 0 ? static_cast<std::uint64_t>(-500) : 0;  // inversions
+            switch (pick(14)) {
+                case 0:
+                    s.create(ep, 3 + pick(3));
+                    break;
+                case 1:
+                    s.ctl(EP_KIND_ITEM_INSERT, ep, 3, fd, pick(2) ? 1 : (1 | kEpollEt), fd);
+                    break;
+                case 2:
+                    s.ctl(EP_KIND_ITEM_MODIFY, ep, 3, fd, pick(2) ? 1 : (1 | kEpollOneshot), fd);
+                    break;
+                case 3:
+                    s.remove(fd, static_cast<std::uint32_t>(pick(3)), ep);
+                    break;
+                case 4:
+                case 5:
+                case 6:
+                    s.callback(fd, static_cast<std::uint8_t>(pick(7)), 1, pick(2), 0, ep);
+                    break;
+                case 7:
+                    s.harvest_begin(ep);
+                    break;
+                case 8:
+                    s.harvest_item(fd, 0, ep);
+                    break;
+                case 9: {
+                    ep_harvest_end e{};
+                    e.ep = ep;
+                    e.ready = pick(2) ? 0xffffffffu : pick(4);
+                    s.feed(EP_KIND_HARVEST_END, e);
+                    break;
+                }
+                case 10:
+                    s.wait_begin(50 + pick(4), ep);
+                    break;
+                case 11:
+                    s.wait_end(50 + pick(4), pick(3), ep);
+                    break;
+                case 12:
+                    s.walk(static_cast<std::uint8_t>(pick(4)),
+                           {{fd, -1, EP_RB_BLACK}, {(fd + 1) % 12, fd, EP_RB_RED}},
+                           static_cast<std::uint32_t>(step));
+                    break;
+                case 13: {
+                    if (pick(4) == 0) {
+                        ep_instance_free f{};
+                        f.ep = ep;
+                        s.feed(EP_KIND_INSTANCE_FREE, f);
+                    } else {
+                        s.snapshot(pick(2) ? ep : 0, 3, {{fd, 1}, {(fd + 3) % 12, 1}},
+                                   static_cast<std::uint32_t>(step));
+                    }
+                    break;
+                }
+            }
+            if (step % 50 != 0) continue;
+            std::size_t total = 0;
+            for (InstanceRef i : m.instances()) {
+                const Instance& in = m.instance(i);
+                ASSERT_TRUE(m.tree_valid(i)) << "seed " << seed << " step " << step;
+                total += in.items;
+                ASSERT_EQ(m.ready_list(i).size(), in.ready.count);
+                ASSERT_EQ(m.txlist(i).size(), in.txlist.count);
+                ASSERT_EQ(m.overflow_list(i).size(), in.ovf_count);
+                for (ItemRef r : m.ready_list(i)) ASSERT_EQ(m.item(r).place, ItemPlace::Ready);
+                for (ItemRef r : m.items_in_order(i)) ASSERT_EQ(m.item(r).instance, i);
+            }
+            ASSERT_EQ(total, m.live_items());
+        }
+    }
+}
+
+TEST(ModelCheckpoint, ACopyIsAnIndependentCheckpoint) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    for (int fd = 1; fd <= 4; ++fd) s.insert(fd);
+    s.callback(2, EP_CB_QUEUED_READY);
+    Model checkpoint = m;
+    s.remove(2);
+    s.insert(9);
+    s.callback(9, EP_CB_QUEUED_READY);
+    InstanceRef i = checkpoint.find_instance(kEp);
+    ASSERT_NE(i, kNil);
+    EXPECT_EQ(fds_of(checkpoint, checkpoint.items_in_order(i)), (std::vector<int>{1, 2, 3, 4}));
+    EXPECT_EQ(fds_of(checkpoint, checkpoint.ready_list(i)), (std::vector<int>{2}));
+    EXPECT_EQ(fds_of(m, m.ready_list(m.find_instance(kEp))), (std::vector<int>{9}));
+    // Replaying the same records on the checkpoint reaches the same state.
+    Stream again{checkpoint};
+    again.ts = s.ts;
+    again.remove(2);
+    again.insert(9);
+    again.callback(9, EP_CB_QUEUED_READY);
+    EXPECT_EQ(fds_of(checkpoint, checkpoint.items_in_order(i)),
+              fds_of(m, m.items_in_order(m.find_instance(kEp))));
+    EXPECT_TRUE(checkpoint.tree_valid(i));
+}
+
+TEST(ModelMemory, StaysWithinBudgetPerLiveItem) {
+    Model m;
+    Stream s{m};
+    constexpr int kInstances = 100;
+    constexpr int kPerInstance = 1000;
+    for (int e = 0; e < kInstances; ++e) {
+        std::uint64_t ep = kEp + 0x1000ull * e;
+        s.create(ep, 3 + e);
+        for (int fd = 0; fd < kPerInstance; ++fd) {
+            s.ctl(EP_KIND_ITEM_INSERT, ep, 3 + e, 1000 + fd, 1, fd);
+        }
+    }
+    ASSERT_EQ(m.live_items(), static_cast<std::size_t>(kInstances * kPerInstance));
+    double per_item = static_cast<double>(m.memory_bytes()) / static_cast<double>(m.live_items());
+    EXPECT_LE(per_item, 256.0) << "sizeof(Item) = " << sizeof(Item);
+}
+
+}  // namespace
+}  // namespace epscope::model

@@ -1,0 +1,208 @@
+// `epscope stat FILE`: replays a trace through the model and prints, per
+// process and epoll instance, what happened: items, ready list, waiters,
+// calls by kind and outcome, latencies; then lost records, fidelity and the
+// attach plan. Instances are summarised when they are freed (the model
+// releases them) and at the end of the trace.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "model/model.hpp"
+#include "stream/id_map.hpp"
+#include "stream/record_text.hpp"
+#include "trace/reader.hpp"
+#include "trace/trace_error.hpp"
+
+namespace epscope::cli {
+namespace {
+
+struct InstanceSummary {
+    std::uint64_t ep = 0;
+    std::uint32_t tgid = 0;
+    std::vector<std::int32_t> epfds;
+    std::uint32_t items = 0, ready = 0, waiters = 0;
+    bool freed = false;
+    model::InstanceStats stats;
+};
+
+std::string duration(std::uint64_t ns) {
+    char buf[32];
+    if (ns < 1'000) std::snprintf(buf, sizeof buf, "%lluns", static_cast<unsigned long long>(ns));
+    else if (ns < 1'000'000) std::snprintf(buf, sizeof buf, "%.1fus", ns / 1e3);
+    else if (ns < 1'000'000'000) std::snprintf(buf, sizeof buf, "%.1fms", ns / 1e6);
+    else std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
+    return buf;
+}
+
+// Feeds the model and keeps a summary of each instance taken just before a
+// record that may release it, so nothing the trace saw is missing at the end.
+class StatCollector : public stream::RecordSink {
+public:
+    void on_record(const stream::Record& rec) override {
+        if (rec.kind() == EP_KIND_PROCESS) {
+            const auto& p = rec.as<ep_process>();
+            comms_[p.h.tgid] = std::string(p.comm, strnlen(p.comm, sizeof(p.comm)));
+        }
+        if (rec.kind() == EP_KIND_INSTANCE_FREE) {
+            auto ref = model_.find_instance(rec.as<ep_instance_free>().ep);
+            if (ref != model::kNil) summarise(ref, true);
+        } else if (rec.kind() == EP_KIND_PROCESS && rec.as<ep_process>().what == EP_PROC_EXIT) {
+            for (auto ref : model_.instances()) summarise(ref, false);
+        }
+        model_.on_record(rec);
+    }
+    void finish() {
+        for (auto ref : model_.instances()) summarise(ref, false);
+    }
+    const model::Model& model() const { return model_; }
+    // The model forgets exited processes; their names are kept here.
+    std::string comm(std::uint32_t tgid) const {
+        auto it = comms_.find(tgid);
+        return it == comms_.end() ? std::string() : it->second;
+    }
+    const std::map<std::pair<std::uint64_t, std::uint64_t>, InstanceSummary>& summaries() const {
+        return summaries_;
+    }
+
+private:
+    void summarise(model::InstanceRef ref, bool freed) {
+        const auto& in = model_.instance(ref);
+        InstanceSummary s;
+        s.ep = in.ep;
+        s.tgid = in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
+        for (const auto& f : in.fds) s.epfds.push_back(f.fd);
+        s.items = in.items;
+        s.ready = in.ready.count;
+        s.waiters = static_cast<std::uint32_t>(in.waiters.size());
+        s.freed = freed;
+        s.stats = in.stats;
+        // Keyed by creation: a later instance can reuse the same address.
+        summaries_[{in.created_ts, in.ep}] = s;
+    }
+    model::Model model_;
+    std::map<std::uint32_t, std::string> comms_;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, InstanceSummary> summaries_;
+};
+
+}  // namespace
+
+int run_stat(const StatOptions& opts) {
+    StatCollector collector;
+    try {
+        trace::TraceReader reader(opts.input);
+        reader.read_all(collector);
+        collector.finish();
+        const auto& header = reader.header();
+        const auto& st = collector.model().stats();
+        stream::IdMap ids(opts.raw_addresses);
+
+        std::map<std::uint32_t, std::vector<const InstanceSummary*>> by_process;
+        for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
+
+        if (opts.json) {
+            std::printf("{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
+                        "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
+                        "\"verify_mismatches\":%llu,\"processes\":[",
+                        stream::json_escape(opts.input).c_str(),
+                        stream::json_escape(header.kernel_release).c_str(),
+                        stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
+                        static_cast<unsigned long long>(st.records),
+                        static_cast<unsigned long long>(st.lost),
+                        reader.truncated() ? "true" : "false",
+                        static_cast<unsigned long long>(st.verify.total_checks()),
+                        static_cast<unsigned long long>(st.verify.total_mismatches()));
+            bool first_p = true;
+            for (const auto& [tgid, list] : by_process) {
+                std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
+                            tgid, stream::json_escape(collector.comm(tgid)).c_str());
+                first_p = false;
+                bool first_i = true;
+                for (const auto* s : list) {
+                    std::printf("%s{\"ep\":\"%s\",\"items\":%u,\"ready\":%u,\"waiters\":%u,"
+                                "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
+                                "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
+                                "\"callbacks\":{",
+                                first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
+                                s->items, s->ready, s->waiters, s->freed ? "true" : "false",
+                                static_cast<unsigned long long>(s->stats.waits),
+                                static_cast<unsigned long long>(s->stats.harvests),
+                                static_cast<unsigned long long>(s->stats.deliveries),
+                                static_cast<unsigned long long>(s->stats.wakeups),
+                                static_cast<unsigned long long>(s->stats.spurious_wakeups),
+                                static_cast<unsigned long long>(s->stats.herds));
+                    first_i = false;
+                    for (std::size_t o = 0; o < model::kOutcomes; ++o)
+                        std::printf("%s\"%s\":%llu", o ? "," : "", stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
+                                    static_cast<unsigned long long>(s->stats.callbacks[o]));
+                    std::printf("},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
+                                "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu}",
+                                static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
+                                static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
+                                static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
+                                static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)));
+                }
+                std::printf("]}");
+            }
+            std::printf("]}\n");
+            return 0;
+        }
+
+        std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
+                    header.kernel_release.c_str(), header.host.c_str(),
+                    std::string(header.get("backend").value_or("?")).c_str(),
+                    static_cast<unsigned long long>(st.records),
+                    reader.truncated() ? " (file cut off: readable prefix only)" : "");
+        for (const auto& [tgid, list] : by_process) {
+            std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
+            std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n",
+                        "instance", "epfd", "items", "ready", "waiters", "waits", "harvests",
+                        "callbacks", "delivered", "spur.", "lat p50", "lat p99", "wait p50",
+                        "wait p99");
+            for (const auto* s : list) {
+                std::string fds;
+                for (auto fd : s->epfds) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+                std::uint64_t cbs = 0;
+                for (auto c : s->stats.callbacks) cbs += c;
+                std::printf("  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",
+                            ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
+                            fds.empty() ? "-" : fds.c_str(), s->items, s->ready, s->waiters,
+                            static_cast<unsigned long long>(s->stats.waits),
+                            static_cast<unsigned long long>(s->stats.harvests),
+                            static_cast<unsigned long long>(cbs),
+                            static_cast<unsigned long long>(s->stats.deliveries),
+                            static_cast<unsigned long long>(s->stats.spurious_wakeups),
+                            duration(s->stats.latency.quantile(0.5)).c_str(),
+                            duration(s->stats.latency.quantile(0.99)).c_str(),
+                            duration(s->stats.wait_time.quantile(0.5)).c_str(),
+                            duration(s->stats.wait_time.quantile(0.99)).c_str(),
+                            s->freed ? "  (freed)" : "");
+                if (cbs) {
+                    std::printf("           callbacks:");
+                    for (std::size_t o = 0; o < model::kOutcomes; ++o)
+                        if (s->stats.callbacks[o])
+                            std::printf(" %s %llu", stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
+                                        static_cast<unsigned long long>(s->stats.callbacks[o]));
+                    std::printf("\n");
+                }
+            }
+        }
+        std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
+                    st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
+        if (st.verify.total_checks())
+            std::printf("fidelity: %llu checks, %llu mismatches%s%s\n",
+                        static_cast<unsigned long long>(st.verify.total_checks()),
+                        static_cast<unsigned long long>(st.verify.total_mismatches()),
+                        st.verify.last_mismatch.empty() ? "" : "; last: ",
+                        st.verify.last_mismatch.c_str());
+        std::printf("attach plan:\n%s", header.attach_plan.c_str());
+        return 0;
+    } catch (const trace::TraceError& e) {
+        std::fprintf(stderr, "epscope stat: %s\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace epscope::cli

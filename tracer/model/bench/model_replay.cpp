@@ -1,0 +1,265 @@
+// Replays a synthetic event stream through the model and prints its speed
+// (records/s on one core) and memory (model bytes per live item). The stream
+// is generated in batches outside the timed region; only on_record() is timed.
+//
+// Workload per round of one instance: a waiter blocks, 8 items become ready
+// (edge-triggered, so the harvest leaves the ready list empty), 3 more
+// callbacks that change nothing, a wakeup, a harvest delivering the 8, the
+// wait ends, and one item is removed and re-added with a new file pointer so
+// the rb-tree keeps rebalancing.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+
+namespace {
+
+using epscope::model::kEpollEt;
+using epscope::model::Model;
+using epscope::stream::Record;
+
+struct Options {
+    std::uint64_t records = 50'000'000;
+    std::uint32_t instances = 1000;
+    std::uint32_t items = 100;  // per instance
+};
+
+bool parse_u64(const char* s, std::uint64_t& out) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long v = std::strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v == 0) return false;
+    out = v;
+    return true;
+}
+
+class Generator {
+public:
+    Generator(const Options& o) : o_(o), rng_(1), files_(std::size_t{o.instances} * o.items) {
+        for (std::size_t i = 0; i < files_.size(); ++i) files_[i] = next_file_++;
+    }
+
+    // Setup: every instance and its items.
+    void setup(std::vector<Record>& out) {
+        for (std::uint32_t e = 0; e < o_.instances; ++e) {
+            ep_instance_create c{};
+            c.ep = ep_of(e);
+            c.file = c.ep + 8;
+            c.epfd = 3;
+            push(out, EP_KIND_INSTANCE_CREATE, c, tgid_of(e));
+            for (std::uint32_t i = 0; i < o_.items; ++i) insert(out, e, i);
+        }
+    }
+
+    void round(std::vector<Record>& out) {
+        std::uint32_t e = next_instance_;
+        next_instance_ = (next_instance_ + 1) % o_.instances;
+        std::uint32_t tgid = tgid_of(e);
+        std::uint32_t waiter = tgid + 1;
+        ep_wait_begin wb{};
+        wb.ep = ep_of(e);
+        wb.timeout_ns = -1;
+        wb.epfd = 3;
+        wb.maxevents = 64;
+        push(out, EP_KIND_WAIT_BEGIN, wb, tgid, waiter);
+        ep_wait_sleep ws{};
+        ws.ep = ep_of(e);
+        push(out, EP_KIND_WAIT_SLEEP, ws, tgid, waiter);
+        std::uint32_t ready[8];
+        std::uint32_t first = static_cast<std::uint32_t>(rng_() % o_.items);
+        for (int k = 0; k < 8; ++k) {
+            ready[k] = (first + static_cast<std::uint32_t>(k) * 7) % o_.items;
+            callback(out, e, ready[k], EP_CB_QUEUED_READY, k == 0);
+        }
+        callback(out, e, ready[3], EP_CB_ALREADY_READY, false);
+        callback(out, e, ready[5], EP_CB_ALREADY_READY, false);
+        callback(out, e, (first + 3) % o_.items, EP_CB_IGNORED_MASK, false);
+        ep_wakeup w{};
+        w.ep = ep_of(e);
+        w.epi = epi_of(e, ready[0]);
+        w.woken_tid = waiter;
+        push(out, EP_KIND_WAKEUP, w, 9, 9);
+        ep_harvest_begin hb{};
+        hb.ep = ep_of(e);
+        push(out, EP_KIND_HARVEST_BEGIN, hb, tgid, waiter);
+        for (std::uint32_t k = 0; k < 8; ++k) {
+            ep_harvest_item hi{};
+            hi.ep = ep_of(e);
+            hi.data = data_of(e, ready[k]);
+            hi.revents = 1;
+            hi.index = k;
+            push(out, EP_KIND_HARVEST_ITEM, hi, tgid, waiter);
+        }
+        ep_harvest_end he{};
+        he.ep = ep_of(e);
+        he.ready = 0;
+        push(out, EP_KIND_HARVEST_END, he, tgid, waiter);
+        ep_wait_end we{};
+        we.ep = ep_of(e);
+        we.epfd = 3;
+        we.result = 8;
+        push(out, EP_KIND_WAIT_END, we, tgid, waiter);
+        // Churn: the fd is closed and a new file gets the same fd number.
+        std::uint32_t victim = static_cast<std::uint32_t>(rng_() % o_.items);
+        ep_item_remove r{};
+        r.ep = ep_of(e);
+        r.epi = epi_of(e, victim);
+        r.file = file_ptr(e, victim);
+        r.epfd = -1;
+        r.fd = fd_of(victim);
+        r.reason = EP_REMOVE_FILE_CLOSE;
+        push(out, EP_KIND_ITEM_REMOVE, r, tgid);
+        files_[std::size_t{e} * o_.items + victim] = next_file_++;
+        insert(out, e, victim);
+    }
+
+private:
+    static std::uint64_t ep_of(std::uint32_t e) { return 0xffff888100000000ull + 0x1000ull * e; }
+    static std::uint32_t tgid_of(std::uint32_t e) { return 1000 + 16 * e; }
+    static std::int32_t fd_of(std::uint32_t i) { return static_cast<std::int32_t>(10 + i); }
+    static std::uint64_t data_of(std::uint32_t e, std::uint32_t i) {
+        return (std::uint64_t{e} << 32) | i;
+    }
+    std::uint64_t epi_of(std::uint32_t e, std::uint32_t i) const {
+        return 0xffff889000000000ull + 0x80ull * (std::uint64_t{e} * o_.items + i);
+    }
+    std::uint64_t file_ptr(std::uint32_t e, std::uint32_t i) const {
+        // Kernel file pointers are scattered; scramble the allocation counter.
+        std::uint64_t f = files_[std::size_t{e} * o_.items + i];
+        return 0xffff888200000000ull + ((f * 0x9e3779b97f4a7c15ull) >> 24 << 8);
+    }
+
+    void insert(std::vector<Record>& out, std::uint32_t e, std::uint32_t i) {
+        ep_item_ctl c{};
+        c.ep = ep_of(e);
+        c.epi = epi_of(e, i);
+        c.file = file_ptr(e, i);
+        c.data = data_of(e, i);
+        c.ino = 1000 + i;
+        c.epfd = 3;
+        c.fd = fd_of(i);
+        c.events = 1 | kEpollEt;
+        push(out, EP_KIND_ITEM_INSERT, c, tgid_of(e));
+    }
+
+    void callback(std::vector<Record>& out, std::uint32_t e, std::uint32_t i, std::uint8_t outcome,
+                  bool waiters) {
+        ep_callback c{};
+        c.ep = ep_of(e);
+        c.epi = epi_of(e, i);
+        c.file = file_ptr(e, i);
+        c.fd = fd_of(i);
+        c.key = 1;
+        c.events = 1 | kEpollEt;
+        c.outcome = outcome;
+        c.waiters = waiters ? 1 : 0;
+        push(out, EP_KIND_CALLBACK, c, 9, 9);
+    }
+
+    template <class T>
+    void push(std::vector<Record>& out, ep_kind kind, T body, std::uint32_t tgid,
+              std::uint32_t tid = 0) {
+        ts_ += 150;
+        body.h.ts = ts_;
+        body.h.tgid = tgid;
+        body.h.tid = tid != 0 ? tid : tgid;
+        body.h.kind = kind;
+        body.h.size = sizeof(T);
+        body.h.source = EP_SOURCE_FENTRY;
+        out.push_back(Record::of(body));
+    }
+
+    Options o_;
+    std::mt19937_64 rng_;
+    std::vector<std::uint64_t> files_;  // allocation counter per item slot
+    std::uint64_t next_file_ = 1;
+    std::uint32_t next_instance_ = 0;
+    std::uint64_t ts_ = 1'000'000'000;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        std::uint64_t v = 0;
+        if (i + 1 < argc && parse_u64(argv[i + 1], v) &&
+            (a == "--records" || a == "--instances" || a == "--items")) {
+            if (a == "--records") o.records = v;
+            if (a == "--instances") o.instances = static_cast<std::uint32_t>(v);
+            if (a == "--items") o.items = static_cast<std::uint32_t>(v);
+            ++i;
+            continue;
+        }
+        std::fprintf(stderr,
+                     "model_replay: bad argument '%s'; usage: model_replay [--records N] "
+                     "[--instances N] [--items N] (positive integers)\n",
+                     a.c_str());
+        return 2;
+    }
+    if (o.items < 16 || o.instances > 1'000'000 || o.items > 100'000) {
+        std::fprintf(stderr,
+                     "model_replay: --items must be 16..100000 and --instances at most "
+                     "1000000\n");
+        return 2;
+    }
+
+    Model model;
+    Generator gen(o);
+    std::vector<Record> batch;
+    batch.reserve(1 << 16);
+    gen.setup(batch);
+    using clock = std::chrono::steady_clock;
+    clock::duration busy{};
+    std::uint64_t done = 0;
+    auto replay = [&] {
+        auto t0 = clock::now();
+        for (const Record& r : batch) model.on_record(r);
+        busy += clock::now() - t0;
+        done += batch.size();
+        batch.clear();
+    };
+    replay();
+    while (done < o.records) {
+        while (batch.size() < (1u << 16) - 64) gen.round(batch);
+        replay();
+    }
+    double secs = std::chrono::duration<double>(busy).count();
+    const auto& st = model.stats();
+    std::uint64_t deliveries = 0;
+    std::uint64_t desyncs = 0;
+    for (auto i : model.instances()) {
+        deliveries += model.instance(i).stats.deliveries;
+        desyncs += model.instance(i).stats.desyncs;
+    }
+    std::printf("model_replay: %llu records, %u instances x %u items\n",
+                static_cast<unsigned long long>(done), o.instances, o.items);
+    std::printf("  time in on_record   %.3f s\n", secs);
+    std::printf("  throughput          %.2f M records/s (one core)\n", done / secs / 1e6);
+    std::printf("  live items          %zu\n", model.live_items());
+    std::printf("  model memory        %.1f MiB, %.1f bytes per live item (sizeof(Item) = %zu)\n",
+                model.memory_bytes() / 1048576.0,
+                static_cast<double>(model.memory_bytes()) / static_cast<double>(model.live_items()),
+                sizeof(epscope::model::Item));
+    std::printf(
+        "  deliveries %llu, harvest-end checks %llu, mismatches %llu, desyncs %llu, "
+        "malformed %llu\n",
+        static_cast<unsigned long long>(deliveries),
+        static_cast<unsigned long long>(st.verify.total_checks()),
+        static_cast<unsigned long long>(st.verify.total_mismatches()),
+        static_cast<unsigned long long>(desyncs), static_cast<unsigned long long>(st.malformed));
+    // A replay that drifted from its own stream is not a valid measurement.
+    if (st.verify.total_mismatches() != 0 || desyncs != 0) {
+        std::fprintf(stderr, "model_replay: the model disagreed with the synthetic stream (%s)\n",
+                     st.verify.last_mismatch.c_str());
+        return 1;
+    }
+    return 0;
+}

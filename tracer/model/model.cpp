@@ -1,0 +1,1003 @@
+#include "model/model.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace epscope::model {
+
+namespace {
+
+std::uint64_t fd_key(std::uint32_t tgid, std::int32_t fd) {
+    return (std::uint64_t{tgid} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+// A duration from two timestamps that CPU reordering may have inverted.
+std::uint64_t elapsed(std::uint64_t from, std::uint64_t to) { return to > from ? to - from : 0; }
+
+std::string comm_of(const char (&comm)[16]) { return std::string(comm, strnlen(comm, 16)); }
+
+}  // namespace
+
+Model::Model() = default;
+Model::~Model() = default;
+
+void Model::on_record(const stream::Record& rec) {
+    const ep_header& h = rec.header();
+    ++stats_.records;
+    if (!abi::kind_valid(h.kind) || h.size != abi::kind_size(h.kind)) {
+        ++stats_.malformed;
+        return;
+    }
+    ++stats_.by_kind[h.kind];
+    if (h.ts < last_ts_) {
+        ++stats_.ts_inversions;
+    } else {
+        last_ts_ = h.ts;
+    }
+    switch (rec.kind()) {
+        case EP_KIND_INSTANCE_CREATE:
+            on_instance_create(h, rec.as<ep_instance_create>());
+            break;
+        case EP_KIND_INSTANCE_FREE:
+            on_instance_free(rec.as<ep_instance_free>());
+            break;
+        case EP_KIND_ITEM_INSERT:
+            on_item_insert(h, rec.as<ep_item_ctl>());
+            break;
+        case EP_KIND_ITEM_MODIFY:
+            on_item_modify(h, rec.as<ep_item_ctl>());
+            break;
+        case EP_KIND_ITEM_REMOVE:
+            on_item_remove(h, rec.as<ep_item_remove>());
+            break;
+        case EP_KIND_CALLBACK:
+            on_callback(h, rec.as<ep_callback>());
+            break;
+        case EP_KIND_WAKEUP:
+            on_wakeup(h, rec.as<ep_wakeup>());
+            break;
+        case EP_KIND_WAIT_BEGIN:
+            on_wait_begin(h, rec.as<ep_wait_begin>());
+            break;
+        case EP_KIND_WAIT_SLEEP:
+            on_wait_sleep(h, rec.as<ep_wait_sleep>());
+            break;
+        case EP_KIND_WAIT_END:
+            on_wait_end(h, rec.as<ep_wait_end>());
+            break;
+        case EP_KIND_HARVEST_BEGIN:
+            on_harvest_begin(h, rec.as<ep_harvest_begin>());
+            break;
+        case EP_KIND_HARVEST_ITEM:
+            on_harvest_item(h, rec.as<ep_harvest_item>());
+            break;
+        case EP_KIND_HARVEST_END:
+            on_harvest_end(h, rec.as<ep_harvest_end>());
+            break;
+        case EP_KIND_KERNEL_NODE:
+            on_kernel_node(rec.as<ep_kernel_node>());
+            break;
+        case EP_KIND_WALK_END:
+            on_walk_end(rec.as<ep_walk_end>());
+            break;
+        case EP_KIND_LOST:
+            stats_.lost += rec.as<ep_lost>().count;
+            break;
+        case EP_KIND_PROCESS:
+            on_process(h, rec.as<ep_process>());
+            break;
+        case EP_KIND_FD_NAME:
+            on_fd_name(h, rec.as<ep_fd_name>());
+            break;
+        case EP_KIND_SNAPSHOT_INSTANCE:
+            on_snapshot_instance(rec.as<ep_snapshot_instance>());
+            break;
+        case EP_KIND_SNAPSHOT_ITEM:
+            on_snapshot_item(rec.as<ep_snapshot_item>());
+            break;
+        case EP_KIND_CHECKPOINT:
+            ++stats_.checkpoints;
+            break;
+        case EP_KIND_INVALID:
+        case EP_KIND_COUNT:
+            break;  // the decoder never passes these on
+    }
+}
+
+// ---- instances ---------------------------------------------------------------
+
+InstanceRef Model::find_instance(std::uint64_t ep) const {
+    if (ep == 0) return kNil;
+    if (ep == cached_ep_) return cached_inst_;
+    std::uint32_t v =
+        by_ep_.find(mix64(ep), [&](std::uint32_t i) { return instances_[i].ep == ep; });
+    if (v == IndexTable::kEmpty) return kNil;
+    cached_ep_ = ep;
+    cached_inst_ = v;
+    return v;
+}
+
+InstanceRef Model::find_instance_by_fd(std::uint32_t tgid, std::int32_t epfd) const {
+    auto it = by_fd_.find(fd_key(tgid, epfd));
+    return it == by_fd_.end() ? kNil : it->second;
+}
+
+InstanceRef Model::new_instance(std::uint64_t ep) {
+    InstanceRef i;
+    if (!free_instances_.empty()) {
+        i = free_instances_.back();
+        free_instances_.pop_back();
+        instances_[i] = Instance{};
+    } else {
+        i = static_cast<InstanceRef>(instances_.size());
+        instances_.emplace_back();
+    }
+    Instance& in = instances_[i];
+    in.live = true;
+    in.ep = ep;
+    if (ep != 0) {
+        by_ep_.insert(mix64(ep), i, [this](std::uint32_t v) { return mix64(instances_[v].ep); });
+    }
+    return i;
+}
+
+void Model::add_fd_ref(InstanceRef inst, std::uint32_t tgid, std::int32_t epfd) {
+    if (epfd < 0) return;
+    auto [slot, fresh] = by_fd_.try_emplace(fd_key(tgid, epfd), inst);
+    Instance& in = instances_[inst];
+    if (!fresh) {
+        if (slot->second == inst) return;
+        // The fd number was reused: it no longer reaches its previous instance.
+        auto& old = instances_[slot->second].fds;
+        old.erase(std::remove(old.begin(), old.end(), FdRef{tgid, epfd}), old.end());
+        slot->second = inst;
+    }
+    in.fds.push_back(FdRef{tgid, epfd});
+}
+
+// Finds the instance a record is about: by kernel identity when the backend
+// sees it, else by the (process, epoll fd) that reaches it. Unknown instances
+// are created on demand when `create` (the process was traced mid-life).
+InstanceRef Model::resolve_instance(std::uint64_t ep, std::uint32_t tgid, std::int32_t epfd,
+                                    bool create) {
+    if (ep != 0) {
+        InstanceRef i = find_instance(ep);
+        if (i == kNil && epfd >= 0) {
+            // Known so far only by fd (a snapshot without ep): adopt the identity.
+            InstanceRef f = find_instance_by_fd(tgid, epfd);
+            if (f != kNil && instances_[f].ep == 0) {
+                i = f;
+                instances_[i].ep = ep;
+                by_ep_.insert(mix64(ep), i,
+                              [this](std::uint32_t v) { return mix64(instances_[v].ep); });
+            }
+        }
+        if (i == kNil) {
+            if (!create) return kNil;
+            i = new_instance(ep);
+            instances_[i].creator_tgid = tgid;
+        }
+        if (epfd >= 0) add_fd_ref(i, tgid, epfd);
+        return i;
+    }
+    if (epfd < 0) return kNil;
+    InstanceRef i = find_instance_by_fd(tgid, epfd);
+    if (i != kNil || !create) return i;
+    i = new_instance(0);
+    instances_[i].creator_tgid = tgid;
+    add_fd_ref(i, tgid, epfd);
+    return i;
+}
+
+void Model::release_instance(InstanceRef inst) {
+    Instance& in = instances_[inst];
+    // Every item goes (the kernel removes them all with reason TEARDOWN).
+    std::vector<ItemRef> all = items_in_order(inst);
+    for (ItemRef it : all) destroy_item(it);
+    for (const FdRef& r : in.fds) {
+        auto f = by_fd_.find(fd_key(r.tgid, r.fd));
+        if (f != by_fd_.end() && f->second == inst) by_fd_.erase(f);
+    }
+    if (in.ep != 0) {
+        by_ep_.erase(mix64(in.ep), inst,
+                     [this](std::uint32_t v) { return mix64(instances_[v].ep); });
+    }
+    in = Instance{};
+    free_instances_.push_back(inst);
+    cached_ep_ = 0;
+    cached_inst_ = kNil;
+}
+
+void Model::on_instance_create(const ep_header& h, const ep_instance_create& r) {
+    if (r.epfd < 0) {
+        ++stats_.failed_ctl;
+        return;
+    }
+    InstanceRef old = r.ep != 0 ? find_instance(r.ep) : kNil;
+    if (old != kNil) release_instance(old);  // the address was reused; its FREE was lost
+    if (r.ep == 0) {
+        // Tracepoint backend: a new instance even if the fd number was used before.
+        InstanceRef prev = find_instance_by_fd(h.tgid, r.epfd);
+        if (prev != kNil && instances_[prev].fds.size() <= 1) {
+            release_instance(prev);  // its last known fd was closed and reused
+        }
+        InstanceRef i = new_instance(0);
+        add_fd_ref(i, h.tgid, r.epfd);
+        old = i;
+    } else {
+        old = resolve_instance(r.ep, h.tgid, r.epfd, true);
+    }
+    Instance& in = instances_[old];
+    in.file = r.file;
+    in.created_ts = h.ts;
+    in.creator_tgid = h.tgid;
+    in.complete = true;
+}
+
+void Model::on_instance_free(const ep_instance_free& r) {
+    InstanceRef i = find_instance(r.ep);
+    if (i != kNil) release_instance(i);
+}
+
+// ---- items -------------------------------------------------------------------
+
+std::uint64_t Model::item_hash(InstanceRef inst, std::uint64_t file, std::int32_t fd) const {
+    return mix64(file ^ (std::uint64_t{inst} << 32) ^ static_cast<std::uint32_t>(fd) ^
+                 0x9e3779b97f4a7c15ull);
+}
+
+ItemRef Model::lookup_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) const {
+    std::uint32_t v = by_key_.find(item_hash(inst, file, fd), [&](std::uint32_t i) {
+        const Item& x = items_[i];
+        return x.fd == fd && x.file == file && x.instance == inst;
+    });
+    return v == IndexTable::kEmpty ? kNil : v;
+}
+
+ItemRef Model::find_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) const {
+    return inst == kNil ? kNil : lookup_item(inst, file, fd);
+}
+
+ItemRef Model::create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd,
+                           std::uint8_t flags) {
+    ItemRef it = items_.alloc();
+    Item& x = items_[it];
+    x.file = file;
+    x.fd = fd;
+    x.instance = inst;
+    x.flags = flags;
+    x.live = 1;
+    Instance& in = instances_[inst];
+    ItemAcc at{this};
+    rb_insert(at, in.root, it, [this](std::uint32_t a, std::uint32_t b) {
+        const Item& p = items_[a];
+        const Item& q = items_[b];
+        return ffd_compare(p.file, p.fd, q.file, q.fd);
+    });
+    ++in.items;
+    if (flags & (Item::kSeeded | Item::kLazy)) in.tree_exact = false;
+    by_key_.insert(item_hash(inst, file, fd), it, [this](std::uint32_t v) {
+        const Item& y = items_[v];
+        return item_hash(y.instance, y.file, y.fd);
+    });
+    ++live_items_;
+    return it;
+}
+
+void Model::destroy_item(ItemRef it) {
+    Item& x = items_[it];
+    Instance& in = instances_[x.instance];
+    unlink_rdllink(it);
+    if (x.on_overflow()) overflow_unlink(in, it);
+    for (Waiter& w : in.waiters) {
+        if (w.woken_by_item == it) w.woken_by_item = kNil;
+    }
+    if (in.last_cb_item == it) in.last_cb_item = kNil;
+    if (in.late_lt_anchor == it) in.late_lt_anchor = kNil;
+    ItemAcc at{this};
+    rb_erase(at, in.root, it);
+    --in.items;
+    by_key_.erase(item_hash(x.instance, x.file, x.fd), it, [this](std::uint32_t v) {
+        const Item& y = items_[v];
+        return item_hash(y.instance, y.file, y.fd);
+    });
+    x.live = 0;
+    items_.release(it);
+    --live_items_;
+}
+
+// A seeded or lazily created item learns its file pointer: its key changes,
+// so it moves in the tree (whose shape was not exact anyway).
+void Model::rekey_item(ItemRef it, std::uint64_t file) {
+    Item& x = items_[it];
+    Instance& in = instances_[x.instance];
+    auto hash_of = [this](std::uint32_t v) {
+        const Item& y = items_[v];
+        return item_hash(y.instance, y.file, y.fd);
+    };
+    by_key_.erase(item_hash(x.instance, x.file, x.fd), it, hash_of);
+    ItemAcc at{this};
+    rb_erase(at, in.root, it);
+    x.file = file;
+    rb_insert(at, in.root, it, [this](std::uint32_t a, std::uint32_t b) {
+        const Item& p = items_[a];
+        const Item& q = items_[b];
+        return ffd_compare(p.file, p.fd, q.file, q.fd);
+    });
+    by_key_.insert(item_hash(x.instance, x.file, x.fd), it, hash_of);
+    in.tree_exact = false;
+}
+
+ItemRef Model::find_by_data(InstanceRef inst, std::uint64_t data) const {
+    Model* self = const_cast<Model*>(this);
+    ItemAcc at{self};
+    for (std::uint32_t n = rb_first(at, instances_[inst].root); n != kNil; n = rb_next(at, n)) {
+        if (items_[n].data == data) return n;
+    }
+    return kNil;
+}
+
+void Model::on_item_insert(const ep_header& h, const ep_item_ctl& r) {
+    if (r.result < 0) {
+        ++stats_.failed_ctl;
+        return;
+    }
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
+    if (inst == kNil) return;
+    ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it == kNil && r.file != 0 && !instances_[inst].tree_exact) {
+        // A snapshot seeded this fd without its file pointer.
+        ItemRef seeded = lookup_item(inst, 0, r.fd);
+        if (seeded != kNil && items_[seeded].seeded()) {
+            rekey_item(seeded, r.file);
+            it = seeded;
+        }
+    }
+    if (it != kNil) {
+        // An ADD the kernel accepted while the model had the key: a REMOVE was lost.
+        ++instances_[inst].stats.desyncs;
+    } else {
+        it = create_item(inst, r.file, r.fd, 0);
+    }
+    Item& x = items_[it];
+    x.epi = r.epi != 0 ? r.epi : x.epi;
+    x.data = r.data;
+    x.ino = r.ino;
+    x.events = r.events;
+}
+
+void Model::on_item_modify(const ep_header& h, const ep_item_ctl& r) {
+    if (r.result < 0) {
+        ++stats_.failed_ctl;
+        return;
+    }
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
+    if (inst == kNil) return;
+    ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it == kNil && r.file != 0) {
+        ItemRef seeded = lookup_item(inst, 0, r.fd);
+        if (seeded != kNil) {
+            rekey_item(seeded, r.file);
+            it = seeded;
+        }
+    }
+    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    Item& x = items_[it];
+    if (r.epi != 0) x.epi = r.epi;
+    if (r.ino != 0) x.ino = r.ino;
+    x.data = r.data;
+    x.events = r.events;  // also re-arms a disarmed one-shot item
+}
+
+void Model::on_item_remove(const ep_header& h, const ep_item_remove& r) {
+    if (r.result < 0) {
+        ++stats_.failed_ctl;
+        return;
+    }
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, false);
+    ItemRef it = find_item(inst, r.file, r.fd);
+    if (it == kNil && inst != kNil && r.file != 0) it = lookup_item(inst, 0, r.fd);  // seeded
+    if (it == kNil) {
+        ++stats_.unknown_removes;
+        return;
+    }
+    destroy_item(it);
+}
+
+// ---- lists -------------------------------------------------------------------
+
+void Model::list_append(ListHead& l, ItemRef it) {
+    Item& x = items_[it];
+    x.prev = l.tail;
+    x.next = kNil;
+    if (l.tail != kNil) {
+        items_[l.tail].next = it;
+    } else {
+        l.head = it;
+    }
+    l.tail = it;
+    ++l.count;
+}
+
+void Model::list_prepend(ListHead& l, ItemRef it) {
+    Item& x = items_[it];
+    x.prev = kNil;
+    x.next = l.head;
+    if (l.head != kNil) {
+        items_[l.head].prev = it;
+    } else {
+        l.tail = it;
+    }
+    l.head = it;
+    ++l.count;
+}
+
+void Model::list_insert_after(ListHead& l, ItemRef after, ItemRef it) {
+    if (after == kNil) return list_prepend(l, it);
+    Item& x = items_[it];
+    Item& a = items_[after];
+    x.prev = after;
+    x.next = a.next;
+    if (a.next != kNil) {
+        items_[a.next].prev = it;
+    } else {
+        l.tail = it;
+    }
+    a.next = it;
+    ++l.count;
+}
+
+void Model::list_unlink(ListHead& l, ItemRef it) {
+    Item& x = items_[it];
+    if (x.prev != kNil) {
+        items_[x.prev].next = x.next;
+    } else {
+        l.head = x.next;
+    }
+    if (x.next != kNil) {
+        items_[x.next].prev = x.prev;
+    } else {
+        l.tail = x.prev;
+    }
+    x.prev = x.next = kNil;
+    --l.count;
+}
+
+void Model::unlink_rdllink(ItemRef it) {
+    Item& x = items_[it];
+    Instance& in = instances_[x.instance];
+    if (x.place == ItemPlace::Ready) list_unlink(in.ready, it);
+    if (x.place == ItemPlace::Txlist) list_unlink(in.txlist, it);
+    x.place = ItemPlace::None;
+}
+
+void Model::overflow_unlink(Instance& in, ItemRef it) {
+    std::uint32_t* link = &in.ovf_head;
+    while (*link != kNil && *link != it) link = &items_[*link].ovf_next;
+    if (*link == it) {
+        *link = items_[it].ovf_next;
+        --in.ovf_count;
+    }
+    items_[it].ovf_next = kNil;
+    items_[it].overflow = 0;
+}
+
+// ---- callbacks and wakeups -----------------------------------------------------
+
+void Model::on_callback(const ep_header& h, const ep_callback& r) {
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
+    if (inst == kNil) return;
+    ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it == kNil && r.file != 0) {
+        ItemRef seeded = lookup_item(inst, 0, r.fd);
+        if (seeded != kNil) {
+            rekey_item(seeded, r.file);
+            it = seeded;
+        }
+    }
+    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    Instance& in = instances_[inst];
+    Item& x = items_[it];
+    if (r.epi != 0) x.epi = r.epi;
+    x.events = r.events;
+    if (r.outcome >= kOutcomes) {
+        ++in.stats.desyncs;  // an outcome this model does not know: change nothing
+        return;
+    }
+    std::uint8_t outcome = r.outcome;
+    ++x.stats.callbacks[outcome];
+    ++in.stats.callbacks[outcome];
+    in.last_cb_item = it;
+    in.last_cb_epi = r.epi;
+    in.last_cb_tid = h.tid;
+    in.last_cb_wakeups = 0;
+    switch (outcome) {
+        case EP_CB_QUEUED_READY:
+            if (x.place != ItemPlace::None) {
+                // The kernel found it unlinked: trust the kernel. Expected for
+                // an item delivered by a harvest whose HARVEST_ITEM is still to come.
+                if (!(x.place == ItemPlace::Txlist && in.harvest_ended)) ++in.stats.desyncs;
+                unlink_rdllink(it);
+            }
+            list_append(in.ready, it);
+            x.place = ItemPlace::Ready;
+            if (x.queued_ts == 0) x.queued_ts = h.ts;
+            break;
+        case EP_CB_QUEUED_OVERFLOW:
+            if (!in.harvesting) {
+                ++in.stats.desyncs;  // a HARVEST_BEGIN was lost or comes late
+                in.harvesting = true;
+            }
+            if (x.on_overflow()) {
+                ++in.stats.desyncs;
+                overflow_unlink(in, it);
+            }
+            x.ovf_next = in.ovf_head;  // LIFO chain, as chain_epi_lockless pushes
+            x.overflow = 1;
+            in.ovf_head = it;
+            ++in.ovf_count;
+            if (x.queued_ts == 0) x.queued_ts = h.ts;
+            break;
+        case EP_CB_ALREADY_READY:
+            if (x.place == ItemPlace::None) ++in.stats.desyncs;
+            break;
+        case EP_CB_ALREADY_OVERFLOW:
+            if (!x.on_overflow()) ++in.stats.desyncs;
+            break;
+        case EP_CB_IGNORED_DISARMED:
+            x.events &= kEpPrivateBits;
+            break;
+        default:
+            break;
+    }
+}
+
+Waiter* Model::find_waiter(Instance& in, std::uint32_t tid) {
+    for (Waiter& w : in.waiters) {
+        if (w.tid == tid) return &w;
+    }
+    return nullptr;
+}
+
+InstanceRef Model::instance_waited_by(std::uint32_t tid) {
+    auto it = waiting_.find(tid);
+    if (it == waiting_.end()) return kNil;
+    InstanceRef i = it->second;
+    if (i < instances_.size() && instances_[i].live && find_waiter(instances_[i], tid) != nullptr) {
+        return i;
+    }
+    waiting_.erase(it);  // stale: the wait ended or the instance went away
+    return kNil;
+}
+
+void Model::on_wakeup(const ep_header& h, const ep_wakeup& r) {
+    InstanceRef inst = find_instance(r.ep);
+    if (inst == kNil) inst = instance_waited_by(r.woken_tid);  // no identity
+    if (inst == kNil) return;
+    Waiter* w = find_waiter(instances_[inst], r.woken_tid);
+    Instance& in = instances_[inst];
+    ++in.stats.wakeups;
+    // The wakeup runs inside the callback that precedes it on the same thread.
+    ItemRef by = kNil;
+    if (in.last_cb_item != kNil && in.last_cb_tid == h.tid &&
+        (r.epi == 0 || in.last_cb_epi == 0 || in.last_cb_epi == r.epi)) {
+        by = in.last_cb_item;
+        if (++in.last_cb_wakeups == 2) {  // a second waiter for one callback: a herd
+            ++in.stats.herds;
+            ++items_[by].stats.herds;
+        }
+    }
+    if (w != nullptr) {
+        w->woken_at = h.ts;
+        w->woken_by_tid = h.tid;
+        w->woken_by_item = by;
+    }
+}
+
+// ---- waits and harvests ----------------------------------------------------------
+
+void Model::on_wait_begin(const ep_header& h, const ep_wait_begin& r) {
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
+    if (inst == kNil) return;
+    Instance& in = instances_[inst];
+    Waiter* w = find_waiter(in, h.tid);
+    if (w == nullptr) {
+        in.waiters.emplace_back();
+        w = &in.waiters.back();
+    } else {
+        ++in.stats.desyncs;  // the previous WAIT_END of this thread was lost
+    }
+    *w = Waiter{};
+    waiting_[h.tid] = inst;
+    w->tid = h.tid;
+    w->tgid = h.tgid;
+    w->epfd = r.epfd;
+    w->maxevents = r.maxevents;
+    w->since = h.ts;
+}
+
+void Model::on_wait_sleep(const ep_header& h, const ep_wait_sleep& r) {
+    InstanceRef inst = find_instance(r.ep);
+    if (inst == kNil) return;
+    if (Waiter* w = find_waiter(instances_[inst], h.tid)) w->slept_at = h.ts;
+}
+
+void Model::on_wait_end(const ep_header& h, const ep_wait_end& r) {
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, false);
+    if (inst == kNil) return;
+    Instance& in = instances_[inst];
+    ++in.stats.waits;
+    if (in.harvesting && in.harvest_ended && in.harvest_tid == h.tid) {
+        finish_harvest(inst);  // the deferred requeue: all deliveries are known now
+    }
+    auto w = std::find_if(in.waiters.begin(), in.waiters.end(),
+                          [&](const Waiter& x) { return x.tid == h.tid; });
+    if (w == in.waiters.end()) return;
+    waiting_.erase(h.tid);
+    in.stats.wait_time.add(elapsed(w->since, h.ts));
+    if (w->woken_at != 0 && r.result == 0) {
+        ++in.stats.spurious_wakeups;
+        if (w->woken_by_item != kNil) ++items_[w->woken_by_item].stats.spurious_wakeups;
+    }
+    in.waiters.erase(w);
+}
+
+void Model::on_harvest_begin(const ep_header& h, const ep_harvest_begin& r) {
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
+    if (inst == kNil) return;
+    if (instances_[inst].harvesting) {
+        // A deferred requeue completes now; otherwise the HARVEST_END was lost.
+        if (!instances_[inst].harvest_ended) ++instances_[inst].stats.desyncs;
+        finish_harvest(inst);
+    }
+    Instance& in = instances_[inst];
+    ++in.stats.harvests;
+    in.harvest_tid = h.tid;
+    in.harvest_items = 0;
+    in.late_lt_anchor = kNil;
+    const Waiter* w = find_waiter(in, h.tid);
+    in.harvest_maxevents = w != nullptr ? w->maxevents : 0;
+    // ep_start_scan: the whole ready list becomes the private txlist.
+    for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next) {
+        items_[i].place = ItemPlace::Txlist;
+    }
+    in.txlist = in.ready;
+    in.ready = ListHead{};
+    in.harvesting = true;
+}
+
+void Model::deliver(InstanceRef inst, ItemRef it, std::uint64_t ts) {
+    Instance& in = instances_[inst];
+    Item& x = items_[it];
+    ++x.stats.deliveries;
+    ++in.stats.deliveries;
+    if (x.queued_ts != 0) {
+        std::uint64_t lat = elapsed(x.queued_ts, ts);
+        x.stats.latency.add(lat);
+        in.stats.latency.add(lat);
+        x.queued_ts = 0;
+    }
+}
+
+void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
+    InstanceRef inst = find_instance(r.ep);
+    if (inst == kNil) {
+        // Tracepoint backend: no ep; the delivering thread's wait names the instance.
+        inst = instance_waited_by(h.tid);
+        if (inst == kNil) return;
+    }
+    Instance& in = instances_[inst];
+    if (in.harvesting) {
+        // ep_send_events walks the txlist in order: items before the delivered
+        // one were dropped because their re-poll showed no event.
+        std::uint32_t i = in.txlist.head;
+        while (i != kNil && items_[i].data != r.data) i = items_[i].next;
+        if (i != kNil) {
+            while (in.txlist.head != i) {
+                ItemRef dropped = in.txlist.head;
+                list_unlink(in.txlist, dropped);
+                items_[dropped].place = ItemPlace::None;
+                items_[dropped].queued_ts = 0;
+                ++in.stats.dropped_unready;
+            }
+            list_unlink(in.txlist, i);
+            ++in.harvest_items;
+            Item& x = items_[i];
+            x.place = ItemPlace::None;
+            deliver(inst, i, h.ts);
+            if (x.events & kEpollOneshot) {
+                x.events &= kEpPrivateBits;  // disarmed until EPOLL_CTL_MOD
+            } else if (!(x.events & kEpollEt)) {
+                // Level-triggered: straight back on the ready list. A late
+                // delivery (after HARVEST_END) goes before the callbacks that
+                // followed the kernel's requeue, as it happened before them.
+                if (in.harvest_ended) {
+                    ItemRef anchor = in.late_lt_anchor;
+                    if (anchor != kNil && items_[anchor].place != ItemPlace::Ready) anchor = kNil;
+                    list_insert_after(in.ready, anchor, i);
+                    in.late_lt_anchor = i;
+                } else {
+                    list_append(in.ready, i);
+                }
+                x.place = ItemPlace::Ready;
+                x.queued_ts = h.ts;
+            }
+            return;
+        }
+    }
+    // Not on the modelled txlist (tracepoint backend, or an invisible queueing
+    // such as ep_insert finding the file ready): count the delivery on the item
+    // that carries this data.
+    ItemRef it = find_by_data(inst, r.data);
+    if (in.harvesting) ++in.harvest_items;  // it still counts towards maxevents
+    if (in.harvesting || in.stats.callbacks[EP_CB_QUEUED_READY] != 0) {
+        ++in.stats.unexplained_deliveries;
+    }
+    if (it != kNil) {
+        deliver(inst, it, h.ts);
+        if (items_[it].events & kEpollOneshot) items_[it].events &= kEpPrivateBits;
+    } else {
+        ++in.stats.deliveries;
+    }
+}
+
+// ep_done_scan: overflow chain items not already linked go to the ready list
+// head one by one (walking the newest-first chain, which restores arrival
+// order), then the undelivered txlist is spliced in front of everything.
+void Model::finish_harvest(InstanceRef inst) {
+    Instance& in = instances_[inst];
+    // ep_send_events stops early only when maxevents were delivered; below
+    // that it re-polled every txlist item, so the ones not delivered showed no
+    // event and were dropped, not spliced back (before ep_done_scan
+    // looks at the overflow chain, which then sees them unlinked).
+    if (in.harvest_maxevents > 0 &&
+        in.harvest_items < static_cast<std::uint32_t>(in.harvest_maxevents)) {
+        while (in.txlist.head != kNil) {
+            ItemRef dropped = in.txlist.head;
+            list_unlink(in.txlist, dropped);
+            items_[dropped].place = ItemPlace::None;
+            items_[dropped].queued_ts = 0;
+            ++in.stats.dropped_unready;
+        }
+    }
+    for (std::uint32_t i = in.ovf_head; i != kNil;) {
+        Item& x = items_[i];
+        std::uint32_t next = x.ovf_next;
+        x.ovf_next = kNil;
+        x.overflow = 0;
+        if (x.place == ItemPlace::None) {
+            list_prepend(in.ready, i);
+            x.place = ItemPlace::Ready;
+        }
+        i = next;
+    }
+    in.ovf_head = kNil;
+    in.ovf_count = 0;
+    in.harvest_ended = false;
+    if (in.txlist.count != 0) {
+        for (std::uint32_t i = in.txlist.head; i != kNil; i = items_[i].next) {
+            items_[i].place = ItemPlace::Ready;
+        }
+        items_[in.txlist.tail].next = in.ready.head;
+        if (in.ready.head != kNil) {
+            items_[in.ready.head].prev = in.txlist.tail;
+        } else {
+            in.ready.tail = in.txlist.tail;
+        }
+        in.ready.head = in.txlist.head;
+        in.ready.count += in.txlist.count;
+        in.txlist = ListHead{};
+    }
+    in.harvesting = false;
+}
+
+void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
+    InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
+    if (inst == kNil) return;
+    Instance& pending = instances_[inst];
+    if (pending.harvesting && pending.harvest_items == 0 && pending.txlist.count != 0) {
+        // Nothing delivered yet from a non-empty txlist: the deliveries are
+        // still to come. Requeue once they are known; the kernel's counts
+        // cannot be compared before that.
+        pending.harvest_ended = true;
+        return;
+    }
+    std::uint32_t chained = pending.ovf_count;
+    finish_harvest(inst);
+    const Instance& in = instances_[inst];
+    VerifyStats& v = stats_.verify;
+    if (r.ready != 0xffffffffu) {
+        ++v.checks[VerifyStats::HarvestEnd];
+        if (r.ready != in.ready.count || r.overflow != chained) {
+            note_mismatch(VerifyStats::HarvestEnd,
+                          "harvest end of ep " + std::to_string(in.ep) + ": kernel ready " +
+                              std::to_string(r.ready) + " overflow " + std::to_string(r.overflow) +
+                              ", model ready " + std::to_string(in.ready.count) + " overflow " +
+                              std::to_string(chained));
+        }
+    }
+}
+
+// ---- processes and names -----------------------------------------------------------
+
+void Model::on_process(const ep_header& h, const ep_process& r) {
+    switch (r.what) {
+        case EP_PROC_FOUND:
+        case EP_PROC_FORK:
+        case EP_PROC_EXEC: {
+            Process& p = processes_[h.tgid];
+            p.tgid = h.tgid;
+            if (r.what != EP_PROC_EXEC) p.parent_tgid = r.parent_tgid;
+            p.comm = comm_of(r.comm);
+            if (r.what == EP_PROC_FORK) {
+                // The child inherits the parent's epoll fds: same instances.
+                std::vector<std::pair<std::int32_t, InstanceRef>> inherited;
+                for (InstanceRef i : instances()) {
+                    for (const FdRef& f : instances_[i].fds) {
+                        if (f.tgid == r.parent_tgid) inherited.emplace_back(f.fd, i);
+                    }
+                }
+                for (auto [fd, i] : inherited) add_fd_ref(i, h.tgid, fd);
+            }
+            if (std::find(p.threads.begin(), p.threads.end(), h.tid) == p.threads.end()) {
+                p.threads.push_back(h.tid);
+            }
+            break;
+        }
+        case EP_PROC_THREAD: {
+            Process& p = processes_[h.tgid];
+            p.tgid = h.tgid;
+            if (std::find(p.threads.begin(), p.threads.end(), h.tid) == p.threads.end()) {
+                p.threads.push_back(h.tid);
+            }
+            break;
+        }
+        case EP_PROC_THREAD_EXIT: {
+            auto p = processes_.find(h.tgid);
+            if (p != processes_.end()) {
+                auto& t = p->second.threads;
+                t.erase(std::remove(t.begin(), t.end(), h.tid), t.end());
+            }
+            break;
+        }
+        case EP_PROC_EXIT: {
+            processes_.erase(h.tgid);
+            // Its fds are gone; instances it alone reached wait for INSTANCE_FREE
+            // (fentry) or are dropped now (tracepoint backend sees no free).
+            std::vector<InstanceRef> orphaned;
+            for (InstanceRef i : instances()) {
+                Instance& in = instances_[i];
+                auto keep = std::remove_if(in.fds.begin(), in.fds.end(),
+                                           [&](const FdRef& f) { return f.tgid == h.tgid; });
+                for (auto f = keep; f != in.fds.end(); ++f) by_fd_.erase(fd_key(f->tgid, f->fd));
+                in.fds.erase(keep, in.fds.end());
+                for (const Waiter& w : in.waiters) {
+                    if (w.tgid == h.tgid) waiting_.erase(w.tid);
+                }
+                in.waiters.erase(std::remove_if(in.waiters.begin(), in.waiters.end(),
+                                                [&](const Waiter& w) { return w.tgid == h.tgid; }),
+                                 in.waiters.end());
+                if (in.fds.empty() && in.ep == 0) orphaned.push_back(i);
+            }
+            for (InstanceRef i : orphaned) release_instance(i);
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+void Model::on_fd_name(const ep_header& h, const ep_fd_name& r) {
+    Process& p = processes_[h.tgid];
+    p.tgid = h.tgid;
+    Process::FdName& n = p.fd_names[r.fd];
+    n.type = r.type;
+    n.name.assign(r.name, strnlen(r.name, EP_FD_NAME_LEN));
+}
+
+std::string_view Model::fd_name(std::uint32_t tgid, std::int32_t fd) const {
+    auto p = processes_.find(tgid);
+    if (p == processes_.end()) return {};
+    auto n = p->second.fd_names.find(fd);
+    return n == p->second.fd_names.end() ? std::string_view{} : std::string_view{n->second.name};
+}
+
+// ---- queries -------------------------------------------------------------------------
+
+std::vector<InstanceRef> Model::instances() const {
+    std::vector<InstanceRef> out;
+    for (InstanceRef i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].live) out.push_back(i);
+    }
+    return out;
+}
+
+std::vector<ItemRef> Model::items_in_order(InstanceRef inst) const {
+    std::vector<ItemRef> out;
+    ItemAcc at{const_cast<Model*>(this)};
+    for (std::uint32_t n = rb_first(at, instances_[inst].root); n != kNil; n = rb_next(at, n)) {
+        out.push_back(n);
+    }
+    return out;
+}
+
+std::vector<TreeNodeView> Model::tree_preorder(InstanceRef inst) const {
+    std::vector<TreeNodeView> out;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> stack;  // node, depth
+    if (instances_[inst].root != kNil) stack.push_back({instances_[inst].root, 0});
+    while (!stack.empty()) {
+        auto [n, depth] = stack.back();
+        stack.pop_back();
+        const RbNode& rb = items_[n].rb;
+        out.push_back(TreeNodeView{n, rb.parent(), rb.left, rb.right, rb.color(), depth});
+        if (rb.right != kNil) stack.push_back({rb.right, depth + 1});
+        if (rb.left != kNil) stack.push_back({rb.left, depth + 1});
+    }
+    return out;
+}
+
+std::vector<ItemRef> Model::ready_list(InstanceRef inst) const {
+    std::vector<ItemRef> out;
+    for (std::uint32_t i = instances_[inst].ready.head; i != kNil; i = items_[i].next) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+std::vector<ItemRef> Model::txlist(InstanceRef inst) const {
+    std::vector<ItemRef> out;
+    for (std::uint32_t i = instances_[inst].txlist.head; i != kNil; i = items_[i].next) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+std::vector<ItemRef> Model::overflow_list(InstanceRef inst) const {
+    std::vector<ItemRef> out;
+    for (std::uint32_t i = instances_[inst].ovf_head; i != kNil; i = items_[i].ovf_next) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+bool Model::tree_valid(InstanceRef inst) const {
+    ItemAcc at{const_cast<Model*>(this)};
+    RbCheck c = rb_check(at, instances_[inst].root, instances_[inst].items);
+    return c.ok && c.nodes == instances_[inst].items;
+}
+
+std::size_t Model::memory_bytes() const {
+    std::size_t b = items_.bytes() + by_ep_.bytes() + by_key_.bytes();
+    b +=
+        instances_.capacity() * sizeof(Instance) + free_instances_.capacity() * sizeof(InstanceRef);
+    for (const Instance& in : instances_) {
+        b += in.fds.capacity() * sizeof(FdRef) + in.waiters.capacity() * sizeof(Waiter);
+    }
+    // unordered_map: one node (key, value, next pointer) per entry plus buckets.
+    b += by_fd_.size() * (sizeof(std::uint64_t) + sizeof(InstanceRef) + 2 * sizeof(void*)) +
+         by_fd_.bucket_count() * sizeof(void*);
+    b += waiting_.size() * (2 * sizeof(std::uint32_t) + 2 * sizeof(void*)) +
+         waiting_.bucket_count() * sizeof(void*);
+    for (const auto& [tgid, p] : processes_) {
+        b += sizeof(Process) + 2 * sizeof(void*) + p.threads.capacity() * sizeof(std::uint32_t) +
+             p.comm.capacity();
+        for (const auto& [fd, n] : p.fd_names)
+            b += sizeof(n) + n.name.capacity() + 2 * sizeof(void*);
+    }
+    return b;
+}
+
+std::uint64_t VerifyStats::total_checks() const {
+    std::uint64_t t = 0;
+    for (auto c : checks) t += c;
+    return t;
+}
+
+std::uint64_t VerifyStats::total_mismatches() const {
+    std::uint64_t t = 0;
+    for (auto c : mismatches) t += c;
+    return t;
+}
+
+}  // namespace epscope::model

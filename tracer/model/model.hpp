@@ -1,0 +1,327 @@
+// The model: per-epoll state rebuilt from the event stream alone (DESIGN.md,
+// "The model"). Processes own fds; fds reach instances (one instance may be
+// reached from several fds and processes); an instance holds its items in the
+// kernel's rb-tree shape, its ready list in order, the overflow list while a
+// harvest runs, and its waiters. Everything is a pure function of the records
+// fed to on_record(); the read-only accessors below are what the CLI and GUI use.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/histogram.hpp"
+#include "model/index_table.hpp"
+#include "model/rbtree.hpp"
+#include "stream/record.hpp"
+
+namespace epscope::model {
+
+using InstanceRef = std::uint32_t;  // index of a live instance
+using ItemRef = std::uint32_t;      // index of a live item
+
+// epoll flag bits the kernel keeps when a one-shot item fires (EP_PRIVATE_BITS).
+inline constexpr std::uint32_t kEpollExclusive = 1u << 28;
+inline constexpr std::uint32_t kEpollWakeup = 1u << 29;
+inline constexpr std::uint32_t kEpollOneshot = 1u << 30;
+inline constexpr std::uint32_t kEpollEt = 1u << 31;
+inline constexpr std::uint32_t kEpPrivateBits =
+    kEpollExclusive | kEpollWakeup | kEpollOneshot | kEpollEt;
+
+inline constexpr std::size_t kOutcomes = 6;  // enum ep_callback_outcome
+
+// Where an item's rdllink is: nowhere, on the ready list, or on the private
+// list of a running harvest (txlist). The overflow chain is separate: the
+// kernel can chain an item there while it still sits on the txlist.
+enum class ItemPlace : std::uint8_t { None = 0, Ready = 1, Txlist = 2 };
+
+struct ItemStats {
+    std::array<std::uint64_t, kOutcomes> callbacks{};  // by ep_callback_outcome
+    std::uint64_t deliveries = 0;
+    std::uint32_t spurious_wakeups = 0;  // waiters this item woke that returned 0 events
+    std::uint32_t herds = 0;             // callbacks that woke more than one waiter
+    ItemLatencyHistogram latency;        // first queueing -> delivery
+};
+
+struct Item {
+    static constexpr std::uint8_t kSeeded = 1;  // from a /proc snapshot, shape not known
+    static constexpr std::uint8_t kLazy = 2;    // first seen in a record other than insert
+
+    // The first 64 bytes are what lookups, list walks and tree walks touch.
+    std::uint64_t file = 0;    // key part 1 (0 on the tracepoint backend)
+    std::uint64_t data = 0;    // epoll_event.data
+    std::int32_t fd = -1;      // key part 2
+    std::uint32_t events = 0;  // current mask; one-shot disarm leaves kEpPrivateBits only
+    InstanceRef instance = kNil;
+    std::uint32_t prev = kNil;  // ready list / txlist neighbours
+    std::uint32_t next = kNil;
+    std::uint32_t ovf_next = kNil;  // overflow chain; meaningful when on_overflow()
+    RbNode rb;
+    ItemPlace place = ItemPlace::None;
+    std::uint8_t flags = 0;
+    std::uint8_t overflow = 0;  // 1 while chained on the overflow list
+    std::uint8_t live = 0;
+    std::uint64_t epi = 0;  // kernel identity (0 when unknown)
+    std::uint64_t ino = 0;
+    std::uint64_t queued_ts = 0;  // when queued and not yet delivered; 0: not pending
+    ItemStats stats;
+
+    bool seeded() const { return flags & kSeeded; }
+    bool on_overflow() const { return overflow != 0; }
+    bool level_triggered() const { return !(events & (kEpollEt | kEpollOneshot)); }
+    bool disarmed() const { return (events & kEpollOneshot) && !(events & ~kEpPrivateBits); }
+};
+
+// The memory budget is <= 256 bytes per live item, hash table included.
+static_assert(sizeof(Item) <= 208, "Item grew: re-check docs/BENCHMARKS.md's memory figures");
+
+struct Waiter {
+    std::uint32_t tid = 0;
+    std::uint32_t tgid = 0;
+    std::int32_t epfd = -1;
+    std::int32_t maxevents = 0;
+    std::uint64_t since = 0;     // WAIT_BEGIN
+    std::uint64_t slept_at = 0;  // WAIT_SLEEP (0: has not slept)
+    std::uint64_t woken_at = 0;  // WAKEUP (0: not woken)
+    std::uint32_t woken_by_tid = 0;
+    ItemRef woken_by_item = kNil;  // the item whose callback woke it, if known
+};
+
+struct InstanceStats {
+    std::array<std::uint64_t, kOutcomes> callbacks{};
+    std::uint64_t deliveries = 0;
+    std::uint64_t harvests = 0;
+    std::uint64_t waits = 0;
+    std::uint64_t wakeups = 0;
+    std::uint64_t spurious_wakeups = 0;        // woken, then returned 0 events
+    std::uint64_t herds = 0;                   // callbacks that woke several waiters
+    std::uint64_t dropped_unready = 0;         // txlist items dropped: re-poll showed no event
+    std::uint64_t unexplained_deliveries = 0;  // delivered items not on the modelled txlist
+    std::uint64_t desyncs = 0;  // a record contradicted the model (lost or reordered records)
+    WideHistogram latency;      // callback -> harvest, all items
+    WideHistogram wait_time;    // WAIT_BEGIN -> WAIT_END
+};
+
+struct ListHead {
+    std::uint32_t head = kNil;
+    std::uint32_t tail = kNil;
+    std::uint32_t count = 0;
+};
+
+struct FdRef {
+    std::uint32_t tgid = 0;
+    std::int32_t fd = -1;
+    bool operator==(const FdRef&) const = default;
+};
+
+struct Instance {
+    std::uint64_t ep = 0;    // 0 on the tracepoint backend: then keyed by its first FdRef
+    std::uint64_t file = 0;  // struct file * of the epoll fd
+    std::uint64_t ino = 0;   // from snapshots
+    std::uint64_t created_ts = 0;
+    std::uint32_t creator_tgid = 0;
+    std::uint32_t root = kNil;  // rb-tree
+    std::uint32_t items = 0;
+    ListHead ready;
+    ListHead txlist;
+    std::uint32_t ovf_head = kNil;  // overflow chain, newest first (kernel pushes at head)
+    std::uint32_t ovf_count = 0;
+    bool live = false;
+    bool harvesting = false;  // between HARVEST_BEGIN and HARVEST_END: overflow list active
+    // HARVEST_END came before any HARVEST_ITEM: the items may still come (read
+    // from the user buffer when epoll_wait returns), so the requeue waits for
+    // the harvesting thread's WAIT_END (or the next HARVEST_BEGIN).
+    bool harvest_ended = false;
+    std::uint32_t harvest_tid = 0;
+    std::uint32_t harvest_items = 0;     // HARVEST_ITEMs matched in this harvest
+    std::int32_t harvest_maxevents = 0;  // of the harvesting wait; 0: unknown
+    ItemRef late_lt_anchor = kNil;       // last level-triggered item requeued by a late delivery
+    bool complete = false;               // interest set known from its creation or a snapshot
+    bool tree_exact = true;              // every tree operation was seen: shape equals the kernel's
+    std::vector<FdRef> fds;
+    std::vector<Waiter> waiters;
+    InstanceStats stats;
+    // The last callback on this instance, to tie WAKEUPs to it (herd detection).
+    ItemRef last_cb_item = kNil;
+    std::uint64_t last_cb_epi = 0;
+    std::uint32_t last_cb_tid = 0;
+    std::uint32_t last_cb_wakeups = 0;
+};
+
+struct Process {
+    std::uint32_t tgid = 0;
+    std::uint32_t parent_tgid = 0;
+    std::string comm;
+    std::vector<std::uint32_t> threads;
+    struct FdName {
+        std::uint32_t type = 0;  // enum ep_fd_type
+        std::string name;
+    };
+    std::unordered_map<std::int32_t, FdName> fd_names;
+};
+
+// Verify mode: the model compared with kernel walks and /proc fdinfo.
+struct VerifyStats {
+    enum What { Ready = 0, Overflow = 1, Txlist = 2, Tree = 3, Snapshot = 4, HarvestEnd = 5 };
+    static constexpr std::size_t kWhats = 6;
+    std::array<std::uint64_t, kWhats> checks{};
+    std::array<std::uint64_t, kWhats> mismatches{};
+    std::uint64_t tree_rebuilds = 0;  // seeded trees given their real shape by a walk
+    std::uint64_t snapshots_seeded = 0;
+    std::uint64_t snapshots_incomplete = 0;
+    std::string last_mismatch;  // one line describing the latest mismatch
+
+    std::uint64_t total_checks() const;
+    std::uint64_t total_mismatches() const;
+};
+
+struct ModelStats {
+    std::uint64_t records = 0;
+    std::uint64_t malformed = 0;  // kind unknown or size not the kind's: ignored
+    std::array<std::uint64_t, EP_KIND_COUNT> by_kind{};
+    std::uint64_t lost = 0;           // records the ring buffer dropped (sum of LOST)
+    std::uint64_t ts_inversions = 0;  // records older than the previous one (CPU reordering)
+    std::uint64_t failed_ctl = 0;     // epoll_ctl / epoll_create calls that failed
+    std::uint64_t unknown_removes = 0;
+    std::uint64_t checkpoints = 0;
+    VerifyStats verify;
+};
+
+// One item as the tree view draws it.
+struct TreeNodeView {
+    ItemRef item = kNil;
+    ItemRef parent = kNil;
+    ItemRef left = kNil;
+    ItemRef right = kNil;
+    RbColor color = RbColor::Black;
+    std::uint32_t depth = 0;
+};
+
+class Model : public stream::RecordSink {
+public:
+    Model();
+    ~Model() override;
+    // Copies are checkpoints: the state at time t of a trace is the nearest
+    // earlier copy plus a replay of the records after it.
+    Model(const Model&) = default;
+    Model& operator=(const Model&) = default;
+
+    void on_record(const stream::Record& rec) override;
+
+    // ---- read-only queries --------------------------------------------------
+    std::vector<InstanceRef> instances() const;  // live instances, in creation-slot order
+    const Instance& instance(InstanceRef i) const { return instances_[i]; }
+    const Item& item(ItemRef i) const { return items_[i]; }
+    // Lookups by identity; kNil when unknown.
+    InstanceRef find_instance(std::uint64_t ep) const;
+    InstanceRef find_instance_by_fd(std::uint32_t tgid, std::int32_t epfd) const;
+    ItemRef find_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;
+
+    std::vector<ItemRef> items_in_order(InstanceRef inst) const;      // rb-tree in-order (fdinfo)
+    std::vector<TreeNodeView> tree_preorder(InstanceRef inst) const;  // as a BPF walk
+    std::vector<ItemRef> ready_list(InstanceRef inst) const;
+    std::vector<ItemRef> txlist(InstanceRef inst) const;
+    std::vector<ItemRef> overflow_list(InstanceRef inst) const;  // newest first, as chained
+    bool tree_valid(InstanceRef inst) const;                     // red-black rules hold
+
+    const std::unordered_map<std::uint32_t, Process>& processes() const { return processes_; }
+    std::string_view fd_name(std::uint32_t tgid, std::int32_t fd) const;
+    const ModelStats& stats() const { return stats_; }
+
+    std::size_t live_items() const { return live_items_; }
+    std::size_t memory_bytes() const;  // heap owned by the model's containers
+
+private:
+    struct ItemAcc {
+        Model* m;
+        RbNode& operator()(std::uint32_t i) const { return m->items_[i].rb; }
+    };
+    struct PendingWalk {
+        std::uint64_t ep = 0;
+        std::vector<ep_kernel_node> nodes;
+    };
+    struct PendingSnapshot {
+        ep_snapshot_instance head{};
+        std::vector<ep_snapshot_item> items;
+    };
+
+    void on_instance_create(const ep_header& h, const ep_instance_create& r);
+    void on_instance_free(const ep_instance_free& r);
+    void on_item_insert(const ep_header& h, const ep_item_ctl& r);
+    void on_item_modify(const ep_header& h, const ep_item_ctl& r);
+    void on_item_remove(const ep_header& h, const ep_item_remove& r);
+    void on_callback(const ep_header& h, const ep_callback& r);
+    void on_wakeup(const ep_header& h, const ep_wakeup& r);
+    void on_wait_begin(const ep_header& h, const ep_wait_begin& r);
+    void on_wait_sleep(const ep_header& h, const ep_wait_sleep& r);
+    void on_wait_end(const ep_header& h, const ep_wait_end& r);
+    void on_harvest_begin(const ep_header& h, const ep_harvest_begin& r);
+    void on_harvest_item(const ep_header& h, const ep_harvest_item& r);
+    void on_harvest_end(const ep_header& h, const ep_harvest_end& r);
+    void on_kernel_node(const ep_kernel_node& r);
+    void on_walk_end(const ep_walk_end& r);
+    void on_process(const ep_header& h, const ep_process& r);
+    void on_fd_name(const ep_header& h, const ep_fd_name& r);
+    void on_snapshot_instance(const ep_snapshot_instance& r);
+    void on_snapshot_item(const ep_snapshot_item& r);
+
+    // Instances.
+    InstanceRef resolve_instance(std::uint64_t ep, std::uint32_t tgid, std::int32_t epfd,
+                                 bool create);
+    InstanceRef new_instance(std::uint64_t ep);
+    void add_fd_ref(InstanceRef inst, std::uint32_t tgid, std::int32_t epfd);
+    void release_instance(InstanceRef inst);
+
+    // Items.
+    ItemRef lookup_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;
+    ItemRef create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd, std::uint8_t flags);
+    void destroy_item(ItemRef it);
+    void rekey_item(ItemRef it, std::uint64_t file);
+    ItemRef find_by_data(InstanceRef inst, std::uint64_t data) const;
+    std::uint64_t item_hash(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;
+
+    // Lists.
+    void list_append(ListHead& l, ItemRef it);
+    void list_prepend(ListHead& l, ItemRef it);
+    void list_unlink(ListHead& l, ItemRef it);
+    void list_insert_after(ListHead& l, ItemRef after, ItemRef it);
+    void unlink_rdllink(ItemRef it);  // from whichever list holds it
+    void overflow_unlink(Instance& in, ItemRef it);
+    void finish_harvest(InstanceRef inst);
+    void deliver(InstanceRef inst, ItemRef it, std::uint64_t ts);
+
+    Waiter* find_waiter(Instance& in, std::uint32_t tid);
+    InstanceRef instance_waited_by(std::uint32_t tid);
+
+    // Verification (model_verify.cpp).
+    void verify_walk(const PendingWalk& w, const ep_walk_end& end);
+    void verify_snapshot(const PendingSnapshot& s);
+    void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
+    void note_mismatch(VerifyStats::What what, std::string line);
+
+    ChunkedPool<Item> items_;
+    std::vector<Instance> instances_;
+    std::vector<InstanceRef> free_instances_;
+    IndexTable by_ep_;                                      // ep -> instance
+    IndexTable by_key_;                                     // (instance, file, fd) -> item
+    std::unordered_map<std::uint64_t, InstanceRef> by_fd_;  // (tgid << 32 | epfd) -> instance
+    std::unordered_map<std::uint32_t, Process> processes_;
+    // tid -> instance it waits on (checked against the instance's waiters on
+    // use, so a stale entry is harmless): records without ep find it here.
+    std::unordered_map<std::uint32_t, InstanceRef> waiting_;
+    std::unordered_map<std::uint32_t, PendingWalk> walks_;
+    std::unordered_map<std::uint64_t, PendingSnapshot> snapshots_;  // by (id, tgid, epfd)
+    ModelStats stats_;
+    std::uint64_t last_ts_ = 0;
+    // Records come in bursts per instance: remember the last ep lookup.
+    mutable std::uint64_t cached_ep_ = 0;
+    mutable InstanceRef cached_inst_ = kNil;
+    std::size_t live_items_ = 0;
+};
+
+}  // namespace epscope::model

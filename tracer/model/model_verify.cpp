@@ -1,0 +1,306 @@
+// Verify mode: the model against the kernel. BPF walks of the ready list,
+// overflow chain, txlist and rb-tree (KERNEL_NODE ... WALK_END) and /proc
+// fdinfo snapshots (SNAPSHOT_INSTANCE + SNAPSHOT_ITEMs) are compared with the
+// model's state at the point in the stream where they arrive. Snapshots of
+// instances the model does not know yet seed it instead; a full tree walk
+// gives a seeded tree its real shape.
+#include <algorithm>
+#include <unordered_map>
+
+#include "model/model.hpp"
+
+namespace epscope::model {
+
+namespace {
+
+std::uint64_t snapshot_key(std::uint32_t id, std::uint32_t tgid, std::int32_t epfd) {
+    return mix64((std::uint64_t{id} << 32) ^ (std::uint64_t{tgid} << 1) ^
+                 (static_cast<std::uint64_t>(static_cast<std::uint32_t>(epfd)) << 40));
+}
+
+const char* list_name(std::uint8_t list) {
+    switch (list) {
+        case EP_WALK_READY:
+            return "ready list";
+        case EP_WALK_OVERFLOW:
+            return "overflow list";
+        case EP_WALK_TXLIST:
+            return "txlist";
+        default:
+            return "tree";
+    }
+}
+
+}  // namespace
+
+void Model::note_mismatch(VerifyStats::What what, std::string line) {
+    ++stats_.verify.mismatches[what];
+    stats_.verify.last_mismatch = std::move(line);
+}
+
+void Model::on_kernel_node(const ep_kernel_node& r) {
+    PendingWalk& w = walks_[r.walk_id];
+    w.ep = r.ep;
+    w.nodes.push_back(r);
+}
+
+void Model::on_walk_end(const ep_walk_end& r) {
+    PendingWalk w;
+    auto it = walks_.find(r.walk_id);
+    if (it != walks_.end()) {
+        w = std::move(it->second);
+        walks_.erase(it);
+    }
+    w.ep = r.ep;
+    std::sort(w.nodes.begin(), w.nodes.end(),
+              [](const ep_kernel_node& a, const ep_kernel_node& b) { return a.index < b.index; });
+    verify_walk(w, r);
+}
+
+void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
+    VerifyStats::What what = end.list == EP_WALK_READY      ? VerifyStats::Ready
+                             : end.list == EP_WALK_OVERFLOW ? VerifyStats::Overflow
+                             : end.list == EP_WALK_TXLIST   ? VerifyStats::Txlist
+                                                            : VerifyStats::Tree;
+    InstanceRef inst = find_instance(end.ep);
+    if (inst == kNil) {
+        if (w.nodes.empty()) return;  // nothing to compare with an unseen empty instance
+        ++stats_.verify.checks[what];
+        note_mismatch(what, std::string(list_name(end.list)) + " walk of unknown ep " +
+                                std::to_string(end.ep) + " has " + std::to_string(w.nodes.size()) +
+                                " nodes");
+        return;
+    }
+    Instance& in = instances_[inst];
+    bool truncated = end.truncated != 0;
+    if (what == VerifyStats::Tree && !in.tree_exact && !truncated) {
+        rebuild_tree_from_walk(inst, w.nodes);
+        ++stats_.verify.tree_rebuilds;
+        return;
+    }
+    ++stats_.verify.checks[what];
+    auto fail = [&](const std::string& why) {
+        note_mismatch(what, std::string(list_name(end.list)) + " of ep " + std::to_string(end.ep) +
+                                ": " + why);
+    };
+
+    if (what != VerifyStats::Tree) {
+        std::vector<ItemRef> mine = what == VerifyStats::Ready      ? ready_list(inst)
+                                    : what == VerifyStats::Overflow ? overflow_list(inst)
+                                                                    : txlist(inst);
+        if (truncated ? mine.size() < w.nodes.size() : mine.size() != w.nodes.size()) {
+            return fail("kernel has " + std::to_string(w.nodes.size()) + " items" +
+                        (truncated ? " (truncated)" : "") + ", model " +
+                        std::to_string(mine.size()));
+        }
+        for (std::size_t i = 0; i < w.nodes.size(); ++i) {
+            const Item& x = items_[mine[i]];
+            if (x.file != w.nodes[i].file || x.fd != w.nodes[i].fd) {
+                return fail("position " + std::to_string(i) + ": kernel fd " +
+                            std::to_string(w.nodes[i].fd) + ", model fd " + std::to_string(x.fd));
+            }
+        }
+        return;
+    }
+
+    // Tree: preorder with colours and parents.
+    std::vector<TreeNodeView> mine = tree_preorder(inst);
+    if (truncated ? mine.size() < w.nodes.size() : mine.size() != w.nodes.size()) {
+        return fail("kernel has " + std::to_string(w.nodes.size()) + " nodes, model " +
+                    std::to_string(mine.size()));
+    }
+    std::unordered_map<std::uint64_t, const ep_kernel_node*> by_epi;
+    for (const ep_kernel_node& n : w.nodes) by_epi[n.epi] = &n;
+    for (std::size_t i = 0; i < w.nodes.size(); ++i) {
+        const ep_kernel_node& k = w.nodes[i];
+        const Item& x = items_[mine[i].item];
+        bool same =
+            x.file == k.file && x.fd == k.fd && static_cast<std::uint8_t>(mine[i].color) == k.color;
+        const ep_kernel_node* kp = nullptr;
+        if (k.parent != 0) {
+            auto p = by_epi.find(k.parent);
+            kp = p == by_epi.end() ? nullptr : p->second;
+        }
+        if (mine[i].parent == kNil) {
+            same = same && k.parent == 0;
+        } else {
+            const Item& p = items_[mine[i].parent];
+            // A parent outside a truncated walk cannot be compared by key.
+            if (kp != nullptr) {
+                same = same && p.file == kp->file && p.fd == kp->fd;
+            } else {
+                same = same && truncated && k.parent != 0;
+            }
+        }
+        if (!same) {
+            return fail("preorder position " + std::to_string(i) + ": kernel fd " +
+                        std::to_string(k.fd) + (k.color == EP_RB_BLACK ? " black" : " red") +
+                        ", model fd " + std::to_string(x.fd) +
+                        (mine[i].color == RbColor::Black ? " black" : " red"));
+        }
+    }
+}
+
+// Gives the tree the kernel's exact shape from a complete preorder walk with
+// parents and colours; items the walk lacks are dropped, items it has are
+// created, so the interest set also becomes the kernel's.
+void Model::rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes) {
+    std::vector<ItemRef> refs;
+    refs.reserve(nodes.size());
+    for (const ep_kernel_node& n : nodes) {
+        ItemRef it = lookup_item(inst, n.file, n.fd);
+        if (it == kNil && n.file != 0) {
+            it = lookup_item(inst, 0, n.fd);
+            if (it != kNil) rekey_item(it, n.file);
+        }
+        if (it == kNil) it = create_item(inst, n.file, n.fd, Item::kLazy);
+        if (n.epi != 0) items_[it].epi = n.epi;
+        items_[it].events = n.events;
+        refs.push_back(it);
+    }
+    std::vector<ItemRef> in_walk = refs;
+    std::sort(in_walk.begin(), in_walk.end());
+    for (ItemRef it : items_in_order(inst)) {
+        if (!std::binary_search(in_walk.begin(), in_walk.end(), it)) destroy_item(it);
+    }
+    Instance& in = instances_[inst];
+    std::unordered_map<std::uint64_t, ItemRef> by_epi;
+    for (std::size_t i = 0; i < nodes.size(); ++i) by_epi[nodes[i].epi] = refs[i];
+    for (ItemRef it : refs) items_[it].rb = RbNode{};
+    in.root = kNil;
+    bool ok = true;
+    for (std::size_t i = 0; i < nodes.size() && ok; ++i) {
+        ItemRef it = refs[i];
+        Item& x = items_[it];
+        bool black = nodes[i].color == EP_RB_BLACK;
+        if (nodes[i].parent == 0) {
+            ok = in.root == kNil;
+            in.root = it;
+            x.rb.set_parent_color(kNil, black);
+            continue;
+        }
+        auto p = by_epi.find(nodes[i].parent);
+        if (p == by_epi.end()) {
+            ok = false;
+            break;
+        }
+        Item& parent = items_[p->second];
+        bool right = ffd_compare(x.file, x.fd, parent.file, parent.fd) > 0;
+        std::uint32_t& slot = right ? parent.rb.right : parent.rb.left;
+        ok = slot == kNil;
+        slot = it;
+        x.rb.set_parent_color(p->second, black);
+    }
+    ItemAcc at{this};
+    RbCheck c = rb_check(at, in.root, static_cast<std::uint32_t>(refs.size()));
+    if (!ok || !c.ok || c.nodes != refs.size()) {
+        // The walk does not describe a valid tree (torn by concurrent changes):
+        // keep a valid tree of the same items, shape unknown.
+        ++stats_.verify.checks[VerifyStats::Tree];
+        note_mismatch(VerifyStats::Tree, "tree walk of ep " + std::to_string(in.ep) +
+                                             " is not a valid red-black tree; not adopted");
+        for (ItemRef it : refs) items_[it].rb = RbNode{};
+        in.root = kNil;
+        for (ItemRef it : refs) {
+            rb_insert(at, in.root, it, [this](std::uint32_t a, std::uint32_t b) {
+                const Item& p = items_[a];
+                const Item& q = items_[b];
+                return ffd_compare(p.file, p.fd, q.file, q.fd);
+            });
+        }
+        in.tree_exact = false;
+        return;
+    }
+    for (ItemRef it : refs) items_[it].flags &= ~(Item::kSeeded | Item::kLazy);
+    in.tree_exact = true;
+    in.complete = true;
+}
+
+void Model::on_snapshot_instance(const ep_snapshot_instance& r) {
+    std::uint64_t key = snapshot_key(r.snapshot_id, r.h.tgid, r.epfd);
+    auto [it, fresh] = snapshots_.try_emplace(key);
+    if (!fresh) ++stats_.verify.snapshots_incomplete;  // the previous one never completed
+    it->second.head = r;
+    it->second.items.clear();
+    if (r.items == 0) {
+        PendingSnapshot s = std::move(it->second);
+        snapshots_.erase(it);
+        verify_snapshot(s);
+    }
+}
+
+void Model::on_snapshot_item(const ep_snapshot_item& r) {
+    auto it = snapshots_.find(snapshot_key(r.snapshot_id, r.h.tgid, r.epfd));
+    if (it == snapshots_.end()) {
+        ++stats_.verify.snapshots_incomplete;  // an item without its header
+        return;
+    }
+    it->second.items.push_back(r);
+    if (it->second.items.size() >= it->second.head.items) {
+        PendingSnapshot s = std::move(it->second);
+        snapshots_.erase(it);
+        verify_snapshot(s);
+    }
+}
+
+void Model::verify_snapshot(const PendingSnapshot& s) {
+    const ep_snapshot_instance& head = s.head;
+    InstanceRef inst = resolve_instance(head.ep, head.h.tgid, head.epfd, true);
+    if (inst == kNil) return;
+    if (head.ino != 0) instances_[inst].ino = head.ino;
+    std::vector<ItemRef> mine = items_in_order(inst);
+
+    if (!instances_[inst].complete) {
+        // First sight of this interest set (traced mid-life): seed it. Items
+        // already known through other records keep their state.
+        for (const ep_snapshot_item& si : s.items) {
+            auto known = std::find_if(mine.begin(), mine.end(),
+                                      [&](ItemRef i) { return items_[i].fd == si.tfd; });
+            ItemRef it = known != mine.end() ? *known : create_item(inst, 0, si.tfd, Item::kSeeded);
+            Item& x = items_[it];
+            x.data = si.data;
+            x.events = si.events;
+            x.ino = si.ino;
+        }
+        instances_[inst].complete = true;
+        ++stats_.verify.snapshots_seeded;
+        return;
+    }
+
+    // fdinfo lists the tree in kernel order (by file pointer); without file
+    // pointers compare both sides ordered by fd.
+    std::vector<const Item*> model_items;
+    for (ItemRef i : mine) model_items.push_back(&items_[i]);
+    std::sort(model_items.begin(), model_items.end(),
+              [](const Item* a, const Item* b) { return a->fd < b->fd; });
+    std::vector<const ep_snapshot_item*> kernel_items;
+    for (const ep_snapshot_item& si : s.items) kernel_items.push_back(&si);
+    std::sort(kernel_items.begin(), kernel_items.end(),
+              [](const ep_snapshot_item* a, const ep_snapshot_item* b) { return a->tfd < b->tfd; });
+
+    ++stats_.verify.checks[VerifyStats::Snapshot];
+    std::string where =
+        "fdinfo of pid " + std::to_string(head.h.tgid) + " fd " + std::to_string(head.epfd) + ": ";
+    if (model_items.size() != kernel_items.size()) {
+        note_mismatch(VerifyStats::Snapshot,
+                      where + "kernel has " + std::to_string(kernel_items.size()) +
+                          " items, model " + std::to_string(model_items.size()));
+        return;
+    }
+    for (std::size_t i = 0; i < kernel_items.size(); ++i) {
+        const Item& x = *model_items[i];
+        const ep_snapshot_item& k = *kernel_items[i];
+        bool same = x.fd == k.tfd && x.events == k.events && x.data == k.data &&
+                    (x.ino == 0 || k.ino == 0 || x.ino == k.ino);
+        if (!same) {
+            note_mismatch(VerifyStats::Snapshot,
+                          where + "tfd " + std::to_string(k.tfd) + " events " +
+                              std::to_string(k.events) + " data " + std::to_string(k.data) +
+                              ", model fd " + std::to_string(x.fd) + " events " +
+                              std::to_string(x.events) + " data " + std::to_string(x.data));
+            return;
+        }
+    }
+}
+
+}  // namespace epscope::model
