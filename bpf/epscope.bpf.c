@@ -405,6 +405,24 @@ static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events,
 	bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY);
 }
 
+/*
+ * After a successful ADD or MOD: did ep_insert()/ep_modify() queue the item
+ * itself (the file was ready already)? It is then linked on the ready list,
+ * or chained on the overflow list if a harvest is running, with no callback.
+ * The syscall tracepoint backend reads the same state, but at syscall exit a
+ * callback on another CPU may have queued the item meanwhile: it says unknown.
+ */
+static __always_inline __u32 ctl_queued(__u64 ep, __u64 epi_addr, __u8 source)
+{
+	struct epitem *epi = (void *)epi_addr;
+	if (!epi || source == EP_SOURCE_TRACEPOINT)
+		return EP_CTL_QUEUED_UNKNOWN;
+	if (ovflist_next(epi) != EP_UNACTIVE_PTR)
+		return EP_CTL_QUEUED_OVERFLOW;
+	struct list_head *link = (void *)epi + bpf_core_field_offset(struct epitem, rdllink);
+	return BPF_CORE_READ(epi, rdllink.next) != link ? EP_CTL_QUEUED_READY : EP_CTL_QUEUED_NO;
+}
+
 static __always_inline void on_ctl_exit(int ret, __u8 source)
 {
 	__u32 tid = current_tid();
@@ -440,6 +458,8 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 			r->fd = s->fd;
 			r->events = s->events;
 			r->result = ret;
+			r->queued = ctl_queued(s->ep, r->epi, source);
+			r->pad = 0;
 			bpf_ringbuf_submit(r, 0);
 		}
 	}
@@ -546,6 +566,23 @@ static __always_inline void remember_removal(__u64 release_file, __u64 teardown_
 	bpf_map_update_elem(&removes, &tid, &c, BPF_ANY);
 }
 
+/* A removal the kernel made on its own (file close, teardown): no epfd, no error. */
+static __always_inline void emit_kernel_remove(struct eventpoll *ep, struct epitem *epi,
+					       __u64 file, __u32 reason, __u8 source)
+{
+	struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
+	if (!r)
+		return;
+	r->ep = (__u64)ep;
+	r->epi = (__u64)epi;
+	r->file = file;
+	r->epfd = -1;
+	r->fd = BPF_CORE_READ(epi, ffd.fd);
+	r->reason = reason;
+	r->result = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
 static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, __u8 source)
 {
 	__u32 tid = current_tid();
@@ -567,18 +604,7 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 	if (c && c->release_file == file)
 		return;
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
-
-	struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
-	if (!r)
-		return;
-	r->ep = (__u64)ep;
-	r->epi = (__u64)epi;
-	r->file = file;
-	r->epfd = -1;
-	r->fd = BPF_CORE_READ(epi, ffd.fd);
-	r->reason = reason;
-	r->result = 0;
-	bpf_ringbuf_submit(r, 0);
+	emit_kernel_remove(ep, epi, file, reason, source);
 }
 
 /* The attach target is set by the loader (ep_remove, __ep_remove, ...). */
@@ -614,19 +640,8 @@ static __always_inline void on_release_file(struct file *file, __u8 source)
 		struct epitem *epi = (void *)node - fllink_off;
 		struct eventpoll *ep = BPF_CORE_READ(epi, ep);
 		node = BPF_CORE_READ(node, next);
-		if (!instance_traced((__u64)ep))
-			continue;
-		struct ep_item_remove *r = RESERVE(ep_item_remove, EP_KIND_ITEM_REMOVE, source);
-		if (!r)
-			continue;
-		r->ep = (__u64)ep;
-		r->epi = (__u64)epi;
-		r->file = (__u64)file;
-		r->epfd = -1;
-		r->fd = BPF_CORE_READ(epi, ffd.fd);
-		r->reason = EP_REMOVE_FILE_CLOSE;
-		r->result = 0;
-		bpf_ringbuf_submit(r, 0);
+		if (instance_traced((__u64)ep))
+			emit_kernel_remove(ep, epi, (__u64)file, EP_REMOVE_FILE_CLOSE, source);
 	}
 }
 

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define EPSCOPE_ABI_VERSION 1
+#define EPSCOPE_ABI_VERSION 2
 
 /* Kinds of record. Values are stable: they are stored in trace files. */
 enum ep_kind {
@@ -102,7 +102,16 @@ struct ep_item_ctl {
 	__s32 fd;
 	__u32 events; /* requested mask, EPOLLET/EPOLLONESHOT/EPOLLEXCLUSIVE included */
 	__s32 result; /* 0 or -errno */
+	/* EP_CTL_QUEUED_*: ep_insert()/ep_modify() found the file ready and queued
+	 * the item themselves, with no callback (kernel-hook backends only). */
+	__u32 queued;
+	__u32 pad;
 };
+
+#define EP_CTL_QUEUED_NO 0
+#define EP_CTL_QUEUED_READY 1    /* appended to the ready list */
+#define EP_CTL_QUEUED_OVERFLOW 2 /* a harvest was running: on the overflow list */
+#define EP_CTL_QUEUED_UNKNOWN 3  /* the backend cannot tell (syscall tracepoints) */
 
 enum ep_remove_reason {
 	EP_REMOVE_CTL = 0,      /* EPOLL_CTL_DEL */

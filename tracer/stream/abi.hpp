@@ -19,7 +19,7 @@ inline constexpr std::size_t kKindCount = EP_KIND_COUNT;
 static_assert(sizeof(ep_header) == 24);
 static_assert(sizeof(ep_instance_create) == 48);
 static_assert(sizeof(ep_instance_free) == 32);
-static_assert(sizeof(ep_item_ctl) == 80);
+static_assert(sizeof(ep_item_ctl) == 88);
 static_assert(sizeof(ep_item_remove) == 64);
 static_assert(sizeof(ep_callback) == 64);
 static_assert(sizeof(ep_wakeup) == 48);

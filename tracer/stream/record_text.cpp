@@ -78,6 +78,16 @@ std::string callback_outcome_name(std::uint32_t outcome) {
     return enum_name(outcome, {"queued_ready", "queued_overflow", "already_ready",
                                "already_overflow", "ignored_mask", "ignored_disarmed"});
 }
+std::string ctl_queued_name(std::uint32_t queued) {
+    switch (queued) {
+        case EP_CTL_QUEUED_NO: return "no";
+        case EP_CTL_QUEUED_READY: return "ready";
+        case EP_CTL_QUEUED_OVERFLOW: return "overflow";
+        case EP_CTL_QUEUED_UNKNOWN: return "unknown";
+        default: return "queued#" + std::to_string(queued);
+    }
+}
+
 std::string remove_reason_name(std::uint32_t reason) {
     return enum_name(reason, {"ctl", "file_close", "teardown"});
 }
@@ -113,7 +123,8 @@ std::vector<Field> fields_of(const Record& rec) {
                     m_("events", r.events),
                     h_("data", r.data),
                     u_("ino", r.ino),
-                    i_("result", r.result)};
+                    i_("result", r.result),
+                    e_("queued", ctl_queued_name(r.queued))};
         }
         case EP_KIND_ITEM_REMOVE: {
             const auto& r = rec.as<ep_item_remove>();

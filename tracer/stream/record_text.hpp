@@ -51,6 +51,7 @@ std::string events_text(std::uint32_t mask);
 std::string source_name(std::uint8_t source);
 std::string callback_outcome_name(std::uint32_t outcome);
 std::string remove_reason_name(std::uint32_t reason);
+std::string ctl_queued_name(std::uint32_t queued);
 std::string walk_list_name(std::uint32_t list);
 std::string process_what_name(std::uint32_t what);
 std::string fd_type_name(std::uint32_t type);
