@@ -30,6 +30,16 @@ struct RecordOptions {
 };
 int run_record(const RecordOptions&);
 
+struct LiveOptions {
+    std::vector<pid_t> pids;
+    std::vector<std::string> command;
+    double interval_s = 1.0;
+    double duration_s = 0;
+    std::string backend = "auto";
+    bool verbose = false;
+};
+int run_live(const LiveOptions&);
+
 struct DumpOptions {
     std::string input;
     bool json = false;

@@ -38,6 +38,19 @@ int main(int argc, char** argv) {
     rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
     rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
 
+    LiveOptions live;
+    auto* liv = app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
+    liv->add_option("-p,--pid", live.pids, "Trace this process (repeatable)");
+    liv->add_option("-i,--interval", live.interval_s, "Seconds between refreshes")
+        ->check(CLI::Range(0.05, 3600.0))
+        ->capture_default_str();
+    liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")->check(CLI::PositiveNumber);
+    liv->add_option("--backend", live.backend, "auto|fentry|kprobe|tracepoint")
+        ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
+        ->capture_default_str();
+    liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
+    liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
+
     DumpOptions dump;
     auto* dmp = app.add_subcommand("dump", "Print the records of a trace file, one per line");
     dmp->add_option("file", dump.input, "Trace file")->required();
@@ -66,8 +79,8 @@ int main(int argc, char** argv) {
         if (app.get_subcommands().empty()) {
             if (argc > 1 && argv[1][0] != '-')
                 std::fprintf(stderr,
-                             "epscope: unknown command '%s': expected doctor, record, stat, dump "
-                             "or export (see `epscope --help`)\n",
+                             "epscope: unknown command '%s': expected doctor, record, live, stat, "
+                             "dump or export (see `epscope --help`)\n",
                              argv[1]);
             else
                 std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());
@@ -87,6 +100,13 @@ int main(int argc, char** argv) {
             return 2;
         }
         return run_record(record);
+    }
+    if (*liv) {
+        if (live.pids.empty() && live.command.empty()) {
+            std::fprintf(stderr, "epscope live: nothing to watch: give -p PID or -- CMD ARGS...\n");
+            return 2;
+        }
+        return run_live(live);
     }
     if (*dmp) return run_dump(dump);
     if (*ex) return run_export(exp);
