@@ -14,3 +14,17 @@ foreach(kernel IN ITEMS 6.1 6.12)
       PROCESSORS 2)
   endforeach()
 endforeach()
+
+# The model against the kernel: every poller scenario and the models under
+# load, recorded on each kernel; the model's verify counts must be clean.
+foreach(kernel IN ITEMS 6.1 6.12)
+  add_test(NAME lab_verify_model_${kernel}
+    COMMAND ${EPSCOPE_LAB_DIR}/verify_scenarios.sh ${kernel}
+            $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
+  set_tests_properties(lab_verify_model_${kernel} PROPERTIES
+    LABELS lab
+    TIMEOUT 1200
+    FIXTURES_REQUIRED epscope_lab_kernels
+    ENVIRONMENT EPSCOPE_BUILD_DIR=${PROJECT_BINARY_DIR}
+    PROCESSORS 2)
+endforeach()

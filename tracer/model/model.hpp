@@ -107,6 +107,20 @@ struct InstanceStats {
     WideHistogram wait_time;    // WAIT_BEGIN -> WAIT_END
 };
 
+// A kernel list walk of a running harvest (TXLIST, READY, OVERFLOW), kept
+// until the harvest's deliveries are known: the walks are taken at
+// ep_done_scan entry but arrive before the HARVEST_ITEMs.
+struct HarvestWalk {
+    ep_walk_end end{};
+    std::vector<ep_kernel_node> nodes;
+};
+
+// An item by its rb-tree key: survives the item's removal, unlike an ItemRef.
+struct ItemKey {
+    std::uint64_t file = 0;
+    std::int32_t fd = -1;
+};
+
 struct ListHead {
     std::uint32_t head = kNil;
     std::uint32_t tail = kNil;
@@ -141,8 +155,15 @@ struct Instance {
     std::uint32_t harvest_items = 0;     // HARVEST_ITEMs matched in this harvest
     std::int32_t harvest_maxevents = 0;  // of the harvesting wait; 0: unknown
     ItemRef late_lt_anchor = kNil;       // last level-triggered item requeued by a late delivery
-    bool complete = false;               // interest set known from its creation or a snapshot
-    bool tree_exact = true;              // every tree operation was seen: shape equals the kernel's
+    bool harvest_implicit = false;       // started by an overflow queueing, not by HARVEST_BEGIN
+    // What ep_done_scan saw, checked when the harvest completes in the model.
+    std::vector<ItemKey> harvest_lt;  // level-triggered items delivered and requeued, in order
+    std::vector<HarvestWalk> harvest_walks;
+    bool harvest_end_seen = false;
+    std::uint32_t harvest_end_ready = 0;
+    std::uint32_t harvest_end_overflow = 0;
+    bool complete = false;   // interest set known from its creation or a snapshot
+    bool tree_exact = true;  // every tree operation was seen: shape equals the kernel's
     std::vector<FdRef> fds;
     std::vector<Waiter> waiters;
     InstanceStats stats;
@@ -292,7 +313,12 @@ private:
     void list_insert_after(ListHead& l, ItemRef after, ItemRef it);
     void unlink_rdllink(ItemRef it);  // from whichever list holds it
     void overflow_unlink(Instance& in, ItemRef it);
+    void begin_harvest(InstanceRef inst);
     void finish_harvest(InstanceRef inst);
+    // The item was queued (callback outcome or ep_insert/ep_modify's own queueing).
+    void queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts);
+    void queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts);
+    void apply_ctl_queued(InstanceRef inst, ItemRef it, std::uint32_t queued, std::uint64_t ts);
     void deliver(InstanceRef inst, ItemRef it, std::uint64_t ts);
 
     Waiter* find_waiter(Instance& in, std::uint32_t tid);
@@ -300,6 +326,9 @@ private:
 
     // Verification (model_verify.cpp).
     void verify_walk(const PendingWalk& w, const ep_walk_end& end);
+    void verify_list(InstanceRef inst, const ep_walk_end& end,
+                     const std::vector<ep_kernel_node>& nodes, const std::vector<ItemKey>& mine);
+    void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
     void verify_snapshot(const PendingSnapshot& s);
     void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
     void note_mismatch(VerifyStats::What what, std::string line);

@@ -1,9 +1,13 @@
 // Verify mode: the model against the kernel. BPF walks of the ready list,
 // overflow chain, txlist and rb-tree (KERNEL_NODE ... WALK_END) and /proc
 // fdinfo snapshots (SNAPSHOT_INSTANCE + SNAPSHOT_ITEMs) are compared with the
-// model's state at the point in the stream where they arrive. Snapshots of
-// instances the model does not know yet seed it instead; a full tree walk
-// gives a seeded tree its real shape.
+// model's state at the point in the stream where they arrive, except the list
+// walks of a running harvest: those are taken at ep_done_scan entry but arrive
+// before the harvest's deliveries, so they wait until the model completes the
+// harvest (verify_harvest) and are compared with the parts ep_done_scan then
+// merges: txlist leftovers, requeued level-triggered items, overflow chain.
+// Snapshots of instances the model does not know yet seed it instead; a full
+// tree walk gives a seeded tree its real shape.
 #include <algorithm>
 #include <unordered_map>
 
@@ -72,36 +76,29 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
         return;
     }
     Instance& in = instances_[inst];
+    if (what != VerifyStats::Tree && in.harvesting) {
+        in.harvest_walks.push_back(HarvestWalk{end, w.nodes});
+        return;
+    }
     bool truncated = end.truncated != 0;
     if (what == VerifyStats::Tree && !in.tree_exact && !truncated) {
         rebuild_tree_from_walk(inst, w.nodes);
         ++stats_.verify.tree_rebuilds;
         return;
     }
+    if (what != VerifyStats::Tree) {
+        std::vector<ItemRef> refs = what == VerifyStats::Ready      ? ready_list(inst)
+                                    : what == VerifyStats::Overflow ? overflow_list(inst)
+                                                                    : txlist(inst);
+        std::vector<ItemKey> mine;
+        for (ItemRef i : refs) mine.push_back(ItemKey{items_[i].file, items_[i].fd});
+        return verify_list(inst, end, w.nodes, mine);
+    }
     ++stats_.verify.checks[what];
     auto fail = [&](const std::string& why) {
         note_mismatch(what, std::string(list_name(end.list)) + " of ep " + std::to_string(end.ep) +
                                 ": " + why);
     };
-
-    if (what != VerifyStats::Tree) {
-        std::vector<ItemRef> mine = what == VerifyStats::Ready      ? ready_list(inst)
-                                    : what == VerifyStats::Overflow ? overflow_list(inst)
-                                                                    : txlist(inst);
-        if (truncated ? mine.size() < w.nodes.size() : mine.size() != w.nodes.size()) {
-            return fail("kernel has " + std::to_string(w.nodes.size()) + " items" +
-                        (truncated ? " (truncated)" : "") + ", model " +
-                        std::to_string(mine.size()));
-        }
-        for (std::size_t i = 0; i < w.nodes.size(); ++i) {
-            const Item& x = items_[mine[i]];
-            if (x.file != w.nodes[i].file || x.fd != w.nodes[i].fd) {
-                return fail("position " + std::to_string(i) + ": kernel fd " +
-                            std::to_string(w.nodes[i].fd) + ", model fd " + std::to_string(x.fd));
-            }
-        }
-        return;
-    }
 
     // Tree: preorder with colours and parents.
     std::vector<TreeNodeView> mine = tree_preorder(inst);
@@ -137,6 +134,76 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
                         std::to_string(k.fd) + (k.color == EP_RB_BLACK ? " black" : " red") +
                         ", model fd " + std::to_string(x.fd) +
                         (mine[i].color == RbColor::Black ? " black" : " red"));
+        }
+    }
+}
+
+void Model::verify_list(InstanceRef inst, const ep_walk_end& end,
+                        const std::vector<ep_kernel_node>& nodes,
+                        const std::vector<ItemKey>& mine) {
+    VerifyStats::What what = end.list == EP_WALK_READY      ? VerifyStats::Ready
+                             : end.list == EP_WALK_OVERFLOW ? VerifyStats::Overflow
+                                                            : VerifyStats::Txlist;
+    ++stats_.verify.checks[what];
+    auto fail = [&](const std::string& why) {
+        note_mismatch(what, std::string(list_name(end.list)) + " of ep " +
+                                std::to_string(instances_[inst].ep) + ": " + why);
+    };
+    bool truncated = end.truncated != 0;
+    if (truncated ? mine.size() < nodes.size() : mine.size() != nodes.size()) {
+        return fail("kernel has " + std::to_string(nodes.size()) + " items" +
+                    (truncated ? " (truncated)" : "") + ", model " + std::to_string(mine.size()));
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (mine[i].file != nodes[i].file || mine[i].fd != nodes[i].fd) {
+            return fail("position " + std::to_string(i) + ": kernel fd " +
+                        std::to_string(nodes[i].fd) + ", model fd " + std::to_string(mine[i].fd));
+        }
+    }
+}
+
+// Called by finish_harvest before the merge: the model's txlist now holds the
+// leftovers (maxevents reached), harvest_lt the level-triggered items the
+// kernel had requeued on the ready list, and the overflow chain the callbacks
+// that arrived during the harvest - the three lists ep_done_scan walked.
+void Model::verify_harvest(InstanceRef inst) {
+    Instance& in = instances_[inst];
+    std::vector<HarvestWalk> walks = std::move(in.harvest_walks);
+    in.harvest_walks.clear();
+    std::vector<ItemKey> ovf;
+    for (ItemRef i : overflow_list(inst)) ovf.push_back(ItemKey{items_[i].file, items_[i].fd});
+    // HARVEST_END's counts are what the walks counted: lower bounds when a
+    // walk stopped at its node limit.
+    bool ready_cut = false;
+    bool overflow_cut = false;
+    for (const HarvestWalk& w : walks) {
+        if (w.end.list == EP_WALK_READY) ready_cut = ready_cut || w.end.truncated != 0;
+        if (w.end.list == EP_WALK_OVERFLOW) overflow_cut = overflow_cut || w.end.truncated != 0;
+    }
+    for (const HarvestWalk& w : walks) {
+        if (w.end.list == EP_WALK_READY) {
+            verify_list(inst, w.end, w.nodes, in.harvest_lt);
+        } else if (w.end.list == EP_WALK_OVERFLOW) {
+            verify_list(inst, w.end, w.nodes, ovf);
+        } else {
+            std::vector<ItemKey> tx;
+            for (ItemRef i : txlist(inst)) tx.push_back(ItemKey{items_[i].file, items_[i].fd});
+            verify_list(inst, w.end, w.nodes, tx);
+        }
+    }
+    if (in.harvest_end_seen) {
+        in.harvest_end_seen = false;
+        auto lt = static_cast<std::uint32_t>(in.harvest_lt.size());
+        ++stats_.verify.checks[VerifyStats::HarvestEnd];
+        bool ready_ok = ready_cut ? in.harvest_end_ready <= lt : in.harvest_end_ready == lt;
+        bool overflow_ok = overflow_cut ? in.harvest_end_overflow <= in.ovf_count
+                                        : in.harvest_end_overflow == in.ovf_count;
+        if (!ready_ok || !overflow_ok) {
+            note_mismatch(VerifyStats::HarvestEnd,
+                          "harvest end of ep " + std::to_string(in.ep) + ": kernel ready " +
+                              std::to_string(in.harvest_end_ready) + " overflow " +
+                              std::to_string(in.harvest_end_overflow) + ", model ready " +
+                              std::to_string(lt) + " overflow " + std::to_string(in.ovf_count));
         }
     }
 }

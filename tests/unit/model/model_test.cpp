@@ -51,7 +51,8 @@ public:
         feed(EP_KIND_INSTANCE_CREATE, r);
     }
     void ctl(ep_kind kind, std::uint64_t ep, int epfd, int fd, std::uint32_t events,
-             std::uint64_t data, int result = 0, bool with_file = true) {
+             std::uint64_t data, int result = 0, bool with_file = true,
+             std::uint32_t queued = EP_CTL_QUEUED_NO) {
         ep_item_ctl r{};
         r.ep = ep;
         r.epi = with_file ? epi_of(fd) : 0;
@@ -62,6 +63,7 @@ public:
         r.fd = fd;
         r.events = events;
         r.result = result;
+        r.queued = queued;
         if (result == 0) mask[fd] = events;
         feed(kind, r);
     }
@@ -101,12 +103,13 @@ public:
         r.woken_tid = woken;
         feed(EP_KIND_WAKEUP, r, waker);
     }
-    void wait_begin(std::uint32_t tid, std::uint64_t ep = kEp, int epfd = 3) {
+    void wait_begin(std::uint32_t tid, std::uint64_t ep = kEp, int epfd = 3,
+                    std::int32_t maxevents = 8) {
         ep_wait_begin r{};
         r.ep = ep;
         r.timeout_ns = -1;
         r.epfd = epfd;
-        r.maxevents = 8;
+        r.maxevents = maxevents;
         feed(EP_KIND_WAIT_BEGIN, r, tid);
     }
     void wait_sleep(std::uint32_t tid) {
@@ -121,9 +124,10 @@ public:
         r.result = result;
         feed(EP_KIND_WAIT_END, r, tid);
     }
-    void harvest_begin(std::uint64_t ep = kEp) {
+    void harvest_begin(std::uint64_t ep = kEp, std::uint8_t flags = 0) {
         ep_harvest_begin r{};
         r.ep = ep;
+        r.h.flags = flags;
         feed(EP_KIND_HARVEST_BEGIN, r);
     }
     void harvest_item(int fd, std::uint32_t index = 0, std::uint64_t ep = kEp,
@@ -291,7 +295,10 @@ TEST_F(ModelTest, HarvestRequeuesLevelTriggeredOnlyAndDisarmsOneshot) {
     s.harvest_item(2, 1);
     s.harvest_item(3, 2);
     EXPECT_EQ(ready(), (std::vector<int>{1}));  // LT item went back at once
-    s.harvest_end(2, 0);                        // fd 4 undelivered (maxevents 3): back at the head
+    // HARVEST_END counts what ep_done_scan found on entry: the ready list
+    // then holds only the requeued LT item; fd 4 (undelivered, maxevents 3)
+    // is still on the txlist and goes back at the head.
+    s.harvest_end(1, 0);
     EXPECT_EQ(ready(), (std::vector<int>{4, 1}));
     EXPECT_TRUE(item(3).disarmed());
     EXPECT_EQ(item(3).events, kEpollOneshot);
@@ -334,13 +341,119 @@ TEST_F(ModelTest, OverflowListDuringHarvestRequeuesInArrivalOrder) {
     s.harvest_item(1, 0);  // LT: re-added to the ready list during the scan
     s.harvest_item(2, 1);  // ET, delivered: not linked any more, so requeued via overflow
     // fd 6 undelivered: spliced back at the head.
-    s.harvest_end(6, 4);
+    s.harvest_end(1, 4);  // at ep_done_scan entry: ready = [1], overflow chain = 4 items
     // [txlist leftovers][overflow items in arrival order, unlinked ones][LT requeued]
     EXPECT_EQ(ready(), (std::vector<int>{6, 3, 5, 2, 4, 1}));
     EXPECT_TRUE(overflow().empty());
     EXPECT_FALSE(m.instance(inst()).harvesting);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
     EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+}
+
+// ep_insert()/ep_modify() queue a ready file themselves, with no callback.
+TEST_F(ModelTest, CtlQueuedItemsGoWhereTheKernelPutThem) {
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 1, 1, 0x101, 0, true, EP_CTL_QUEUED_READY);
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 2, 1, 0x102, 0, true, EP_CTL_QUEUED_UNKNOWN);
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 3, 1, 0x103, 0, true, EP_CTL_QUEUED_READY);
+    EXPECT_EQ(ready(), (std::vector<int>{1, 3}));  // UNKNOWN (tracepoints): nothing moves
+    // A MOD leaves an already queued item where it is.
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 1, 1 | 4, 0x101);
+    EXPECT_EQ(ready(), (std::vector<int>{1, 3}));
+    s.harvest_begin();
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 2, 1, 0x102, 0, true, EP_CTL_QUEUED_OVERFLOW);
+    EXPECT_EQ(overflow(), (std::vector<int>{2}));
+    s.harvest_item(1, 0);
+    s.harvest_item(3, 1);
+    s.harvest_end();
+    EXPECT_EQ(ready(), (std::vector<int>{2, 1, 3}));
+    EXPECT_EQ(m.instance(inst()).stats.unexplained_deliveries, 0u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+}
+
+// The list walks are taken at ep_done_scan entry and arrive before the
+// delivered events: they are checked once the harvest is complete.
+TEST_F(ModelTest, HarvestWalksAreCheckedWhenTheDeliveriesAreKnown) {
+    for (int fd = 1; fd <= 5; ++fd) s.insert(fd, fd == 3 ? (1 | kEpollEt) : 1);
+    for (int fd = 1; fd <= 4; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.wait_begin(100, kEp, 3, 2);
+    s.harvest_begin();
+    s.callback(5, EP_CB_QUEUED_OVERFLOW);
+    s.walk(EP_WALK_TXLIST, {{3, -1, 0}, {4, -1, 0}}, 11);  // maxevents 2 reached
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {2, -1, 0}}, 12);   // LT delivered and requeued
+    s.walk(EP_WALK_OVERFLOW, {{5, -1, 0}}, 13);
+    s.harvest_end(2, 1);
+    EXPECT_EQ(m.stats().verify.total_checks(), 0u);  // not before the deliveries
+    s.harvest_item(1, 0);
+    s.harvest_item(2, 1);
+    s.wait_end(100, 2);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.total_checks(), 4u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{3, 4, 5, 1, 2}));
+
+    // A walk that disagrees is reported.
+    s.wait_begin(100, kEp, 3, 8);
+    s.harvest_begin();
+    s.walk(EP_WALK_TXLIST, {}, 14);
+    // The kernel would have requeued the LT items 4, 5, 1, 2 in that order.
+    s.walk(EP_WALK_READY, {{4, -1, 0}, {5, -1, 0}, {2, -1, 0}, {1, -1, 0}}, 15);
+    s.walk(EP_WALK_OVERFLOW, {}, 16);
+    s.harvest_end(4, 0);
+    s.harvest_item(3, 0);
+    s.harvest_item(4, 1);
+    s.harvest_item(5, 2);
+    s.harvest_item(1, 3);
+    s.harvest_item(2, 4);
+    s.wait_end(100, 5);
+    EXPECT_EQ(v.total_checks(), 8u);
+    EXPECT_EQ(v.mismatches[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.total_mismatches(), 1u);
+}
+
+// A walk stops at its node limit: HARVEST_END then counts only what it walked.
+TEST_F(ModelTest, TruncatedHarvestWalkMakesHarvestEndALowerBound) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    auto harvest = [&](std::uint32_t id, bool truncated, std::uint32_t counted) {
+        s.wait_begin(100);
+        s.harvest_begin();
+        s.walk(EP_WALK_TXLIST, {}, id);
+        s.walk(EP_WALK_READY, {{1, -1, 0}, {2, -1, 0}}, id + 1, truncated);
+        s.walk(EP_WALK_OVERFLOW, {}, id + 2);
+        s.harvest_end(counted, 0);
+        for (int fd = 1; fd <= 3; ++fd) s.harvest_item(fd, fd - 1);
+        s.wait_end(100, 3);
+    };
+    harvest(31, true, 2);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.total_checks(), 4u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
+    harvest(41, false, 2);  // a complete walk of 2 while 3 were requeued
+    EXPECT_EQ(v.mismatches[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.mismatches[VerifyStats::HarvestEnd], 1u);
+}
+
+// Debian 6.1 inlines ep_start_scan: HARVEST_BEGIN is inferred at
+// ep_done_scan, after the callbacks that went to the overflow list.
+TEST_F(ModelTest, InferredHarvestBeginAfterOverflowCallbacks) {
+    s.insert(1, 1 | kEpollEt);
+    s.insert(2, 1 | kEpollEt);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(100);
+    s.callback(2, EP_CB_QUEUED_OVERFLOW, 0, 0, 200);
+    EXPECT_EQ(tx(), (std::vector<int>{1}));
+    s.harvest_begin(kEp, EP_FLAG_INFERRED);
+    s.walk(EP_WALK_TXLIST, {}, 21);
+    s.walk(EP_WALK_READY, {}, 22);
+    s.walk(EP_WALK_OVERFLOW, {{2, -1, 0}}, 23);
+    s.harvest_end(0, 1);
+    s.harvest_item(1, 0);
+    s.wait_end(100, 1);
+    EXPECT_EQ(ready(), (std::vector<int>{2}));
+    EXPECT_EQ(m.instance(inst()).stats.harvests, 1u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+    EXPECT_EQ(m.stats().verify.total_checks(), 4u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
 }
 
 // Backends that read the delivered events from the user buffer when

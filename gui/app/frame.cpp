@@ -1,0 +1,13 @@
+#include "app/windows.hpp"
+
+namespace epscope::gui {
+
+void draw_frame(view::Replay& r, ViewCache& v, UiState& ui, const Layout& l, double frame_dt) {
+    draw_browser(r, v, ui, l);
+    draw_tree(r, v, ui, l);
+    draw_queues(r, v, ui, l);
+    if (draw_timeline(r, ui, l, frame_dt)) r.seek(r.first_ts() + ui.rel_ns);
+    draw_status_bar(r, ui, l);
+}
+
+}  // namespace epscope::gui

@@ -1,0 +1,149 @@
+// epscope-gui: replays a trace file through the model and shows it.
+//   epscope-gui FILE                               interactive
+//   epscope-gui --screenshot OUT.png [--at NS] FILE   one frame to a PNG, then exit
+//   epscope-gui --bench FILE [--frames N]          frame-time p50/p99
+// Exit status: 0, 1 for usage or display errors, 2 when the trace could not be
+// read whole (the window still shows why).
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <vector>
+
+#include "app/backend.hpp"
+#include "app/windows.hpp"
+#include "imgui.h"
+
+namespace epscope::gui {
+namespace {
+
+struct Options {
+    std::string file;
+    std::string screenshot;
+    std::optional<std::uint64_t> at_ns;
+    bool bench = false;
+    int frames = 300;
+    int width = 1280;
+    int height = 800;
+};
+
+void position(view::Replay& r, UiState& ui, const Options& o) {
+    if (o.at_ns) {
+        ui.rel_ns = std::min(*o.at_ns, r.last_ts() - r.first_ts());
+        r.seek(r.first_ts() + ui.rel_ns);
+    } else {
+        r.seek_records(r.busiest_prefix());
+        ui.rel_ns = r.cursor_ts() - r.first_ts();
+    }
+}
+
+Layout layout_now() {
+    ImVec2 d = ImGui::GetIO().DisplaySize;
+    return Layout{d.x, d.y};
+}
+
+int run(const Options& o) {
+    view::Replay replay(o.file);
+    const bool bad = !replay.opened() || !replay.damage().empty();
+    if (!replay.opened()) {
+        std::cerr << "epscope-gui: " << replay.open_error() << "\n";
+    } else if (!replay.damage().empty()) {
+        std::cerr << "epscope-gui: " << replay.damage() << " (showing the " << replay.record_count()
+                  << " records before it)\n";
+    } else if (replay.record_count() == 0) {
+        std::cerr << "epscope-gui: " << o.file << ": the trace holds no records\n";
+    }
+    std::string error;
+    std::unique_ptr<Backend> b = Backend::open(o.width, o.height, "epscope - " + o.file, error);
+    if (!b) {
+        std::cerr << "epscope-gui: " << error << "\n";
+        return 1;
+    }
+    UiState ui;
+    ViewCache views;
+    position(replay, ui, o);
+
+    if (!o.screenshot.empty()) {
+        // A few frames first: windows and tables settle their sizes.
+        for (int i = 0; i < 4; ++i) {
+            b->begin_frame(0);
+            draw_frame(replay, views, ui, layout_now(), 0);
+            b->render();
+            if (i < 3) b->swap();
+        }
+        try {
+            png::write_png(o.screenshot, b->read_pixels());
+        } catch (const std::exception& e) {
+            std::cerr << "epscope-gui: " << e.what() << "\n";
+            return 1;
+        }
+        return bad ? 2 : 0;
+    }
+    if (o.bench) {
+        b->set_vsync(false);
+        // Whole frame (input, UI, GL rendering until the GPU is done) and the
+        // UI part alone (view-model and ImGui draw lists, no rasterising).
+        std::vector<double> frame_ms;
+        std::vector<double> ui_ms;
+        const int warmup = 10;
+        for (int i = 0; i < o.frames + warmup; ++i) {
+            auto t0 = std::chrono::steady_clock::now();
+            b->begin_frame(0);
+            draw_frame(replay, views, ui, layout_now(), 0);
+            auto t1 = std::chrono::steady_clock::now();
+            b->render();
+            b->finish();
+            auto t2 = std::chrono::steady_clock::now();
+            b->swap();
+            if (i >= warmup) {
+                frame_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
+                ui_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            }
+        }
+        auto pct = [](std::vector<double>& v, double p) {
+            std::sort(v.begin(), v.end());
+            return v[std::min(v.size() - 1,
+                              static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+        };
+        std::printf(
+            "frames %d  frame p50 %.3f ms  p99 %.3f ms  |  ui p50 %.3f ms  p99 %.3f ms"
+            "  (%zu instances, %zu items, %dx%d, GL renderer: %s)\n",
+            o.frames, pct(frame_ms, 0.50), pct(frame_ms, 0.99), pct(ui_ms, 0.50), pct(ui_ms, 0.99),
+            replay.model().instances().size(), replay.model().live_items(), o.width, o.height,
+            b->renderer().c_str());
+        return bad ? 2 : 0;
+    }
+    auto last = std::chrono::steady_clock::now();
+    while (!b->should_close()) {
+        // Idle at low cost unless playing.
+        b->begin_frame(ui.playing ? 0 : 0.25);
+        auto now = std::chrono::steady_clock::now();
+        double dt = std::chrono::duration<double>(now - last).count();
+        last = now;
+        draw_frame(replay, views, ui, layout_now(), dt);
+        b->render();
+        b->swap();
+    }
+    return bad ? 2 : 0;
+}
+
+}  // namespace
+}  // namespace epscope::gui
+
+int main(int argc, char** argv) {
+    epscope::gui::Options o;
+    CLI::App app{"epscope-gui: show a recorded epscope trace (rb-trees, ready lists, waiters)"};
+    app.add_option("FILE", o.file, "trace file written by `epscope record`")->required();
+    app.add_option("--screenshot", o.screenshot, "render one frame into this PNG file and exit");
+    app.add_option("--at", o.at_ns,
+                   "cursor in ns after the first record (default: where the most items are live)");
+    app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
+    app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
+    app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));
+    app.add_option("--height", o.height, "window height")->check(CLI::Range(240, 8192));
+    app.get_option("--screenshot")->excludes("--bench");
+    CLI11_PARSE(app, argc, argv);
+    return epscope::gui::run(o);
+}

@@ -1,0 +1,48 @@
+// The status bar: where the records come from, how many, the losses (red
+// when any), and how the kernel was hooked.
+#include <string>
+
+#include "app/draw_util.hpp"
+#include "app/windows.hpp"
+
+namespace epscope::gui {
+
+void draw_status_bar(const view::Replay& r, const UiState&, const Layout& l) {
+    ImGui::SetNextWindowPos(ImVec2(0, l.h - l.status_h()), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(l.w, l.status_h()), ImGuiCond_Always);
+    ImGui::Begin(
+        "status", nullptr,
+        ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
+    ImGui::Text("source: file %s", r.source().c_str());
+    ImGui::SameLine(0, 20);
+    const std::uint64_t span = r.last_ts() - r.first_ts();
+    const double rate =
+        span > 0 ? static_cast<double>(r.record_count()) * 1e9 / static_cast<double>(span) : 0;
+    ImGui::Text("events: %zu (%.0f/s)", r.record_count(), rate);
+    ImGui::SameLine(0, 20);
+    if (r.lost_total() != 0) {
+        ImGui::TextColored(col4(view::kLostText), "lost: %llu",
+                           static_cast<unsigned long long>(r.lost_total()));
+    } else {
+        ImGui::Text("lost: 0");
+    }
+    ImGui::SameLine(0, 20);
+    ImGui::Text("backend: %s", r.backend().c_str());
+    if (!r.header().kernel_release.empty()) {
+        ImGui::SameLine(0, 20);
+        ImGui::Text("kernel: %s", r.header().kernel_release.c_str());
+    }
+    const model::VerifyStats& v = r.model().stats().verify;
+    if (v.total_checks() != 0) {
+        ImGui::SameLine(0, 20);
+        ImGui::Text("verify: %llu checks, %llu mismatches",
+                    static_cast<unsigned long long>(v.total_checks()),
+                    static_cast<unsigned long long>(v.total_mismatches()));
+    }
+    if (ImGui::IsWindowHovered() && !r.header().attach_plan.empty()) {
+        ImGui::SetTooltip("%s", r.header().attach_plan.c_str());
+    }
+    ImGui::End();
+}
+
+}  // namespace epscope::gui

@@ -1,0 +1,50 @@
+#include "app/view_cache.hpp"
+
+#include "view/activity.hpp"
+
+namespace epscope::gui {
+
+const std::vector<view::InstanceRow>& ViewCache::rows(const view::Replay& r,
+                                                      const view::BrowserQuery& q) {
+    Key k = key_of(r, model::kNil);
+    if (!(k == rows_key_) || q.filter != rows_filter_ || q.key != rows_sort_ ||
+        q.descending != rows_desc_) {
+        rows_ = view::browser_rows(r.model(), q);
+        rows_key_ = k;
+        rows_filter_ = q.filter;
+        rows_sort_ = q.key;
+        rows_desc_ = q.descending;
+    }
+    return rows_;
+}
+
+const view::TreeLayout& ViewCache::tree(const view::Replay& r, model::InstanceRef inst) {
+    Key k = key_of(r, inst);
+    if (!(k == tree_key_)) {
+        tree_ = view::layout_tree(r.model(), inst);
+        view::mark_flash(tree_, view::recent_callbacks(r, inst, kFlashWindowNs));
+        tree_key_ = k;
+    }
+    return tree_;
+}
+
+const view::Queues& ViewCache::queues(const view::Replay& r, model::InstanceRef inst) {
+    Key k = key_of(r, inst);
+    if (!(k == queues_key_)) {
+        queues_ = view::queues_of(r.model(), inst);
+        queues_key_ = k;
+    }
+    return queues_;
+}
+
+const std::vector<view::WaiterRow>& ViewCache::waiters(const view::Replay& r,
+                                                       model::InstanceRef inst) {
+    Key k = key_of(r, inst);
+    if (!(k == waiters_key_)) {
+        waiters_ = view::waiter_rows(r.model(), inst);
+        waiters_key_ = k;
+    }
+    return waiters_;
+}
+
+}  // namespace epscope::gui

@@ -1,0 +1,67 @@
+// The instance browser: processes -> epoll instances, sortable and filterable.
+#include <string>
+
+#include "app/windows.hpp"
+#include "imgui.h"
+
+namespace epscope::gui {
+
+void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
+    ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(l.side_w(), l.top_h() * 0.45f), ImGuiCond_Always);
+    ImGui::Begin("Instances", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
+    ImGui::SetNextItemWidth(-1);
+    ImGui::InputTextWithHint("##filter", "filter: process name or pid", ui.filter.data(),
+                             ui.filter.size());
+    ui.query.filter = ui.filter.data();
+
+    const model::Model& m = r.model();
+    const std::vector<view::InstanceRow>& rows = v.rows(r, ui.query);
+    // Keep a valid selection: the first shown instance when the old one is gone.
+    bool selected_live = false;
+    for (model::InstanceRef i : m.instances()) selected_live |= i == ui.selected;
+    if (!selected_live) ui.selected = rows.empty() ? model::kNil : rows.front().inst;
+
+    constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
+                                       ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                                       ImGuiTableFlags_SizingFixedFit;
+    if (ImGui::BeginTable("instances", 6, kFlags)) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("pid", ImGuiTableColumnFlags_DefaultSort, 0, 0);
+        ImGui::TableSetupColumn("comm", ImGuiTableColumnFlags_WidthStretch, 0, 1);
+        ImGui::TableSetupColumn("epfd", 0, 0, 2);
+        ImGui::TableSetupColumn("items", 0, 0, 3);
+        ImGui::TableSetupColumn("ready", 0, 0, 4);
+        ImGui::TableSetupColumn("waiters", 0, 0, 5);
+        ImGui::TableHeadersRow();
+        if (ImGuiTableSortSpecs* s = ImGui::TableGetSortSpecs(); s && s->SpecsCount > 0) {
+            ui.query.key = static_cast<view::SortKey>(s->Specs[0].ColumnUserID);
+            ui.query.descending = s->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        }
+        for (const view::InstanceRow& row : rows) {
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::PushID(static_cast<int>(row.inst));
+            std::string pid = std::to_string(row.pid);
+            if (ImGui::Selectable(pid.c_str(), row.inst == ui.selected,
+                                  ImGuiSelectableFlags_SpanAllColumns)) {
+                ui.selected = row.inst;
+            }
+            ImGui::PopID();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(row.comm.empty() ? "?" : row.comm.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(row.epfds.c_str());
+            ImGui::TableNextColumn();
+            ImGui::Text("%u", row.items);
+            ImGui::TableNextColumn();
+            ImGui::Text("%u%s", row.ready, row.harvesting ? " (harvest)" : "");
+            ImGui::TableNextColumn();
+            ImGui::Text("%u", row.waiters);
+        }
+        ImGui::EndTable();
+    }
+    ImGui::End();
+}
+
+}  // namespace epscope::gui

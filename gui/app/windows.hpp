@@ -1,0 +1,24 @@
+// One function per window; each draws from the replay (the model at the
+// cursor) and the UI state, and changes only the UI state.
+#pragma once
+
+#include "app/ui_state.hpp"
+#include "app/view_cache.hpp"
+#include "view/replay.hpp"
+
+namespace epscope::gui {
+
+void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
+void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
+void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
+// Returns true if the cursor moved (the caller re-seeks the replay).
+bool draw_timeline(const view::Replay& r, UiState& ui, const Layout& l, double frame_dt);
+void draw_status_bar(const view::Replay& r, const UiState& ui, const Layout& l);
+// A banner over the tree area when the trace could not be read or holds
+// nothing; returns true if it drew one that replaces the tree.
+bool draw_message(const view::Replay& r, const Layout& l);
+
+// The whole frame: every window, then re-seek the replay if the timeline moved.
+void draw_frame(view::Replay& r, ViewCache& v, UiState& ui, const Layout& l, double frame_dt);
+
+}  // namespace epscope::gui

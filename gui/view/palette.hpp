@@ -1,0 +1,30 @@
+// The colours the GUI draws with. Node and queue colours are exact RGB values
+// that nothing else on screen uses, so the screenshot tests can count node
+// discs and queue boxes by colour.
+#pragma once
+
+#include <cstdint>
+
+namespace epscope::view {
+
+struct Rgb {
+    std::uint8_t r, g, b;
+    bool operator==(const Rgb&) const = default;
+};
+
+inline constexpr Rgb kNodeRed{214, 48, 49};
+inline constexpr Rgb kNodeBlack{24, 24, 24};
+inline constexpr Rgb kTreeEdge{150, 150, 150};
+inline constexpr Rgb kReadyMark{46, 160, 67};      // ring: on the ready list / txlist
+inline constexpr Rgb kOverflowMark{230, 140, 20};  // ring: on the overflow list
+inline constexpr Rgb kSeededMark{60, 120, 220};    // ring: seeded from /proc, shape unknown
+inline constexpr Rgb kSelection{250, 200, 0};
+inline constexpr Rgb kFlash{255, 120, 200};  // halo: callback just fired
+inline constexpr Rgb kQueueReady{40, 110, 180};
+inline constexpr Rgb kQueueTxlist{120, 80, 170};
+inline constexpr Rgb kQueueOverflow{200, 120, 20};
+inline constexpr Rgb kErrorBanner{160, 20, 30};  // the trace could not be read (whole)
+inline constexpr Rgb kInfoBanner{190, 150, 20};  // the trace holds nothing to show
+inline constexpr Rgb kLostText{220, 30, 30};
+
+}  // namespace epscope::view

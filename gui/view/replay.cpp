@@ -1,0 +1,77 @@
+#include "view/replay.hpp"
+
+#include <algorithm>
+
+#include "trace/reader.hpp"
+#include "trace/trace_error.hpp"
+
+namespace epscope::view {
+
+Replay::Replay(const std::filesystem::path& path)
+    : source_(path.string()), model_(std::make_unique<model::Model>()) {
+    std::unique_ptr<trace::TraceReader> reader;
+    try {
+        reader = std::make_unique<trace::TraceReader>(path);
+        header_ = reader->header();
+    } catch (const trace::TraceError& e) {
+        open_error_ = e.what();
+        return;
+    }
+    try {
+        stream::Record rec;
+        while (reader->next(rec)) records_.push_back(rec);
+    } catch (const trace::TraceError& e) {
+        damage_ = e.what();
+    }
+    if (damage_.empty() && reader->truncated()) {
+        damage_ = source_ + ": the file was not closed by its writer; " +
+                  std::to_string(reader->unreadable_tail()) +
+                  " bytes after the last whole chunk "
+                  "are unreadable";
+    }
+    for (const stream::Record& r : records_) {
+        if (r.kind() == EP_KIND_LOST && r.size() == sizeof(ep_lost)) {
+            lost_total_ += r.as<ep_lost>().count;
+        }
+    }
+    if (!records_.empty()) {
+        first_ts_ = records_.front().header().ts;
+        last_ts_ = first_ts_;
+        for (const stream::Record& r : records_)
+            last_ts_ = std::max<std::uint64_t>(last_ts_, r.header().ts);
+    }
+    std::size_t most = 0;
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+        model_->on_record(records_[i]);
+        if (model_->live_items() >= most && model_->live_items() > 0) {
+            most = model_->live_items();
+            busiest_prefix_ = i + 1;
+        }
+    }
+    applied_ = records_.size();
+    cursor_ts_ = last_ts_;
+}
+
+std::string Replay::backend() const {
+    auto b = header_.get(trace::kMetaBackend);
+    return b ? std::string(*b) : std::string("unknown");
+}
+
+void Replay::seek(std::uint64_t ts) {
+    std::size_t n = 0;
+    while (n < records_.size() && records_[n].header().ts <= ts) ++n;
+    seek_records(n);
+    cursor_ts_ = ts;
+}
+
+void Replay::seek_records(std::size_t n) {
+    n = std::min(n, records_.size());
+    if (n < applied_) {
+        model_ = std::make_unique<model::Model>();
+        applied_ = 0;
+    }
+    for (; applied_ < n; ++applied_) model_->on_record(records_[applied_]);
+    cursor_ts_ = n == 0 ? first_ts_ : records_[n - 1].header().ts;
+}
+
+}  // namespace epscope::view

@@ -1,0 +1,66 @@
+// A trace file held in memory and replayed into a model up to a cursor. The
+// GUI's timeline moves the cursor; moving forward feeds the records in
+// between, moving back rebuilds the model from the start (the trace has no
+// model checkpoints yet).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "stream/record.hpp"
+#include "trace/trace_header.hpp"
+
+namespace epscope::view {
+
+class Replay {
+public:
+    // Reads every record of `path`. Never throws for a bad file: a file that
+    // cannot be opened leaves open_error() set and no records; a file damaged
+    // part-way keeps the records before the damage and sets damage().
+    explicit Replay(const std::filesystem::path& path);
+
+    const std::string& source() const { return source_; }
+    bool opened() const { return open_error_.empty(); }
+    const std::string& open_error() const { return open_error_; }
+    const std::string& damage() const { return damage_; }  // empty if the file read whole
+    const trace::TraceHeader& header() const { return header_; }
+    std::string backend() const;  // the header's attach backend, "unknown" if absent
+
+    std::size_t record_count() const { return records_.size(); }
+    const stream::Record& record(std::size_t i) const { return records_[i]; }
+    std::uint64_t first_ts() const { return first_ts_; }
+    std::uint64_t last_ts() const { return last_ts_; }
+    std::uint64_t lost_total() const { return lost_total_; }  // sum of LOST in the file
+
+    // State after every record, in file order, up to the first record whose
+    // timestamp is later than `ts`.
+    void seek(std::uint64_t ts);
+    // State after the first `n` records (clamped).
+    void seek_records(std::size_t n);
+    // The record after which the most items are live (the latest such): a
+    // starting point that shows something for a trace that ends torn down.
+    std::size_t busiest_prefix() const { return busiest_prefix_; }
+    std::size_t applied() const { return applied_; }
+    std::uint64_t cursor_ts() const { return cursor_ts_; }
+    const model::Model& model() const { return *model_; }
+
+private:
+    std::string source_;
+    std::string open_error_;
+    std::string damage_;
+    trace::TraceHeader header_;
+    std::vector<stream::Record> records_;
+    std::uint64_t first_ts_ = 0;
+    std::uint64_t last_ts_ = 0;
+    std::uint64_t lost_total_ = 0;
+    std::size_t busiest_prefix_ = 0;
+    std::unique_ptr<model::Model> model_;
+    std::size_t applied_ = 0;
+    std::uint64_t cursor_ts_ = 0;
+};
+
+}  // namespace epscope::view

@@ -1,0 +1,45 @@
+// Where the rb-tree of one instance is drawn: each item's in-order position
+// (x) and depth (y), its colour and marks. The tree is the model's copy of the
+// kernel's rb-tree, so this is the kernel's shape, not a re-balanced picture.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+
+namespace epscope::view {
+
+struct TreeNodeLayout {
+    model::ItemRef item = model::kNil;
+    std::uint32_t x = 0;       // in-order index: left to right as fdinfo lists them
+    std::uint32_t depth = 0;   // 0 at the root
+    std::int32_t parent = -1;  // index into TreeLayout::nodes, -1 for the root
+    model::RbColor color = model::RbColor::Black;
+    std::int32_t fd = -1;
+    bool ready = false;     // on the ready list (or the txlist of a running harvest)
+    bool overflow = false;  // chained on the overflow list
+    bool seeded = false;    // from a /proc snapshot: its place in the tree is a guess
+    bool disarmed = false;  // one-shot item that fired and was not re-armed
+    bool flash = false;     // its callback ran just before the cursor (view/activity.hpp)
+    std::string label;      // "fd N  <name>"
+};
+
+struct TreeLayout {
+    std::vector<TreeNodeLayout> nodes;  // in-order (nodes[i].x == i)
+    std::uint32_t max_depth = 0;
+    std::uint32_t red = 0;
+    std::uint32_t black = 0;
+    bool exact = true;  // every tree operation was seen (Instance::tree_exact)
+};
+
+// The label of an item: "fd N" plus what the fd is, when the trace says.
+std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t fd);
+
+// The process whose fd names label this instance's items (its first fd's owner).
+std::uint32_t instance_owner(const model::Instance& in);
+
+TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst);
+
+}  // namespace epscope::view

@@ -1,0 +1,414 @@
+// epscope-gui in a real window (run under xvfb-run, Mesa llvmpipe): each test
+// runs the program with --screenshot, reads the PNG back and counts pixels of
+// the GUI's exact colours (view/palette.hpp): red and black node discs in the
+// tree area against the model's tree, ready-list boxes against the model's
+// ready list, and the message banners for empty, foreign and damaged files.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "png/png.hpp"
+#include "synthetic_stream.hpp"
+#include "trace/reader.hpp"
+#include "trace/writer.hpp"
+#include "view/browser.hpp"
+#include "view/palette.hpp"
+#include "view/replay.hpp"
+
+extern char** environ;
+
+namespace epscope::gui_test {
+namespace {
+
+namespace fs = std::filesystem;
+using view::Rgb;
+
+constexpr int kWidth = 1280;
+constexpr int kHeight = 800;
+
+struct Rect {
+    int x0, y0, x1, y1;  // [x0, x1) x [y0, y1)
+};
+// The fixed layout of app/ui_state.hpp for 1280x800.
+constexpr float kSide = kWidth * 0.34f;
+constexpr float kTop = kHeight - 86.0f;
+const Rect kTreeArea{static_cast<int>(kSide) + 2, 0, kWidth, static_cast<int>(kTop)};
+const Rect kStatusArea{0, kHeight - 26, kWidth, kHeight};
+const Rect kQueueArea{0, static_cast<int>(kTop * 0.45f), static_cast<int>(kSide),
+                      static_cast<int>(kTop)};
+
+struct GuiRun {
+    int status = -1;  // exit status, or -1 if it did not exit normally
+    std::string err;  // stderr
+};
+
+// Runs epscope-gui with `args`; `no_display` removes DISPLAY and WAYLAND_DISPLAY.
+GuiRun run_gui(const std::vector<std::string>& args, const fs::path& err_file,
+               bool no_display = false) {
+    std::vector<std::string> argv_s{EPSCOPE_GUI_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (no_display && (std::strncmp(*e, "DISPLAY=", 8) == 0 ||
+                           std::strncmp(*e, "WAYLAND_DISPLAY=", 16) == 0)) {
+            continue;
+        }
+        envp.push_back(*e);
+    }
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    GuiRun r;
+    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        r.err = std::string("posix_spawn: ") + std::strerror(rc);
+        return r;
+    }
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    if (WIFEXITED(ws)) r.status = WEXITSTATUS(ws);
+    std::ifstream f(err_file);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    r.err = ss.str();
+    return r;
+}
+
+bool is(const png::Image& img, int x, int y, Rgb c) {
+    const std::uint8_t* p = img.at(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
+    return p[0] == c.r && p[1] == c.g && p[2] == c.b;
+}
+
+std::size_t count_pixels(const png::Image& img, Rect a, Rgb c) {
+    std::size_t n = 0;
+    for (int y = a.y0; y < a.y1; ++y) {
+        for (int x = a.x0; x < a.x1; ++x) n += is(img, x, y, c);
+    }
+    return n;
+}
+
+// 4-connected regions of exactly colour `c` inside `a` with at least
+// `min_area` pixels: node discs and queue boxes (anti-aliased edges and text
+// never form regions that large).
+std::size_t count_blobs(const png::Image& img, Rect a, Rgb c, std::size_t min_area) {
+    std::vector<std::uint8_t> seen(static_cast<std::size_t>(img.width) * img.height);
+    std::size_t blobs = 0;
+    std::vector<std::pair<int, int>> stack;
+    for (int y = a.y0; y < a.y1; ++y) {
+        for (int x = a.x0; x < a.x1; ++x) {
+            std::size_t i = static_cast<std::size_t>(y) * img.width + x;
+            if (seen[i] || !is(img, x, y, c)) continue;
+            std::size_t area = 0;
+            seen[i] = 1;
+            stack.push_back({x, y});
+            while (!stack.empty()) {
+                auto [px, py] = stack.back();
+                stack.pop_back();
+                ++area;
+                const int nx[4] = {px - 1, px + 1, px, px};
+                const int ny[4] = {py, py, py - 1, py + 1};
+                for (int k = 0; k < 4; ++k) {
+                    if (nx[k] < a.x0 || nx[k] >= a.x1 || ny[k] < a.y0 || ny[k] >= a.y1) continue;
+                    std::size_t j = static_cast<std::size_t>(ny[k]) * img.width + nx[k];
+                    if (!seen[j] && is(img, nx[k], ny[k], c)) {
+                        seen[j] = 1;
+                        stack.push_back({nx[k], ny[k]});
+                    }
+                }
+            }
+            if (area >= min_area) ++blobs;
+        }
+    }
+    return blobs;
+}
+
+// What the model says at the cursor for the instance the GUI selects first
+// (the first browser row): tree nodes by colour and ready-list length.
+struct Expected {
+    std::size_t red = 0;
+    std::size_t black = 0;
+    std::size_t ready = 0;
+};
+
+Expected expected_at(view::Replay& r) {
+    Expected e;
+    std::vector<view::InstanceRow> rows = view::browser_rows(r.model(), view::BrowserQuery{});
+    if (rows.empty()) return e;
+    for (const model::TreeNodeView& n : r.model().tree_preorder(rows.front().inst)) {
+        (n.color == model::RbColor::Red ? e.red : e.black) += 1;
+    }
+    e.ready = r.model().ready_list(rows.front().inst).size();
+    return e;
+}
+
+class Screenshot : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("epscope-gui-test-" + std::to_string(::getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        // Keep the PNGs of a failure (or when asked) to look at.
+        if (!HasFailure() && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr) {
+            fs::remove_all(dir_);
+        } else {
+            std::printf("screenshots kept in %s\n", dir_.c_str());
+        }
+    }
+    // Screenshot of `trace` (at `at_ns` after its first record if >= 0).
+    GuiRun shoot(const fs::path& trace, const std::string& name, png::Image& img,
+                 long long at_ns = -1) {
+        fs::path out = dir_ / (name + ".png");
+        std::vector<std::string> args{"--screenshot", out.string()};
+        if (at_ns >= 0) {
+            args.push_back("--at");
+            args.push_back(std::to_string(at_ns));
+        }
+        args.push_back(trace.string());
+        GuiRun r = run_gui(args, dir_ / (name + ".err"));
+        if (fs::exists(out)) img = png::read_png(out);
+        return r;
+    }
+    void check_trace(const fs::path& trace, long long at_ns) {
+        SCOPED_TRACE(trace.string() + " at " + std::to_string(at_ns));
+        view::Replay r(trace);
+        ASSERT_TRUE(r.opened()) << r.open_error();
+        if (at_ns >= 0) {
+            r.seek(r.first_ts() + static_cast<std::uint64_t>(at_ns));
+        } else {
+            r.seek_records(r.busiest_prefix());
+        }
+        Expected e = expected_at(r);
+        ASSERT_GT(e.red + e.black, 0u) << "the cursor shows no tree: a test that cannot fail";
+        png::Image img;
+        GuiRun run = shoot(trace, trace.stem().string() + "-" + std::to_string(at_ns), img, at_ns);
+        ASSERT_EQ(run.status, 0) << run.err;
+        ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+        ASSERT_EQ(img.height, static_cast<std::uint32_t>(kHeight));
+        EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeRed, 40), e.red);
+        EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeBlack, 40), e.black);
+        EXPECT_EQ(count_blobs(img, kQueueArea, view::kQueueReady, 100), e.ready);
+        // Nothing outside the tree uses node colours.
+        EXPECT_EQ(
+            count_blobs(img, Rect{0, 0, static_cast<int>(kSide), kHeight}, view::kNodeRed, 40), 0u);
+        EXPECT_EQ(count_pixels(img, kTreeArea, view::kErrorBanner), 0u);
+        if (r.lost_total() == 0) {
+            EXPECT_EQ(count_pixels(img, kStatusArea, view::kLostText), 0u);
+        }
+    }
+    fs::path dir_;
+};
+
+const fs::path kData = EPSCOPE_GUI_DATA;
+
+// The cursor just after the record that made `items` items live, in ns after
+// the first record.
+long long when_items(const fs::path& trace, std::size_t items) {
+    view::Replay r(trace);
+    for (std::size_t i = 1; i <= r.record_count(); ++i) {
+        r.seek_records(i);
+        if (r.model().live_items() == items)
+            return static_cast<long long>(r.cursor_ts() - r.first_ts());
+    }
+    return -2;
+}
+
+// Recorded by `epscope record` (tracepoint backend) of tests/host/epoll-script.
+// Re-record it when the trace format or the event ABI version changes.
+const fs::path kHostTrace = kData / "host-tracepoint.trace";
+
+TEST_F(Screenshot, RecordedTraceAtTheDefaultCursor) { check_trace(kHostTrace, -1); }
+
+TEST_F(Screenshot, RecordedTraceWithThreeItems) {
+    long long at = when_items(kHostTrace, 3);
+    ASSERT_GE(at, 0);
+    check_trace(kHostTrace, at);
+}
+
+TEST_F(Screenshot, RecordedTraceAtItsStart) {
+    // After the first insert: one black node, nothing else.
+    long long at = when_items(kHostTrace, 1);
+    ASSERT_GE(at, 0);
+    check_trace(kHostTrace, at);
+}
+
+// `epscope record -- epscope-poller --model basic --role both --conns 12
+// --duration 1 --rate 200` (tracepoint backend): two instances, 15 and 13 items.
+TEST_F(Screenshot, RecordedPollerRun) {
+    const fs::path poller = kData / "poller-basic-tracepoint.trace";
+    check_trace(poller, -1);
+    long long at = when_items(poller, 10);
+    ASSERT_GE(at, 0);
+    check_trace(poller, at);
+}
+
+TEST_F(Screenshot, SyntheticTreeOfTwentyItemsWithAReadyList) {
+    fs::path p = dir_ / "twenty.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("synthetic");
+        s.create(ep_of(1), 3);
+        for (int fd = 10; fd < 30; ++fd) s.insert(ep_of(1), 3, fd);
+        for (int fd : {12, 25, 17, 29}) s.callback(ep_of(1), fd, EP_CB_QUEUED_READY);
+        ep_lost lost{};
+        lost.count = 3;
+        s.feed(EP_KIND_LOST, lost);
+        w.close();
+    }
+    check_trace(p, -1);
+    // Lost records: the status bar says so in red.
+    png::Image img;
+    ASSERT_EQ(shoot(p, "twenty-lost", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, kStatusArea, view::kLostText), 10u);
+}
+
+TEST_F(Screenshot, HarvestInProgressShowsTxlistAndOverflowList) {
+    fs::path p = dir_ / "harvest.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("harvester");
+        s.create(ep_of(1), 3);
+        for (int fd = 4; fd < 12; ++fd) s.insert(ep_of(1), 3, fd);
+        for (int fd : {5, 9, 7}) s.callback(ep_of(1), fd, EP_CB_QUEUED_READY);
+        // The harvest splices 5, 9, 7 out; callbacks meanwhile go on the
+        // overflow list.
+        s.harvest_begin(ep_of(1));
+        for (int fd : {4, 10}) s.callback(ep_of(1), fd, EP_CB_QUEUED_OVERFLOW);
+        w.close();
+    }
+    view::Replay r(p);
+    r.seek_records(r.record_count());
+    const model::InstanceRef inst = r.model().find_instance(ep_of(1));
+    ASSERT_NE(inst, model::kNil);
+    ASSERT_EQ(r.model().txlist(inst).size(), 3u);
+    ASSERT_EQ(r.model().overflow_list(inst).size(), 2u);
+    check_trace(p, -1);
+    png::Image img;
+    ASSERT_EQ(shoot(p, "harvest-queues", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_blobs(img, kQueueArea, view::kQueueTxlist, 100), 3u);
+    EXPECT_EQ(count_blobs(img, kQueueArea, view::kQueueOverflow, 100), 2u);
+    // Overflow rings around the two chained items in the tree.
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kOverflowMark), 50u);
+}
+
+TEST_F(Screenshot, EmptyTraceShowsItsMessage) {
+    fs::path p = dir_ / "empty.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        w.close();
+    }
+    png::Image img;
+    GuiRun run = shoot(p, "empty", img);
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.err.find("no records"), std::string::npos) << run.err;
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kInfoBanner), 5000u);
+    // The banner's text: white pixels in the tree area.
+    EXPECT_GT(count_pixels(img, kTreeArea, Rgb{255, 255, 255}), 100u);
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeBlack, 40), 0u);
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeRed, 40), 0u);
+}
+
+TEST_F(Screenshot, ForeignFileShowsItsErrorAndExits2) {
+    fs::path p = dir_ / "foreign.trace";
+    std::ofstream(p) << "GIF89a: certainly not an epscope trace\n";
+    png::Image img;
+    GuiRun run = shoot(p, "foreign", img);
+    EXPECT_EQ(run.status, 2) << run.err;
+    EXPECT_NE(run.err.find(p.string()), std::string::npos) << run.err;
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kErrorBanner), 5000u);
+    EXPECT_GT(count_pixels(img, kTreeArea, Rgb{255, 255, 255}), 100u);
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeBlack, 40), 0u);
+}
+
+TEST_F(Screenshot, DamagedTraceShowsTheRecordsBeforeTheDamage) {
+    fs::path p = dir_ / "damaged.trace";
+    {
+        trace::WriterOptions o;
+        o.chunk_records = 4;
+        trace::TraceWriter w(p, trace::TraceHeader{}, o);
+        Synth s(w);
+        s.create(ep_of(1), 3);
+        for (int fd = 1; fd <= 11; ++fd) s.insert(ep_of(1), 3, fd);
+        w.close();
+    }
+    std::uint64_t at = 0;
+    {
+        trace::TraceReader reader(p);
+        ASSERT_EQ(reader.chunks().size(), 3u);
+        at = reader.chunks()[2].offset - 1;  // last byte of the second chunk
+    }
+    {
+        std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(at));
+        char c = 0;
+        f.read(&c, 1);
+        c = static_cast<char>(c ^ 0x5a);
+        f.seekp(static_cast<std::streamoff>(at));
+        f.write(&c, 1);
+    }
+    png::Image img;
+    GuiRun run = shoot(p, "damaged", img);
+    EXPECT_EQ(run.status, 2) << run.err;
+    EXPECT_NE(run.err.find(p.string()), std::string::npos) << run.err;
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // The first chunk: create + 3 inserts of ascending keys: 2(B) / 1(R) 3(R).
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeBlack, 40), 1u);
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kNodeRed, 40), 2u);
+    // The damage line is drawn in the error colour above the tree.
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kErrorBanner), 20u);
+}
+
+TEST_F(Screenshot, BenchPrintsFrameTimes) {
+    fs::path out = dir_ / "bench.out";
+    std::vector<std::string> args{"--bench", "--frames", "20", kHostTrace.string()};
+    // stdout goes to the test's own stdout; check the exit status and that
+    // nothing went wrong on stderr.
+    GuiRun run = run_gui(args, dir_ / "bench.err");
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << run.err;
+}
+
+TEST(NoDisplay, SaysWhichVariablesAndExits1) {
+    fs::path err =
+        fs::temp_directory_path() / ("epscope-gui-nodisplay-" + std::to_string(::getpid()));
+    GuiRun run = run_gui({kHostTrace.string()}, err, true);
+    fs::remove(err);
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.err.find("DISPLAY"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("WAYLAND_DISPLAY"), std::string::npos) << run.err;
+    // One line.
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
+}  // namespace
+}  // namespace epscope::gui_test
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,393 @@
+// The view-model on synthetic streams fed into the real model: tree layout of
+// a known insert sequence, queue contents and order, waiters, browser
+// filter/sort, and the replay of trace files (good, empty, foreign, damaged).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "model/model.hpp"
+#include "synthetic_stream.hpp"
+#include "trace/reader.hpp"
+#include "trace/writer.hpp"
+#include "view/activity.hpp"
+#include "view/browser.hpp"
+#include "view/queues.hpp"
+#include "view/replay.hpp"
+#include "view/tree_layout.hpp"
+
+namespace epscope::view {
+namespace {
+
+using gui_test::ep_of;
+using gui_test::Synth;
+
+std::vector<int> fds_of(const std::vector<QueueEntry>& q) {
+    std::vector<int> out;
+    for (const QueueEntry& e : q) out.push_back(e.fd);
+    return out;
+}
+
+TEST(TreeLayout, AscendingInsertsGiveTheKernelShape) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    // Keys ascend with fd (file_of grows with fd): lib/rbtree.c turns inserts
+    // 1..7 into 2(B) / 1(B) 4(R) / 3(B) 6(B) / 5(R) 7(R).
+    for (int fd = 1; fd <= 7; ++fd) s.insert(ep_of(1), 3, fd);
+    model::InstanceRef inst = m.find_instance(ep_of(1));
+    ASSERT_NE(inst, model::kNil);
+    TreeLayout t = layout_tree(m, inst);
+    ASSERT_EQ(t.nodes.size(), 7u);
+    struct Want {
+        std::uint32_t depth;
+        int parent_fd;
+        model::RbColor color;
+    };
+    using model::RbColor;
+    const std::map<int, Want> want = {{1, {1, 2, RbColor::Black}}, {2, {0, -1, RbColor::Black}},
+                                      {3, {2, 4, RbColor::Black}}, {4, {1, 2, RbColor::Red}},
+                                      {5, {3, 6, RbColor::Red}},   {6, {2, 4, RbColor::Black}},
+                                      {7, {3, 6, RbColor::Red}}};
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const TreeNodeLayout& n = t.nodes[i];
+        SCOPED_TRACE("fd " + std::to_string(n.fd));
+        EXPECT_EQ(n.x, i);
+        EXPECT_EQ(n.fd, static_cast<int>(i) + 1);  // in-order = key order
+        const Want& w = want.at(n.fd);
+        EXPECT_EQ(n.depth, w.depth);
+        EXPECT_EQ(n.color, w.color);
+        if (w.parent_fd < 0) {
+            EXPECT_EQ(n.parent, -1);
+        } else {
+            ASSERT_GE(n.parent, 0);
+            EXPECT_EQ(t.nodes[static_cast<std::size_t>(n.parent)].fd, w.parent_fd);
+        }
+        EXPECT_EQ(n.label, "fd " + std::to_string(n.fd));
+        EXPECT_FALSE(n.ready);
+    }
+    EXPECT_EQ(t.max_depth, 3u);
+    EXPECT_EQ(t.red, 3u);
+    EXPECT_EQ(t.black, 4u);
+    EXPECT_TRUE(t.exact);
+}
+
+TEST(TreeLayout, EraseAndMarksFollowTheModel) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    for (int fd = 1; fd <= 3; ++fd) s.insert(ep_of(1), 3, fd);
+    s.fd_name(2, "pipe:[4242]");
+    s.callback(ep_of(1), 3, EP_CB_QUEUED_READY);
+    s.remove(ep_of(1), 3, 1);
+    TreeLayout t = layout_tree(m, m.find_instance(ep_of(1)));
+    // Erasing the red leaf 1 from 2(B) / 1(R) 3(R) leaves 2(B) with 3(R).
+    ASSERT_EQ(t.nodes.size(), 2u);
+    EXPECT_EQ(t.nodes[0].fd, 2);
+    EXPECT_EQ(t.nodes[0].depth, 0u);
+    EXPECT_EQ(t.nodes[0].color, model::RbColor::Black);
+    EXPECT_EQ(t.nodes[0].label, "fd 2  pipe:[4242]");
+    EXPECT_FALSE(t.nodes[0].ready);
+    EXPECT_EQ(t.nodes[1].fd, 3);
+    EXPECT_EQ(t.nodes[1].color, model::RbColor::Red);
+    EXPECT_EQ(t.nodes[1].parent, 0);
+    EXPECT_TRUE(t.nodes[1].ready);
+    EXPECT_EQ(t.red, 1u);
+    EXPECT_EQ(t.black, 1u);
+}
+
+TEST(TreeLayout, NoInstanceIsEmpty) {
+    model::Model m;
+    EXPECT_TRUE(layout_tree(m, model::kNil).nodes.empty());
+}
+
+TEST(Queues, ReadyTxlistAndOverflowInKernelOrder) {
+    model::Model m;
+    Synth s(m);
+    const std::uint64_t ep = ep_of(1);
+    s.create(ep, 3);
+    for (int fd = 1; fd <= 5; ++fd) s.insert(ep, 3, fd);
+    s.fd_name(3, "pipe:[7]");
+    s.callback(ep, 3, EP_CB_QUEUED_READY);
+    s.callback(ep, 1, EP_CB_QUEUED_READY);
+    s.callback(ep, 3, EP_CB_ALREADY_READY);
+    model::InstanceRef inst = m.find_instance(ep);
+    Queues q = queues_of(m, inst);
+    EXPECT_EQ(fds_of(q.ready), (std::vector<int>{3, 1}));  // tail appends
+    EXPECT_EQ(q.ready[0].label, "fd 3  pipe:[7]");
+    EXPECT_TRUE(q.ready[0].level_triggered);
+    EXPECT_EQ(q.ready[0].events, 1u);
+    EXPECT_TRUE(q.overflow.empty());
+    EXPECT_FALSE(q.harvesting);
+
+    // A harvest splices the ready list out; callbacks meanwhile chain on the
+    // overflow list, newest first.
+    s.harvest_begin(ep);
+    s.callback(ep, 2, EP_CB_QUEUED_OVERFLOW);
+    s.callback(ep, 5, EP_CB_QUEUED_OVERFLOW);
+    q = queues_of(m, inst);
+    EXPECT_TRUE(q.ready.empty());
+    EXPECT_EQ(fds_of(q.txlist), (std::vector<int>{3, 1}));
+    EXPECT_EQ(fds_of(q.overflow), (std::vector<int>{5, 2}));
+    EXPECT_TRUE(q.harvesting);
+}
+
+TEST(Queues, WaitersAndWhoWokeThem) {
+    model::Model m;
+    Synth s(m);
+    const std::uint64_t ep = ep_of(1);
+    s.create(ep, 3);
+    s.insert(ep, 3, 4);
+    s.wait_begin(ep, 3, 101);
+    s.wait_begin(ep, 3, 102);
+    s.wait_sleep(ep, 101);
+    model::InstanceRef inst = m.find_instance(ep);
+    std::vector<WaiterRow> w = waiter_rows(m, inst);
+    ASSERT_EQ(w.size(), 2u);
+    std::map<std::uint32_t, WaiterRow> by_tid;
+    for (const WaiterRow& r : w) by_tid[r.tid] = r;
+    EXPECT_EQ(by_tid.at(101).state, WaiterState::Sleeping);
+    EXPECT_EQ(by_tid.at(102).state, WaiterState::Running);
+    EXPECT_EQ(by_tid.at(101).epfd, 3);
+    EXPECT_EQ(by_tid.at(101).maxevents, 16);
+
+    s.callback(ep, 4, EP_CB_QUEUED_READY, 1);
+    s.wakeup(ep, 4, 101);
+    w = waiter_rows(m, inst);
+    for (const WaiterRow& r : w) by_tid[r.tid] = r;
+    EXPECT_EQ(by_tid.at(101).state, WaiterState::Woken);
+    EXPECT_EQ(by_tid.at(101).woken_by_fd, 4);
+    EXPECT_STREQ(waiter_state_name(WaiterState::Woken), "woken");
+}
+
+// Two processes: nginx (pid 100) with instances of 3 and 1 items, redis-server
+// (pid 200) with one instance of 2 items.
+void two_processes(model::Model& m) {
+    Synth s(m);
+    s.tgid = 100;
+    s.process("nginx");
+    s.create(ep_of(1), 5);
+    for (int fd = 10; fd < 13; ++fd) s.insert(ep_of(1), 5, fd);
+    s.create(ep_of(2), 6);
+    s.insert(ep_of(2), 6, 20);
+    s.tgid = 200;
+    s.process("redis-server");
+    s.create(ep_of(3), 4);
+    s.insert(ep_of(3), 4, 30);
+    s.insert(ep_of(3), 4, 31);
+    s.callback(ep_of(3), 30, EP_CB_QUEUED_READY);
+}
+
+TEST(Browser, RowsCarryTheInstanceCounts) {
+    model::Model m;
+    two_processes(m);
+    std::vector<InstanceRow> rows = browser_rows(m, BrowserQuery{});
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].pid, 100u);
+    EXPECT_EQ(rows[0].comm, "nginx");
+    EXPECT_EQ(rows[0].epfds, "5");
+    EXPECT_EQ(rows[0].items, 3u);
+    EXPECT_EQ(rows[2].pid, 200u);
+    EXPECT_EQ(rows[2].comm, "redis-server");
+    EXPECT_EQ(rows[2].items, 2u);
+    EXPECT_EQ(rows[2].ready, 1u);
+    EXPECT_EQ(rows[2].callbacks, 1u);
+}
+
+TEST(Browser, FilterByNameOrPid) {
+    model::Model m;
+    two_processes(m);
+    BrowserQuery q;
+    q.filter = "REDIS";  // names match case-insensitively
+    std::vector<InstanceRow> rows = browser_rows(m, q);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].pid, 200u);
+    q.filter = "100";  // digits: the pid
+    rows = browser_rows(m, q);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].comm, "nginx");
+    EXPECT_EQ(rows[1].comm, "nginx");
+    q.filter = "10";  // not a prefix match
+    EXPECT_TRUE(browser_rows(m, q).empty());
+    q.filter = "postgres";
+    EXPECT_TRUE(browser_rows(m, q).empty());
+}
+
+TEST(Browser, SortByAnyColumn) {
+    model::Model m;
+    two_processes(m);
+    BrowserQuery q;
+    q.key = SortKey::Items;
+    q.descending = true;
+    std::vector<InstanceRow> rows = browser_rows(m, q);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].items, 3u);
+    EXPECT_EQ(rows[1].items, 2u);
+    EXPECT_EQ(rows[2].items, 1u);
+    q.key = SortKey::Epfd;
+    q.descending = false;
+    rows = browser_rows(m, q);
+    EXPECT_EQ(rows[0].epfds, "4");
+    EXPECT_EQ(rows[1].epfds, "5");
+    EXPECT_EQ(rows[2].epfds, "6");
+    q.key = SortKey::Comm;
+    q.descending = true;
+    rows = browser_rows(m, q);
+    EXPECT_EQ(rows[0].comm, "redis-server");
+    q.key = SortKey::Ready;
+    rows = browser_rows(m, q);
+    EXPECT_EQ(rows[0].ready, 1u);
+}
+
+class ReplayFiles : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("epscope-view-test-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::filesystem::path dir_;
+};
+
+TEST_F(ReplayFiles, SeekRebuildsTheStateAtTheCursor) {
+    std::filesystem::path p = dir_ / "t.trace";
+    {
+        trace::TraceHeader h;
+        h.set(trace::kMetaBackend, "fentry");
+        trace::TraceWriter w(p, h);
+        Synth s(w);
+        s.create(ep_of(1), 3);
+        for (int fd = 1; fd <= 4; ++fd) s.insert(ep_of(1), 3, fd);  // ts 1001000..1004000
+        s.remove(ep_of(1), 3, 2);
+        ep_lost lost{};
+        lost.count = 7;
+        s.feed(EP_KIND_LOST, lost);
+        w.close();
+    }
+    Replay r(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    EXPECT_TRUE(r.damage().empty());
+    EXPECT_EQ(r.record_count(), 7u);
+    EXPECT_EQ(r.backend(), "fentry");
+    EXPECT_EQ(r.lost_total(), 7u);
+    EXPECT_EQ(r.first_ts(), 1000000u);
+    EXPECT_EQ(r.last_ts(), 1006000u);
+    EXPECT_EQ(r.busiest_prefix(), 5u);  // after the fourth insert
+    r.seek(1002000);                    // create + 2 inserts
+    EXPECT_EQ(r.applied(), 3u);
+    EXPECT_EQ(r.model().live_items(), 2u);
+    r.seek(1005000);
+    EXPECT_EQ(r.model().live_items(), 3u);
+    r.seek(1001500);  // backwards: rebuilt from the start
+    EXPECT_EQ(r.applied(), 2u);
+    EXPECT_EQ(r.model().live_items(), 1u);
+    r.seek_records(100);  // clamped
+    EXPECT_EQ(r.applied(), 7u);
+}
+
+TEST_F(ReplayFiles, RecentCallbacksFlashTheirNodes) {
+    std::filesystem::path p = dir_ / "cb.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.create(ep_of(1), 3);
+        s.create(ep_of(2), 4);
+        for (int fd = 1; fd <= 4; ++fd) s.insert(ep_of(1), 3, fd);
+        s.insert(ep_of(2), 4, 9);
+        s.callback(ep_of(1), 1, EP_CB_QUEUED_READY);  // ts 1007000
+        s.ts += 50000;
+        s.callback(ep_of(1), 3, EP_CB_QUEUED_READY);  // ts 1058000
+        s.callback(ep_of(2), 9, EP_CB_QUEUED_READY);  // other instance
+        s.callback(ep_of(1), 4, EP_CB_IGNORED_MASK);
+        s.callback(ep_of(1), 3, EP_CB_ALREADY_READY);  // ts 1061000
+        w.close();
+    }
+    Replay r(p);
+    r.seek_records(r.record_count());
+    const model::InstanceRef inst = r.model().find_instance(ep_of(1));
+    ASSERT_NE(inst, model::kNil);
+    auto fds = [&](const std::vector<model::ItemRef>& items) {
+        std::vector<int> out;
+        for (model::ItemRef i : items) out.push_back(r.model().item(i).fd);
+        return out;
+    };
+    // Most recent first, each item once, only this instance's.
+    EXPECT_EQ(fds(recent_callbacks(r, inst, 10000)), (std::vector<int>{3, 4}));
+    EXPECT_EQ(fds(recent_callbacks(r, inst, 100000)), (std::vector<int>{3, 4, 1}));
+    EXPECT_TRUE(recent_callbacks(r, model::kNil, 100000).empty());
+    TreeLayout t = layout_tree(r.model(), inst);
+    mark_flash(t, recent_callbacks(r, inst, 10000));
+    std::vector<int> flashing;
+    for (const TreeNodeLayout& n : t.nodes) {
+        if (n.flash) flashing.push_back(n.fd);
+    }
+    EXPECT_EQ(flashing, (std::vector<int>{3, 4}));
+    // Before the callbacks: nothing flashes.
+    r.seek(1006000);
+    EXPECT_TRUE(recent_callbacks(r, inst, 100000).empty());
+}
+
+TEST_F(ReplayFiles, EmptyTraceOpensWithNoRecords) {
+    std::filesystem::path p = dir_ / "empty.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        w.close();
+    }
+    Replay r(p);
+    EXPECT_TRUE(r.opened()) << r.open_error();
+    EXPECT_EQ(r.record_count(), 0u);
+    EXPECT_EQ(r.backend(), "unknown");
+    r.seek(123);
+    EXPECT_EQ(r.applied(), 0u);
+}
+
+TEST_F(ReplayFiles, ForeignAndMissingFilesAreMessagesNotCrashes) {
+    std::filesystem::path p = dir_ / "foreign.trace";
+    std::ofstream(p) << "this is not a trace at all, just text\n";
+    Replay r(p);
+    EXPECT_FALSE(r.opened());
+    EXPECT_NE(r.open_error().find(p.string()), std::string::npos) << r.open_error();
+    EXPECT_EQ(r.record_count(), 0u);
+
+    Replay missing(dir_ / "missing.trace");
+    EXPECT_FALSE(missing.opened());
+    EXPECT_FALSE(missing.open_error().empty());
+}
+
+TEST_F(ReplayFiles, DamageKeepsTheRecordsBeforeIt) {
+    std::filesystem::path p = dir_ / "damaged.trace";
+    {
+        trace::WriterOptions o;
+        o.chunk_records = 4;  // several chunks, so damage can hit a later one
+        trace::TraceWriter w(p, trace::TraceHeader{}, o);
+        Synth s(w);
+        s.create(ep_of(1), 3);
+        for (int fd = 1; fd <= 11; ++fd) s.insert(ep_of(1), 3, fd);
+        w.close();
+    }
+    // Flip the last payload byte of the third chunk (just before the fourth).
+    std::uint64_t at = 0;
+    {
+        trace::TraceReader reader(p);
+        ASSERT_EQ(reader.chunks().size(), 3u);
+        at = reader.chunks()[2].offset - 1;  // last byte of the second chunk
+    }
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.write(&c, 1);
+    f.close();
+    Replay r(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    EXPECT_FALSE(r.damage().empty());
+    EXPECT_EQ(r.record_count(), 4u);  // the first chunk only
+}
+
+}  // namespace
+}  // namespace epscope::view
