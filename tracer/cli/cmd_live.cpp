@@ -12,21 +12,13 @@
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/format.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
 #include "stream/record_text.hpp"
 
 namespace epscope::cli {
 namespace {
-
-std::string short_duration(std::uint64_t ns) {
-    if (ns == 0) return "-";  // nothing measured (e.g. no callbacks on this backend)
-    char buf[32];
-    if (ns < 1'000'000) std::snprintf(buf, sizeof buf, "%.1fus", ns / 1e3);
-    else if (ns < 1'000'000'000) std::snprintf(buf, sizeof buf, "%.1fms", ns / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
-    return buf;
-}
 
 // Counts records as they pass, for the rate line.
 class CountingModel : public stream::RecordSink {
@@ -75,8 +67,8 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
                       static_cast<unsigned long long>(in.stats.waits),
                       static_cast<unsigned long long>(cbs),
                       static_cast<unsigned long long>(in.stats.deliveries),
-                      short_duration(in.stats.latency.quantile(0.5)).c_str(),
-                      short_duration(in.stats.latency.quantile(0.99)).c_str());
+                      format_duration(in.stats.latency.quantile(0.5)).c_str(),
+                      format_duration(in.stats.latency.quantile(0.99)).c_str());
         out += line;
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {

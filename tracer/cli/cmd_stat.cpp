@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/format.hpp"
 #include "model/model.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
@@ -27,15 +28,6 @@ struct InstanceSummary {
     bool freed = false;
     model::InstanceStats stats;
 };
-
-std::string duration(std::uint64_t ns) {
-    char buf[32];
-    if (ns < 1'000) std::snprintf(buf, sizeof buf, "%lluns", static_cast<unsigned long long>(ns));
-    else if (ns < 1'000'000) std::snprintf(buf, sizeof buf, "%.1fus", ns / 1e3);
-    else if (ns < 1'000'000'000) std::snprintf(buf, sizeof buf, "%.1fms", ns / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
-    return buf;
-}
 
 // Feeds the model and keeps a summary of each instance taken just before a
 // record that may release it, so nothing the trace saw is missing at the end.
@@ -174,10 +166,10 @@ int run_stat(const StatOptions& opts) {
                             static_cast<unsigned long long>(cbs),
                             static_cast<unsigned long long>(s->stats.deliveries),
                             static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                            duration(s->stats.latency.quantile(0.5)).c_str(),
-                            duration(s->stats.latency.quantile(0.99)).c_str(),
-                            duration(s->stats.wait_time.quantile(0.5)).c_str(),
-                            duration(s->stats.wait_time.quantile(0.99)).c_str(),
+                            format_duration(s->stats.latency.quantile(0.5)).c_str(),
+                            format_duration(s->stats.latency.quantile(0.99)).c_str(),
+                            format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
+                            format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
                             s->freed ? "  (freed)" : "");
                 if (cbs) {
                     std::printf("           callbacks:");
