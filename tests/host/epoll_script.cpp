@@ -158,8 +158,9 @@ int main(int argc, char** argv) {
         waiter_tid = gettid_();
         wait(epfd2, 4, 5000);
     });
-    // Let the waiter reach its sleep: the tracer sees it go off CPU.
-    usleep(300 * 1000);
+    // Let the waiter reach its sleep: the tracer sees it go off CPU. Generous,
+    // because the kernel lab emulates the CPU (TCG) on a shared host.
+    usleep(1000 * 1000);
     poke(d);
     waiter.join();
     expect_callback(d, "queued_ready");
