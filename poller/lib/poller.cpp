@@ -197,49 +197,46 @@ int poller_add(Poller* p, int fd, uint32_t events, Handler handler, void* contex
     return 0;
 }
 
-int poller_mod(Poller* p, int fd, uint32_t events, int timeout_ms) {
+// The slot of a registered fd (caller holds p->mu; the slot table never
+// resizes), or nullptr with errno EBADF (fd out of range) or ENOENT.
+static Slot* registered_slot(Poller* p, int fd) {
     if (fd < 0 || static_cast<size_t>(fd) >= p->slots.size()) {
         errno = EBADF;
-        return -1;
+        return nullptr;
     }
-    std::lock_guard lock(p->mu);
     Slot& s = p->slots[static_cast<size_t>(fd)];
     if (!s.used) {
         errno = ENOENT;
-        return -1;
+        return nullptr;
     }
+    return &s;
+}
+
+int poller_mod(Poller* p, int fd, uint32_t events, int timeout_ms) {
+    std::lock_guard lock(p->mu);
+    Slot* slot = registered_slot(p, fd);
+    if (!slot) return -1;
+    Slot& s = *slot;
     if (ctl_mod(*p->counters, p->epfd, fd, events, item_data(fd, s.gen)) < 0) return -1;
     set_deadline(p, fd, s, timeout_ms);
     return 0;
 }
 
 int poller_del(Poller* p, int fd) {
-    if (fd < 0 || static_cast<size_t>(fd) >= p->slots.size()) {
-        errno = EBADF;
-        return -1;
-    }
     std::lock_guard lock(p->mu);
-    Slot& s = p->slots[static_cast<size_t>(fd)];
-    if (!s.used) {
-        errno = ENOENT;
-        return -1;
-    }
+    Slot* slot = registered_slot(p, fd);
+    if (!slot) return -1;
+    Slot& s = *slot;
     s.used = false;
     s.deadline_ns = -1;
     return ctl_del(*p->counters, p->epfd, fd);
 }
 
 int poller_touch(Poller* p, int fd, int timeout_ms) {
-    if (fd < 0 || static_cast<size_t>(fd) >= p->slots.size()) {
-        errno = EBADF;
-        return -1;
-    }
     std::lock_guard lock(p->mu);
-    Slot& s = p->slots[static_cast<size_t>(fd)];
-    if (!s.used) {
-        errno = ENOENT;
-        return -1;
-    }
+    Slot* slot = registered_slot(p, fd);
+    if (!slot) return -1;
+    Slot& s = *slot;
     set_deadline(p, fd, s, timeout_ms);
     return 0;
 }
