@@ -45,6 +45,17 @@ struct LiveOptions {
 };
 int run_live(const LiveOptions&);
 
+struct GuiOptions {
+    std::vector<pid_t> pids;
+    std::vector<std::string> command;
+    std::string backend = "auto";
+    bool verbose = false;
+    bool keep_open = false;  // leave the window open after the command ends
+    std::string gui_binary;  // --gui-bin: the epscope-gui to run
+    std::string invocation;
+};
+int run_gui(const GuiOptions&);
+
 struct DumpOptions {
     std::string input;
     std::string connect;  // --connect: read a live stream from this socket instead

@@ -1,6 +1,5 @@
 // epscope: trace what the kernel's epoll machinery does for a process.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
@@ -18,7 +17,8 @@ int main(int argc, char** argv) {
     DoctorOptions doctor;
     auto* doc = app.add_subcommand("doctor", "Show how each epoll hook is attached on this kernel");
     doc->add_flag("-v,--verbose", doctor.verbose, "Show libbpf's own messages");
-    doc->add_flag("--describe", doctor.describe, "Print the raw kernel description (for the planner's tests)");
+    doc->add_flag("--describe", doctor.describe,
+                  "Print the raw kernel description (for the planner's tests)");
     doc->add_option("--backend", doctor.backend, "Plan for a forced backend")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}));
 
@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     auto* rec = app.add_subcommand("record", "Record epoll events of processes into a trace file");
     rec->add_option("-p,--pid", record.pids, "Trace this process (repeatable)");
     rec->add_option("-o,--output", record.output, "Trace file to write")->capture_default_str();
-    rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")->check(CLI::PositiveNumber);
+    rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")
+        ->check(CLI::PositiveNumber);
     rec->add_option("--backend", record.backend, "auto|fentry|kprobe|tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
@@ -44,12 +45,14 @@ int main(int argc, char** argv) {
 
     LiveOptions live;
     live.invocation = invocation;
-    auto* liv = app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
+    auto* liv =
+        app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
     liv->add_option("-p,--pid", live.pids, "Trace this process (repeatable)");
     liv->add_option("-i,--interval", live.interval_s, "Seconds between refreshes")
         ->check(CLI::Range(0.05, 3600.0))
         ->capture_default_str();
-    liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")->check(CLI::PositiveNumber);
+    liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")
+        ->check(CLI::PositiveNumber);
     liv->add_option("--backend", live.backend, "auto|fentry|kprobe|tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
@@ -59,6 +62,20 @@ int main(int argc, char** argv) {
     liv->add_option("--stream-to", live.stream_to,
                     "Also write the live stream to this file or device");
     liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
+
+    GuiOptions gui;
+    gui.invocation = invocation;
+    auto* gu = app.add_subcommand(
+        "gui", "Capture and show in epscope-gui in one step (the window runs as the sudo user)");
+    gu->add_option("-p,--pid", gui.pids, "Trace this process (repeatable)");
+    gu->add_option("--backend", gui.backend, "auto|fentry|kprobe|tracepoint")
+        ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
+        ->capture_default_str();
+    gu->add_flag("--keep-open", gui.keep_open,
+                 "When the command ends, keep the window open (exit when it is closed)");
+    gu->add_option("--gui-bin", gui.gui_binary, "The epscope-gui program to run");
+    gu->add_flag("-v,--verbose", gui.verbose, "Show libbpf's own messages");
+    gu->add_option("command", gui.command, "-- CMD ARGS...: launch and show a command");
 
     DumpOptions dump;
     auto* dmp = app.add_subcommand("dump", "Print the records of a trace file, one per line");
@@ -70,13 +87,15 @@ int main(int argc, char** argv) {
     dmp->add_option("--wait", dump.wait_s, "With --connect: retry connecting for SECONDS")
         ->check(CLI::NonNegativeNumber);
     dmp->add_flag("--json", dump.json, "JSON Lines instead of text");
-    dmp->add_flag("--raw-addresses", dump.raw_addresses, "Show kernel addresses, not per-trace ids");
+    dmp->add_flag("--raw-addresses", dump.raw_addresses,
+                  "Show kernel addresses, not per-trace ids");
 
     StatOptions stat;
     auto* sta = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
     sta->add_option("file", stat.input, "Trace file")->required();
     sta->add_flag("--json", stat.json, "One JSON object, for scripts");
-    sta->add_flag("--raw-addresses", stat.raw_addresses, "Show kernel addresses, not per-trace ids");
+    sta->add_flag("--raw-addresses", stat.raw_addresses,
+                  "Show kernel addresses, not per-trace ids");
 
     ExportOptions exp;
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
@@ -94,8 +113,8 @@ int main(int argc, char** argv) {
         if (app.get_subcommands().empty()) {
             if (argc > 1 && argv[1][0] != '-')
                 std::fprintf(stderr,
-                             "epscope: unknown command '%s': expected doctor, record, live, stat, "
-                             "dump or export (see `epscope --help`)\n",
+                             "epscope: unknown command '%s': expected doctor, record, live, gui, "
+                             "stat, dump or export (see `epscope --help`)\n",
                              argv[1]);
             else
                 std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());
@@ -122,6 +141,13 @@ int main(int argc, char** argv) {
             return 2;
         }
         return run_live(live);
+    }
+    if (*gu) {
+        if (gui.pids.empty() && gui.command.empty()) {
+            std::fprintf(stderr, "epscope gui: nothing to show: give -p PID or -- CMD ARGS...\n");
+            return 2;
+        }
+        return run_gui(gui);
     }
     if (*dmp) {
         if (dump.input.empty() && dump.connect.empty()) {
