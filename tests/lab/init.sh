@@ -40,6 +40,24 @@ for m in /lab/modules/*.ko; do
     [ -f "$m" ] && insmod "$m" >/dev/ttyS0 2>&1
 done
 
+# run --stream: the virtio-serial port named in /lab/stream gets the name udev would give it.
+if [ -r /lab/stream ]; then
+    want=$(cat /lab/stream)
+    i=0
+    while [ $i -lt 50 ]; do
+        for n in /sys/class/virtio-ports/*/name; do
+            [ -r "$n" ] && [ "$(cat "$n")" = "$want" ] || continue
+            port=$(basename "$(dirname "$n")")
+            mkdir -p /dev/virtio-ports
+            ln -sf "../$port" "/dev/virtio-ports/$want"
+        done
+        [ -e "/dev/virtio-ports/$want" ] && break
+        usleep 100000
+        i=$((i + 1))
+    done
+    [ -e "/dev/virtio-ports/$want" ] || echo "lab guest: no virtio port named $want" >/dev/ttyS0
+fi
+
 # Raw mode: no newline translation, so stdout/stderr arrive byte for byte.
 for port in /dev/ttyS1 /dev/ttyS2 /dev/ttyS3; do
     stty -F "$port" raw -echo 115200 2>/dev/null
