@@ -152,8 +152,15 @@ int run(const Options& o) {
         if (source) {
             // Follow the stream while the cursor is at its end.
             const bool following = replay.applied() == replay.record_count();
+            const bool was_ended = source->ended();
             if (source->poll() && following) {
                 replay.seek_records(replay.record_count());
+                ui.rel_ns = replay.cursor_ts() - replay.first_ts();
+            }
+            // The stream ended with the processes torn down: show where the
+            // most was going on, as when a file is opened.
+            if (!was_ended && source->ended() && following && replay.record_count() != 0) {
+                replay.seek_records(replay.busiest_prefix());
                 ui.rel_ns = replay.cursor_ts() - replay.first_ts();
             }
         }
