@@ -1,11 +1,36 @@
 #include "serve/output_queue.hpp"
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 namespace epscope::serve {
+namespace {
+
+// write() to a pipe whose reader has gone raises SIGPIPE, which would kill the
+// tracer. Ignoring it process-wide would leak into the traced command (an
+// ignored signal stays ignored across exec), so it is held blocked around the
+// write and one it raised is taken back.
+ssize_t write_no_sigpipe(int fd, const void* p, std::size_t n) {
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    const ssize_t r = ::write(fd, p, n);
+    const int e = errno;
+    if (r < 0 && e == EPIPE) {
+        const timespec zero{};
+        sigtimedwait(&pipe_set, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = e;
+    return r;
+}
+
+}  // namespace
 
 OutputQueue::OutputQueue(int fd, std::size_t limit) : fd_(fd), limit_(limit) {}
 
@@ -33,7 +58,7 @@ OutputQueue::Drain OutputQueue::drain() {
         // send() on sockets so a reader that went away is EPIPE, not SIGPIPE;
         // write() for anything else (a character device, a pipe, a file).
         ssize_t n = ::send(fd_, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno == ENOTSOCK) n = ::write(fd_, p, left);
+        if (n < 0 && errno == ENOTSOCK) n = write_no_sigpipe(fd_, p, left);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return Drain::Pending;

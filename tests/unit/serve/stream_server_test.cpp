@@ -2,6 +2,7 @@
 // the test plays the capture loop (records, ticks) and the readers.
 #include "serve/stream_server.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -287,6 +288,31 @@ TEST(StreamFile, StreamToAFileIsATraceWithEveryRecord) {
     }
     trace::TraceReader rd(path);
     EXPECT_EQ(rd.record_count(), recs.size());
+}
+
+// A FIFO whose reader goes away: the output is dropped with one line, the
+// tracer is not killed by SIGPIPE.
+TEST(StreamFile, ReaderOfAFifoLeavingDropsTheOutputNotTheTracer) {
+    ScratchDir dir;
+    const std::string fifo = dir / "fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    std::vector<std::string> lines;
+    StreamFile out(fifo, 1u << 20, [&](const std::string& l) { lines.push_back(l); });
+    StreamPublisher pub(stream_header(), {&out});
+    const auto recs = varied_records(100);
+    for (const auto& r : recs) pub.on_record(r);
+    pub.flush();
+    pub.tick();
+    EXPECT_FALSE(out.dropped());
+    ::close(reader);
+    for (const auto& r : recs) pub.on_record(r);
+    pub.flush();
+    pub.tick();
+    EXPECT_TRUE(out.dropped());
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("write failed"), std::string::npos) << lines[0];
 }
 
 TEST(StreamFile, UnopenablePathIsOneLine) {
