@@ -77,6 +77,7 @@ struct VersionVerdict {
     bool ok;
     bool newer;
     std::string detail;
+    bool older = false;  // an event ABI this build no longer reads
 };
 VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_version);
 
