@@ -27,7 +27,8 @@ public:
 
     // Appends received bytes. Throws TraceError as soon as they show the
     // stream is not one this build reads: NotATrace (no EPSCOPE magic),
-    // NewerVersion (format or ABI of a newer epscope), Corrupt (a checksum or
+    // NewerVersion (format or ABI of a newer epscope), OlderVersion (an event
+    // ABI this build no longer reads), Corrupt (a checksum or
     // a length does not hold). After an error the parser stays failed.
     void feed(std::span<const std::byte> bytes);
 

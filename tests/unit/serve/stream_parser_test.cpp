@@ -130,6 +130,20 @@ TEST(StreamParser, NewerFormatOrAbiIsNewerVersion) {
     }
 }
 
+TEST(StreamParser, OlderAbiIsOlderVersion) {
+    Bytes b = stream_of(varied_records(10));
+    trace::ByteWriter w;
+    w.u32(abi::kVersion - 1);
+    std::copy(w.data().begin(), w.data().end(), b.begin() + 12);
+    StreamParser p("sock");
+    try {
+        p.feed(b);
+        FAIL() << "accepted an older stream";
+    } catch (const TraceError& e) {
+        EXPECT_EQ(e.kind(), TraceErrorKind::OlderVersion) << e.what();
+    }
+}
+
 TEST(StreamParser, DamagedChunkIsCorruptAfterEarlierRecords) {
     const auto recs = varied_records(300);
     Bytes b = stream_of(recs);
