@@ -47,6 +47,19 @@ bool someone_listens(const sockaddr_un& addr) {
     return yes;
 }
 
+// Readers send nothing; a read tells whether one has gone away while the
+// stream was idle (else it would hold its slot until the next chunk).
+bool still_there(int fd) {
+    char buf[256];
+    for (int i = 0; i < 16; ++i) {  // bounded: a chatty reader cannot hold the loop
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) continue;  // discarded
+        if (n == 0) return false;
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    }
+    return true;
+}
+
 }  // namespace
 
 void owner_from_sudo(ServerOptions& o) {
@@ -172,7 +185,8 @@ void StreamServer::service() {
     if (finished_) return;
     accept_new();
     for (std::size_t i = 0; i < readers_.size();) {
-        if (readers_[i].q->drain() == OutputQueue::Drain::Closed) {
+        if (!still_there(readers_[i].q->fd()) ||
+            readers_[i].q->drain() == OutputQueue::Drain::Closed) {
             const std::uint64_t id = readers_[i].id;
             readers_.erase(readers_.begin() + static_cast<std::ptrdiff_t>(i));
             say(path_ + ": reader " + std::to_string(id) + " disconnected");

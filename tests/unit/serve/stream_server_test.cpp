@@ -248,6 +248,24 @@ TEST(StreamServer, ReaderReconnectsWhenTheTracerRestarts) {
     EXPECT_EQ(c.parser().header().host, "run-2");
 }
 
+// A reader that leaves while nothing is being captured frees its slot at the
+// next tick, not at the next chunk.
+TEST(StreamServer, ReaderLeavingAnIdleStreamIsNoticed) {
+    ScratchDir dir;
+    const std::string path = dir / "s.sock";
+    Logged log;
+    StreamServer server(path, log.options());
+    StreamPublisher pub(stream_header(), {&server});
+    {
+        StreamClient c(path);
+        server.service();
+        EXPECT_EQ(server.readers(), 1u);
+    }
+    server.service();
+    EXPECT_EQ(server.readers(), 0u);
+    EXPECT_TRUE(log.has("reader 1 disconnected"));
+}
+
 TEST(StreamServer, StaleSocketIsReplacedLiveOneAndOtherFilesRefused) {
     ScratchDir dir;
     const std::string path = dir / "s.sock";
