@@ -1,5 +1,5 @@
 #!/bin/sh
-# gui_command_check.sh EPSCOPE EPSCOPE_GUI EPOLL_SCRIPT (as root, under
+# gui_command_check.sh EPSCOPE EPSCOPE_GUI EPOLL_SCRIPT PNG_COUNT (as root, under
 # xvfb-run): `epscope gui` captures and shows in one step.
 #  1. no display: one line naming DISPLAY and WAYLAND_DISPLAY, exit 1;
 #  2. run via sudo (SUDO_UID/SUDO_GID = nobody): the GUI runs as that user
@@ -11,7 +11,7 @@
 # A wrapper stands in as --gui-bin to record who it runs as. Xvfb runs with
 # -ac: the cookie xvfb-run made is readable by root only.
 set -eu
-epscope=$1 gui=$2 script=$3
+epscope=$1 gui=$2 script=$3 count=$4
 dir=$(mktemp -d)
 chmod 755 "$dir"
 mkdir "$dir/out" && chmod 777 "$dir/out"
@@ -49,6 +49,12 @@ SUDO_UID=$owner SUDO_GID=$(id -g nobody) "$epscope" gui --keep-open --gui-bin "$
 n=$(sed -n 's/.*stream ended.*: \([0-9][0-9]*\) records.*/\1/p' "$out/gui.err")
 [ -n "$n" ] && [ "$n" -gt 10 ] || fail "the GUI did not get the capture"
 grep -q "stopped (command exited)" "$dir/shot.err" || fail "no stop line"
+# The tree area (right of the browser, above the timeline, 1280x800) shows the
+# script's three items: one black and two red node discs (palette.hpp colours).
+black=$("$count" "$out/shot.png" 24 24 24 437 0 1280 714)
+red=$("$count" "$out/shot.png" 214 48 49 437 0 1280 714)
+[ "$black" -gt 200 ] && [ "$red" -gt "$black" ] ||
+    fail "the screenshot does not show the tree (black $black, red $red pixels)"
 
 # 3
 cat >"$dir/wrap-pid" <<WRAP
@@ -71,4 +77,4 @@ timeout 60 "$epscope" gui --gui-bin "$dir/wrap-close" -- sleep 30 2>"$dir/close.
     fail "closing the window is not a clean exit"
 [ $(($(date +%s) - start)) -lt 20 ] || fail "capture did not stop when the window closed"
 grep -q "stopped (window closed)" "$dir/close.err" || fail "no 'window closed' stop line"
-echo "gui_command_check: ok (GUI as uid $owner, $n records shown)"
+echo "gui_command_check: ok (GUI as uid $owner, $n records shown, tree $black black/$red red pixels)"
