@@ -30,4 +30,15 @@ grep -q "stream ended after" "$dir/dump.err" || fail "dump did not see the end o
 grep -q "epoll_ctl" "$dir/dump.out" || grep -q "ctl" "$dir/dump.out" || fail "dump printed no ctl records"
 [ "$(wc -l <"$dir/dump.out")" -gt 10 ] || fail "dump printed too few records"
 [ ! -e "$dir/s.sock" ] || fail "socket left behind"
+# Bad paths: one line, non-zero, and no trace file left behind.
+echo x >"$dir/plain"
+if "$epscope" live --serve "$dir/plain" -- true 2>"$dir/bad1.err"; then fail "served on a plain file"; fi
+grep -q "is not a socket" "$dir/bad1.err" && [ "$(wc -l <"$dir/bad1.err")" -eq 1 ] ||
+    fail "no one-line error for --serve on a plain file"
+if "$epscope" record -o "$dir/bad.trace" --stream-to "$dir/no/such/dir" -- true 2>"$dir/bad2.err"; then
+    fail "streamed to a path that cannot exist"
+fi
+[ ! -e "$dir/bad.trace" ] && [ ! -e "$dir/bad.trace.partial" ] || fail "a trace file was left behind"
+if "$epscope" dump --connect "$dir/s.sock" 2>"$dir/bad3.err"; then fail "dump connected to nothing"; fi
+grep -q "cannot connect" "$dir/bad3.err" || fail "no readable error connecting to nothing"
 echo "live_serve_check: ok ($(wc -l <"$dir/dump.out") records via dump --connect)"

@@ -25,8 +25,9 @@ int run_record(const RecordOptions& opts) {
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
 
         const trace::TraceHeader header = header_for(planned, opts.invocation);
-        trace::TraceWriter writer(opts.output, header);
+        // The stream first: a bad --serve/--stream-to path leaves no trace file.
         LiveStream live(header, opts.serve_path, opts.stream_to);
+        trace::TraceWriter writer(opts.output, header);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(writer, live.active() ? live.sink() : writer);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : writer;
