@@ -60,7 +60,10 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         const std::uint32_t tgid = in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
         auto p = m.processes().find(tgid);
         std::string fds;
-        for (const auto& f : in.fds) fds += (fds.empty() ? "" : ",") + std::to_string(f.fd);
+        for (const auto& f : in.fds) {
+            if (!fds.empty()) fds += ',';
+            fds += std::to_string(f.fd);
+        }
         std::uint64_t cbs = 0;
         for (auto c : in.stats.callbacks) cbs += c;
         std::snprintf(
