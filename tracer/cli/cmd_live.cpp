@@ -78,8 +78,10 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {
             out += "        ready list:";
-            for (std::size_t i = 0; i < ready.size() && i < 8; ++i)
-                out += " " + std::to_string(m.item(ready[i]).fd);
+            for (std::size_t i = 0; i < ready.size() && i < 8; ++i) {
+                out += ' ';
+                out += std::to_string(m.item(ready[i]).fd);
+            }
             if (ready.size() > 8) out += " ...";
             out += "\n";
         }
