@@ -60,7 +60,10 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         const std::uint32_t tgid = in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
         auto p = m.processes().find(tgid);
         std::string fds;
-        for (const auto& f : in.fds) fds += (fds.empty() ? "" : ",") + std::to_string(f.fd);
+        for (const auto& f : in.fds) {
+            if (!fds.empty()) fds += ',';
+            fds += std::to_string(f.fd);
+        }
         std::uint64_t cbs = 0;
         for (auto c : in.stats.callbacks) cbs += c;
         std::snprintf(
@@ -75,8 +78,10 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {
             out += "        ready list:";
-            for (std::size_t i = 0; i < ready.size() && i < 8; ++i)
-                out += " " + std::to_string(m.item(ready[i]).fd);
+            for (std::size_t i = 0; i < ready.size() && i < 8; ++i) {
+                out += ' ';
+                out += std::to_string(m.item(ready[i]).fd);
+            }
             if (ready.size() > 8) out += " ...";
             out += "\n";
         }

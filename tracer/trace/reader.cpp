@@ -121,11 +121,7 @@ void TraceReader::open() {
     pr.u32(header_.abi_version);
     pr.u32(body_len);
     VersionVerdict v = check_versions(header_.format_version, header_.abi_version);
-    if (!v.ok)
-        fail(v.newer   ? TraceErrorKind::NewerVersion
-             : v.older ? TraceErrorKind::OlderVersion
-                       : TraceErrorKind::Corrupt,
-             8, v.detail);
+    if (!v.ok) fail(error_kind(v), 8, v.detail);
     if (body_len > kMaxHeaderBody)
         fail(TraceErrorKind::Corrupt, 16,
              "trace header length " + std::to_string(body_len) + " is implausible");

@@ -68,11 +68,7 @@ bool StreamParser::parse_header() {
     pr.u32(h.abi_version);
     pr.u32(body_len);
     const VersionVerdict v = check_versions(h.format_version, h.abi_version);
-    if (!v.ok)
-        fail(v.newer   ? TraceErrorKind::NewerVersion
-             : v.older ? TraceErrorKind::OlderVersion
-                       : TraceErrorKind::Corrupt,
-             8, v.detail);
+    if (!v.ok) fail(error_kind(v), 8, v.detail);
     if (body_len > kMaxHeaderBody)
         fail(TraceErrorKind::Corrupt, 16,
              "stream header length " + std::to_string(body_len) + " is implausible");
