@@ -41,6 +41,39 @@ VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_ve
     return {true, false, {}};
 }
 
+std::optional<HeaderFault> parse_header_prefix(std::span<const std::byte> prefix, HeaderPrefix& out,
+                                               std::string_view what) {
+    ByteReader pr(prefix.subspan(kFileMagic.size(), 12));
+    pr.u32(out.format_version);
+    pr.u32(out.abi_version);
+    pr.u32(out.body_len);
+    VersionVerdict v = check_versions(out.format_version, out.abi_version);
+    if (!v.ok) return HeaderFault{error_kind(v), 8, v.detail};
+    if (out.body_len > kMaxHeaderBody)
+        return HeaderFault{TraceErrorKind::Corrupt, 16,
+                           std::string(what) + " header length " + std::to_string(out.body_len) +
+                               " is implausible"};
+    return std::nullopt;
+}
+
+std::optional<HeaderFault> parse_header_rest(std::span<const std::byte> whole,
+                                             const HeaderPrefix& p, TraceHeader& h,
+                                             std::string_view what) {
+    const std::size_t end = static_cast<std::size_t>(p.header_end());
+    ByteReader cr(whole.subspan(end - 4, 4));
+    std::uint32_t crc = 0;
+    cr.u32(crc);
+    if (crc != crc32(whole.subspan(kFileMagic.size(), end - 4 - kFileMagic.size())))
+        return HeaderFault{TraceErrorKind::Corrupt, 0,
+                           std::string(what) + " header checksum mismatch"};
+    if (!decode_header_body(whole.subspan(kFilePrefixSize, p.body_len), h))
+        return HeaderFault{TraceErrorKind::Corrupt, kFilePrefixSize,
+                           "malformed " + std::string(what) + " header fields"};
+    h.format_version = p.format_version;
+    h.abi_version = p.abi_version;
+    return std::nullopt;
+}
+
 std::vector<std::byte> encode_file_header(const TraceHeader& h) {
     ByteWriter body;
     body.str(h.host);

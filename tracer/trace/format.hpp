@@ -23,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trace/trace_error.hpp"
@@ -87,6 +88,28 @@ inline TraceErrorKind error_kind(const VersionVerdict& v) {
            : v.older ? TraceErrorKind::OlderVersion
                      : TraceErrorKind::Corrupt;
 }
+
+// Reading a file header, in the two steps both readers need (a file reads
+// the prefix first to learn the length; a stream waits until enough bytes came).
+struct HeaderPrefix {
+    std::uint32_t format_version = 0;
+    std::uint32_t abi_version = 0;
+    std::uint32_t body_len = 0;
+    std::uint64_t header_end() const { return kFilePrefixSize + std::uint64_t{body_len} + 4; }
+};
+struct HeaderFault {
+    TraceErrorKind kind;
+    std::uint64_t offset;
+    std::string detail;
+};
+// `prefix`: the first kFilePrefixSize bytes, magic already checked. Checks the
+// versions and the body length. `what` names the source in messages ("trace").
+std::optional<HeaderFault> parse_header_prefix(std::span<const std::byte> prefix, HeaderPrefix& out,
+                                               std::string_view what);
+// `whole`: the first p.header_end() bytes. Checks the crc, decodes the body.
+std::optional<HeaderFault> parse_header_rest(std::span<const std::byte> whole,
+                                             const HeaderPrefix& p, TraceHeader& h,
+                                             std::string_view what);
 
 // File header: the full encoded form (prefix, body, crc).
 std::vector<std::byte> encode_file_header(const TraceHeader& h);

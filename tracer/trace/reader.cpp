@@ -115,30 +115,16 @@ void TraceReader::open() {
     if (have < kFilePrefixSize)
         fail(TraceErrorKind::Truncated, size, "file ends inside the trace header");
 
-    ByteReader pr(std::span<const std::byte>(prefix + kFileMagic.size(), 12));
-    std::uint32_t body_len = 0;
-    pr.u32(header_.format_version);
-    pr.u32(header_.abi_version);
-    pr.u32(body_len);
-    VersionVerdict v = check_versions(header_.format_version, header_.abi_version);
-    if (!v.ok) fail(error_kind(v), 8, v.detail);
-    if (body_len > kMaxHeaderBody)
-        fail(TraceErrorKind::Corrupt, 16,
-             "trace header length " + std::to_string(body_len) + " is implausible");
-    const std::uint64_t header_end = kFilePrefixSize + std::uint64_t{body_len} + 4;
+    HeaderPrefix p;
+    if (auto f = parse_header_prefix(std::span<const std::byte>(prefix), p, "trace"))
+        fail(f->kind, f->offset, f->detail);
+    const std::uint64_t header_end = p.header_end();
     if (size < header_end)
         fail(TraceErrorKind::Truncated, size, "file ends inside the trace header");
 
     std::vector<std::byte> hdr(header_end);
     src_->read_at(0, hdr);
-    std::span<const std::byte> hs(hdr);
-    ByteReader cr(hs.subspan(header_end - 4));
-    std::uint32_t crc = 0;
-    cr.u32(crc);
-    if (crc != crc32(hs.subspan(kFileMagic.size(), header_end - 4 - kFileMagic.size())))
-        fail(TraceErrorKind::Corrupt, 0, "trace header checksum mismatch");
-    if (!decode_header_body(hs.subspan(kFilePrefixSize, body_len), header_))
-        fail(TraceErrorKind::Corrupt, kFilePrefixSize, "malformed trace header fields");
+    if (auto f = parse_header_rest(hdr, p, header_, "trace")) fail(f->kind, f->offset, f->detail);
     data_start_ = header_end;
 
     if (!try_index()) scan_chunks();

@@ -61,26 +61,12 @@ bool StreamParser::parse_header() {
              "not an epscope stream (no EPSCOPE magic); connect to a socket made by "
              "`epscope live --serve PATH`");
     if (b.size() < kFilePrefixSize) return false;
-    ByteReader pr(b.subspan(kFileMagic.size(), 12));
-    TraceHeader h;
-    std::uint32_t body_len = 0;
-    pr.u32(h.format_version);
-    pr.u32(h.abi_version);
-    pr.u32(body_len);
-    const VersionVerdict v = check_versions(h.format_version, h.abi_version);
-    if (!v.ok) fail(error_kind(v), 8, v.detail);
-    if (body_len > kMaxHeaderBody)
-        fail(TraceErrorKind::Corrupt, 16,
-             "stream header length " + std::to_string(body_len) + " is implausible");
-    const std::size_t header_end = kFilePrefixSize + std::size_t{body_len} + 4;
+    HeaderPrefix p;
+    if (auto f = parse_header_prefix(b, p, "stream")) fail(f->kind, f->offset, f->detail);
+    const std::size_t header_end = static_cast<std::size_t>(p.header_end());
     if (b.size() < header_end) return false;
-    ByteReader cr(b.subspan(header_end - 4, 4));
-    std::uint32_t crc = 0;
-    cr.u32(crc);
-    if (crc != crc32(b.subspan(kFileMagic.size(), header_end - 4 - kFileMagic.size())))
-        fail(TraceErrorKind::Corrupt, 0, "stream header checksum mismatch");
-    if (!decode_header_body(b.subspan(kFilePrefixSize, body_len), h))
-        fail(TraceErrorKind::Corrupt, kFilePrefixSize, "malformed stream header fields");
+    TraceHeader h;
+    if (auto f = parse_header_rest(b, p, h, "stream")) fail(f->kind, f->offset, f->detail);
     header_ = std::move(h);
     pos_ += header_end;
     return true;
