@@ -12,6 +12,7 @@
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
@@ -36,7 +37,7 @@ private:
 };
 
 void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
-          bool tty) {
+          bool tty, bool verify) {
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
     std::snprintf(line, sizeof line, "epscope live  backend %s  %llu records (%.0f/s)  lost %llu\n\n",
@@ -82,6 +83,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
             hot.push_back({m.item(it).stats.deliveries, tgid, m.item(it).fd});
     }
     std::sort(hot.begin(), hot.end(), [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
+    if (verify) out += "\n" + fidelity_line(m.stats().verify) + "\n";
     out += "\nhottest fds (events delivered):\n";
     for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
         std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid, hot[i].fd,
@@ -104,6 +106,9 @@ int run_live(const LiveOptions& opts) {
         cap.command = opts.command;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+        cap.session.verify = opts.verify;
+        cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
+        if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
         CountingModel sink;
         const bool tty = isatty(STDOUT_FILENO);
@@ -116,7 +121,8 @@ int run_live(const LiveOptions& opts) {
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
-            draw(sink.model(), sink.records(), (sink.records() - last_records) / secs, backend, tty);
+            draw(sink.model(), sink.records(), (sink.records() - last_records) / secs, backend, tty,
+                 opts.verify);
             last = now;
             last_records = sink.records();
             drawn = true;
@@ -124,7 +130,7 @@ int run_live(const LiveOptions& opts) {
         });
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(sink.model(), sink.records(), 0, backend, tty);
+        if (!drawn) draw(sink.model(), sink.records(), 0, backend, tty, opts.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(sink.records()),
                      static_cast<unsigned long long>(result.lost));

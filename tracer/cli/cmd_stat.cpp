@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "model/model.hpp"
 #include "stream/id_map.hpp"
@@ -95,17 +96,18 @@ int run_stat(const StatOptions& opts) {
         for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
 
         if (opts.json) {
-            std::printf("{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
-                        "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
-                        "\"verify_mismatches\":%llu,\"processes\":[",
-                        stream::json_escape(opts.input).c_str(),
-                        stream::json_escape(header.kernel_release).c_str(),
-                        stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
-                        static_cast<unsigned long long>(st.records),
-                        static_cast<unsigned long long>(st.lost),
-                        reader.truncated() ? "true" : "false",
-                        static_cast<unsigned long long>(st.verify.total_checks()),
-                        static_cast<unsigned long long>(st.verify.total_mismatches()));
+            std::printf(
+                "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
+                "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
+                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"processes\":[",
+                stream::json_escape(opts.input).c_str(),
+                stream::json_escape(header.kernel_release).c_str(),
+                stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
+                static_cast<unsigned long long>(st.records),
+                static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
+                static_cast<unsigned long long>(st.verify.total_checks()),
+                static_cast<unsigned long long>(st.verify.total_mismatches()),
+                fidelity_json(st.verify).c_str());
             bool first_p = true;
             for (const auto& [tgid, list] : by_process) {
                 std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
@@ -183,12 +185,9 @@ int run_stat(const StatOptions& opts) {
         }
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
-        if (st.verify.total_checks())
-            std::printf("fidelity: %llu checks, %llu mismatches%s%s\n",
-                        static_cast<unsigned long long>(st.verify.total_checks()),
-                        static_cast<unsigned long long>(st.verify.total_mismatches()),
-                        st.verify.last_mismatch.empty() ? "" : "; last: ",
-                        st.verify.last_mismatch.c_str());
+        std::printf("%s\n", fidelity_line(st.verify).c_str());
+        if (!st.verify.last_mismatch.empty())
+            std::printf("  last mismatch: %s\n", st.verify.last_mismatch.c_str());
         std::printf("attach plan:\n%s", header.attach_plan.c_str());
         return 0;
     } catch (const trace::TraceError& e) {

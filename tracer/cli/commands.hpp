@@ -26,6 +26,8 @@ struct RecordOptions {
     bool all_processes = false;
     unsigned ring_mb = 16;
     bool verbose = false;
+    bool verify = false;                // kernel walks + fdinfo checkpoints for the model's proof
+    unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
     std::string invocation;  // the command line, stored in the trace header
 };
 int run_record(const RecordOptions&);
@@ -37,6 +39,8 @@ struct LiveOptions {
     double duration_s = 0;
     std::string backend = "auto";
     bool verbose = false;
+    bool verify = false;
+    unsigned verify_interval_ms = 200;
 };
 int run_live(const LiveOptions&);
 

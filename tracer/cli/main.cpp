@@ -36,6 +36,13 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 1024u))
         ->capture_default_str();
     rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
+    rec->add_flag("--verify", record.verify,
+                  "Also record kernel list/tree walks and /proc fdinfo checkpoints, so that "
+                  "`epscope stat` can prove the model (costs more per event)");
+    rec->add_option("--verify-interval", record.verify_interval_ms,
+                    "Milliseconds between fdinfo checkpoints with --verify")
+        ->check(CLI::Range(10u, 3600000u))
+        ->capture_default_str();
     rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
 
     LiveOptions live;
@@ -49,6 +56,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
+    liv->add_flag("--verify", live.verify,
+                  "Check the model against kernel walks and /proc fdinfo; show the fidelity line");
+    liv->add_option("--verify-interval", live.verify_interval_ms,
+                    "Milliseconds between fdinfo checkpoints with --verify")
+        ->check(CLI::Range(10u, 3600000u))
+        ->capture_default_str();
     liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
 
     DumpOptions dump;

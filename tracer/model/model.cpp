@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "stream/abi.hpp"
+
 namespace epscope::model {
 
 namespace {
@@ -96,9 +98,15 @@ void Model::on_record(const stream::Record& rec) {
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(rec.as<ep_snapshot_item>());
             break;
-        case EP_KIND_CHECKPOINT:
+        case EP_KIND_CHECKPOINT: {
             ++stats_.checkpoints;
+            // The tracer gave up an fdinfo read (the instance never stood still).
+            const auto& c = rec.as<ep_checkpoint>();
+            if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
+                    .starts_with(abi::kFdinfoBusyLabel))
+                ++stats_.verify.snapshots_busy;
             break;
+        }
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
             break;  // the decoder never passes these on
@@ -1043,6 +1051,12 @@ std::size_t Model::memory_bytes() const {
             b += sizeof(n) + n.name.capacity() + 2 * sizeof(void*);
     }
     return b;
+}
+
+const char* VerifyStats::name(What w) {
+    static constexpr const char* kNames[kWhats] = {"ready", "overflow", "txlist",
+                                                   "tree",  "fdinfo",   "harvest-end"};
+    return kNames[w];
 }
 
 std::uint64_t VerifyStats::total_checks() const {

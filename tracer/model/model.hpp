@@ -25,6 +25,8 @@ namespace epscope::model {
 using InstanceRef = std::uint32_t;  // index of a live instance
 using ItemRef = std::uint32_t;      // index of a live item
 
+inline constexpr std::uint32_t kEpollErr = 0x008;
+inline constexpr std::uint32_t kEpollHup = 0x010;
 // epoll flag bits the kernel keeps when a one-shot item fires (EP_PRIVATE_BITS).
 inline constexpr std::uint32_t kEpollExclusive = 1u << 28;
 inline constexpr std::uint32_t kEpollWakeup = 1u << 29;
@@ -195,8 +197,11 @@ struct VerifyStats {
     std::uint64_t tree_rebuilds = 0;  // seeded trees given their real shape by a walk
     std::uint64_t snapshots_seeded = 0;
     std::uint64_t snapshots_incomplete = 0;
+    std::uint64_t snapshots_busy = 0;  // fdinfo reads the tracer gave up (never idle)
     std::string last_mismatch;  // one line describing the latest mismatch
 
+    static const char* name(
+        What w);  // "ready", "overflow", "txlist", "tree", "fdinfo", "harvest-end"
     std::uint64_t total_checks() const;
     std::uint64_t total_mismatches() const;
 };

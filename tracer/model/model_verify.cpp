@@ -357,14 +357,18 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
     for (std::size_t i = 0; i < kernel_items.size(); ++i) {
         const Item& x = *model_items[i];
         const ep_snapshot_item& k = *kernel_items[i];
-        bool same = x.fd == k.tfd && x.events == k.events && x.data == k.data &&
+        // do_epoll_ctl adds EPOLLERR|EPOLLHUP to every ADD and MOD mask; a
+        // one-shot disarm then clears all but EP_PRIVATE_BITS.
+        std::uint32_t events = x.events;
+        if (events & ~kEpPrivateBits) events |= kEpollErr | kEpollHup;
+        bool same = x.fd == k.tfd && events == k.events && x.data == k.data &&
                     (x.ino == 0 || k.ino == 0 || x.ino == k.ino);
         if (!same) {
             note_mismatch(VerifyStats::Snapshot,
                           where + "tfd " + std::to_string(k.tfd) + " events " +
                               std::to_string(k.events) + " data " + std::to_string(k.data) +
                               ", model fd " + std::to_string(x.fd) + " events " +
-                              std::to_string(x.events) + " data " + std::to_string(x.data));
+                              std::to_string(events) + " data " + std::to_string(x.data));
             return;
         }
     }
