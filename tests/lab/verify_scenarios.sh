@@ -4,7 +4,7 @@
 # scenario and the mpoller, sepoll and basic models under load are recorded
 # with `epscope record --verify` (BPF walks the ready list, overflow list and
 # txlist at every harvest end and the rb-tree after every ADD/DEL; the tracer
-# reads /proc fdinfo of every instance every 50 ms); back on the host,
+# reads /proc fdinfo of every instance every 10 ms, loads: 50 ms); back on the host,
 # `epscope stat --json` replays each trace through the model, which compares
 # itself with all of them. Per trace: no lost records, the workload succeeded,
 # 0 mismatches of the interest set against fdinfo and of the tree (shape and
@@ -18,7 +18,7 @@ trap 'rm -rf "$out"' EXIT
 "$lab" --kernel "$kernel" --timeout 900 --out "$out" --bin "$epscope" --bin "$poller" -- sh -c '
     ulimit -n 65536
     for s in $(epscope-poller --list-scenarios | cut -d" " -f1); do
-        epscope record --verify --verify-interval 50 -o /out/scenario-$s.trace -- epscope-poller --scenario $s \
+        epscope record --verify --verify-interval 10 -o /out/scenario-$s.trace -- epscope-poller --scenario $s \
             >/out/scenario-$s.out 2>&1 || echo "scenario $s failed" >>/out/failures
     done
     run() { name=$1; shift
@@ -56,9 +56,13 @@ for t in "$out"/*.trace; do
         n=$(category "$json" checks "$c")
         m=$(category "$json" mismatches "$c")
         line="$line $c $m/$n"
-        # The ready-list side under load: see the README's "Verify mode".
+        # Under load the ready-list side is held under 1%: records of
+        # callbacks and harvests on different CPUs interleave (README,
+        # "Verify mode"); the tree and fdinfo must be exact everywhere.
         allowed=0
-        case $name:$c in load-*:harvest-end) allowed=$((n / 100)) ;; esac
+        case $name:$c in load-*:ready | load-*:overflow | load-*:txlist | load-*:harvest-end)
+            allowed=$((n / 100)) ;;
+        esac
         [ "$m" -le "$allowed" ] || bad="$bad $c"
     done
     echo "$line; lost $lost"
