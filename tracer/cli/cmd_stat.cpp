@@ -48,6 +48,7 @@ public:
         model_.on_record(rec);
     }
     void finish() {
+        model_.flush_all_deferred();
         for (auto ref : model_.instances()) summarise(ref, false);
     }
     const model::Model& model() const { return model_; }
