@@ -1012,5 +1012,95 @@ TEST_F(ModelTest, FdinfoReadsTheTracerGaveUpAreCounted) {
     EXPECT_EQ(m.stats().verify.total_checks(), 0u);
 }
 
+// Thread 61 harvests (LT item 1 requeued by the kernel at ep_done_scan), then
+// thread 62's harvest runs on another CPU before 61's deliveries are read at
+// its epoll_wait exit. The kernel completed 61's harvest first: 62's harvest
+// must find item 1 back on the ready list, as its walks say.
+TEST_F(ModelTest, ASecondThreadsHarvestWaitsForTheFirstThreadsDeliveries) {
+    s.insert(1);
+    s.insert(2);
+    s.wait_begin(61);
+    s.wait_begin(62);
+    s.callback(1, EP_CB_QUEUED_READY);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 61);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 61);
+    s.callback(2, EP_CB_QUEUED_READY);  // after 61's requeue: behind item 1
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 62);
+    s.walk(EP_WALK_TXLIST, {}, 4);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {2, -1, 0}}, 5);
+    s.walk(EP_WALK_OVERFLOW, {}, 6);
+    he.ready = 2;
+    s.feed(EP_KIND_HARVEST_END, he, 62);
+    // Until 61's WAIT_END, 62's records wait.
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 0u);
+    s.harvest_item(1, 0, kEp, 61);
+    s.wait_end(61, 1);
+    s.harvest_item(1, 0, kEp, 62);
+    s.harvest_item(2, 1, kEp, 62);
+    s.wait_end(62, 2);
+    EXPECT_EQ(m.stats().reordered_harvests, 1u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 2u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{1, 2}));
+}
+
+// A callback's record is taken at ep_poll_callback's entry; another CPU's
+// link can be made first. The deliveries show the kernel's order: the item
+// delivered out of the records' order is not dropped.
+TEST_F(ModelTest, AnItemLinkedLaterThanItsRecordSaysIsDeliveredNotDropped) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.wait_begin(70);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {3, -1, 0}, {2, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 3;
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(1, 0, kEp, 70);
+    s.harvest_item(3, 1, kEp, 70);
+    s.harvest_item(2, 2, kEp, 70);
+    s.wait_end(70, 3);
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 0u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{1, 3, 2}));
+}
+
+// ep_done_scan's walks take no lock: a callback that ran after the overflow
+// walk started chained too late to be in it (the kernel still moved it).
+TEST_F(ModelTest, AnOverflowCallbackAfterTheWalkIsNotExpectedInIt) {
+    s.insert(1);
+    s.insert(2, 1 | kEpollEt);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(80);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 80);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.callback(2, EP_CB_QUEUED_OVERFLOW, 0, 0, 81);  // another CPU, after the ready walk
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 80);
+    s.harvest_item(1, 0, kEp, 80);
+    s.wait_end(80, 1);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{2, 1}));
+}
+
 }  // namespace
 }  // namespace epscope::model
