@@ -8,7 +8,7 @@ namespace epscope::cli {
 // VerifyStats), then how seeded trees and fdinfo reads fared.
 std::string fidelity_line(const model::VerifyStats& v) {
     if (v.total_checks() == 0 && v.snapshots_busy == 0)
-        return "fidelity: not checked (record with --verify)";
+        return "fidelity: nothing checked (no kernel walks or fdinfo snapshots: use --verify)";
     std::string out = "fidelity: " + std::to_string(v.total_checks()) + " checks, " +
                       std::to_string(v.total_mismatches()) + " mismatches (";
     for (std::size_t w = 0; w < model::VerifyStats::kWhats; ++w) {
