@@ -1191,7 +1191,8 @@ std::size_t Model::memory_bytes() const {
     for (const Instance& in : instances_) {
         b += in.fds.capacity() * sizeof(FdRef) + in.waiters.capacity() * sizeof(Waiter);
         b += in.harvest_lt.capacity() * sizeof(ItemKey) +
-             in.harvest_walks.capacity() * sizeof(HarvestWalk);
+             in.harvest_walks.capacity() * sizeof(HarvestWalk) +
+             in.ovf_queued.capacity() * sizeof(in.ovf_queued[0]);
         for (const HarvestWalk& w : in.harvest_walks) {
             b += w.nodes.capacity() * sizeof(ep_kernel_node);
         }
