@@ -20,6 +20,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool targ_all = false;         /* trace every process (tests) */
 const volatile bool have_start_scan = false;  /* ep_start_scan is hookable */
 const volatile __u32 walk_limit = 256;        /* max nodes per list walk */
+/* --verify: walk the lists at harvest ends and the tree after ADD/DEL. Off,
+ * a harvest end costs no walk and HARVEST_END says "not walked". */
+const volatile bool verify = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -73,7 +76,7 @@ struct wait_state {
 	__s32 epfd;
 	__s32 maxevents;
 	__u32 slept;
-	__u32 pad;
+	__u32 harvested; /* verify: ep_done_scan ran, activity held until the exit */
 };
 
 struct {
@@ -108,6 +111,58 @@ struct {
 	__type(key, __u32);
 	__type(value, struct callback_ctx);
 } callbacks SEC(".maps");
+
+/*
+ * Verify mode: what is in flight on an instance. A change to the interest set
+ * (epoll_ctl, a one-shot disarm by a harvest) is made under ep->mtx but
+ * reported later, at the syscall's exit: between the two, /proc fdinfo or a
+ * tree walk shows a state the stream has not reached yet. busy counts such
+ * operations from their start to the moment their records are submitted; gen
+ * counts every start and end. A reader (a tree walk here, the tracer's
+ * fdinfo checkpoints through the map) whose busy was 0 (a walk: only its own
+ * call) and whose gen did not move saw a state that sits exactly at its
+ * place in the stream.
+ */
+struct ep_activity {
+	__u64 gen;  /* read by the tracer: the first two fields */
+	__u64 busy;
+	__u32 tree_ops;   /* ADD/DEL since the last tree walk */
+	__u32 tree_large; /* the last tree walk hit its bound */
+};
+
+/* A tree larger than walk_limit is walked (truncated) once per this many ADD/DEL:
+ * a walk after each of thousands of inserts would fill the ring buffer. */
+#define TREE_LARGE_EVERY 64
+
+/* Never deleted (an LRU map ages entries out instead): a reader that saw "no
+ * entry" before and after must not miss an instance created and freed between. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct eventpoll * */
+	__type(value, struct ep_activity);
+} activity SEC(".maps");
+
+/* One tree walk, kept until it is known to be untorn, then emitted. */
+#define TREE_MAX 512
+struct tree_node_rec {
+	__u64 epi, file, parent;
+	__s32 fd;
+	__u32 events;
+	__u32 color;
+	__u32 pad;
+};
+
+struct tree_scratch {
+	struct tree_node_rec n[TREE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tree_scratch);
+} tree_scratch SEC(".maps");
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -316,6 +371,178 @@ static __always_inline __u32 walk_overflow(struct eventpoll *ep, __u8 source)
 	return w.count;
 }
 
+/* ---- verify: activity on an instance and the tree walk ----------------- */
+
+static __always_inline struct ep_activity *activity_of(__u64 ep)
+{
+	struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep);
+	if (a)
+		return a;
+	struct ep_activity zero = {};
+	bpf_map_update_elem(&activity, &ep, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&activity, &ep);
+}
+
+static __always_inline void activity_begin(__u64 ep)
+{
+	struct ep_activity *a;
+	if (!verify || !ep || !(a = activity_of(ep)))
+		return;
+	__sync_fetch_and_add(&a->gen, 1);
+	__sync_fetch_and_add(&a->busy, 1);
+}
+
+/* Called after the operation's records are submitted. */
+static __always_inline void activity_end(__u64 ep)
+{
+	struct ep_activity *a;
+	if (!verify || !ep || !(a = bpf_map_lookup_elem(&activity, &ep)))
+		return;
+	__sync_fetch_and_add(&a->gen, 1);
+	__sync_fetch_and_add(&a->busy, (__u64)-1);
+}
+
+/* A change reported before it is made (file release): readers retry. */
+static __always_inline void activity_bump(__u64 ep)
+{
+	struct ep_activity *a;
+	if (!verify || !ep || !(a = activity_of(ep)))
+		return;
+	__sync_fetch_and_add(&a->gen, 1);
+}
+
+struct tree_walk {
+	__u64 node; /* current struct rb_node * */
+	__u64 rbn_off;
+	__u32 count;
+	__u32 limit;
+	__u32 done;
+	__u32 released; /* a node's file is being released: the tree is about to change */
+};
+
+static __always_inline __u64 rb_parent_of(struct rb_node *node)
+{
+	/* __rb_parent_color: parent pointer, colour in bit 0 (1 = black). */
+	return BPF_CORE_READ(node, __rb_parent_color) & ~3UL;
+}
+
+/*
+ * One step of an iterative preorder walk that needs no stack, because the
+ * kernel's nodes know their parent: record the node, then go to its left
+ * child, else its right child, else climb to the nearest ancestor reached
+ * from its left with a right subtree (a red-black tree of 2^32 nodes is at
+ * most 64 deep).
+ */
+static long tree_step(__u32 i, struct tree_walk *w)
+{
+	struct rb_node *node = (void *)w->node;
+	__u32 k = w->count;
+	__u32 zero = 0;
+	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
+	if (!node) {
+		w->done = 1;
+		return 1;
+	}
+	if (k >= w->limit || k >= TREE_MAX || !sc)
+		return 1;
+	struct epitem *epi = (void *)node - w->rbn_off;
+	unsigned long pc = BPF_CORE_READ(node, __rb_parent_color);
+	__u64 parent = pc & ~3UL;
+	struct file *file = BPF_CORE_READ(epi, ffd.file);
+	struct tree_node_rec *r = &sc->n[k & (TREE_MAX - 1)];
+	r->epi = (__u64)epi;
+	r->file = (__u64)file;
+	r->parent = parent ? parent - w->rbn_off : 0;
+	r->fd = BPF_CORE_READ(epi, ffd.fd);
+	r->events = BPF_CORE_READ(epi, event.events);
+	r->color = pc & 1;
+	if (bpf_core_field_exists(struct file, f_count) && BPF_CORE_READ(file, f_count.counter) == 0)
+		w->released = 1;
+	w->count = k + 1;
+
+	struct rb_node *next = BPF_CORE_READ(node, rb_left);
+	if (!next)
+		next = BPF_CORE_READ(node, rb_right);
+	struct rb_node *cur = node;
+	for (int up = 0; up < 64 && !next; up++) {
+		struct rb_node *p = (void *)rb_parent_of(cur);
+		if (!p)
+			break;
+		struct rb_node *right = BPF_CORE_READ(p, rb_right);
+		if (right && right != cur)
+			next = right;
+		cur = p;
+	}
+	w->node = (__u64)next; /* NULL: the walk is complete */
+	return 0;
+}
+
+struct tree_emit {
+	__u64 ep;
+	__u32 walk_id;
+	__u32 count;
+	__u8 source;
+};
+
+static long tree_emit_step(__u32 i, struct tree_emit *e)
+{
+	__u32 zero = 0;
+	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
+	if (i >= e->count || i >= TREE_MAX || !sc)
+		return 1;
+	struct tree_node_rec *t = &sc->n[i & (TREE_MAX - 1)]; /* the mask: for the verifier */
+	struct ep_kernel_node *n = RESERVE(ep_kernel_node, EP_KIND_KERNEL_NODE, e->source);
+	if (!n)
+		return 0;
+	n->ep = e->ep;
+	n->epi = t->epi;
+	n->file = t->file;
+	n->parent = t->parent;
+	n->walk_id = e->walk_id;
+	n->fd = t->fd;
+	n->events = t->events;
+	n->index = i;
+	n->list = EP_WALK_TREE;
+	n->color = t->color ? EP_RB_BLACK : EP_RB_RED;
+	bpf_ringbuf_submit(n, 0);
+	return 0;
+}
+
+/*
+ * The rb-tree in preorder with parents and colours, after an ADD or DEL, on
+ * the thread that made it, before its activity ends. The walk holds no lock:
+ * it is taken only when no other operation on the instance is in flight and
+ * emitted only if none started meanwhile and no node's file was being
+ * released, so it shows the tree exactly as the records before it built it.
+ * It goes to a per-CPU buffer first so that a torn walk leaves no record.
+ */
+static __always_inline void walk_tree(__u64 ep_addr, __u8 source)
+{
+	struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep_addr);
+	if (!a || a->busy != 1)
+		return;
+	if (a->tree_large && ++a->tree_ops < TREE_LARGE_EVERY)
+		return;
+	a->tree_ops = 0;
+	__u64 gen = a->gen;
+	struct eventpoll *ep = (void *)ep_addr;
+	struct tree_walk w = {
+		.node = (__u64)BPF_CORE_READ(ep, rbr.rb_root.rb_node),
+		.rbn_off = bpf_core_field_offset(struct epitem, rbn),
+		.limit = walk_limit < TREE_MAX ? walk_limit : TREE_MAX,
+	};
+	bpf_loop(TREE_MAX + 1, tree_step, &w, 0);
+	a->tree_large = !w.done;
+	if (*(volatile __u64 *)&a->gen != gen || *(volatile __u64 *)&a->busy != 1 || w.released)
+		return;
+	struct tree_emit e = {.ep = ep_addr, .walk_id = new_walk_id(), .count = w.count,
+			      .source = source};
+	bpf_loop(TREE_MAX, tree_emit_step, &e, 0);
+	struct walk end = {.ep = ep_addr, .walk_id = e.walk_id, .count = w.count,
+			   .list = EP_WALK_TREE, .source = source, .done = w.done};
+	walk_end(&end);
+}
+
 /* ---- create ------------------------------------------------------------ */
 
 static __always_inline void on_create_exit(int ret, __u32 flags, __u8 source)
@@ -402,7 +629,8 @@ static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events,
 		s.epi = find_item((void *)s.ep, file, fd);
 	}
 	__u32 tid = current_tid();
-	bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY);
+	if (bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY) == 0)
+		activity_begin(s.ep);
 }
 
 /*
@@ -463,6 +691,11 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 			bpf_ringbuf_submit(r, 0);
 		}
 	}
+	/* The tracepoint backend sees no epitem: its tree cannot be compared. */
+	if (verify && ret == 0 && (s->op == EP_CTL_ADD || s->op == EP_CTL_DEL) && s->ep &&
+	    source != EP_SOURCE_TRACEPOINT)
+		walk_tree(s->ep, source);
+	activity_end(s->ep);
 	bpf_map_delete_elem(&ctls, &tid);
 }
 
@@ -605,6 +838,7 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 		return;
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
 	emit_kernel_remove(ep, epi, file, reason, source);
+	activity_bump((__u64)ep);
 }
 
 /* The attach target is set by the loader (ep_remove, __ep_remove, ...). */
@@ -640,8 +874,10 @@ static __always_inline void on_release_file(struct file *file, __u8 source)
 		struct epitem *epi = (void *)node - fllink_off;
 		struct eventpoll *ep = BPF_CORE_READ(epi, ep);
 		node = BPF_CORE_READ(node, next);
-		if (instance_traced((__u64)ep))
+		if (instance_traced((__u64)ep)) {
 			emit_kernel_remove(ep, epi, (__u64)file, EP_REMOVE_FILE_CLOSE, source);
+			activity_bump((__u64)ep);
+		}
 	}
 }
 
@@ -676,6 +912,7 @@ static __always_inline void on_teardown_exit(__u64 ep, __u8 source)
 		return;
 	bpf_map_delete_elem(&removes, &tid);
 	bpf_map_delete_elem(&instances, &ep);
+	activity_bump(ep);
 	struct ep_instance_free *r = RESERVE(ep_instance_free, EP_KIND_INSTANCE_FREE, source);
 	if (!r)
 		return;
@@ -891,6 +1128,8 @@ static __always_inline void on_wait_exit(int ret, __u8 source)
 		r->result = ret;
 		bpf_ringbuf_submit(r, 0);
 	}
+	if (s->harvested)
+		activity_end(s->ep);
 	bpf_map_delete_elem(&waits, &tid);
 }
 
@@ -1067,10 +1306,23 @@ static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head 
 		return;
 	if (!have_start_scan)
 		emit_harvest_begin((__u64)ep, source, EP_FLAG_INFERRED);
-	walk_list((__u64)ep, txlist, EP_WALK_TXLIST, source);
-	struct list_head *rdllist = (void *)ep + bpf_core_field_offset(struct eventpoll, rdllist);
-	__u32 ready = walk_list((__u64)ep, rdllist, EP_WALK_READY, source);
-	__u32 overflow = walk_overflow(ep, source);
+	__u32 ready = -1u; /* not walked */
+	__u32 overflow = 0;
+	if (verify) {
+		/* One-shot items were disarmed under ep->mtx; the deliveries that
+		 * tell the stream so come at epoll_wait's exit. */
+		__u32 tid = current_tid();
+		struct wait_state *ws = bpf_map_lookup_elem(&waits, &tid);
+		if (ws && ws->ep == (__u64)ep && !ws->harvested) {
+			ws->harvested = 1;
+			activity_begin((__u64)ep);
+		}
+		walk_list((__u64)ep, txlist, EP_WALK_TXLIST, source);
+		struct list_head *rdllist =
+			(void *)ep + bpf_core_field_offset(struct eventpoll, rdllist);
+		ready = walk_list((__u64)ep, rdllist, EP_WALK_READY, source);
+		overflow = walk_overflow(ep, source);
+	}
 
 	struct ep_harvest_end *r = RESERVE(ep_harvest_end, EP_KIND_HARVEST_END, source);
 	if (!r)
@@ -1157,6 +1409,13 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
 	if (!tgid_traced(tgid))
 		return 0;
 	__u32 tid = pid;
+	/* A thread killed inside epoll_ctl or after a harvest: end its activity. */
+	struct ctl_state *cs = bpf_map_lookup_elem(&ctls, &tid);
+	if (cs)
+		activity_end(cs->ep);
+	struct wait_state *ws = bpf_map_lookup_elem(&waits, &tid);
+	if (ws && ws->harvested)
+		activity_end(ws->ep);
 	bpf_map_delete_elem(&waits, &tid);
 	bpf_map_delete_elem(&ctls, &tid);
 	bpf_map_delete_elem(&removes, &tid);

@@ -108,10 +108,15 @@ struct inode {
 	unsigned long i_ino;
 };
 
+typedef struct {
+	long counter;
+} atomic_long_t;
+
 struct file {
 	struct inode *f_inode;
 	void *private_data;
 	struct hlist_head *f_ep; /* items watching this file */
+	atomic_long_t f_count;   /* 0 while __fput releases it (up to 6.12) */
 };
 
 struct fdtable {

@@ -49,6 +49,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->targ_all = config.all_processes;
     skel_->rodata->have_start_scan = config.have_start_scan;
     skel_->rodata->walk_limit = config.walk_limit;
+    skel_->rodata->verify = config.verify;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
                            " rejected: " + errno_text(err));
@@ -119,6 +120,16 @@ std::vector<std::uint64_t> BpfSession::drops() const {
     bpf_map__lookup_elem(skel_->maps.drops, &zero, sizeof(zero), per_cpu.data(),
                          per_cpu.size() * sizeof(std::uint64_t), 0);
     return per_cpu;
+}
+
+BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
+    Activity a;
+    std::uint64_t value[3] = {0, 0, 0};  // struct ep_activity: gen, busy, tree bookkeeping
+    if (bpf_map__lookup_elem(skel_->maps.activity, &ep, sizeof(ep), value, sizeof(value), 0) == 0) {
+        a.gen = value[0];
+        a.busy = value[1];
+    }
+    return a;
 }
 
 }  // namespace epscope::capture

@@ -38,6 +38,7 @@ struct SessionConfig {
     bool all_processes = false;    // trace every process (tests, debugging)
     bool have_start_scan = false;  // ep_start_scan is among the programs
     std::uint32_t walk_limit = 256;
+    bool verify = false;  // --verify: kernel list and tree walks (off: none, cheaper)
     std::uint32_t ring_bytes = 16u << 20;
 };
 
@@ -54,6 +55,15 @@ public:
     // Sum of records dropped per CPU since load (index = CPU).
     std::vector<std::uint64_t> drops() const;
     const std::vector<std::string>& attached() const { return attached_; }
+
+    // Verify mode: what BPF counted as in flight on one instance (bpf/epscope.bpf.c,
+    // struct ep_activity). No entry yet: nothing ever started, {0, 0}.
+    struct Activity {
+        std::uint64_t gen = 0;
+        std::uint64_t busy = 0;
+        bool operator==(const Activity&) const = default;
+    };
+    Activity activity(std::uint64_t ep) const;
 
 private:
     struct SkelDeleter {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "capture/fd_namer.hpp"
+#include "capture/fdinfo_checkpoints.hpp"
 #include "capture/launcher.hpp"
 #include "capture/proc_snapshot.hpp"
 #include "capture/ring_consumer.hpp"
@@ -72,15 +73,22 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     config.tgids = options.pids;
     if (command) config.tgids.push_back(command->pid());
     BpfSession session(config);
-    RingConsumer ring(session, namer);
+    FdinfoCheckpoints checkpoints(namer);
+    RingConsumer ring(session, checkpoints);
 
     // Processes already running: describe them from /proc first.
-    ProcSnapshot snapshot(namer);
+    ProcSnapshot snapshot(checkpoints);
     for (pid_t pid : options.pids) snapshot.snapshot_process(pid);
     if (command) command->release();
 
     const auto start = std::chrono::steady_clock::now();
+    auto last_checkpoint = start;
     while (true) {
+        if (config.verify &&
+            std::chrono::steady_clock::now() - last_checkpoint >= options.verify_interval) {
+            checkpoints.run(session, ring, snapshot);
+            last_checkpoint = std::chrono::steady_clock::now();
+        }
         pollfd fds[1] = {{signals.fd(), POLLIN, 0}};
         // The ring buffer has its own epoll fd inside libbpf; alternate short
         // waits on it with a non-blocking look at the signals.
@@ -110,6 +118,8 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
             break;
         }
     }
+    // The last checkpoint, if anything traced is still there to read.
+    if (config.verify) checkpoints.run(session, ring, snapshot);
     ring.drain();
     if (command) {
         command->terminate();
@@ -119,6 +129,8 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     result.records = ring.delivered();
     result.lost = ring.lost();
     result.rejected = ring.rejected();
+    result.fdinfo_snapshots = checkpoints.snapshots();
+    result.fdinfo_busy = checkpoints.busy();
     return result;
 }
 

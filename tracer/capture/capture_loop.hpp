@@ -23,6 +23,9 @@ struct CaptureOptions {
     std::vector<std::string> command;       // -- CMD ARGS...
     std::optional<std::chrono::milliseconds> duration;
     std::chrono::milliseconds poll_interval{100};
+    // Verify mode (session.verify): /proc fdinfo checkpoints this often and
+    // once more at the end while the processes live.
+    std::chrono::milliseconds verify_interval{200};
 };
 
 struct CaptureResult {
@@ -31,6 +34,8 @@ struct CaptureResult {
     std::uint64_t rejected = 0;
     std::optional<int> command_status;  // exit status of a launched command
     std::string stopped_by;             // "signal", "duration", "processes exited"
+    std::uint64_t fdinfo_snapshots = 0;  // verify mode: fdinfo reads put in the stream
+    std::uint64_t fdinfo_busy = 0;       // verify mode: reads given up (instance never idle)
 };
 
 // `on_tick` runs after each poll (e.g. a writer's flush_if_due, a live view's

@@ -226,10 +226,27 @@ bool ProcSnapshot::snapshot_process(pid_t tgid) {
 }
 
 void ProcSnapshot::snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino) {
-    auto items = parse_epoll_fdinfo(
-        read_file("/proc/" + std::to_string(tgid) + "/fdinfo/" + std::to_string(epfd)));
+    emit_epoll(tgid, epfd, ino, 0,
+               parse_epoll_fdinfo(
+                   read_file("/proc/" + std::to_string(tgid) + "/fdinfo/" + std::to_string(epfd))));
+}
+
+std::optional<std::vector<FdinfoItem>> ProcSnapshot::read_epoll(pid_t tgid, int epfd) {
+    if (read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(epfd)) !=
+        "anon_inode:[eventpoll]")
+        return std::nullopt;
+    std::ifstream in("/proc/" + std::to_string(tgid) + "/fdinfo/" + std::to_string(epfd));
+    if (!in) return std::nullopt;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_epoll_fdinfo(ss.str());
+}
+
+void ProcSnapshot::emit_epoll(pid_t tgid, int epfd, std::uint64_t ino, std::uint64_t ep,
+                              const std::vector<FdinfoItem>& items) {
     const std::uint32_t id = next_snapshot_id_++;
     auto inst = make<ep_snapshot_instance>(EP_KIND_SNAPSHOT_INSTANCE, tgid);
+    inst.ep = ep;
     inst.ino = ino;
     inst.epfd = epfd;
     inst.items = static_cast<std::uint32_t>(items.size());

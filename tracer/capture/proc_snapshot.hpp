@@ -47,6 +47,13 @@ public:
     // ts: the record that made the fd interesting (0: now), to keep stream order.
     ep_fd_type name(pid_t tgid, int fd, std::uint64_t ts = 0);
 
+    // Reads /proc/PID/fdinfo/EPFD; nullopt when the fd is gone or not epoll.
+    static std::optional<std::vector<FdinfoItem>> read_epoll(pid_t tgid, int epfd);
+    // Emits SNAPSHOT_INSTANCE + SNAPSHOT_ITEMs for what read_epoll returned.
+    // ep: the instance, when the stream told which one (0: unknown).
+    void emit_epoll(pid_t tgid, int epfd, std::uint64_t ino, std::uint64_t ep,
+                    const std::vector<FdinfoItem>& items);
+
 private:
     void snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino);
     stream::RecordSink& sink_;

@@ -12,6 +12,7 @@
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
@@ -37,7 +38,7 @@ private:
 };
 
 void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
-          bool tty) {
+          bool tty, bool verify) {
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
     std::snprintf(line, sizeof line,
@@ -90,6 +91,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
     }
     std::sort(hot.begin(), hot.end(),
               [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
+    if (verify) out += "\n" + fidelity_line(m.stats().verify) + "\n";
     out += "\nhottest fds (events delivered):\n";
     for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
         std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
@@ -112,9 +114,13 @@ int run_live(const LiveOptions& opts) {
         cap.command = opts.command;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+        cap.session.verify = opts.verify;
+        cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
+        if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
         CountingModel model;
-        LiveStream live(header_for(planned, opts.invocation), opts.serve_path, opts.stream_to);
+        LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.serve_path,
+                        opts.stream_to);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
@@ -130,7 +136,7 @@ int run_live(const LiveOptions& opts) {
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
             draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
-                 tty);
+                 tty, opts.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -139,7 +145,7 @@ int run_live(const LiveOptions& opts) {
         live.finish();
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model.model(), model.records(), 0, backend, tty);
+        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, opts.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -23,8 +24,11 @@ int run_record(const RecordOptions& opts) {
         cap.command = opts.command;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+        cap.session.verify = opts.verify;
+        cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
+        if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
-        const trace::TraceHeader header = header_for(planned, opts.invocation);
+        const trace::TraceHeader header = header_for(planned, opts.invocation, opts.verify);
         // The stream first: a bad --serve/--stream-to path leaves no trace file.
         LiveStream live(header, opts.serve_path, opts.stream_to);
         trace::TraceWriter writer(opts.output, header);
@@ -49,6 +53,12 @@ int run_record(const RecordOptions& opts) {
                      static_cast<unsigned long long>(writer.records_written()),
                      static_cast<unsigned long long>(result.lost), opts.output.c_str(),
                      result.stopped_by.c_str());
+        if (opts.verify)
+            std::fprintf(
+                stderr,
+                "epscope: verify: %llu fdinfo snapshots, %llu given up (instance never idle)\n",
+                static_cast<unsigned long long>(result.fdinfo_snapshots),
+                static_cast<unsigned long long>(result.fdinfo_busy));
         if (result.lost)
             std::fprintf(stderr,
                          "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",

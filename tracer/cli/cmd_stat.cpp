@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "model/model.hpp"
 #include "stream/id_map.hpp"
@@ -47,6 +48,7 @@ public:
         model_.on_record(rec);
     }
     void finish() {
+        model_.flush_all_deferred();
         for (auto ref : model_.instances()) summarise(ref, false);
     }
     const model::Model& model() const { return model_; }
@@ -95,17 +97,18 @@ int run_stat(const StatOptions& opts) {
         for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
 
         if (opts.json) {
-            std::printf("{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
-                        "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
-                        "\"verify_mismatches\":%llu,\"processes\":[",
-                        stream::json_escape(opts.input).c_str(),
-                        stream::json_escape(header.kernel_release).c_str(),
-                        stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
-                        static_cast<unsigned long long>(st.records),
-                        static_cast<unsigned long long>(st.lost),
-                        reader.truncated() ? "true" : "false",
-                        static_cast<unsigned long long>(st.verify.total_checks()),
-                        static_cast<unsigned long long>(st.verify.total_mismatches()));
+            std::printf(
+                "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
+                "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
+                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"processes\":[",
+                stream::json_escape(opts.input).c_str(),
+                stream::json_escape(header.kernel_release).c_str(),
+                stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
+                static_cast<unsigned long long>(st.records),
+                static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
+                static_cast<unsigned long long>(st.verify.total_checks()),
+                static_cast<unsigned long long>(st.verify.total_mismatches()),
+                fidelity_json(st.verify).c_str());
             bool first_p = true;
             for (const auto& [tgid, list] : by_process) {
                 std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
@@ -113,28 +116,32 @@ int run_stat(const StatOptions& opts) {
                 first_p = false;
                 bool first_i = true;
                 for (const auto* s : list) {
-                    std::printf("%s{\"ep\":\"%s\",\"items\":%u,\"ready\":%u,\"waiters\":%u,"
-                                "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
-                                "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
-                                "\"callbacks\":{",
-                                first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                                s->items, s->ready, s->waiters, s->freed ? "true" : "false",
-                                static_cast<unsigned long long>(s->stats.waits),
-                                static_cast<unsigned long long>(s->stats.harvests),
-                                static_cast<unsigned long long>(s->stats.deliveries),
-                                static_cast<unsigned long long>(s->stats.wakeups),
-                                static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                                static_cast<unsigned long long>(s->stats.herds));
+                    std::printf(
+                        "%s{\"ep\":\"%s\",\"items\":%u,\"ready\":%u,\"waiters\":%u,"
+                        "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
+                        "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
+                        "\"callbacks\":{",
+                        first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
+                        s->items, s->ready, s->waiters, s->freed ? "true" : "false",
+                        static_cast<unsigned long long>(s->stats.waits),
+                        static_cast<unsigned long long>(s->stats.harvests),
+                        static_cast<unsigned long long>(s->stats.deliveries),
+                        static_cast<unsigned long long>(s->stats.wakeups),
+                        static_cast<unsigned long long>(s->stats.spurious_wakeups),
+                        static_cast<unsigned long long>(s->stats.herds));
                     first_i = false;
                     for (std::size_t o = 0; o < model::kOutcomes; ++o)
-                        std::printf("%s\"%s\":%llu", o ? "," : "", stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
-                                    static_cast<unsigned long long>(s->stats.callbacks[o]));
-                    std::printf("},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
-                                "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu}",
-                                static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
-                                static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
-                                static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
-                                static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)));
+                        std::printf(
+                            "%s\"%s\":%llu", o ? "," : "",
+                            stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
+                            static_cast<unsigned long long>(s->stats.callbacks[o]));
+                    std::printf(
+                        "},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
+                        "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu}",
+                        static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
+                        static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
+                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
+                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)));
                 }
                 std::printf("]}");
             }
@@ -161,24 +168,27 @@ int run_stat(const StatOptions& opts) {
                 }
                 std::uint64_t cbs = 0;
                 for (auto c : s->stats.callbacks) cbs += c;
-                std::printf("  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",
-                            ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                            fds.empty() ? "-" : fds.c_str(), s->items, s->ready, s->waiters,
-                            static_cast<unsigned long long>(s->stats.waits),
-                            static_cast<unsigned long long>(s->stats.harvests),
-                            static_cast<unsigned long long>(cbs),
-                            static_cast<unsigned long long>(s->stats.deliveries),
-                            static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                            format_duration(s->stats.latency.quantile(0.5)).c_str(),
-                            format_duration(s->stats.latency.quantile(0.99)).c_str(),
-                            format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
-                            format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
-                            s->freed ? "  (freed)" : "");
+                std::printf(
+                    "  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",
+                    ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
+                    fds.empty() ? "-" : fds.c_str(), s->items, s->ready, s->waiters,
+                    static_cast<unsigned long long>(s->stats.waits),
+                    static_cast<unsigned long long>(s->stats.harvests),
+                    static_cast<unsigned long long>(cbs),
+                    static_cast<unsigned long long>(s->stats.deliveries),
+                    static_cast<unsigned long long>(s->stats.spurious_wakeups),
+                    format_duration(s->stats.latency.quantile(0.5)).c_str(),
+                    format_duration(s->stats.latency.quantile(0.99)).c_str(),
+                    format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
+                    format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
+                    s->freed ? "  (freed)" : "");
                 if (cbs) {
                     std::printf("           callbacks:");
                     for (std::size_t o = 0; o < model::kOutcomes; ++o)
                         if (s->stats.callbacks[o])
-                            std::printf(" %s %llu", stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
+                            std::printf(" %s %llu",
+                                        stream::callback_outcome_name(static_cast<std::uint32_t>(o))
+                                            .c_str(),
                                         static_cast<unsigned long long>(s->stats.callbacks[o]));
                     std::printf("\n");
                 }
@@ -186,12 +196,9 @@ int run_stat(const StatOptions& opts) {
         }
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
-        if (st.verify.total_checks())
-            std::printf("fidelity: %llu checks, %llu mismatches%s%s\n",
-                        static_cast<unsigned long long>(st.verify.total_checks()),
-                        static_cast<unsigned long long>(st.verify.total_mismatches()),
-                        st.verify.last_mismatch.empty() ? "" : "; last: ",
-                        st.verify.last_mismatch.c_str());
+        std::printf("%s\n", fidelity_line(st.verify).c_str());
+        if (!st.verify.last_mismatch.empty())
+            std::printf("  last mismatch: %s\n", st.verify.last_mismatch.c_str());
         std::printf("attach plan:\n%s", header.attach_plan.c_str());
         return 0;
     } catch (const trace::TraceError& e) {

@@ -26,9 +26,11 @@ struct RecordOptions {
     bool all_processes = false;
     unsigned ring_mb = 16;
     bool verbose = false;
-    std::string invocation;  // the command line, stored in the trace header
-    std::string serve_path;  // --serve: also serve the live stream on this socket
-    std::string stream_to;   // --stream-to: also write the live stream here
+    bool verify = false;                // kernel walks + fdinfo checkpoints for the model's proof
+    unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
+    std::string invocation;             // the command line, stored in the trace header
+    std::string serve_path;             // --serve: also serve the live stream on this socket
+    std::string stream_to;              // --stream-to: also write the live stream here
 };
 int run_record(const RecordOptions&);
 
@@ -42,6 +44,8 @@ struct LiveOptions {
     std::string invocation;
     std::string serve_path;  // --serve: also serve the live stream on this socket
     std::string stream_to;
+    bool verify = false;
+    unsigned verify_interval_ms = 200;
 };
 int run_live(const LiveOptions&);
 

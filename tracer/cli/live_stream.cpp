@@ -5,11 +5,13 @@
 
 namespace epscope::cli {
 
-trace::TraceHeader header_for(const PlannedSession& planned, const std::string& invocation) {
+trace::TraceHeader header_for(const PlannedSession& planned, const std::string& invocation,
+                              bool verify) {
     trace::TraceHeader header = trace::TraceHeader::for_this_host();
     header.attach_plan = planned.plan.to_text();
     header.set(trace::kMetaBackend, plan::to_string(planned.plan.backend));
     header.set(trace::kMetaCommandLine, invocation);
+    header.set(trace::kMetaVerify, verify ? "yes" : "no");
     return header;
 }
 

@@ -15,7 +15,8 @@
 namespace epscope::cli {
 
 // The header every trace and stream of this run carries.
-trace::TraceHeader header_for(const PlannedSession& planned, const std::string& invocation);
+trace::TraceHeader header_for(const PlannedSession& planned, const std::string& invocation,
+                              bool verify);
 
 class LiveStream {
 public:

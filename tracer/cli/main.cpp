@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
                     "Also serve the live stream on this unix socket (for epscope-gui --connect)");
     rec->add_option("--stream-to", record.stream_to,
                     "Also write the live stream to this file or device (e.g. a virtio port)");
+    rec->add_flag("--verify", record.verify,
+                  "Also record kernel list/tree walks and /proc fdinfo checkpoints, so that "
+                  "`epscope stat` can prove the model (costs more per event)");
+    rec->add_option("--verify-interval", record.verify_interval_ms,
+                    "Milliseconds between fdinfo checkpoints with --verify")
+        ->check(CLI::Range(10u, 3600000u))
+        ->capture_default_str();
     rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
 
     LiveOptions live;
@@ -61,6 +68,12 @@ int main(int argc, char** argv) {
                     "Also serve the live stream on this unix socket (for epscope-gui --connect)");
     liv->add_option("--stream-to", live.stream_to,
                     "Also write the live stream to this file or device");
+    liv->add_flag("--verify", live.verify,
+                  "Check the model against kernel walks and /proc fdinfo; show the fidelity line");
+    liv->add_option("--verify-interval", live.verify_interval_ms,
+                    "Milliseconds between fdinfo checkpoints with --verify")
+        ->check(CLI::Range(10u, 3600000u))
+        ->capture_default_str();
     liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
 
     GuiOptions gui;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "stream/abi.hpp"
+
 namespace epscope::model {
 
 namespace {
@@ -35,6 +37,144 @@ void Model::on_record(const stream::Record& rec) {
     } else {
         last_ts_ = h.ts;
     }
+    route(rec);
+}
+
+namespace {
+
+// The instance a record is about (0: none or unknown).
+std::uint64_t record_ep(const stream::Record& rec) {
+    switch (rec.kind()) {
+        case EP_KIND_INSTANCE_FREE:
+            return rec.as<ep_instance_free>().ep;
+        case EP_KIND_ITEM_INSERT:
+        case EP_KIND_ITEM_MODIFY:
+            return rec.as<ep_item_ctl>().ep;
+        case EP_KIND_ITEM_REMOVE:
+            return rec.as<ep_item_remove>().ep;
+        case EP_KIND_CALLBACK:
+            return rec.as<ep_callback>().ep;
+        case EP_KIND_WAKEUP:
+            return rec.as<ep_wakeup>().ep;
+        case EP_KIND_WAIT_BEGIN:
+            return rec.as<ep_wait_begin>().ep;
+        case EP_KIND_WAIT_SLEEP:
+            return rec.as<ep_wait_sleep>().ep;
+        case EP_KIND_WAIT_END:
+            return rec.as<ep_wait_end>().ep;
+        case EP_KIND_HARVEST_BEGIN:
+            return rec.as<ep_harvest_begin>().ep;
+        case EP_KIND_HARVEST_ITEM:
+            return rec.as<ep_harvest_item>().ep;
+        case EP_KIND_HARVEST_END:
+            return rec.as<ep_harvest_end>().ep;
+        case EP_KIND_KERNEL_NODE:
+            return rec.as<ep_kernel_node>().ep;
+        case EP_KIND_WALK_END:
+            return rec.as<ep_walk_end>().ep;
+        case EP_KIND_SNAPSHOT_INSTANCE:
+            return rec.as<ep_snapshot_instance>().ep;
+        default:
+            return 0;
+    }
+}
+
+}  // namespace
+
+// Harvests of one instance by several threads: thread A's harvest ends under
+// ep->mtx at ep_done_scan, but its deliveries (HARVEST_ITEMs, read from the
+// user buffer) come at A's epoll_wait exit, and thread B's harvest may run in
+// between on another CPU. The kernel completed A's harvest (level-triggered
+// items requeued) before B's began, so the model must too: from B's
+// HARVEST_BEGIN on, the instance's records wait until A's WAIT_END, A's own
+// HARVEST_ITEMs going through; then they are replayed in their order.
+void Model::route(const stream::Record& rec) {
+    const std::uint64_t ep =
+        deferred_.empty() && rec.kind() != EP_KIND_HARVEST_BEGIN && rec.kind() != EP_KIND_CALLBACK
+            ? 0
+            : record_ep(rec);
+    const ep_header& h = rec.header();
+    if (ep != 0) {
+        auto d = std::find_if(deferred_.begin(), deferred_.end(),
+                              [ep](const Deferral& x) { return x.ep == ep; });
+        if (d != deferred_.end()) {
+            if (h.tid != d->tid) {
+                d->records.push_back(rec);
+                // A lost WAIT_END must not hold the instance forever.
+                if (d->records.size() >= kMaxDeferred) flush_deferred(ep);
+                return;
+            }
+            if (rec.kind() == EP_KIND_HARVEST_ITEM) return dispatch(rec);
+            if (rec.kind() == EP_KIND_WAIT_END) {
+                dispatch(rec);
+                return flush_deferred(ep);
+            }
+            // The harvesting thread moved on without delivering (its re-polls
+            // found nothing and it waits again): what it held back came first.
+            flush_deferred(ep);
+            return route(rec);
+        }
+        // A new harvest of another thread: HARVEST_BEGIN, or on 6.1 (begin
+        // inferred at ep_done_scan) the overflow queueings that precede it.
+        const bool overflow_cb = rec.kind() == EP_KIND_CALLBACK &&
+                                 (rec.as<ep_callback>().outcome == EP_CB_QUEUED_OVERFLOW ||
+                                  rec.as<ep_callback>().outcome == EP_CB_ALREADY_OVERFLOW);
+        if (rec.kind() == EP_KIND_HARVEST_BEGIN || overflow_cb) {
+            InstanceRef inst = find_instance(ep);
+            if (inst != kNil) {
+                Instance& in = instances_[inst];
+                // (An overflow callback older than the HARVEST_END belongs to
+                // the ended harvest: its record came late from another CPU.)
+                if (in.harvesting && in.harvest_ended && in.harvest_tid != 0 &&
+                    in.harvest_tid != h.tid && find_waiter(in, in.harvest_tid) != nullptr &&
+                    harvest_awaits_deliveries(in) && (!overflow_cb || h.ts > in.harvest_end_ts)) {
+                    deferred_.push_back(Deferral{ep, in.harvest_tid, {rec}});
+                    return;
+                }
+            }
+        }
+    }
+    dispatch(rec);
+    // The awaited thread exited without its WAIT_END: nothing more will come.
+    if (!deferred_.empty() && rec.kind() == EP_KIND_PROCESS) {
+        std::vector<std::uint64_t> stuck;
+        const std::uint32_t what = rec.as<ep_process>().what;
+        for (const Deferral& d : deferred_)
+            if ((what == EP_PROC_THREAD_EXIT && d.tid == h.tid) || what == EP_PROC_EXIT)
+                stuck.push_back(d.ep);
+        for (std::uint64_t e : stuck) flush_deferred(e);
+    }
+}
+
+// Whether the model needs the harvest's deliveries to requeue as the kernel
+// did: the walks at ep_done_scan show what was left on the txlist and which
+// level-triggered items went back on the ready list; with both empty (or a
+// harvest that found nothing) the deliveries change no list.
+bool Model::harvest_awaits_deliveries(const Instance& in) const {
+    if (in.harvest_walks.empty()) return in.txlist.count != 0;
+    for (const HarvestWalk& w : in.harvest_walks)
+        if ((w.end.list == EP_WALK_READY || w.end.list == EP_WALK_TXLIST) && w.end.count != 0)
+            return true;
+    return false;
+}
+
+void Model::flush_deferred(std::uint64_t ep) {
+    auto d = std::find_if(deferred_.begin(), deferred_.end(),
+                          [ep](const Deferral& x) { return x.ep == ep; });
+    if (d == deferred_.end()) return;
+    std::vector<stream::Record> records = std::move(d->records);
+    deferred_.erase(d);
+    ++stats_.reordered_harvests;
+    // Replayed through route(): a replayed HARVEST_BEGIN may defer again.
+    for (const stream::Record& r : records) route(r);
+}
+
+void Model::flush_all_deferred() {
+    while (!deferred_.empty()) flush_deferred(deferred_.front().ep);
+}
+
+void Model::dispatch(const stream::Record& rec) {
+    const ep_header& h = rec.header();
     switch (rec.kind()) {
         case EP_KIND_INSTANCE_CREATE:
             on_instance_create(h, rec.as<ep_instance_create>());
@@ -96,9 +236,15 @@ void Model::on_record(const stream::Record& rec) {
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(rec.as<ep_snapshot_item>());
             break;
-        case EP_KIND_CHECKPOINT:
+        case EP_KIND_CHECKPOINT: {
             ++stats_.checkpoints;
+            // The tracer gave up an fdinfo read (the instance never stood still).
+            const auto& c = rec.as<ep_checkpoint>();
+            if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
+                    .starts_with(abi::kFdinfoBusyLabel))
+                ++stats_.verify.snapshots_busy;
             break;
+        }
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
             break;  // the decoder never passes these on
@@ -563,17 +709,26 @@ void Model::queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts) {
 
 void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     Instance& in = instances_[inst];
-    if (!in.harvesting) {
+    if (!in.harvest_ended && !in.harvesting) {
         // The harvest began without a HARVEST_BEGIN yet: lost, or (6.1, where
         // ep_start_scan is inlined) inferred at ep_done_scan, after this.
         begin_harvest(inst);
         in.harvest_implicit = true;
+    } else if (in.harvest_ended && ts > in.harvest_end_ts) {
+        // ep_done_scan deactivated the overflow list: a new harvest runs. The
+        // ended one is complete (its thread waits again without delivering).
+        // (A callback older than the HARVEST_END, its record late from
+        // another CPU, still chained on the ended harvest's overflow list.)
+        finish_harvest(inst);
+        begin_harvest(inst);
+        instances_[inst].harvest_implicit = true;
     }
     Item& x = items_[it];
     if (x.on_overflow()) {
         ++in.stats.desyncs;
         overflow_unlink(in, it);
     }
+    instances_[inst].ovf_queued.push_back({it, ts});
     x.ovf_next = in.ovf_head;  // LIFO chain, as chain_epi_lockless pushes
     x.overflow = 1;
     in.ovf_head = it;
@@ -705,6 +860,7 @@ void Model::begin_harvest(InstanceRef inst) {
     in.late_lt_anchor = kNil;
     in.harvest_lt.clear();
     in.harvest_walks.clear();
+    in.ovf_queued.clear();
     in.harvest_end_seen = false;
     for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next) {
         items_[i].place = ItemPlace::Txlist;
@@ -737,18 +893,19 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
     Instance& in = instances_[inst];
     if (in.harvesting) {
         // ep_send_events walks the txlist in order: items before the delivered
-        // one were dropped because their re-poll showed no event.
+        // one were dropped because their re-poll showed no event - or the
+        // kernel linked them later than their callbacks' records say (the
+        // record is taken at ep_poll_callback's entry, the link made after a
+        // lock another CPU may hold). Which one shows when the harvest is
+        // complete: an item delivered later was only out of order, so they
+        // are marked now and dropped by finish_harvest.
         std::uint32_t i = in.txlist.head;
         while (i != kNil && items_[i].data != r.data) i = items_[i].next;
         if (i != kNil) {
-            while (in.txlist.head != i) {
-                ItemRef dropped = in.txlist.head;
-                list_unlink(in.txlist, dropped);
-                items_[dropped].place = ItemPlace::None;
-                items_[dropped].queued_ts = 0;
-                ++in.stats.dropped_unready;
-            }
+            for (std::uint32_t j = in.txlist.head; j != i; j = items_[j].next)
+                items_[j].flags |= Item::kSkipped;
             list_unlink(in.txlist, i);
+            items_[i].flags &= ~Item::kSkipped;
             ++in.harvest_items;
             Item& x = items_[i];
             x.place = ItemPlace::None;
@@ -799,15 +956,21 @@ void Model::finish_harvest(InstanceRef inst) {
     // that it re-polled every txlist item, so the ones not delivered showed no
     // event and were dropped, not spliced back (before ep_done_scan
     // looks at the overflow chain, which then sees them unlinked).
-    if (in.harvest_maxevents > 0 &&
-        in.harvest_items < static_cast<std::uint32_t>(in.harvest_maxevents)) {
-        while (in.txlist.head != kNil) {
-            ItemRef dropped = in.txlist.head;
-            list_unlink(in.txlist, dropped);
-            items_[dropped].place = ItemPlace::None;
-            items_[dropped].queued_ts = 0;
+    // With maxevents reached, the items skipped by a delivery were dropped
+    // and the rest are leftovers.
+    const bool all_polled = in.harvest_maxevents > 0 &&
+                            in.harvest_items < static_cast<std::uint32_t>(in.harvest_maxevents);
+    for (std::uint32_t j = in.txlist.head; j != kNil;) {
+        Item& x = items_[j];
+        const std::uint32_t next = x.next;
+        if (all_polled || (x.flags & Item::kSkipped)) {
+            list_unlink(in.txlist, j);
+            x.place = ItemPlace::None;
+            x.queued_ts = 0;
             ++in.stats.dropped_unready;
         }
+        x.flags &= ~Item::kSkipped;
+        j = next;
     }
     // The txlist leftovers, requeued items and overflow chain are now what
     // ep_done_scan saw on entry: check the kernel's walks before merging.
@@ -862,6 +1025,7 @@ void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
     pending.harvest_end_seen = r.ready != 0xffffffffu;
     pending.harvest_end_ready = r.ready;
     pending.harvest_end_overflow = r.overflow;
+    pending.harvest_end_ts = h.ts;
     if (pending.harvest_items == 0 && pending.txlist.count != 0) {
         // Nothing delivered yet from a non-empty txlist: the deliveries are
         // still to come. Requeue once they are known.
@@ -1023,10 +1187,12 @@ std::size_t Model::memory_bytes() const {
     std::size_t b = items_.bytes() + by_ep_.bytes() + by_key_.bytes();
     b +=
         instances_.capacity() * sizeof(Instance) + free_instances_.capacity() * sizeof(InstanceRef);
+    for (const Deferral& d : deferred_) b += d.records.capacity() * sizeof(stream::Record);
     for (const Instance& in : instances_) {
         b += in.fds.capacity() * sizeof(FdRef) + in.waiters.capacity() * sizeof(Waiter);
         b += in.harvest_lt.capacity() * sizeof(ItemKey) +
-             in.harvest_walks.capacity() * sizeof(HarvestWalk);
+             in.harvest_walks.capacity() * sizeof(HarvestWalk) +
+             in.ovf_queued.capacity() * sizeof(in.ovf_queued[0]);
         for (const HarvestWalk& w : in.harvest_walks) {
             b += w.nodes.capacity() * sizeof(ep_kernel_node);
         }
@@ -1043,6 +1209,12 @@ std::size_t Model::memory_bytes() const {
             b += sizeof(n) + n.name.capacity() + 2 * sizeof(void*);
     }
     return b;
+}
+
+const char* VerifyStats::name(What w) {
+    static constexpr const char* kNames[kWhats] = {"ready", "overflow", "txlist",
+                                                   "tree",  "fdinfo",   "harvest-end"};
+    return kNames[w];
 }
 
 std::uint64_t VerifyStats::total_checks() const {

@@ -25,6 +25,8 @@ namespace epscope::model {
 using InstanceRef = std::uint32_t;  // index of a live instance
 using ItemRef = std::uint32_t;      // index of a live item
 
+inline constexpr std::uint32_t kEpollErr = 0x008;
+inline constexpr std::uint32_t kEpollHup = 0x010;
 // epoll flag bits the kernel keeps when a one-shot item fires (EP_PRIVATE_BITS).
 inline constexpr std::uint32_t kEpollExclusive = 1u << 28;
 inline constexpr std::uint32_t kEpollWakeup = 1u << 29;
@@ -51,6 +53,7 @@ struct ItemStats {
 struct Item {
     static constexpr std::uint8_t kSeeded = 1;  // from a /proc snapshot, shape not known
     static constexpr std::uint8_t kLazy = 2;    // first seen in a record other than insert
+    static constexpr std::uint8_t kSkipped = 4;  // passed over by a delivery of this harvest
 
     // The first 64 bytes are what lookups, list walks and tree walks touch.
     std::uint64_t file = 0;    // key part 1 (0 on the tracepoint backend)
@@ -159,6 +162,12 @@ struct Instance {
     // What ep_done_scan saw, checked when the harvest completes in the model.
     std::vector<ItemKey> harvest_lt;  // level-triggered items delivered and requeued, in order
     std::vector<HarvestWalk> harvest_walks;
+    // Overflow queueings of this harvest and when their callbacks ran: the
+    // overflow walk at ep_done_scan entry takes no lock, so a callback that
+    // ran after the walk ended chained too late to be in it (the kernel still
+    // moved it, under ep->lock).
+    std::vector<std::pair<ItemRef, std::uint64_t>> ovf_queued;
+    std::uint64_t harvest_end_ts = 0;
     bool harvest_end_seen = false;
     std::uint32_t harvest_end_ready = 0;
     std::uint32_t harvest_end_overflow = 0;
@@ -195,8 +204,11 @@ struct VerifyStats {
     std::uint64_t tree_rebuilds = 0;  // seeded trees given their real shape by a walk
     std::uint64_t snapshots_seeded = 0;
     std::uint64_t snapshots_incomplete = 0;
+    std::uint64_t snapshots_busy = 0;  // fdinfo reads the tracer gave up (never idle)
     std::string last_mismatch;  // one line describing the latest mismatch
 
+    static const char* name(
+        What w);  // "ready", "overflow", "txlist", "tree", "fdinfo", "harvest-end"
     std::uint64_t total_checks() const;
     std::uint64_t total_mismatches() const;
 };
@@ -210,6 +222,7 @@ struct ModelStats {
     std::uint64_t failed_ctl = 0;     // epoll_ctl / epoll_create calls that failed
     std::uint64_t unknown_removes = 0;
     std::uint64_t checkpoints = 0;
+    std::uint64_t reordered_harvests = 0;  // harvests replayed after another thread's deliveries
     VerifyStats verify;
 };
 
@@ -233,6 +246,9 @@ public:
     Model& operator=(const Model&) = default;
 
     void on_record(const stream::Record& rec) override;
+    // Applies records held back for reordering (concurrent harvests, see
+    // route()); call at the end of a stream before reading final state.
+    void flush_all_deferred();
 
     // ---- read-only queries --------------------------------------------------
     std::vector<InstanceRef> instances() const;  // live instances, in creation-slot order
@@ -270,6 +286,17 @@ private:
         ep_snapshot_instance head{};
         std::vector<ep_snapshot_item> items;
     };
+
+    struct Deferral {
+        std::uint64_t ep = 0;
+        std::uint32_t tid = 0;  // the harvesting thread whose deliveries are awaited
+        std::vector<stream::Record> records;
+    };
+    static constexpr std::size_t kMaxDeferred = 4096;
+    void route(const stream::Record& rec);
+    void dispatch(const stream::Record& rec);
+    void flush_deferred(std::uint64_t ep);
+    bool harvest_awaits_deliveries(const Instance& in) const;
 
     void on_instance_create(const ep_header& h, const ep_instance_create& r);
     void on_instance_free(const ep_instance_free& r);
@@ -345,6 +372,7 @@ private:
     std::unordered_map<std::uint32_t, InstanceRef> waiting_;
     std::unordered_map<std::uint32_t, PendingWalk> walks_;
     std::unordered_map<std::uint64_t, PendingSnapshot> snapshots_;  // by (id, tgid, epfd)
+    std::vector<Deferral> deferred_;  // instances waiting for a harvesting thread's WAIT_END
     ModelStats stats_;
     std::uint64_t last_ts_ = 0;
     // Records come in bursts per instance: remember the last ep lookup.

@@ -13,6 +13,11 @@ extern "C" {
 
 namespace epscope::abi {
 
+// The label of the CHECKPOINT the tracer writes when it gives up an fdinfo
+// read in verify mode because the instance never stood still
+// (capture/fdinfo_checkpoints); the model counts them.
+inline constexpr std::string_view kFdinfoBusyLabel = "fdinfo busy";
+
 inline constexpr std::uint32_t kVersion = EPSCOPE_ABI_VERSION;
 inline constexpr std::size_t kKindCount = EP_KIND_COUNT;
 

@@ -14,6 +14,7 @@ namespace epscope::trace {
 inline constexpr std::string_view kMetaBackend = "backend";           // fentry|kprobe|tracepoint
 inline constexpr std::string_view kMetaCommandLine = "command_line";  // the epscope invocation
 inline constexpr std::string_view kMetaRedacted = "redacted";         // "1" if names were redacted
+inline constexpr std::string_view kMetaVerify = "verify";  // "yes" if recorded with --verify
 
 struct TraceHeader {
     // Filled in by the reader from the file; the writer always writes the

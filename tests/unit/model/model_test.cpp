@@ -11,12 +11,16 @@
 #include <random>
 #include <vector>
 
+#include "stream/abi.hpp"
+
 namespace epscope::model {
 namespace {
 
 using stream::Record;
 
 constexpr std::uint64_t kEp = 0xffff888000100000ull;
+// EPOLLIN as fdinfo shows it after EPOLL_CTL_ADD (do_epoll_ctl adds ERR|HUP).
+constexpr std::uint32_t kIn = 1 | kEpollErr | kEpollHup;
 
 std::uint64_t file_of(int fd) { return 0xffff888000200000ull + 0x100ull * fd; }
 std::uint64_t epi_of(int fd) { return 0xffff888000300000ull + 0x80ull * fd; }
@@ -629,7 +633,7 @@ TEST_F(ModelTest, ReadyWalkAndTreeWalkAreVerified) {
 TEST(ModelSnapshot, SeedsAnUnknownInstanceThenTreeWalkGivesTheRealShape) {
     Model m;
     Stream s{m};
-    s.snapshot(kEp, 7, {{1, 1}, {2, 1}, {3, 1 | kEpollEt}}, 1);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | kEpollEt}}, 1);
     InstanceRef i = m.find_instance(kEp);
     ASSERT_NE(i, kNil);
     EXPECT_EQ(m.instance(i).items, 3u);
@@ -650,12 +654,12 @@ TEST(ModelSnapshot, SeedsAnUnknownInstanceThenTreeWalkGivesTheRealShape) {
     for (ItemRef it : m.items_in_order(i)) EXPECT_FALSE(m.item(it).seeded());
     EXPECT_EQ(m.ready_list(i).size(), 1u);  // list state survived the rebuild
     // Now complete: the next snapshot verifies instead of seeding.
-    s.snapshot(kEp, 7, {{1, 1}, {2, 1}, {3, 1 | kEpollEt}}, 2);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | kEpollEt}}, 2);
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u);
-    s.snapshot(kEp, 7, {{1, 1}, {2, 4}, {3, 1 | kEpollEt}}, 3);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, 4 | kEpollErr | kEpollHup}, {3, kIn | kEpollEt}}, 3);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
-    s.snapshot(kEp, 7, {{1, 1}}, 4);
+    s.snapshot(kEp, 7, {{1, kIn}}, 4);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);
 }
 
@@ -665,7 +669,8 @@ TEST(ModelSnapshot, AnInstanceCreatedInTheStreamIsVerifiedNotSeeded) {
     s.create(kEp, 3);
     s.insert(4);
     s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 4, 1 | kEpollOneshot, 0x104);
-    s.snapshot(kEp, 3, {{4, 1 | kEpollOneshot}}, 1);
+    // fdinfo shows the mask as do_epoll_ctl stored it: EPOLLERR|EPOLLHUP added.
+    s.snapshot(kEp, 3, {{4, kIn | kEpollOneshot}}, 1);
     EXPECT_EQ(m.stats().verify.snapshots_seeded, 0u);
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
@@ -966,6 +971,187 @@ TEST(ModelMemory, BoundedOverALongRunOfShortLivedProcesses) {
         EXPECT_TRUE(m.processes().empty());
         EXPECT_LE(m.memory_bytes(), plateau) << "grew from " << plateau << " bytes";
     }
+}
+
+TEST_F(ModelTest, TreeWalkWithAWrongParentOrAPrefixMismatchIsCaught) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    // Right colours and order, but 3 hangs under 1.
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}, {3, 1, EP_RB_RED}}, 1);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Tree], 1u);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 1u);
+    // A truncated walk whose prefix differs is a mismatch too.
+    s.walk(EP_WALK_TREE, {{1, -1, EP_RB_BLACK}}, 2, true);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 2u);
+    // A truncated walk longer than the model's tree: the kernel has more items.
+    s.walk(EP_WALK_TREE,
+           {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}, {3, 2, EP_RB_RED}, {4, 3, EP_RB_RED}}, 3,
+           true);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 3u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Tree], 3u);
+    // After the removal of 2 the kernel's tree is 3 black with 1 red on its left.
+    s.remove(2);
+    s.walk(EP_WALK_TREE, {{3, -1, EP_RB_BLACK}, {1, 3, EP_RB_RED}}, 4);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Tree], 3u) << m.stats().verify.last_mismatch;
+}
+
+TEST(ModelSnapshot, ATruncatedTreeWalkDoesNotGiveASeededTreeItsShape) {
+    Model m;
+    Stream s{m};
+    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn}}, 1);
+    InstanceRef i = m.find_instance(kEp);
+    ASSERT_NE(i, kNil);
+    s.walk(EP_WALK_TREE, {{2, -1, EP_RB_BLACK}, {1, 2, EP_RB_RED}}, 9, true);
+    EXPECT_EQ(m.stats().verify.tree_rebuilds, 0u);
+    EXPECT_FALSE(m.instance(i).tree_exact);
+    for (ItemRef it : m.items_in_order(i)) EXPECT_TRUE(m.item(it).seeded());
+}
+
+TEST_F(ModelTest, FdinfoIsComparedWithTheKernelsFormOfTheMask) {
+    s.insert(4, 1 | kEpollOneshot);
+    s.insert(5, 4);
+    s.snapshot(kEp, 3, {{4, kIn | kEpollOneshot}, {5, 4 | kEpollErr | kEpollHup}}, 1);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u)
+        << m.stats().verify.last_mismatch;
+    // The one-shot item fires: the harvest disarms it to EP_PRIVATE_BITS only,
+    // EPOLLERR|EPOLLHUP included.
+    s.callback(4, EP_CB_QUEUED_READY);
+    s.wait_begin(50);
+    s.harvest_begin();
+    s.harvest_item(4, 0, kEp, 50);
+    s.harvest_end();
+    s.wait_end(50, 1);
+    s.snapshot(kEp, 3, {{4, kEpollOneshot}, {5, 4 | kEpollErr | kEpollHup}}, 2);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u)
+        << m.stats().verify.last_mismatch;
+    // fdinfo lists one item, the model two.
+    ep_snapshot_instance head{};
+    head.ep = kEp;
+    head.epfd = 3;
+    head.items = 1;
+    head.snapshot_id = 4;
+    s.feed(EP_KIND_SNAPSHOT_INSTANCE, head);
+    ep_snapshot_item item{};
+    item.data = 0x999;
+    item.epfd = 3;
+    item.tfd = 5;
+    item.events = 4 | kEpollErr | kEpollHup;
+    item.snapshot_id = 4;
+    s.feed(EP_KIND_SNAPSHOT_ITEM, item);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 3u);
+}
+
+TEST_F(ModelTest, FdinfoDataMismatchNamesTheItem) {
+    s.insert(4);
+    s.snapshot(kEp, 3, {{4, kIn}}, 1);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 4, 1, 0x555);  // the model now has data 0x555
+    s.snapshot(kEp, 3, {{4, kIn}}, 2);                // fdinfo still 0x104
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
+    EXPECT_NE(m.stats().verify.last_mismatch.find("tfd 4"), std::string::npos);
+}
+
+TEST_F(ModelTest, FdinfoReadsTheTracerGaveUpAreCounted) {
+    ep_checkpoint c{};
+    std::string label = std::string(abi::kFdinfoBusyLabel) + ": pid 100 fd 3";
+    std::memcpy(c.label, label.data(), label.size());
+    s.feed(EP_KIND_CHECKPOINT, c);
+    std::memcpy(c.label, "verify: fdinfo", 15);
+    s.feed(EP_KIND_CHECKPOINT, c);
+    EXPECT_EQ(m.stats().checkpoints, 2u);
+    EXPECT_EQ(m.stats().verify.snapshots_busy, 1u);
+    EXPECT_EQ(m.stats().verify.total_checks(), 0u);
+}
+
+// Thread 61 harvests (LT item 1 requeued by the kernel at ep_done_scan), then
+// thread 62's harvest runs on another CPU before 61's deliveries are read at
+// its epoll_wait exit. The kernel completed 61's harvest first: 62's harvest
+// must find item 1 back on the ready list, as its walks say.
+TEST_F(ModelTest, ASecondThreadsHarvestWaitsForTheFirstThreadsDeliveries) {
+    s.insert(1);
+    s.insert(2);
+    s.wait_begin(61);
+    s.wait_begin(62);
+    s.callback(1, EP_CB_QUEUED_READY);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 61);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 61);
+    s.callback(2, EP_CB_QUEUED_READY);  // after 61's requeue: behind item 1
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 62);
+    s.walk(EP_WALK_TXLIST, {}, 4);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {2, -1, 0}}, 5);
+    s.walk(EP_WALK_OVERFLOW, {}, 6);
+    he.ready = 2;
+    s.feed(EP_KIND_HARVEST_END, he, 62);
+    // Until 61's WAIT_END, 62's records wait.
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 0u);
+    s.harvest_item(1, 0, kEp, 61);
+    s.wait_end(61, 1);
+    s.harvest_item(1, 0, kEp, 62);
+    s.harvest_item(2, 1, kEp, 62);
+    s.wait_end(62, 2);
+    EXPECT_EQ(m.stats().reordered_harvests, 1u);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 2u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{1, 2}));
+}
+
+// A callback's record is taken at ep_poll_callback's entry; another CPU's
+// link can be made first. The deliveries show the kernel's order: the item
+// delivered out of the records' order is not dropped.
+TEST_F(ModelTest, AnItemLinkedLaterThanItsRecordSaysIsDeliveredNotDropped) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
+    s.wait_begin(70);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {3, -1, 0}, {2, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 3;
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(1, 0, kEp, 70);
+    s.harvest_item(3, 1, kEp, 70);
+    s.harvest_item(2, 2, kEp, 70);
+    s.wait_end(70, 3);
+    EXPECT_EQ(m.instance(inst()).stats.dropped_unready, 0u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{1, 3, 2}));
+}
+
+// ep_done_scan's walks take no lock: a callback that ran after the overflow
+// walk started chained too late to be in it (the kernel still moved it).
+TEST_F(ModelTest, AnOverflowCallbackAfterTheWalkIsNotExpectedInIt) {
+    s.insert(1);
+    s.insert(2, 1 | kEpollEt);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(80);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 80);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.callback(2, EP_CB_QUEUED_OVERFLOW, 0, 0, 81);  // another CPU, after the ready walk
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 80);
+    s.harvest_item(1, 0, kEp, 80);
+    s.wait_end(80, 1);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{2, 1}));
 }
 
 }  // namespace

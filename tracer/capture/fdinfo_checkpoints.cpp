@@ -1,0 +1,124 @@
+#include "capture/fdinfo_checkpoints.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "stream/abi.hpp"
+
+namespace epscope::capture {
+
+void FdinfoCheckpoints::on_record(const stream::Record& rec) {
+    auto learn = [this](std::uint32_t tgid, std::int32_t epfd, std::uint64_t ep) {
+        if (epfd < 0) return;
+        auto& slot = epfds_[{tgid, epfd}];
+        if (ep != 0) slot = ep;
+    };
+    switch (rec.kind()) {
+        case EP_KIND_INSTANCE_CREATE: {
+            const auto& r = rec.as<ep_instance_create>();
+            // A new instance on a reused fd number: forget the old one.
+            if (r.epfd >= 0) epfds_[{r.h.tgid, r.epfd}] = r.ep;
+            break;
+        }
+        case EP_KIND_ITEM_INSERT:
+        case EP_KIND_ITEM_MODIFY: {
+            const auto& r = rec.as<ep_item_ctl>();
+            if (r.result == 0) learn(r.h.tgid, r.epfd, r.ep);
+            break;
+        }
+        case EP_KIND_WAIT_BEGIN: {
+            const auto& r = rec.as<ep_wait_begin>();
+            if (r.ep != 0) learn(r.h.tgid, r.epfd, r.ep);
+            break;
+        }
+        case EP_KIND_SNAPSHOT_INSTANCE: {
+            const auto& r = rec.as<ep_snapshot_instance>();
+            learn(r.h.tgid, r.epfd, r.ep);
+            break;
+        }
+        case EP_KIND_PROCESS: {
+            const auto& r = rec.as<ep_process>();
+            if (r.what == EP_PROC_EXIT) {
+                std::erase_if(epfds_, [&](const auto& e) { return e.first.first == r.h.tgid; });
+            } else if (r.what == EP_PROC_FORK) {
+                // The child has the parent's fds: the same instances.
+                std::vector<std::pair<std::int32_t, std::uint64_t>> inherited;
+                for (const auto& [key, ep] : epfds_)
+                    if (key.first == r.parent_tgid) inherited.emplace_back(key.second, ep);
+                for (const auto& [epfd, ep] : inherited) epfds_[{r.h.tgid, epfd}] = ep;
+            }
+            break;
+        }
+        default:
+            break;
+    }
+    next_.on_record(rec);
+}
+
+void FdinfoCheckpoints::checkpoint(const char* label, std::uint32_t tgid) {
+    ep_checkpoint c{};
+    c.h.ts = monotonic_ns();
+    c.h.tgid = tgid;
+    c.h.tid = tgid;
+    c.h.kind = EP_KIND_CHECKPOINT;
+    c.h.size = sizeof(c);
+    c.h.source = EP_SOURCE_USER;
+    c.id = rounds_;
+    std::strncpy(c.label, label, sizeof(c.label) - 1);
+    next_.on_record(stream::Record::of(c));
+}
+
+void FdinfoCheckpoints::run(const BpfSession& session, RingConsumer& ring, ProcSnapshot& snapshot) {
+    ++rounds_;
+    ring.drain();
+    checkpoint("verify: fdinfo", static_cast<std::uint32_t>(getpid()));
+    // Draining below may add or drop entries: walk a copy.
+    const auto epfds = epfds_;
+    for (const auto& [key, ep_seen] : epfds) {
+        const auto [tgid, epfd] = key;
+        bool settled = false;
+        bool gone = false;
+        constexpr int kAttempts = 20;
+        for (int attempt = 0; attempt < kAttempts && !settled && !gone; ++attempt) {
+            if (attempt > 0) usleep(250);
+            auto found = epfds_.find(key);
+            if (found == epfds_.end()) {
+                gone = true;
+                break;
+            }
+            const std::uint64_t ep = found->second;
+            const BpfSession::Activity before = session.activity(ep);
+            if (ep != 0 && before.busy != 0) continue;
+            ring.drain();
+            auto items = ProcSnapshot::read_epoll(static_cast<pid_t>(tgid), epfd);
+            if (!items) {
+                gone = true;
+                break;
+            }
+            const BpfSession::Activity after = session.activity(ep);
+            if (ep != 0 && !(after == before)) continue;
+            struct stat st {};
+            const std::string path =
+                "/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(epfd);
+            stat(path.c_str(), &st);
+            snapshot.emit_epoll(static_cast<pid_t>(tgid), epfd, st.st_ino, ep, *items);
+            ++snapshots_;
+            settled = true;
+        }
+        if (gone) {
+            epfds_.erase(key);
+        } else if (!settled) {
+            ++busy_;
+            const std::string label = std::string(abi::kFdinfoBusyLabel) + ": pid " +
+                                      std::to_string(tgid) + " fd " + std::to_string(epfd);
+            checkpoint(label.c_str(), tgid);
+        }
+    }
+}
+
+}  // namespace epscope::capture

@@ -1,0 +1,49 @@
+// Verify mode's /proc fdinfo checkpoints. A pass-through sink that learns
+// from the stream which instance (ep) each (process, epoll fd) reaches, and,
+// at each checkpoint, reads /proc/PID/fdinfo/EPFD of every such fd and puts
+// SNAPSHOT_INSTANCE/ITEM records in the stream for the model to compare.
+//
+// A read is only put in the stream when it shows the state the records
+// before it describe: epoll_ctl and one-shot disarms change fdinfo under
+// ep->mtx but are reported at the syscall's exit, so BPF counts what is in
+// flight per instance (BpfSession::activity). The read is kept only if
+// nothing was in flight before it and nothing started or ended during it;
+// the ring buffer is drained between the first look and the read, so every
+// record of a finished operation is in the stream before the snapshot.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "capture/bpf_session.hpp"
+#include "capture/proc_snapshot.hpp"
+#include "capture/ring_consumer.hpp"
+#include "stream/record.hpp"
+
+namespace epscope::capture {
+
+class FdinfoCheckpoints : public stream::RecordSink {
+public:
+    explicit FdinfoCheckpoints(stream::RecordSink& next) : next_(next) {}
+    void on_record(const stream::Record& rec) override;
+
+    // One checkpoint: a CHECKPOINT record, then a snapshot of every known
+    // epoll fd, or a CHECKPOINT "fdinfo busy ..." for one that never settled.
+    void run(const BpfSession& session, RingConsumer& ring, ProcSnapshot& snapshot);
+
+    std::uint64_t snapshots() const { return snapshots_; }
+    std::uint64_t busy() const { return busy_; }
+
+private:
+    void checkpoint(const char* label, std::uint32_t tgid);
+    stream::RecordSink& next_;
+    std::map<std::pair<std::uint32_t, std::int32_t>, std::uint64_t> epfds_;  // -> ep (0: unknown)
+    std::uint32_t rounds_ = 0;
+    std::uint64_t snapshots_ = 0;
+    std::uint64_t busy_ = 0;
+};
+
+}  // namespace epscope::capture

@@ -1,0 +1,42 @@
+#include "cli/fidelity.hpp"
+
+#include "stream/record_text.hpp"
+
+namespace epscope::cli {
+
+// One line: every check and mismatch by what was compared (model/model.hpp,
+// VerifyStats), then how seeded trees and fdinfo reads fared.
+std::string fidelity_line(const model::VerifyStats& v) {
+    if (v.total_checks() == 0 && v.snapshots_busy == 0)
+        return "fidelity: nothing checked (no kernel walks or fdinfo snapshots: use --verify)";
+    std::string out = "fidelity: " + std::to_string(v.total_checks()) + " checks, " +
+                      std::to_string(v.total_mismatches()) + " mismatches (";
+    for (std::size_t w = 0; w < model::VerifyStats::kWhats; ++w) {
+        auto what = static_cast<model::VerifyStats::What>(w);
+        out += std::string(w ? ", " : "") + model::VerifyStats::name(what) + " " +
+               std::to_string(v.mismatches[w]) + "/" + std::to_string(v.checks[w]);
+    }
+    out += ")";
+    if (v.tree_rebuilds) out += "; " + std::to_string(v.tree_rebuilds) + " seeded trees rebuilt";
+    if (v.snapshots_seeded) out += "; " + std::to_string(v.snapshots_seeded) + " seeded from /proc";
+    if (v.snapshots_busy)
+        out += "; " + std::to_string(v.snapshots_busy) + " fdinfo reads given up (never idle)";
+    return out;
+}
+
+std::string fidelity_json(const model::VerifyStats& v) {
+    std::string checks, mismatches;
+    for (std::size_t w = 0; w < model::VerifyStats::kWhats; ++w) {
+        const char* name = model::VerifyStats::name(static_cast<model::VerifyStats::What>(w));
+        checks += std::string(w ? "," : "") + "\"" + name + "\":" + std::to_string(v.checks[w]);
+        mismatches +=
+            std::string(w ? "," : "") + "\"" + name + "\":" + std::to_string(v.mismatches[w]);
+    }
+    return "{\"checks\":{" + checks + "},\"mismatches\":{" + mismatches +
+           "},\"tree_rebuilds\":" + std::to_string(v.tree_rebuilds) +
+           ",\"seeded\":" + std::to_string(v.snapshots_seeded) +
+           ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) + ",\"last_mismatch\":\"" +
+           stream::json_escape(v.last_mismatch) + "\"}";
+}
+
+}  // namespace epscope::cli

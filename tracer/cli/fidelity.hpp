@@ -1,0 +1,16 @@
+// The fidelity line of verify mode, for `epscope stat` (text and --json) and
+// `epscope live`: checks and mismatches by what the model was compared with.
+#pragma once
+
+#include <string>
+
+#include "model/model.hpp"
+
+namespace epscope::cli {
+
+// "fidelity: 491 checks, 0 mismatches (ready 0/51, overflow 0/51, txlist 0/51, tree 0/287, ...)"
+std::string fidelity_line(const model::VerifyStats& v);
+// The same as one JSON object.
+std::string fidelity_json(const model::VerifyStats& v);
+
+}  // namespace epscope::cli
