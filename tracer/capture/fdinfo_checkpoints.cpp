@@ -29,8 +29,21 @@ void FdinfoCheckpoints::on_record(const stream::Record& rec) {
         case EP_KIND_ITEM_MODIFY: {
             const auto& r = rec.as<ep_item_ctl>();
             if (r.result == 0) learn(r.h.tgid, r.epfd, r.ep);
+            // A new item under the fd number of one still closing.
+            if (r.result == 0 && rec.kind() == EP_KIND_ITEM_INSERT && r.ep != 0) {
+                auto c = closing_.find(r.ep);
+                if (c != closing_.end()) c->second.erase(r.fd);
+            }
             break;
         }
+        case EP_KIND_ITEM_REMOVE: {
+            const auto& r = rec.as<ep_item_remove>();
+            if (r.reason == EP_REMOVE_FILE_CLOSE && r.ep != 0) closing_[r.ep].insert(r.fd);
+            break;
+        }
+        case EP_KIND_INSTANCE_FREE:
+            closing_.erase(rec.as<ep_instance_free>().ep);
+            break;
         case EP_KIND_WAIT_BEGIN: {
             const auto& r = rec.as<ep_wait_begin>();
             if (r.ep != 0) learn(r.h.tgid, r.epfd, r.ep);
@@ -102,6 +115,13 @@ void FdinfoCheckpoints::run(const BpfSession& session, RingConsumer& ring, ProcS
             }
             const BpfSession::Activity after = session.activity(ep);
             if (ep != 0 && !(after == before)) continue;
+            if (auto c = closing_.find(ep); ep != 0 && c != closing_.end()) {
+                const bool still_listed =
+                    std::any_of(items->begin(), items->end(),
+                                [&](const auto& i) { return c->second.count(i.tfd) != 0; });
+                if (still_listed) continue;  // the close is still unlinking the item
+                closing_.erase(c);
+            }
             struct stat st {};
             const std::string path =
                 "/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(epfd);

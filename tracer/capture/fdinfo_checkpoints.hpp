@@ -10,12 +10,18 @@
 // nothing was in flight before it and nothing started or ended during it;
 // the ring buffer is drained between the first look and the read, so every
 // record of a finished operation is in the stream before the snapshot.
+//
+// A file's last close is reported at eventpoll_release_file's entry, before
+// it takes ep->mtx and unlinks the item (there is no exit hook), so a read in
+// between still lists an item the stream has removed: such items are held as
+// closing until a read no longer shows them, and a read that does is retried.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "capture/bpf_session.hpp"
@@ -41,6 +47,7 @@ private:
     void checkpoint(const char* label, std::uint32_t tgid);
     stream::RecordSink& next_;
     std::map<std::pair<std::uint32_t, std::int32_t>, std::uint64_t> epfds_;  // -> ep (0: unknown)
+    std::map<std::uint64_t, std::set<std::int32_t>> closing_;  // ep -> fds removed at file close
     std::uint32_t rounds_ = 0;
     std::uint64_t snapshots_ = 0;
     std::uint64_t busy_ = 0;
