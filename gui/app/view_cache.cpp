@@ -47,4 +47,24 @@ const std::vector<view::WaiterRow>& ViewCache::waiters(const view::Replay& r,
     return waiters_;
 }
 
+const view::TimelineIndex& ViewCache::timeline(const view::Replay& r) {
+    if (timeline_of_ != &r || timeline_.records() > r.record_count()) {
+        timeline_ = view::TimelineIndex();
+        timeline_of_ = &r;
+    }
+    for (std::size_t i = timeline_.records(); i < r.record_count(); ++i) timeline_.add(r.record(i));
+    return timeline_;
+}
+
+const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const view::TimeWindow& w,
+                                                std::size_t first, std::size_t count) {
+    const view::TimelineIndex& idx = timeline(r);
+    LanesKey k{w.t0, w.t1, w.width, first, count, idx.records()};
+    if (!(k == lanes_key_)) {
+        lanes_ = view::timeline_lanes(idx, w, first, count);
+        lanes_key_ = k;
+    }
+    return lanes_;
+}
+
 }  // namespace epscope::gui

@@ -10,6 +10,7 @@
 #include "view/browser.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
+#include "view/timeline.hpp"
 #include "view/tree_layout.hpp"
 
 namespace epscope::gui {
@@ -23,6 +24,14 @@ public:
     const view::TreeLayout& tree(const view::Replay& r, model::InstanceRef inst);
     const view::Queues& queues(const view::Replay& r, model::InstanceRef inst);
     const std::vector<view::WaiterRow>& waiters(const view::Replay& r, model::InstanceRef inst);
+
+    // Per-thread tracks of the whole stream, fed with the records the
+    // replay holds beyond what it has seen (a live source keeps growing).
+    const view::TimelineIndex& timeline(const view::Replay& r);
+    // The lanes [first, first + count) for window `w`, recomputed only when
+    // the window, the lane range or the index changes.
+    const std::vector<view::Lane>& lanes(const view::Replay& r, const view::TimeWindow& w,
+                                         std::size_t first, std::size_t count);
 
 private:
     struct Key {
@@ -44,6 +53,16 @@ private:
     view::TreeLayout tree_;
     Key queues_key_;
     view::Queues queues_;
+    const view::Replay* timeline_of_ = nullptr;
+    view::TimelineIndex timeline_;
+    struct LanesKey {
+        std::uint64_t t0 = 0, t1 = 0;
+        float width = 0;
+        std::size_t first = 0, count = 0, records = SIZE_MAX;
+        bool operator==(const LanesKey&) const = default;
+    };
+    LanesKey lanes_key_;
+    std::vector<view::Lane> lanes_;
     Key waiters_key_;
     std::vector<view::WaiterRow> waiters_;
 };

@@ -1,14 +1,14 @@
 // The instance browser: processes -> epoll instances, sortable and filterable.
 #include <string>
 
+#include "app/draw_util.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
 
 namespace epscope::gui {
 
 void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.side_w(), l.top_h() * 0.45f), ImGuiCond_Always);
+    place_window(l.browser());
     ImGui::Begin("Instances", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
     ImGui::SetNextItemWidth(-1);
     ImGui::InputTextWithHint("##filter", "filter: process name or pid", ui.filter.data(),

@@ -45,9 +45,7 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
 }  // namespace
 
 void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
-    const float top = l.top_h() * 0.45f;
-    ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.side_w(), l.top_h() - top), ImGuiCond_Always);
+    place_window(l.queues());
     ImGui::Begin("Queues", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
     if (ui.selected == model::kNil) {
         ImGui::TextDisabled("no instance selected");

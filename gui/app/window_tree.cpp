@@ -18,8 +18,7 @@ constexpr float kLevel = 64.0f;  // vertical distance between depths
 }  // namespace
 
 void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
-    ImGui::SetNextWindowPos(ImVec2(l.side_w(), 0), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.w - l.side_w(), l.top_h()), ImGuiCond_Always);
+    place_window(l.tree());
     ImGui::Begin("Tree", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
     if (draw_message(r, l) || ui.selected == model::kNil) {
         if (r.opened() && r.record_count() > 0)

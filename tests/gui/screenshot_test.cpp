@@ -25,6 +25,7 @@
 #include "trace/reader.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
+#include "view/layout.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
 
@@ -42,13 +43,20 @@ constexpr int kHeight = 800;
 struct Rect {
     int x0, y0, x1, y1;  // [x0, x1) x [y0, y1)
 };
-// The fixed layout of app/ui_state.hpp for 1280x800.
-constexpr float kSide = kWidth * 0.34f;
-constexpr float kTop = kHeight - 86.0f;
-const Rect kTreeArea{static_cast<int>(kSide) + 2, 0, kWidth, static_cast<int>(kTop)};
-const Rect kStatusArea{0, kHeight - 26, kWidth, kHeight};
-const Rect kQueueArea{0, static_cast<int>(kTop * 0.45f), static_cast<int>(kSide),
-                      static_cast<int>(kTop)};
+// The GUI's fixed layout (view/layout.hpp) at 1280x800, inset by 2 pixels so
+// a region never includes its neighbour's border.
+const view::Layout kLayout{kWidth, kHeight};
+Rect inset(const view::Rect& r) {
+    return Rect{static_cast<int>(r.x0) + 2, static_cast<int>(r.y0) + 2, static_cast<int>(r.x1) - 2,
+                static_cast<int>(r.y1) - 2};
+}
+const Rect kTreeArea = inset(kLayout.tree());
+const Rect kStatusArea = inset(kLayout.status());
+const Rect kQueueArea = inset(kLayout.queues());
+const Rect kTimelineArea = inset(kLayout.timeline());
+const Rect kDetailsArea = inset(kLayout.details());
+const Rect kBrowserArea = inset(kLayout.browser());
+constexpr int kSide = static_cast<int>(kWidth * 0.30f);
 
 struct GuiRun {
     int status = -1;  // exit status, or -1 if it did not exit normally
