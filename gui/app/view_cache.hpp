@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "view/browser.hpp"
+#include "view/details.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
 #include "view/timeline.hpp"
@@ -25,6 +26,9 @@ public:
     const view::Queues& queues(const view::Replay& r, model::InstanceRef inst);
     const std::vector<view::WaiterRow>& waiters(const view::Replay& r, model::InstanceRef inst);
 
+    const view::InstanceDetails& instance_details(const view::Replay& r, model::InstanceRef inst);
+    const view::ItemDetails& item_details(const view::Replay& r, model::InstanceRef inst,
+                                          std::int32_t fd);
     // Per-thread tracks of the whole stream, fed with the records the
     // replay holds beyond what it has seen (a live source keeps growing).
     const view::TimelineIndex& timeline(const view::Replay& r);
@@ -63,6 +67,11 @@ private:
     };
     LanesKey lanes_key_;
     std::vector<view::Lane> lanes_;
+    Key inst_details_key_;
+    view::InstanceDetails inst_details_;
+    Key item_details_key_;
+    std::int32_t item_details_fd_ = -1;
+    view::ItemDetails item_details_;
     Key waiters_key_;
     std::vector<view::WaiterRow> waiters_;
 };

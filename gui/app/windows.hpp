@@ -10,6 +10,7 @@ namespace epscope::gui {
 
 void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
+void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 // Returns true if the cursor moved (the caller re-seeks the replay).
 bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l,
