@@ -23,6 +23,7 @@ struct UiState {
     bool scroll_to_find = false;
     std::set<std::int32_t> collapsed;               // items whose subtree is folded (by fd)
     model::InstanceRef collapsed_of = model::kNil;  // instance `collapsed` belongs to
+    model::InstanceRef fitted_for = model::kNil;    // a new instance starts fitted to the window
     std::array<char, 64> filter{};                  // browser filter text
     view::BrowserQuery query;
     // Timeline.

@@ -28,6 +28,19 @@ const view::TreeLayout& ViewCache::tree(const view::Replay& r, model::InstanceRe
     return tree_;
 }
 
+const view::TreeLayout& ViewCache::folded_tree(const view::Replay& r, model::InstanceRef inst,
+                                               const std::set<std::int32_t>& folded) {
+    const view::TreeLayout& whole = tree(r, inst);
+    if (folded.empty()) return whole;
+    Key k = key_of(r, inst);
+    if (!(k == folded_key_) || folded != folded_set_) {
+        folded_ = view::fold_tree(whole, folded);
+        folded_key_ = k;
+        folded_set_ = folded;
+    }
+    return folded_;
+}
+
 const view::Queues& ViewCache::queues(const view::Replay& r, model::InstanceRef inst) {
     Key k = key_of(r, inst);
     if (!(k == queues_key_)) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "view/browser.hpp"
@@ -23,6 +24,9 @@ class ViewCache {
 public:
     const std::vector<view::InstanceRow>& rows(const view::Replay& r, const view::BrowserQuery& q);
     const view::TreeLayout& tree(const view::Replay& r, model::InstanceRef inst);
+    // tree() with the subtrees of `folded` (fds) collapsed.
+    const view::TreeLayout& folded_tree(const view::Replay& r, model::InstanceRef inst,
+                                        const std::set<std::int32_t>& folded);
     const view::Queues& queues(const view::Replay& r, model::InstanceRef inst);
     const std::vector<view::WaiterRow>& waiters(const view::Replay& r, model::InstanceRef inst);
 
@@ -55,6 +59,9 @@ private:
     std::vector<view::InstanceRow> rows_;
     Key tree_key_;
     view::TreeLayout tree_;
+    Key folded_key_;
+    std::set<std::int32_t> folded_set_;
+    view::TreeLayout folded_;
     Key queues_key_;
     view::Queues queues_;
     const view::Replay* timeline_of_ = nullptr;

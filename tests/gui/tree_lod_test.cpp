@@ -1,0 +1,89 @@
+// Tree drawing culls to the visible in-order range (keeping every edge that
+// crosses it) and, zoomed out, draws one node per pixel column and depth.
+#include "view/tree_lod.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "model/model.hpp"
+#include "synthetic_stream.hpp"
+
+namespace epscope::view {
+namespace {
+
+using gui_test::ep_of;
+using gui_test::Synth;
+
+TreeLayout big_tree(int items) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    for (int fd = 1; fd <= items; ++fd) s.insert(ep_of(1), 3, fd);
+    return layout_tree(m, m.find_instance(ep_of(1)));
+}
+
+TEST(TreeLod, DrawsOnlyTheVisibleRangeAndTheEdgesCrossingIt) {
+    const TreeLayout t = big_tree(1000);
+    ASSERT_EQ(t.nodes.size(), 1000u);
+    const float margin = 30;
+    const float dx = 20;
+    // Nodes 100..149 are on screen (one node of slack each side).
+    const TreeDrawList d = tree_draw_list(t, dx, margin, margin + dx * 100, margin + dx * 150);
+    EXPECT_FALSE(d.merged);
+    ASSERT_EQ(d.nodes.size(), 53u);
+    EXPECT_EQ(d.nodes.front(), 99u);
+    EXPECT_EQ(d.nodes.back(), 151u);
+    // Every edge with a part in [99, 152) is drawn, and no other.
+    std::set<std::uint32_t> want;
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const std::int32_t p = t.nodes[i].parent;
+        if (p < 0) continue;
+        const std::size_t lo = std::min<std::size_t>(i, static_cast<std::size_t>(p));
+        const std::size_t hi = std::max<std::size_t>(i, static_cast<std::size_t>(p));
+        if (hi >= 99 && lo < 152) want.insert(static_cast<std::uint32_t>(i));
+    }
+    const std::set<std::uint32_t> got(d.edges.begin(), d.edges.end());
+    EXPECT_EQ(got.size(), d.edges.size());  // none twice
+    // Edges from a visible parent to a child beyond the slack node are off
+    // screen and may be left out; all others must be there.
+    for (std::uint32_t c : want) {
+        const auto p = static_cast<std::uint32_t>(t.nodes[c].parent);
+        const bool child_beyond = (c < 99 && p == 99) || (c >= 152 && p == 151);
+        if (!child_beyond) {
+            EXPECT_TRUE(got.count(c)) << "edge of node " << c;
+        }
+    }
+    for (std::uint32_t c : got) EXPECT_TRUE(want.count(c)) << "extra edge of node " << c;
+    EXPECT_LT(d.edges.size(), 80u);  // not the whole tree
+    // Nothing on screen: nothing drawn.
+    EXPECT_TRUE(
+        tree_draw_list(t, dx, margin, margin + dx * 2000, margin + dx * 2100).nodes.empty());
+}
+
+TEST(TreeLod, ZoomedOutOneNodePerPixelColumnAndDepth) {
+    const TreeLayout t = big_tree(10000);
+    const float margin = 10;
+    const float dx = 0.05f;  // 20 nodes per pixel: the tree is 500 px wide
+    const TreeDrawList d = tree_draw_list(t, dx, margin, 0, 1000);
+    EXPECT_TRUE(d.merged);
+    std::set<std::pair<std::uint32_t, long>> cells;
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        cells.insert({t.nodes[i].depth,
+                      static_cast<long>(std::floor(margin + dx * (static_cast<float>(i) + 0.5f)))});
+    }
+    std::set<std::pair<std::uint32_t, long>> drawn;
+    for (std::uint32_t i : d.nodes) {
+        drawn.insert({t.nodes[i].depth,
+                      static_cast<long>(std::floor(margin + dx * (static_cast<float>(i) + 0.5f)))});
+    }
+    EXPECT_EQ(d.nodes.size(), drawn.size());  // one per cell
+    EXPECT_EQ(drawn, cells);                  // and every cell
+    EXPECT_LT(d.nodes.size(), 501u * (t.max_depth + 1));
+    EXPECT_LT(d.nodes.size(), 10000u / 2);
+    EXPECT_LT(d.edges.size(), 10000u / 2);
+}
+
+}  // namespace
+}  // namespace epscope::view
