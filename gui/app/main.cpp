@@ -23,6 +23,7 @@ struct Options {
     std::string file;
     std::string screenshot;
     std::optional<std::uint64_t> at_ns;
+    std::int32_t select_fd = -1;
     bool bench = false;
     int frames = 300;
     int width = 1280;
@@ -64,6 +65,7 @@ int run(const Options& o) {
     UiState ui;
     ViewCache views;
     position(replay, ui, o);
+    ui.selected_fd = o.select_fd;
 
     if (!o.screenshot.empty()) {
         // A few frames first: windows and tables settle their sizes.
@@ -139,6 +141,8 @@ int main(int argc, char** argv) {
     app.add_option("--screenshot", o.screenshot, "render one frame into this PNG file and exit");
     app.add_option("--at", o.at_ns,
                    "cursor in ns after the first record (default: where the most items are live)");
+    app.add_option("--select-fd", o.select_fd, "start with this item fd selected")
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
     app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
     app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));

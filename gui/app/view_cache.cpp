@@ -80,6 +80,18 @@ const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const vie
     return lanes_;
 }
 
+const std::vector<model::InstanceRef>& ViewCache::holding_fd(const view::Replay& r,
+                                                             std::uint32_t pid, std::int32_t fd) {
+    Key k = key_of(r, model::kNil);
+    if (!(k == holding_key_) || pid != holding_pid_ || fd != holding_fd_) {
+        holding_ = view::instances_holding_fd(r.model(), pid, fd);
+        holding_key_ = k;
+        holding_pid_ = pid;
+        holding_fd_ = fd;
+    }
+    return holding_;
+}
+
 const view::InstanceDetails& ViewCache::instance_details(const view::Replay& r,
                                                          model::InstanceRef inst) {
     Key k = key_of(r, inst);

@@ -30,6 +30,9 @@ public:
     const view::Queues& queues(const view::Replay& r, model::InstanceRef inst);
     const std::vector<view::WaiterRow>& waiters(const view::Replay& r, model::InstanceRef inst);
 
+    // The instances of process `pid` holding an item with `fd`.
+    const std::vector<model::InstanceRef>& holding_fd(const view::Replay& r, std::uint32_t pid,
+                                                      std::int32_t fd);
     const view::InstanceDetails& instance_details(const view::Replay& r, model::InstanceRef inst);
     const view::ItemDetails& item_details(const view::Replay& r, model::InstanceRef inst,
                                           std::int32_t fd);
@@ -74,6 +77,10 @@ private:
     };
     LanesKey lanes_key_;
     std::vector<view::Lane> lanes_;
+    Key holding_key_;
+    std::uint32_t holding_pid_ = 0;
+    std::int32_t holding_fd_ = -1;
+    std::vector<model::InstanceRef> holding_;
     Key inst_details_key_;
     view::InstanceDetails inst_details_;
     Key item_details_key_;

@@ -80,7 +80,14 @@ void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout&
             ImGui::Text("%d", w.maxevents);
             ImGui::TableNextColumn();
             if (w.woken_by_fd >= 0) {
-                ImGui::Text("%s by fd %d", view::waiter_state_name(w.state), w.woken_by_fd);
+                // The fd is a link: it selects the item that woke the waiter.
+                std::string text = std::string(view::waiter_state_name(w.state)) + " by fd " +
+                                   std::to_string(w.woken_by_fd);
+                ImGui::PushID(static_cast<int>(w.tid));
+                if (ImGui::Selectable(text.c_str(), w.woken_by_fd == ui.selected_fd)) {
+                    ui.selected_fd = w.woken_by_fd;
+                }
+                ImGui::PopID();
             } else {
                 ImGui::TextUnformatted(view::waiter_state_name(w.state));
             }

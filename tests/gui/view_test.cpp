@@ -246,6 +246,27 @@ TEST(Browser, RowsCarryTheInstanceCounts) {
     EXPECT_EQ(rows[2].callbacks, 1u);
 }
 
+TEST(Browser, InstancesHoldingTheSelectedFd) {
+    model::Model m;
+    Synth s(m);
+    s.process("holder");
+    s.create(ep_of(1), 3);
+    s.create(ep_of(2), 4);
+    s.create(ep_of(3), 5);
+    s.insert(ep_of(1), 3, 10);
+    s.insert(ep_of(1), 3, 11);
+    s.insert(ep_of(3), 5, 10);
+    s.insert(ep_of(2), 4, 12);
+    const std::vector<model::InstanceRef> want{m.find_instance(ep_of(1)),
+                                               m.find_instance(ep_of(3))};
+    EXPECT_EQ(instances_holding_fd(m, 100, 10), want);
+    EXPECT_EQ(instances_holding_fd(m, 100, 12),
+              std::vector<model::InstanceRef>{m.find_instance(ep_of(2))});
+    EXPECT_TRUE(instances_holding_fd(m, 100, 99).empty());
+    EXPECT_TRUE(instances_holding_fd(m, 101, 10).empty());  // another process's fd 10
+    EXPECT_TRUE(instances_holding_fd(m, 100, -1).empty());
+}
+
 TEST(Browser, FilterByNameOrPid) {
     model::Model m;
     two_processes(m);
