@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/backend.hpp"
+#include "app/bench.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
 
@@ -84,37 +85,7 @@ int run(const Options& o) {
         return bad ? 2 : 0;
     }
     if (o.bench) {
-        b->set_vsync(false);
-        // Whole frame (input, UI, GL rendering until the GPU is done) and the
-        // UI part alone (view-model and ImGui draw lists, no rasterising).
-        std::vector<double> frame_ms;
-        std::vector<double> ui_ms;
-        const int warmup = 10;
-        for (int i = 0; i < o.frames + warmup; ++i) {
-            auto t0 = std::chrono::steady_clock::now();
-            b->begin_frame(0);
-            draw_frame(replay, views, ui, layout_now(), 0);
-            auto t1 = std::chrono::steady_clock::now();
-            b->render();
-            b->finish();
-            auto t2 = std::chrono::steady_clock::now();
-            b->swap();
-            if (i >= warmup) {
-                frame_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
-                ui_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-            }
-        }
-        auto pct = [](std::vector<double>& v, double p) {
-            std::sort(v.begin(), v.end());
-            return v[std::min(v.size() - 1,
-                              static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-        };
-        std::printf(
-            "frames %d  frame p50 %.3f ms  p99 %.3f ms  |  ui p50 %.3f ms  p99 %.3f ms"
-            "  (%zu instances, %zu items, %dx%d, GL renderer: %s)\n",
-            o.frames, pct(frame_ms, 0.50), pct(frame_ms, 0.99), pct(ui_ms, 0.50), pct(ui_ms, 0.99),
-            replay.model().instances().size(), replay.model().live_items(), o.width, o.height,
-            b->renderer().c_str());
+        run_bench(*b, replay, views, ui, o.frames);
         return bad ? 2 : 0;
     }
     auto last = std::chrono::steady_clock::now();

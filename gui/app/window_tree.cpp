@@ -218,6 +218,34 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
             if (hx * hx + hy * hy <= reach * reach) hovered_node = static_cast<std::int32_t>(i);
         }
     }
+    // Dense depths (zoomed out): runs of columns as one rectangle each.
+    for (const view::TreeBand& b : draw.bands) {
+        const float y = origin.y + kMargin + level * static_cast<float>(b.depth);
+        if (y < y_lo || y > y_hi) continue;
+        const float x0 = origin.x + static_cast<float>(b.x0);
+        const float x1 = origin.x + static_cast<float>(b.x1) + 1;
+        const float r = std::max(radius, 1.0f);
+        view::Rgb c = view::kNodeBlack;
+        float top = y - r;
+        float bottom = y + r;
+        switch (b.kind) {
+            case view::BandKind::Black:
+                break;
+            case view::BandKind::Red:
+                c = view::kNodeRed;
+                break;
+            default:
+                // Marks: a strip under the row, in the mark's colour.
+                c = b.kind == view::BandKind::Flash      ? view::kFlash
+                    : b.kind == view::BandKind::Overflow ? view::kOverflowMark
+                    : b.kind == view::BandKind::Ready    ? view::kReadyMark
+                                                         : view::kSeededMark;
+                top = y + r + 1;
+                bottom = y + r + 4;
+                break;
+        }
+        dl->AddRectFilled(ImVec2(x0, top), ImVec2(x1, bottom), col(c));
+    }
     if (hovered_node >= 0) {
         const view::TreeNodeLayout& node = t.nodes[static_cast<std::size_t>(hovered_node)];
         const model::Item& it = m.item(node.item);

@@ -62,27 +62,53 @@ TEST(TreeLod, DrawsOnlyTheVisibleRangeAndTheEdgesCrossingIt) {
         tree_draw_list(t, dx, margin, margin + dx * 2000, margin + dx * 2100).nodes.empty());
 }
 
-TEST(TreeLod, ZoomedOutOneNodePerPixelColumnAndDepth) {
+TEST(TreeLod, ZoomedOutDenseDepthsBecomeBands) {
     const TreeLayout t = big_tree(10000);
     const float margin = 10;
     const float dx = 0.05f;  // 20 nodes per pixel: the tree is 500 px wide
     const TreeDrawList d = tree_draw_list(t, dx, margin, 0, 1000);
     EXPECT_TRUE(d.merged);
-    std::set<std::pair<std::uint32_t, long>> cells;
+    auto col = [&](std::size_t i) {
+        return static_cast<long>(std::floor(margin + dx * (static_cast<float>(i) + 0.5f)));
+    };
+    // A depth is dense when two of its nodes share a column.
+    std::vector<std::set<long>> cols(t.max_depth + 1);
+    std::vector<std::size_t> per_depth(t.max_depth + 1, 0);
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
-        cells.insert({t.nodes[i].depth,
-                      static_cast<long>(std::floor(margin + dx * (static_cast<float>(i) + 0.5f)))});
+        cols[t.nodes[i].depth].insert(col(i));
+        ++per_depth[t.nodes[i].depth];
     }
-    std::set<std::pair<std::uint32_t, long>> drawn;
-    for (std::uint32_t i : d.nodes) {
-        drawn.insert({t.nodes[i].depth,
-                      static_cast<long>(std::floor(margin + dx * (static_cast<float>(i) + 0.5f)))});
+    std::size_t sparse_nodes = 0;
+    std::size_t dense_nodes = 0;
+    for (std::size_t k = 0; k <= t.max_depth; ++k) {
+        (cols[k].size() == per_depth[k] ? sparse_nodes : dense_nodes) += per_depth[k];
     }
-    EXPECT_EQ(d.nodes.size(), drawn.size());  // one per cell
-    EXPECT_EQ(drawn, cells);                  // and every cell
-    EXPECT_LT(d.nodes.size(), 501u * (t.max_depth + 1));
-    EXPECT_LT(d.nodes.size(), 10000u / 2);
-    EXPECT_LT(d.edges.size(), 10000u / 2);
+    ASSERT_GT(dense_nodes, 0u);
+    // Sparse depths: every node itself, with its edge.
+    EXPECT_EQ(d.nodes.size(), sparse_nodes);
+    EXPECT_EQ(d.edges.size(), sparse_nodes - 1);  // all but the root's
+    for (std::uint32_t i : d.nodes)
+        EXPECT_EQ(cols[t.nodes[i].depth].size(), per_depth[t.nodes[i].depth]);
+    // Dense depths: colour bands covering exactly the columns of their nodes,
+    // standing for every node once; ready marks (every 4th item) as bands.
+    std::vector<std::set<long>> covered(t.max_depth + 1);
+    std::size_t colour_nodes = 0;
+    std::size_t ready_nodes = 0;
+    for (const TreeBand& b : d.bands) {
+        if (b.kind == BandKind::Ready) ready_nodes += b.nodes;
+        if (b.kind != BandKind::Black && b.kind != BandKind::Red) continue;
+        colour_nodes += b.nodes;
+        for (long c = b.x0; c <= b.x1; ++c) covered[b.depth].insert(c);
+    }
+    EXPECT_EQ(colour_nodes, dense_nodes);
+    for (std::size_t k = 0; k <= t.max_depth; ++k) {
+        if (cols[k].size() != per_depth[k]) {
+            EXPECT_EQ(covered[k], cols[k]) << "depth " << k;
+        }
+    }
+    EXPECT_EQ(ready_nodes, 0u);  // big_tree has nothing queued
+    // Few shapes in all: bands are runs, not nodes.
+    EXPECT_LT(d.nodes.size() + d.bands.size(), 1500u);
 }
 
 }  // namespace
