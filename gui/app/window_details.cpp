@@ -11,12 +11,14 @@
 namespace epscope::gui {
 namespace {
 
-constexpr float kBarsH = 54.0f;
+constexpr float kBarsH = 40.0f;
 
 void counters(const char* id, const std::vector<view::Counter>& cs) {
-    if (!ImGui::BeginTable(id, 2, ImGuiTableFlags_SizingStretchProp)) return;
+    // Two counters a row, and outcomes (indented) that never happened left
+    // out: the panel stays short enough to show the histograms under it.
+    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
     for (const view::Counter& c : cs) {
-        ImGui::TableNextRow();
+        if (c.value == 0 && c.name.starts_with("  ")) continue;
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(c.name.c_str());
         ImGui::TableNextColumn();

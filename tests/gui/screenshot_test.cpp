@@ -184,9 +184,13 @@ protected:
     }
     // Screenshot of `trace` (at `at_ns` after its first record if >= 0).
     GuiRun shoot(const fs::path& trace, const std::string& name, png::Image& img,
-                 long long at_ns = -1) {
+                 long long at_ns = -1, int select_fd = -1) {
         fs::path out = dir_ / (name + ".png");
         std::vector<std::string> args{"--screenshot", out.string()};
+        if (select_fd >= 0) {
+            args.push_back("--select-fd");
+            args.push_back(std::to_string(select_fd));
+        }
         if (at_ns >= 0) {
             args.push_back("--at");
             args.push_back(std::to_string(at_ns));
@@ -267,6 +271,132 @@ TEST_F(Screenshot, RecordedPollerRun) {
     long long at = when_items(poller, 10);
     ASSERT_GE(at, 0);
     check_trace(poller, at);
+    // The timeline: both poller threads' lanes show their time blocked in
+    // epoll_wait (this backend sees no sleep) and the harvests' marks.
+    png::Image img;
+    ASSERT_EQ(shoot(poller, "poller-timeline", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kLaneBlocked), 2000u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkHarvest), 200u);
+    EXPECT_EQ(count_pixels(img, kTreeArea, view::kLaneBlocked), 0u);
+    // The details panel: the wait-time histogram has bars.
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramWaitBar), 100u);
+}
+
+// Two threads wait (awake for 2 ms, then asleep); a third thread's write
+// runs fd 5's callback, wakes the first, which harvests it; fd 7 is queued
+// later and selected.
+fs::path write_activity_trace(const fs::path& p) {
+    trace::TraceWriter w(p, trace::TraceHeader{});
+    Synth s(w);
+    const std::uint64_t ep = ep_of(1);
+    s.process("lanes");
+    s.create(ep, 3);
+    for (int fd = 4; fd < 12; ++fd) s.insert(ep, 3, fd);
+    s.ts = 10'000'000;
+    s.wait_begin(ep, 3, 200);
+    s.ts = 12'000'000;
+    s.wait_sleep(ep, 200);
+    s.ts = 20'000'000;
+    s.callback(ep, 5, EP_CB_QUEUED_READY, 1, 300);
+    s.wakeup(ep, 5, 200, 300);
+    s.ts = 20'010'000;
+    s.harvest_begin(ep, 200);
+    s.harvest_item(ep, 5, 0, 200);
+    s.harvest_end(ep, 200);
+    s.wait_end(ep, 3, 1, 200);
+    s.ts = 30'000'000;
+    s.wait_begin(ep, 3, 201);
+    s.ts = 32'000'000;
+    s.wait_sleep(ep, 201);
+    s.ts = 40'000'000;
+    s.callback(ep, 7, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 50'000'000;
+    s.callback(ep, 7, EP_CB_ALREADY_READY, 1, 300);
+    w.close();
+    return p;
+}
+
+TEST_F(Screenshot, TimelineLanesDetailsAndTheSelectedFdEverywhere) {
+    const fs::path p = write_activity_trace(dir_ / "activity.trace");
+    check_trace(p, -1);
+    view::Replay r(p);
+    r.seek_records(r.busiest_prefix());
+    const model::InstanceRef inst = r.model().find_instance(ep_of(1));
+    ASSERT_NE(inst, model::kNil);
+    const std::vector<model::ItemRef> ready = r.model().ready_list(inst);
+    ASSERT_FALSE(ready.empty());
+
+    png::Image img;
+    GuiRun run = shoot(p, "activity", img, -1, 7);
+    ASSERT_EQ(run.status, 0) << run.err;
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // Lanes: two waits (threads 200 and 201), each an awake box then an
+    // asleep box; nothing of either colour outside the timeline.
+    EXPECT_EQ(count_blobs(img, kTimelineArea, view::kLaneBlocked, 100), 2u);
+    EXPECT_EQ(count_blobs(img, kTimelineArea, view::kLaneAsleep, 100), 2u);
+    EXPECT_EQ(count_pixels(img, Rect{0, 0, kWidth, kTimelineArea.y0}, view::kLaneAsleep), 0u);
+    // The harvest (a mark and its count), the wakeup (a triangle on the woken
+    // lane, a square on the waker's), the callbacks (ticks).
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkHarvest), 15u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkWakeup), 20u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkCallback), 10u);
+    // The selected fd 7: its own lane of callbacks, a ring in the tree, an
+    // outlined ready-list box, the browser's mark on its instance.
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kSelection), 20u);
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kSelection), 100u);
+    EXPECT_GT(count_pixels(img, kQueueArea, view::kSelection), 60u);
+    EXPECT_GT(count_pixels(img, kBrowserArea, view::kSelection), 40u);
+    // Details: the instance's callback -> harvest and wait-time histograms have bars.
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramBar), 150u);
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramWaitBar), 150u);
+
+    // Without a selection none of that is highlighted.
+    png::Image plain;
+    ASSERT_EQ(shoot(p, "activity-plain", plain).status, 0);
+    ASSERT_EQ(plain.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_pixels(plain, kTreeArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kQueueArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kBrowserArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kTimelineArea, view::kSelection), 0u);
+}
+
+TEST_F(Screenshot, LargeTreeOpensFittedWithBandsAtDenseDepths) {
+    fs::path p = dir_ / "large.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("large");
+        s.create(ep_of(1), 3);
+        for (int fd = 10; fd < 3010; ++fd) s.insert(ep_of(1), 3, fd);
+        w.close();
+    }
+    png::Image img;
+    ASSERT_EQ(shoot(p, "large", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // The whole tree fits the window: black spans most of the tree area's width.
+    int lo = kWidth;
+    int hi = 0;
+    for (int y = kTreeArea.y0 + 40; y < kTreeArea.y1; ++y) {
+        for (int x = kTreeArea.x0; x < kTreeArea.x1; ++x) {
+            if (is(img, x, y, view::kNodeBlack)) {
+                lo = std::min(lo, x);
+                hi = std::max(hi, x);
+            }
+        }
+    }
+    const int width = kTreeArea.x1 - kTreeArea.x0;
+    EXPECT_GT(hi - lo, width * 7 / 10) << lo << ".." << hi;
+    // Dense depths are solid bands: long horizontal runs of black.
+    int longest = 0;
+    for (int y = kTreeArea.y0 + 40; y < kTreeArea.y1; ++y) {
+        int run = 0;
+        for (int x = kTreeArea.x0; x < kTreeArea.x1; ++x) {
+            run = is(img, x, y, view::kNodeBlack) ? run + 1 : 0;
+            longest = std::max(longest, run);
+        }
+    }
+    EXPECT_GT(longest, 100);
 }
 
 TEST_F(Screenshot, SyntheticTreeOfTwentyItemsWithAReadyList) {
