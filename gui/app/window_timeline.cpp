@@ -224,8 +224,9 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     }
     std::int32_t hit_fd = -1;
     std::string tip;
-    auto near = [&](float x, float y0) {
-        return hovered && std::abs(mouse.x - x) <= 3 && mouse.y >= y0 && mouse.y < y0 + kLaneH;
+    auto near = [&](float x, float xe, float y0) {
+        return hovered && mouse.x >= x - 3 && mouse.x <= xe + 3 && mouse.y >= y0 &&
+               mouse.y < y0 + kLaneH;
     };
     for (std::size_t row = first_row; row < last_row; ++row) {
         const float y0 = row_y(row);
@@ -240,9 +241,10 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
         dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
         for (const view::LaneMark& m : view::item_callbacks(idx, ui.selected_fd, w)) {
             const float x = x_lanes + m.x;
-            dl->AddRectFilled(ImVec2(x - 1, y0 + 3), ImVec2(x + 2, y0 + kLaneH - 3),
+            const float xe = x_lanes + m.x_end;
+            dl->AddRectFilled(ImVec2(x - 1, y0 + 3), ImVec2(xe + 2, y0 + kLaneH - 3),
                               col(view::kSelection));
-            if (near(x, y0)) {
+            if (near(x, xe, y0)) {
                 tip = "fd " + std::to_string(m.fd) + ": " + std::to_string(m.n) + " callback" +
                       (m.n > 1 ? "s" : "") + "\nfirst " + outcome_name(m.outcome) + " at " +
                       seconds(m.ts - lo);
@@ -275,19 +277,24 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
         }
         for (const view::LaneMark& m : lane.marks) {
             const float x = x_lanes + m.x;
+            const float xe = x_lanes + m.x_end;  // a merged run ends here
             const bool sel = m.fd >= 0 && m.fd == ui.selected_fd;
             switch (m.kind) {
                 case view::MarkKind::Callback:
-                    dl->AddRectFilled(ImVec2(x - 1, y0 + 1), ImVec2(x + 1, y0 + 8),
+                    dl->AddRectFilled(ImVec2(x - 1, y0 + 1), ImVec2(xe + 1, y0 + 8),
                                       col(sel ? view::kSelection : view::kMarkCallback));
                     break;
                 case view::MarkKind::Woken:
                     dl->AddTriangleFilled(ImVec2(x - 4, y0 + 1), ImVec2(x + 4, y0 + 1),
                                           ImVec2(x, y0 + 7), col(view::kMarkWakeup));
+                    if (xe > x + 4) {
+                        dl->AddRectFilled(ImVec2(x, y0 + 1), ImVec2(xe, y0 + 4),
+                                          col(view::kMarkWakeup));
+                    }
                     break;
                 case view::MarkKind::Woke: {
                     dl->AddRectFilled(ImVec2(x - 2, y0 + kLaneH - 6),
-                                      ImVec2(x + 2, y0 + kLaneH - 2), col(view::kMarkWakeup));
+                                      ImVec2(xe + 2, y0 + kLaneH - 2), col(view::kMarkWakeup));
                     // Who woke whom: a line to the woken thread's lane when it is in view.
                     auto to = lane_mid.find(m.other_tid);
                     if (to != lane_mid.end()) {
@@ -297,7 +304,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
                     break;
                 }
                 case view::MarkKind::Harvest: {
-                    dl->AddRectFilled(ImVec2(x - 2, y0 + kLaneH - 5), ImVec2(x + 3, y0 + kLaneH),
+                    dl->AddRectFilled(ImVec2(x - 2, y0 + kLaneH - 5), ImVec2(xe + 3, y0 + kLaneH),
                                       col(view::kMarkHarvest));
                     if (m.n == 1 && (w.t1 - w.t0) < 50'000'000) {
                         std::string c = std::to_string(m.count);
@@ -306,14 +313,14 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
                     break;
                 }
             }
-            if (near(x, y0)) {
+            if (near(x, xe, y0)) {
                 hit_fd = m.fd;
                 char buf[160];
                 switch (m.kind) {
                     case view::MarkKind::Callback:
                         std::snprintf(buf, sizeof buf, "callback on fd %d: %s%s", m.fd,
                                       outcome_name(m.outcome),
-                                      m.n > 1 ? " (and more in this pixel)" : "");
+                                      m.n > 1 ? " (first of a run: zoom in)" : "");
                         break;
                     case view::MarkKind::Woken:
                         std::snprintf(buf, sizeof buf, "woken by tid %u (fd %d)", m.other_tid,

@@ -169,14 +169,16 @@ float clampx(float x, float w) { return std::clamp(x, 0.0f, w); }
 void put_mark(std::vector<LaneMark>& out, std::array<std::size_t, 4>& last, const TimeMark& t,
               float x) {
     const std::size_t k = static_cast<std::size_t>(t.kind);
-    if (last[k] != SIZE_MAX && std::floor(out[last[k]].x) == std::floor(x)) {
+    if (last[k] != SIZE_MAX && x < out[last[k]].x_end + kMarkMergePx) {
         LaneMark& prev = out[last[k]];
+        prev.x_end = std::max(prev.x_end, x);
         ++prev.n;
         prev.count += t.count;
         return;
     }
     LaneMark m;
     m.x = x;
+    m.x_end = x;
     m.kind = t.kind;
     m.outcome = t.outcome;
     m.fd = t.fd;
@@ -262,8 +264,9 @@ std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd,
     // Merge across threads too: one mark per pixel.
     std::vector<LaneMark> out;
     for (const LaneMark& m : all) {
-        if (!out.empty() && std::floor(out.back().x) == std::floor(m.x)) {
+        if (!out.empty() && m.x < out.back().x_end + kMarkMergePx) {
             out.back().n += m.n;
+            out.back().x_end = std::max(out.back().x_end, m.x_end);
             continue;
         }
         out.push_back(m);

@@ -97,10 +97,14 @@ struct LaneSegment {
     std::int32_t result = 0;
 };
 
-// A mark as drawn; marks of one kind in the same pixel are merged (n > 1,
-// count summed, fd/other_tid of the first).
+// A mark as drawn. Marks of one kind closer than kMarkMergePx to the
+// previous one are merged into a run [x, x_end] (n > 1, count summed,
+// fd/other_tid/ts of the first): a dense stretch is one bar, not a mark per
+// pixel.
+inline constexpr float kMarkMergePx = 2.0f;
 struct LaneMark {
     float x = 0;
+    float x_end = 0;
     MarkKind kind = MarkKind::Callback;
     std::uint8_t outcome = 0;
     std::int32_t fd = -1;

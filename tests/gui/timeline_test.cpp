@@ -172,6 +172,29 @@ TEST(Timeline, ZoomedOutWindowsMergeWhatSharesAPixel) {
     const TimeWindow on_cbs{t0 + 300'000, t0 + 301'000, 1000};
     lanes = timeline_lanes(b.idx, on_cbs);
     EXPECT_EQ(lanes[1].marks.size(), 10u);
+
+    // A dense stretch is one run: 50 callbacks one pixel apart, then one 10
+    // pixels further.
+    for (int i = 0; i < 50; ++i) {
+        s.ts = t0 + 500'000 + static_cast<std::uint64_t>(i) * 1000;
+        s.callback(ep, 7, EP_CB_ALREADY_READY, 0, 500);
+    }
+    s.ts = t0 + 500'000 + 59'000;
+    s.callback(ep, 7, EP_CB_ALREADY_READY, 0, 500);
+    const TimeWindow runs{t0 + 500'000, t0 + 560'000, 60};
+    lanes = timeline_lanes(b.idx, runs);
+    ASSERT_EQ(lanes[1].marks.size(), 2u);
+    EXPECT_EQ(lanes[1].marks[0].n, 50u);
+    EXPECT_FLOAT_EQ(lanes[1].marks[0].x, 0);
+    EXPECT_FLOAT_EQ(lanes[1].marks[0].x_end, 49);
+    EXPECT_EQ(lanes[1].marks[1].n, 1u);
+    EXPECT_FLOAT_EQ(lanes[1].marks[1].x, 59);
+    EXPECT_FLOAT_EQ(lanes[1].marks[1].x_end, 59);
+    // The item's own lane merges the same way.
+    std::vector<LaneMark> item = item_callbacks(b.idx, 7, runs);
+    ASSERT_EQ(item.size(), 2u);
+    EXPECT_EQ(item[0].n, 50u);
+    EXPECT_FLOAT_EQ(item[0].x_end, 49);
 }
 
 TEST(Timeline, ZoomKeepsTheAnchorAndPanStaysInTheTrace) {
