@@ -28,6 +28,7 @@
 #include "view/layout.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
+#include "view/tree_layout.hpp"
 
 extern char** environ;
 
@@ -359,6 +360,50 @@ TEST_F(Screenshot, TimelineLanesDetailsAndTheSelectedFdEverywhere) {
     EXPECT_EQ(count_pixels(plain, kQueueArea, view::kSelection), 0u);
     EXPECT_EQ(count_pixels(plain, kBrowserArea, view::kSelection), 0u);
     EXPECT_EQ(count_pixels(plain, kTimelineArea, view::kSelection), 0u);
+}
+
+TEST_F(Screenshot, ItemsSeededFromProcAreMarked) {
+    // Traced mid-life: the instance is known from a /proc snapshot, its five
+    // items seeded (their place in the tree a guess), then one more inserted.
+    fs::path p = dir_ / "seeded.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("seeded");
+        ep_snapshot_instance si{};
+        si.ep = ep_of(1);
+        si.ino = 77;
+        si.epfd = 3;
+        si.items = 5;
+        si.snapshot_id = 1;
+        s.feed(EP_KIND_SNAPSHOT_INSTANCE, si);
+        for (int fd = 4; fd < 9; ++fd) {
+            ep_snapshot_item it{};
+            it.data = 0x100 + static_cast<std::uint64_t>(fd);
+            it.epfd = 3;
+            it.tfd = fd;
+            it.events = 1;
+            it.snapshot_id = 1;
+            s.feed(EP_KIND_SNAPSHOT_ITEM, it);
+        }
+        s.insert(ep_of(1), 3, 20);
+        w.close();
+    }
+    view::Replay r(p);
+    r.seek_records(r.record_count());
+    std::vector<view::InstanceRow> rows = view::browser_rows(r.model(), view::BrowserQuery{});
+    ASSERT_EQ(rows.size(), 1u);
+    std::size_t seeded = 0;
+    for (const view::TreeNodeLayout& n : view::layout_tree(r.model(), rows.front().inst).nodes) {
+        seeded += n.seeded;
+    }
+    ASSERT_EQ(seeded, 5u) << "the model did not seed the snapshot's items";
+    check_trace(p, -1);
+    png::Image img;
+    ASSERT_EQ(shoot(p, "seeded", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // A ring in the seeded colour around each of the five (none around fd 20).
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kSeededMark, 40), 5u);
 }
 
 TEST_F(Screenshot, LargeTreeOpensFittedWithBandsAtDenseDepths) {
