@@ -1,5 +1,7 @@
-// epscope-gui: replays a trace file through the model and shows it.
+// epscope-gui: replays a trace file through the model and shows it, or shows
+// a live stream as it arrives.
 //   epscope-gui FILE                               interactive
+//   epscope-gui --connect SOCKET                   live (epscope live --serve SOCKET)
 //   epscope-gui --screenshot OUT.png [--at NS] FILE   one frame to a PNG, then exit
 //   epscope-gui --bench FILE [--frames N]          frame-time p50/p99
 // Exit status: 0, 1 for usage or display errors, 2 when the trace could not be
@@ -10,18 +12,22 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "app/backend.hpp"
 #include "app/bench.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
+#include "view/live_source.hpp"
 
 namespace epscope::gui {
 namespace {
 
 struct Options {
     std::string file;
+    std::string connect;
+    double wait_s = 30;  // --connect with --screenshot/--bench: read the stream this long
     std::string screenshot;
     std::optional<std::uint64_t> at_ns;
     std::int32_t select_fd = -1;
@@ -46,19 +52,45 @@ Layout layout_now() {
     return Layout{d.x, d.y};
 }
 
+// With --screenshot or --bench on a live stream: read it until it ends (or
+// `wait_s`), so the frame shows what the tracer sent.
+void read_stream_once(view::LiveSource& src, const Options& o) {
+    const auto give_up = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(static_cast<long>(o.wait_s * 1000));
+    while (!src.ended() && std::chrono::steady_clock::now() < give_up) {
+        if (!src.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 int run(const Options& o) {
-    view::Replay replay(o.file);
+    const bool live = !o.connect.empty();
+    std::unique_ptr<view::Replay> owned =
+        live ? std::make_unique<view::Replay>(view::Replay::LiveTag{}, o.connect)
+             : std::make_unique<view::Replay>(o.file);
+    view::Replay& replay = *owned;
+    std::unique_ptr<view::LiveSource> source;
+    if (live) {
+        view::LiveSourceOptions lo;
+        lo.reconnect_after_end = o.screenshot.empty() && !o.bench;
+        source = std::make_unique<view::LiveSource>(o.connect, replay, lo);
+        if (!lo.reconnect_after_end) {
+            read_stream_once(*source, o);
+            std::cerr << "epscope-gui: " << replay.source_label() << ": " << replay.record_count()
+                      << " records\n";
+        }
+    }
     const bool bad = !replay.opened() || !replay.damage().empty();
     if (!replay.opened()) {
         std::cerr << "epscope-gui: " << replay.open_error() << "\n";
     } else if (!replay.damage().empty()) {
         std::cerr << "epscope-gui: " << replay.damage() << " (showing the " << replay.record_count()
                   << " records before it)\n";
-    } else if (replay.record_count() == 0) {
+    } else if (replay.record_count() == 0 && !live) {
         std::cerr << "epscope-gui: " << o.file << ": the trace holds no records\n";
     }
     std::string error;
-    std::unique_ptr<Backend> b = Backend::open(o.width, o.height, "epscope - " + o.file, error);
+    std::unique_ptr<Backend> b =
+        Backend::open(o.width, o.height, "epscope - " + (live ? o.connect : o.file), error);
     if (!b) {
         std::cerr << "epscope-gui: " << error << "\n";
         return 1;
@@ -90,8 +122,16 @@ int run(const Options& o) {
     }
     auto last = std::chrono::steady_clock::now();
     while (!b->should_close()) {
-        // Idle at low cost unless playing.
-        b->begin_frame(ui.playing ? 0 : 0.25);
+        if (source) {
+            // Follow the stream while the cursor is at its end.
+            const bool following = replay.applied() == replay.record_count();
+            if (source->poll() && following) {
+                replay.seek_records(replay.record_count());
+                ui.rel_ns = replay.cursor_ts() - replay.first_ts();
+            }
+        }
+        // Idle at low cost unless playing or live.
+        b->begin_frame(ui.playing ? 0 : source ? 0.05 : 0.25);
         auto now = std::chrono::steady_clock::now();
         double dt = std::chrono::duration<double>(now - last).count();
         last = now;
@@ -99,7 +139,7 @@ int run(const Options& o) {
         b->render();
         b->swap();
     }
-    return bad ? 2 : 0;
+    return bad && !live ? 2 : 0;
 }
 
 }  // namespace
@@ -108,7 +148,15 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
     epscope::gui::Options o;
     CLI::App app{"epscope-gui: show a recorded epscope trace (rb-trees, ready lists, waiters)"};
-    app.add_option("FILE", o.file, "trace file written by `epscope record`")->required();
+    auto* file = app.add_option("FILE", o.file, "trace file written by `epscope record`");
+    auto* connect = app.add_option(
+        "--connect", o.connect,
+        "show the live stream served on this unix socket (epscope live --serve SOCKET)");
+    file->excludes(connect);
+    app.add_option("--wait", o.wait_s,
+                   "with --connect and --screenshot/--bench: read the stream until it ends or "
+                   "for at most SECONDS")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--screenshot", o.screenshot, "render one frame into this PNG file and exit");
     app.add_option("--at", o.at_ns,
                    "cursor in ns after the first record (default: where the most items are live)");
@@ -120,5 +168,9 @@ int main(int argc, char** argv) {
     app.add_option("--height", o.height, "window height")->check(CLI::Range(240, 8192));
     app.get_option("--screenshot")->excludes("--bench");
     CLI11_PARSE(app, argc, argv);
+    if (o.file.empty() && o.connect.empty()) {
+        std::cerr << "epscope-gui: give a trace FILE or --connect SOCKET (see --help)\n";
+        return 1;
+    }
     return epscope::gui::run(o);
 }

@@ -27,6 +27,16 @@ void banner(view::Rgb fill, const std::string& title, const std::string& text) {
 }  // namespace
 
 bool draw_message(const view::Replay& r, const Layout&) {
+    if (!r.opened() && r.live()) {
+        banner(view::kErrorBanner, "No live stream",
+               r.open_error() + "\n\nStart the tracer with `sudo epscope live -p PID --serve " +
+                   r.source() + "` (or `sudo epscope gui -p PID`).");
+        return true;
+    }
+    if (r.live() && r.record_count() == 0) {
+        banner(view::kInfoBanner, "Waiting for events", r.source_label());
+        return true;
+    }
     if (!r.opened()) {
         banner(view::kErrorBanner, "This file cannot be shown",
                r.open_error() + "\n\nOpen a trace written by `epscope record -o FILE`.");

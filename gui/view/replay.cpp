@@ -52,6 +52,45 @@ Replay::Replay(const std::filesystem::path& path)
     cursor_ts_ = last_ts_;
 }
 
+Replay::Replay(LiveTag, std::string source)
+    : live_(true), source_(std::move(source)), model_(std::make_unique<model::Model>()) {}
+
+std::string Replay::source_label() const { return live_ ? live_status_ : "file " + source_; }
+
+void Replay::restart(const trace::TraceHeader& header) {
+    header_ = header;
+    records_.clear();
+    first_ts_ = last_ts_ = lost_total_ = 0;
+    busiest_prefix_ = most_items_ = applied_ = 0;
+    cursor_ts_ = 0;
+    damage_.clear();
+    open_error_.clear();
+    model_ = std::make_unique<model::Model>();
+}
+
+void Replay::note_busiest() {
+    if (model_->live_items() >= most_items_ && model_->live_items() > 0) {
+        most_items_ = model_->live_items();
+        busiest_prefix_ = applied_;
+    }
+}
+
+void Replay::append(const stream::Record& rec) {
+    const bool following = applied_ == records_.size();
+    records_.push_back(rec);
+    const std::uint64_t ts = rec.header().ts;
+    if (records_.size() == 1) first_ts_ = last_ts_ = ts;
+    last_ts_ = std::max(last_ts_, ts);
+    if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
+        lost_total_ += rec.as<ep_lost>().count;
+    if (following) {
+        model_->on_record(rec);
+        ++applied_;
+        cursor_ts_ = ts;
+        note_busiest();
+    }
+}
+
 std::string Replay::backend() const {
     auto b = header_.get(trace::kMetaBackend);
     return b ? std::string(*b) : std::string("unknown");

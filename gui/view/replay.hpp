@@ -22,6 +22,24 @@ public:
     // cannot be opened leaves open_error() set and no records; a file damaged
     // part-way keeps the records before the damage and sets damage().
     explicit Replay(const std::filesystem::path& path);
+    // A live stream (epscope-gui --connect): starts empty; the stream's
+    // header and records arrive through restart() and append() (see
+    // live_source.hpp), and the source says how the connection goes.
+    struct LiveTag {};
+    Replay(LiveTag, std::string source);
+    bool live() const { return live_; }
+    // In words, for the status bar: "file PATH", "connecting to PATH...",
+    // "live PATH", "PATH: stream ended ...".
+    std::string source_label() const;
+    void set_live_status(std::string status) { live_status_ = std::move(status); }
+    // Why there is nothing to show (cannot connect, foreign stream); empty
+    // once a stream is read. Shown like a file's open error.
+    void set_live_error(std::string error) { open_error_ = std::move(error); }
+    // A new stream began (the tracer restarted): forget every record.
+    void restart(const trace::TraceHeader& header);
+    // One more record. When the cursor is at the end it follows: the record
+    // is applied to the model at once.
+    void append(const stream::Record& rec);
 
     const std::string& source() const { return source_; }
     bool opened() const { return open_error_.empty(); }
@@ -49,6 +67,11 @@ public:
     const model::Model& model() const { return *model_; }
 
 private:
+    void note_busiest();
+
+    bool live_ = false;
+    std::string live_status_;
+    std::size_t most_items_ = 0;
     std::string source_;
     std::string open_error_;
     std::string damage_;

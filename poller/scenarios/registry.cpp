@@ -12,6 +12,8 @@ const std::vector<Scenario>& scenarios() {
          scenario_dup_registered_twice},
         {"fork-shared", "an epoll fd shared by parent and child after fork()",
          scenario_fork_shared},
+        {"fd-passing", "an epoll fd and an item's file passed to another process (SCM_RIGHTS)",
+         scenario_fd_passing},
         {"nested", "an epoll instance registered inside another", scenario_nested},
         {"oneshot-rearm", "EPOLLONESHOT disarms after one event; MOD re-arms it",
          scenario_oneshot_rearm},

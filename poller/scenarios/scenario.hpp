@@ -23,6 +23,7 @@ void scenario_insert_modify_delete(Script& s);
 void scenario_close_registered(Script& s);
 void scenario_dup_registered_twice(Script& s);
 void scenario_fork_shared(Script& s);
+void scenario_fd_passing(Script& s);
 void scenario_nested(Script& s);
 // Defined in scenarios_delivery.cpp
 void scenario_oneshot_rearm(Script& s);

@@ -2,11 +2,13 @@
 // outlives or loses its fd (close, dup, fork, nesting).
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "scenario.hpp"
 
@@ -19,6 +21,40 @@ int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     ev.events = events;
     ev.data.u64 = data;
     return epoll_ctl(epfd, op, fd, &ev);
+}
+
+// SCM_RIGHTS: sends `fds` with their numbers in this process as the payload.
+bool send_fds(int sock, const int (&fds)[2]) {
+    char cbuf[CMSG_SPACE(sizeof fds)] = {};
+    iovec iov{const_cast<int*>(fds), sizeof fds};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    std::memcpy(CMSG_DATA(c), fds, sizeof fds);
+    return sendmsg(sock, &msg, 0) == static_cast<ssize_t>(sizeof fds);
+}
+
+// Receives two fds: `mine` gets their numbers here, `theirs` the sender's.
+bool recv_fds(int sock, int (&mine)[2], int (&theirs)[2]) {
+    char cbuf[CMSG_SPACE(sizeof mine)] = {};
+    iovec iov{theirs, sizeof theirs};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof theirs)) return false;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof mine))
+        return false;
+    std::memcpy(mine, CMSG_DATA(c), sizeof mine);
+    return true;
 }
 
 }  // namespace
@@ -153,6 +189,52 @@ void scenario_fork_shared(Script& s) {
     s.checkpoint("parent closed b", epfd, {{a, stored(EPOLLIN), 0xaa}});
     close(a);
     close(epfd);
+}
+
+void scenario_fd_passing(Script& s) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) std::abort();
+    std::fflush(stdout);
+    const pid_t child = fork();
+    if (child == 0) {
+        // The child creates the instance and an item, then hands both files to
+        // its parent and exits: the instance lives on, reached by other numbers.
+        close(sv[0]);
+        const int epfd = epoll_create1(EPOLL_CLOEXEC);
+        const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        ctl(epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 0xc1);
+        s.checkpoint("child created the instance", epfd, {{efd, stored(EPOLLIN), 0xc1}});
+        const int fds[2] = {epfd, efd};
+        s.expect(send_fds(sv[1], fds), "child sent the epoll fd and the eventfd");
+        std::fflush(stdout);
+        _exit(s.failures() == 0 ? 0 : 1);
+    }
+    close(sv[1]);
+    int mine[2] = {-1, -1};
+    int theirs[2] = {-1, -1};
+    s.expect(recv_fds(sv[0], mine, theirs), "parent received two fds over SCM_RIGHTS");
+    int status = 0;
+    waitpid(child, &status, 0);
+    s.skip_checkpoints(1);
+    s.expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child checkpoints matched");
+    const int epfd = mine[0];
+    const int efd = mine[1];
+    // The item keeps the fd number it was registered under: the child's.
+    const int own = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s.expect(ctl(epfd, EPOLL_CTL_ADD, own, EPOLLIN, 0xd1) == 0,
+             "parent ADDs through the received epoll fd");
+    s.checkpoint("parent reaches the child's instance", epfd,
+                 {{theirs[1], stored(EPOLLIN), 0xc1}, {own, stored(EPOLLIN), 0xd1}});
+    signal_eventfd(efd);
+    epoll_event ev[4];
+    const int n = wait_events(epfd, ev, 4, 0);
+    s.expect(n == 1 && ev[0].data.u64 == 0xc1,
+             "a signal through the received eventfd fires the child's item");
+    close(efd);  // the last reference to the child's eventfd: its item goes
+    s.checkpoint("the received eventfd closed", epfd, {{own, stored(EPOLLIN), 0xd1}});
+    close(own);
+    close(epfd);
+    close(sv[0]);
 }
 
 void scenario_nested(Script& s) {

@@ -1,25 +1,70 @@
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 #include "trace/export.hpp"
 #include "trace/reader.hpp"
+#include "trace/stream_reader.hpp"
 #include "trace/trace_error.hpp"
 
 namespace epscope::cli {
 
+namespace {
+
+void print(const stream::Record& rec, stream::IdMap& ids, bool json) {
+    const std::string line = json ? stream::format_json(rec, ids) : stream::format_line(rec, ids);
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+}
+
+// A live stream: records as they arrive, until the tracer closes it.
+int dump_stream(const DumpOptions& opts) {
+    std::unique_ptr<trace::StreamClient> client;
+    const auto give_up = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(static_cast<long>(opts.wait_s * 1000));
+    while (!client) {
+        try {
+            client = std::make_unique<trace::StreamClient>(opts.connect);
+        } catch (const trace::TraceError&) {
+            if (std::chrono::steady_clock::now() >= give_up) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    stream::IdMap ids(opts.raw_addresses);
+    stream::Record rec;
+    trace::StreamClient::Read st;
+    do {
+        st = client->wait_and_pump(-1);
+        while (client->parser().next(rec)) print(rec, ids, opts.json);
+        std::fflush(stdout);
+    } while (st != trace::StreamClient::Read::Eof);
+    if (!client->parser().has_header()) {
+        std::fprintf(stderr, "epscope dump: %s: the stream ended before its header\n",
+                     opts.connect.c_str());
+        return 1;
+    }
+    if (client->parser().partial_bytes() != 0)
+        std::fprintf(stderr,
+                     "epscope dump: %s: the stream ended inside a chunk (%zu bytes unreadable)\n",
+                     opts.connect.c_str(), client->parser().partial_bytes());
+    std::fprintf(stderr, "epscope dump: %s: stream ended after %llu records\n",
+                 opts.connect.c_str(), static_cast<unsigned long long>(client->parser().records()));
+    return 0;
+}
+
+}  // namespace
+
 int run_dump(const DumpOptions& opts) {
     try {
+        if (!opts.connect.empty()) return dump_stream(opts);
         trace::TraceReader reader(opts.input);
         stream::IdMap ids(opts.raw_addresses);
         stream::Record rec;
-        while (reader.next(rec)) {
-            const std::string line =
-                opts.json ? stream::format_json(rec, ids) : stream::format_line(rec, ids);
-            std::fputs(line.c_str(), stdout);
-            std::fputc('\n', stdout);
-        }
+        while (reader.next(rec)) print(rec, ids, opts.json);
         if (reader.truncated())
             std::fprintf(stderr,
                          "epscope dump: %s was not closed by its writer: showed its readable "

@@ -13,6 +13,7 @@
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
 #include "stream/record_text.hpp"
@@ -39,13 +40,14 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
           bool tty) {
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
-    std::snprintf(line, sizeof line, "epscope live  backend %s  %llu records (%.0f/s)  lost %llu\n\n",
-                  backend.c_str(), static_cast<unsigned long long>(records), rate,
+    std::snprintf(line, sizeof line,
+                  "epscope live  backend %s  %llu records (%.0f/s)  lost %llu\n\n", backend.c_str(),
+                  static_cast<unsigned long long>(records), rate,
                   static_cast<unsigned long long>(m.stats().lost));
     out += line;
     std::snprintf(line, sizeof line, "%-7s %-15s %-6s %5s %5s %7s %7s %9s %9s %9s %9s\n", "PID",
-                  "COMMAND", "EPFD", "ITEMS", "READY", "WAITERS", "WAITS", "CALLBACKS",
-                  "DELIVERED", "LAT p50", "LAT p99");
+                  "COMMAND", "EPFD", "ITEMS", "READY", "WAITERS", "WAITS", "CALLBACKS", "DELIVERED",
+                  "LAT p50", "LAT p99");
     out += line;
     struct Hot {
         std::uint64_t deliveries;
@@ -58,34 +60,40 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         const std::uint32_t tgid = in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
         auto p = m.processes().find(tgid);
         std::string fds;
-        for (const auto& f : in.fds) fds += (fds.empty() ? "" : ",") + std::to_string(f.fd);
+        for (const auto& f : in.fds) {
+            if (!fds.empty()) fds += ',';
+            fds += std::to_string(f.fd);
+        }
         std::uint64_t cbs = 0;
         for (auto c : in.stats.callbacks) cbs += c;
-        std::snprintf(line, sizeof line, "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9llu %9llu %9s %9s\n",
-                      tgid, p == m.processes().end() ? "" : p->second.comm.c_str(),
-                      fds.empty() ? "-" : fds.c_str(), in.items, in.ready.count, in.waiters.size(),
-                      static_cast<unsigned long long>(in.stats.waits),
-                      static_cast<unsigned long long>(cbs),
-                      static_cast<unsigned long long>(in.stats.deliveries),
-                      format_duration(in.stats.latency.quantile(0.5)).c_str(),
-                      format_duration(in.stats.latency.quantile(0.99)).c_str());
+        std::snprintf(
+            line, sizeof line, "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9llu %9llu %9s %9s\n", tgid,
+            p == m.processes().end() ? "" : p->second.comm.c_str(), fds.empty() ? "-" : fds.c_str(),
+            in.items, in.ready.count, in.waiters.size(),
+            static_cast<unsigned long long>(in.stats.waits), static_cast<unsigned long long>(cbs),
+            static_cast<unsigned long long>(in.stats.deliveries),
+            format_duration(in.stats.latency.quantile(0.5)).c_str(),
+            format_duration(in.stats.latency.quantile(0.99)).c_str());
         out += line;
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {
             out += "        ready list:";
-            for (std::size_t i = 0; i < ready.size() && i < 8; ++i)
-                out += " " + std::to_string(m.item(ready[i]).fd);
+            for (std::size_t i = 0; i < ready.size() && i < 8; ++i) {
+                out += ' ';
+                out += std::to_string(m.item(ready[i]).fd);
+            }
             if (ready.size() > 8) out += " ...";
             out += "\n";
         }
         for (auto it : m.items_in_order(ref))
             hot.push_back({m.item(it).stats.deliveries, tgid, m.item(it).fd});
     }
-    std::sort(hot.begin(), hot.end(), [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
+    std::sort(hot.begin(), hot.end(),
+              [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
     out += "\nhottest fds (events delivered):\n";
     for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
-        std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid, hot[i].fd,
-                      std::string(m.fd_name(hot[i].tgid, hot[i].fd)).c_str(),
+        std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
+                      hot[i].fd, std::string(m.fd_name(hot[i].tgid, hot[i].fd)).c_str(),
                       static_cast<unsigned long long>(hot[i].deliveries));
         out += line;
     }
@@ -105,7 +113,11 @@ int run_live(const LiveOptions& opts) {
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
 
-        CountingModel sink;
+        CountingModel model;
+        LiveStream live(header_for(planned, opts.invocation), opts.serve_path, opts.stream_to);
+        if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
+        serve::TeeSink tee(model, live.active() ? live.sink() : model);
+        stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
         const bool tty = isatty(STDOUT_FILENO);
         const auto interval = std::chrono::duration<double>(opts.interval_s);
         const std::string backend = plan::to_string(planned.plan.backend);
@@ -113,25 +125,30 @@ int run_live(const LiveOptions& opts) {
         std::uint64_t last_records = 0;
         bool drawn = false;
         auto result = capture::run_capture(cap, sink, [&] {
+            live.tick();
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
-            draw(sink.model(), sink.records(), (sink.records() - last_records) / secs, backend, tty);
+            draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
+                 tty);
             last = now;
-            last_records = sink.records();
+            last_records = model.records();
             drawn = true;
             return true;
         });
+        live.finish();
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(sink.model(), sink.records(), 0, backend, tty);
+        if (!drawn) draw(model.model(), model.records(), 0, backend, tty);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
-                     result.stopped_by.c_str(), static_cast<unsigned long long>(sink.records()),
+                     result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));
         return 0;
     } catch (const capture::CaptureError& e) {
         std::fprintf(stderr, "epscope live: %s\n", e.what());
     } catch (const plan::PlanError& e) {
+        std::fprintf(stderr, "epscope live: %s\n", e.what());
+    } catch (const serve::ServeError& e) {
         std::fprintf(stderr, "epscope live: %s\n", e.what());
     }
     return 1;

@@ -3,6 +3,7 @@
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/writer.hpp"
@@ -23,15 +24,17 @@ int run_record(const RecordOptions& opts) {
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
 
-        trace::TraceHeader header = trace::TraceHeader::for_this_host();
-        header.attach_plan = planned.plan.to_text();
-        header.set(trace::kMetaBackend, plan::to_string(planned.plan.backend));
-        header.set(trace::kMetaCommandLine, opts.invocation);
+        const trace::TraceHeader header = header_for(planned, opts.invocation);
         trace::TraceWriter writer(opts.output, header);
+        LiveStream live(header, opts.serve_path, opts.stream_to);
+        if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
+        serve::TeeSink tee(writer, live.active() ? live.sink() : writer);
+        stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : writer;
         capture::CaptureResult result;
         try {
-            result = capture::run_capture(cap, writer, [&writer] {
+            result = capture::run_capture(cap, sink, [&] {
                 writer.flush_if_due();
+                live.tick();
                 return true;
             });
         } catch (...) {
@@ -39,6 +42,7 @@ int run_record(const RecordOptions& opts) {
             if (writer.records_written() == 0) discard = writer.partial_path();
             throw;
         }
+        live.finish();
         writer.close();
         std::fprintf(stderr, "epscope: %llu records (%llu lost) written to %s; stopped: %s\n",
                      static_cast<unsigned long long>(writer.records_written()),
@@ -54,6 +58,8 @@ int run_record(const RecordOptions& opts) {
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope record: %s\n", e.what());
     } catch (const plan::PlanError& e) {
+        std::fprintf(stderr, "epscope record: %s\n", e.what());
+    } catch (const serve::ServeError& e) {
         std::fprintf(stderr, "epscope record: %s\n", e.what());
     }
     if (!discard.empty()) std::filesystem::remove(discard);

@@ -155,7 +155,10 @@ int run_stat(const StatOptions& opts) {
                         "wait p99");
             for (const auto* s : list) {
                 std::string fds;
-                for (auto fd : s->epfds) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+                for (auto fd : s->epfds) {
+                    if (!fds.empty()) fds += ',';
+                    fds += std::to_string(fd);
+                }
                 std::uint64_t cbs = 0;
                 for (auto c : s->stats.callbacks) cbs += c;
                 std::printf("  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",

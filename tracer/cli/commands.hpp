@@ -27,6 +27,8 @@ struct RecordOptions {
     unsigned ring_mb = 16;
     bool verbose = false;
     std::string invocation;  // the command line, stored in the trace header
+    std::string serve_path;  // --serve: also serve the live stream on this socket
+    std::string stream_to;   // --stream-to: also write the live stream here
 };
 int run_record(const RecordOptions&);
 
@@ -37,11 +39,16 @@ struct LiveOptions {
     double duration_s = 0;
     std::string backend = "auto";
     bool verbose = false;
+    std::string invocation;
+    std::string serve_path;  // --serve: also serve the live stream on this socket
+    std::string stream_to;
 };
 int run_live(const LiveOptions&);
 
 struct DumpOptions {
     std::string input;
+    std::string connect;  // --connect: read a live stream from this socket instead
+    double wait_s = 0;    // --wait: keep retrying the connection this long
     bool json = false;
     bool raw_addresses = false;
 };

@@ -36,9 +36,14 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 1024u))
         ->capture_default_str();
     rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
+    rec->add_option("--serve", record.serve_path,
+                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
+    rec->add_option("--stream-to", record.stream_to,
+                    "Also write the live stream to this file or device (e.g. a virtio port)");
     rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
 
     LiveOptions live;
+    live.invocation = invocation;
     auto* liv = app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
     liv->add_option("-p,--pid", live.pids, "Trace this process (repeatable)");
     liv->add_option("-i,--interval", live.interval_s, "Seconds between refreshes")
@@ -49,11 +54,21 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
+    liv->add_option("--serve", live.serve_path,
+                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
+    liv->add_option("--stream-to", live.stream_to,
+                    "Also write the live stream to this file or device");
     liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
 
     DumpOptions dump;
     auto* dmp = app.add_subcommand("dump", "Print the records of a trace file, one per line");
-    dmp->add_option("file", dump.input, "Trace file")->required();
+    auto* dump_file = dmp->add_option("file", dump.input, "Trace file");
+    auto* dump_connect = dmp->add_option(
+        "--connect", dump.connect,
+        "Read the live stream served on this socket (epscope live --serve) until it ends");
+    dump_file->excludes(dump_connect);
+    dmp->add_option("--wait", dump.wait_s, "With --connect: retry connecting for SECONDS")
+        ->check(CLI::NonNegativeNumber);
     dmp->add_flag("--json", dump.json, "JSON Lines instead of text");
     dmp->add_flag("--raw-addresses", dump.raw_addresses, "Show kernel addresses, not per-trace ids");
 
@@ -108,7 +123,13 @@ int main(int argc, char** argv) {
         }
         return run_live(live);
     }
-    if (*dmp) return run_dump(dump);
+    if (*dmp) {
+        if (dump.input.empty() && dump.connect.empty()) {
+            std::fprintf(stderr, "epscope dump: give a trace FILE or --connect SOCKET\n");
+            return 2;
+        }
+        return run_dump(dump);
+    }
     if (*ex) return run_export(exp);
     if (*sta) return run_stat(stat);
     return 2;

@@ -20,14 +20,19 @@ std::string_view decode_status_message(DecodeStatus status) {
     return "unknown decode status";
 }
 
-DecodeStatus decode(std::span<const std::byte> raw, Record& out) {
+DecodeStatus check(std::span<const std::byte> raw, ep_header& h) {
     if (raw.size() < sizeof(ep_header)) return DecodeStatus::Short;
     // The header is read by copy: `raw` has no alignment guarantee.
-    ep_header h;
     std::memcpy(&h, raw.data(), sizeof h);
     if (!abi::kind_valid(h.kind)) return DecodeStatus::UnknownKind;
     if (h.size != abi::kind_size(h.kind)) return DecodeStatus::WrongSize;
     if (raw.size() < h.size) return DecodeStatus::Short;
+    return DecodeStatus::Ok;
+}
+
+DecodeStatus decode(std::span<const std::byte> raw, Record& out) {
+    ep_header h;
+    if (DecodeStatus st = check(raw, h); st != DecodeStatus::Ok) return st;
     auto storage = out.storage();
     std::memcpy(storage.data(), raw.data(), h.size);
     // Zero the tail so two equal records compare equal byte for byte whatever

@@ -26,6 +26,10 @@ std::string_view decode_status_message(DecodeStatus status);
 // occupies out.size() bytes on success. On failure `out` is unspecified.
 DecodeStatus decode(std::span<const std::byte> raw, Record& out);
 
+// The checks of decode() without the copy: the record at the start of `raw`
+// is well formed, its header is in `h`. For walks that only validate.
+DecodeStatus check(std::span<const std::byte> raw, ep_header& h);
+
 // As decode(), but `raw` must be exactly one record (one ring buffer sample).
 DecodeStatus decode_exact(std::span<const std::byte> raw, Record& out);
 

@@ -28,11 +28,16 @@ VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_ve
                 "event ABI version " + std::to_string(abi_version) +
                     " is newer than this epscope reads (" + std::to_string(abi::kVersion) +
                     "); use a newer epscope"};
-    // Version 1 of each is the first ever written: anything lower is damage.
-    if (format_version == 0 || abi_version != abi::kVersion)
+    if (format_version == 0)
+        return {false, false, "trace format version 0 does not exist: the header is damaged"};
+    // An older event ABI: its record layouts differ, so this build cannot read
+    // them (no converter is kept for pre-release layouts).
+    if (abi_version != abi::kVersion)
         return {false, false,
-                "unsupported trace format/ABI version " + std::to_string(format_version) + "/" +
-                    std::to_string(abi_version)};
+                "event ABI version " + std::to_string(abi_version) +
+                    " is older than this epscope reads (" + std::to_string(abi::kVersion) +
+                    "); record the trace again, or read it with the epscope that wrote it",
+                true};
     return {true, false, {}};
 }
 

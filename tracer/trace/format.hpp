@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/trace_error.hpp"
 #include "trace/trace_header.hpp"
 
 namespace epscope::trace {
@@ -77,8 +78,15 @@ struct VersionVerdict {
     bool ok;
     bool newer;
     std::string detail;
+    bool older = false;  // an event ABI this build no longer reads
 };
 VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_version);
+// The TraceError kind of a failed verdict.
+inline TraceErrorKind error_kind(const VersionVerdict& v) {
+    return v.newer   ? TraceErrorKind::NewerVersion
+           : v.older ? TraceErrorKind::OlderVersion
+                     : TraceErrorKind::Corrupt;
+}
 
 // File header: the full encoded form (prefix, body, crc).
 std::vector<std::byte> encode_file_header(const TraceHeader& h);

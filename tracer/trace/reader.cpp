@@ -85,6 +85,8 @@ TraceReader TraceReader::from_memory(std::vector<std::byte> bytes, std::string n
     return TraceReader(std::make_unique<MemorySource>(std::move(bytes), std::move(name)));
 }
 
+void TraceReader::DctxFree::operator()(ZSTD_DCtx_s* d) const { ZSTD_freeDCtx(d); }
+
 TraceReader::TraceReader(TraceReader&&) noexcept = default;
 TraceReader& TraceReader::operator=(TraceReader&&) noexcept = default;
 TraceReader::~TraceReader() = default;
@@ -119,7 +121,7 @@ void TraceReader::open() {
     pr.u32(header_.abi_version);
     pr.u32(body_len);
     VersionVerdict v = check_versions(header_.format_version, header_.abi_version);
-    if (!v.ok) fail(v.newer ? TraceErrorKind::NewerVersion : TraceErrorKind::Corrupt, 8, v.detail);
+    if (!v.ok) fail(error_kind(v), 8, v.detail);
     if (body_len > kMaxHeaderBody)
         fail(TraceErrorKind::Corrupt, 16,
              "trace header length " + std::to_string(body_len) + " is implausible");
@@ -243,12 +245,17 @@ void TraceReader::load_chunk(std::size_t i) {
         fail(TraceErrorKind::Corrupt, c.offset, "chunk header disagrees with the index");
     if (c.offset + kChunkHeaderSize + h.compressed_size > src_->size())
         fail(TraceErrorKind::Corrupt, c.offset, "chunk payload lies beyond the end of the file");
-    std::vector<std::byte> payload(h.compressed_size);
-    src_->read_at(c.offset + kChunkHeaderSize, payload);
-    if (crc32(payload) != h.payload_crc)
+    payload_.resize(h.compressed_size);
+    src_->read_at(c.offset + kChunkHeaderSize, payload_);
+    if (crc32(payload_) != h.payload_crc)
         fail(TraceErrorKind::Corrupt, c.offset, "chunk payload checksum mismatch");
+    if (!dctx_) {
+        dctx_.reset(ZSTD_createDCtx());
+        if (!dctx_) fail(TraceErrorKind::Io, c.offset, "out of memory for a zstd context");
+    }
     raw_.resize(h.raw_size);
-    std::size_t got = ZSTD_decompress(raw_.data(), raw_.size(), payload.data(), payload.size());
+    std::size_t got = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), raw_.size(), payload_.data(),
+                                          payload_.size());
     if (ZSTD_isError(got) || got != h.raw_size)
         fail(TraceErrorKind::Corrupt, c.offset,
              std::string("chunk payload does not decompress to its size: ") +
@@ -257,16 +264,17 @@ void TraceReader::load_chunk(std::size_t i) {
     // records are delivered.
     std::size_t p = 0;
     std::uint32_t count = 0;
-    stream::Record rec;
+    // Headers only: the copy into a Record happens once, in next().
+    ep_header rh;
     while (p < raw_.size()) {
-        auto st = stream::decode(std::span<const std::byte>(raw_).subspan(p), rec);
+        auto st = stream::check(std::span<const std::byte>(raw_).subspan(p), rh);
         if (st != stream::DecodeStatus::Ok)
             fail(TraceErrorKind::Corrupt, c.offset,
                  "record " + std::to_string(count) + ": " +
                      std::string(stream::decode_status_message(st)));
-        if (rec.header().ts < h.first_ts || rec.header().ts > h.last_ts)
+        if (rh.ts < h.first_ts || rh.ts > h.last_ts)
             fail(TraceErrorKind::Corrupt, c.offset, "record outside the chunk's time range");
-        p += rec.size();
+        p += rh.size;
         ++count;
     }
     if (count != h.record_count)

@@ -17,6 +17,8 @@
 #include "trace/trace_error.hpp"
 #include "trace/trace_header.hpp"
 
+struct ZSTD_DCtx_s;  // zstd's decompression context (zstd.h stays out of this header)
+
 namespace epscope::trace {
 
 // Where the bytes come from: a file, or memory (fuzzing, tests, sockets).
@@ -75,6 +77,14 @@ private:
     std::vector<ChunkInfo> chunks_;
     bool truncated_ = false;
     std::uint64_t unreadable_tail_ = 0;
+
+    // Kept across chunks: a ZSTD_decompress() per chunk would allocate and
+    // fault in a fresh context (~100 KiB) every time, a quarter of a replay.
+    struct DctxFree {
+        void operator()(ZSTD_DCtx_s* d) const;
+    };
+    std::unique_ptr<ZSTD_DCtx_s, DctxFree> dctx_;
+    std::vector<std::byte> payload_;  // compressed bytes of the chunk being loaded
 
     // Iteration state: the decoded chunk and the position in it.
     std::size_t next_chunk_ = 0;

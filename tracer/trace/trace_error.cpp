@@ -17,6 +17,8 @@ std::string_view trace_error_kind_name(TraceErrorKind kind) {
             return "not a trace";
         case TraceErrorKind::NewerVersion:
             return "newer version";
+        case TraceErrorKind::OlderVersion:
+            return "older version";
         case TraceErrorKind::Truncated:
             return "truncated";
         case TraceErrorKind::Corrupt:

@@ -13,6 +13,7 @@ namespace epscope::trace {
 enum class TraceErrorKind {
     NotATrace,     // no trace magic at the start
     NewerVersion,  // written by a newer epscope (format or event ABI)
+    OlderVersion,  // an event ABI older than this build reads
     Truncated,     // ends before its file header is complete
     Corrupt,       // a checksum or a structure does not hold
     Io,            // the OS refused (open, read, write, rename)

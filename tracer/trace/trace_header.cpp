@@ -48,7 +48,8 @@ std::string header_text(const TraceHeader& h) {
     out += "host: " + h.host + "\n";
     out += "kernel: " + h.kernel_release + "\n";
     out += "clock: ";
-    out += h.clock_id == CLOCK_MONOTONIC ? "CLOCK_MONOTONIC" : "clock " + std::to_string(h.clock_id);
+    out +=
+        h.clock_id == CLOCK_MONOTONIC ? "CLOCK_MONOTONIC" : "clock " + std::to_string(h.clock_id);
     out += ", realtime offset " + std::to_string(h.realtime_offset_ns) + " ns\n";
     for (const auto& [k, v] : h.metadata) out += k + ": " + v + "\n";
     out += "attach plan:\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "stream/record.hpp"
+#include "trace/chunk_encoder.hpp"
 #include "trace/format.hpp"
 #include "trace/trace_header.hpp"
 
@@ -59,14 +60,10 @@ private:
     std::filesystem::path path_;
     WriterOptions opts_;
     int fd_ = -1;
-    void* cctx_ = nullptr;  // ZSTD_CCtx, reused across chunks
     std::uint64_t offset_ = 0;
-    std::vector<std::byte> pending_;
-    std::uint32_t pending_count_ = 0;
-    std::uint64_t pending_min_ts_ = 0;
-    std::uint64_t pending_max_ts_ = 0;
+    ChunkEncoder encoder_;
     std::chrono::steady_clock::time_point pending_since_;
-    std::vector<std::byte> compressed_;
+    std::vector<std::byte> chunk_bytes_;
     std::vector<ChunkInfo> chunks_;
     std::uint64_t total_records_ = 0;
     bool closed_ = false;

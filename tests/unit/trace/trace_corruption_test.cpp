@@ -211,6 +211,23 @@ TEST(TraceCorruption, NewerVersionsAreReportedAsSuch) {
     }
 }
 
+TEST(TraceCorruption, AnOlderEventAbiNamesBothVersions) {
+    auto t = small_trace();
+    try {
+        TraceReader::from_memory(with_versions(t.bytes, kFormatVersion, abi::kVersion - 1),
+                                 "old.eps");
+        FAIL();
+    } catch (const TraceError& e) {
+        EXPECT_EQ(e.kind(), TraceErrorKind::OlderVersion) << e.what();
+        std::string what = e.what();
+        EXPECT_NE(what.find("event ABI version " + std::to_string(abi::kVersion - 1)),
+                  std::string::npos)
+            << what;
+        EXPECT_NE(what.find("(" + std::to_string(abi::kVersion) + ")"), std::string::npos) << what;
+        EXPECT_NE(what.find("record the trace again"), std::string::npos) << what;
+    }
+}
+
 TEST(TraceCorruption, GarbageAppendedAfterTrailerIsCorrupt) {
     auto t = small_trace();
     auto b = t.bytes;

@@ -1,22 +1,35 @@
-// Replays a synthetic event stream through the model and prints its speed
-// (records/s on one core) and memory (model bytes per live item). The stream
-// is generated in batches outside the timed region; only on_record() is timed.
+// Replays an event stream through the model and prints its speed (records/s
+// on one core) and memory (model bytes per live item).
 //
+// Two sources:
+//  - synthetic (default): generated in batches outside the timed region; only
+//    on_record() is timed. Scales to any number of instances and items.
+//  - --trace FILE: a recorded trace. Timed twice: end to end (the reader
+//    checks, decompresses and decodes every chunk into a fresh model), and the
+//    model alone over the records held in memory; --passes replays it several
+//    times, each pass into a fresh model, for a stable figure.
+//
+// Synthetic workload:
 // Workload per round of one instance: a waiter blocks, 8 items become ready
 // (edge-triggered, so the harvest leaves the ready list empty), 3 more
 // callbacks that change nothing, a wakeup, a harvest delivering the 8, the
 // wait ends, and one item is removed and re-added with a new file pointer so
 // the rb-tree keeps rebalancing.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "model/model.hpp"
+#include "trace/reader.hpp"
+#include "trace/trace_error.hpp"
 
 namespace {
 
@@ -28,6 +41,8 @@ struct Options {
     std::uint64_t records = 50'000'000;
     std::uint32_t instances = 1000;
     std::uint32_t items = 100;  // per instance
+    std::string trace;          // replay this recorded trace instead
+    std::uint64_t passes = 20;  // --trace: replays, each into a fresh model
 };
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -183,46 +198,57 @@ private:
     std::uint64_t ts_ = 1'000'000'000;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    Options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        std::uint64_t v = 0;
-        if (i + 1 < argc && parse_u64(argv[i + 1], v) &&
-            (a == "--records" || a == "--instances" || a == "--items")) {
-            if (a == "--records") o.records = v;
-            if (a == "--instances") o.instances = static_cast<std::uint32_t>(v);
-            if (a == "--items") o.items = static_cast<std::uint32_t>(v);
-            ++i;
-            continue;
-        }
-        std::fprintf(stderr,
-                     "model_replay: bad argument '%s'; usage: model_replay [--records N] "
-                     "[--instances N] [--items N] (positive integers)\n",
-                     a.c_str());
-        return 2;
+// Sums over instances that the report and the validity check need.
+struct Totals {
+    std::uint64_t deliveries = 0;
+    std::uint64_t desyncs = 0;
+};
+Totals totals_of(const Model& model) {
+    Totals t;
+    for (auto i : model.instances()) {
+        t.deliveries += model.instance(i).stats.deliveries;
+        t.desyncs += model.instance(i).stats.desyncs;
     }
-    if (o.items < 16 || o.instances > 1'000'000 || o.items > 100'000) {
-        std::fprintf(stderr,
-                     "model_replay: --items must be 16..100000 and --instances at most "
-                     "1000000\n");
-        return 2;
-    }
+    return t;
+}
 
+void print_memory(const Model& model) {
+    double per_item = model.live_items() == 0 ? 0.0
+                                              : static_cast<double>(model.memory_bytes()) /
+                                                    static_cast<double>(model.live_items());
+    std::printf("  live items          %zu\n", model.live_items());
+    std::printf("  model memory        %.1f MiB, %.1f bytes per live item (sizeof(Item) = %zu)\n",
+                model.memory_bytes() / 1048576.0, per_item, sizeof(epscope::model::Item));
+}
+
+// The replaying thread's CPU time, not wall time: the figure is "records/s on
+// one core", and on a shared 2-core machine wall time also counts the time
+// other processes held the core.
+struct Clock {
+    using duration = std::chrono::nanoseconds;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::time_point<Clock>;
+    static constexpr bool is_steady = true;
+    static time_point now() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return time_point(duration(std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec));
+    }
+};
+
+int replay_synthetic(const Options& o) {
     Model model;
     Generator gen(o);
     std::vector<Record> batch;
     batch.reserve(1 << 16);
     gen.setup(batch);
-    using clock = std::chrono::steady_clock;
-    clock::duration busy{};
+    Clock::duration busy{};
     std::uint64_t done = 0;
     auto replay = [&] {
-        auto t0 = clock::now();
+        auto t0 = Clock::now();
         for (const Record& r : batch) model.on_record(r);
-        busy += clock::now() - t0;
+        busy += Clock::now() - t0;
         done += batch.size();
         batch.clear();
     };
@@ -233,33 +259,156 @@ int main(int argc, char** argv) {
     }
     double secs = std::chrono::duration<double>(busy).count();
     const auto& st = model.stats();
-    std::uint64_t deliveries = 0;
-    std::uint64_t desyncs = 0;
-    for (auto i : model.instances()) {
-        deliveries += model.instance(i).stats.deliveries;
-        desyncs += model.instance(i).stats.desyncs;
-    }
+    Totals t = totals_of(model);
     std::printf("model_replay: %llu records, %u instances x %u items\n",
                 static_cast<unsigned long long>(done), o.instances, o.items);
-    std::printf("  time in on_record   %.3f s\n", secs);
+    std::printf("  time in on_record   %.3f s (thread CPU time)\n", secs);
     std::printf("  throughput          %.2f M records/s (one core)\n", done / secs / 1e6);
-    std::printf("  live items          %zu\n", model.live_items());
-    std::printf("  model memory        %.1f MiB, %.1f bytes per live item (sizeof(Item) = %zu)\n",
-                model.memory_bytes() / 1048576.0,
-                static_cast<double>(model.memory_bytes()) / static_cast<double>(model.live_items()),
-                sizeof(epscope::model::Item));
+    print_memory(model);
     std::printf(
         "  deliveries %llu, harvest-end checks %llu, mismatches %llu, desyncs %llu, "
         "malformed %llu\n",
-        static_cast<unsigned long long>(deliveries),
+        static_cast<unsigned long long>(t.deliveries),
         static_cast<unsigned long long>(st.verify.total_checks()),
         static_cast<unsigned long long>(st.verify.total_mismatches()),
-        static_cast<unsigned long long>(desyncs), static_cast<unsigned long long>(st.malformed));
+        static_cast<unsigned long long>(t.desyncs), static_cast<unsigned long long>(st.malformed));
     // A replay that drifted from its own stream is not a valid measurement.
-    if (st.verify.total_mismatches() != 0 || desyncs != 0) {
+    if (st.verify.total_mismatches() != 0 || t.desyncs != 0) {
         std::fprintf(stderr, "model_replay: the model disagreed with the synthetic stream (%s)\n",
                      st.verify.last_mismatch.c_str());
         return 1;
     }
     return 0;
+}
+
+// Collects a trace's records in memory for the model-only passes.
+class Collect : public epscope::stream::RecordSink {
+public:
+    void on_record(const Record& r) override { records.push_back(r); }
+    std::vector<Record> records;
+};
+
+int replay_trace(const Options& o) {
+    using epscope::trace::TraceReader;
+    // End to end: file -> checked, decompressed chunks -> decoded records -> model.
+    // Each pass opens the file again into a fresh model; the last model is kept
+    // for the report.
+    std::unique_ptr<Model> e2e;
+    std::uint64_t n = 0;
+    Clock::duration e2e_busy{};
+    for (std::uint64_t p = 0; p < o.passes; ++p) {
+        e2e = std::make_unique<Model>();
+        auto t0 = Clock::now();
+        TraceReader pass(o.trace);
+        n = pass.read_all(*e2e);
+        e2e_busy += Clock::now() - t0;
+    }
+    double e2e_secs = std::chrono::duration<double>(e2e_busy).count();
+    if (n == 0) {
+        std::fprintf(stderr, "model_replay: %s holds no records: nothing to measure\n",
+                     o.trace.c_str());
+        return 2;
+    }
+
+    Collect all;
+    all.records.reserve(n);
+    TraceReader(o.trace).read_all(all);
+
+    // Model only: each pass into a fresh model, constructed outside the timing.
+    Clock::duration busy{};
+    Clock::duration best = Clock::duration::max();
+    for (std::uint64_t p = 0; p < o.passes; ++p) {
+        Model m;
+        auto s = Clock::now();
+        for (const Record& r : all.records) m.on_record(r);
+        auto d = Clock::now() - s;
+        busy += d;
+        best = std::min(best, d);
+    }
+    double secs = std::chrono::duration<double>(busy).count();
+    double best_secs = std::chrono::duration<double>(best).count();
+    std::uint64_t done = n * o.passes;
+
+    const auto& st = e2e->stats();
+    std::printf("model_replay: %s, %llu records (%llu lost), %llu passes\n", o.trace.c_str(),
+                static_cast<unsigned long long>(n), static_cast<unsigned long long>(st.lost),
+                static_cast<unsigned long long>(o.passes));
+    std::printf("  end to end          %.2f M records/s (read, check, decompress, decode, model)\n",
+                done / e2e_secs / 1e6);
+    std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
+                done / secs / 1e6, n / best_secs / 1e6);
+    std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
+                e2e->instances().size(), e2e->live_items(), e2e->memory_bytes() / 1048576.0);
+    // Memory, untimed: sampled every 1024 records of one more pass.
+    Model mem;
+    std::size_t peak_bytes = 0;
+    std::size_t peak_items = 0;
+    double peak_per_item = 0;
+    for (std::size_t i = 0; i < all.records.size(); ++i) {
+        mem.on_record(all.records[i]);
+        if ((i & 1023) != 0 && i + 1 != all.records.size()) continue;
+        std::size_t b = mem.memory_bytes();
+        peak_bytes = std::max(peak_bytes, b);
+        if (mem.live_items() >= peak_items && mem.live_items() > 0) {
+            peak_items = mem.live_items();
+            peak_per_item = static_cast<double>(b) / static_cast<double>(peak_items);
+        }
+    }
+    std::printf(
+        "  peak                %zu live items, %.1f MiB model memory, %.1f bytes per live "
+        "item at the peak\n",
+        peak_items, peak_bytes / 1048576.0, peak_per_item);
+    std::printf("  deliveries %llu, verify checks %llu, mismatches %llu, malformed %llu\n",
+                static_cast<unsigned long long>(st.by_kind[EP_KIND_HARVEST_ITEM]),
+                static_cast<unsigned long long>(st.verify.total_checks()),
+                static_cast<unsigned long long>(st.verify.total_mismatches()),
+                static_cast<unsigned long long>(st.malformed));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    auto usage = [](const std::string& what) {
+        std::fprintf(stderr,
+                     "model_replay: %s; usage: model_replay [--records N] [--instances N] "
+                     "[--items N] | --trace FILE [--passes N] (N positive integers)\n",
+                     what.c_str());
+        return 2;
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--trace") {
+            if (i + 1 >= argc) return usage("--trace needs a file");
+            o.trace = argv[++i];
+            continue;
+        }
+        std::uint64_t v = 0;
+        if (i + 1 < argc && parse_u64(argv[i + 1], v) &&
+            (a == "--records" || a == "--instances" || a == "--items" || a == "--passes")) {
+            if (a == "--records") o.records = v;
+            if (a == "--instances") o.instances = static_cast<std::uint32_t>(v);
+            if (a == "--items") o.items = static_cast<std::uint32_t>(v);
+            if (a == "--passes") o.passes = v;
+            ++i;
+            continue;
+        }
+        return usage("bad argument '" + a + "'");
+    }
+    if (!o.trace.empty()) {
+        try {
+            return replay_trace(o);
+        } catch (const epscope::trace::TraceError& e) {
+            std::fprintf(stderr, "model_replay: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (o.items < 16 || o.instances > 1'000'000 || o.items > 100'000) {
+        std::fprintf(stderr,
+                     "model_replay: --items must be 16..100000 and --instances at most "
+                     "1000000\n");
+        return 2;
+    }
+    return replay_synthetic(o);
 }
