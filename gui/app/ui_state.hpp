@@ -28,12 +28,14 @@ struct UiState {
     view::BrowserQuery query;
     // Timeline.
     bool playing = false;
-    float speed = 1.0f;        // trace seconds per wall second
-    int step_kind = 6;         // EP_KIND_CALLBACK: "next event of this kind"
-    std::uint64_t rel_ns = 0;  // cursor, ns after the first record
-    std::uint64_t tl_t0 = 0;   // visible time window of the lanes (absolute ts)
-    std::uint64_t tl_t1 = 0;   // 0: not set yet (the whole trace)
-    bool tl_follow = true;     // keep the cursor inside the window while playing
+    float speed = 1.0f;                // trace seconds per wall second
+    int step_kind = 6;                 // EP_KIND_CALLBACK: "next event of this kind"
+    std::uint64_t rel_ns = 0;          // cursor, ns after the first record
+    std::uint64_t tl_t0 = 0;           // visible time window of the lanes (absolute ts)
+    std::uint64_t tl_t1 = 0;           // 0: not set yet (the whole trace)
+    bool tl_follow = true;             // keep the cursor inside the window when it moves
+    bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
+    std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
 };
 
 using Layout = view::Layout;

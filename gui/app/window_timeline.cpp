@@ -129,10 +129,11 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     ImGui::BeginDisabled(n == 0);
     control_row(r, ui, frame_dt);
 
-    // The lanes' time window: the whole trace until the user zooms.
+    // The lanes' time window: the whole trace (growing with a live stream)
+    // until the user zooms or pans.
     const std::uint64_t lo = r.first_ts();
     const std::uint64_t hi = std::max(r.last_ts(), lo) + 1;
-    if (ui.tl_t1 <= ui.tl_t0 || ui.tl_t0 < lo || ui.tl_t1 > hi) {
+    if (ui.tl_whole || ui.tl_t1 <= ui.tl_t0 || ui.tl_t0 < lo || ui.tl_t1 > hi) {
         ui.tl_t0 = lo;
         ui.tl_t1 = hi;
     }
@@ -146,13 +147,19 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     ImGui::SameLine();
     if (ImGui::Button("zoom out")) w = view::zoom_window(w, anchor, 4.0, lo, hi, kMinSpan);
     ImGui::SameLine();
-    if (ImGui::Button("whole trace")) w = view::TimeWindow{lo, hi, lanes_w};
+    if (ImGui::Button("whole trace")) {
+        w = view::TimeWindow{lo, hi, lanes_w};
+        ui.tl_whole = true;
+    }
     ImGui::SameLine();
     ImGui::Checkbox("follow cursor", &ui.tl_follow);
     ImGui::SameLine();
     ImGui::TextDisabled("window %s   wheel: zoom, drag: pan, click: cursor or item",
                         span_text(static_cast<double>(w.t1 - w.t0)).c_str());
-    if (ui.tl_follow && ui.playing && (cursor < w.t0 || cursor > w.t1)) {
+    // Follow a cursor that moved (playing, stepping, a live stream) out of view.
+    const bool cursor_moved = cursor != ui.tl_cursor_seen;
+    ui.tl_cursor_seen = cursor;
+    if (ui.tl_follow && cursor_moved && (cursor < w.t0 || cursor > w.t1)) {
         const std::uint64_t s = w.t1 - w.t0;
         w.t0 = std::clamp(cursor - std::min(cursor, s / 10), lo, hi - s);
         w.t1 = w.t0 + s;
@@ -207,6 +214,8 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
         const std::uint64_t at = w.ts_of(mouse.x - origin.x - kLabelW);
         w = view::zoom_window(w, at, std::pow(0.8, ImGui::GetIO().MouseWheel), lo, hi, kMinSpan);
     }
+    // Any zoom or pan leaves the whole-trace view.
+    if (w.t0 != lo || w.t1 != hi) ui.tl_whole = false;
     ui.tl_t0 = w.t0;
     ui.tl_t1 = w.t1;
 
