@@ -153,7 +153,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         if (std::max(a.y, b.y) < y_lo || std::min(a.y, b.y) > y_hi) continue;
         dl->AddLine(a, b, col(view::kTreeEdge), 1.0f);
     }
-    const bool detail = dx >= 6;  // rings and labels only when there is room for them
+    const bool detail = dx >= 6;   // rings and labels only when there is room for them
     const bool labels = dx >= 28;  // "fd NN" fits; the name only when there is room
     std::int32_t hovered_node = -1;
     // Marks first, discs after: a mark never covers a neighbour's disc, so
