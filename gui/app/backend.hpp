@@ -2,6 +2,7 @@
 // ImGui bound to it. Everything GLFW-specific stays in backend_glfw.cpp.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -23,8 +24,22 @@ public:
     // Polls input (waiting up to `wait_s` seconds for some when > 0) and starts
     // an ImGui frame.
     void begin_frame(double wait_s);
-    // Renders the ImGui frame into the back buffer.
+    // Renders the ImGui frame into the back buffer: finish_ui() then submit().
     void render();
+    // Ends the ImGui frame: its draw lists become the frame's draw data.
+    void finish_ui();
+    // Clears the back buffer and hands the draw data to OpenGL.
+    void submit();
+    // What the frame asks the rasteriser to draw.
+    struct DrawStats {
+        int vertices = 0;
+        int indices = 0;
+        int commands = 0;  // draw calls
+        // Sum of the triangles' areas inside their clip rectangles (bounding
+        // boxes clipped): about how many fragments the rasteriser shades.
+        double area = 0;
+    };
+    DrawStats draw_stats() const;
     void swap();
     // The back buffer as rendered (call between render() and swap()).
     png::Image read_pixels() const;
@@ -36,6 +51,8 @@ public:
 private:
     Backend() = default;
     void* window_ = nullptr;  // GLFWwindow
+    bool font_filter_set_ = false;
+    std::array<float, 3> clear_{};  // the windows' background colour
 };
 
 }  // namespace epscope::gui

@@ -1,6 +1,8 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <vector>
 
@@ -52,11 +54,20 @@ std::unique_ptr<Backend> Backend::open(int width, int height, const std::string&
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // same layout on every start (and in tests)
     ImGui::StyleColorsLight();
+    // The windows tile the screen and share one background colour: the clear
+    // paints it, the windows draw none. A window background is a blended,
+    // textured quad over its whole area; with a software rasteriser
+    // (llvmpipe) one full-screen quad costs about 9 ms a frame on this
+    // machine, a clear almost nothing (docs/BENCHMARKS.md).
+    ImVec4& bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    const ImVec4 clear = bg;
+    bg.w = 0.0f;
     ImGui_ImplGlfw_InitForOpenGL(w, true);
     ImGui_ImplOpenGL3_Init("#version 130");
 
     std::unique_ptr<Backend> b(new Backend());
     b->window_ = w;
+    b->clear_ = {clear.x, clear.y, clear.z};
     return b;
 }
 
@@ -77,17 +88,73 @@ void Backend::begin_frame(double wait_s) {
         glfwPollEvents();
     }
     ImGui_ImplOpenGL3_NewFrame();
+    if (!font_filter_set_) {
+        // The backend made the font atlas with bilinear filtering. ImGui draws
+        // text and shapes texel-aligned (1:1), where nearest sampling gives
+        // the same pixels; a software rasteriser (llvmpipe) pays for every
+        // bilinear fetch on every fragment, solid fills included.
+        const auto tex =
+            static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(ImGui::GetIO().Fonts->TexID));
+        glBindTexture(GL_TEXTURE_2D, tex);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        font_filter_set_ = true;
+    }
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
 }
 
 void Backend::render() {
-    ImGui::Render();
+    finish_ui();
+    submit();
+}
+
+void Backend::finish_ui() { ImGui::Render(); }
+
+Backend::DrawStats Backend::draw_stats() const {
+    DrawStats s;
+    const ImDrawData* d = ImGui::GetDrawData();
+    if (d == nullptr) return s;
+    s.vertices = d->TotalVtxCount;
+    s.indices = d->TotalIdxCount;
+    for (int i = 0; i < d->CmdListsCount; ++i) {
+        const ImDrawList* l = d->CmdLists[i];
+        s.commands += l->CmdBuffer.Size;
+        for (const ImDrawCmd& c : l->CmdBuffer) {
+            if (c.UserCallback != nullptr) continue;
+            for (unsigned k = 0; k + 2 < c.ElemCount; k += 3) {
+                const ImDrawVert& a = l->VtxBuffer[static_cast<int>(
+                    c.VtxOffset + l->IdxBuffer[static_cast<int>(c.IdxOffset + k)])];
+                const ImDrawVert& b = l->VtxBuffer[static_cast<int>(
+                    c.VtxOffset + l->IdxBuffer[static_cast<int>(c.IdxOffset + k + 1)])];
+                const ImDrawVert& e = l->VtxBuffer[static_cast<int>(
+                    c.VtxOffset + l->IdxBuffer[static_cast<int>(c.IdxOffset + k + 2)])];
+                const float x0 = std::max(std::min({a.pos.x, b.pos.x, e.pos.x}), c.ClipRect.x);
+                const float y0 = std::max(std::min({a.pos.y, b.pos.y, e.pos.y}), c.ClipRect.y);
+                const float x1 = std::min(std::max({a.pos.x, b.pos.x, e.pos.x}), c.ClipRect.z);
+                const float y1 = std::min(std::max({a.pos.y, b.pos.y, e.pos.y}), c.ClipRect.w);
+                if (x1 <= x0 || y1 <= y0) continue;
+                const float full = std::abs((b.pos.x - a.pos.x) * (e.pos.y - a.pos.y) -
+                                            (e.pos.x - a.pos.x) * (b.pos.y - a.pos.y)) /
+                                   2;
+                const float bbox =
+                    (std::max({a.pos.x, b.pos.x, e.pos.x}) -
+                     std::min({a.pos.x, b.pos.x, e.pos.x})) *
+                    (std::max({a.pos.y, b.pos.y, e.pos.y}) - std::min({a.pos.y, b.pos.y, e.pos.y}));
+                // The triangle's share of its bounding box, applied to the clipped box.
+                s.area += bbox > 0 ? full * (x1 - x0) * (y1 - y0) / bbox : 0;
+            }
+        }
+    }
+    return s;
+}
+
+void Backend::submit() {
     int w = 0;
     int h = 0;
     glfwGetFramebufferSize(win(window_), &w, &h);
     glViewport(0, 0, w, h);
-    glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
+    glClearColor(clear_[0], clear_[1], clear_[2], 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }

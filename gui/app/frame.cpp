@@ -6,7 +6,8 @@ void draw_frame(view::Replay& r, ViewCache& v, UiState& ui, const Layout& l, dou
     draw_browser(r, v, ui, l);
     draw_tree(r, v, ui, l);
     draw_queues(r, v, ui, l);
-    if (draw_timeline(r, ui, l, frame_dt)) r.seek(r.first_ts() + ui.rel_ns);
+    draw_details(r, v, ui, l);
+    if (draw_timeline(r, v, ui, l, frame_dt)) r.seek(r.first_ts() + ui.rel_ns);
     draw_status_bar(r, ui, l);
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/backend.hpp"
+#include "app/bench.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
 #include "view/live_source.hpp"
@@ -29,6 +30,7 @@ struct Options {
     double wait_s = 30;  // --connect with --screenshot/--bench: read the stream this long
     std::string screenshot;
     std::optional<std::uint64_t> at_ns;
+    std::int32_t select_fd = -1;
     bool bench = false;
     int frames = 300;
     int width = 1280;
@@ -96,6 +98,7 @@ int run(const Options& o) {
     UiState ui;
     ViewCache views;
     position(replay, ui, o);
+    ui.selected_fd = o.select_fd;
 
     if (!o.screenshot.empty()) {
         // A few frames first: windows and tables settle their sizes.
@@ -114,37 +117,7 @@ int run(const Options& o) {
         return bad ? 2 : 0;
     }
     if (o.bench) {
-        b->set_vsync(false);
-        // Whole frame (input, UI, GL rendering until the GPU is done) and the
-        // UI part alone (view-model and ImGui draw lists, no rasterising).
-        std::vector<double> frame_ms;
-        std::vector<double> ui_ms;
-        const int warmup = 10;
-        for (int i = 0; i < o.frames + warmup; ++i) {
-            auto t0 = std::chrono::steady_clock::now();
-            b->begin_frame(0);
-            draw_frame(replay, views, ui, layout_now(), 0);
-            auto t1 = std::chrono::steady_clock::now();
-            b->render();
-            b->finish();
-            auto t2 = std::chrono::steady_clock::now();
-            b->swap();
-            if (i >= warmup) {
-                frame_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
-                ui_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-            }
-        }
-        auto pct = [](std::vector<double>& v, double p) {
-            std::sort(v.begin(), v.end());
-            return v[std::min(v.size() - 1,
-                              static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-        };
-        std::printf(
-            "frames %d  frame p50 %.3f ms  p99 %.3f ms  |  ui p50 %.3f ms  p99 %.3f ms"
-            "  (%zu instances, %zu items, %dx%d, GL renderer: %s)\n",
-            o.frames, pct(frame_ms, 0.50), pct(frame_ms, 0.99), pct(ui_ms, 0.50), pct(ui_ms, 0.99),
-            replay.model().instances().size(), replay.model().live_items(), o.width, o.height,
-            b->renderer().c_str());
+        run_bench(*b, replay, views, ui, o.frames);
         return bad ? 2 : 0;
     }
     auto last = std::chrono::steady_clock::now();
@@ -194,6 +167,8 @@ int main(int argc, char** argv) {
     app.add_option("--screenshot", o.screenshot, "render one frame into this PNG file and exit");
     app.add_option("--at", o.at_ns,
                    "cursor in ns after the first record (default: where the most items are live)");
+    app.add_option("--select-fd", o.select_fd, "start with this item fd selected")
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
     app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
     app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));

@@ -8,8 +8,7 @@
 namespace epscope::gui {
 
 void draw_status_bar(const view::Replay& r, const UiState&, const Layout& l) {
-    ImGui::SetNextWindowPos(ImVec2(0, l.h - l.status_h()), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.w, l.status_h()), ImGuiCond_Always);
+    place_window(l.status());
     ImGui::Begin(
         "status", nullptr,
         ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);

@@ -4,36 +4,40 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 
 #include "model/model.hpp"
 #include "view/browser.hpp"
+#include "view/layout.hpp"
 
 namespace epscope::gui {
 
 struct UiState {
     model::InstanceRef selected = model::kNil;  // instance shown in the tree and queues
-    std::int32_t selected_fd = -1;              // item selected by a click anywhere
-    float zoom = 1.0f;                          // tree spacing multiplier
-    std::int32_t find_fd = -1;                  // "find fd": scroll the tree to it
+    // The one selection of an item: a click on an fd in any window sets it,
+    // every window highlights it (fd of the selected instance's process).
+    std::int32_t selected_fd = -1;
+    // Tree.
+    float zoom = 1.0f;          // tree spacing multiplier
+    std::int32_t find_fd = -1;  // "find fd": scroll the tree to it
     bool scroll_to_find = false;
-    std::array<char, 64> filter{};  // browser filter text
+    std::set<std::int32_t> collapsed;               // items whose subtree is folded (by fd)
+    model::InstanceRef collapsed_of = model::kNil;  // instance `collapsed` belongs to
+    model::InstanceRef fitted_for = model::kNil;    // a new instance starts fitted to the window
+    std::array<char, 64> filter{};                  // browser filter text
     view::BrowserQuery query;
     // Timeline.
     bool playing = false;
-    float speed = 1.0f;        // trace seconds per wall second
-    int step_kind = 6;         // EP_KIND_CALLBACK: "next event of this kind"
-    std::uint64_t rel_ns = 0;  // cursor, ns after the first record
+    float speed = 1.0f;                // trace seconds per wall second
+    int step_kind = 6;                 // EP_KIND_CALLBACK: "next event of this kind"
+    std::uint64_t rel_ns = 0;          // cursor, ns after the first record
+    std::uint64_t tl_t0 = 0;           // visible time window of the lanes (absolute ts)
+    std::uint64_t tl_t1 = 0;           // 0: not set yet (the whole trace)
+    bool tl_follow = true;             // keep the cursor inside the window when it moves
+    bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
+    std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
 };
 
-// Window rectangles for a given framebuffer size: a fixed layout, so a
-// screenshot always shows every window in the same place.
-struct Layout {
-    float w = 0;
-    float h = 0;
-    float side_w() const { return w * 0.34f; }
-    float bottom_h() const { return 86.0f; }  // timeline + status bar
-    float status_h() const { return 26.0f; }
-    float top_h() const { return h - bottom_h(); }
-};
+using Layout = view::Layout;
 
 }  // namespace epscope::gui

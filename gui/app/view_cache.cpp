@@ -28,6 +28,19 @@ const view::TreeLayout& ViewCache::tree(const view::Replay& r, model::InstanceRe
     return tree_;
 }
 
+const view::TreeLayout& ViewCache::folded_tree(const view::Replay& r, model::InstanceRef inst,
+                                               const std::set<std::int32_t>& folded) {
+    const view::TreeLayout& whole = tree(r, inst);
+    if (folded.empty()) return whole;
+    Key k = key_of(r, inst);
+    if (!(k == folded_key_) || folded != folded_set_) {
+        folded_ = view::fold_tree(whole, folded);
+        folded_key_ = k;
+        folded_set_ = folded;
+    }
+    return folded_;
+}
+
 const view::Queues& ViewCache::queues(const view::Replay& r, model::InstanceRef inst) {
     Key k = key_of(r, inst);
     if (!(k == queues_key_)) {
@@ -45,6 +58,59 @@ const std::vector<view::WaiterRow>& ViewCache::waiters(const view::Replay& r,
         waiters_key_ = k;
     }
     return waiters_;
+}
+
+const view::TimelineIndex& ViewCache::timeline(const view::Replay& r) {
+    if (timeline_of_ != &r || timeline_.records() > r.record_count()) {
+        timeline_ = view::TimelineIndex();
+        timeline_of_ = &r;
+    }
+    for (std::size_t i = timeline_.records(); i < r.record_count(); ++i) timeline_.add(r.record(i));
+    return timeline_;
+}
+
+const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const view::TimeWindow& w,
+                                                std::size_t first, std::size_t count) {
+    const view::TimelineIndex& idx = timeline(r);
+    LanesKey k{w.t0, w.t1, w.width, first, count, idx.records()};
+    if (!(k == lanes_key_)) {
+        lanes_ = view::timeline_lanes(idx, w, first, count);
+        lanes_key_ = k;
+    }
+    return lanes_;
+}
+
+const std::vector<model::InstanceRef>& ViewCache::holding_fd(const view::Replay& r,
+                                                             std::uint32_t pid, std::int32_t fd) {
+    Key k = key_of(r, model::kNil);
+    if (!(k == holding_key_) || pid != holding_pid_ || fd != holding_fd_) {
+        holding_ = view::instances_holding_fd(r.model(), pid, fd);
+        holding_key_ = k;
+        holding_pid_ = pid;
+        holding_fd_ = fd;
+    }
+    return holding_;
+}
+
+const view::InstanceDetails& ViewCache::instance_details(const view::Replay& r,
+                                                         model::InstanceRef inst) {
+    Key k = key_of(r, inst);
+    if (!(k == inst_details_key_)) {
+        inst_details_ = view::instance_details(r.model(), inst);
+        inst_details_key_ = k;
+    }
+    return inst_details_;
+}
+
+const view::ItemDetails& ViewCache::item_details(const view::Replay& r, model::InstanceRef inst,
+                                                 std::int32_t fd) {
+    Key k = key_of(r, inst);
+    if (!(k == item_details_key_) || fd != item_details_fd_) {
+        item_details_ = view::item_details(r.model(), inst, fd);
+        item_details_key_ = k;
+        item_details_fd_ = fd;
+    }
+    return item_details_;
 }
 
 }  // namespace epscope::gui

@@ -5,11 +5,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "view/browser.hpp"
+#include "view/details.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
+#include "view/timeline.hpp"
 #include "view/tree_layout.hpp"
 
 namespace epscope::gui {
@@ -21,8 +24,25 @@ class ViewCache {
 public:
     const std::vector<view::InstanceRow>& rows(const view::Replay& r, const view::BrowserQuery& q);
     const view::TreeLayout& tree(const view::Replay& r, model::InstanceRef inst);
+    // tree() with the subtrees of `folded` (fds) collapsed.
+    const view::TreeLayout& folded_tree(const view::Replay& r, model::InstanceRef inst,
+                                        const std::set<std::int32_t>& folded);
     const view::Queues& queues(const view::Replay& r, model::InstanceRef inst);
     const std::vector<view::WaiterRow>& waiters(const view::Replay& r, model::InstanceRef inst);
+
+    // The instances of process `pid` holding an item with `fd`.
+    const std::vector<model::InstanceRef>& holding_fd(const view::Replay& r, std::uint32_t pid,
+                                                      std::int32_t fd);
+    const view::InstanceDetails& instance_details(const view::Replay& r, model::InstanceRef inst);
+    const view::ItemDetails& item_details(const view::Replay& r, model::InstanceRef inst,
+                                          std::int32_t fd);
+    // Per-thread tracks of the whole stream, fed with the records the
+    // replay holds beyond what it has seen (a live source keeps growing).
+    const view::TimelineIndex& timeline(const view::Replay& r);
+    // The lanes [first, first + count) for window `w`, recomputed only when
+    // the window, the lane range or the index changes.
+    const std::vector<view::Lane>& lanes(const view::Replay& r, const view::TimeWindow& w,
+                                         std::size_t first, std::size_t count);
 
 private:
     struct Key {
@@ -42,8 +62,30 @@ private:
     std::vector<view::InstanceRow> rows_;
     Key tree_key_;
     view::TreeLayout tree_;
+    Key folded_key_;
+    std::set<std::int32_t> folded_set_;
+    view::TreeLayout folded_;
     Key queues_key_;
     view::Queues queues_;
+    const view::Replay* timeline_of_ = nullptr;
+    view::TimelineIndex timeline_;
+    struct LanesKey {
+        std::uint64_t t0 = 0, t1 = 0;
+        float width = 0;
+        std::size_t first = 0, count = 0, records = SIZE_MAX;
+        bool operator==(const LanesKey&) const = default;
+    };
+    LanesKey lanes_key_;
+    std::vector<view::Lane> lanes_;
+    Key holding_key_;
+    std::uint32_t holding_pid_ = 0;
+    std::int32_t holding_fd_ = -1;
+    std::vector<model::InstanceRef> holding_;
+    Key inst_details_key_;
+    view::InstanceDetails inst_details_;
+    Key item_details_key_;
+    std::int32_t item_details_fd_ = -1;
+    view::ItemDetails item_details_;
     Key waiters_key_;
     std::vector<view::WaiterRow> waiters_;
 };

@@ -1,14 +1,16 @@
 // The instance browser: processes -> epoll instances, sortable and filterable.
+#include <algorithm>
 #include <string>
 
+#include "app/draw_util.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
+#include "view/tree_layout.hpp"
 
 namespace epscope::gui {
 
 void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.side_w(), l.top_h() * 0.45f), ImGuiCond_Always);
+    place_window(l.browser());
     ImGui::Begin("Instances", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
     ImGui::SetNextItemWidth(-1);
     ImGui::InputTextWithHint("##filter", "filter: process name or pid", ui.filter.data(),
@@ -21,6 +23,16 @@ void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
     bool selected_live = false;
     for (model::InstanceRef i : m.instances()) selected_live |= i == ui.selected;
     if (!selected_live) ui.selected = rows.empty() ? model::kNil : rows.front().inst;
+    // The selected fd: which instances of the same process hold it (a square
+    // in the selection colour before their epfd).
+    const std::vector<model::InstanceRef>* holding = nullptr;
+    if (ui.selected_fd >= 0 && ui.selected != model::kNil) {
+        holding = &v.holding_fd(r, view::instance_owner(m.instance(ui.selected)), ui.selected_fd);
+        ImGui::Text("fd %d is an item of %zu instance%s", ui.selected_fd, holding->size(),
+                    holding->size() == 1 ? "" : "s");
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear##fd")) ui.selected_fd = -1;
+    }
 
     constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
                                        ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
@@ -51,6 +63,15 @@ void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(row.comm.empty() ? "?" : row.comm.c_str());
             ImGui::TableNextColumn();
+            if (holding != nullptr &&
+                std::find(holding->begin(), holding->end(), row.inst) != holding->end()) {
+                const ImVec2 p = ImGui::GetCursorScreenPos();
+                const float s = ImGui::GetTextLineHeight();
+                ImGui::GetWindowDrawList()->AddRectFilled(
+                    ImVec2(p.x, p.y + 2), ImVec2(p.x + s - 4, p.y + s - 2), col(view::kSelection));
+                ImGui::Dummy(ImVec2(s - 2, s));
+                ImGui::SameLine(0, 2);
+            }
             ImGui::TextUnformatted(row.epfds.c_str());
             ImGui::TableNextColumn();
             ImGui::Text("%u", row.items);

@@ -45,9 +45,7 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
 }  // namespace
 
 void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
-    const float top = l.top_h() * 0.45f;
-    ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(l.side_w(), l.top_h() - top), ImGuiCond_Always);
+    place_window(l.queues());
     ImGui::Begin("Queues", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
     if (ui.selected == model::kNil) {
         ImGui::TextDisabled("no instance selected");
@@ -82,7 +80,14 @@ void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout&
             ImGui::Text("%d", w.maxevents);
             ImGui::TableNextColumn();
             if (w.woken_by_fd >= 0) {
-                ImGui::Text("%s by fd %d", view::waiter_state_name(w.state), w.woken_by_fd);
+                // The fd is a link: it selects the item that woke the waiter.
+                std::string text = std::string(view::waiter_state_name(w.state)) + " by fd " +
+                                   std::to_string(w.woken_by_fd);
+                ImGui::PushID(static_cast<int>(w.tid));
+                if (ImGui::Selectable(text.c_str(), w.woken_by_fd == ui.selected_fd)) {
+                    ui.selected_fd = w.woken_by_fd;
+                }
+                ImGui::PopID();
             } else {
                 ImGui::TextUnformatted(view::waiter_state_name(w.state));
             }

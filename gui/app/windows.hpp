@@ -10,9 +10,11 @@ namespace epscope::gui {
 
 void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
+void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 // Returns true if the cursor moved (the caller re-seeks the replay).
-bool draw_timeline(const view::Replay& r, UiState& ui, const Layout& l, double frame_dt);
+bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l,
+                   double frame_dt);
 void draw_status_bar(const view::Replay& r, const UiState& ui, const Layout& l);
 // A banner over the tree area when the trace could not be read or holds
 // nothing; returns true if it drew one that replaces the tree.

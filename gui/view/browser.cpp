@@ -83,4 +83,20 @@ std::vector<InstanceRow> browser_rows(const model::Model& m, const BrowserQuery&
     return rows;
 }
 
+std::vector<model::InstanceRef> instances_holding_fd(const model::Model& m, std::uint32_t pid,
+                                                     std::int32_t fd) {
+    std::vector<model::InstanceRef> out;
+    if (fd < 0) return out;
+    for (model::InstanceRef i : m.instances()) {
+        if (instance_owner(m.instance(i)) != pid) continue;
+        for (model::ItemRef it : m.items_in_order(i)) {
+            if (m.item(it).fd == fd) {
+                out.push_back(i);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace epscope::view

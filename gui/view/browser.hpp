@@ -35,6 +35,11 @@ struct BrowserQuery {
 
 std::vector<InstanceRow> browser_rows(const model::Model& m, const BrowserQuery& q);
 
+// The live instances of process `pid` that hold an item with `fd`: where the
+// browser marks the selected fd.
+std::vector<model::InstanceRef> instances_holding_fd(const model::Model& m, std::uint32_t pid,
+                                                     std::int32_t fd);
+
 // Does `row` pass the filter? (Exposed for the window's "n of m shown".)
 bool row_matches(const InstanceRow& row, const std::string& filter);
 

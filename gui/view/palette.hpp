@@ -26,5 +26,15 @@ inline constexpr Rgb kQueueOverflow{200, 120, 20};
 inline constexpr Rgb kErrorBanner{160, 20, 30};  // the trace could not be read (whole)
 inline constexpr Rgb kInfoBanner{190, 150, 20};  // the trace holds nothing to show
 inline constexpr Rgb kLostText{220, 30, 30};
+// Timeline lanes: blocked in epoll_wait (awake part, asleep part) and marks.
+inline constexpr Rgb kLaneBlocked{236, 196, 120};
+inline constexpr Rgb kLaneAsleep{96, 140, 200};
+inline constexpr Rgb kMarkCallback{0, 150, 136};
+inline constexpr Rgb kMarkWakeup{200, 60, 160};
+inline constexpr Rgb kMarkHarvest{130, 90, 40};
+inline constexpr Rgb kCursorLine{230, 40, 40};
+// Details panel: histogram bars.
+inline constexpr Rgb kHistogramBar{70, 130, 90};
+inline constexpr Rgb kHistogramWaitBar{110, 90, 170};
 
 }  // namespace epscope::view

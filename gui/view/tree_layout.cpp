@@ -1,5 +1,6 @@
 #include "view/tree_layout.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace epscope::view {
@@ -61,6 +62,74 @@ TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst) {
         }
     }
     return out;
+}
+
+TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded) {
+    if (folded.empty()) return t;
+    const std::size_t n = t.nodes.size();
+    // A node is hidden when some ancestor is folded. Parents are shallower,
+    // so visiting by depth decides every parent before its children.
+    std::vector<std::uint32_t> by_depth(n);
+    for (std::size_t i = 0; i < n; ++i) by_depth[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(by_depth.begin(), by_depth.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return t.nodes[a].depth < t.nodes[b].depth;
+    });
+    std::vector<std::uint8_t> hidden(n, 0);
+    std::vector<std::int32_t> fold_root(n, -1);  // the folded ancestor hiding it
+    for (std::uint32_t i : by_depth) {
+        const std::int32_t p = t.nodes[i].parent;
+        if (p < 0) continue;
+        const auto pi = static_cast<std::size_t>(p);
+        if (hidden[pi]) {
+            hidden[i] = 1;
+            fold_root[i] = fold_root[pi];
+        } else if (folded.count(t.nodes[pi].fd) != 0) {
+            hidden[i] = 1;
+            fold_root[i] = p;
+        }
+    }
+    TreeLayout out;
+    out.exact = t.exact;
+    std::vector<std::int32_t> new_index(n, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (hidden[i]) continue;
+        new_index[i] = static_cast<std::int32_t>(out.nodes.size());
+        TreeNodeLayout node = t.nodes[i];
+        node.x = static_cast<std::uint32_t>(out.nodes.size());
+        node.hidden = 0;
+        out.nodes.push_back(std::move(node));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (hidden[i]) {
+            ++out.nodes[static_cast<std::size_t>(new_index[static_cast<std::size_t>(fold_root[i])])]
+                  .hidden;
+        }
+    }
+    for (TreeNodeLayout& node : out.nodes) {
+        if (node.parent >= 0) node.parent = new_index[static_cast<std::size_t>(node.parent)];
+        out.max_depth = std::max(out.max_depth, node.depth);
+        if (node.color == model::RbColor::Red) {
+            ++out.red;
+        } else {
+            ++out.black;
+        }
+    }
+    return out;
+}
+
+std::int32_t find_node(const TreeLayout& t, std::int32_t fd, std::vector<std::int32_t>* path) {
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        if (t.nodes[i].fd != fd) continue;
+        if (path != nullptr) {
+            path->clear();
+            for (std::int32_t p = t.nodes[i].parent; p >= 0;
+                 p = t.nodes[static_cast<std::size_t>(p)].parent) {
+                path->insert(path->begin(), p);
+            }
+        }
+        return static_cast<std::int32_t>(i);
+    }
+    return -1;
 }
 
 }  // namespace epscope::view

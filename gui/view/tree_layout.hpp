@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,13 @@ struct TreeNodeLayout {
     std::int32_t parent = -1;  // index into TreeLayout::nodes, -1 for the root
     model::RbColor color = model::RbColor::Black;
     std::int32_t fd = -1;
-    bool ready = false;     // on the ready list (or the txlist of a running harvest)
-    bool overflow = false;  // chained on the overflow list
-    bool seeded = false;    // from a /proc snapshot: its place in the tree is a guess
-    bool disarmed = false;  // one-shot item that fired and was not re-armed
-    bool flash = false;     // its callback ran just before the cursor (view/activity.hpp)
-    std::string label;      // "fd N  <name>"
+    bool ready = false;        // on the ready list (or the txlist of a running harvest)
+    bool overflow = false;     // chained on the overflow list
+    bool seeded = false;       // from a /proc snapshot: its place in the tree is a guess
+    bool disarmed = false;     // one-shot item that fired and was not re-armed
+    bool flash = false;        // its callback ran just before the cursor (view/activity.hpp)
+    std::uint32_t hidden = 0;  // folded: how many nodes its subtree hides (fold_tree)
+    std::string label;         // "fd N  <name>"
 };
 
 struct TreeLayout {
@@ -41,5 +43,15 @@ std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t f
 std::uint32_t instance_owner(const model::Instance& in);
 
 TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst);
+
+// The tree with the subtrees of the `folded` items (by fd) collapsed into
+// their root: their descendants are left out, the others get consecutive x
+// again (so a folded subtree takes one column), and each folded root says
+// how many it hides. Counts and max_depth describe what is left.
+TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded);
+
+// Index into t.nodes of the item with `fd`, -1 if none; `path` gets the
+// indexes of its ancestors, root first (to unfold them).
+std::int32_t find_node(const TreeLayout& t, std::int32_t fd, std::vector<std::int32_t>* path);
 
 }  // namespace epscope::view

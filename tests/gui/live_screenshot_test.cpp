@@ -24,6 +24,7 @@
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
+#include "view/layout.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
 
@@ -40,10 +41,14 @@ constexpr int kHeight = 800;
 struct Rect {
     int x0, y0, x1, y1;
 };
-// The fixed layout of app/ui_state.hpp for 1280x800.
-const Rect kTreeArea{static_cast<int>(kWidth * 0.34f) + 2, 0, kWidth, kHeight - 86};
-const Rect kQueueArea{0, static_cast<int>((kHeight - 86) * 0.45f), static_cast<int>(kWidth * 0.34f),
-                      kHeight - 86};
+// The GUI's fixed layout (view/layout.hpp) at 1280x800, inset by 2 pixels.
+Rect inset(const view::Rect& r) {
+    return Rect{static_cast<int>(r.x0) + 2, static_cast<int>(r.y0) + 2, static_cast<int>(r.x1) - 2,
+                static_cast<int>(r.y1) - 2};
+}
+const view::Layout kLayout{kWidth, kHeight};
+const Rect kTreeArea = inset(kLayout.tree());
+const Rect kQueueArea = inset(kLayout.queues());
 
 bool is(const png::Image& img, int x, int y, Rgb c) {
     const std::uint8_t* p = img.at(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));

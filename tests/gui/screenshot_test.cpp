@@ -25,8 +25,10 @@
 #include "trace/reader.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
+#include "view/layout.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
+#include "view/tree_layout.hpp"
 
 extern char** environ;
 
@@ -42,13 +44,20 @@ constexpr int kHeight = 800;
 struct Rect {
     int x0, y0, x1, y1;  // [x0, x1) x [y0, y1)
 };
-// The fixed layout of app/ui_state.hpp for 1280x800.
-constexpr float kSide = kWidth * 0.34f;
-constexpr float kTop = kHeight - 86.0f;
-const Rect kTreeArea{static_cast<int>(kSide) + 2, 0, kWidth, static_cast<int>(kTop)};
-const Rect kStatusArea{0, kHeight - 26, kWidth, kHeight};
-const Rect kQueueArea{0, static_cast<int>(kTop * 0.45f), static_cast<int>(kSide),
-                      static_cast<int>(kTop)};
+// The GUI's fixed layout (view/layout.hpp) at 1280x800, inset by 2 pixels so
+// a region never includes its neighbour's border.
+const view::Layout kLayout{kWidth, kHeight};
+Rect inset(const view::Rect& r) {
+    return Rect{static_cast<int>(r.x0) + 2, static_cast<int>(r.y0) + 2, static_cast<int>(r.x1) - 2,
+                static_cast<int>(r.y1) - 2};
+}
+const Rect kTreeArea = inset(kLayout.tree());
+const Rect kStatusArea = inset(kLayout.status());
+const Rect kQueueArea = inset(kLayout.queues());
+const Rect kTimelineArea = inset(kLayout.timeline());
+const Rect kDetailsArea = inset(kLayout.details());
+const Rect kBrowserArea = inset(kLayout.browser());
+constexpr int kSide = static_cast<int>(kWidth * 0.30f);
 
 struct GuiRun {
     int status = -1;  // exit status, or -1 if it did not exit normally
@@ -176,9 +185,13 @@ protected:
     }
     // Screenshot of `trace` (at `at_ns` after its first record if >= 0).
     GuiRun shoot(const fs::path& trace, const std::string& name, png::Image& img,
-                 long long at_ns = -1) {
+                 long long at_ns = -1, int select_fd = -1) {
         fs::path out = dir_ / (name + ".png");
         std::vector<std::string> args{"--screenshot", out.string()};
+        if (select_fd >= 0) {
+            args.push_back("--select-fd");
+            args.push_back(std::to_string(select_fd));
+        }
         if (at_ns >= 0) {
             args.push_back("--at");
             args.push_back(std::to_string(at_ns));
@@ -259,6 +272,176 @@ TEST_F(Screenshot, RecordedPollerRun) {
     long long at = when_items(poller, 10);
     ASSERT_GE(at, 0);
     check_trace(poller, at);
+    // The timeline: both poller threads' lanes show their time blocked in
+    // epoll_wait (this backend sees no sleep) and the harvests' marks.
+    png::Image img;
+    ASSERT_EQ(shoot(poller, "poller-timeline", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kLaneBlocked), 2000u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkHarvest), 200u);
+    EXPECT_EQ(count_pixels(img, kTreeArea, view::kLaneBlocked), 0u);
+    // The details panel: the wait-time histogram has bars.
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramWaitBar), 100u);
+}
+
+// Two threads wait (awake for 2 ms, then asleep); a third thread's write
+// runs fd 5's callback, wakes the first, which harvests it; fd 7 is queued
+// later and selected.
+fs::path write_activity_trace(const fs::path& p) {
+    trace::TraceWriter w(p, trace::TraceHeader{});
+    Synth s(w);
+    const std::uint64_t ep = ep_of(1);
+    s.process("lanes");
+    s.create(ep, 3);
+    for (int fd = 4; fd < 12; ++fd) s.insert(ep, 3, fd);
+    s.ts = 10'000'000;
+    s.wait_begin(ep, 3, 200);
+    s.ts = 12'000'000;
+    s.wait_sleep(ep, 200);
+    s.ts = 20'000'000;
+    s.callback(ep, 5, EP_CB_QUEUED_READY, 1, 300);
+    s.wakeup(ep, 5, 200, 300);
+    s.ts = 20'010'000;
+    s.harvest_begin(ep, 200);
+    s.harvest_item(ep, 5, 0, 200);
+    s.harvest_end(ep, 200);
+    s.wait_end(ep, 3, 1, 200);
+    s.ts = 30'000'000;
+    s.wait_begin(ep, 3, 201);
+    s.ts = 32'000'000;
+    s.wait_sleep(ep, 201);
+    s.ts = 40'000'000;
+    s.callback(ep, 7, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 50'000'000;
+    s.callback(ep, 7, EP_CB_ALREADY_READY, 1, 300);
+    w.close();
+    return p;
+}
+
+TEST_F(Screenshot, TimelineLanesDetailsAndTheSelectedFdEverywhere) {
+    const fs::path p = write_activity_trace(dir_ / "activity.trace");
+    check_trace(p, -1);
+    view::Replay r(p);
+    r.seek_records(r.busiest_prefix());
+    const model::InstanceRef inst = r.model().find_instance(ep_of(1));
+    ASSERT_NE(inst, model::kNil);
+    const std::vector<model::ItemRef> ready = r.model().ready_list(inst);
+    ASSERT_FALSE(ready.empty());
+
+    png::Image img;
+    GuiRun run = shoot(p, "activity", img, -1, 7);
+    ASSERT_EQ(run.status, 0) << run.err;
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // Lanes: two waits (threads 200 and 201), each an awake box then an
+    // asleep box; nothing of either colour outside the timeline.
+    EXPECT_EQ(count_blobs(img, kTimelineArea, view::kLaneBlocked, 100), 2u);
+    EXPECT_EQ(count_blobs(img, kTimelineArea, view::kLaneAsleep, 100), 2u);
+    EXPECT_EQ(count_pixels(img, Rect{0, 0, kWidth, kTimelineArea.y0}, view::kLaneAsleep), 0u);
+    // The harvest (a mark and its count), the wakeup (a triangle on the woken
+    // lane, a square on the waker's), the callbacks (ticks).
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkHarvest), 15u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkWakeup), 20u);
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kMarkCallback), 10u);
+    // The selected fd 7: its own lane of callbacks, a ring in the tree, an
+    // outlined ready-list box, the browser's mark on its instance.
+    EXPECT_GT(count_pixels(img, kTimelineArea, view::kSelection), 20u);
+    EXPECT_GT(count_pixels(img, kTreeArea, view::kSelection), 100u);
+    EXPECT_GT(count_pixels(img, kQueueArea, view::kSelection), 60u);
+    EXPECT_GT(count_pixels(img, kBrowserArea, view::kSelection), 40u);
+    // Details: the instance's callback -> harvest and wait-time histograms have bars.
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramBar), 150u);
+    EXPECT_GT(count_pixels(img, kDetailsArea, view::kHistogramWaitBar), 150u);
+
+    // Without a selection none of that is highlighted.
+    png::Image plain;
+    ASSERT_EQ(shoot(p, "activity-plain", plain).status, 0);
+    ASSERT_EQ(plain.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_pixels(plain, kTreeArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kQueueArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kBrowserArea, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(plain, kTimelineArea, view::kSelection), 0u);
+}
+
+TEST_F(Screenshot, ItemsSeededFromProcAreMarked) {
+    // Traced mid-life: the instance is known from a /proc snapshot, its five
+    // items seeded (their place in the tree a guess), then one more inserted.
+    fs::path p = dir_ / "seeded.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("seeded");
+        ep_snapshot_instance si{};
+        si.ep = ep_of(1);
+        si.ino = 77;
+        si.epfd = 3;
+        si.items = 5;
+        si.snapshot_id = 1;
+        s.feed(EP_KIND_SNAPSHOT_INSTANCE, si);
+        for (int fd = 4; fd < 9; ++fd) {
+            ep_snapshot_item it{};
+            it.data = 0x100 + static_cast<std::uint64_t>(fd);
+            it.epfd = 3;
+            it.tfd = fd;
+            it.events = 1;
+            it.snapshot_id = 1;
+            s.feed(EP_KIND_SNAPSHOT_ITEM, it);
+        }
+        s.insert(ep_of(1), 3, 20);
+        w.close();
+    }
+    view::Replay r(p);
+    r.seek_records(r.record_count());
+    std::vector<view::InstanceRow> rows = view::browser_rows(r.model(), view::BrowserQuery{});
+    ASSERT_EQ(rows.size(), 1u);
+    std::size_t seeded = 0;
+    for (const view::TreeNodeLayout& n : view::layout_tree(r.model(), rows.front().inst).nodes) {
+        seeded += n.seeded;
+    }
+    ASSERT_EQ(seeded, 5u) << "the model did not seed the snapshot's items";
+    check_trace(p, -1);
+    png::Image img;
+    ASSERT_EQ(shoot(p, "seeded", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // A ring in the seeded colour around each of the five (none around fd 20).
+    EXPECT_EQ(count_blobs(img, kTreeArea, view::kSeededMark, 40), 5u);
+}
+
+TEST_F(Screenshot, LargeTreeOpensFittedWithBandsAtDenseDepths) {
+    fs::path p = dir_ / "large.trace";
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.process("large");
+        s.create(ep_of(1), 3);
+        for (int fd = 10; fd < 3010; ++fd) s.insert(ep_of(1), 3, fd);
+        w.close();
+    }
+    png::Image img;
+    ASSERT_EQ(shoot(p, "large", img).status, 0);
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    // The whole tree fits the window: black spans most of the tree area's width.
+    int lo = kWidth;
+    int hi = 0;
+    for (int y = kTreeArea.y0 + 40; y < kTreeArea.y1; ++y) {
+        for (int x = kTreeArea.x0; x < kTreeArea.x1; ++x) {
+            if (is(img, x, y, view::kNodeBlack)) {
+                lo = std::min(lo, x);
+                hi = std::max(hi, x);
+            }
+        }
+    }
+    const int width = kTreeArea.x1 - kTreeArea.x0;
+    EXPECT_GT(hi - lo, width * 7 / 10) << lo << ".." << hi;
+    // Dense depths are solid bands: long horizontal runs of black.
+    int longest = 0;
+    for (int y = kTreeArea.y0 + 40; y < kTreeArea.y1; ++y) {
+        int run = 0;
+        for (int x = kTreeArea.x0; x < kTreeArea.x1; ++x) {
+            run = is(img, x, y, view::kNodeBlack) ? run + 1 : 0;
+            longest = std::max(longest, run);
+        }
+    }
+    EXPECT_GT(longest, 100);
 }
 
 TEST_F(Screenshot, SyntheticTreeOfTwentyItemsWithAReadyList) {

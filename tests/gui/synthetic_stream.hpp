@@ -66,7 +66,8 @@ public:
         r.reason = EP_REMOVE_CTL;
         feed(EP_KIND_ITEM_REMOVE, r);
     }
-    void callback(std::uint64_t ep, int fd, std::uint8_t outcome, std::uint8_t waiters = 0) {
+    void callback(std::uint64_t ep, int fd, std::uint8_t outcome, std::uint8_t waiters = 0,
+                  std::uint32_t tid = 0) {
         ep_callback r{};
         r.ep = ep;
         r.epi = epi_of(fd);
@@ -76,7 +77,7 @@ public:
         r.events = 1;
         r.outcome = outcome;
         r.waiters = waiters;
-        feed(EP_KIND_CALLBACK, r);
+        feed(EP_KIND_CALLBACK, r, tid);
     }
     void fd_name(int fd, const std::string& name) {
         ep_fd_name r{};
@@ -98,17 +99,39 @@ public:
         r.ep = ep;
         feed(EP_KIND_WAIT_SLEEP, r, tid);
     }
-    void wakeup(std::uint64_t ep, int fd, std::uint32_t woken) {
+    void wakeup(std::uint64_t ep, int fd, std::uint32_t woken, std::uint32_t tid = 0) {
         ep_wakeup r{};
         r.ep = ep;
         r.epi = epi_of(fd);
         r.woken_tid = woken;
-        feed(EP_KIND_WAKEUP, r);
+        feed(EP_KIND_WAKEUP, r, tid);
     }
-    void harvest_begin(std::uint64_t ep) {
+    void harvest_begin(std::uint64_t ep, std::uint32_t tid = 0) {
         ep_harvest_begin r{};
         r.ep = ep;
-        feed(EP_KIND_HARVEST_BEGIN, r);
+        feed(EP_KIND_HARVEST_BEGIN, r, tid);
+    }
+
+    void wait_end(std::uint64_t ep, int epfd, int result, std::uint32_t tid) {
+        ep_wait_end r{};
+        r.ep = ep;
+        r.epfd = epfd;
+        r.result = result;
+        feed(EP_KIND_WAIT_END, r, tid);
+    }
+    void harvest_item(std::uint64_t ep, int fd, std::uint32_t index, std::uint32_t tid) {
+        ep_harvest_item r{};
+        r.ep = ep;
+        r.data = 0x100 + fd;
+        r.revents = 1;
+        r.index = index;
+        feed(EP_KIND_HARVEST_ITEM, r, tid);
+    }
+    void harvest_end(std::uint64_t ep, std::uint32_t tid, std::uint32_t ready = ~0u) {
+        ep_harvest_end r{};
+        r.ep = ep;
+        r.ready = ready;
+        feed(EP_KIND_HARVEST_END, r, tid);
     }
 
 private:

@@ -98,6 +98,56 @@ TEST(TreeLayout, EraseAndMarksFollowTheModel) {
     EXPECT_EQ(t.black, 1u);
 }
 
+TEST(TreeLayout, FoldedSubtreesCollapseIntoTheirRoot) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    // 2(B) / 1(B) 4(R) / 3(B) 6(B) / 5(R) 7(R), as above.
+    for (int fd = 1; fd <= 7; ++fd) s.insert(ep_of(1), 3, fd);
+    const TreeLayout t = layout_tree(m, m.find_instance(ep_of(1)));
+    ASSERT_EQ(t.nodes.size(), 7u);
+    auto fds = [](const TreeLayout& l) {
+        std::vector<int> out;
+        for (const TreeNodeLayout& n : l.nodes) out.push_back(n.fd);
+        return out;
+    };
+
+    TreeLayout f4 = fold_tree(t, {4});
+    EXPECT_EQ(fds(f4), (std::vector<int>{1, 2, 4}));
+    for (std::size_t i = 0; i < f4.nodes.size(); ++i) EXPECT_EQ(f4.nodes[i].x, i);
+    EXPECT_EQ(f4.nodes[2].hidden, 4u);  // 3, 6, 5, 7
+    EXPECT_EQ(f4.nodes[0].hidden, 0u);
+    EXPECT_EQ(f4.nodes[2].parent, 1);  // still the root's child
+    EXPECT_EQ(f4.nodes[0].parent, 1);
+    EXPECT_EQ(f4.max_depth, 1u);
+    EXPECT_EQ(f4.red, 1u);
+    EXPECT_EQ(f4.black, 2u);
+
+    TreeLayout f6 = fold_tree(t, {6});
+    EXPECT_EQ(fds(f6), (std::vector<int>{1, 2, 3, 4, 6}));
+    EXPECT_EQ(f6.nodes[4].hidden, 2u);
+    EXPECT_EQ(f6.nodes[4].parent, 3);  // 6's parent is 4
+    EXPECT_EQ(f6.max_depth, 2u);
+
+    // Nested folds: the outer one hides everything below it.
+    TreeLayout both = fold_tree(t, {4, 6});
+    EXPECT_EQ(fds(both), (std::vector<int>{1, 2, 4}));
+    EXPECT_EQ(both.nodes[2].hidden, 4u);
+    // Folding a leaf or an unknown fd changes nothing.
+    EXPECT_EQ(fds(fold_tree(t, {7, 99})), fds(t));
+    EXPECT_EQ(fold_tree(t, {7}).nodes[6].hidden, 0u);
+
+    std::vector<std::int32_t> path;
+    const std::int32_t at = find_node(t, 5, &path);
+    ASSERT_GE(at, 0);
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(at)].fd, 5);
+    ASSERT_EQ(path.size(), 3u);
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(path[0])].fd, 2);
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(path[1])].fd, 4);
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(path[2])].fd, 6);
+    EXPECT_EQ(find_node(t, 42, &path), -1);
+}
+
 TEST(TreeLayout, NoInstanceIsEmpty) {
     model::Model m;
     EXPECT_TRUE(layout_tree(m, model::kNil).nodes.empty());
@@ -194,6 +244,27 @@ TEST(Browser, RowsCarryTheInstanceCounts) {
     EXPECT_EQ(rows[2].items, 2u);
     EXPECT_EQ(rows[2].ready, 1u);
     EXPECT_EQ(rows[2].callbacks, 1u);
+}
+
+TEST(Browser, InstancesHoldingTheSelectedFd) {
+    model::Model m;
+    Synth s(m);
+    s.process("holder");
+    s.create(ep_of(1), 3);
+    s.create(ep_of(2), 4);
+    s.create(ep_of(3), 5);
+    s.insert(ep_of(1), 3, 10);
+    s.insert(ep_of(1), 3, 11);
+    s.insert(ep_of(3), 5, 10);
+    s.insert(ep_of(2), 4, 12);
+    const std::vector<model::InstanceRef> want{m.find_instance(ep_of(1)),
+                                               m.find_instance(ep_of(3))};
+    EXPECT_EQ(instances_holding_fd(m, 100, 10), want);
+    EXPECT_EQ(instances_holding_fd(m, 100, 12),
+              std::vector<model::InstanceRef>{m.find_instance(ep_of(2))});
+    EXPECT_TRUE(instances_holding_fd(m, 100, 99).empty());
+    EXPECT_TRUE(instances_holding_fd(m, 101, 10).empty());  // another process's fd 10
+    EXPECT_TRUE(instances_holding_fd(m, 100, -1).empty());
 }
 
 TEST(Browser, FilterByNameOrPid) {

@@ -1,0 +1,91 @@
+#include "app/bench.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "app/windows.hpp"
+#include "imgui.h"
+
+namespace epscope::gui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+double pct(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames) {
+    b.set_vsync(false);
+    // The parts of a frame, in order: input and ImGui's new frame; the UI
+    // (view-model and the windows' draw lists); ImGui's end of frame; handing
+    // the vertices to OpenGL; waiting for the rasteriser (glFinish: with
+    // llvmpipe this is the CPU drawing the pixels); the swap (with Xvfb a
+    // copy of the image to the X server). A frame is all of them.
+    enum Part { Input, Ui, Finish, Submit, Raster, Swap, kParts };
+    static constexpr const char* kNames[kParts] = {"input",     "ui",     "imgui end",
+                                                   "gl submit", "raster", "swap"};
+    std::array<std::vector<double>, kParts> part;
+    std::vector<double> frame;
+    double vertices = 0;
+    double indices = 0;
+    double commands = 0;
+    double area = 0;
+    const int warmup = 10;
+    for (int i = 0; i < frames + warmup; ++i) {
+        std::array<Clock::time_point, kParts + 1> t;
+        t[0] = Clock::now();
+        b.begin_frame(0);
+        t[1] = Clock::now();
+        ImVec2 d = ImGui::GetIO().DisplaySize;
+        draw_frame(r, v, ui, Layout{d.x, d.y}, 0);
+        t[2] = Clock::now();
+        b.finish_ui();
+        t[3] = Clock::now();
+        b.submit();
+        t[4] = Clock::now();
+        b.finish();
+        t[5] = Clock::now();
+        b.swap();
+        t[6] = Clock::now();
+        if (i < warmup) continue;
+        for (int k = 0; k < kParts; ++k) part[k].push_back(ms(t[k], t[k + 1]));
+        frame.push_back(ms(t[0], t[kParts]));
+        const Backend::DrawStats s = b.draw_stats();
+        vertices += s.vertices;
+        indices += s.indices;
+        commands += s.commands;
+        area += s.area;
+    }
+    const ImVec2 d = ImGui::GetIO().DisplaySize;
+    const char* lp = std::getenv("LP_NUM_THREADS");
+    std::printf(
+        "epscope-gui bench: %d frames of %.0fx%.0f, %zu instances, %zu items, GL renderer %s",
+        frames, d.x, d.y, r.model().instances().size(), r.model().live_items(),
+        b.renderer().c_str());
+    std::printf(", LP_NUM_THREADS=%s\n", lp ? lp : "(unset)");
+    std::printf("frame p50 %.3f ms  p99 %.3f ms\n", pct(frame, 0.50), pct(frame, 0.99));
+    std::printf("parts (p50 / p99 ms):");
+    for (int k = 0; k < kParts; ++k) {
+        std::printf("  %s %.3f / %.3f", kNames[k], pct(part[k], 0.50), pct(part[k], 0.99));
+    }
+    std::printf(
+        "\nper frame: %.0f vertices, %.0f indices, %.0f draw calls, about %.0f k pixels shaded "
+        "(%.2f screens)\n",
+        vertices / frames, indices / frames, commands / frames, area / frames / 1000,
+        area / frames / static_cast<double>(d.x * d.y));
+    return 0;
+}
+
+}  // namespace epscope::gui

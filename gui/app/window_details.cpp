@@ -1,0 +1,122 @@
+// Per instance and per item: the model's counters (callbacks by outcome,
+// deliveries, harvests, waits, wakeups, spurious wakeups, herds) and latency
+// histograms (callback -> harvest, wait durations), and the busiest items,
+// whose fds select the item everywhere when clicked.
+#include <string>
+
+#include "app/draw_util.hpp"
+#include "app/windows.hpp"
+#include "view/details.hpp"
+
+namespace epscope::gui {
+namespace {
+
+constexpr float kBarsH = 40.0f;
+
+void counters(const char* id, const std::vector<view::Counter>& cs) {
+    // Two counters a row, and outcomes (indented) that never happened left
+    // out: the panel stays short enough to show the histograms under it.
+    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
+    for (const view::Counter& c : cs) {
+        if (c.value == 0 && c.name.starts_with("  ")) continue;
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(c.name.c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%llu", static_cast<unsigned long long>(c.value));
+    }
+    ImGui::EndTable();
+}
+
+// Bars from the first to the last used bucket, heights relative to the
+// tallest; the range under the ends, the bucket and count on hover.
+void histogram(const char* title, const view::HistogramView& h, view::Rgb colour) {
+    ImGui::Text("%s", title);
+    if (h.total == 0) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(none yet)");
+        return;
+    }
+    ImGui::TextDisabled("  n %llu  p50 < %s  p99 < %s", static_cast<unsigned long long>(h.total),
+                        view::short_duration(h.p50_ns).c_str(),
+                        view::short_duration(h.p99_ns).c_str());
+    const float w = ImGui::GetContentRegionAvail().x;
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::PushID(title);
+    ImGui::InvisibleButton("bars", ImVec2(w, kBarsH));
+    ImGui::PopID();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + kBarsH), IM_COL32(255, 255, 255, 255));
+    const float bw = w / static_cast<float>(h.bars.size());
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    for (std::size_t i = 0; i < h.bars.size(); ++i) {
+        const view::HistogramBar& b = h.bars[i];
+        const float x0 = p.x + bw * static_cast<float>(i) + 1;
+        const float x1 = p.x + bw * static_cast<float>(i + 1) - 1;
+        // A used bucket is never invisible: at least 2 pixels tall.
+        const float bh = b.count == 0 ? 0 : std::max(2.0f, b.height * (kBarsH - 4));
+        if (bh > 0) {
+            dl->AddRectFilled(ImVec2(x0, p.y + kBarsH - bh), ImVec2(x1, p.y + kBarsH), col(colour));
+        }
+        if (ImGui::IsItemHovered() && mouse.x >= x0 - 1 && mouse.x < x1 + 1) {
+            ImGui::SetTooltip("%s .. %s: %u", view::short_duration(b.lo_ns).c_str(),
+                              view::short_duration(b.hi_ns).c_str(), b.count);
+        }
+    }
+    const std::string lo = view::short_duration(h.bars.front().lo_ns);
+    const std::string hi = view::short_duration(h.bars.back().hi_ns);
+    ImGui::TextDisabled("%s", lo.c_str());
+    ImGui::SameLine(w - ImGui::CalcTextSize(hi.c_str()).x);
+    ImGui::TextDisabled("%s", hi.c_str());
+}
+
+}  // namespace
+
+void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
+    place_window(l.details());
+    ImGui::Begin("Details", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
+    if (ui.selected == model::kNil) {
+        ImGui::TextDisabled("no instance selected");
+        ImGui::End();
+        return;
+    }
+    // The selected item first: it is what the user clicked.
+    if (ui.selected_fd >= 0) {
+        const view::ItemDetails& it = v.item_details(r, ui.selected, ui.selected_fd);
+        ImGui::PushStyleColor(ImGuiCol_Text, col4(view::kNodeBlack));
+        ImGui::Text("item fd %d", ui.selected_fd);
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear")) ui.selected_fd = -1;
+        if (!it.valid) {
+            ImGui::TextDisabled("not an item of this instance at the cursor");
+        } else {
+            ImGui::TextUnformatted(it.label.c_str());
+            ImGui::TextDisabled("events 0x%x", it.events);
+            counters("item_counters", it.counters);
+            histogram("queued -> delivered", it.latency, view::kHistogramBar);
+        }
+        ImGui::Separator();
+    }
+    const view::InstanceDetails& d = v.instance_details(r, ui.selected);
+    ImGui::Text("instance");
+    counters("instance_counters", d.counters);
+    histogram("callback -> harvest", d.latency, view::kHistogramBar);
+    histogram("wait time", d.wait_time, view::kHistogramWaitBar);
+    if (!d.busiest.empty()) {
+        ImGui::Text("busiest items (callbacks / deliveries)");
+        for (const view::ItemRank& b : d.busiest) {
+            ImGui::PushID(b.fd);
+            std::string text = "fd " + std::to_string(b.fd);
+            if (ImGui::Selectable(text.c_str(), b.fd == ui.selected_fd, 0, ImVec2(70, 0))) {
+                ui.selected_fd = b.fd;
+            }
+            ImGui::SameLine();
+            ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),
+                        static_cast<unsigned long long>(b.deliveries));
+            ImGui::PopID();
+        }
+    }
+    ImGui::End();
+}
+
+}  // namespace epscope::gui

@@ -1,0 +1,102 @@
+#include "view/details.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "view/tree_layout.hpp"
+
+namespace epscope::view {
+
+std::string short_duration(std::uint64_t ns) {
+    char buf[32];
+    const double d = static_cast<double>(ns);
+    if (ns >= 1'000'000'000) {
+        std::snprintf(buf, sizeof buf, "%.3g s", d / 1e9);
+    } else if (ns >= 1'000'000) {
+        std::snprintf(buf, sizeof buf, "%.3g ms", d / 1e6);
+    } else if (ns >= 1'000) {
+        std::snprintf(buf, sizeof buf, "%.3g us", d / 1e3);
+    } else {
+        std::snprintf(buf, sizeof buf, "%llu ns", static_cast<unsigned long long>(ns));
+    }
+    return buf;
+}
+
+const char* callback_outcome_name(std::size_t outcome) {
+    static constexpr const char* kNames[model::kOutcomes] = {
+        "queued ready",     "queued overflow", "already ready",
+        "already overflow", "ignored (mask)",  "ignored (disarmed)"};
+    return outcome < model::kOutcomes ? kNames[outcome] : "?";
+}
+
+namespace {
+
+void outcome_counters(std::vector<Counter>& out,
+                      const std::array<std::uint64_t, model::kOutcomes>& cb) {
+    std::uint64_t all = 0;
+    for (std::uint64_t c : cb) all += c;
+    out.push_back({"callbacks", all});
+    for (std::size_t o = 0; o < model::kOutcomes; ++o) {
+        out.push_back({std::string("  ") + callback_outcome_name(o), cb[o]});
+    }
+}
+
+}  // namespace
+
+InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
+                                 std::size_t busiest) {
+    InstanceDetails d;
+    if (inst == model::kNil) return d;
+    const model::Instance& in = m.instance(inst);
+    const model::InstanceStats& s = in.stats;
+    d.valid = true;
+    outcome_counters(d.counters, s.callbacks);
+    d.counters.push_back({"deliveries", s.deliveries});
+    d.counters.push_back({"harvests", s.harvests});
+    d.counters.push_back({"waits", s.waits});
+    d.counters.push_back({"wakeups", s.wakeups});
+    d.counters.push_back({"spurious wakeups", s.spurious_wakeups});
+    d.counters.push_back({"herds", s.herds});
+    d.counters.push_back({"dropped unready", s.dropped_unready});
+    if (s.desyncs != 0) d.counters.push_back({"desyncs", s.desyncs});
+    d.latency = histogram_bars(s.latency);
+    d.wait_time = histogram_bars(s.wait_time);
+    std::vector<ItemRank> all;
+    for (model::ItemRef i : m.items_in_order(inst)) {
+        const model::Item& it = m.item(i);
+        ItemRank r{it.fd, 0, it.stats.deliveries};
+        for (std::uint64_t c : it.stats.callbacks) r.callbacks += c;
+        if (r.callbacks != 0 || r.deliveries != 0) all.push_back(r);
+    }
+    const std::size_t k = std::min(busiest, all.size());
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
+                      [](const ItemRank& a, const ItemRank& b) {
+                          return a.callbacks != b.callbacks ? a.callbacks > b.callbacks
+                                                            : a.fd < b.fd;
+                      });
+    all.resize(k);
+    d.busiest = std::move(all);
+    return d;
+}
+
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd) {
+    ItemDetails d;
+    d.fd = fd;
+    if (inst == model::kNil || fd < 0) return d;
+    for (model::ItemRef i : m.items_in_order(inst)) {
+        const model::Item& it = m.item(i);
+        if (it.fd != fd) continue;
+        d.valid = true;
+        d.label = item_label(m, instance_owner(m.instance(inst)), fd);
+        d.events = it.events;
+        outcome_counters(d.counters, it.stats.callbacks);
+        d.counters.push_back({"deliveries", it.stats.deliveries});
+        d.counters.push_back({"spurious wakeups", it.stats.spurious_wakeups});
+        d.counters.push_back({"herds", it.stats.herds});
+        d.latency = histogram_bars(it.stats.latency);
+        break;
+    }
+    return d;
+}
+
+}  // namespace epscope::view

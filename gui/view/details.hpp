@@ -1,0 +1,97 @@
+// The details panel's view-model: the model's counters and latency
+// histograms for the selected instance and the selected item, as rows and
+// bars (bucket range, count, height relative to the tallest bar).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/histogram.hpp"
+#include "model/model.hpp"
+
+namespace epscope::view {
+
+struct HistogramBar {
+    std::uint64_t lo_ns = 0;  // bucket range [lo_ns, hi_ns); the last bucket is open
+    std::uint64_t hi_ns = 0;
+    std::uint32_t count = 0;
+    float height = 0;  // count / tallest count, 0..1
+};
+
+struct HistogramView {
+    // The buckets from the first to the last non-empty one (empty ones
+    // between them stay: the gaps are information).
+    std::vector<HistogramBar> bars;
+    std::uint64_t total = 0;
+    std::uint64_t p50_ns = 0;  // upper bounds of the buckets holding them
+    std::uint64_t p99_ns = 0;
+};
+
+template <std::size_t kBuckets, unsigned kBits>
+HistogramView histogram_bars(const model::LogHistogram<kBuckets, kBits>& h) {
+    using H = model::LogHistogram<kBuckets, kBits>;
+    HistogramView v;
+    v.total = h.total();
+    if (v.total == 0) return v;
+    std::size_t first = kBuckets;
+    std::size_t last = 0;
+    std::uint32_t tallest = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+        if (h.count(b) == 0) continue;
+        first = std::min(first, b);
+        last = b;
+        tallest = std::max(tallest, h.count(b));
+    }
+    for (std::size_t b = first; b <= last; ++b) {
+        HistogramBar bar;
+        bar.lo_ns = b == 0 ? 0 : H::upper_bound(b - 1);
+        bar.hi_ns = H::upper_bound(b);
+        bar.count = h.count(b);
+        bar.height = static_cast<float>(bar.count) / static_cast<float>(tallest);
+        v.bars.push_back(bar);
+    }
+    v.p50_ns = h.quantile(0.5);
+    v.p99_ns = h.quantile(0.99);
+    return v;
+}
+
+// A duration for a bucket bound: "256 ns", "1 us", "16.4 ms", "2.2 s".
+std::string short_duration(std::uint64_t ns);
+
+struct Counter {
+    std::string name;
+    std::uint64_t value = 0;
+};
+
+struct ItemRank {
+    std::int32_t fd = -1;
+    std::uint64_t callbacks = 0;
+    std::uint64_t deliveries = 0;
+};
+
+struct InstanceDetails {
+    bool valid = false;
+    std::vector<Counter> counters;  // callbacks by outcome, deliveries, harvests, ...
+    HistogramView latency;          // callback -> harvest
+    HistogramView wait_time;        // WAIT_BEGIN -> WAIT_END
+    std::vector<ItemRank> busiest;  // the items with the most callbacks, most first
+};
+
+struct ItemDetails {
+    bool valid = false;  // the fd is an item of the instance
+    std::int32_t fd = -1;
+    std::string label;
+    std::uint32_t events = 0;
+    std::vector<Counter> counters;
+    HistogramView latency;  // first queueing -> delivery
+};
+
+// The names of enum ep_callback_outcome, for counters and tooltips.
+const char* callback_outcome_name(std::size_t outcome);
+
+InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
+                                 std::size_t busiest = 5);
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd);
+
+}  // namespace epscope::view
