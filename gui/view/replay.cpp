@@ -40,16 +40,37 @@ Replay::Replay(const std::filesystem::path& path)
         for (const stream::Record& r : records_)
             last_ts_ = std::max<std::uint64_t>(last_ts_, r.header().ts);
     }
-    std::size_t most = 0;
-    for (std::size_t i = 0; i < records_.size(); ++i) {
-        model_->on_record(records_[i]);
-        if (model_->live_items() >= most && model_->live_items() > 0) {
-            most = model_->live_items();
-            busiest_prefix_ = i + 1;
-        }
+    while (applied_ < records_.size()) {
+        apply_next();
+        note_busiest();
     }
-    applied_ = records_.size();
+    settle_at_end();
     cursor_ts_ = last_ts_;
+}
+
+void Replay::apply_next() {
+    model_->on_record(records_[applied_]);
+    ++applied_;
+    if (applied_ % checkpoint_every_ != 0) return;
+    if (!checkpoints_.empty() && checkpoints_.back().at >= applied_) return;  // taken before
+    Checkpoint c;
+    c.at = applied_;
+    c.bytes = model_->memory_bytes() + sizeof(model::Model);
+    c.model = std::make_unique<const model::Model>(*model_);
+    checkpoint_bytes_ += c.bytes;
+    checkpoints_.push_back(std::move(c));
+    while (checkpoint_bytes_ > kCheckpointBudget && checkpoints_.size() > 1) {
+        checkpoint_every_ *= 2;
+        std::erase_if(checkpoints_, [&](const Checkpoint& k) {
+            if (k.at % checkpoint_every_ == 0) return false;
+            checkpoint_bytes_ -= k.bytes;
+            return true;
+        });
+    }
+}
+
+void Replay::settle_at_end() {
+    if (!live_ && applied_ == records_.size()) model_->flush_all_deferred();
 }
 
 Replay::Replay(LiveTag, std::string source)
@@ -66,6 +87,8 @@ void Replay::restart(const trace::TraceHeader& header) {
     damage_.clear();
     open_error_.clear();
     model_ = std::make_unique<model::Model>();
+    checkpoints_.clear();
+    checkpoint_bytes_ = 0;
 }
 
 void Replay::note_busiest() {
@@ -84,8 +107,7 @@ void Replay::append(const stream::Record& rec) {
     if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
         lost_total_ += rec.as<ep_lost>().count;
     if (following) {
-        model_->on_record(rec);
-        ++applied_;
+        apply_next();
         cursor_ts_ = ts;
         note_busiest();
     }
@@ -106,10 +128,20 @@ void Replay::seek(std::uint64_t ts) {
 void Replay::seek_records(std::size_t n) {
     n = std::min(n, records_.size());
     if (n < applied_) {
-        model_ = std::make_unique<model::Model>();
-        applied_ = 0;
+        // The nearest checkpoint at or before n, else the start.
+        auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+                                   [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+        if (it == checkpoints_.begin()) {
+            model_ = std::make_unique<model::Model>();
+            applied_ = 0;
+        } else {
+            --it;
+            model_ = std::make_unique<model::Model>(*it->model);
+            applied_ = it->at;
+        }
     }
-    for (; applied_ < n; ++applied_) model_->on_record(records_[applied_]);
+    while (applied_ < n) apply_next();
+    settle_at_end();
     cursor_ts_ = n == 0 ? first_ts_ : records_[n - 1].header().ts;
 }
 

@@ -1,7 +1,8 @@
 // A trace file held in memory and replayed into a model up to a cursor. The
 // GUI's timeline moves the cursor; moving forward feeds the records in
-// between, moving back rebuilds the model from the start (the trace has no
-// model checkpoints yet).
+// between; moving back starts from the nearest earlier checkpoint (a copy of
+// the model taken every so many records while they are first applied) and
+// replays from there, so a seek costs at most one checkpoint interval.
 #pragma once
 
 #include <cstdint>
@@ -65,9 +66,26 @@ public:
     std::size_t applied() const { return applied_; }
     std::uint64_t cursor_ts() const { return cursor_ts_; }
     const model::Model& model() const { return *model_; }
+    // Checkpoints held and their spacing, in records (for tests and the bench).
+    std::size_t checkpoint_count() const { return checkpoints_.size(); }
+    std::size_t checkpoint_every() const { return checkpoint_every_; }
+
+    // Model copies kept for seeking, at most this many bytes in all: past it
+    // the spacing doubles and every other checkpoint goes.
+    static constexpr std::size_t kCheckpointBudget = std::size_t{256} << 20;
 
 private:
+    struct Checkpoint {
+        std::size_t at = 0;  // records applied
+        std::unique_ptr<const model::Model> model;
+        std::size_t bytes = 0;
+    };
     void note_busiest();
+    // Applies records_[applied_] and takes a checkpoint when one is due.
+    void apply_next();
+    // At the end of a file nothing more comes: records the model holds back
+    // for reordering (concurrent harvests) are applied.
+    void settle_at_end();
 
     bool live_ = false;
     std::string live_status_;
@@ -84,6 +102,9 @@ private:
     std::unique_ptr<model::Model> model_;
     std::size_t applied_ = 0;
     std::uint64_t cursor_ts_ = 0;
+    std::vector<Checkpoint> checkpoints_;
+    std::size_t checkpoint_every_ = 16384;
+    std::size_t checkpoint_bytes_ = 0;
 };
 
 }  // namespace epscope::view
