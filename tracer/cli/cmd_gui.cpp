@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "capture/capture_loop.hpp"
@@ -117,13 +118,8 @@ int run_gui(const GuiOptions& opts) {
             return 1;
         }
         return result.command_status.value_or(0);
-    } catch (const capture::CaptureError& e) {
-        std::fprintf(stderr, "epscope gui: %s\n", e.what());
-    } catch (const plan::PlanError& e) {
-        std::fprintf(stderr, "epscope gui: %s\n", e.what());
-    } catch (const serve::ServeError& e) {
-        std::fprintf(stderr, "epscope gui: %s\n", e.what());
     } catch (const std::runtime_error& e) {
+        // CaptureError, PlanError, ServeError, TraceError: each says what and why.
         std::fprintf(stderr, "epscope gui: %s\n", e.what());
     }
     return 1;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,11 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
     }
     std::sort(hot.begin(), hot.end(),
               [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
-    if (verify) out += "\n" + fidelity_line(m.stats().verify) + "\n";
+    if (verify) {
+        out += '\n';
+        out += fidelity_line(m.stats().verify);
+        out += '\n';
+    }
     out += "\nhottest fds (events delivered):\n";
     for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
         std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
@@ -150,11 +155,8 @@ int run_live(const LiveOptions& opts) {
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));
         return 0;
-    } catch (const capture::CaptureError& e) {
-        std::fprintf(stderr, "epscope live: %s\n", e.what());
-    } catch (const plan::PlanError& e) {
-        std::fprintf(stderr, "epscope live: %s\n", e.what());
-    } catch (const serve::ServeError& e) {
+    } catch (const std::runtime_error& e) {
+        // CaptureError, PlanError, ServeError, TraceError: each says what and why.
         std::fprintf(stderr, "epscope live: %s\n", e.what());
     }
     return 1;

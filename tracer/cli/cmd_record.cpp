@@ -64,13 +64,8 @@ int run_record(const RecordOptions& opts) {
                          "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",
                          static_cast<unsigned long long>(result.lost), opts.ring_mb * 4);
         return 0;
-    } catch (const capture::CaptureError& e) {
-        std::fprintf(stderr, "epscope record: %s\n", e.what());
-    } catch (const trace::TraceError& e) {
-        std::fprintf(stderr, "epscope record: %s\n", e.what());
-    } catch (const plan::PlanError& e) {
-        std::fprintf(stderr, "epscope record: %s\n", e.what());
-    } catch (const serve::ServeError& e) {
+    } catch (const std::runtime_error& e) {
+        // CaptureError, PlanError, ServeError, TraceError: each says what and why.
         std::fprintf(stderr, "epscope record: %s\n", e.what());
     }
     if (!discard.empty()) std::filesystem::remove(discard);
