@@ -61,9 +61,13 @@ const std::vector<view::WaiterRow>& ViewCache::waiters(const view::Replay& r,
 }
 
 const view::TimelineIndex& ViewCache::timeline(const view::Replay& r) {
-    if (timeline_of_ != &r || timeline_.records() > r.record_count()) {
+    // A new stream (fewer records) or a live stream that let older records go
+    // (records renumbered): index again from the first record held.
+    if (timeline_of_ != &r || timeline_.records() > r.record_count() ||
+        timeline_dropped_ != r.dropped()) {
         timeline_ = view::TimelineIndex();
         timeline_of_ = &r;
+        timeline_dropped_ = r.dropped();
     }
     for (std::size_t i = timeline_.records(); i < r.record_count(); ++i) timeline_.add(r.record(i));
     return timeline_;

@@ -68,6 +68,7 @@ private:
     Key queues_key_;
     view::Queues queues_;
     const view::Replay* timeline_of_ = nullptr;
+    std::uint64_t timeline_dropped_ = 0;
     view::TimelineIndex timeline_;
     struct LanesKey {
         std::uint64_t t0 = 0, t1 = 0;

@@ -51,10 +51,11 @@ Replay::Replay(const std::filesystem::path& path)
 void Replay::apply_next() {
     model_->on_record(records_[applied_]);
     ++applied_;
-    if (applied_ % checkpoint_every_ != 0) return;
-    if (!checkpoints_.empty() && checkpoints_.back().at >= applied_) return;  // taken before
+    const std::size_t at = applied_ + dropped_;
+    if (at % checkpoint_every_ != 0) return;
+    if (!checkpoints_.empty() && checkpoints_.back().at >= at) return;  // taken before
     Checkpoint c;
-    c.at = applied_;
+    c.at = at;
     c.bytes = model_->memory_bytes() + sizeof(model::Model);
     c.model = std::make_unique<const model::Model>(*model_);
     checkpoint_bytes_ += c.bytes;
@@ -67,6 +68,32 @@ void Replay::apply_next() {
             return true;
         });
     }
+}
+
+void Replay::trim() {
+    if (!live_ || records_.size() <= live_limit_) return;
+    // The latest checkpoint in the older half marks the cut.
+    const std::size_t half = dropped_ + records_.size() / 2;
+    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), half,
+                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    if (it == checkpoints_.begin()) return;  // none yet: keep everything for now
+    --it;
+    const std::size_t cut = it->at - dropped_;
+    base_ = std::shared_ptr<const model::Model>(std::move(it->model));
+    for (auto k = checkpoints_.begin(); k != std::next(it); ++k) checkpoint_bytes_ -= k->bytes;
+    checkpoints_.erase(checkpoints_.begin(), std::next(it));
+    records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(cut));
+    dropped_ += cut;
+    if (applied_ >= cut) {
+        applied_ -= cut;
+    } else {
+        // The cursor was in the part let go: it moves to the first record kept.
+        model_ = std::make_unique<model::Model>(*base_);
+        applied_ = 0;
+        cursor_ts_ = records_.front().header().ts;
+    }
+    busiest_prefix_ = busiest_prefix_ > cut ? busiest_prefix_ - cut : 0;
+    first_ts_ = records_.front().header().ts;
 }
 
 void Replay::settle_at_end() {
@@ -89,6 +116,8 @@ void Replay::restart(const trace::TraceHeader& header) {
     model_ = std::make_unique<model::Model>();
     checkpoints_.clear();
     checkpoint_bytes_ = 0;
+    dropped_ = 0;
+    base_.reset();
 }
 
 void Replay::note_busiest() {
@@ -111,6 +140,7 @@ void Replay::append(const stream::Record& rec) {
         cursor_ts_ = ts;
         note_busiest();
     }
+    trim();
 }
 
 std::string Replay::backend() const {
@@ -129,15 +159,16 @@ void Replay::seek_records(std::size_t n) {
     n = std::min(n, records_.size());
     if (n < applied_) {
         // The nearest checkpoint at or before n, else the start.
-        auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+        auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n + dropped_,
                                    [](std::size_t v, const Checkpoint& c) { return v < c.at; });
         if (it == checkpoints_.begin()) {
-            model_ = std::make_unique<model::Model>();
+            model_ =
+                base_ ? std::make_unique<model::Model>(*base_) : std::make_unique<model::Model>();
             applied_ = 0;
         } else {
             --it;
             model_ = std::make_unique<model::Model>(*it->model);
-            applied_ = it->at;
+            applied_ = it->at - dropped_;
         }
     }
     while (applied_ < n) apply_next();

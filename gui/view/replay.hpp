@@ -74,9 +74,17 @@ public:
     // the spacing doubles and every other checkpoint goes.
     static constexpr std::size_t kCheckpointBudget = std::size_t{256} << 20;
 
+    // A live stream runs for as long as the tracer does; the records held
+    // stay bounded: past the limit the older half goes (at a checkpoint,
+    // whose model becomes the state before the first record kept). The
+    // trace file, not the viewer, keeps the whole history.
+    static constexpr std::size_t kLiveRecordLimit = 2'000'000;  // ~270 MB of records
+    void set_live_record_limit(std::size_t n) { live_limit_ = n; }
+    std::uint64_t dropped() const { return dropped_; }  // records let go from the front
+
 private:
     struct Checkpoint {
-        std::size_t at = 0;  // records applied
+        std::size_t at = 0;  // records applied since the stream began (dropped included)
         std::unique_ptr<const model::Model> model;
         std::size_t bytes = 0;
     };
@@ -86,6 +94,8 @@ private:
     // At the end of a file nothing more comes: records the model holds back
     // for reordering (concurrent harvests) are applied.
     void settle_at_end();
+    // Live only: lets the older half go once the records exceed the limit.
+    void trim();
 
     bool live_ = false;
     std::string live_status_;
@@ -105,6 +115,9 @@ private:
     std::vector<Checkpoint> checkpoints_;
     std::size_t checkpoint_every_ = 16384;
     std::size_t checkpoint_bytes_ = 0;
+    std::size_t live_limit_ = kLiveRecordLimit;
+    std::uint64_t dropped_ = 0;
+    std::shared_ptr<const model::Model> base_;  // state before records_[0]; null: empty
 };
 
 }  // namespace epscope::view

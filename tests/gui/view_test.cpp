@@ -410,6 +410,50 @@ TEST_F(ReplayFiles, BackwardSeeksFromCheckpointsEqualAReplayFromTheStart) {
     }
 }
 
+// A live stream keeps a bounded number of records: the older half goes at a
+// checkpoint, and every state that can still be shown is the true one.
+TEST(ReplayLive, RecordsStayBoundedAndTheStatesKeptAreExact) {
+    struct Collect : stream::RecordSink {
+        std::vector<stream::Record> all;
+        void on_record(const stream::Record& r) override { all.push_back(r); }
+    } c;
+    Synth s(c);
+    s.create(ep_of(1), 3);
+    for (int i = 0; i < 100000; ++i) {
+        int fd = 10 + (i * 37) % 200;
+        if ((i / 200) % 2 == 0)
+            s.insert(ep_of(1), 3, fd);
+        else
+            s.remove(ep_of(1), 3, fd);
+    }
+    Replay r(Replay::LiveTag{}, "test.sock");
+    r.set_live_record_limit(40000);
+    r.restart(trace::TraceHeader{});
+    for (const auto& rec : c.all) r.append(rec);
+    EXPECT_LE(r.record_count(), 40000u);
+    EXPECT_GT(r.dropped(), 0u);
+    EXPECT_EQ(r.dropped() + r.record_count(), c.all.size());
+    EXPECT_EQ(r.applied(), r.record_count());  // still following the stream
+    auto state = [](const model::Model& m) {
+        std::vector<std::pair<int, int>> out;
+        auto inst = m.find_instance(ep_of(1));
+        if (inst == model::kNil) return out;
+        for (const auto& n : m.tree_preorder(inst))
+            out.emplace_back(m.item(n.item).fd, static_cast<int>(n.color));
+        return out;
+    };
+    auto fresh_after = [&](std::size_t n) {
+        model::Model m;
+        for (std::size_t i = 0; i < n; ++i) m.on_record(c.all[i]);
+        return state(m);
+    };
+    EXPECT_EQ(state(r.model()), fresh_after(c.all.size()));
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{20000}, r.record_count()}) {
+        r.seek_records(n);
+        EXPECT_EQ(state(r.model()), fresh_after(r.dropped() + n)) << "at " << n;
+    }
+}
+
 TEST_F(ReplayFiles, RecentCallbacksFlashTheirNodes) {
     std::filesystem::path p = dir_ / "cb.trace";
     {
