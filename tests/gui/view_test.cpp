@@ -359,6 +359,28 @@ TEST_F(ReplayFiles, SeekRebuildsTheStateAtTheCursor) {
     EXPECT_EQ(r.applied(), 7u);
 }
 
+// Churn on one instance over 200 fds: the tree keeps changing shape.
+void churn(Synth& s, int records) {
+    s.create(ep_of(1), 3);
+    for (int i = 0; i < records; ++i) {
+        int fd = 10 + (i * 37) % 200;
+        if ((i / 200) % 2 == 0)
+            s.insert(ep_of(1), 3, fd);
+        else
+            s.remove(ep_of(1), 3, fd);
+    }
+}
+
+// The tree of that instance in preorder: (fd, colour) per node.
+std::vector<std::pair<int, int>> tree_state(const model::Model& m) {
+    std::vector<std::pair<int, int>> out;
+    auto inst = m.find_instance(ep_of(1));
+    if (inst == model::kNil) return out;
+    for (const auto& n : m.tree_preorder(inst))
+        out.emplace_back(m.item(n.item).fd, static_cast<int>(n.color));
+    return out;
+}
+
 // Backward seeks start from the nearest checkpoint: the state is the same as
 // a fresh model fed the same prefix, wherever the cursor lands.
 TEST_F(ReplayFiles, BackwardSeeksFromCheckpointsEqualAReplayFromTheStart) {
@@ -376,29 +398,13 @@ TEST_F(ReplayFiles, BackwardSeeksFromCheckpointsEqualAReplayFromTheStart) {
             }
         } both(w, all);
         Synth s(both);
-        s.create(ep_of(1), 3);
-        // Churn over 200 fds: the tree keeps changing shape.
-        for (int i = 0; i < 60000; ++i) {
-            int fd = 10 + (i * 37) % 200;
-            if ((i / 200) % 2 == 0)
-                s.insert(ep_of(1), 3, fd);
-            else
-                s.remove(ep_of(1), 3, fd);
-        }
+        churn(s, 60000);
         w.close();
     }
     Replay r(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
     ASSERT_EQ(r.record_count(), all.size());
     EXPECT_EQ(r.checkpoint_count(), all.size() / r.checkpoint_every());
-    auto state = [](const model::Model& m) {
-        std::vector<std::pair<int, int>> out;  // preorder (fd, colour)
-        auto inst = m.find_instance(ep_of(1));
-        if (inst == model::kNil) return out;
-        for (const auto& n : m.tree_preorder(inst))
-            out.emplace_back(m.item(n.item).fd, static_cast<int>(n.color));
-        return out;
-    };
     for (std::size_t n : {std::size_t{50000}, std::size_t{16384}, std::size_t{16383},
                           std::size_t{33000}, std::size_t{1}, std::size_t{0}, std::size_t{59999}}) {
         r.seek_records(n);
@@ -406,7 +412,7 @@ TEST_F(ReplayFiles, BackwardSeeksFromCheckpointsEqualAReplayFromTheStart) {
         for (std::size_t i = 0; i < n; ++i) fresh.on_record(all[i]);
         EXPECT_EQ(r.applied(), n);
         EXPECT_EQ(r.model().live_items(), fresh.live_items()) << "at " << n;
-        EXPECT_EQ(state(r.model()), state(fresh)) << "at " << n;
+        EXPECT_EQ(tree_state(r.model()), tree_state(fresh)) << "at " << n;
     }
 }
 
@@ -418,14 +424,7 @@ TEST(ReplayLive, RecordsStayBoundedAndTheStatesKeptAreExact) {
         void on_record(const stream::Record& r) override { all.push_back(r); }
     } c;
     Synth s(c);
-    s.create(ep_of(1), 3);
-    for (int i = 0; i < 100000; ++i) {
-        int fd = 10 + (i * 37) % 200;
-        if ((i / 200) % 2 == 0)
-            s.insert(ep_of(1), 3, fd);
-        else
-            s.remove(ep_of(1), 3, fd);
-    }
+    churn(s, 100000);
     Replay r(Replay::LiveTag{}, "test.sock");
     r.set_live_record_limit(40000);
     r.restart(trace::TraceHeader{});
@@ -434,23 +433,15 @@ TEST(ReplayLive, RecordsStayBoundedAndTheStatesKeptAreExact) {
     EXPECT_GT(r.dropped(), 0u);
     EXPECT_EQ(r.dropped() + r.record_count(), c.all.size());
     EXPECT_EQ(r.applied(), r.record_count());  // still following the stream
-    auto state = [](const model::Model& m) {
-        std::vector<std::pair<int, int>> out;
-        auto inst = m.find_instance(ep_of(1));
-        if (inst == model::kNil) return out;
-        for (const auto& n : m.tree_preorder(inst))
-            out.emplace_back(m.item(n.item).fd, static_cast<int>(n.color));
-        return out;
-    };
     auto fresh_after = [&](std::size_t n) {
         model::Model m;
         for (std::size_t i = 0; i < n; ++i) m.on_record(c.all[i]);
-        return state(m);
+        return tree_state(m);
     };
-    EXPECT_EQ(state(r.model()), fresh_after(c.all.size()));
+    EXPECT_EQ(tree_state(r.model()), fresh_after(c.all.size()));
     for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{20000}, r.record_count()}) {
         r.seek_records(n);
-        EXPECT_EQ(state(r.model()), fresh_after(r.dropped() + n)) << "at " << n;
+        EXPECT_EQ(tree_state(r.model()), fresh_after(r.dropped() + n)) << "at " << n;
     }
 }
 
