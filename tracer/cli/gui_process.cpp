@@ -13,7 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+
+extern char** environ;
 
 namespace epscope::cli {
 namespace {
@@ -30,33 +33,51 @@ std::optional<unsigned long> env_number(const char* name) {
 
 int decode_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
 
-// In the child, between fork and exec: only async-signal-safe work, and
-// the user's identity fully in place before exec (groups, then gid, then
-// uid: after setuid the others can no longer be changed).
-[[noreturn]] void exec_child(char* const* argv, std::optional<DropTo> user, const char* name,
-                             const char* home, int err_fd) {
+// What the child becomes, all of it prepared before fork: between fork and
+// exec only async-signal-safe calls are made (no NSS lookups, no setenv).
+struct ChildPlan {
+    char* const* argv;
+    char* const* envp;
+    std::optional<DropTo> user;
+    std::vector<gid_t> groups;  // the user's supplementary groups
+};
+
+// In the child: the user's identity fully in place before exec (groups, then
+// gid, then uid: after setuid the others can no longer be changed). Reports
+// the failing stage and errno on err_fd (close-on-exec: silent on success).
+[[noreturn]] void exec_child(const ChildPlan& plan, int err_fd) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    int stage = 0;
-    if (user) {
-        stage = 1;
-        const bool groups_ok =
-            name != nullptr ? initgroups(name, user->gid) == 0 : setgroups(0, nullptr) == 0;
-        if (!groups_ok || setgid(user->gid) != 0 || setuid(user->uid) != 0) goto fail;
-        // Root's HOME would point Xlib at root's ~/.Xauthority.
-        if (home != nullptr) setenv("HOME", home, 1);
-        if (name != nullptr) {
-            setenv("USER", name, 1);
-            setenv("LOGNAME", name, 1);
-        }
+    int stage = 1;
+    const bool identity_ok =
+        !plan.user || (setgroups(plan.groups.size(), plan.groups.data()) == 0 &&
+                       setgid(plan.user->gid) == 0 && setuid(plan.user->uid) == 0);
+    if (identity_ok) {
+        stage = 2;
+        execvpe(plan.argv[0], plan.argv, plan.envp);
     }
-    stage = 2;
-    execvp(argv[0], argv);
-fail:
     int msg[2] = {stage, errno};
     (void)!write(err_fd, msg, sizeof msg);
     _exit(127);
+}
+
+// The environment for the child: ours, with HOME, USER and LOGNAME of the
+// user it runs as (root's HOME would point Xlib at root's ~/.Xauthority).
+std::vector<std::string> child_environment(const std::string& name, const std::string& home) {
+    std::vector<std::string> env;
+    auto replaced = [&](std::string_view var) {
+        return (var.starts_with("HOME=") && !home.empty()) ||
+               ((var.starts_with("USER=") || var.starts_with("LOGNAME=")) && !name.empty());
+    };
+    for (char** e = environ; *e != nullptr; ++e)
+        if (!replaced(*e)) env.emplace_back(*e);
+    if (!home.empty()) env.push_back("HOME=" + home);
+    if (!name.empty()) {
+        env.push_back("USER=" + name);
+        env.push_back("LOGNAME=" + name);
+    }
+    return env;
 }
 
 }  // namespace
@@ -74,13 +95,31 @@ GuiProcess::GuiProcess(const std::vector<std::string>& argv, std::optional<DropT
     std::vector<char*> args;
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
-    // Looked up before fork: getpwuid is not async-signal-safe.
+    // Looked up before fork: getpwuid and getgrouplist are not async-signal-safe.
     std::string name, home;
+    ChildPlan plan{args.data(), nullptr, user, {}};
     if (user) {
         if (const passwd* pw = ::getpwuid(user->uid)) {
             name = pw->pw_name;
             home = pw->pw_dir;
+            int n = 64;
+            plan.groups.resize(static_cast<std::size_t>(n));
+            while (::getgrouplist(name.c_str(), user->gid, plan.groups.data(), &n) < 0) {
+                plan.groups.resize(static_cast<std::size_t>(n));
+            }
+            plan.groups.resize(static_cast<std::size_t>(n));
         }
+        // A uid without a passwd entry: no supplementary groups (setgroups(0)).
+    }
+    std::vector<std::string> env =
+        user ? child_environment(name, home) : std::vector<std::string>{};
+    std::vector<char*> envp;
+    if (user) {
+        for (auto& e : env) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        plan.envp = envp.data();
+    } else {
+        plan.envp = environ;
     }
     int err[2];
     if (::pipe2(err, O_CLOEXEC) != 0)
@@ -93,8 +132,7 @@ GuiProcess::GuiProcess(const std::vector<std::string>& argv, std::optional<DropT
     }
     if (pid_ == 0) {
         ::close(err[0]);
-        exec_child(args.data(), user, name.empty() ? nullptr : name.c_str(),
-                   home.empty() ? nullptr : home.c_str(), err[1]);
+        exec_child(plan, err[1]);
     }
     ::close(err[1]);
     int msg[2] = {0, 0};
