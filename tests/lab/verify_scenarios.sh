@@ -56,12 +56,14 @@ for t in "$out"/*.trace; do
         n=$(category "$json" checks "$c")
         m=$(category "$json" mismatches "$c")
         line="$line $c $m/$n"
-        # Under load the ready-list side is held under 1%: records of
+        # Under load the ready-list side is held under 3%: records of
         # callbacks and harvests on different CPUs interleave (README,
-        # "Verify mode"); the tree and fdinfo must be exact everywhere.
+        # "Verify mode"). Seen: 0.04-0.37% per load on a quiet host, up to
+        # 1.2% (herd on 6.12) while the host was also building; a model
+        # regression shows far more. The tree and fdinfo must be exact.
         allowed=0
         case $name:$c in load-*:ready | load-*:overflow | load-*:txlist | load-*:harvest-end)
-            allowed=$((n / 100)) ;;
+            allowed=$((n * 3 / 100)) ;;
         esac
         [ "$m" -le "$allowed" ] || bad="$bad $c"
     done
