@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "damaged_trace.hpp"
 #include "image_check.hpp"
 #include "model/model.hpp"
 #include "png/png.hpp"
@@ -470,30 +471,8 @@ TEST_F(Screenshot, ForeignFileShowsItsErrorAndExits2) {
 
 TEST_F(Screenshot, DamagedTraceShowsTheRecordsBeforeTheDamage) {
     fs::path p = dir_ / "damaged.trace";
-    {
-        trace::WriterOptions o;
-        o.chunk_records = 4;
-        trace::TraceWriter w(p, trace::TraceHeader{}, o);
-        Synth s(w);
-        s.create(ep_of(1), 3);
-        for (int fd = 1; fd <= 11; ++fd) s.insert(ep_of(1), 3, fd);
-        w.close();
-    }
-    std::uint64_t at = 0;
-    {
-        trace::TraceReader reader(p);
-        ASSERT_EQ(reader.chunks().size(), 3u);
-        at = reader.chunks()[2].offset - 1;  // last byte of the second chunk
-    }
-    {
-        std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekg(static_cast<std::streamoff>(at));
-        char c = 0;
-        f.read(&c, 1);
-        c = static_cast<char>(c ^ 0x5a);
-        f.seekp(static_cast<std::streamoff>(at));
-        f.write(&c, 1);
-    }
+    write_damaged_trace(p);
+    ASSERT_EQ(trace::TraceReader(p).chunks().size(), 3u);
     png::Image img;
     GuiRun run = shoot(p, "damaged", img);
     EXPECT_EQ(run.status, 2) << run.err;

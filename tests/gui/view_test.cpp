@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "damaged_trace.hpp"
 #include "model/model.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/reader.hpp"
@@ -23,6 +24,7 @@ namespace {
 
 using gui_test::ep_of;
 using gui_test::Synth;
+using gui_test::write_damaged_trace;
 
 std::vector<int> fds_of(const std::vector<QueueEntry>& q) {
     std::vector<int> out;
@@ -516,30 +518,8 @@ TEST_F(ReplayFiles, ForeignAndMissingFilesAreMessagesNotCrashes) {
 
 TEST_F(ReplayFiles, DamageKeepsTheRecordsBeforeIt) {
     std::filesystem::path p = dir_ / "damaged.trace";
-    {
-        trace::WriterOptions o;
-        o.chunk_records = 4;  // several chunks, so damage can hit a later one
-        trace::TraceWriter w(p, trace::TraceHeader{}, o);
-        Synth s(w);
-        s.create(ep_of(1), 3);
-        for (int fd = 1; fd <= 11; ++fd) s.insert(ep_of(1), 3, fd);
-        w.close();
-    }
-    // Flip the last payload byte of the third chunk (just before the fourth).
-    std::uint64_t at = 0;
-    {
-        trace::TraceReader reader(p);
-        ASSERT_EQ(reader.chunks().size(), 3u);
-        at = reader.chunks()[2].offset - 1;  // last byte of the second chunk
-    }
-    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(at));
-    char c = 0;
-    f.read(&c, 1);
-    c = static_cast<char>(c ^ 0x5a);
-    f.seekp(static_cast<std::streamoff>(at));
-    f.write(&c, 1);
-    f.close();
+    write_damaged_trace(p);
+    ASSERT_EQ(trace::TraceReader(p).chunks().size(), 3u);
     Replay r(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
     EXPECT_FALSE(r.damage().empty());
