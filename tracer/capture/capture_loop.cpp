@@ -73,7 +73,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     config.tgids = options.pids;
     if (command) config.tgids.push_back(command->pid());
     BpfSession session(config);
-    FdinfoCheckpoints checkpoints(namer);
+    FdinfoCheckpoints checkpoints(namer, config.verify);
     RingConsumer ring(session, checkpoints);
 
     // Processes already running: describe them from /proc first.

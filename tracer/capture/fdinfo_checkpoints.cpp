@@ -13,6 +13,10 @@
 namespace epscope::capture {
 
 void FdinfoCheckpoints::on_record(const stream::Record& rec) {
+    if (!verify_) {
+        next_.on_record(rec);
+        return;
+    }
     auto learn = [this](std::uint32_t tgid, std::int32_t epfd, std::uint64_t ep) {
         if (epfd < 0) return;
         auto& slot = epfds_[{tgid, epfd}];

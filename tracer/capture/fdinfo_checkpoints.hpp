@@ -33,7 +33,9 @@ namespace epscope::capture {
 
 class FdinfoCheckpoints : public stream::RecordSink {
 public:
-    explicit FdinfoCheckpoints(stream::RecordSink& next) : next_(next) {}
+    // Without verify mode it only passes records on: nothing is learned on
+    // the record path for checkpoints that will never run.
+    FdinfoCheckpoints(stream::RecordSink& next, bool verify) : next_(next), verify_(verify) {}
     void on_record(const stream::Record& rec) override;
 
     // One checkpoint: a CHECKPOINT record, then a snapshot of every known
@@ -46,6 +48,7 @@ public:
 private:
     void checkpoint(const char* label, std::uint32_t tgid);
     stream::RecordSink& next_;
+    bool verify_;
     std::map<std::pair<std::uint32_t, std::int32_t>, std::uint64_t> epfds_;  // -> ep (0: unknown)
     std::map<std::uint64_t, std::set<std::int32_t>> closing_;  // ep -> fds removed at file close
     std::uint32_t rounds_ = 0;
