@@ -197,8 +197,16 @@ int run_stat(const StatOptions& opts) {
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
         std::printf("%s\n", fidelity_line(st.verify).c_str());
-        if (!st.verify.last_mismatch.empty())
+        if (opts.mismatches) {
+            for (const std::string& line : st.verify.log)
+                std::printf("  mismatch at %s\n", line.c_str());
+            if (st.verify.total_mismatches() > st.verify.log.size())
+                std::printf("  (%llu more not listed)\n",
+                            static_cast<unsigned long long>(st.verify.total_mismatches() -
+                                                            st.verify.log.size()));
+        } else if (!st.verify.last_mismatch.empty()) {
             std::printf("  last mismatch: %s\n", st.verify.last_mismatch.c_str());
+        }
         std::printf("attach plan:\n%s", header.attach_plan.c_str());
         return 0;
     } catch (const trace::TraceError& e) {

@@ -73,6 +73,7 @@ struct StatOptions {
     std::string input;
     bool json = false;
     bool raw_addresses = false;
+    bool mismatches = false;  // print the verify mismatch log (first 64, with times)
 };
 int run_stat(const StatOptions&);
 

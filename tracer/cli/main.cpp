@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
     auto* sta = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
     sta->add_option("file", stat.input, "Trace file")->required();
     sta->add_flag("--json", stat.json, "One JSON object, for scripts");
+    sta->add_flag("--mismatches", stat.mismatches,
+                  "With a --verify trace: list the first 64 mismatches with their times "
+                  "(find them with `epscope dump --raw-addresses`)");
     sta->add_flag("--raw-addresses", stat.raw_addresses,
                   "Show kernel addresses, not per-trace ids");
 

@@ -883,6 +883,25 @@ void Model::deliver(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     }
 }
 
+// ep_send_events puts a delivered level-triggered item straight back on the
+// ready list. A late delivery (after HARVEST_END) goes before the callbacks
+// that followed the kernel's requeue, as it happened before them.
+void Model::requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t ts) {
+    Instance& in = instances_[inst];
+    Item& x = items_[it];
+    in.harvest_lt.push_back(ItemKey{x.file, x.fd});
+    if (in.harvest_ended) {
+        ItemRef anchor = in.late_lt_anchor;
+        if (anchor != kNil && items_[anchor].place != ItemPlace::Ready) anchor = kNil;
+        list_insert_after(in.ready, anchor, it);
+        in.late_lt_anchor = it;
+    } else {
+        list_append(in.ready, it);
+    }
+    x.place = ItemPlace::Ready;
+    x.queued_ts = ts;
+}
+
 void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
     InstanceRef inst = find_instance(r.ep);
     if (inst == kNil) {
@@ -913,20 +932,7 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
             if (x.events & kEpollOneshot) {
                 x.events &= kEpPrivateBits;  // disarmed until EPOLL_CTL_MOD
             } else if (!(x.events & kEpollEt)) {
-                in.harvest_lt.push_back(ItemKey{x.file, x.fd});
-                // Level-triggered: straight back on the ready list. A late
-                // delivery (after HARVEST_END) goes before the callbacks that
-                // followed the kernel's requeue, as it happened before them.
-                if (in.harvest_ended) {
-                    ItemRef anchor = in.late_lt_anchor;
-                    if (anchor != kNil && items_[anchor].place != ItemPlace::Ready) anchor = kNil;
-                    list_insert_after(in.ready, anchor, i);
-                    in.late_lt_anchor = i;
-                } else {
-                    list_append(in.ready, i);
-                }
-                x.place = ItemPlace::Ready;
-                x.queued_ts = h.ts;
+                requeue_level_triggered(inst, i, h.ts);
             }
             return;
         }
@@ -941,7 +947,29 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
     }
     if (it != kNil) {
         deliver(inst, it, h.ts);
-        if (items_[it].events & kEpollOneshot) items_[it].events &= kEpPrivateBits;
+        Item& x = items_[it];
+        if (x.events & kEpollOneshot) {
+            x.events &= kEpPrivateBits;
+        } else if (!(x.events & kEpollEt)) {
+            // The kernel requeues every level-triggered item it delivers,
+            // whether or not the model had it on the txlist: its callback's
+            // record (taken at ep_poll_callback's entry) came before the link,
+            // which waited for ep->lock while another CPU's harvest held it,
+            // and that harvest, finding nothing, made the model drop it.
+            if (x.place != ItemPlace::None) unlink_rdllink(it);
+            if (in.harvesting && (in.harvest_tid == h.tid || in.harvest_tid == 0)) {
+                requeue_level_triggered(inst, it, h.ts);
+            } else if (in.harvesting) {
+                // Requeued before another thread's harvest took the ready list.
+                list_append(in.txlist, it);
+                x.place = ItemPlace::Txlist;
+                x.queued_ts = h.ts;
+            } else {
+                list_append(in.ready, it);
+                x.place = ItemPlace::Ready;
+                x.queued_ts = h.ts;
+            }
+        }
     } else {
         ++in.stats.deliveries;
     }
@@ -1026,9 +1054,11 @@ void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
     pending.harvest_end_ready = r.ready;
     pending.harvest_end_overflow = r.overflow;
     pending.harvest_end_ts = h.ts;
-    if (pending.harvest_items == 0 && pending.txlist.count != 0) {
-        // Nothing delivered yet from a non-empty txlist: the deliveries are
-        // still to come. Requeue once they are known.
+    if (pending.harvest_items == 0 &&
+        (pending.txlist.count != 0 || (pending.harvest_end_seen && r.ready != 0))) {
+        // Nothing delivered yet from a non-empty txlist, or (verify mode) the
+        // kernel requeued level-triggered items, which only a delivery does:
+        // the deliveries are still to come. Requeue once they are known.
         pending.harvest_ended = true;
         return;
     }

@@ -51,8 +51,8 @@ struct ItemStats {
 };
 
 struct Item {
-    static constexpr std::uint8_t kSeeded = 1;  // from a /proc snapshot, shape not known
-    static constexpr std::uint8_t kLazy = 2;    // first seen in a record other than insert
+    static constexpr std::uint8_t kSeeded = 1;   // from a /proc snapshot, shape not known
+    static constexpr std::uint8_t kLazy = 2;     // first seen in a record other than insert
     static constexpr std::uint8_t kSkipped = 4;  // passed over by a delivery of this harvest
 
     // The first 64 bytes are what lookups, list walks and tree walks touch.
@@ -205,7 +205,12 @@ struct VerifyStats {
     std::uint64_t snapshots_seeded = 0;
     std::uint64_t snapshots_incomplete = 0;
     std::uint64_t snapshots_busy = 0;  // fdinfo reads the tracer gave up (never idle)
-    std::string last_mismatch;  // one line describing the latest mismatch
+    std::string last_mismatch;         // one line describing the latest mismatch
+    // The first kLogged mismatches, each "SECONDS.NANOS what" with the time of
+    // the record that revealed it (as `epscope dump` prints times), so a
+    // mismatch can be found in the trace (`epscope stat --mismatches`).
+    static constexpr std::size_t kLogged = 64;
+    std::vector<std::string> log;
 
     static const char* name(
         What w);  // "ready", "overflow", "txlist", "tree", "fdinfo", "harvest-end"
@@ -358,6 +363,7 @@ private:
     void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
     void verify_snapshot(const PendingSnapshot& s);
     void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
+    void requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t ts);
     void note_mismatch(VerifyStats::What what, std::string line);
 
     ChunkedPool<Item> items_;

@@ -9,6 +9,7 @@
 // Snapshots of instances the model does not know yet seed it instead; a full
 // tree walk gives a seeded tree its real shape.
 #include <algorithm>
+#include <cstdio>
 #include <unordered_map>
 
 #include "model/model.hpp"
@@ -20,6 +21,12 @@ namespace {
 std::uint64_t snapshot_key(std::uint32_t id, std::uint32_t tgid, std::int32_t epfd) {
     return mix64((std::uint64_t{id} << 32) ^ (std::uint64_t{tgid} << 1) ^
                  (static_cast<std::uint64_t>(static_cast<std::uint32_t>(epfd)) << 40));
+}
+
+std::string hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
 }
 
 const char* list_name(std::uint8_t list) {
@@ -39,6 +46,13 @@ const char* list_name(std::uint8_t list) {
 
 void Model::note_mismatch(VerifyStats::What what, std::string line) {
     ++stats_.verify.mismatches[what];
+    if (stats_.verify.log.size() < VerifyStats::kLogged) {
+        char ts[32];
+        std::snprintf(ts, sizeof ts, "%llu.%09llu ",
+                      static_cast<unsigned long long>(last_ts_ / 1000000000),
+                      static_cast<unsigned long long>(last_ts_ % 1000000000));
+        stats_.verify.log.push_back(ts + line);
+    }
     stats_.verify.last_mismatch = std::move(line);
 }
 
@@ -71,8 +85,7 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
         if (w.nodes.empty()) return;  // nothing to compare with an unseen empty instance
         ++stats_.verify.checks[what];
         note_mismatch(what, std::string(list_name(end.list)) + " walk of unknown ep " +
-                                std::to_string(end.ep) + " has " + std::to_string(w.nodes.size()) +
-                                " nodes");
+                                hex(end.ep) + " has " + std::to_string(w.nodes.size()) + " nodes");
         return;
     }
     Instance& in = instances_[inst];
@@ -96,8 +109,8 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
     }
     ++stats_.verify.checks[what];
     auto fail = [&](const std::string& why) {
-        note_mismatch(what, std::string(list_name(end.list)) + " of ep " + std::to_string(end.ep) +
-                                ": " + why);
+        note_mismatch(what,
+                      std::string(list_name(end.list)) + " of ep " + hex(end.ep) + ": " + why);
     };
 
     // Tree: preorder with colours and parents.
@@ -147,7 +160,7 @@ void Model::verify_list(InstanceRef inst, const ep_walk_end& end,
     ++stats_.verify.checks[what];
     auto fail = [&](const std::string& why) {
         note_mismatch(what, std::string(list_name(end.list)) + " of ep " +
-                                std::to_string(instances_[inst].ep) + ": " + why);
+                                hex(instances_[inst].ep) + ": " + why);
     };
     bool truncated = end.truncated != 0;
     if (truncated ? mine.size() < nodes.size() : mine.size() != nodes.size()) {
@@ -212,7 +225,7 @@ void Model::verify_harvest(InstanceRef inst) {
                                         : in.harvest_end_overflow == ovf_seen;
         if (!ready_ok || !overflow_ok) {
             note_mismatch(VerifyStats::HarvestEnd,
-                          "harvest end of ep " + std::to_string(in.ep) + ": kernel ready " +
+                          "harvest end of ep " + hex(in.ep) + ": kernel ready " +
                               std::to_string(in.harvest_end_ready) + " overflow " +
                               std::to_string(in.harvest_end_overflow) + ", model ready " +
                               std::to_string(lt) + " overflow " + std::to_string(ovf_seen));
@@ -276,7 +289,7 @@ void Model::rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel
         // The walk does not describe a valid tree (torn by concurrent changes):
         // keep a valid tree of the same items, shape unknown.
         ++stats_.verify.checks[VerifyStats::Tree];
-        note_mismatch(VerifyStats::Tree, "tree walk of ep " + std::to_string(in.ep) +
+        note_mismatch(VerifyStats::Tree, "tree walk of ep " + hex(in.ep) +
                                              " is not a valid red-black tree; not adopted");
         for (ItemRef it : refs) items_[it].rb = RbNode{};
         in.root = kNil;

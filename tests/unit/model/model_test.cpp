@@ -1154,5 +1154,68 @@ TEST_F(ModelTest, AnOverflowCallbackAfterTheWalkIsNotExpectedInIt) {
     EXPECT_EQ(ready(), (std::vector<int>{2, 1}));
 }
 
+// Seen in the lab (herd load, 6.1 and 6.12): item 1's callback record (taken
+// at ep_poll_callback's entry) says "queued" while its link waits for ep->lock;
+// a harvest on another CPU finds nothing, so the model drops item 1; then the
+// link happens and the next harvest delivers it. The kernel requeues it
+// (level-triggered) like any delivered item, and that harvest's ready walk
+// must be checked only once the deliveries are known, though the model's
+// txlist was empty.
+TEST_F(ModelTest, ALevelTriggeredItemDeliveredAfterTheModelDroppedItIsRequeued) {
+    s.insert(1);
+    s.insert(2);
+    s.wait_begin(90, kEp, 3, 256);
+    s.callback(1, EP_CB_QUEUED_READY, 0, 0, 91);  // its link comes later
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 90);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 0;
+    s.feed(EP_KIND_HARVEST_END, he, 90);
+    s.wait_sleep(90);
+    EXPECT_EQ(ready(), std::vector<int>{});  // dropped: the harvest found nothing
+    s.wakeup(1, 90, 91);                     // the link, at last
+    s.callback(2, EP_CB_QUEUED_READY, 0, 0, 91);
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 90);
+    s.walk(EP_WALK_TXLIST, {}, 4);
+    s.walk(EP_WALK_READY, {{1, -1, 0}, {2, -1, 0}}, 5);
+    s.walk(EP_WALK_OVERFLOW, {}, 6);
+    he.ready = 2;
+    s.feed(EP_KIND_HARVEST_END, he, 90);
+    s.harvest_item(1, 0, kEp, 90);
+    s.harvest_item(2, 1, kEp, 90);
+    s.wait_end(90, 2);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Ready], 2u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), (std::vector<int>{1, 2}));
+}
+
+// The same race when the ready list was empty in the model at the harvest's
+// start: its HARVEST_END (kernel requeued 1) waits for the deliveries.
+TEST_F(ModelTest, AHarvestEndThatCountsRequeuedItemsWaitsForTheDeliveries) {
+    s.insert(1);
+    s.wait_begin(95, kEp, 3, 256);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 95);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 95);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Ready], 0u);  // not yet: deliveries to come
+    s.harvest_item(1, 0, kEp, 95);
+    s.wait_end(95, 1);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(ready(), std::vector<int>{1});
+}
+
 }  // namespace
 }  // namespace epscope::model
