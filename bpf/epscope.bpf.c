@@ -99,10 +99,17 @@ struct {
 	__type(value, struct remove_ctx);
 } removes SEC(".maps");
 
-/* The callback running on this CPU, for the wakeup it causes. */
+/* The callback running on this CPU, for the wakeup it causes; verify mode:
+ * per nesting level, its item and the outcome its record said, checked at
+ * its exit. */
+#define CALLBACK_DEPTH 4
 struct callback_ctx {
 	__u64 ep, epi;
-	__u32 tid, pad;
+	__u32 tid;
+	__u32 depth; /* verify: callbacks entered and not yet exited on this CPU */
+	__u64 items[CALLBACK_DEPTH];
+	__u8 said[CALLBACK_DEPTH];
+	__u8 pad[4];
 };
 
 struct {
@@ -128,6 +135,16 @@ struct ep_activity {
 	__u64 busy;
 	__u32 tree_ops;   /* ADD/DEL since the last tree walk */
 	__u32 tree_large; /* the last tree walk hit its bound */
+	/* Callbacks: a callback's record is read at ep_poll_callback entry, its
+	 * list chosen later under ep->lock, and a harvest's walks hold no lock.
+	 * cb_gen counts entries and exits, cb_busy the callbacks running,
+	 * cb_missed those whose list was not the one their record said (checked
+	 * at the exit); cb_missed_seen is cb_missed at the last harvest end. */
+	__u64 cb_gen;
+	__u64 cb_busy;
+	__u64 cb_missed;
+	__u64 cb_missed_seen;
+	__u64 done_scans; /* ep_done_scan calls running (verify: its exit) */
 };
 
 /* A tree larger than walk_limit is walked (truncated) once per this many ADD/DEL:
@@ -142,6 +159,15 @@ struct {
 	__type(key, __u64); /* struct eventpoll * */
 	__type(value, struct ep_activity);
 } activity SEC(".maps");
+
+/* Verify mode: the instance each thread's running ep_done_scan is for, so
+ * that only an exit whose entry was counted uncounts it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, __u64); /* struct eventpoll * */
+} done_scans SEC(".maps");
 
 /* One tree walk, kept until it is known to be untorn, then emitted. */
 #define TREE_MAX 512
@@ -953,6 +979,30 @@ int BPF_KRETPROBE(kretprobe_ep_clear_and_put)
 
 /* ---- the poll callback and the wakeup it causes ------------------------ */
 
+#define CALLBACK_UNTRACED 0xff
+
+/* Verify mode: every callback, traced or not, takes a nesting level on its CPU
+ * (ep_poll_callback -> wake_up -> a nested instance's callback), so that each
+ * exit pops its own. */
+static __always_inline void callback_push(struct epitem *epi, __u64 ep, __u8 said)
+{
+	__u32 zero = 0;
+	struct callback_ctx *cc;
+	if (!verify || !(cc = bpf_map_lookup_elem(&callbacks, &zero)))
+		return;
+	__u32 d = cc->depth;
+	cc->depth = d + 1;
+	if (d >= CALLBACK_DEPTH)
+		return;
+	struct ep_activity *a = said == CALLBACK_UNTRACED ? NULL : activity_of(ep);
+	cc->items[d] = (__u64)epi;
+	cc->said[d] = a ? said : CALLBACK_UNTRACED;
+	if (a) {
+		__sync_fetch_and_add(&a->cb_gen, 1);
+		__sync_fetch_and_add(&a->cb_busy, 1);
+	}
+}
+
 static __always_inline void on_callback(struct wait_queue_entry *wait, void *key, __u8 source)
 {
 	struct eppoll_entry *pwq =
@@ -960,8 +1010,10 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	struct epitem *epi = BPF_CORE_READ(pwq, base);
 	struct eventpoll *ep = BPF_CORE_READ(epi, ep);
 
-	if (!instance_traced((__u64)ep))
+	if (!instance_traced((__u64)ep)) {
+		callback_push(epi, (__u64)ep, CALLBACK_UNTRACED);
 		return;
+	}
 
 	/* The outcome as ep_poll_callback() is about to decide it, in its order. */
 	__u32 events = BPF_CORE_READ(epi, event.events);
@@ -989,6 +1041,7 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 		cc->epi = (__u64)epi;
 		cc->tid = current_tid();
 	}
+	callback_push(epi, (__u64)ep, outcome);
 
 	struct ep_callback *r = RESERVE(ep_callback, EP_KIND_CALLBACK, source);
 	if (!r)
@@ -1001,6 +1054,11 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	r->events = events;
 	r->outcome = outcome;
 	r->waiters = waiters;
+	if (verify) {
+		struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep);
+		if (a && a->done_scans != 0)
+			r->h.flags |= EP_FLAG_DONE_SCAN;
+	}
 	r->pad[0] = r->pad[1] = 0;
 	bpf_ringbuf_submit(r, 0);
 }
@@ -1018,6 +1076,55 @@ int BPF_KPROBE(kprobe_ep_poll_callback, struct wait_queue_entry *wait, unsigned 
 	       int sync, void *key)
 {
 	on_callback(wait, key, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/*
+ * Verify mode: the callback's exit. The list it chose is known now: chained on
+ * the overflow list (epi->next set) or not. A record that said otherwise is
+ * counted in cb_missed (a harvest began or ended on another CPU between the
+ * record and ep->lock; also, rarely, a harvest already took the item: counted
+ * too, which only costs a comparison). Loaded only with --verify and attached
+ * before the entry program; an exit whose entry this CPU did not see (depth
+ * 0) changes nothing.
+ */
+static __always_inline void on_callback_exit(void)
+{
+	__u32 zero = 0;
+	struct callback_ctx *cc = bpf_map_lookup_elem(&callbacks, &zero);
+	if (!cc || cc->depth == 0)
+		return;
+	__u32 d = cc->depth - 1;
+	cc->depth = d;
+	if (d >= CALLBACK_DEPTH || cc->said[d] == CALLBACK_UNTRACED)
+		return;
+	struct epitem *epi = (void *)cc->items[d];
+	__u64 ep = (__u64)BPF_CORE_READ(epi, ep);
+	struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep);
+	if (!a)
+		return;
+	__u8 said = cc->said[d];
+	bool chained = ovflist_next(epi) != EP_UNACTIVE_PTR;
+	bool to_overflow = said == EP_CB_QUEUED_OVERFLOW || said == EP_CB_ALREADY_OVERFLOW;
+	bool to_ready = said == EP_CB_QUEUED_READY || said == EP_CB_ALREADY_READY;
+	if ((to_ready && chained) || (to_overflow && !chained))
+		__sync_fetch_and_add(&a->cb_missed, 1);
+	__sync_fetch_and_add(&a->cb_gen, 1);
+	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
+}
+
+SEC("fexit/ep_poll_callback")
+int BPF_PROG(fexit_ep_poll_callback, struct wait_queue_entry *wait, unsigned int mode, int sync,
+	     void *key, int ret)
+{
+	on_callback_exit();
+	return 0;
+}
+
+SEC("kretprobe/ep_poll_callback")
+int BPF_KRETPROBE(kretprobe_ep_poll_callback)
+{
+	on_callback_exit();
 	return 0;
 }
 
@@ -1308,6 +1415,7 @@ static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head 
 		emit_harvest_begin((__u64)ep, source, EP_FLAG_INFERRED);
 	__u32 ready = -1u; /* not walked */
 	__u32 overflow = 0;
+	__u8 flags = 0;
 	if (verify) {
 		/* One-shot items were disarmed under ep->mtx; the deliveries that
 		 * tell the stream so come at epoll_wait's exit. */
@@ -1317,16 +1425,31 @@ static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head 
 			ws->harvested = 1;
 			activity_begin((__u64)ep);
 		}
+		/* Callbacks during the walks, or one whose list was not its
+		 * record's since the last harvest end: EP_FLAG_RACED. */
+		struct ep_activity *a = activity_of((__u64)ep);
+		__u64 ep_addr = (__u64)ep;
+		if (a && !bpf_map_update_elem(&done_scans, &tid, &ep_addr, BPF_ANY))
+			__sync_fetch_and_add(&a->done_scans, 1);
+		__u64 cb_gen = a ? a->cb_gen : 0;
+		__u64 cb_busy = a ? a->cb_busy : 0;
 		walk_list((__u64)ep, txlist, EP_WALK_TXLIST, source);
 		struct list_head *rdllist =
 			(void *)ep + bpf_core_field_offset(struct eventpoll, rdllist);
 		ready = walk_list((__u64)ep, rdllist, EP_WALK_READY, source);
 		overflow = walk_overflow(ep, source);
+		if (a) {
+			__u64 missed = a->cb_missed;
+			if (cb_busy != 0 || a->cb_gen != cb_gen || missed != a->cb_missed_seen)
+				flags |= EP_FLAG_RACED;
+			a->cb_missed_seen = missed;
+		}
 	}
 
 	struct ep_harvest_end *r = RESERVE(ep_harvest_end, EP_KIND_HARVEST_END, source);
 	if (!r)
 		return;
+	r->h.flags = flags;
 	r->ep = (__u64)ep;
 	r->ready = ready;
 	r->overflow = overflow;
@@ -1358,6 +1481,36 @@ SEC("kprobe/ep_done_scan")
 int BPF_KPROBE(kprobe_ep_done_scan, struct eventpoll *ep, struct list_head *txlist)
 {
 	on_done_scan(ep, txlist, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/* Verify mode: ep_done_scan returned (ep->lock released, the overflow list
+ * inactive): callbacks from now on are not EP_FLAG_DONE_SCAN. Loaded only
+ * with --verify, attached before the entry program. */
+static __always_inline void on_done_scan_exit(void)
+{
+	__u32 tid = current_tid();
+	__u64 *ep = bpf_map_lookup_elem(&done_scans, &tid);
+	if (!ep)
+		return;
+	__u64 ep_addr = *ep;
+	bpf_map_delete_elem(&done_scans, &tid);
+	struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep_addr);
+	if (a)
+		__sync_fetch_and_add(&a->done_scans, (__u64)-1);
+}
+
+SEC("fexit/ep_done_scan")
+int BPF_PROG(fexit_ep_done_scan, struct eventpoll *ep, struct list_head *txlist)
+{
+	on_done_scan_exit();
+	return 0;
+}
+
+SEC("kretprobe/ep_done_scan")
+int BPF_KRETPROBE(kretprobe_ep_done_scan)
+{
+	on_done_scan_exit();
 	return 0;
 }
 

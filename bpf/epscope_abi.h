@@ -54,6 +54,17 @@ enum ep_source {
 
 /* ep_header.flags */
 #define EP_FLAG_INFERRED 0x01 /* the kernel point was not hookable; derived nearby */
+/* HARVEST_END, verify mode: during the harvest's walks a callback ran on the
+ * instance, or since the previous harvest end one went to another list than
+ * its record said (the record is read at ep_poll_callback entry, the list
+ * chosen later under ep->lock): the overflow list and txlist walks may show
+ * the kernel on the other side of that callback than the stream. */
+#define EP_FLAG_RACED 0x02
+/* CALLBACK, verify mode: the instance's ep_done_scan was running when the
+ * callback began, so its item ends on the ready list when that harvest ends
+ * (chained before ep_done_scan takes ep->lock, or linked after it), never on
+ * a later harvest's overflow list (no harvest begins before ep->mtx is free). */
+#define EP_FLAG_DONE_SCAN 0x04
 
 /* Common header: 24 bytes. ts is CLOCK_MONOTONIC in ns (bpf_ktime_get_ns). */
 struct ep_header {

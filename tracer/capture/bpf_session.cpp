@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "epscope.skel.h"
 
@@ -124,10 +125,17 @@ std::vector<std::uint64_t> BpfSession::drops() const {
 
 BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
     Activity a;
-    std::uint64_t value[3] = {0, 0, 0};  // struct ep_activity: gen, busy, tree bookkeeping
-    if (bpf_map__lookup_elem(skel_->maps.activity, &ep, sizeof(ep), value, sizeof(value), 0) == 0) {
+    // struct ep_activity starts with gen and busy; the rest is BPF's own
+    // bookkeeping, so the value is read at the map's size, whatever it is.
+    const std::size_t size = bpf_map__value_size(skel_->maps.activity);
+    std::vector<std::uint64_t> value((size + 7) / 8 < 2 ? 2 : (size + 7) / 8, 0);
+    if (bpf_map__lookup_elem(skel_->maps.activity, &ep, sizeof(ep), value.data(), size, 0) == 0) {
         a.gen = value[0];
         a.busy = value[1];
+    } else if (errno != ENOENT) {
+        // Never "idle" by mistake: a checkpoint taken on a failed read would
+        // be compared as if nothing had been in flight.
+        throw CaptureError("cannot read the verify activity map: " + errno_text(errno));
     }
     return a;
 }

@@ -66,7 +66,7 @@ int run_gui(const GuiOptions& opts) {
         return 1;
     }
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose);
+        const PlannedSession planned = plan_session(opts.backend, opts.verbose, false);
         capture::CaptureOptions cap;
         cap.session = planned.config;
         cap.pids = opts.pids;

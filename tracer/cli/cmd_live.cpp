@@ -112,7 +112,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
 
 int run_live(const LiveOptions& opts) {
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose);
+        const PlannedSession planned = plan_session(opts.backend, opts.verbose, opts.verify);
         capture::CaptureOptions cap;
         cap.session = planned.config;
         cap.pids = opts.pids;

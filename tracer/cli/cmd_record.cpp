@@ -14,7 +14,7 @@ namespace epscope::cli {
 int run_record(const RecordOptions& opts) {
     std::filesystem::path discard;
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose);
+        const PlannedSession planned = plan_session(opts.backend, opts.verbose, opts.verify);
 
         capture::CaptureOptions cap;
         cap.session = planned.config;

@@ -21,6 +21,9 @@ std::string fidelity_line(const model::VerifyStats& v) {
     if (v.snapshots_seeded) out += "; " + std::to_string(v.snapshots_seeded) + " seeded from /proc";
     if (v.snapshots_busy)
         out += "; " + std::to_string(v.snapshots_busy) + " fdinfo reads given up (never idle)";
+    if (v.raced)
+        out += "; " + std::to_string(v.raced) +
+               " harvests raced a callback (their overflow list and txlist not compared)";
     return out;
 }
 
@@ -35,7 +38,8 @@ std::string fidelity_json(const model::VerifyStats& v) {
     return "{\"checks\":{" + checks + "},\"mismatches\":{" + mismatches +
            "},\"tree_rebuilds\":" + std::to_string(v.tree_rebuilds) +
            ",\"seeded\":" + std::to_string(v.snapshots_seeded) +
-           ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) + ",\"last_mismatch\":\"" +
+           ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) +
+           ",\"raced\":" + std::to_string(v.raced) + ",\"last_mismatch\":\"" +
            stream::json_escape(v.last_mismatch) + "\"}";
 }
 

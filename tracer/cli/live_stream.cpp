@@ -9,6 +9,20 @@ trace::TraceHeader header_for(const PlannedSession& planned, const std::string& 
                               bool verify) {
     trace::TraceHeader header = trace::TraceHeader::for_this_host();
     header.attach_plan = planned.plan.to_text();
+    // Verify mode's exit programs (see plan_session), named in the plan text.
+    for (const capture::ProgramChoice& c : planned.config.programs) {
+        const bool fexit = c.program.rfind("fexit_", 0) == 0;
+        if (!fexit && c.program.rfind("kretprobe_", 0) != 0) continue;
+        if (c.target != "ep_poll_callback" && c.target != "ep_done_scan") continue;
+        std::string& text = header.attach_plan;
+        text += "verify: ";
+        text += fexit ? "fexit " : "kretprobe ";
+        text += c.target;
+        text += c.target == "ep_done_scan"
+                    ? " (harvest ends in flight: callbacks meanwhile are marked)\n"
+                    : " (callbacks in flight and the list each chose: harvests that raced one "
+                      "are marked)\n";
+    }
     header.set(trace::kMetaBackend, plan::to_string(planned.plan.backend));
     header.set(trace::kMetaCommandLine, invocation);
     header.set(trace::kMetaVerify, verify ? "yes" : "no");

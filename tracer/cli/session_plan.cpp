@@ -4,7 +4,7 @@
 
 namespace epscope::cli {
 
-PlannedSession plan_session(const std::string& backend, bool verbose) {
+PlannedSession plan_session(const std::string& backend, bool verbose, bool verify) {
     capture::set_libbpf_verbose(verbose);
     plan::ProbeOptions probe;
     probe.verbose = verbose;
@@ -39,6 +39,23 @@ PlannedSession plan_session(const std::string& backend, bool verbose) {
         }
         if (p.program == "fentry_ep_start_scan" || p.program == "kprobe_ep_start_scan")
             out.config.have_start_scan = true;
+        // Verify mode's exit programs (callbacks and ep_done_scan calls in
+        // flight), each attached before its entry program.
+        struct ExitOf {
+            const char* entry;
+            const char* exit;
+            capture::AttachVia via;
+        };
+        static const ExitOf kVerifyExits[] = {
+            {"fentry_ep_poll_callback", "fexit_ep_poll_callback", capture::AttachVia::Trampoline},
+            {"kprobe_ep_poll_callback", "kretprobe_ep_poll_callback",
+             capture::AttachVia::Kretprobe},
+            {"fentry_ep_done_scan", "fexit_ep_done_scan", capture::AttachVia::Trampoline},
+            {"kprobe_ep_done_scan", "kretprobe_ep_done_scan", capture::AttachVia::Kretprobe},
+        };
+        for (const ExitOf& e : kVerifyExits)
+            if (verify && p.program == e.entry)
+                out.config.programs.push_back({e.exit, e.via, p.target});
         out.config.programs.push_back(std::move(c));
     }
     return out;

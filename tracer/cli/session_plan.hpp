@@ -16,6 +16,9 @@ struct PlannedSession {
 
 // Throws plan::PlanError if the forced backend cannot work, or
 // capture::CaptureError if nothing can be traced here (one line: why).
-PlannedSession plan_session(const std::string& backend, bool verbose);
+// verify: also the callback's exit program (BPF counts callbacks in flight,
+// see EP_FLAG_RACED), attached before its entry so every exit it sees was
+// entered under the same programs.
+PlannedSession plan_session(const std::string& backend, bool verbose, bool verify);
 
 }  // namespace epscope::cli

@@ -116,7 +116,9 @@ void Model::route(const stream::Record& rec) {
         }
         // A new harvest of another thread: HARVEST_BEGIN, or on 6.1 (begin
         // inferred at ep_done_scan) the overflow queueings that precede it.
-        const bool overflow_cb = rec.kind() == EP_KIND_CALLBACK &&
+        // (Not one that began during ep_done_scan: it belongs to the ending
+        // harvest, EP_FLAG_DONE_SCAN.)
+        const bool overflow_cb = rec.kind() == EP_KIND_CALLBACK && !(h.flags & EP_FLAG_DONE_SCAN) &&
                                  (rec.as<ep_callback>().outcome == EP_CB_QUEUED_OVERFLOW ||
                                   rec.as<ep_callback>().outcome == EP_CB_ALREADY_OVERFLOW);
         if (rec.kind() == EP_KIND_HARVEST_BEGIN || overflow_cb) {
@@ -677,7 +679,7 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
             queue_ready(inst, it, h.ts);
             break;
         case EP_CB_QUEUED_OVERFLOW:
-            queue_overflow(inst, it, h.ts);
+            queue_overflow(inst, it, h.ts, (h.flags & EP_FLAG_DONE_SCAN) != 0);
             break;
         case EP_CB_ALREADY_READY:
             if (x.place == ItemPlace::None) ++in.stats.desyncs;
@@ -707,9 +709,22 @@ void Model::queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     if (x.queued_ts == 0) x.queued_ts = ts;
 }
 
-void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts) {
+void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts, bool during_done_scan) {
     Instance& in = instances_[inst];
-    if (!in.harvest_ended && !in.harvesting) {
+    if (during_done_scan && in.harvesting && in.harvest_ended) {
+        // Chained on the ending harvest's overflow list, which ep_done_scan
+        // was about to move to the ready list: it stays with that harvest
+        // (no other harvest can begin before ep_done_scan returns).
+    } else if (!in.harvest_ended && !in.harvesting &&
+               (during_done_scan || ts < in.harvest_end_ts)) {
+        // Older than the HARVEST_END of the harvest the model already
+        // finished: its record came late from another CPU. It ran while that
+        // harvest's overflow list was active, so it ended on the ready list
+        // either way: moved there by ep_done_scan, or linked there after
+        // ep_done_scan released ep->lock.
+        if (items_[it].place == ItemPlace::None) queue_ready(inst, it, ts);
+        return;
+    } else if (!in.harvest_ended && !in.harvesting) {
         // The harvest began without a HARVEST_BEGIN yet: lost, or (6.1, where
         // ep_start_scan is inlined) inferred at ep_done_scan, after this.
         begin_harvest(inst);
@@ -862,6 +877,7 @@ void Model::begin_harvest(InstanceRef inst) {
     in.harvest_walks.clear();
     in.ovf_queued.clear();
     in.harvest_end_seen = false;
+    in.harvest_raced = false;
     for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next) {
         items_[i].place = ItemPlace::Txlist;
     }
@@ -1036,6 +1052,7 @@ void Model::finish_harvest(InstanceRef inst) {
     in.harvest_lt.clear();
     in.harvest_walks.clear();
     in.harvest_end_seen = false;
+    in.harvest_raced = false;
 }
 
 void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
@@ -1051,6 +1068,7 @@ void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
     if (pending.harvest_implicit) ++pending.stats.desyncs;
     // The kernel's counts at ep_done_scan entry, checked with the walks.
     pending.harvest_end_seen = r.ready != 0xffffffffu;
+    pending.harvest_raced = (h.flags & EP_FLAG_RACED) != 0;
     pending.harvest_end_ready = r.ready;
     pending.harvest_end_overflow = r.overflow;
     pending.harvest_end_ts = h.ts;

@@ -169,6 +169,7 @@ struct Instance {
     std::vector<std::pair<ItemRef, std::uint64_t>> ovf_queued;
     std::uint64_t harvest_end_ts = 0;
     bool harvest_end_seen = false;
+    bool harvest_raced = false;  // HARVEST_END had EP_FLAG_RACED
     std::uint32_t harvest_end_ready = 0;
     std::uint32_t harvest_end_overflow = 0;
     bool complete = false;   // interest set known from its creation or a snapshot
@@ -205,7 +206,10 @@ struct VerifyStats {
     std::uint64_t snapshots_seeded = 0;
     std::uint64_t snapshots_incomplete = 0;
     std::uint64_t snapshots_busy = 0;  // fdinfo reads the tracer gave up (never idle)
-    std::string last_mismatch;         // one line describing the latest mismatch
+    // Harvests whose overflow list and txlist walks were not compared: a
+    // callback raced the walks (EP_FLAG_RACED). Their ready list still was.
+    std::uint64_t raced = 0;
+    std::string last_mismatch;  // one line describing the latest mismatch
     // The first kLogged mismatches, each "SECONDS.NANOS what" with the time of
     // the record that revealed it (as `epscope dump` prints times), so a
     // mismatch can be found in the trace (`epscope stat --mismatches`).
@@ -349,7 +353,10 @@ private:
     void finish_harvest(InstanceRef inst);
     // The item was queued (callback outcome or ep_insert/ep_modify's own queueing).
     void queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts);
-    void queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts);
+    // during_done_scan: the callback began while the harvest's ep_done_scan
+    // ran (EP_FLAG_DONE_SCAN, verify mode).
+    void queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts,
+                        bool during_done_scan = false);
     void apply_ctl_queued(InstanceRef inst, ItemRef it, std::uint32_t queued, std::uint64_t ts);
     void deliver(InstanceRef inst, ItemRef it, std::uint64_t ts);
 

@@ -1217,5 +1217,99 @@ TEST_F(ModelTest, AHarvestEndThatCountsRequeuedItemsWaitsForTheDeliveries) {
     EXPECT_EQ(ready(), std::vector<int>{1});
 }
 
+// EP_FLAG_RACED on HARVEST_END: a callback ran during the walks (or chose
+// another list than its record said). The overflow list and txlist walks are
+// not compared, the ready walk still is, and the harvest is counted.
+TEST_F(ModelTest, ARacedHarvestComparesOnlyItsReadyList) {
+    s.insert(1);
+    s.insert(2);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(100, kEp, 3, 256);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 100);
+    s.walk(EP_WALK_TXLIST, {{2, -1, 0}}, 1);  // would be a mismatch if compared
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {{2, -1, 0}}, 3);  // likewise
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    he.overflow = 1;
+    he.h.flags = EP_FLAG_RACED;
+    s.feed(EP_KIND_HARVEST_END, he, 100);
+    s.harvest_item(1, 0, kEp, 100);
+    s.wait_end(100, 1);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.raced, 1u);
+    EXPECT_EQ(v.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.checks[VerifyStats::Overflow], 0u);
+    EXPECT_EQ(v.checks[VerifyStats::Txlist], 0u);
+    EXPECT_EQ(v.checks[VerifyStats::HarvestEnd], 1u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
+
+    // Without the flag the same walks are compared and caught.
+    s.callback(1, EP_CB_ALREADY_READY);
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 100);
+    s.walk(EP_WALK_TXLIST, {}, 4);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 5);
+    s.walk(EP_WALK_OVERFLOW, {{2, -1, 0}}, 6);
+    he.h.flags = 0;
+    s.feed(EP_KIND_HARVEST_END, he, 100);
+    s.harvest_item(1, 0, kEp, 100);
+    s.wait_end(100, 1);
+    EXPECT_EQ(v.mismatches[VerifyStats::Overflow], 1u);
+    EXPECT_EQ(v.mismatches[VerifyStats::HarvestEnd], 1u);
+}
+
+// EP_FLAG_DONE_SCAN on an overflow callback after HARVEST_END (seen on 6.1,
+// herd load): it chained on the ending harvest's overflow list, so
+// ep_done_scan moves it to the ready list head; it is not a new harvest.
+TEST_F(ModelTest, AnOverflowCallbackDuringDoneScanStaysWithTheEndingHarvest) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(110, kEp, 3, 256);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    hb.h.flags = EP_FLAG_INFERRED;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 110);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 110);
+    // Another CPU, while ep_done_scan has not yet taken ep->lock.
+    ep_callback cb{};
+    cb.ep = kEp;
+    cb.key = 1;
+    cb.outcome = EP_CB_QUEUED_OVERFLOW;
+    for (int fd : {2, 3}) {
+        cb.epi = epi_of(fd);
+        cb.file = file_of(fd);
+        cb.fd = fd;
+        cb.events = 1;
+        cb.h.flags = EP_FLAG_DONE_SCAN;
+        s.feed(EP_KIND_CALLBACK, cb, 111);
+    }
+    s.harvest_item(1, 0, kEp, 110);
+    s.wait_end(110, 1);
+    // The kernel: overflow items to the ready list head in arrival order,
+    // before item 1, which ep_send_events had requeued at the tail.
+    EXPECT_EQ(ready(), (std::vector<int>{2, 3, 1}));
+    // The next harvest finds all three, none on an overflow list.
+    s.wait_begin(110, kEp, 3, 256);
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 110);
+    s.walk(EP_WALK_TXLIST, {}, 4);
+    s.walk(EP_WALK_READY, {{2, -1, 0}, {3, -1, 0}, {1, -1, 0}}, 5);
+    s.walk(EP_WALK_OVERFLOW, {}, 6);
+    he.ready = 3;
+    s.feed(EP_KIND_HARVEST_END, he, 110);
+    for (int i = 0; i < 3; ++i) s.harvest_item(std::vector<int>{2, 3, 1}[i], i, kEp, 110);
+    s.wait_end(110, 3);
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Overflow], 2u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+}
+
 }  // namespace
 }  // namespace epscope::model
