@@ -41,9 +41,10 @@ int main(int argc, char** argv) {
                     "Also serve the live stream on this unix socket (for epscope-gui --connect)");
     rec->add_option("--stream-to", record.stream_to,
                     "Also write the live stream to this file or device (e.g. a virtio port)");
-    rec->add_option("--serve-spool-dir", record.serve_spool_dir,
-                    "With --serve: where the stream is spooled (an unnamed file) so that a "
-                    "reader joining late gets it from the start; default: the trace file's directory");
+    rec->add_option(
+        "--serve-spool-dir", record.serve_spool_dir,
+        "With --serve: where the stream is spooled (an unnamed file) so that a "
+        "reader joining late gets it from the start; default: the trace file's directory");
     rec->add_option("--serve-spool-mb", record.serve_spool_mb,
                     "With --serve: the spool's cap; readers joining past it get the stream "
                     "marked incomplete")
