@@ -32,6 +32,8 @@ behind=$(sed -n 's/.*reader 1 connected (\([0-9]*\) KiB behind: served from the 
     "$dir/record.err")
 [ -n "$behind" ] || fail "the reader did not join behind the history"
 [ "$behind" -gt 256 ] || fail "the reader joined only $behind KiB behind (expected > 4x the 64 KiB history)"
+caught=$(sed -n 's/.*reader 1 caught up (\(.*\)); now live.*/\1/p' "$dir/record.err")
+[ -n "$caught" ] || fail "the reader never caught up with the live stream"
 "$epscope" dump "$dir/t.trace" >"$dir/file.dump" 2>"$dir/dump1.err" || fail "dump of the trace file"
 "$epscope" dump "$dir/late.trace" >"$dir/late.dump" 2>"$dir/dump2.err" || fail "dump of the saved stream"
 [ "$(wc -l <"$dir/file.dump")" -gt 10000 ] || fail "too few records: $(wc -l <"$dir/file.dump")"
@@ -62,4 +64,4 @@ grep -q "incomplete stream: the stream starts at record [0-9]* of the capture" "
     fail "dump --connect did not say the stream is incomplete"
 grep -q "reader 1 connected too late for the whole stream" "$dir/record2.err" ||
     fail "the tracer did not log the incomplete reader"
-echo "serve_late_join: ok (joined $behind KiB behind; $(wc -l <"$dir/file.dump") records identical)"
+echo "serve_late_join: ok (joined $behind KiB behind, caught up: $caught; $(wc -l <"$dir/file.dump") records identical)"

@@ -30,6 +30,7 @@ public:
         return entries_.empty() ? records_end_ : entries_.front().records_before;
     }
     std::uint64_t records_end() const { return records_end_; }
+    std::size_t limit() const { return limit_; }
 
     // The bytes from `offset` (start() <= offset < end()) to the end of the
     // chunk that holds it: the shared chunk itself at a chunk boundary, else

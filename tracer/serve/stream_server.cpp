@@ -211,6 +211,18 @@ bool StreamServer::catch_up(Reader& r, std::size_t& budget, std::string& why) {
     while (!r.live) {
         if (r.pos == tail_.end()) {
             r.live = true;  // from the next publish() on, chunks are queued as they come
+            if (r.behind > tail_.limit()) {
+                const double secs =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - r.joined)
+                        .count();
+                char line[160];
+                std::snprintf(line, sizeof line,
+                              ": reader %llu caught up (%s from the spool and history in "
+                              "%.2f s); now live",
+                              static_cast<unsigned long long>(r.id), size_text(r.pos).c_str(),
+                              secs);
+                say(path_ + line);
+            }
             break;
         }
         if (r.q->queued() >= opts_.catch_up_queue_bytes) break;
@@ -281,8 +293,10 @@ void StreamServer::accept_new() {
         // Whole: every chunk since the first is in the tail or the spool.
         const bool whole = tail_.start() == 0 || (spool_ && !spool_->stopped());
         std::string joined = " connected";
+        r.joined = std::chrono::steady_clock::now();
         if (whole) {
             r.pos = 0;
+            r.behind = tail_.end();
             if (r.pos < tail_.start()) {
                 if (opts_.catch_up_send_buffer != 0)
                     widen_send_buffer(fd, opts_.catch_up_send_buffer);

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -99,6 +100,9 @@ private:
         // published, the reader is live and publish() queues each chunk.
         std::uint64_t pos = 0;
         bool live = false;
+        // For the "caught up" line: when it joined and how far behind.
+        std::chrono::steady_clock::time_point joined{};
+        std::uint64_t behind = 0;
     };
     void accept_new();
     // Queues more of the stream for a reader behind (spool reads count

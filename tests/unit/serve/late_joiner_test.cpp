@@ -94,6 +94,7 @@ TEST(LateJoiner, GetsTheWholeStreamFromTheSpoolThenLiveWithNoGapOrRepeat) {
         early, got_early, [&] { return got_early.size() == recs.size(); }, [&] { pub.tick(); }));
     EXPECT_TRUE(log.has("reader 2 connected (")) << log.lines.back();
     EXPECT_TRUE(log.has("behind: served from the spool first"));
+    EXPECT_TRUE(log.has("reader 2 caught up ("));
     EXPECT_FALSE(late.parser().header().get(trace::kMetaStreamIncomplete));
     EXPECT_EQ(late.parser().header().host, "late-1");
     expect_identical(got_late, recs);
