@@ -12,7 +12,12 @@ void draw_status_bar(const view::Replay& r, const UiState&, const Layout& l) {
     ImGui::Begin(
         "status", nullptr,
         ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
-    ImGui::Text("source: %s", r.source_label().c_str());
+    if (r.live() && r.header().get(trace::kMetaStreamIncomplete)) {
+        // Joined too late for the whole stream: the state shown lacks the start.
+        ImGui::TextColored(col4(view::kLostText), "source: %s", r.source_label().c_str());
+    } else {
+        ImGui::Text("source: %s", r.source_label().c_str());
+    }
     ImGui::SameLine(0, 20);
     const std::uint64_t span = r.last_ts() - r.first_ts();
     const double rate =

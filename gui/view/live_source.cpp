@@ -13,7 +13,10 @@ LiveSource::~LiveSource() = default;
 
 void LiveSource::status() {
     if (client_ && header_seen_) {
-        replay_.set_live_status("live " + path_);
+        // A reader that joined past the tracer's spool cap: say what it lacks.
+        const auto note = client_->parser().header().get(trace::kMetaStreamIncomplete);
+        replay_.set_live_status("live " + path_ +
+                                (note ? " - INCOMPLETE: " + std::string(*note) : std::string()));
     } else if (ended_) {
         replay_.set_live_status(path_ + ": stream ended (tracer stopped)" +
                                 (opts_.reconnect_after_end ? "; reconnecting..." : ""));

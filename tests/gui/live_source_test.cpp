@@ -130,6 +130,47 @@ TEST(LiveSource, CursorLeftBehindStaysWhereItIs) {
     EXPECT_EQ(replay.model().live_items(), 1u);
 }
 
+// The GUI joins a tracer whose memory history let every chunk go: from the
+// spool it still builds the whole state (every item inserted before it
+// came); without a spool the status bar says the state is incomplete.
+TEST(LiveSource, LateJoinGetsTheWholeStateOrIsToldItIsIncomplete) {
+    TempDir dir;
+    for (const bool spooled : {true, false}) {
+        const std::string path = (dir.path / "s.sock").string();
+        serve::ServerOptions o = quiet();
+        o.history_bytes = 0;
+        if (spooled) o.spool_dir = dir.path.string();
+        serve::StreamServer server(path, o);
+        serve::StreamPublisher pub(header("h"), {&server});
+        Synth s(pub);
+        s.process("early");
+        s.create(ep_of(1), 3);
+        for (int fd = 10; fd < 16; ++fd) s.insert(ep_of(1), 3, fd);
+        pub.flush();
+        view::Replay replay(view::Replay::LiveTag{}, path);
+        view::LiveSource src(path, replay);
+        s.insert(ep_of(1), 3, 40);  // after the GUI connected, before the tracer accepts it
+        pub.flush();
+        ASSERT_TRUE(poll_until(
+            src, [&] { return spooled ? replay.record_count() == 9 : src.connected(); },
+            [&] { pub.tick(); }));
+        if (spooled) {
+            EXPECT_EQ(replay.source_label(), "live " + path);
+            EXPECT_EQ(replay.model().live_items(), 7u);
+        } else {
+            ASSERT_TRUE(poll_until(
+                src, [&] { return replay.header().get(trace::kMetaStreamIncomplete).has_value(); },
+                [&] { pub.tick(); }));
+            EXPECT_NE(replay.source_label().find("live " + path +
+                                                 " - INCOMPLETE: the stream "
+                                                 "starts at record 10 of the capture"),
+                      std::string::npos)
+                << replay.source_label();
+            EXPECT_EQ(replay.record_count(), 0u);  // no history, nothing new yet
+        }
+    }
+}
+
 TEST(LiveSource, ForeignStreamIsAReadableError) {
     TempDir dir;
     const std::string path = (dir.path / "junk.sock").string();

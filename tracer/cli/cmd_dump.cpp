@@ -37,8 +37,15 @@ int dump_stream(const DumpOptions& opts) {
     stream::IdMap ids(opts.raw_addresses);
     stream::Record rec;
     trace::StreamClient::Read st;
+    bool told = false;
     do {
         st = client->wait_and_pump(-1);
+        if (!told && client->parser().has_header()) {
+            told = true;
+            if (auto note = client->parser().header().get(trace::kMetaStreamIncomplete))
+                std::fprintf(stderr, "epscope dump: %s: incomplete stream: %.*s\n",
+                             opts.connect.c_str(), static_cast<int>(note->size()), note->data());
+        }
         while (client->parser().next(rec)) print(rec, ids, opts.json);
         std::fflush(stdout);
     } while (st != trace::StreamClient::Read::Eof);

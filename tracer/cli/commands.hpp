@@ -31,6 +31,9 @@ struct RecordOptions {
     std::string invocation;             // the command line, stored in the trace header
     std::string serve_path;             // --serve: also serve the live stream on this socket
     std::string stream_to;              // --stream-to: also write the live stream here
+    std::string serve_spool_dir;        // --serve-spool-dir; empty: the output's directory
+    unsigned serve_spool_mb = 2048;     // --serve-spool-mb: the spool's cap
+    unsigned serve_history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
 };
 int run_record(const RecordOptions&);
 
@@ -46,6 +49,9 @@ struct LiveOptions {
     std::string stream_to;
     bool verify = false;
     unsigned verify_interval_ms = 200;
+    std::string serve_spool_dir = "/var/tmp";
+    unsigned serve_spool_mb = 2048;
+    unsigned serve_history_kb = 16384;
 };
 int run_live(const LiveOptions&);
 

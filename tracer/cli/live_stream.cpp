@@ -30,11 +30,14 @@ trace::TraceHeader header_for(const PlannedSession& planned, const std::string& 
 }
 
 LiveStream::LiveStream(const trace::TraceHeader& header, const std::string& serve_path,
-                       const std::string& stream_to) {
+                       const std::string& stream_to, const ServeSpool& spool) {
     std::vector<serve::StreamOutput*> outs;
     if (!serve_path.empty()) {
         serve::ServerOptions o;
         serve::owner_from_sudo(o);
+        o.spool_dir = spool.dir;
+        o.spool_bytes = spool.cap_bytes;
+        o.history_bytes = spool.history_bytes;
         server_ = std::make_unique<serve::StreamServer>(serve_path, o);
         outs.push_back(server_.get());
         std::fprintf(stderr, "epscope: serving the live stream on %s (epscope-gui --connect %s)\n",

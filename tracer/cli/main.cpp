@@ -41,6 +41,19 @@ int main(int argc, char** argv) {
                     "Also serve the live stream on this unix socket (for epscope-gui --connect)");
     rec->add_option("--stream-to", record.stream_to,
                     "Also write the live stream to this file or device (e.g. a virtio port)");
+    rec->add_option(
+        "--serve-spool-dir", record.serve_spool_dir,
+        "With --serve: where the stream is spooled (an unnamed file) so that a "
+        "reader joining late gets it from the start; default: the trace file's directory");
+    rec->add_option("--serve-spool-mb", record.serve_spool_mb,
+                    "With --serve: the spool's cap; readers joining past it get the stream "
+                    "marked incomplete")
+        ->check(CLI::Range(1u, 1048576u))
+        ->capture_default_str();
+    // Test-only: a small in-memory tail makes late joiners use the spool.
+    rec->add_option("--serve-history-kb", record.serve_history_kb)
+        ->check(CLI::Range(0u, 1048576u))
+        ->group("");
     rec->add_flag("--verify", record.verify,
                   "Also record kernel list/tree walks and /proc fdinfo checkpoints, so that "
                   "`epscope stat` can prove the model (costs more per event)");
@@ -68,6 +81,19 @@ int main(int argc, char** argv) {
                     "Also serve the live stream on this unix socket (for epscope-gui --connect)");
     liv->add_option("--stream-to", live.stream_to,
                     "Also write the live stream to this file or device");
+    liv->add_option("--serve-spool-dir", live.serve_spool_dir,
+                    "With --serve: where the stream is spooled (an unnamed file) so that a "
+                    "reader joining late gets it from the start")
+        ->capture_default_str();
+    liv->add_option("--serve-spool-mb", live.serve_spool_mb,
+                    "With --serve: the spool's cap; readers joining past it get the stream "
+                    "marked incomplete")
+        ->check(CLI::Range(1u, 1048576u))
+        ->capture_default_str();
+    // Test-only: a small in-memory tail makes late joiners use the spool.
+    liv->add_option("--serve-history-kb", live.serve_history_kb)
+        ->check(CLI::Range(0u, 1048576u))
+        ->group("");
     liv->add_flag("--verify", live.verify,
                   "Check the model against kernel walks and /proc fdinfo; show the fidelity line");
     liv->add_option("--verify-interval", live.verify_interval_ms,

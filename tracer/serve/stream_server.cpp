@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "trace/format.hpp"
+
 namespace epscope::serve {
 namespace {
 
@@ -60,6 +62,31 @@ bool still_there(int fd) {
     return true;
 }
 
+// The stream's header with a note that it does not start at the capture's
+// start, for a reader that cannot be served the whole stream.
+SharedBytes incomplete_header(const SharedBytes& header, const std::string& note) {
+    const Bytes& b = *header;
+    trace::HeaderPrefix p;
+    trace::TraceHeader h;
+    if (b.size() < trace::kFilePrefixSize ||
+        trace::parse_header_prefix({b.data(), trace::kFilePrefixSize}, p, "stream") ||
+        b.size() < p.header_end() ||
+        trace::parse_header_rest({b.data(), static_cast<std::size_t>(p.header_end())}, p, h,
+                                 "stream"))
+        return header;  // cannot happen: the publisher encoded it
+    h.set(trace::kMetaStreamIncomplete, note);
+    return std::make_shared<const Bytes>(trace::encode_file_header(h));
+}
+
+// A reader catching up from the spool gets a larger socket buffer (forced
+// when the tracer runs as root), so each tick moves megabytes, not the
+// default few hundred KiB.
+void widen_send_buffer(int fd, std::size_t size) {
+    int bytes = static_cast<int>(size);
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
 }  // namespace
 
 void owner_from_sudo(ServerOptions& o) {
@@ -72,8 +99,10 @@ void owner_from_sudo(ServerOptions& o) {
 }
 
 StreamServer::StreamServer(std::string path, ServerOptions opts)
-    : path_(std::move(path)), opts_(std::move(opts)) {
+    : path_(std::move(path)), opts_(std::move(opts)), tail_(opts_.history_bytes) {
     const sockaddr_un addr = address_of(path_);
+    if (!opts_.spool_dir.empty())
+        spool_ = std::make_unique<StreamSpool>(opts_.spool_dir, opts_.spool_bytes);
     struct stat st;
     if (::lstat(path_.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
@@ -130,27 +159,121 @@ void StreamServer::start(SharedBytes header) { header_ = std::move(header); }
 
 void StreamServer::publish(SharedBytes chunk) {
     if (finished_) return;
-    if (history_complete_) {
-        if (history_size_ + chunk->size() <= opts_.history_bytes) {
-            history_.push_back(chunk);
-            history_size_ += chunk->size();
-        } else {
-            history_complete_ = false;
-            history_.clear();
-            history_.shrink_to_fit();
-            history_size_ = 0;
-            say(path_ + ": the stream outgrew its " + std::to_string(opts_.history_bytes >> 20) +
-                " MiB history: readers that connect from now on start from when they connect");
-        }
+    // The spool first, in the same thread as the readers' catch-up: a chunk
+    // is either in the spool (and the tail) before a reader behind looks for
+    // it, or the reader is live and gets it queued below. Never both.
+    if (spool_ && !spool_->stopped() && !spool_->append(*chunk))
+        say(path_ + ": " + spool_->stop_reason() +
+            ": readers that connect from now on get the stream from then on, marked incomplete");
+    trace::ChunkInfo info;
+    std::uint32_t records = 0;
+    if (chunk->size() >= trace::kChunkHeaderSize &&
+        trace::decode_chunk_header({chunk->data(), trace::kChunkHeaderSize}, info))
+        records = info.record_count;
+    const bool evicted = tail_.push(chunk, records);
+    if (evicted && !spool_ && !said_incomplete_) {
+        said_incomplete_ = true;
+        say(path_ + ": the stream outgrew its " + std::to_string(opts_.history_bytes >> 10) +
+            " KiB history and has no spool: readers that connect from now on get it marked "
+            "incomplete");
     }
     for (std::size_t i = 0; i < readers_.size();) {
-        if (!readers_[i].q->push(chunk)) {
+        if (readers_[i].live && !readers_[i].q->push(chunk)) {
             drop(i, "fell more than " + std::to_string(opts_.reader_queue_bytes >> 10) +
                         " KiB behind; dropped it (capture and the trace file go on)");
             continue;
         }
         ++i;
     }
+}
+
+std::size_t StreamServer::readers_catching_up() const {
+    std::size_t n = 0;
+    for (const auto& r : readers_) n += r.live ? 0 : 1;
+    return n;
+}
+
+std::uint64_t StreamServer::spool_size() const { return spool_ ? spool_->size() : 0; }
+
+bool StreamServer::spool_stopped() const { return spool_ && spool_->stopped(); }
+
+bool StreamServer::catch_up(Reader& r, std::size_t& budget, std::string& why) {
+    // Chunks between the spool's end and the tail's start are gone for good:
+    // a reader that still needs them cannot be served whole, now or later.
+    const std::uint64_t spooled = spool_ && !spool_->released() ? spool_->size() : 0;
+    if (!r.live && r.pos < tail_.start() && spooled < tail_.start()) {
+        why = "could not be served the whole stream: " +
+              (spool_ ? spool_->stop_reason() : std::string("no spool")) +
+              " and the chunks it still needed left the memory history; dropped it "
+              "(reconnecting gets a stream marked incomplete)";
+        return false;
+    }
+    while (!r.live) {
+        if (r.pos == tail_.end()) {
+            r.live = true;  // from the next publish() on, chunks are queued as they come
+            if (r.behind > tail_.limit()) {
+                const double secs =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - r.joined)
+                        .count();
+                char line[160];
+                std::snprintf(line, sizeof line,
+                              ": reader %llu caught up (%s from the spool and history in "
+                              "%.2f s); now live",
+                              static_cast<unsigned long long>(r.id), size_text(r.pos).c_str(),
+                              secs);
+                say(path_ + line);
+            }
+            break;
+        }
+        if (r.q->queued() >= opts_.catch_up_queue_bytes) break;
+        if (r.pos >= tail_.start()) {
+            SharedBytes b = tail_.from(r.pos);
+            r.pos += b->size();
+            r.q->push_unbounded(std::move(b));
+            continue;
+        }
+        if (budget == 0) break;
+        const std::size_t n = static_cast<std::size_t>(
+            std::min<std::uint64_t>({std::uint64_t{1} << 20, budget, spool_->size() - r.pos}));
+        Bytes b;
+        std::string err;
+        if (!spool_->read(r.pos, n, b, err)) {
+            why = err + "; dropped it";
+            return false;
+        }
+        r.pos += n;
+        budget -= n;
+        r.q->push_unbounded(std::make_shared<const Bytes>(std::move(b)));
+    }
+    return true;
+}
+
+void StreamServer::catch_up_all(std::size_t budget) {
+    if (readers_.empty()) return;
+    const std::size_t n = readers_.size();
+    const std::size_t first = next_catch_up_ % n;
+    next_catch_up_ = first + 1;
+    std::vector<std::pair<std::uint64_t, std::string>> failed;
+    for (std::size_t k = 0; k < n; ++k) {
+        Reader& r = readers_[(first + k) % n];
+        std::string why;
+        if (!r.live && !catch_up(r, budget, why)) failed.emplace_back(r.id, std::move(why));
+    }
+    for (const auto& [id, why] : failed)
+        for (std::size_t i = 0; i < readers_.size(); ++i)
+            if (readers_[i].id == id) {
+                drop(i, why);
+                break;
+            }
+}
+
+void StreamServer::release_spool_if_unneeded() {
+    if (!spool_ || !spool_->stopped() || spool_->released()) return;
+    for (const auto& r : readers_)
+        if (!r.live && r.pos < spool_->size()) return;
+    spool_->release();
+    say(path_ + ": released the spool's " + size_text(spool_->size()) +
+        " on disk (no reader needs it)");
 }
 
 void StreamServer::accept_new() {
@@ -167,10 +290,32 @@ void StreamServer::accept_new() {
             continue;
         }
         Reader r{std::make_unique<OutputQueue>(fd, opts_.reader_queue_bytes), ++accepted_};
-        if (header_) r.q->push_unbounded(header_);
-        for (const auto& c : history_) r.q->push_unbounded(c);
-        r.q->raise_limit(r.q->queued());
-        say(path_ + ": reader " + std::to_string(r.id) + " connected");
+        // Whole: every chunk since the first is in the tail or the spool.
+        const bool whole = tail_.start() == 0 || (spool_ && !spool_->stopped());
+        std::string joined = " connected";
+        r.joined = std::chrono::steady_clock::now();
+        if (whole) {
+            r.pos = 0;
+            r.behind = tail_.end();
+            if (r.pos < tail_.start()) {
+                if (opts_.catch_up_send_buffer != 0)
+                    widen_send_buffer(fd, opts_.catch_up_send_buffer);
+                joined += " (" + std::to_string(tail_.end() >> 10) +
+                          " KiB behind: served from the spool first)";
+            }
+            if (header_) r.q->push_unbounded(header_);
+        } else {
+            r.pos = tail_.start();
+            const std::string note =
+                "the stream starts at record " + std::to_string(tail_.records_before_start() + 1) +
+                " of the capture, not at its start (" +
+                (spool_ ? spool_->stop_reason() : std::string("the tracer keeps no spool")) +
+                "): earlier records and the /proc snapshot are missing, so the state shown "
+                "is incomplete";
+            if (header_) r.q->push_unbounded(incomplete_header(header_, note));
+            joined += " too late for the whole stream: " + note;
+        }
+        say(path_ + ": reader " + std::to_string(r.id) + joined);
         readers_.push_back(std::move(r));
     }
 }
@@ -184,6 +329,8 @@ void StreamServer::drop(std::size_t i, const std::string& why) {
 void StreamServer::service() {
     if (finished_) return;
     accept_new();
+    catch_up_all(opts_.catch_up_tick_bytes);
+    release_spool_if_unneeded();
     for (std::size_t i = 0; i < readers_.size();) {
         if (!still_there(readers_[i].q->fd()) ||
             readers_[i].q->drain() == OutputQueue::Drain::Closed) {
@@ -207,10 +354,12 @@ void StreamServer::finish(int timeout_ms) {
     listen_fd_ = -1;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {
+        catch_up_all(opts_.catch_up_tick_bytes);
         std::vector<pollfd> pending;
         for (std::size_t i = 0; i < readers_.size();) {
             auto d = readers_[i].q->drain();
-            if (d == OutputQueue::Drain::Closed || d == OutputQueue::Drain::Done) {
+            if (d == OutputQueue::Drain::Closed ||
+                (d == OutputQueue::Drain::Done && readers_[i].live)) {
                 if (d == OutputQueue::Drain::Done) ::shutdown(readers_[i].q->fd(), SHUT_WR);
                 ++i;
                 continue;
@@ -224,6 +373,12 @@ void StreamServer::finish(int timeout_ms) {
         if (pending.empty() || left <= 0) break;
         ::poll(pending.data(), pending.size(), static_cast<int>(left));
     }
+    for (const auto& r : readers_)
+        if (!r.live || r.q->queued() != 0)
+            say(path_ + ": reader " + std::to_string(r.id) + " had not taken the rest of the " +
+                "stream when the tracer stopped (" +
+                std::to_string(((r.live ? 0 : tail_.end() - r.pos) + r.q->queued()) >> 10) +
+                " KiB left); closed it");
     readers_.clear();
 }
 

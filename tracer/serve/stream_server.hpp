@@ -1,6 +1,12 @@
 // Serves a live stream on a unix socket. Any number of readers connect at
-// any time; each gets the file header, then the chunks published so far
-// (while they fit in the history bound), then every chunk from then on.
+// any time; each gets the file header, then every chunk from the first one:
+// the chunks are spooled to an unnamed file on disk and only a bounded tail
+// stays in memory, so a reader that joins late is served from the spool
+// (a bounded amount per tick: capture never waits for the disk), then from
+// the tail, then switches to the live chunks with no gap and no duplicate.
+// Past the spool's cap (or without a spool, once the tail let chunks go), a
+// reader that joins gets the stream from the tail on, and its header says
+// so (metadata stream_incomplete): never a silently partial state.
 // The socket is mode 0600 and, when the tracer runs via sudo, owned by the
 // invoking user: only that user and root can read the stream. Each reader
 // has a bounded queue; one that falls behind is dropped with one line on the
@@ -9,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -18,7 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "serve/chunk_tail.hpp"
 #include "serve/stream_output.hpp"
+#include "serve/stream_spool.hpp"
 
 namespace epscope::serve {
 
@@ -31,11 +40,24 @@ struct ServerOptions {
     // Owner of the socket file (SUDO_UID/SUDO_GID); unset: the caller's.
     std::optional<uid_t> owner_uid;
     std::optional<gid_t> owner_gid;
-    // Bytes a reader may have queued beyond its initial history.
+    // Bytes a live reader may have queued; one that falls further behind is
+    // dropped.
     std::size_t reader_queue_bytes = 8u << 20;
-    // Chunks kept for readers that join later, so they build the same model;
-    // once the stream outgrows it, later readers start from when they join.
+    // The newest chunks, kept in memory for readers that are close behind.
     std::size_t history_bytes = 16u << 20;
+    // Where the spool of every chunk goes (an unnamed file); empty: no spool,
+    // late joiners past the history get a stream marked incomplete.
+    std::string spool_dir;
+    // The spool's cap on disk. Past it the spool stops (and its space goes
+    // once no reader still catching up needs it).
+    std::uint64_t spool_bytes = std::uint64_t{2} << 30;
+    // A reader catching up is refilled while it has less than this queued,
+    // and a tick reads at most catch_up_tick_bytes from the spool in all.
+    std::size_t catch_up_queue_bytes = 4u << 20;
+    std::size_t catch_up_tick_bytes = 8u << 20;
+    // Socket send buffer of a reader that starts behind (forced as root), so
+    // each tick moves megabytes; 0 leaves the system's default.
+    std::size_t catch_up_send_buffer = 4u << 20;
     std::size_t max_readers = 64;
     // One line per event worth telling (reader joined, dropped).
     std::function<void(const std::string&)> log;
@@ -48,7 +70,8 @@ class StreamServer : public StreamOutput {
 public:
     // Creates and listens on `path`. A stale socket left by a dead tracer is
     // replaced; a live one (something accepts on it) or a non-socket file is
-    // an error. Throws ServeError with one line.
+    // an error, and so is a spool directory where no file can be created.
+    // Throws ServeError with one line.
     StreamServer(std::string path, ServerOptions opts);
     ~StreamServer() override;  // closes every reader, removes the socket
 
@@ -62,13 +85,32 @@ public:
     std::size_t readers() const { return readers_.size(); }
     std::uint64_t readers_accepted() const { return accepted_; }
     std::uint64_t readers_dropped() const { return dropped_; }
+    // Readers still being served from the spool or the tail.
+    std::size_t readers_catching_up() const;
+    // Bytes in the spool (0 without one); whether it stopped at its cap.
+    std::uint64_t spool_size() const;
+    bool spool_stopped() const;
 
 private:
     struct Reader {
         std::unique_ptr<OutputQueue> q;
         std::uint64_t id;
+        // Stream offset (chunk bytes, header excluded) of the next byte to
+        // queue while catching up; once it reaches the end of what was
+        // published, the reader is live and publish() queues each chunk.
+        std::uint64_t pos = 0;
+        bool live = false;
+        // For the "caught up" line: when it joined and how far behind.
+        std::chrono::steady_clock::time_point joined{};
+        std::uint64_t behind = 0;
     };
     void accept_new();
+    // Queues more of the stream for a reader behind (spool reads count
+    // against `budget`). False: the reader cannot be served whole any more
+    // (`why` says why).
+    bool catch_up(Reader& r, std::size_t& budget, std::string& why);
+    void catch_up_all(std::size_t budget);
+    void release_spool_if_unneeded();
     void drop(std::size_t i, const std::string& why);
     void say(const std::string& line) const;
 
@@ -77,9 +119,10 @@ private:
     int listen_fd_ = -1;
     bool finished_ = false;
     SharedBytes header_;
-    std::vector<SharedBytes> history_;
-    std::size_t history_size_ = 0;
-    bool history_complete_ = true;
+    ChunkTail tail_;
+    std::unique_ptr<StreamSpool> spool_;
+    bool said_incomplete_ = false;
+    std::size_t next_catch_up_ = 0;  // round robin: every reader behind gets its turn
     std::vector<Reader> readers_;
     std::uint64_t accepted_ = 0;
     std::uint64_t dropped_ = 0;

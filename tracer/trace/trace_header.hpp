@@ -15,6 +15,9 @@ inline constexpr std::string_view kMetaBackend = "backend";           // fentry|
 inline constexpr std::string_view kMetaCommandLine = "command_line";  // the epscope invocation
 inline constexpr std::string_view kMetaRedacted = "redacted";         // "1" if names were redacted
 inline constexpr std::string_view kMetaVerify = "verify";  // "yes" if recorded with --verify
+// Set by the live stream server in the header it sends a reader that joined
+// too late to get the stream from the capture's start: what is missing.
+inline constexpr std::string_view kMetaStreamIncomplete = "stream_incomplete";
 
 struct TraceHeader {
     // Filled in by the reader from the file; the writer always writes the
