@@ -17,6 +17,7 @@
 #include "stream/record_text.hpp"
 #include "trace/reader.hpp"
 #include "trace/trace_error.hpp"
+#include "trace/trace_header.hpp"
 
 namespace epscope::cli {
 namespace {
@@ -92,6 +93,9 @@ int run_stat(const StatOptions& opts) {
         const auto& header = reader.header();
         const auto& st = collector.model().stats();
         stream::IdMap ids(opts.raw_addresses);
+        // A stream saved by a reader that joined after the server's history
+        // was gone starts mid-capture (serve/stream_server.hpp).
+        const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
 
         std::map<std::uint32_t, std::vector<const InstanceSummary*>> by_process;
         for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
@@ -100,7 +104,8 @@ int run_stat(const StatOptions& opts) {
             std::printf(
                 "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
                 "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
-                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"processes\":[",
+                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"incomplete\":\"%s\","
+                "\"processes\":[",
                 stream::json_escape(opts.input).c_str(),
                 stream::json_escape(header.kernel_release).c_str(),
                 stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
@@ -108,7 +113,7 @@ int run_stat(const StatOptions& opts) {
                 static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
                 static_cast<unsigned long long>(st.verify.total_checks()),
                 static_cast<unsigned long long>(st.verify.total_mismatches()),
-                fidelity_json(st.verify).c_str());
+                fidelity_json(st.verify).c_str(), stream::json_escape(incomplete).c_str());
             bool first_p = true;
             for (const auto& [tgid, list] : by_process) {
                 std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
@@ -194,6 +199,7 @@ int run_stat(const StatOptions& opts) {
                 }
             }
         }
+        if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
         std::printf("%s\n", fidelity_line(st.verify).c_str());
