@@ -76,7 +76,9 @@ int run_gui(const GuiOptions& opts) {
         const std::optional<DropTo> user = sudo_user();
         PrivateDir dir(user);
         const std::string sock = (dir / "stream.sock").string();
-        LiveStream live(header_for(planned, opts.invocation, false), sock, "");
+        StreamOutOptions out = StreamOutOptions::spooled_in("/var/tmp");
+        out.serve_path = sock;
+        LiveStream live(header_for(planned, opts.invocation, false), out);
         const std::string gui_bin = opts.gui_binary.empty() ? find_gui_binary() : opts.gui_binary;
         GuiProcess gui({gui_bin, "--connect", sock}, user);
 

@@ -124,12 +124,7 @@ int run_live(const LiveOptions& opts) {
         if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
         CountingModel model;
-        ServeSpool spool;
-        spool.dir = opts.serve_spool_dir;
-        spool.cap_bytes = std::uint64_t{opts.serve_spool_mb} << 20;
-        spool.history_bytes = std::size_t{opts.serve_history_kb} << 10;
-        LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.serve_path,
-                        opts.stream_to, spool);
+        LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;

@@ -30,14 +30,11 @@ int run_record(const RecordOptions& opts) {
 
         const trace::TraceHeader header = header_for(planned, opts.invocation, opts.verify);
         // The stream first: a bad --serve/--stream-to path leaves no trace file.
-        ServeSpool spool;
+        StreamOutOptions out = opts.stream;
         // Next to the trace file by default: the disk the user chose for it.
-        spool.dir = opts.serve_spool_dir.empty()
-                        ? std::filesystem::absolute(opts.output).parent_path().string()
-                        : opts.serve_spool_dir;
-        spool.cap_bytes = std::uint64_t{opts.serve_spool_mb} << 20;
-        spool.history_bytes = std::size_t{opts.serve_history_kb} << 10;
-        LiveStream live(header, opts.serve_path, opts.stream_to, spool);
+        if (out.spool_dir.empty())
+            out.spool_dir = std::filesystem::absolute(opts.output).parent_path().string();
+        LiveStream live(header, out);
         trace::TraceWriter writer(opts.output, header);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(writer, live.active() ? live.sink() : writer);

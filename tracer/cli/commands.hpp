@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace epscope::cli {
@@ -16,6 +17,22 @@ struct DoctorOptions {
     std::string backend = "auto";
 };
 int run_doctor(const DoctorOptions&);
+
+// Where a capture's live stream also goes (record, live): --serve,
+// --stream-to and the server's spool for late readers.
+struct StreamOutOptions {
+    std::string serve_path;       // --serve: serve the live stream on this socket
+    std::string stream_to;        // --stream-to: write the live stream to this file/device
+    std::string spool_dir;        // --serve-spool-dir; empty: the command's default
+    unsigned spool_mb = 2048;     // --serve-spool-mb: the spool's cap
+    unsigned history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
+
+    static StreamOutOptions spooled_in(std::string dir) {
+        StreamOutOptions o;
+        o.spool_dir = std::move(dir);
+        return o;
+    }
+};
 
 struct RecordOptions {
     std::vector<pid_t> pids;
@@ -29,11 +46,7 @@ struct RecordOptions {
     bool verify = false;                // kernel walks + fdinfo checkpoints for the model's proof
     unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
     std::string invocation;             // the command line, stored in the trace header
-    std::string serve_path;             // --serve: also serve the live stream on this socket
-    std::string stream_to;              // --stream-to: also write the live stream here
-    std::string serve_spool_dir;        // --serve-spool-dir; empty: the output's directory
-    unsigned serve_spool_mb = 2048;     // --serve-spool-mb: the spool's cap
-    unsigned serve_history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
+    StreamOutOptions stream;            // spool_dir empty: the trace file's directory
 };
 int run_record(const RecordOptions&);
 
@@ -45,13 +58,10 @@ struct LiveOptions {
     std::string backend = "auto";
     bool verbose = false;
     std::string invocation;
-    std::string serve_path;  // --serve: also serve the live stream on this socket
-    std::string stream_to;
+    // On disk, not a tmpfs in RAM, on most systems.
+    StreamOutOptions stream = StreamOutOptions::spooled_in("/var/tmp");
     bool verify = false;
     unsigned verify_interval_ms = 200;
-    std::string serve_spool_dir = "/var/tmp";
-    unsigned serve_spool_mb = 2048;
-    unsigned serve_history_kb = 16384;
 };
 int run_live(const LiveOptions&);
 

@@ -29,15 +29,16 @@ trace::TraceHeader header_for(const PlannedSession& planned, const std::string& 
     return header;
 }
 
-LiveStream::LiveStream(const trace::TraceHeader& header, const std::string& serve_path,
-                       const std::string& stream_to, const ServeSpool& spool) {
+LiveStream::LiveStream(const trace::TraceHeader& header, const StreamOutOptions& out) {
+    const std::string& serve_path = out.serve_path;
+    const std::string& stream_to = out.stream_to;
     std::vector<serve::StreamOutput*> outs;
     if (!serve_path.empty()) {
         serve::ServerOptions o;
         serve::owner_from_sudo(o);
-        o.spool_dir = spool.dir;
-        o.spool_bytes = spool.cap_bytes;
-        o.history_bytes = spool.history_bytes;
+        o.spool_dir = out.spool_dir;
+        o.spool_bytes = std::uint64_t{out.spool_mb} << 20;
+        o.history_bytes = std::size_t{out.history_kb} << 10;
         server_ = std::make_unique<serve::StreamServer>(serve_path, o);
         outs.push_back(server_.get());
         std::fprintf(stderr, "epscope: serving the live stream on %s (epscope-gui --connect %s)\n",

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/commands.hpp"
 #include "cli/session_plan.hpp"
 #include "serve/stream_file.hpp"
 #include "serve/stream_publisher.hpp"
@@ -20,19 +21,12 @@ namespace epscope::cli {
 trace::TraceHeader header_for(const PlannedSession& planned, const std::string& invocation,
                               bool verify);
 
-// Where --serve spools the stream for late readers, and its bounds.
-struct ServeSpool {
-    std::string dir = "/var/tmp";  // on disk, not a tmpfs in RAM, on most systems
-    std::uint64_t cap_bytes = std::uint64_t{2} << 30;
-    std::size_t history_bytes = 16u << 20;  // the in-memory tail
-};
-
 class LiveStream {
 public:
-    // Serves on `serve_path` and/or writes to `stream_to` (either may be
-    // empty). Throws serve::ServeError with one line.
-    LiveStream(const trace::TraceHeader& header, const std::string& serve_path,
-               const std::string& stream_to, const ServeSpool& spool = {});
+    // Serves on `out.serve_path` and/or writes to `out.stream_to` (either
+    // may be empty), the server spooling to `out.spool_dir`. Throws
+    // serve::ServeError with one line.
+    LiveStream(const trace::TraceHeader& header, const StreamOutOptions& out);
     bool active() const { return publisher_ != nullptr; }
     stream::RecordSink& sink() { return *publisher_; }
     void tick() {

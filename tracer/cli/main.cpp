@@ -5,6 +5,30 @@
 
 #include "cli/commands.hpp"
 
+namespace {
+
+// --serve, --stream-to and the spool's options, the same for record and live.
+void add_stream_out_options(CLI::App* cmd, epscope::cli::StreamOutOptions& o,
+                            const std::string& spool_default) {
+    cmd->add_option("--serve", o.serve_path,
+                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
+    cmd->add_option("--stream-to", o.stream_to,
+                    "Also write the live stream to this file or device (e.g. a virtio port)");
+    cmd->add_option("--serve-spool-dir", o.spool_dir,
+                    "With --serve: where the stream is spooled (an unnamed file) so that a "
+                    "reader joining late gets it from the start; default: " +
+                        spool_default);
+    cmd->add_option("--serve-spool-mb", o.spool_mb,
+                    "With --serve: the spool's cap; readers joining past it get the stream "
+                    "marked incomplete")
+        ->check(CLI::Range(1u, 1048576u))
+        ->capture_default_str();
+    // Test-only: a small in-memory tail makes late joiners use the spool.
+    cmd->add_option("--serve-history-kb", o.history_kb)->check(CLI::Range(0u, 1048576u))->group("");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace epscope::cli;
     CLI::App app{"epscope: an eBPF tracer of the kernel's epoll machinery"};
@@ -37,23 +61,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 1024u))
         ->capture_default_str();
     rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
-    rec->add_option("--serve", record.serve_path,
-                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
-    rec->add_option("--stream-to", record.stream_to,
-                    "Also write the live stream to this file or device (e.g. a virtio port)");
-    rec->add_option(
-        "--serve-spool-dir", record.serve_spool_dir,
-        "With --serve: where the stream is spooled (an unnamed file) so that a "
-        "reader joining late gets it from the start; default: the trace file's directory");
-    rec->add_option("--serve-spool-mb", record.serve_spool_mb,
-                    "With --serve: the spool's cap; readers joining past it get the stream "
-                    "marked incomplete")
-        ->check(CLI::Range(1u, 1048576u))
-        ->capture_default_str();
-    // Test-only: a small in-memory tail makes late joiners use the spool.
-    rec->add_option("--serve-history-kb", record.serve_history_kb)
-        ->check(CLI::Range(0u, 1048576u))
-        ->group("");
+    add_stream_out_options(rec, record.stream, "the trace file's directory");
     rec->add_flag("--verify", record.verify,
                   "Also record kernel list/tree walks and /proc fdinfo checkpoints, so that "
                   "`epscope stat` can prove the model (costs more per event)");
@@ -77,23 +85,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
-    liv->add_option("--serve", live.serve_path,
-                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
-    liv->add_option("--stream-to", live.stream_to,
-                    "Also write the live stream to this file or device");
-    liv->add_option("--serve-spool-dir", live.serve_spool_dir,
-                    "With --serve: where the stream is spooled (an unnamed file) so that a "
-                    "reader joining late gets it from the start")
-        ->capture_default_str();
-    liv->add_option("--serve-spool-mb", live.serve_spool_mb,
-                    "With --serve: the spool's cap; readers joining past it get the stream "
-                    "marked incomplete")
-        ->check(CLI::Range(1u, 1048576u))
-        ->capture_default_str();
-    // Test-only: a small in-memory tail makes late joiners use the spool.
-    liv->add_option("--serve-history-kb", live.serve_history_kb)
-        ->check(CLI::Range(0u, 1048576u))
-        ->group("");
+    add_stream_out_options(liv, live.stream, "/var/tmp");
     liv->add_flag("--verify", live.verify,
                   "Check the model against kernel walks and /proc fdinfo; show the fidelity line");
     liv->add_option("--verify-interval", live.verify_interval_ms,

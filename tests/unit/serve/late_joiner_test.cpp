@@ -18,27 +18,13 @@
 namespace epscope::serve {
 namespace {
 
+using epscope::testing::Logged;
 using epscope::testing::read_until;
 using epscope::testing::same;
 using epscope::testing::ScratchDir;
 using epscope::testing::stream_header;
 using epscope::testing::varied_records;
 using trace::StreamClient;
-
-struct Logged {
-    std::vector<std::string> lines;
-    ServerOptions options(const std::string& spool_dir) {
-        ServerOptions o;
-        o.log = [this](const std::string& l) { lines.push_back(l); };
-        o.spool_dir = spool_dir;
-        return o;
-    }
-    bool has(const std::string& s) const {
-        for (const auto& l : lines)
-            if (l.find(s) != std::string::npos) return true;
-        return false;
-    }
-};
 
 // Every record of `want`, in order, none more: record by record, bytes equal.
 void expect_identical(const std::vector<stream::Record>& got,

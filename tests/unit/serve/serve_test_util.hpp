@@ -5,9 +5,11 @@
 #include <chrono>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "sample_records.hpp"
+#include "serve/stream_server.hpp"
 #include "trace/stream_reader.hpp"
 #include "trace/trace_header.hpp"
 
@@ -68,5 +70,22 @@ inline bool read_until(trace::StreamClient& c, std::vector<stream::Record>& got,
     }
     return false;
 }
+
+// A server's log, kept for the test to look at.
+struct Logged {
+    std::vector<std::string> lines;
+    // spool_dir empty: the server's default.
+    serve::ServerOptions options(const std::string& spool_dir = "") {
+        serve::ServerOptions o;
+        o.log = [this](const std::string& l) { lines.push_back(l); };
+        if (!spool_dir.empty()) o.spool_dir = spool_dir;
+        return o;
+    }
+    bool has(const std::string& s) const {
+        for (const auto& l : lines)
+            if (l.find(s) != std::string::npos) return true;
+        return false;
+    }
+};
 
 }  // namespace epscope::testing

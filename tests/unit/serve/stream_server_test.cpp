@@ -22,6 +22,7 @@
 namespace epscope::serve {
 namespace {
 
+using epscope::testing::Logged;
 using epscope::testing::read_until;
 using epscope::testing::same;
 using epscope::testing::ScratchDir;
@@ -29,20 +30,6 @@ using epscope::testing::stream_header;
 using epscope::testing::varied_records;
 using trace::StreamClient;
 using trace::TraceError;
-
-struct Logged {
-    std::vector<std::string> lines;
-    ServerOptions options() {
-        ServerOptions o;
-        o.log = [this](const std::string& l) { lines.push_back(l); };
-        return o;
-    }
-    bool has(const std::string& s) const {
-        for (const auto& l : lines)
-            if (l.find(s) != std::string::npos) return true;
-        return false;
-    }
-};
 
 TEST(StreamServer, SocketIsPrivateToItsOwner) {
     ScratchDir dir;
