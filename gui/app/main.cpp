@@ -3,7 +3,7 @@
 //   epscope-gui FILE                               interactive
 //   epscope-gui --connect SOCKET                   live (epscope live --serve SOCKET)
 //   epscope-gui --screenshot OUT.png [--at NS] FILE   one frame to a PNG, then exit
-//   epscope-gui --bench FILE [--frames N]          frame-time p50/p99
+//   epscope-gui --bench FILE [--frames N] [--play] frame-time p50/p99 (--play: while playing)
 //   epscope-gui --ui-report OUT FILE               interactive, describing each frame (tests)
 // Exit status: 0, 1 for usage or display errors, 2 when the trace could not be
 // read whole (the window still shows why).
@@ -34,6 +34,7 @@ struct Options {
     std::optional<std::uint64_t> at_ns;
     std::int32_t select_fd = -1;
     bool bench = false;
+    bool play = false;
     int frames = 300;
     std::string ui_report;
     int width = 1280;
@@ -120,7 +121,7 @@ int run(const Options& o) {
         return bad ? 2 : 0;
     }
     if (o.bench) {
-        run_bench(*b, replay, views, ui, o.frames);
+        run_bench(*b, replay, views, ui, o.frames, o.play);
         return bad ? 2 : 0;
     }
     std::unique_ptr<UiReport> report;
@@ -189,6 +190,10 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
     app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
+    app.add_flag("--play", o.play,
+                 "with --bench: play the trace from start to end over the frames (the model "
+                 "replays and the views recompute every frame, as in a live session)")
+        ->needs("--bench");
     app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));
     app.add_option("--height", o.height, "window height")->check(CLI::Range(240, 8192));
     app.add_option("--ui-report", o.ui_report,
