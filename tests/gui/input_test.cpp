@@ -4,7 +4,10 @@
 // and presses buttons with xdotool (XTest), and looks at what the GUI shows:
 // screenshots the GUI saves on request (FILE.request -> FILE.png), checked by
 // exact colours per window (view/palette.hpp, view/layout.hpp), and the
-// timeline window the report states.
+// timeline window the report states. A tree node and a busiest item clicked
+// in the recorded poller trace, a ready-list entry in a synthetic one: the fd
+// is then highlighted in every window; the wheel zooms the timeline around
+// the pointer and a drag pans it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -44,6 +47,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using gui_test::ep_of;
+using gui_test::Synth;
 
 const Rect kTreeArea = inset(kLayout.tree());
 const Rect kQueueArea = inset(kLayout.queues());
@@ -347,6 +352,86 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     save(moved, "moved");
     EXPECT_EQ(count_pixels(moved, around(clicked, 16), view::kSelection), 0u);
     EXPECT_GT(count_pixels(moved, around(*other_node, 16), view::kSelection), 100u);
+}
+
+// Threads wait on one instance of 8 items; a writer thread's callbacks queue
+// fds 7, 8 and 9 (fd 7 twice); the ready list holds them at the end.
+fs::path write_ready_trace(const fs::path& p) {
+    trace::TraceWriter w(p, trace::TraceHeader{});
+    Synth s(w);
+    const std::uint64_t ep = ep_of(1);
+    s.process("queues");
+    s.create(ep, 3);
+    for (int fd = 4; fd < 12; ++fd) s.insert(ep, 3, fd);
+    s.ts = 10'000'000;
+    s.wait_begin(ep, 3, 200);
+    s.ts = 12'000'000;
+    s.wait_sleep(ep, 200);
+    s.ts = 20'000'000;
+    s.callback(ep, 7, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 30'000'000;
+    s.callback(ep, 8, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 40'000'000;
+    s.callback(ep, 9, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 50'000'000;
+    s.callback(ep, 7, EP_CB_ALREADY_READY, 1, 300);
+    w.close();
+    return p;
+}
+
+TEST_F(Input, ClickOnAReadyListEntrySelectsItsFdInTheTreeAndTheTimeline) {
+    const fs::path trace = write_ready_trace(dir_ / "ready.trace");
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report first = gui.wait_for([](const Report& r) {
+        int queued = 0;
+        for (const Target& t : r.targets) queued += t.window == "queues";
+        return queued == 3;
+    });
+    ASSERT_TRUE(first.find("queues", 8) != nullptr) << "the ready list is not 7, 8, 9";
+    ASSERT_TRUE(gui.find_window());
+    const int rest_x = kTreeArea.x1 - 20;
+    const int rest_y = kTreeArea.y0 + 60;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image before = gui.screenshot();
+    save(before, "ready-before");
+    ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_pixels(before, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
+    // The timeline shows the writer's callbacks in their own colour.
+    EXPECT_GT(count_pixels(before, kTimelineArea, view::kMarkCallback), 20u);
+
+    // fd 7: queued first, two callbacks.
+    const Target box = *first.find("queues", 7);
+    ASSERT_TRUE(gui.click_at(box.cx(), box.cy()));
+    Report sel = gui.wait_for([](const Report& r) { return r.selected_fd == 7; });
+    ASSERT_EQ(sel.selected_fd, 7);
+    const Target* node = sel.find("tree", 7);
+    ASSERT_NE(node, nullptr);
+    const Target node7 = *node;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image after = gui.screenshot();
+    save(after, "ready-after");
+    ASSERT_EQ(after.width, static_cast<std::uint32_t>(kWidth));
+    // Queues: the clicked box outlined, the others not.
+    const Rect outline = around(box, 3);
+    EXPECT_GT(count_pixels(after, outline, view::kSelection), 60u);
+    EXPECT_EQ(count_pixels(after, kQueueArea, view::kSelection),
+              count_pixels(after, outline, view::kSelection));
+    // Tree: the ring around fd 7 only.
+    EXPECT_GT(count_pixels(after, around(node7, 16), view::kSelection), 100u);
+    EXPECT_EQ(count_pixels(after, kTreeArea, view::kSelection),
+              count_pixels(after, around(node7, 16), view::kSelection));
+    // Timeline: fd 7's callbacks in the selection colour, in its own lane
+    // (the first row) and among the writer's marks in the threads' lanes.
+    const int item_lane_end = static_cast<int>(sel.lanes[1]) + 22;
+    const Rect item_lane{kTimelineArea.x0, static_cast<int>(sel.lanes[1]), kTimelineArea.x1,
+                         item_lane_end};
+    const Rect thread_lanes{kTimelineArea.x0, item_lane_end, kTimelineArea.x1, kTimelineArea.y1};
+    EXPECT_GT(count_pixels(after, item_lane, view::kSelection), 20u);
+    EXPECT_GT(count_pixels(after, thread_lanes, view::kSelection), 10u);
+    // Browser and details as for a tree click.
+    EXPECT_GT(count_pixels(after, kBrowserArea, view::kSelection), 40u);
+    EXPECT_GT(count_pixels(after, kDetailsArea, view::kNodeBlack), 20u);
 }
 
 TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
