@@ -26,8 +26,24 @@ double pct(std::vector<double> v, double p) {
 
 }  // namespace
 
-int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames) {
+int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play) {
     b.set_vsync(false);
+    const int warmup = 10;
+    // Playing: the timeline's own play path moves the cursor (draw_timeline
+    // advances it by frame_dt * speed and the frame re-seeks the replay), at
+    // a speed that reaches the last record on the last frame. frame_dt is a
+    // nominal 60 Hz, so every run applies the same records per frame.
+    constexpr double kFrameDt = 1.0 / 60;
+    const std::uint64_t span = r.last_ts() - r.first_ts();
+    if (play) {
+        ui.rel_ns = 0;
+        r.seek(r.first_ts());
+        ui.playing = true;
+        ui.speed = static_cast<float>(static_cast<double>(span) / 1e9 / (frames + warmup) /
+                                      kFrameDt * 1.0001);
+    }
+    const std::size_t applied0 = r.applied();
+    std::vector<double> applied_per_frame;
     // The parts of a frame, in order: input and ImGui's new frame; the UI
     // (view-model and the windows' draw lists); ImGui's end of frame; handing
     // the vertices to OpenGL; waiting for the rasteriser (glFinish: with
@@ -42,14 +58,14 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
     double indices = 0;
     double commands = 0;
     double area = 0;
-    const int warmup = 10;
     for (int i = 0; i < frames + warmup; ++i) {
         std::array<Clock::time_point, kParts + 1> t;
         t[0] = Clock::now();
         b.begin_frame(0);
         t[1] = Clock::now();
         ImVec2 d = ImGui::GetIO().DisplaySize;
-        draw_frame(r, v, ui, Layout{d.x, d.y}, 0);
+        const std::size_t applied_before = r.applied();
+        draw_frame(r, v, ui, Layout{d.x, d.y}, play ? kFrameDt : 0);
         t[2] = Clock::now();
         b.finish_ui();
         t[3] = Clock::now();
@@ -60,6 +76,8 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
         b.swap();
         t[6] = Clock::now();
         if (i < warmup) continue;
+        applied_per_frame.push_back(
+            static_cast<double>(r.applied() > applied_before ? r.applied() - applied_before : 0));
         for (int k = 0; k < kParts; ++k) part[k].push_back(ms(t[k], t[k + 1]));
         frame.push_back(ms(t[0], t[kParts]));
         const Backend::DrawStats s = b.draw_stats();
@@ -75,6 +93,15 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
         frames, d.x, d.y, r.model().instances().size(), r.model().live_items(),
         b.renderer().c_str());
     std::printf(", LP_NUM_THREADS=%s\n", lp ? lp : "(unset)");
+    if (play) {
+        double sum = 0;
+        for (double a : applied_per_frame) sum += a;
+        std::printf(
+            "playing: %.3f ms of trace per frame, records applied per frame mean %.0f p99 %.0f "
+            "(%zu of %zu records in all)\n",
+            static_cast<double>(span) / 1e6 / (frames + warmup), sum / frames,
+            pct(applied_per_frame, 0.99), r.applied() - applied0, r.record_count());
+    }
     std::printf("frame p50 %.3f ms  p99 %.3f ms\n", pct(frame, 0.50), pct(frame, 0.99));
     std::printf("parts (p50 / p99 ms):");
     for (int k = 0; k < kParts; ++k) {

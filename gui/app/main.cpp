@@ -3,7 +3,8 @@
 //   epscope-gui FILE                               interactive
 //   epscope-gui --connect SOCKET                   live (epscope live --serve SOCKET)
 //   epscope-gui --screenshot OUT.png [--at NS] FILE   one frame to a PNG, then exit
-//   epscope-gui --bench FILE [--frames N]          frame-time p50/p99
+//   epscope-gui --bench FILE [--frames N] [--play] frame-time p50/p99 (--play: while playing)
+//   epscope-gui --ui-report OUT FILE               interactive, describing each frame (tests)
 // Exit status: 0, 1 for usage or display errors, 2 when the trace could not be
 // read whole (the window still shows why).
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 
 #include "app/backend.hpp"
 #include "app/bench.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
 #include "view/live_source.hpp"
@@ -32,7 +34,9 @@ struct Options {
     std::optional<std::uint64_t> at_ns;
     std::int32_t select_fd = -1;
     bool bench = false;
+    bool play = false;
     int frames = 300;
+    std::string ui_report;
     int width = 1280;
     int height = 800;
 };
@@ -117,8 +121,13 @@ int run(const Options& o) {
         return bad ? 2 : 0;
     }
     if (o.bench) {
-        run_bench(*b, replay, views, ui, o.frames);
+        run_bench(*b, replay, views, ui, o.frames, o.play);
         return bad ? 2 : 0;
+    }
+    std::unique_ptr<UiReport> report;
+    if (!o.ui_report.empty()) {
+        report = std::make_unique<UiReport>(o.ui_report);
+        ui.report = report.get();
     }
     auto last = std::chrono::steady_clock::now();
     while (!b->should_close()) {
@@ -142,8 +151,18 @@ int run(const Options& o) {
         auto now = std::chrono::steady_clock::now();
         double dt = std::chrono::duration<double>(now - last).count();
         last = now;
+        if (report) report->begin_frame();
         draw_frame(replay, views, ui, layout_now(), dt);
         b->render();
+        if (report) {
+            try {
+                report->end_frame(ui, replay.first_ts());
+                if (report->screenshot_requested()) report->save_screenshot(b->read_pixels());
+            } catch (const std::exception& e) {
+                std::cerr << "epscope-gui: --ui-report: " << e.what() << "\n";
+                return 1;
+            }
+        }
         b->swap();
     }
     return bad && !live ? 2 : 0;
@@ -171,9 +190,18 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
     app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
+    app.add_flag("--play", o.play,
+                 "with --bench: play the trace from start to end over the frames (the model "
+                 "replays and the views recompute every frame, as in a live session)")
+        ->needs("--bench");
     app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));
     app.add_option("--height", o.height, "window height")->check(CLI::Range(240, 8192));
+    app.add_option("--ui-report", o.ui_report,
+                   "for tests driving the window with X input: after each frame write the UI "
+                   "state and the screen rectangle of every clickable fd to this file; creating "
+                   "FILE.request saves the next frame to FILE.png");
     app.get_option("--screenshot")->excludes("--bench");
+    app.get_option("--ui-report")->excludes("--bench")->excludes("--screenshot");
     CLI11_PARSE(app, argc, argv);
     if (o.file.empty() && o.connect.empty()) {
         std::cerr << "epscope-gui: give a trace FILE or --connect SOCKET (see --help)\n";

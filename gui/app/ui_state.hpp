@@ -12,6 +12,8 @@
 
 namespace epscope::gui {
 
+class UiReport;
+
 struct UiState {
     model::InstanceRef selected = model::kNil;  // instance shown in the tree and queues
     // The one selection of an item: a click on an fd in any window sets it,
@@ -36,6 +38,8 @@ struct UiState {
     bool tl_follow = true;             // keep the cursor inside the window when it moves
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
+    // --ui-report: the windows add where they drew each clickable fd (null: not asked).
+    UiReport* report = nullptr;
 };
 
 using Layout = view::Layout;

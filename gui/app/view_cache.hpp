@@ -61,6 +61,18 @@ private:
     bool rows_desc_ = false;
     std::vector<view::InstanceRow> rows_;
     Key tree_key_;
+    // What tree_ was laid out from: the same replay and model object (a seek
+    // back replaces the model), the same stream, the same tree shape.
+    struct ShapeKey {
+        const view::Replay* replay = nullptr;
+        const model::Model* model = nullptr;
+        std::uint64_t dropped = 0;
+        std::uint64_t first_ts = 0;
+        model::InstanceRef inst = model::kNil;
+        std::uint64_t version = 0;
+        bool operator==(const ShapeKey&) const = default;
+    };
+    ShapeKey tree_shape_;
     view::TreeLayout tree_;
     Key folded_key_;
     std::set<std::int32_t> folded_set_;

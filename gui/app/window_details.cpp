@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "view/details.hpp"
 
@@ -109,6 +110,10 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
             std::string text = "fd " + std::to_string(b.fd);
             if (ImGui::Selectable(text.c_str(), b.fd == ui.selected_fd, 0, ImVec2(70, 0))) {
                 ui.selected_fd = b.fd;
+            }
+            if (ui.report != nullptr) {
+                ui.report->target("details", b.fd, ImGui::GetItemRectMin(),
+                                  ImGui::GetItemRectMax());
             }
             ImGui::SameLine();
             ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "view/queues.hpp"
 
@@ -34,6 +35,8 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
         }
         ImGui::PushID(static_cast<int>(i));
         if (queue_box("##q", text, fill, q[i].fd == ui.selected_fd)) ui.selected_fd = q[i].fd;
+        if (ui.report != nullptr)
+            ui.report->target("queues", q[i].fd, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", q[i].label.c_str());
         ImGui::PopID();
     }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "app/draw_util.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 
 namespace epscope::gui {
@@ -202,6 +203,11 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
         "lanes_area",
         ImVec2(kLabelW + lanes_w, kLaneH * static_cast<float>(std::max<std::size_t>(rows, 1))));
     const bool hovered = ImGui::IsItemHovered();
+    if (ui.report != nullptr) {
+        ui.report->lanes(ImVec2(x_lanes, origin.y + scroll),
+                         ImVec2(x_lanes + lanes_w,
+                                origin.y + std::min(scroll + view_h, ImGui::GetItemRectSize().y)));
+    }
     const ImVec2 drag = ImGui::GetMouseDragDelta(ImGuiMouseButton_Left);
     const bool clicked = ImGui::IsItemDeactivated() && drag.x == 0 && drag.y == 0;
     if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {

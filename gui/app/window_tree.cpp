@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "view/tree_layout.hpp"
 #include "view/tree_lod.hpp"
@@ -210,6 +211,12 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
             const float below = node.hidden != 0 ? 14 : 6;
             dl->AddText(ImVec2(c.x - ts.x / 2, c.y + radius + below), IM_COL32(0, 0, 0, 255),
                         text.c_str());
+        }
+        if (ui.report != nullptr && c.x >= clip_min.x && c.x < clip_max.x && c.y >= clip_min.y &&
+            c.y < clip_max.y) {
+            const float reach = std::max(radius + 4, 5.0f);
+            ui.report->target("tree", node.fd, ImVec2(c.x - reach, c.y - reach),
+                              ImVec2(c.x + reach, c.y + reach));
         }
         if (hovered) {
             const float hx = mouse.x - c.x;

@@ -26,8 +26,11 @@ std::vector<model::ItemRef> recent_callbacks(const Replay& r, model::InstanceRef
 }
 
 void mark_flash(TreeLayout& t, const std::vector<model::ItemRef>& items) {
+    // Sorted once: a busy 10,000-item tree has a hundred items flashing.
+    std::vector<model::ItemRef> sorted = items;
+    std::sort(sorted.begin(), sorted.end());
     for (TreeNodeLayout& n : t.nodes) {
-        n.flash = std::find(items.begin(), items.end(), n.item) != items.end();
+        n.flash = std::binary_search(sorted.begin(), sorted.end(), n.item);
     }
 }
 

@@ -37,8 +37,8 @@ Replay::Replay(const std::filesystem::path& path)
     if (!records_.empty()) {
         first_ts_ = records_.front().header().ts;
         last_ts_ = first_ts_;
-        for (const stream::Record& r : records_)
-            last_ts_ = std::max<std::uint64_t>(last_ts_, r.header().ts);
+        ts_max_.reserve(records_.size());
+        for (const stream::Record& r : records_) note_ts(r);
     }
     while (applied_ < records_.size()) {
         apply_next();
@@ -46,6 +46,12 @@ Replay::Replay(const std::filesystem::path& path)
     }
     settle_at_end();
     cursor_ts_ = last_ts_;
+}
+
+void Replay::note_ts(const stream::Record& rec) {
+    last_ts_ = std::max<std::uint64_t>(last_ts_, rec.header().ts);
+    ts_max_.push_back(ts_max_.empty() ? rec.header().ts
+                                      : std::max<std::uint64_t>(ts_max_.back(), rec.header().ts));
 }
 
 void Replay::apply_next() {
@@ -83,6 +89,8 @@ void Replay::trim() {
     for (auto k = checkpoints_.begin(); k != std::next(it); ++k) checkpoint_bytes_ -= k->bytes;
     checkpoints_.erase(checkpoints_.begin(), std::next(it));
     records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(cut));
+    ts_max_.clear();
+    for (const stream::Record& r : records_) note_ts(r);
     dropped_ += cut;
     if (applied_ >= cut) {
         applied_ -= cut;
@@ -108,6 +116,7 @@ std::string Replay::source_label() const { return live_ ? live_status_ : "file "
 void Replay::restart(const trace::TraceHeader& header) {
     header_ = header;
     records_.clear();
+    ts_max_.clear();
     first_ts_ = last_ts_ = lost_total_ = 0;
     busiest_prefix_ = most_items_ = applied_ = 0;
     cursor_ts_ = 0;
@@ -132,7 +141,7 @@ void Replay::append(const stream::Record& rec) {
     records_.push_back(rec);
     const std::uint64_t ts = rec.header().ts;
     if (records_.size() == 1) first_ts_ = last_ts_ = ts;
-    last_ts_ = std::max(last_ts_, ts);
+    note_ts(rec);
     if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
         lost_total_ += rec.as<ep_lost>().count;
     if (following) {
@@ -149,9 +158,8 @@ std::string Replay::backend() const {
 }
 
 void Replay::seek(std::uint64_t ts) {
-    std::size_t n = 0;
-    while (n < records_.size() && records_[n].header().ts <= ts) ++n;
-    seek_records(n);
+    const auto later = std::upper_bound(ts_max_.begin(), ts_max_.end(), ts);
+    seek_records(static_cast<std::size_t>(later - ts_max_.begin()));
     cursor_ts_ = ts;
 }
 

@@ -105,6 +105,11 @@ private:
     std::string damage_;
     trace::TraceHeader header_;
     std::vector<stream::Record> records_;
+    // ts_max_[i]: the latest timestamp of records_[0..i]. Non-decreasing, so
+    // seek() finds the first record later than a time by binary search (the
+    // first record with ts > t is the first whose running maximum is > t).
+    std::vector<std::uint64_t> ts_max_;
+    void note_ts(const stream::Record& rec);
     std::uint64_t first_ts_ = 0;
     std::uint64_t last_ts_ = 0;
     std::uint64_t lost_total_ = 0;

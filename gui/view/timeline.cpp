@@ -165,11 +165,11 @@ namespace {
 
 float clampx(float x, float w) { return std::clamp(x, 0.0f, w); }
 
-// Appends `m` or merges it into the last mark of its kind in the same pixel.
+// Appends `m` or merges it into the last mark of its kind it would overlap.
 void put_mark(std::vector<LaneMark>& out, std::array<std::size_t, 4>& last, const TimeMark& t,
               float x) {
     const std::size_t k = static_cast<std::size_t>(t.kind);
-    if (last[k] != SIZE_MAX && x < out[last[k]].x_end + kMarkMergePx) {
+    if (last[k] != SIZE_MAX && x < out[last[k]].x_end + mark_merge_px(t.kind)) {
         LaneMark& prev = out[last[k]];
         prev.x_end = std::max(prev.x_end, x);
         ++prev.n;

@@ -97,11 +97,27 @@ struct LaneSegment {
     std::int32_t result = 0;
 };
 
-// A mark as drawn. Marks of one kind closer than kMarkMergePx to the
+// A mark as drawn. Marks of one kind closer than mark_merge_px(kind) to the
 // previous one are merged into a run [x, x_end] (n > 1, count summed,
 // fd/other_tid/ts of the first): a dense stretch is one bar, not a mark per
-// pixel.
-inline constexpr float kMarkMergePx = 2.0f;
+// pixel. The distance is how wide the GUI draws the kind (window_timeline.cpp),
+// so marks that would overlap on screen are one shape: a software
+// rasteriser pays for every triangle, and a busy thread's zoomed-out lane
+// has hundreds of harvests a few pixels apart.
+inline constexpr float kMarkMergePx = 2.0f;  // callbacks: a 2 px tick
+constexpr float mark_merge_px(MarkKind k) {
+    switch (k) {
+        case MarkKind::Woken:
+            return 8.0f;  // a triangle 8 px wide
+        case MarkKind::Woke:
+            return 4.0f;  // a 4 px square
+        case MarkKind::Harvest:
+            return 5.0f;  // a 5 px bar
+        case MarkKind::Callback:
+            break;
+    }
+    return kMarkMergePx;
+}
 struct LaneMark {
     float x = 0;
     float x_end = 0;

@@ -32,17 +32,13 @@ TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst) {
     out.nodes.resize(order.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
         slot.emplace(order[i], static_cast<std::int32_t>(i));
-        const model::Item& it = m.item(order[i]);
         TreeNodeLayout& n = out.nodes[i];
         n.item = order[i];
         n.x = static_cast<std::uint32_t>(i);
-        n.fd = it.fd;
-        n.ready = it.place != model::ItemPlace::None;
-        n.overflow = it.on_overflow();
-        n.seeded = it.seeded();
-        n.disarmed = it.disarmed();
-        n.label = item_label(m, owner, it.fd);
+        n.fd = m.item(order[i]).fd;
+        n.label = item_label(m, owner, n.fd);
     }
+    refresh_marks(m, inst, out);
     // Parent, depth and colour come from the tree walk itself.
     for (const model::TreeNodeView& v : m.tree_preorder(inst)) {
         auto s = slot.find(v.item);
@@ -62,6 +58,18 @@ TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst) {
         }
     }
     return out;
+}
+
+void refresh_marks(const model::Model& m, model::InstanceRef inst, TreeLayout& t) {
+    if (inst == model::kNil) return;
+    t.exact = m.instance(inst).tree_exact;
+    for (TreeNodeLayout& n : t.nodes) {
+        const model::Item& it = m.item(n.item);
+        n.ready = it.place != model::ItemPlace::None;
+        n.overflow = it.on_overflow();
+        n.seeded = it.seeded();
+        n.disarmed = it.disarmed();
+    }
 }
 
 TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded) {

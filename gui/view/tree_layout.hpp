@@ -44,6 +44,12 @@ std::uint32_t instance_owner(const model::Instance& in);
 
 TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst);
 
+// Brings the marks of a layout of `inst` (ready, overflow, seeded, disarmed,
+// exact) up to the model's state, when the tree's shape and labels have not
+// changed since it was laid out (Model::shape_version): what layout_tree would
+// return, at the cost of a pass over the nodes.
+void refresh_marks(const model::Model& m, model::InstanceRef inst, TreeLayout& t);
+
 // The tree with the subtrees of the `folded` items (by fd) collapsed into
 // their root: their descendants are left out, the others get consecutive x
 // again (so a folded subtree takes one column), and each folded root says

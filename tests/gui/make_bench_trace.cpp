@@ -1,46 +1,131 @@
 // Writes a synthetic trace for `epscope-gui --bench`: INSTANCES epoll
 // instances in one process sharing ITEMS items, a quarter of each instance's
-// items on its ready list, one waiter per instance.
-//   gui_bench_trace OUT.trace [INSTANCES=100] [ITEMS=10000]
+// items on its ready list, one waiter per instance. With SECONDS > 0 it goes
+// on for that long, as a busy server would, for `--bench --play`: every
+// millisecond a few instances in turn (a twentieth of them, at least one) get
+// callbacks on four items from a writer thread, their waiter is woken,
+// harvests up to 16 items off the ready list and waits again. The items are
+// then edge-triggered, so a harvest empties what it delivers (no requeue) and
+// the ready lists keep changing.
+//   gui_bench_trace OUT.trace [INSTANCES=100] [ITEMS=10000] [SECONDS=0]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <string>
+#include <vector>
 
+#include "model/model.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 
+namespace {
+
+struct Instance {
+    std::uint64_t ep = 0;
+    int epfd = -1;
+    int first_fd = 0;
+    int items = 0;
+    std::uint32_t waiter = 0;
+    std::deque<int> ready;       // the ready list, oldest first
+    std::vector<bool> on_ready;  // by fd - first_fd
+    int next = 0;                // the next item to get a callback
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace epscope;
-    if (argc < 2 || argc > 4) {
-        std::fprintf(stderr, "usage: gui_bench_trace OUT.trace [INSTANCES=100] [ITEMS=10000]\n");
+    if (argc < 2 || argc > 5) {
+        std::fprintf(stderr,
+                     "usage: gui_bench_trace OUT.trace [INSTANCES=100] [ITEMS=10000] "
+                     "[SECONDS=0]\n");
         return 1;
     }
     const int instances = argc > 2 ? std::atoi(argv[2]) : 100;
     const int items = argc > 3 ? std::atoi(argv[3]) : 10000;
+    const double seconds = argc > 4 ? std::atof(argv[4]) : 0;
     if (instances <= 0 || items < instances) {
         std::fprintf(stderr, "gui_bench_trace: need INSTANCES > 0 and ITEMS >= INSTANCES\n");
         return 1;
     }
+    if (!(seconds >= 0 && seconds <= 600)) {
+        std::fprintf(stderr, "gui_bench_trace: SECONDS of activity must be 0..600\n");
+        return 1;
+    }
+    const bool active = seconds > 0;
+    const std::uint32_t events = 1u | (active ? model::kEpollEt : 0u);
     try {
         trace::TraceHeader h = trace::TraceHeader::for_this_host();
         h.set(trace::kMetaBackend, "synthetic");
         trace::TraceWriter w(argv[1], h);
         gui_test::Synth s(w);
         s.process("bench");
+        std::vector<Instance> all(static_cast<std::size_t>(instances));
         int fd = 1000;
         for (int i = 0; i < instances; ++i) {
-            const std::uint64_t ep = gui_test::ep_of(i + 1);
-            const int epfd = 3 + i;
-            s.create(ep, epfd);
-            const int n = items / instances + (i < items % instances ? 1 : 0);
-            for (int k = 0; k < n; ++k) s.insert(ep, epfd, fd + k);
-            for (int k = 0; k < n; k += 4) s.callback(ep, fd + k, EP_CB_QUEUED_READY);
-            s.wait_begin(ep, epfd, 5000 + static_cast<std::uint32_t>(i));
-            fd += n;
+            Instance& in = all[static_cast<std::size_t>(i)];
+            in.ep = gui_test::ep_of(i + 1);
+            in.epfd = 3 + i;
+            in.first_fd = fd;
+            in.items = items / instances + (i < items % instances ? 1 : 0);
+            in.waiter = 5000 + static_cast<std::uint32_t>(i);
+            in.on_ready.assign(static_cast<std::size_t>(in.items), false);
+            s.create(in.ep, in.epfd);
+            for (int k = 0; k < in.items; ++k) s.insert(in.ep, in.epfd, fd + k, events);
+            for (int k = 0; k < in.items; k += 4) {
+                s.callback(in.ep, fd + k, EP_CB_QUEUED_READY);
+                in.ready.push_back(fd + k);
+                in.on_ready[static_cast<std::size_t>(k)] = true;
+            }
+            s.wait_begin(in.ep, in.epfd, in.waiter);
+            fd += in.items;
+        }
+        std::size_t records = 0;
+        const int per_tick = std::max(1, instances / 20);
+        const long ticks = static_cast<long>(seconds * 1000);
+        const std::uint64_t start = s.ts + 1'000'000;
+        std::size_t turn = 0;
+        for (long t = 0; t < ticks; ++t) {
+            s.ts = std::max(s.ts, start + static_cast<std::uint64_t>(t) * 1'000'000);
+            for (int j = 0; j < per_tick; ++j) {
+                Instance& in = all[turn++ % all.size()];
+                const std::uint32_t writer = 9000 + (in.waiter - 5000);
+                int first = -1;
+                for (int c = 0; c < 4; ++c) {
+                    const int k = in.next;
+                    in.next = (in.next + 1) % in.items;
+                    const int f = in.first_fd + k;
+                    if (in.on_ready[static_cast<std::size_t>(k)]) {
+                        s.callback(in.ep, f, EP_CB_ALREADY_READY, 1, writer);
+                    } else {
+                        s.callback(in.ep, f, EP_CB_QUEUED_READY, 1, writer);
+                        in.ready.push_back(f);
+                        in.on_ready[static_cast<std::size_t>(k)] = true;
+                    }
+                    if (first < 0) first = f;
+                }
+                s.wakeup(in.ep, first, in.waiter, writer);
+                s.harvest_begin(in.ep, in.waiter);
+                std::uint32_t n = 0;
+                while (n < 16 && !in.ready.empty()) {
+                    const int f = in.ready.front();
+                    in.ready.pop_front();
+                    in.on_ready[static_cast<std::size_t>(f - in.first_fd)] = false;
+                    s.harvest_item(in.ep, f, n++, in.waiter);
+                }
+                s.harvest_end(in.ep, in.waiter);
+                s.wait_end(in.ep, in.epfd, static_cast<int>(n), in.waiter);
+                s.wait_begin(in.ep, in.epfd, in.waiter);
+                s.wait_sleep(in.ep, in.waiter);
+                records += 10 + n;
+            }
         }
         w.close();
-        std::printf("%s: %d instances, %d items\n", argv[1], instances, items);
+        std::printf("%s: %d instances, %d items", argv[1], instances, items);
+        if (active) std::printf(", %.3g s of activity (%zu records)", seconds, records);
+        std::printf("\n");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gui_bench_trace: %s\n", e.what());
         return 1;

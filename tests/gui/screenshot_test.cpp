@@ -495,6 +495,20 @@ TEST_F(Screenshot, BenchPrintsFrameTimes) {
     EXPECT_TRUE(run.err.empty()) << run.err;
 }
 
+TEST_F(Screenshot, BenchPlayPlaysThroughTheTrace) {
+    // --play: the cursor plays from the first record to the last over the
+    // frames; the figures go to the test's stdout.
+    std::vector<std::string> args{"--bench", "--play", "--frames", "20",
+                                  (kData / "poller-basic-tracepoint.trace").string()};
+    GuiRun run = run_gui(args, dir_ / "bench-play.err");
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << run.err;
+    // --play without --bench is a usage error naming --bench.
+    GuiRun alone = run_gui({"--play", kHostTrace.string()}, dir_ / "play-alone.err");
+    EXPECT_NE(alone.status, 0);
+    EXPECT_NE(alone.err.find("--bench"), std::string::npos) << alone.err;
+}
+
 TEST(NoDisplay, SaysWhichVariablesAndExits1) {
     fs::path err =
         fs::temp_directory_path() / ("epscope-gui-nodisplay-" + std::to_string(::getpid()));

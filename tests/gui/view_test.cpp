@@ -314,6 +314,64 @@ TEST(Browser, SortByAnyColumn) {
     EXPECT_EQ(rows[0].ready, 1u);
 }
 
+// Playing, the GUI keeps a tree's layout while the model's shape_version
+// stays and only refreshes its marks: that must equal a fresh layout.
+TEST(TreeLayout, MarksRefreshedOnAnUnchangedShapeEqualAFreshLayout) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    for (int fd = 4; fd < 40; ++fd) s.insert(ep_of(1), 3, fd);
+    s.fd_name(7, "pipe:[7]");
+    const model::InstanceRef inst = m.find_instance(ep_of(1));
+    TreeLayout kept = layout_tree(m, inst);
+    const std::uint64_t v = m.shape_version();
+    // Callbacks, a wakeup, a harvest and waits: marks change, the shape does not.
+    s.wait_begin(ep_of(1), 3, 200);
+    for (int fd : {5, 9, 30, 12}) s.callback(ep_of(1), fd, EP_CB_QUEUED_READY, 1, 300);
+    s.wakeup(ep_of(1), 5, 200, 300);
+    s.harvest_begin(ep_of(1), 200);
+    s.callback(ep_of(1), 20, EP_CB_QUEUED_OVERFLOW, 0, 300);
+    ASSERT_EQ(m.shape_version(), v);
+    refresh_marks(m, inst, kept);
+    auto same = [](const TreeLayout& a, const TreeLayout& b) {
+        ASSERT_EQ(a.nodes.size(), b.nodes.size());
+        EXPECT_EQ(a.exact, b.exact);
+        for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+            const TreeNodeLayout& x = a.nodes[i];
+            const TreeNodeLayout& y = b.nodes[i];
+            EXPECT_EQ(x.item, y.item);
+            EXPECT_EQ(x.fd, y.fd);
+            EXPECT_EQ(x.parent, y.parent);
+            EXPECT_EQ(x.depth, y.depth);
+            EXPECT_EQ(x.color, y.color);
+            EXPECT_EQ(x.label, y.label);
+            EXPECT_EQ(x.ready, y.ready) << "fd " << x.fd;
+            EXPECT_EQ(x.overflow, y.overflow) << "fd " << x.fd;
+            EXPECT_EQ(x.seeded, y.seeded);
+            EXPECT_EQ(x.disarmed, y.disarmed);
+        }
+    };
+    TreeLayout fresh = layout_tree(m, inst);
+    same(kept, fresh);
+    std::size_t ready = 0;
+    std::size_t overflow = 0;
+    for (const TreeNodeLayout& n : fresh.nodes) {
+        ready += n.ready;
+        overflow += n.overflow;
+    }
+    EXPECT_EQ(ready, 4u);  // on the txlist of the running harvest
+    EXPECT_EQ(overflow, 1u);
+    // Whatever changes the shape or a label moves the version.
+    s.insert(ep_of(1), 3, 50);
+    EXPECT_GT(m.shape_version(), v);
+    const std::uint64_t v2 = m.shape_version();
+    s.remove(ep_of(1), 3, 6);
+    EXPECT_GT(m.shape_version(), v2);
+    const std::uint64_t v3 = m.shape_version();
+    s.fd_name(8, "pipe:[8]");
+    EXPECT_GT(m.shape_version(), v3);
+}
+
 class ReplayFiles : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -359,6 +417,37 @@ TEST_F(ReplayFiles, SeekRebuildsTheStateAtTheCursor) {
     EXPECT_EQ(r.model().live_items(), 1u);
     r.seek_records(100);  // clamped
     EXPECT_EQ(r.applied(), 7u);
+}
+
+// Records out of timestamp order (the capture's per-CPU buffers interleave):
+// seek(t) applies every record up to the first one later than t, in file
+// order, exactly as a scan from the start would.
+TEST_F(ReplayFiles, SeekStopsAtTheFirstRecordLaterThanTheTimeInFileOrder) {
+    std::filesystem::path p = dir_ / "unordered.trace";
+    const std::vector<std::uint64_t> ts = {1000, 3000, 2000, 2500, 5000, 4000, 4000, 9000, 6000};
+    {
+        trace::TraceWriter w(p, trace::TraceHeader{});
+        Synth s(w);
+        s.ts = ts[0];
+        s.create(ep_of(1), 3);
+        for (std::size_t i = 1; i < ts.size(); ++i) {
+            // Synth stamps the next record with s.ts.
+            s.ts = ts[i];
+            s.insert(ep_of(1), 3, static_cast<int>(10 + i));
+        }
+        w.close();
+    }
+    Replay r(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    ASSERT_EQ(r.record_count(), ts.size());
+    for (std::uint64_t t = 0; t <= 10000; t += 250) {
+        std::size_t expect = 0;
+        while (expect < ts.size() && ts[expect] <= t) ++expect;
+        r.seek(t);
+        EXPECT_EQ(r.applied(), expect) << "t " << t;
+    }
+    r.seek(3500);  // backwards from the end
+    EXPECT_EQ(r.applied(), 4u);
 }
 
 // Churn on one instance over 200 fds: the tree keeps changing shape.

@@ -302,6 +302,7 @@ void Model::add_fd_ref(InstanceRef inst, std::uint32_t tgid, std::int32_t epfd) 
         slot->second = inst;
     }
     in.fds.push_back(FdRef{tgid, epfd});
+    ++shape_version_;
 }
 
 // Finds the instance a record is about: by kernel identity when the backend
@@ -409,6 +410,7 @@ ItemRef Model::find_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) 
 
 ItemRef Model::create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd,
                            std::uint8_t flags) {
+    ++shape_version_;
     ItemRef it = items_.alloc();
     Item& x = items_[it];
     x.file = file;
@@ -434,6 +436,7 @@ ItemRef Model::create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd
 }
 
 void Model::destroy_item(ItemRef it) {
+    ++shape_version_;
     Item& x = items_[it];
     Instance& in = instances_[x.instance];
     unlink_rdllink(it);
@@ -458,6 +461,7 @@ void Model::destroy_item(ItemRef it) {
 // A seeded or lazily created item learns its file pointer: its key changes,
 // so it moves in the tree (whose shape was not exact anyway).
 void Model::rekey_item(ItemRef it, std::uint64_t file) {
+    ++shape_version_;
     Item& x = items_[it];
     Instance& in = instances_[x.instance];
     auto hash_of = [this](std::uint32_t v) {
@@ -1086,6 +1090,7 @@ void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
 // ---- processes and names -----------------------------------------------------------
 
 void Model::on_process(const ep_header& h, const ep_process& r) {
+    ++shape_version_;
     switch (r.what) {
         case EP_PROC_FOUND:
         case EP_PROC_FORK:
@@ -1153,6 +1158,7 @@ void Model::on_process(const ep_header& h, const ep_process& r) {
 }
 
 void Model::on_fd_name(const ep_header& h, const ep_fd_name& r) {
+    ++shape_version_;
     Process& p = processes_[h.tgid];
     p.tgid = h.tgid;
     Process::FdName& n = p.fd_names[r.fd];

@@ -281,6 +281,11 @@ public:
 
     std::size_t live_items() const { return live_items_; }
     std::size_t memory_bytes() const;  // heap owned by the model's containers
+    // Counts the changes of what a drawn tree shows besides its marks: an
+    // item inserted, removed or re-keyed, a tree rebuilt from a kernel walk,
+    // an fd name or a process's fds. Unchanged between two states of one
+    // replay: the same trees with the same labels (the GUI lays them out once).
+    std::uint64_t shape_version() const { return shape_version_; }
 
 private:
     struct ItemAcc {
@@ -387,6 +392,7 @@ private:
     std::unordered_map<std::uint64_t, PendingSnapshot> snapshots_;  // by (id, tgid, epfd)
     std::vector<Deferral> deferred_;  // instances waiting for a harvesting thread's WAIT_END
     ModelStats stats_;
+    std::uint64_t shape_version_ = 0;
     std::uint64_t last_ts_ = 0;
     // Records come in bursts per instance: remember the last ep lookup.
     mutable std::uint64_t cached_ep_ = 0;

@@ -244,6 +244,7 @@ void Model::verify_harvest(InstanceRef inst) {
 // parents and colours; items the walk lacks are dropped, items it has are
 // created, so the interest set also becomes the kernel's.
 void Model::rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes) {
+    ++shape_version_;
     std::vector<ItemRef> refs;
     refs.reserve(nodes.size());
     for (const ep_kernel_node& n : nodes) {

@@ -1,0 +1,58 @@
+#include "app/ui_report.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "app/ui_state.hpp"
+
+namespace epscope::gui {
+
+void UiReport::target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max) {
+    targets_.push_back(Target{window, fd, min.x, min.y, max.x, max.y});
+}
+
+void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
+    const ImGuiIO& io = ImGui::GetIO();
+    std::ostringstream s;
+    s << "mouse " << io.MousePos.x << ' ' << io.MousePos.y << ' ' << (io.MouseDown[0] ? 1 : 0)
+      << '\n';
+    s << "selected_fd " << ui.selected_fd << '\n';
+    s << "instance " << ui.selected << '\n';
+    s << "timeline " << (ui.tl_t0 > first_ts ? ui.tl_t0 - first_ts : 0) << ' '
+      << (ui.tl_t1 > first_ts ? ui.tl_t1 - first_ts : 0) << '\n';
+    s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
+    for (const Target& t : targets_) {
+        s << "target " << t.window << ' ' << t.fd << ' ' << t.x0 << ' ' << t.y0 << ' ' << t.x1
+          << ' ' << t.y1 << '\n';
+    }
+    std::string text = s.str();
+    if (text == last_) return;
+    // Written whole, then renamed: a reader never sees half a report.
+    const std::string tmp = path_ + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << text;
+        if (!f.flush()) throw std::runtime_error("cannot write the UI report " + tmp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path_, ec);
+    if (ec) throw std::runtime_error("cannot write the UI report " + path_ + ": " + ec.message());
+    last_ = std::move(text);
+}
+
+bool UiReport::screenshot_requested() const {
+    std::error_code ec;
+    return std::filesystem::exists(path_ + ".request", ec);
+}
+
+void UiReport::save_screenshot(const png::Image& img) const {
+    const std::string tmp = path_ + ".png.tmp";
+    png::write_png(tmp, img);
+    std::filesystem::rename(tmp, path_ + ".png");
+    std::filesystem::remove(path_ + ".request");
+}
+
+}  // namespace epscope::gui

@@ -1,0 +1,59 @@
+// epscope-gui --ui-report FILE: what a frame laid out and what the UI state
+// is, as text, for tests that drive the real window with X input events
+// (tests/gui/input_test.cpp). The windows add the screen rectangle of every
+// fd they draw as clickable while they lay it out, so the report describes
+// the frame as drawn, not a second computation of it. After each frame the
+// text replaces FILE when it changed; FILE.request (created by the test) asks
+// for a screenshot of the next frame into FILE.png.
+//
+//   mouse X Y DOWN                 ImGui's pointer and left button as this frame saw them
+//   selected_fd FD                 -1 when none
+//   instance REF                   the instance in the tree and queues
+//   timeline T0 T1                 the lanes' time window, ns after the first record
+//   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
+//   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "imgui.h"
+#include "png/png.hpp"
+
+namespace epscope::gui {
+
+struct UiState;
+
+class UiReport {
+public:
+    explicit UiReport(std::string path) : path_(std::move(path)) {}
+
+    // Called by the windows while they lay out a frame.
+    void target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max);
+    void lanes(ImVec2 min, ImVec2 max) { lanes_ = {min.x, min.y, max.x, max.y}; }
+
+    // Before a frame: forget the previous frame's rectangles.
+    void begin_frame() { targets_.clear(); }
+    // After a frame: replaces the file when the text changed. Throws on an I/O error.
+    void end_frame(const UiState& ui, std::uint64_t first_ts);
+    // FILE.request exists: the caller passes this frame's pixels to save_screenshot().
+    bool screenshot_requested() const;
+    // Writes FILE.png (whole, then renamed) and removes FILE.request. Throws on an I/O error.
+    void save_screenshot(const png::Image& img) const;
+
+private:
+    struct Target {
+        std::string window;
+        std::int32_t fd;
+        float x0, y0, x1, y1;
+    };
+    std::string path_;
+    std::vector<Target> targets_;
+    struct {
+        float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    } lanes_;
+    std::string last_;
+};
+
+}  // namespace epscope::gui

@@ -1,0 +1,485 @@
+// epscope-gui driven with real X input events (run under xvfb-run): the test
+// starts the GUI with --ui-report, which says after each frame where the
+// frame drew every clickable fd and what the UI state is, moves the X pointer
+// and presses buttons with xdotool (XTest), and looks at what the GUI shows:
+// screenshots the GUI saves on request (FILE.request -> FILE.png), checked by
+// exact colours per window (view/palette.hpp, view/layout.hpp), and the
+// timeline window the report states. A tree node and a busiest item clicked
+// in the recorded poller trace, a ready-list entry in a synthetic one: the fd
+// is then highlighted in every window; the wheel zooms the timeline around
+// the pointer and a drag pans it.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "image_check.hpp"
+#include "model/model.hpp"
+#include "png/png.hpp"
+#include "synthetic_stream.hpp"
+#include "trace/writer.hpp"
+#include "view/browser.hpp"
+#include "view/layout.hpp"
+#include "view/palette.hpp"
+#include "view/replay.hpp"
+
+extern char** environ;
+
+namespace epscope::gui_test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using gui_test::ep_of;
+using gui_test::Synth;
+
+const Rect kTreeArea = inset(kLayout.tree());
+const Rect kQueueArea = inset(kLayout.queues());
+const Rect kTimelineArea = inset(kLayout.timeline());
+const Rect kDetailsArea = inset(kLayout.details());
+const Rect kBrowserArea = inset(kLayout.browser());
+
+// Runs a command to its end; returns its stdout, nullopt if it failed.
+std::optional<std::string> run(std::vector<std::string> args) {
+    int out[2];
+    if (::pipe(out) != 0) return std::nullopt;
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    pid_t pid = -1;
+    const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; rc == 0 && (n = ::read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
+    ::close(out[0]);
+    if (rc != 0) return std::nullopt;
+    int ws = 0;
+    ::waitpid(pid, &ws, 0);
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) return std::nullopt;
+    return text;
+}
+
+// One parsed --ui-report (gui/app/ui_report.hpp).
+struct Target {
+    std::string window;
+    int fd = -1;
+    float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    int cx() const { return static_cast<int>((x0 + x1) / 2); }
+    int cy() const { return static_cast<int>((y0 + y1) / 2); }
+};
+struct Report {
+    bool valid = false;
+    float mouse_x = -1, mouse_y = -1;
+    int mouse_down = 0;
+    int selected_fd = -1;
+    unsigned long instance = 0;
+    std::uint64_t t0 = 0, t1 = 0;
+    float lanes[4] = {0, 0, 0, 0};
+    std::vector<Target> targets;
+    std::uint64_t span() const { return t1 - t0; }
+    const Target* find(const std::string& window, int fd) const {
+        for (const Target& t : targets) {
+            if (t.window == window && t.fd == fd) return &t;
+        }
+        return nullptr;
+    }
+};
+
+Report parse_report(const fs::path& p) {
+    Report r;
+    std::ifstream f(p);
+    std::string line;
+    bool mouse = false;
+    while (std::getline(f, line)) {
+        std::istringstream s(line);
+        std::string key;
+        s >> key;
+        if (key == "mouse") {
+            s >> r.mouse_x >> r.mouse_y >> r.mouse_down;
+            mouse = true;
+        } else if (key == "selected_fd") {
+            s >> r.selected_fd;
+        } else if (key == "instance") {
+            s >> r.instance;
+        } else if (key == "timeline") {
+            s >> r.t0 >> r.t1;
+        } else if (key == "lanes") {
+            s >> r.lanes[0] >> r.lanes[1] >> r.lanes[2] >> r.lanes[3];
+        } else if (key == "target") {
+            Target t;
+            s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
+            r.targets.push_back(t);
+        }
+    }
+    r.valid = mouse;
+    return r;
+}
+
+// epscope-gui --ui-report REPORT TRACE in the background, and the X pointer
+// driven over its window with xdotool.
+class Gui {
+public:
+    Gui(const fs::path& trace, const fs::path& dir) : report_(dir / "ui.report") {
+        std::vector<std::string> args{EPSCOPE_GUI_BIN, "--ui-report", report_.string(),
+                                      trace.string()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const fs::path err = dir / "gui.err";
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    ~Gui() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    Gui(const Gui&) = delete;
+    Gui& operator=(const Gui&) = delete;
+
+    bool started() const { return pid_ > 0; }
+
+    // Waits (up to 20 s) for a report for which `ok` holds; returns the last one read.
+    Report wait_for(const std::function<bool(const Report&)>& ok) {
+        const auto give_up = Clock::now() + std::chrono::seconds(20);
+        Report r;
+        while (Clock::now() < give_up) {
+            r = parse_report(report_);
+            if (r.valid && ok(r)) return r;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return r;
+    }
+
+    // The GUI's X window (GLFW sets _NET_WM_PID).
+    bool find_window() {
+        std::optional<std::string> out =
+            run({"xdotool", "search", "--sync", "--onlyvisible", "--pid", std::to_string(pid_)});
+        if (!out || out->empty()) return false;
+        window_ = out->substr(0, out->find('\n'));
+        return true;
+    }
+
+    // XTest: the pointer to (x, y) in the window; returns once the GUI's
+    // frame has seen it there.
+    bool move(int x, int y) {
+        if (!xdo({"mousemove", "--window", window_, std::to_string(x), std::to_string(y)}))
+            return false;
+        Report r = wait_for([&](const Report& r) {
+            return static_cast<int>(r.mouse_x) == x && static_cast<int>(r.mouse_y) == y;
+        });
+        return static_cast<int>(r.mouse_x) == x && static_cast<int>(r.mouse_y) == y;
+    }
+    bool button(bool down) {
+        if (!xdo({down ? "mousedown" : "mouseup", "1"})) return false;
+        return wait_for([&](const Report& r) {
+                   return r.mouse_down == (down ? 1 : 0);
+               }).mouse_down == (down ? 1 : 0);
+    }
+    bool click_at(int x, int y) { return move(x, y) && button(true) && button(false); }
+    // The wheel: X button 4 is one notch up (GLFW: scroll +1, the GUI zooms in).
+    bool wheel_up() { return xdo({"click", "4"}); }
+
+    // The next frame as the GUI drew it.
+    png::Image screenshot() {
+        const fs::path request = report_.string() + ".request";
+        const fs::path png_path = report_.string() + ".png";
+        fs::remove(png_path);
+        std::ofstream(request).put('\n');
+        const auto give_up = Clock::now() + std::chrono::seconds(20);
+        while (fs::exists(request) && Clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (fs::exists(request) || !fs::exists(png_path)) return png::Image{};
+        return png::read_png(png_path);
+    }
+
+private:
+    bool xdo(std::vector<std::string> args) {
+        args.insert(args.begin(), "xdotool");
+        return run(std::move(args)).has_value();
+    }
+    fs::path report_;
+    pid_t pid_ = -1;
+    std::string window_;
+};
+
+class Input : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("epscope-gui-input-" + std::to_string(::getpid()));
+        fs::create_directories(dir_);
+        ASSERT_TRUE(run({"xdotool", "version"})) << "xdotool is missing (scripts/setup)";
+    }
+    void TearDown() override {
+        if (!HasFailure() && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr) {
+            fs::remove_all(dir_);
+        } else {
+            std::printf("reports and screenshots kept in %s\n", dir_.c_str());
+        }
+    }
+    void save(const png::Image& img, const std::string& name) {
+        if (img.width != 0) png::write_png(dir_ / (name + ".png"), img);
+    }
+    fs::path dir_;
+};
+
+Rect around(const Target& t, int by) {
+    return Rect{static_cast<int>(t.x0) - by, static_cast<int>(t.y0) - by,
+                static_cast<int>(t.x1) + by, static_cast<int>(t.y1) + by};
+}
+
+// The items of the instance the GUI shows first, by the model at the same cursor.
+std::set<int> model_items(const fs::path& trace) {
+    view::Replay r(trace);
+    r.seek_records(r.busiest_prefix());
+    std::set<int> fds;
+    std::vector<view::InstanceRow> rows = view::browser_rows(r.model(), view::BrowserQuery{});
+    if (rows.empty()) return fds;
+    for (const model::TreeNodeView& n : r.model().tree_preorder(rows.front().inst)) {
+        fds.insert(r.model().item(n.item).fd);
+    }
+    return fds;
+}
+
+// `epscope record -- epscope-poller --model basic ...` (tracepoint backend),
+// as in the screenshot tests: two instances, the first with 15 items.
+const fs::path kPollerTrace = fs::path(EPSCOPE_GUI_DATA) / "poller-basic-tracepoint.trace";
+
+TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report first = gui.wait_for([](const Report& r) { return !r.targets.empty(); });
+    ASSERT_FALSE(first.targets.empty()) << "no report with tree nodes from the GUI";
+    ASSERT_TRUE(gui.find_window());
+    // The report's tree nodes are the model's items of the shown instance.
+    std::set<int> drawn;
+    for (const Target& t : first.targets) {
+        if (t.window == "tree") drawn.insert(t.fd);
+    }
+    ASSERT_EQ(drawn, model_items(kPollerTrace));
+    ASSERT_EQ(first.selected_fd, -1);
+
+    // A point with nothing under it (the tree's empty top right corner):
+    // the pointer rests there for the screenshots, so no tooltip covers them.
+    const int rest_x = kTreeArea.x1 - 20;
+    const int rest_y = kTreeArea.y0 + 60;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image before = gui.screenshot();
+    save(before, "before");
+    ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
+    // Nothing selected: no selection colour anywhere, no item in the details
+    // (its "item fd N" line is the only text in the node-black colour), no
+    // item lane in the timeline (its label is in the callback colour; this
+    // backend sees no callbacks).
+    EXPECT_EQ(count_pixels(before, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
+    EXPECT_EQ(count_pixels(before, kDetailsArea, view::kNodeBlack), 0u);
+    EXPECT_EQ(count_pixels(before, kTimelineArea, view::kMarkCallback), 0u);
+
+    // Click the node of an item that is not the root, deep enough to be
+    // somewhere in the middle of the tree.
+    const Target* node = nullptr;
+    for (const Target& t : first.targets) {
+        if (t.window == "tree" && (node == nullptr || t.y0 > node->y0)) node = &t;
+    }
+    ASSERT_NE(node, nullptr);
+    const Target clicked = *node;
+    ASSERT_TRUE(gui.click_at(clicked.cx(), clicked.cy()));
+    Report sel = gui.wait_for([&](const Report& r) { return r.selected_fd == clicked.fd; });
+    ASSERT_EQ(sel.selected_fd, clicked.fd);
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image after = gui.screenshot();
+    save(after, "after");
+    ASSERT_EQ(after.width, static_cast<std::uint32_t>(kWidth));
+
+    // Tree: a ring in the selection colour around the clicked node, and
+    // nowhere else.
+    const Rect ring = around(clicked, 16);
+    EXPECT_GT(count_pixels(after, ring, view::kSelection), 100u);
+    EXPECT_EQ(count_pixels(after, kTreeArea, view::kSelection),
+              count_pixels(after, ring, view::kSelection));
+    // Browser: the square before the epfd of the instance holding the fd.
+    EXPECT_GT(count_pixels(after, kBrowserArea, view::kSelection), 40u);
+    // Details: "item fd N" and the item's counters.
+    EXPECT_GT(count_pixels(after, kDetailsArea, view::kNodeBlack), 20u);
+    // Timeline: the selected item's own lane above the threads' lanes.
+    EXPECT_GT(count_pixels(after, kTimelineArea, view::kMarkCallback), 20u);
+    Report now = gui.wait_for([](const Report&) { return true; });
+    EXPECT_NEAR(now.lanes[3] - now.lanes[1], first.lanes[3] - first.lanes[1] + 22, 1.0f);
+    // Details: the clicked fd is one of the busiest items (a target there),
+    // highlighted as the selected row; a click on another one moves the
+    // selection everywhere, the tree's ring included.
+    const Target* other = nullptr;
+    for (const Target& t : now.targets) {
+        if (t.window == "details" && t.fd != clicked.fd) other = &t;
+    }
+    ASSERT_NE(other, nullptr) << "no busiest item to click in the details panel";
+    const int other_fd = other->fd;
+    ASSERT_TRUE(gui.click_at(other->cx(), other->cy()));
+    Report sel2 = gui.wait_for([&](const Report& r) { return r.selected_fd == other_fd; });
+    ASSERT_EQ(sel2.selected_fd, other_fd);
+    const Target* other_node = sel2.find("tree", other_fd);
+    ASSERT_NE(other_node, nullptr);
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image moved = gui.screenshot();
+    save(moved, "moved");
+    EXPECT_EQ(count_pixels(moved, around(clicked, 16), view::kSelection), 0u);
+    EXPECT_GT(count_pixels(moved, around(*other_node, 16), view::kSelection), 100u);
+}
+
+// Threads wait on one instance of 8 items; a writer thread's callbacks queue
+// fds 7, 8 and 9 (fd 7 twice); the ready list holds them at the end.
+fs::path write_ready_trace(const fs::path& p) {
+    trace::TraceWriter w(p, trace::TraceHeader{});
+    Synth s(w);
+    const std::uint64_t ep = ep_of(1);
+    s.process("queues");
+    s.create(ep, 3);
+    for (int fd = 4; fd < 12; ++fd) s.insert(ep, 3, fd);
+    s.ts = 10'000'000;
+    s.wait_begin(ep, 3, 200);
+    s.ts = 12'000'000;
+    s.wait_sleep(ep, 200);
+    s.ts = 20'000'000;
+    s.callback(ep, 7, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 30'000'000;
+    s.callback(ep, 8, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 40'000'000;
+    s.callback(ep, 9, EP_CB_QUEUED_READY, 1, 300);
+    s.ts = 50'000'000;
+    s.callback(ep, 7, EP_CB_ALREADY_READY, 1, 300);
+    w.close();
+    return p;
+}
+
+TEST_F(Input, ClickOnAReadyListEntrySelectsItsFdInTheTreeAndTheTimeline) {
+    const fs::path trace = write_ready_trace(dir_ / "ready.trace");
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report first = gui.wait_for([](const Report& r) {
+        int queued = 0;
+        for (const Target& t : r.targets) queued += t.window == "queues";
+        return queued == 3;
+    });
+    ASSERT_TRUE(first.find("queues", 8) != nullptr) << "the ready list is not 7, 8, 9";
+    ASSERT_TRUE(gui.find_window());
+    const int rest_x = kTreeArea.x1 - 20;
+    const int rest_y = kTreeArea.y0 + 60;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image before = gui.screenshot();
+    save(before, "ready-before");
+    ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_pixels(before, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
+    // The timeline shows the writer's callbacks in their own colour.
+    EXPECT_GT(count_pixels(before, kTimelineArea, view::kMarkCallback), 20u);
+
+    // fd 7: queued first, two callbacks.
+    const Target box = *first.find("queues", 7);
+    ASSERT_TRUE(gui.click_at(box.cx(), box.cy()));
+    Report sel = gui.wait_for([](const Report& r) { return r.selected_fd == 7; });
+    ASSERT_EQ(sel.selected_fd, 7);
+    const Target* node = sel.find("tree", 7);
+    ASSERT_NE(node, nullptr);
+    const Target node7 = *node;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image after = gui.screenshot();
+    save(after, "ready-after");
+    ASSERT_EQ(after.width, static_cast<std::uint32_t>(kWidth));
+    // Queues: the clicked box outlined, the others not.
+    const Rect outline = around(box, 3);
+    EXPECT_GT(count_pixels(after, outline, view::kSelection), 60u);
+    EXPECT_EQ(count_pixels(after, kQueueArea, view::kSelection),
+              count_pixels(after, outline, view::kSelection));
+    // Tree: the ring around fd 7 only.
+    EXPECT_GT(count_pixels(after, around(node7, 16), view::kSelection), 100u);
+    EXPECT_EQ(count_pixels(after, kTreeArea, view::kSelection),
+              count_pixels(after, around(node7, 16), view::kSelection));
+    // Timeline: fd 7's callbacks in the selection colour, in its own lane
+    // (the first row) and among the writer's marks in the threads' lanes.
+    const int item_lane_end = static_cast<int>(sel.lanes[1]) + 22;
+    const Rect item_lane{kTimelineArea.x0, static_cast<int>(sel.lanes[1]), kTimelineArea.x1,
+                         item_lane_end};
+    const Rect thread_lanes{kTimelineArea.x0, item_lane_end, kTimelineArea.x1, kTimelineArea.y1};
+    EXPECT_GT(count_pixels(after, item_lane, view::kSelection), 20u);
+    EXPECT_GT(count_pixels(after, thread_lanes, view::kSelection), 10u);
+    // Browser and details as for a tree click.
+    EXPECT_GT(count_pixels(after, kBrowserArea, view::kSelection), 40u);
+    EXPECT_GT(count_pixels(after, kDetailsArea, view::kNodeBlack), 20u);
+}
+
+TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r0 = gui.wait_for([](const Report& r) { return r.lanes[2] > r.lanes[0]; });
+    ASSERT_GT(r0.lanes[2], r0.lanes[0]) << "no lanes in the GUI's report";
+    ASSERT_TRUE(gui.find_window());
+    ASSERT_EQ(r0.t0, 0u);  // the whole trace
+    const int x = static_cast<int>((r0.lanes[0] + r0.lanes[2]) / 2);
+    const int y = static_cast<int>((r0.lanes[1] + r0.lanes[3]) / 2);
+    const float width = r0.lanes[2] - r0.lanes[0];
+
+    // Two notches of the wheel around the middle: each shows 0.8 of the span.
+    ASSERT_TRUE(gui.move(x, y));
+    ASSERT_TRUE(gui.wheel_up());
+    Report r1 = gui.wait_for([&](const Report& r) { return r.span() < r0.span(); });
+    ASSERT_LT(r1.span(), r0.span());
+    ASSERT_TRUE(gui.wheel_up());
+    Report r2 = gui.wait_for([&](const Report& r) { return r.span() < r1.span(); });
+    ASSERT_LT(r2.span(), r1.span());
+    EXPECT_NEAR(static_cast<double>(r2.span()), 0.64 * static_cast<double>(r0.span()),
+                0.01 * static_cast<double>(r0.span()));
+    // Zoomed around the pointer: the time under it stays under it.
+    const double at0 =
+        static_cast<double>(r0.t0) + static_cast<double>(r0.span()) * (x - r0.lanes[0]) / width;
+    const double at2 =
+        static_cast<double>(r2.t0) + static_cast<double>(r2.span()) * (x - r2.lanes[0]) / width;
+    EXPECT_NEAR(at2, at0, 0.01 * static_cast<double>(r0.span()));
+    EXPECT_GT(r2.t0, 0u);
+
+    // Drag 200 pixels to the left: the window moves 200 pixels' worth later,
+    // same span.
+    ASSERT_TRUE(gui.button(true));
+    for (int step = 1; step <= 4; ++step) ASSERT_TRUE(gui.move(x - 50 * step, y));
+    ASSERT_TRUE(gui.button(false));
+    Report r3 = gui.wait_for([&](const Report& r) { return r.t0 != r2.t0; });
+    ASSERT_NE(r3.t0, r2.t0);
+    EXPECT_NEAR(static_cast<double>(r3.span()), static_cast<double>(r2.span()), 2.0);
+    const double expect_t0 =
+        static_cast<double>(r2.t0) + 200.0 * static_cast<double>(r2.span()) / width;
+    EXPECT_NEAR(static_cast<double>(r3.t0), expect_t0, 0.02 * static_cast<double>(r2.span()));
+}
+
+}  // namespace
+}  // namespace epscope::gui_test
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
