@@ -234,7 +234,11 @@ private:
 class Input : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-gui-input-" + std::to_string(::getpid()));
+        // One directory per test: a later test's clean-up must not remove
+        // what a failed one kept.
+        const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        dir_ = fs::temp_directory_path() /
+               ("epscope-gui-input-" + std::to_string(::getpid()) + "-" + test);
         fs::create_directories(dir_);
         ASSERT_TRUE(run({"xdotool", "version"})) << "xdotool is missing (scripts/setup)";
     }
@@ -336,9 +340,11 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     // Details: the clicked fd is one of the busiest items (a target there),
     // highlighted as the selected row; a click on another one moves the
     // selection everywhere, the tree's ring included.
+    // The topmost one: the list may run below the panel's visible part.
     const Target* other = nullptr;
     for (const Target& t : now.targets) {
-        if (t.window == "details" && t.fd != clicked.fd) other = &t;
+        if (t.window == "details" && t.fd != clicked.fd && (other == nullptr || t.y0 < other->y0))
+            other = &t;
     }
     ASSERT_NE(other, nullptr) << "no busiest item to click in the details panel";
     const int other_fd = other->fd;

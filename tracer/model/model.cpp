@@ -970,7 +970,9 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
         Item& x = items_[it];
         if (x.events & kEpollOneshot) {
             x.events &= kEpPrivateBits;
-        } else if (!(x.events & kEpollEt)) {
+        } else if (!(x.events & kEpollEt) && in.stats.harvests != 0) {
+            // (Only where harvests are seen: the syscall-tracepoint backend
+            // sees deliveries but no ready list.)
             // The kernel requeues every level-triggered item it delivers,
             // whether or not the model had it on the txlist: its callback's
             // record (taken at ep_poll_callback's entry) came before the link,
