@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "app/windows.hpp"
@@ -22,6 +25,33 @@ double ms(Clock::time_point a, Clock::time_point b) {
 double pct(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// The whole machine's CPU time from /proc/stat's "cpu" line, in jiffies:
+// the total, and the part the hypervisor took for other guests (steal). A
+// frame time's tail is read beside it: in a VM, stolen time stalls every
+// part of a frame at once.
+struct CpuTimes {
+    unsigned long long total = 0;
+    unsigned long long steal = 0;
+    bool ok = false;
+};
+
+CpuTimes cpu_times() {
+    CpuTimes t;
+    std::ifstream in("/proc/stat");
+    std::string line;
+    if (!std::getline(in, line) || line.rfind("cpu ", 0) != 0) return t;
+    std::istringstream fields(line.substr(4));
+    unsigned long long v = 0;
+    for (int i = 0; fields >> v && i < 10; ++i) {
+        if (i < 8) t.total += v;  // guest times are already in user and nice
+        if (i == 7) {
+            t.steal = v;
+            t.ok = true;
+        }
+    }
+    return t;
 }
 
 }  // namespace
@@ -43,6 +73,7 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
                                       kFrameDt * 1.0001);
     }
     const std::size_t applied0 = r.applied();
+    CpuTimes cpu0;
     std::vector<double> applied_per_frame;
     // The parts of a frame, in order: input and ImGui's new frame; the UI
     // (view-model and the windows' draw lists); ImGui's end of frame; handing
@@ -59,6 +90,7 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
     double commands = 0;
     double area = 0;
     for (int i = 0; i < frames + warmup; ++i) {
+        if (i == warmup) cpu0 = cpu_times();
         std::array<Clock::time_point, kParts + 1> t;
         t[0] = Clock::now();
         b.begin_frame(0);
@@ -101,6 +133,14 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
             "(%zu of %zu records in all)\n",
             static_cast<double>(span) / 1e6 / (frames + warmup), sum / frames,
             pct(applied_per_frame, 0.99), r.applied() - applied0, r.record_count());
+    }
+    const CpuTimes cpu1 = cpu_times();
+    if (cpu0.ok && cpu1.ok && cpu1.total > cpu0.total) {
+        std::printf(
+            "machine during the frames: %.1f%% of CPU time stolen by the hypervisor "
+            "(/proc/stat steal)\n",
+            100.0 * static_cast<double>(cpu1.steal - cpu0.steal) /
+                static_cast<double>(cpu1.total - cpu0.total));
     }
     std::printf("frame p50 %.3f ms  p99 %.3f ms\n", pct(frame, 0.50), pct(frame, 0.99));
     std::printf("parts (p50 / p99 ms):");
