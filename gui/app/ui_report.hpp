@@ -11,7 +11,8 @@
 //   instance REF                   the instance in the tree and queues
 //   timeline T0 T1                 the lanes' time window, ns after the first record
 //   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
-//   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details
+//   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details, timeline
+//                                  (a callback mark in a thread's lane)
 #pragma once
 
 #include <cstdint>

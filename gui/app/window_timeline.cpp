@@ -300,6 +300,9 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
                 case view::MarkKind::Callback:
                     dl->AddRectFilled(ImVec2(x - 1, y0 + 1), ImVec2(xe + 1, y0 + 8),
                                       col(sel ? view::kSelection : view::kMarkCallback));
+                    if (ui.report != nullptr && m.fd >= 0)
+                        ui.report->target("timeline", m.fd, ImVec2(x - 1, y0 + 1),
+                                          ImVec2(xe + 1, y0 + 8));
                     break;
                 case view::MarkKind::Woken:
                     dl->AddTriangleFilled(ImVec2(x - 4, y0 + 1), ImVec2(x + 4, y0 + 1),

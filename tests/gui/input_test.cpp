@@ -385,7 +385,7 @@ fs::path write_ready_trace(const fs::path& p) {
     return p;
 }
 
-TEST_F(Input, ClickOnAReadyListEntrySelectsItsFdInTheTreeAndTheTimeline) {
+TEST_F(Input, ClickOnAReadyListEntryOrATimelineMarkSelectsItsFdEverywhere) {
     const fs::path trace = write_ready_trace(dir_ / "ready.trace");
     Gui gui(trace, dir_);
     ASSERT_TRUE(gui.started());
@@ -438,6 +438,27 @@ TEST_F(Input, ClickOnAReadyListEntrySelectsItsFdInTheTreeAndTheTimeline) {
     // Browser and details as for a tree click.
     EXPECT_GT(count_pixels(after, kBrowserArea, view::kSelection), 40u);
     EXPECT_GT(count_pixels(after, kDetailsArea, view::kNodeBlack), 20u);
+
+    // A callback mark in the writer's lane: a click on fd 8's selects fd 8
+    // everywhere, the tree's ring and the queue's outline move to it.
+    const Target* mark = sel.find("timeline", 8);
+    ASSERT_NE(mark, nullptr) << "no callback mark of fd 8 in the timeline";
+    const Target mark8 = *mark;
+    ASSERT_TRUE(gui.click_at(mark8.cx(), mark8.cy()));
+    Report sel8 = gui.wait_for([](const Report& r) { return r.selected_fd == 8; });
+    ASSERT_EQ(sel8.selected_fd, 8);
+    ASSERT_NE(sel8.find("tree", 8), nullptr);
+    ASSERT_NE(sel8.find("queues", 8), nullptr);
+    const Target node8 = *sel8.find("tree", 8);
+    const Target box8 = *sel8.find("queues", 8);
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image marked = gui.screenshot();
+    save(marked, "mark-after");
+    ASSERT_EQ(marked.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(marked, around(node8, 16), view::kSelection), 100u);
+    EXPECT_EQ(count_pixels(marked, around(node7, 16), view::kSelection), 0u);
+    EXPECT_GT(count_pixels(marked, around(box8, 3), view::kSelection), 60u);
+    EXPECT_EQ(count_pixels(marked, outline, view::kSelection), 0u);
 }
 
 TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
