@@ -983,24 +983,25 @@ int BPF_KRETPROBE(kretprobe_ep_clear_and_put)
 
 /* Verify mode: every callback, traced or not, takes a nesting level on its CPU
  * (ep_poll_callback -> wake_up -> a nested instance's callback), so that each
- * exit pops its own. */
-static __always_inline void callback_push(struct epitem *epi, __u64 ep, __u8 said)
+ * exit pops its own. Returns the instance's activity (NULL: none, untraced). */
+static __always_inline struct ep_activity *callback_push(struct epitem *epi, __u64 ep, __u8 said)
 {
 	__u32 zero = 0;
 	struct callback_ctx *cc;
 	if (!verify || !(cc = bpf_map_lookup_elem(&callbacks, &zero)))
-		return;
+		return NULL;
 	__u32 d = cc->depth;
 	cc->depth = d + 1;
-	if (d >= CALLBACK_DEPTH)
-		return;
 	struct ep_activity *a = said == CALLBACK_UNTRACED ? NULL : activity_of(ep);
+	if (d >= CALLBACK_DEPTH)
+		return a;
 	cc->items[d] = (__u64)epi;
 	cc->said[d] = a ? said : CALLBACK_UNTRACED;
 	if (a) {
 		__sync_fetch_and_add(&a->cb_gen, 1);
 		__sync_fetch_and_add(&a->cb_busy, 1);
 	}
+	return a;
 }
 
 static __always_inline void on_callback(struct wait_queue_entry *wait, void *key, __u8 source)
@@ -1041,7 +1042,7 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 		cc->epi = (__u64)epi;
 		cc->tid = current_tid();
 	}
-	callback_push(epi, (__u64)ep, outcome);
+	struct ep_activity *act = callback_push(epi, (__u64)ep, outcome);
 
 	struct ep_callback *r = RESERVE(ep_callback, EP_KIND_CALLBACK, source);
 	if (!r)
@@ -1054,11 +1055,8 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	r->events = events;
 	r->outcome = outcome;
 	r->waiters = waiters;
-	if (verify) {
-		struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep);
-		if (a && a->done_scans != 0)
-			r->h.flags |= EP_FLAG_DONE_SCAN;
-	}
+	if (act && act->done_scans != 0)
+		r->h.flags |= EP_FLAG_DONE_SCAN;
 	r->pad[0] = r->pad[1] = 0;
 	bpf_ringbuf_submit(r, 0);
 }

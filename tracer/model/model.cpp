@@ -987,9 +987,7 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
                 x.place = ItemPlace::Txlist;
                 x.queued_ts = h.ts;
             } else {
-                list_append(in.ready, it);
-                x.place = ItemPlace::Ready;
-                x.queued_ts = h.ts;
+                queue_ready(inst, it, h.ts);
             }
         }
     } else {
