@@ -174,6 +174,7 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
     epscope::gui::Options o;
     CLI::App app{"epscope-gui: show a recorded epscope trace (rb-trees, ready lists, waiters)"};
+    app.set_version_flag("--version", "epscope-gui " EPSCOPE_VERSION);
     auto* file = app.add_option("FILE", o.file, "trace file written by `epscope record`");
     auto* connect = app.add_option(
         "--connect", o.connect,

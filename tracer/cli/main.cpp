@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     using namespace epscope::cli;
     CLI::App app{"epscope: an eBPF tracer of the kernel's epoll machinery"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "epscope 0.1");
+    app.set_version_flag("--version", "epscope " EPSCOPE_VERSION);
 
     std::string invocation;
     for (int i = 0; i < argc; ++i) invocation += (i ? " " : "") + std::string(argv[i]);
