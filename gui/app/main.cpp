@@ -175,30 +175,30 @@ int main(int argc, char** argv) {
     epscope::gui::Options o;
     CLI::App app{"epscope-gui: show a recorded epscope trace (rb-trees, ready lists, waiters)"};
     app.set_version_flag("--version", "epscope-gui " EPSCOPE_VERSION);
-    auto* file = app.add_option("FILE", o.file, "trace file written by `epscope record`");
+    auto* file = app.add_option("FILE", o.file, "Trace file written by `epscope record`");
     auto* connect = app.add_option(
         "--connect", o.connect,
-        "show the live stream served on this unix socket (epscope live --serve SOCKET)");
+        "Show the live stream served on this unix socket (epscope live --serve SOCKET)");
     file->excludes(connect);
     app.add_option("--wait", o.wait_s,
-                   "with --connect and --screenshot/--bench: read the stream until it ends or "
+                   "With --connect and --screenshot/--bench: read the stream until it ends or "
                    "for at most SECONDS")
         ->check(CLI::NonNegativeNumber);
-    app.add_option("--screenshot", o.screenshot, "render one frame into this PNG file and exit");
+    app.add_option("--screenshot", o.screenshot, "Render one frame into this PNG file and exit");
     app.add_option("--at", o.at_ns,
-                   "cursor in ns after the first record (default: where the most items are live)");
-    app.add_option("--select-fd", o.select_fd, "start with this item fd selected")
+                   "Cursor in ns after the first record (default: where the most items are live)");
+    app.add_option("--select-fd", o.select_fd, "Start with this item fd selected")
         ->check(CLI::NonNegativeNumber);
-    app.add_flag("--bench", o.bench, "render frames and print frame-time p50/p99");
-    app.add_option("--frames", o.frames, "frames for --bench")->check(CLI::Range(1, 1000000));
+    app.add_flag("--bench", o.bench, "Render frames and print frame-time p50/p99");
+    app.add_option("--frames", o.frames, "Frames for --bench")->check(CLI::Range(1, 1000000));
     app.add_flag("--play", o.play,
-                 "with --bench: play the trace from start to end over the frames (the model "
+                 "With --bench: play the trace from start to end over the frames (the model "
                  "replays and the views recompute every frame, as in a live session)")
         ->needs("--bench");
-    app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));
-    app.add_option("--height", o.height, "window height")->check(CLI::Range(240, 8192));
+    app.add_option("--width", o.width, "Window width")->check(CLI::Range(320, 8192));
+    app.add_option("--height", o.height, "Window height")->check(CLI::Range(240, 8192));
     app.add_option("--ui-report", o.ui_report,
-                   "for tests driving the window with X input: after each frame write the UI "
+                   "For tests driving the window with X input: after each frame write the UI "
                    "state and the screen rectangle of every clickable fd to this file; creating "
                    "FILE.request saves the next frame to FILE.png");
     app.get_option("--screenshot")->excludes("--bench");

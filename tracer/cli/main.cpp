@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/examples.hpp"
 
 namespace {
 
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     rec->add_option("-o,--output", record.output, "Trace file to write")->capture_default_str();
     rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")
         ->check(CLI::PositiveNumber);
-    rec->add_option("--backend", record.backend, "auto|fentry|kprobe|tracepoint")
+    rec->add_option("--backend", record.backend,
+                    "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     rec->add_flag("--all", record.all_processes, "Trace every process on the machine");
@@ -81,7 +83,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")
         ->check(CLI::PositiveNumber);
-    liv->add_option("--backend", live.backend, "auto|fentry|kprobe|tracepoint")
+    liv->add_option("--backend", live.backend,
+                    "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
@@ -99,7 +102,8 @@ int main(int argc, char** argv) {
     auto* gu = app.add_subcommand(
         "gui", "Capture and show in epscope-gui in one step (the window runs as the sudo user)");
     gu->add_option("-p,--pid", gui.pids, "Trace this process (repeatable)");
-    gu->add_option("--backend", gui.backend, "auto|fentry|kprobe|tracepoint")
+    gu->add_option("--backend", gui.backend,
+                   "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     gu->add_flag("--keep-open", gui.keep_open,
@@ -135,11 +139,13 @@ int main(int argc, char** argv) {
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
     ex->add_option("file", exp.input, "Trace file")->required();
     ex->add_option("-o,--output", exp.output, "Output file")->required();
-    ex->add_option("-f,--format", exp.format, "perfetto (Chrome trace JSON) | jsonl | csv")
+    ex->add_option("-f,--format", exp.format,
+                   "Output format: perfetto (Chrome trace JSON), jsonl or csv")
         ->check(CLI::IsMember({"perfetto", "jsonl", "csv"}))
         ->capture_default_str();
     ex->add_flag("--raw-addresses", exp.raw_addresses, "Keep kernel addresses");
 
+    add_examples(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
