@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "export/perfetto_exporter.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 #include "trace/export.hpp"
@@ -85,15 +86,32 @@ int run_dump(const DumpOptions& opts) {
     }
 }
 
+namespace {
+
+trace::ExportFormat trace_format(const std::string& name) {
+    return name == "jsonl" ? trace::ExportFormat::JsonLines
+           : name == "csv" ? trace::ExportFormat::CsvSummary
+                           : trace::ExportFormat::Chrome;
+}
+
+std::uint64_t export_perfetto(trace::TraceReader& reader, const std::string& path,
+                              const trace::ExportOptions& eo) {
+    exporter::PerfettoExporter e(path, eo);
+    std::uint64_t n = reader.read_all(e);
+    e.finish();
+    return n;
+}
+
+}  // namespace
+
 int run_export(const ExportOptions& opts) {
     try {
         trace::TraceReader reader(opts.input);
-        const auto format = opts.format == "jsonl" ? trace::ExportFormat::JsonLines
-                            : opts.format == "csv" ? trace::ExportFormat::CsvSummary
-                                                   : trace::ExportFormat::Chrome;
         trace::ExportOptions eo;
         eo.raw_addresses = opts.raw_addresses;
-        auto n = trace::export_trace(reader, format, opts.output, eo);
+        auto n = opts.format == "perfetto"
+                     ? export_perfetto(reader, opts.output, eo)
+                     : trace::export_trace(reader, trace_format(opts.format), opts.output, eo);
         std::fprintf(stderr, "epscope: exported %llu records to %s\n",
                      static_cast<unsigned long long>(n), opts.output.c_str());
         return 0;

@@ -45,7 +45,8 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  epscope stat --json t.trace                # the same for scripts\n"
      "  epscope stat --mismatches t.trace          # a --verify trace's mismatches, with times\n"},
     {"export",
-     "  epscope export -f perfetto -o t.json t.trace   # open in ui.perfetto.dev\n"
+     "  epscope export -f perfetto -o t.pftrace t.trace  # open in ui.perfetto.dev\n"
+     "  epscope export -f chrome-json -o t.json t.trace  # legacy JSON (chrome://tracing)\n"
      "  epscope export -f jsonl -o t.jsonl t.trace     # JSON Lines\n"
      "  epscope export -f csv -o t.csv t.trace         # records per kind and process\n"},
 };

@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
     ex->add_option("file", exp.input, "Trace file")->required();
     ex->add_option("-o,--output", exp.output, "Output file")->required();
     ex->add_option("-f,--format", exp.format,
-                   "Output format: perfetto (Chrome trace JSON), jsonl or csv")
-        ->check(CLI::IsMember({"perfetto", "jsonl", "csv"}))
+                   "Output format: perfetto (Perfetto's protobuf trace), chrome-json (the legacy "
+                   "Chrome trace JSON), jsonl or csv")
+        ->check(CLI::IsMember({"perfetto", "chrome-json", "jsonl", "csv"}))
         ->capture_default_str();
     ex->add_flag("--raw-addresses", exp.raw_addresses, "Keep kernel addresses");
 
