@@ -93,7 +93,10 @@ int run_export(const ExportOptions& opts) {
                                                    : trace::ExportFormat::Chrome;
         trace::ExportOptions eo;
         eo.raw_addresses = opts.raw_addresses;
-        auto n = trace::export_trace(reader, format, opts.output, eo);
+        eo.force = opts.force;
+        std::string kept;
+        auto n = trace::export_trace(reader, format, opts.output, eo, &kept);
+        if (!kept.empty()) std::fprintf(stderr, "epscope: %s\n", kept.c_str());
         std::fprintf(stderr, "epscope: exported %llu records to %s\n",
                      static_cast<unsigned long long>(n), opts.output.c_str());
         return 0;
