@@ -72,7 +72,7 @@ int serve(const char* path, const char* file, const char* secs) {
     while (Clock::now() < end) {
         const int c = ::accept(fd, nullptr, nullptr);
         if (c < 0) continue;
-        (void)!::write(c, bytes.data(), bytes.size());
+        (void)!::send(c, bytes.data(), bytes.size(), MSG_NOSIGNAL);  // refused readers hang up
         ::close(c);
     }
     ::unlink(path);

@@ -41,8 +41,12 @@ refused() {
     intact "$what"
 }
 
+"$epscope" record -o "$dir/good.trace" -- "$script" --log /dev/null 2>/dev/null ||
+    fail "cannot record a trace to export"
+
 # A planted FILE.partial, re-planted in a loop while record runs.
-as_atk "$dir/attacker" plant "$a/t.trace.partial" "$dir/root-file" 600 &
+setpriv --reuid="$atk" --regid="$atk" --clear-groups \
+    "$dir/attacker" plant "$a/t.trace.partial" "$dir/root-file" 200 &
 loop_pid=$!
 sleep 0.2
 i=0
@@ -52,8 +56,9 @@ while [ $i -lt 5 ]; do
         "$epscope" record -o "$a/t.trace" -- "$script" --log /dev/null
 done
 # Export and --stream-to through planted names.
+as_atk ln -s "$dir/root-file" "$a/x.csv.partial"
 refused "export, planted FILE.partial" "x.csv.partial: exists .*planted" \
-    "$epscope" export -f csv -o "$a/x.csv" /dev/null
+    "$epscope" export -f csv -o "$a/x.csv" "$dir/good.trace"
 kill "$loop_pid" 2>/dev/null; wait "$loop_pid" 2>/dev/null; loop_pid=
 as_atk ln -sf "$dir/root-file" "$a/s.out"
 refused "--stream-to, planted symlink" "belongs to uid" \
@@ -82,7 +87,7 @@ SUDO_UID=$(id -u "$atk") SUDO_GID=$(id -g "$atk") \
 grep -q "kept the previous $o as $o.old" "$dir/err" || fail "did not say it kept o.trace.old"
 [ "$(cat "$o.old")" = old ] || fail "o.trace.old is not the old file"
 [ "$(stat -c %U "$o")" = "$atk" ] || fail "o.trace belongs to $(stat -c %U "$o"), not the sudo user"
-"$epscope" record --force -o "$o" -- "$script" --log /dev/null 2>"$dir/err" || fail "record --force"
+SUDO_UID=$(id -u "$atk") SUDO_GID=$(id -g "$atk") "$epscope" record --force -o "$o" -- "$script" --log /dev/null 2>"$dir/err" || fail "record --force"
 grep -q "replaced the previous $o" "$dir/err" || fail "--force did not say it replaced o.trace"
 [ "$(cat "$o.old")" = old ] || fail "--force touched o.trace.old"
 "$epscope" stat "$o" >/dev/null 2>&1 || fail "the replaced o.trace does not read"

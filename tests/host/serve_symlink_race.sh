@@ -28,8 +28,9 @@ failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 
 # The race, as often as it takes to win before the fix.
-tries=${RACE_TRIES:-60}
-as_atk "$dir/attacker" swap "$dir/atk" s.sock "$dir/root-file" 600 >/dev/null &
+tries=${RACE_TRIES:-40}
+setpriv --reuid="$atk" --regid="$atk" --clear-groups \
+    "$dir/attacker" swap "$dir/atk" s.sock "$dir/root-file" 200 >/dev/null &
 loop_pid=$!
 i=0
 while [ $i -lt "$tries" ]; do

@@ -78,7 +78,7 @@ int run_dump(const DumpOptions& opts) {
                          "prefix (%llu bytes at the end unreadable)\n",
                          opts.input.c_str(),
                          static_cast<unsigned long long>(reader.unreadable_tail()));
-        return 0;
+        return reader.truncated() ? 2 : 0;  // as stat and epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope dump: %s\n", e.what());
         return 1;
