@@ -73,12 +73,18 @@ int run(const Options& o) {
              : std::make_unique<view::Replay>(o.file);
     view::Replay& replay = *owned;
     std::unique_ptr<view::LiveSource> source;
+    bool unreachable = false;  // a one-shot read got no stream (refused, nothing there)
     if (live) {
         view::LiveSourceOptions lo;
         lo.reconnect_after_end = o.screenshot.empty() && !o.bench;
         source = std::make_unique<view::LiveSource>(o.connect, replay, lo);
         if (!lo.reconnect_after_end) {
             read_stream_once(*source, o);
+            // A refused or failed connection is the answer of this one-shot read.
+            if (replay.record_count() == 0 && !source->last_error().empty()) {
+                std::cerr << "epscope-gui: " << source->last_error() << "\n";
+                unreachable = true;
+            }
             std::cerr << "epscope-gui: " << replay.source_label() << ": " << replay.record_count()
                       << " records\n";
         }
@@ -118,7 +124,7 @@ int run(const Options& o) {
             std::cerr << "epscope-gui: " << e.what() << "\n";
             return 1;
         }
-        return bad ? 2 : 0;
+        return unreachable ? 1 : bad ? 2 : 0;
     }
     if (o.bench) {
         run_bench(*b, replay, views, ui, o.frames, o.play);

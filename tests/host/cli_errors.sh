@@ -31,6 +31,35 @@ expect 1 "not an epscope trace|NotATrace|not a trace" -- "$epscope" dump "$dir/j
 expect 1 "$dir/missing" -- "$epscope" dump "$dir/missing"
 expect 2 "format" -- "$epscope" export "$dir/junk" -o "$dir/x.json" -f xml
 expect 1 "not an epscope trace|NotATrace|not a trace" -- "$epscope" stat "$dir/junk"
+# Issue 10 item 10: a FIFO (or any non-regular file) given as a trace is one
+# line, never a hang in open().
+mkfifo "$dir/fifo"
+expect 1 "fifo: not a regular file" -- timeout 10 "$epscope" stat "$dir/fifo"
+expect 1 "fifo: not a regular file" -- timeout 10 "$epscope" dump "$dir/fifo"
+expect 1 "fifo: not a regular file" -- timeout 10 "$epscope" export -o "$dir/f.json" "$dir/fifo"
+expect 1 "not a regular file" -- timeout 10 "$epscope" stat "$dir"
+# Item 11: pids that name no traceable process, durations the clock cannot
+# hold, empty paths, options that exclude each other.
+expect 2 "0 is not a pid" -- "$epscope" record -p 0 -o "$dir/p.trace"
+expect 2 "[-]1 is not a pid" -- "$epscope" record -p -1 -o "$dir/p.trace"
+expect 2 "x is not a pid" -- "$epscope" live -p x
+expect 1 "pid 2 is a kernel thread" -- "$epscope" record -p 2 -o "$dir/k.trace"
+sh -c 'sleep 0.1 & echo $! >"$1"; exec sleep 5' sh "$dir/zpid" &
+sleep 1
+expect 1 "pid $(cat "$dir/zpid") is a zombie" -- "$epscope" record -p "$(cat "$dir/zpid")" -o "$dir/z.trace"
+for d in 1e400 nan inf -1 0 99999999999; do
+    expect 2 "is not a duration: give seconds" -- "$epscope" record -d "$d" -p 1 -o "$dir/d.trace"
+done
+expect 2 "is not a duration" -- "$epscope" live -d nan -p 1
+grep -q "00000000000000000000" "$dir/err" && { echo "FAIL: a duration printed in full"; failed=1; }
+expect 2 "empty path" -- "$epscope" record -o "" -p 1
+expect 2 "empty path" -- "$epscope" record --serve "" -p 1 -o "$dir/s.trace"
+expect 2 "empty path" -- "$epscope" record --stream-to "" -p 1 -o "$dir/s.trace"
+expect 2 "empty path" -- "$epscope" live --serve "" -p 1
+expect 2 "empty path" -- "$epscope" export -o "" "$dir/junk"
+expect 2 "excludes" -- "$epscope" record --all -p 1 -o "$dir/a.trace"
+expect 2 "power of two" -- "$epscope" record --ring-mb 3 -p 1 -o "$dir/r.trace"
+expect 2 "power of two" -- "$epscope" record --ring-mb 2048 -p 1 -o "$dir/r.trace"
 ls "$dir"/*.trace* >/dev/null 2>&1 && { echo "FAIL: a failed record left a file:"; ls "$dir"; failed=1; }
 
 # Without privileges doctor names the missing capability and fails.

@@ -7,10 +7,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "capture/fd_namer.hpp"
 #include "capture/fdinfo_checkpoints.hpp"
 #include "capture/launcher.hpp"
+#include "capture/run_as.hpp"
 #include "capture/proc_snapshot.hpp"
 #include "capture/ring_consumer.hpp"
 
@@ -53,6 +57,30 @@ private:
 
 bool alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
+// A pid that names nothing epoll could be traced in: gone, a kernel thread
+// (no user space, no epoll calls), or a zombie (exited, not yet reaped).
+void refuse_unfit(pid_t pid) {
+    const std::string p = "pid " + std::to_string(pid);
+    if (pid <= 0 || !alive(pid))
+        throw CaptureError("no process with " + p + " (check the pid with ps)");
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) return;  // gone meanwhile: the capture notices
+    std::istringstream rest(stat.substr(paren + 1));
+    char state = 0;
+    std::string skip;
+    unsigned long flags = 0;
+    rest >> state >> skip >> skip >> skip >> skip >> skip >> flags;
+    constexpr unsigned long kPfKthread = 0x00200000;  // include/linux/sched.h
+    if (flags & kPfKthread)
+        throw CaptureError(p + " is a kernel thread: it makes no epoll calls (give a user "
+                               "process's pid)");
+    if (state == 'Z' || state == 'X')
+        throw CaptureError(p + " is a zombie: it has exited and waits for its parent to reap "
+                               "it; nothing is left to trace");
+}
+
 }  // namespace
 
 CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
@@ -61,13 +89,13 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     SignalFd signals;
     FdNamer namer(sink);
 
-    for (pid_t pid : options.pids)
-        if (!alive(pid))
-            throw CaptureError("no process with pid " + std::to_string(pid) +
-                               " (check the pid with ps)");
+    for (pid_t pid : options.pids) refuse_unfit(pid);
 
     std::optional<LaunchedCommand> command;
-    if (!options.command.empty()) command.emplace(options.command);
+    if (!options.command.empty())
+        command.emplace(options.command, options.run_as.empty()
+                                             ? std::nullopt
+                                             : std::optional(RunAs::lookup(options.run_as)));
 
     SessionConfig config = options.session;
     config.tgids = options.pids;

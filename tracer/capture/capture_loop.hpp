@@ -21,6 +21,7 @@ struct CaptureOptions {
     SessionConfig session;                  // programs to load and their config
     std::vector<pid_t> pids;                // -p PID...
     std::vector<std::string> command;       // -- CMD ARGS...
+    std::string run_as;                     // -u USER: the command runs as USER (else root)
     std::optional<std::chrono::milliseconds> duration;
     std::chrono::milliseconds poll_interval{100};
     // Verify mode (session.verify): /proc fdinfo checkpoints this often and

@@ -10,9 +10,22 @@
 
 #include "capture/bpf_session.hpp"
 
+extern char** environ;
+
 namespace epscope::capture {
 
-LaunchedCommand::LaunchedCommand(std::vector<std::string> argv) : argv_(std::move(argv)) {
+LaunchedCommand::LaunchedCommand(std::vector<std::string> argv, std::optional<RunAs> user)
+    : argv_(std::move(argv)), user_(std::move(user)) {
+    // Everything the child needs, prepared before fork: between fork and exec
+    // only async-signal-safe calls (no allocation, no NSS lookups).
+    std::vector<char*> args;
+    for (auto& a : argv_) args.push_back(a.data());
+    args.push_back(nullptr);
+    if (user_) env_ = user_->environment();
+    std::vector<char*> envp;
+    for (auto& e : env_) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char* const* env = user_ ? envp.data() : environ;
     int go[2], err[2];
     if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
         throw CaptureError(std::string("cannot create a pipe: ") + std::strerror(errno));
@@ -28,11 +41,13 @@ LaunchedCommand::LaunchedCommand(std::vector<std::string> argv) : argv_(std::mov
         close(err[0]);
         char byte;
         if (read(go[0], &byte, 1) != 1) _exit(127);  // the tracer gave up
-        std::vector<char*> args;
-        for (auto& a : argv_) args.push_back(a.data());
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        int e = errno;
+        int e = EPERM;
+        if (!user_ || user_->assume()) {
+            execvpe(args[0], args.data(), env);
+            e = errno;
+        } else {
+            e = -errno;  // negative: switching user failed, not exec
+        }
         (void)!write(err[1], &e, sizeof(e));
         _exit(127);
     }
@@ -59,6 +74,9 @@ void LaunchedCommand::release() {
     error_fd_ = -1;
     if (n == static_cast<ssize_t>(sizeof(e))) {
         try_wait();
+        if (e < 0)
+            throw CaptureError("cannot run '" + argv_[0] + "' as uid " +
+                               std::to_string(user_->uid()) + ": " + std::strerror(-e));
         throw CaptureError("cannot run '" + argv_[0] + "': " + std::strerror(e));
     }
 }

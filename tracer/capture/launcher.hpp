@@ -9,12 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "capture/run_as.hpp"
+
 namespace epscope::capture {
 
 class LaunchedCommand {
 public:
-    // Forks; the child waits. Throws CaptureError if fork fails.
-    explicit LaunchedCommand(std::vector<std::string> argv);
+    // Forks; the child waits. Throws CaptureError if fork fails. With `user`
+    // the command runs as that user, with their groups and HOME/USER/LOGNAME.
+    explicit LaunchedCommand(std::vector<std::string> argv,
+                             std::optional<RunAs> user = std::nullopt);
     ~LaunchedCommand();
     LaunchedCommand(const LaunchedCommand&) = delete;
     LaunchedCommand& operator=(const LaunchedCommand&) = delete;
@@ -29,6 +33,8 @@ public:
 
 private:
     std::vector<std::string> argv_;
+    std::optional<RunAs> user_;
+    std::vector<std::string> env_;  // the user's environment, built before fork
     pid_t pid_ = -1;
     int go_fd_ = -1;     // parent writes one byte: go
     int error_fd_ = -1;  // child writes errno if exec fails (CLOEXEC: EOF on success)

@@ -79,7 +79,7 @@ int run_dump(const DumpOptions& opts) {
                          "prefix (%llu bytes at the end unreadable)\n",
                          opts.input.c_str(),
                          static_cast<unsigned long long>(reader.unreadable_tail()));
-        return 0;
+        return reader.truncated() ? 2 : 0;  // as stat and epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope dump: %s\n", e.what());
         return 1;
@@ -95,10 +95,10 @@ trace::ExportFormat trace_format(const std::string& name) {
 }
 
 std::uint64_t export_perfetto(trace::TraceReader& reader, const std::string& path,
-                              const trace::ExportOptions& eo) {
+                              const trace::ExportOptions& eo, std::string* kept) {
     exporter::PerfettoExporter e(path, eo);
     std::uint64_t n = reader.read_all(e);
-    e.finish();
+    *kept = e.finish();
     return n;
 }
 
@@ -109,9 +109,13 @@ int run_export(const ExportOptions& opts) {
         trace::TraceReader reader(opts.input);
         trace::ExportOptions eo;
         eo.raw_addresses = opts.raw_addresses;
+        eo.force = opts.force;
+        std::string kept;
         auto n = opts.format == "perfetto"
-                     ? export_perfetto(reader, opts.output, eo)
-                     : trace::export_trace(reader, trace_format(opts.format), opts.output, eo);
+                     ? export_perfetto(reader, opts.output, eo, &kept)
+                     : trace::export_trace(reader, trace_format(opts.format), opts.output, eo,
+                                           &kept);
+        if (!kept.empty()) std::fprintf(stderr, "epscope: %s\n", kept.c_str());
         std::fprintf(stderr, "epscope: exported %llu records to %s\n",
                      static_cast<unsigned long long>(n), opts.output.c_str());
         return 0;

@@ -6,7 +6,9 @@
 // GUI reaped and the directory removed.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -18,32 +20,35 @@
 #include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
+#include "trace/safe_path.hpp"
 
 namespace epscope::cli {
 namespace {
 
-// The private directory of the socket, removed with everything in it.
+// The private directory of the socket, removed with everything in it. It is
+// made, used and removed with the rights of the user who ran sudo (0700,
+// theirs from birth): root never chowns or follows a name in it.
 class PrivateDir {
 public:
     explicit PrivateDir(std::optional<DropTo> owner) {
+        if (owner) owner_ = trace::UserIds{owner->uid, owner->gid};
         std::string t = (std::filesystem::temp_directory_path() / "epscope-gui-XXXXXX").string();
+        trace::FsIdentity as_owner(owner_);
         if (::mkdtemp(t.data()) == nullptr)
             throw serve::ServeError("cannot create a private directory in " +
-                                    std::filesystem::temp_directory_path().string());
+                                    std::filesystem::temp_directory_path().string() + ": " +
+                                    std::strerror(errno));
         path_ = t;  // mkdtemp makes it 0700
-        if (owner && ::chown(path_.c_str(), owner->uid, owner->gid) != 0) {
-            std::filesystem::remove_all(path_);
-            throw serve::ServeError("cannot give " + path_.string() + " to uid " +
-                                    std::to_string(owner->uid));
-        }
     }
     ~PrivateDir() {
+        trace::FsIdentity as_owner(owner_);
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
     std::filesystem::path operator/(const char* name) const { return path_ / name; }
 
 private:
+    std::optional<trace::UserIds> owner_;
     std::filesystem::path path_;
 };
 
@@ -71,6 +76,7 @@ int run_gui(const GuiOptions& opts) {
         cap.session = planned.config;
         cap.pids = opts.pids;
         cap.command = opts.command;
+        cap.run_as = opts.run_as;
         cap.poll_interval = std::chrono::milliseconds(50);
 
         const std::optional<DropTo> user = sudo_user();

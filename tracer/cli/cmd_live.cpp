@@ -117,6 +117,7 @@ int run_live(const LiveOptions& opts) {
         cap.session = planned.config;
         cap.pids = opts.pids;
         cap.command = opts.command;
+        cap.run_as = opts.run_as;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
         cap.session.verify = opts.verify;

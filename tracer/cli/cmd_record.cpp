@@ -22,6 +22,7 @@ int run_record(const RecordOptions& opts) {
         cap.session.ring_bytes = opts.ring_mb << 20;
         cap.pids = opts.pids;
         cap.command = opts.command;
+        cap.run_as = opts.run_as;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
         cap.session.verify = opts.verify;
@@ -34,8 +35,11 @@ int run_record(const RecordOptions& opts) {
         // Next to the trace file by default: the disk the user chose for it.
         if (out.spool_dir.empty())
             out.spool_dir = std::filesystem::absolute(opts.output).parent_path().string();
+        out.force = opts.force;
         LiveStream live(header, out);
-        trace::TraceWriter writer(opts.output, header);
+        trace::WriterOptions wo;
+        wo.force = opts.force;
+        trace::TraceWriter writer(opts.output, header, wo);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(writer, live.active() ? live.sink() : writer);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : writer;
@@ -57,6 +61,8 @@ int run_record(const RecordOptions& opts) {
                      static_cast<unsigned long long>(writer.records_written()),
                      static_cast<unsigned long long>(result.lost), opts.output.c_str(),
                      result.stopped_by.c_str());
+        if (!writer.kept_note().empty())
+            std::fprintf(stderr, "epscope: %s\n", writer.kept_note().c_str());
         if (opts.verify)
             std::fprintf(
                 stderr,

@@ -151,7 +151,7 @@ int run_stat(const StatOptions& opts) {
                 std::printf("]}");
             }
             std::printf("]}\n");
-            return 0;
+            return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
         }
 
         std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
@@ -214,7 +214,7 @@ int run_stat(const StatOptions& opts) {
             std::printf("  last mismatch: %s\n", st.verify.last_mismatch.c_str());
         }
         std::printf("attach plan:\n%s", header.attach_plan.c_str());
-        return 0;
+        return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope stat: %s\n", e.what());
         return 1;

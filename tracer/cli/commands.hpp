@@ -26,6 +26,7 @@ struct StreamOutOptions {
     std::string spool_dir;        // --serve-spool-dir; empty: the command's default
     unsigned spool_mb = 2048;     // --serve-spool-mb: the spool's cap
     unsigned history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
+    bool force = false;           // --force: replace an existing --stream-to file
 
     static StreamOutOptions spooled_in(std::string dir) {
         StreamOutOptions o;
@@ -47,6 +48,8 @@ struct RecordOptions {
     unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
     std::string invocation;             // the command line, stored in the trace header
     StreamOutOptions stream;            // spool_dir empty: the trace file's directory
+    bool force = false;                 // --force: replace an existing FILE (else FILE.old)
+    std::string run_as;                 // -u USER: the launched command runs as USER
 };
 int run_record(const RecordOptions&);
 
@@ -62,6 +65,7 @@ struct LiveOptions {
     StreamOutOptions stream = StreamOutOptions::spooled_in("/var/tmp");
     bool verify = false;
     unsigned verify_interval_ms = 200;
+    std::string run_as;  // -u USER
 };
 int run_live(const LiveOptions&);
 
@@ -72,6 +76,7 @@ struct GuiOptions {
     bool verbose = false;
     bool keep_open = false;  // leave the window open after the command ends
     std::string gui_binary;  // --gui-bin: the epscope-gui to run
+    std::string run_as;      // -u USER: the launched command runs as USER
     std::string invocation;
 };
 int run_gui(const GuiOptions&);
@@ -98,6 +103,7 @@ struct ExportOptions {
     std::string output;
     std::string format = "perfetto";
     bool raw_addresses = false;
+    bool force = false;  // --force: replace an existing output (else kept as FILE.old)
 };
 int run_export(const ExportOptions&);
 

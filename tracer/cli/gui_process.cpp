@@ -1,8 +1,6 @@
 #include "cli/gui_process.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,20 +14,13 @@
 #include <string_view>
 #include <thread>
 
+#include "capture/run_as.hpp"
+#include "trace/safe_path.hpp"
+
 extern char** environ;
 
 namespace epscope::cli {
 namespace {
-
-std::optional<unsigned long> env_number(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == 0) return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long n = std::strtoul(v, &end, 10);
-    if (errno != 0 || *end != 0) return std::nullopt;
-    return n;
-}
 
 int decode_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
 
@@ -38,22 +29,17 @@ int decode_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERM
 struct ChildPlan {
     char* const* argv;
     char* const* envp;
-    std::optional<DropTo> user;
-    std::vector<gid_t> groups;  // the user's supplementary groups
+    const capture::RunAs* user;
 };
 
-// In the child: the user's identity fully in place before exec (groups, then
-// gid, then uid: after setuid the others can no longer be changed). Reports
-// the failing stage and errno on err_fd (close-on-exec: silent on success).
+// In the child: the user's identity fully in place before exec. Reports the
+// failing stage and errno on err_fd (close-on-exec: silent on success).
 [[noreturn]] void exec_child(const ChildPlan& plan, int err_fd) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     int stage = 1;
-    const bool identity_ok =
-        !plan.user || (setgroups(plan.groups.size(), plan.groups.data()) == 0 &&
-                       setgid(plan.user->gid) == 0 && setuid(plan.user->uid) == 0);
-    if (identity_ok) {
+    if (!plan.user || plan.user->assume()) {
         stage = 2;
         execvpe(plan.argv[0], plan.argv, plan.envp);
     }
@@ -62,32 +48,12 @@ struct ChildPlan {
     _exit(127);
 }
 
-// The environment for the child: ours, with HOME, USER and LOGNAME of the
-// user it runs as (root's HOME would point Xlib at root's ~/.Xauthority).
-std::vector<std::string> child_environment(const std::string& name, const std::string& home) {
-    std::vector<std::string> env;
-    auto replaced = [&](std::string_view var) {
-        return (var.starts_with("HOME=") && !home.empty()) ||
-               ((var.starts_with("USER=") || var.starts_with("LOGNAME=")) && !name.empty());
-    };
-    for (char** e = environ; *e != nullptr; ++e)
-        if (!replaced(*e)) env.emplace_back(*e);
-    if (!home.empty()) env.push_back("HOME=" + home);
-    if (!name.empty()) {
-        env.push_back("USER=" + name);
-        env.push_back("LOGNAME=" + name);
-    }
-    return env;
-}
-
 }  // namespace
 
 std::optional<DropTo> sudo_user() {
-    if (::geteuid() != 0) return std::nullopt;
-    auto uid = env_number("SUDO_UID");
-    auto gid = env_number("SUDO_GID");
-    if (!uid || !gid || *uid == 0) return std::nullopt;
-    return DropTo{static_cast<uid_t>(*uid), static_cast<gid_t>(*gid)};
+    const auto u = trace::invoking_user();
+    if (!u) return std::nullopt;
+    return DropTo{u->uid, u->gid};
 }
 
 GuiProcess::GuiProcess(const std::vector<std::string>& argv, std::optional<DropTo> user) {
@@ -96,25 +62,12 @@ GuiProcess::GuiProcess(const std::vector<std::string>& argv, std::optional<DropT
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
     // Looked up before fork: getpwuid and getgrouplist are not async-signal-safe.
-    std::string name, home;
-    ChildPlan plan{args.data(), nullptr, user, {}};
-    if (user) {
-        if (const passwd* pw = ::getpwuid(user->uid)) {
-            name = pw->pw_name;
-            home = pw->pw_dir;
-            int n = 64;
-            plan.groups.resize(static_cast<std::size_t>(n));
-            while (::getgrouplist(name.c_str(), user->gid, plan.groups.data(), &n) < 0) {
-                plan.groups.resize(static_cast<std::size_t>(n));
-            }
-            plan.groups.resize(static_cast<std::size_t>(n));
-        }
-        // A uid without a passwd entry: no supplementary groups (setgroups(0)).
-    }
-    std::vector<std::string> env =
-        user ? child_environment(name, home) : std::vector<std::string>{};
+    std::optional<capture::RunAs> as;
+    if (user) as = capture::RunAs::of(user->uid, user->gid);
+    ChildPlan plan{args.data(), nullptr, as ? &*as : nullptr};
+    std::vector<std::string> env = as ? as->environment() : std::vector<std::string>{};
     std::vector<char*> envp;
-    if (user) {
+    if (as) {
         for (auto& e : env) envp.push_back(e.data());
         envp.push_back(nullptr);
         plan.envp = envp.data();

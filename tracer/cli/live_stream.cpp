@@ -45,7 +45,7 @@ LiveStream::LiveStream(const trace::TraceHeader& header, const StreamOutOptions&
                      serve_path.c_str(), serve_path.c_str());
     }
     if (!stream_to.empty()) {
-        file_ = std::make_unique<serve::StreamFile>(stream_to);
+        file_ = std::make_unique<serve::StreamFile>(stream_to, 32u << 20, nullptr, out.force);
         outs.push_back(file_.get());
     }
     if (!outs.empty()) publisher_ = std::make_unique<serve::StreamPublisher>(header, outs);

@@ -1,6 +1,10 @@
 // epscope: trace what the kernel's epoll machinery does for a process.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -8,13 +12,64 @@
 
 namespace {
 
+// Bad values are refused by CLI11 with the text these return (one line).
+std::string pid_error(std::string& v) {
+    char* end = nullptr;
+    errno = 0;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (errno != 0 || end == v.c_str() || *end != 0 || n <= 0 || n > INT_MAX)
+        return v + " is not a pid: a pid is a positive number (see ps; 0 and negative numbers "
+                   "name process groups)";
+    return {};
+}
+
+// Seconds as the capture's clock can hold them: finite, positive, at most a year.
+std::string seconds_error(std::string& v) {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != 0 || !std::isfinite(d) || d <= 0 || d > 31536000)
+        return "'" + v.substr(0, 32) + "' is not a duration: give seconds, more than 0 and at "
+                                       "most 31536000 (a year)";
+    return {};
+}
+
+std::string path_error(std::string& v) {
+    return v.empty() ? std::string("an empty path: give a file name") : std::string();
+}
+
+std::string power_of_two_error(std::string& v) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+    if (end == v.c_str() || *end != 0 || n == 0 || n > 1024 || (n & (n - 1)) != 0)
+        return v + " MiB: the ring buffer's size is a power of two from 1 to 1024";
+    return {};
+}
+
+const CLI::Validator kPid(pid_error, "PID");
+const CLI::Validator kSeconds(seconds_error, "SECONDS");
+const CLI::Validator kPath(path_error, "PATH");
+const CLI::Validator kPowerOfTwo(power_of_two_error, "MIB");
+
+// What to trace, the same for record, live and gui: processes, or a command
+// launched as root or as -u USER.
+CLI::Option* add_target_options(CLI::App* cmd, std::vector<pid_t>& pids, std::string& run_as,
+                                std::vector<std::string>& command, const char* what) {
+    auto* p = cmd->add_option("-p,--pid", pids, "Trace this process (repeatable)")->check(kPid);
+    cmd->add_option("-u,--user", run_as,
+                    "Run the launched command as USER, with USER's groups (default: root)");
+    cmd->add_option("command", command, what);
+    return p;
+}
+
 // --serve, --stream-to and the spool's options, the same for record and live.
 void add_stream_out_options(CLI::App* cmd, epscope::cli::StreamOutOptions& o,
                             const std::string& spool_default) {
     cmd->add_option("--serve", o.serve_path,
-                    "Also serve the live stream on this unix socket (for epscope-gui --connect)");
+                    "Also serve the live stream on this unix socket (for epscope-gui --connect)")
+        ->check(kPath);
     cmd->add_option("--stream-to", o.stream_to,
-                    "Also write the live stream to this file or device (e.g. a virtio port)");
+                    "Also write the live stream to this file or device (e.g. a virtio port)")
+        ->check(kPath);
     cmd->add_option("--serve-spool-dir", o.spool_dir,
                     "With --serve: where the stream is spooled (an unnamed file) so that a "
                     "reader joining late gets it from the start; default: " +
@@ -50,17 +105,21 @@ int main(int argc, char** argv) {
     RecordOptions record;
     record.invocation = invocation;
     auto* rec = app.add_subcommand("record", "Record epoll events of processes into a trace file");
-    rec->add_option("-p,--pid", record.pids, "Trace this process (repeatable)");
-    rec->add_option("-o,--output", record.output, "Trace file to write")->capture_default_str();
-    rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")
-        ->check(CLI::PositiveNumber);
-    rec->add_option("--backend", record.backend,
-                    "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
+    auto* rec_pid = add_target_options(rec, record.pids, record.run_as, record.command,
+                                       "-- CMD ARGS...: launch and trace a command");
+    rec->add_option("-o,--output", record.output, "Trace file to write")
+        ->check(kPath)
+        ->capture_default_str();
+    rec->add_flag("--force", record.force,
+                  "Replace an existing output (else it is kept as FILE.old)");
+    rec->add_option("-d,--duration", record.duration_s, "Stop after SECONDS")->check(kSeconds);
+    rec->add_option("--backend", record.backend, "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
-    rec->add_flag("--all", record.all_processes, "Trace every process on the machine");
+    rec->add_flag("--all", record.all_processes, "Trace every process on the machine")
+        ->excludes(rec_pid);
     rec->add_option("--ring-mb", record.ring_mb, "BPF ring buffer size in MiB (power of two)")
-        ->check(CLI::Range(1u, 1024u))
+        ->check(kPowerOfTwo)
         ->capture_default_str();
     rec->add_flag("-v,--verbose", record.verbose, "Show libbpf's own messages");
     add_stream_out_options(rec, record.stream, "the trace file's directory");
@@ -71,20 +130,18 @@ int main(int argc, char** argv) {
                     "Milliseconds between fdinfo checkpoints with --verify")
         ->check(CLI::Range(10u, 3600000u))
         ->capture_default_str();
-    rec->add_option("command", record.command, "-- CMD ARGS...: launch and trace a command");
 
     LiveOptions live;
     live.invocation = invocation;
     auto* liv =
         app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
-    liv->add_option("-p,--pid", live.pids, "Trace this process (repeatable)");
+    add_target_options(liv, live.pids, live.run_as, live.command,
+                       "-- CMD ARGS...: launch and watch a command");
     liv->add_option("-i,--interval", live.interval_s, "Seconds between refreshes")
         ->check(CLI::Range(0.05, 3600.0))
         ->capture_default_str();
-    liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")
-        ->check(CLI::PositiveNumber);
-    liv->add_option("--backend", live.backend,
-                    "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
+    liv->add_option("-d,--duration", live.duration_s, "Stop after SECONDS")->check(kSeconds);
+    liv->add_option("--backend", live.backend, "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     liv->add_flag("-v,--verbose", live.verbose, "Show libbpf's own messages");
@@ -95,22 +152,20 @@ int main(int argc, char** argv) {
                     "Milliseconds between fdinfo checkpoints with --verify")
         ->check(CLI::Range(10u, 3600000u))
         ->capture_default_str();
-    liv->add_option("command", live.command, "-- CMD ARGS...: launch and watch a command");
 
     GuiOptions gui;
     gui.invocation = invocation;
     auto* gu = app.add_subcommand(
         "gui", "Capture and show in epscope-gui in one step (the window runs as the sudo user)");
-    gu->add_option("-p,--pid", gui.pids, "Trace this process (repeatable)");
-    gu->add_option("--backend", gui.backend,
-                   "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
+    add_target_options(gu, gui.pids, gui.run_as, gui.command,
+                       "-- CMD ARGS...: launch and show a command");
+    gu->add_option("--backend", gui.backend, "Kernel hooks to use: auto, fentry, kprobe or tracepoint")
         ->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint"}))
         ->capture_default_str();
     gu->add_flag("--keep-open", gui.keep_open,
                  "When the command ends, keep the window open (exit when it is closed)");
     gu->add_option("--gui-bin", gui.gui_binary, "The epscope-gui program to run");
     gu->add_flag("-v,--verbose", gui.verbose, "Show libbpf's own messages");
-    gu->add_option("command", gui.command, "-- CMD ARGS...: launch and show a command");
 
     DumpOptions dump;
     auto* dmp = app.add_subcommand("dump", "Print the records of a trace file, one per line");
@@ -138,7 +193,8 @@ int main(int argc, char** argv) {
     ExportOptions exp;
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
     ex->add_option("file", exp.input, "Trace file")->required();
-    ex->add_option("-o,--output", exp.output, "Output file")->required();
+    ex->add_option("-o,--output", exp.output, "Output file")->required()->check(kPath);
+    ex->add_flag("--force", exp.force, "Replace an existing output (else it is kept as FILE.old)");
     ex->add_option("-f,--format", exp.format,
                    "Output format: perfetto (Perfetto's protobuf trace), chrome-json (the legacy "
                    "Chrome trace JSON), jsonl or csv")

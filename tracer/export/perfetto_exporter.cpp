@@ -93,7 +93,7 @@ InstanceKey instance_key(const stream::Record& rec) {
 
 struct PerfettoExporter::Impl {
     Impl(std::filesystem::path path, trace::ExportOptions opts)
-        : out(std::move(path)), ids(opts.raw_addresses) {}
+        : out(std::move(path), opts.force), ids(opts.raw_addresses) {}
 
     trace::AtomicOutput out;
     stream::IdMap ids;
@@ -594,10 +594,10 @@ void PerfettoExporter::on_record(const stream::Record& rec) {
     m.update_counters(h.ts, before_track, after);
 }
 
-void PerfettoExporter::finish() {
+std::string PerfettoExporter::finish() {
     impl_->model.flush_all_deferred();
     impl_->close_open_slices();
-    impl_->out.commit();
+    return impl_->out.commit();
 }
 
 std::uint64_t PerfettoExporter::packets() const { return impl_->packet_count; }

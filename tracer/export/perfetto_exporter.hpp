@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "stream/record.hpp"
 #include "trace/export.hpp"
@@ -31,8 +32,9 @@ public:
     PerfettoExporter& operator=(const PerfettoExporter&) = delete;
 
     void on_record(const stream::Record& rec) override;
-    // Closes slices still open at the last timestamp, then completes the file.
-    void finish();
+    // Closes slices still open at the last timestamp, then completes the file;
+    // returns what became of an older FILE (see AtomicOutput::commit).
+    std::string finish();
 
     std::uint64_t packets() const;
     std::uint64_t bytes() const;

@@ -11,15 +11,20 @@
 #include <vector>
 
 #include "serve/stream_server.hpp"
+#include "trace/safe_path.hpp"
+#include "trace/trace_error.hpp"
 
 namespace epscope::serve {
 
 StreamFile::StreamFile(std::string path, std::size_t queue_bytes,
-                       std::function<void(const std::string&)> log)
+                       std::function<void(const std::string&)> log, bool force)
     : path_(std::move(path)), log_(std::move(log)) {
-    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC, 0600);
-    if (fd < 0)
-        throw ServeError("cannot open " + path_ + " for the stream: " + std::strerror(errno));
+    int fd = -1;
+    try {
+        fd = trace::open_stream_target(path_, force);
+    } catch (const trace::TraceError& e) {
+        throw ServeError(std::string("--stream-to ") + e.what());
+    }
     q_ = std::make_unique<OutputQueue>(fd, queue_bytes);
 }
 

@@ -15,9 +15,11 @@ namespace epscope::serve {
 
 class StreamFile : public StreamOutput {
 public:
-    // Opens (creating a regular file 0600 if missing). Throws ServeError.
+    // Opens (see trace::open_stream_target: a FIFO or device as it is, else a
+    // new regular file 0600, an older one kept as PATH.old unless `force`).
+    // Throws ServeError.
     StreamFile(std::string path, std::size_t queue_bytes = 32u << 20,
-               std::function<void(const std::string&)> log = {});
+               std::function<void(const std::string&)> log = {}, bool force = false);
 
     void start(SharedBytes header) override;
     void publish(SharedBytes chunk) override;

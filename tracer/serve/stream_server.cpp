@@ -14,21 +14,12 @@
 #include <cstring>
 
 #include "trace/format.hpp"
+#include "trace/safe_path.hpp"
 
 namespace epscope::serve {
 namespace {
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-std::optional<unsigned long> env_number(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == 0) return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    unsigned long n = std::strtoul(v, &end, 10);
-    if (errno != 0 || *end != 0) return std::nullopt;
-    return n;
-}
 
 sockaddr_un address_of(const std::string& path) {
     sockaddr_un addr{};
@@ -89,12 +80,32 @@ void widen_send_buffer(int fd, std::size_t size) {
 
 }  // namespace
 
+void StreamServer::remove_stale(const sockaddr_un& addr) {
+    struct stat st;
+    if (::lstat(path_.c_str(), &st) != 0) return;
+    if (!S_ISSOCK(st.st_mode))
+        throw ServeError(path_ + " exists and is not a socket: choose another --serve path");
+    if (!trace::trusted_owner(st.st_uid))
+        throw ServeError(path_ + " is a socket of uid " + std::to_string(st.st_uid) +
+                         ", another user: choose another --serve path");
+    if (someone_listens(addr))
+        throw ServeError(path_ + ": another tracer is serving on this socket");
+    trace::FsIdentity as_owner(owner_);
+    ::unlink(path_.c_str());  // stale, from a tracer that died
+}
+
+void StreamServer::remove_socket() {
+    // With the owner's rights: whatever the name is by now, removing it does
+    // nothing its owner could not do.
+    trace::FsIdentity as_owner(owner_);
+    struct stat st;
+    if (::lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path_.c_str());
+}
+
 void owner_from_sudo(ServerOptions& o) {
-    auto uid = env_number("SUDO_UID");
-    auto gid = env_number("SUDO_GID");
-    if (uid && gid) {
-        o.owner_uid = static_cast<uid_t>(*uid);
-        o.owner_gid = static_cast<gid_t>(*gid);
+    if (const auto user = trace::invoking_user()) {
+        o.owner_uid = user->uid;
+        o.owner_gid = user->gid;
     }
 }
 
@@ -103,39 +114,34 @@ StreamServer::StreamServer(std::string path, ServerOptions opts)
     const sockaddr_un addr = address_of(path_);
     if (!opts_.spool_dir.empty())
         spool_ = std::make_unique<StreamSpool>(opts_.spool_dir, opts_.spool_bytes);
-    struct stat st;
-    if (::lstat(path_.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            throw ServeError(path_ + " exists and is not a socket: choose another --serve path");
-        if (someone_listens(addr))
-            throw ServeError(path_ + ": another tracer is serving on this socket");
-        ::unlink(path_.c_str());  // stale, from a tracer that died
-    }
+    // Every operation on the path runs with the rights of the socket's owner
+    // (the user who ran sudo): the kernel creates the socket theirs, and a
+    // name swapped in their directory never reaches a file of root's.
+    owner_ = opts_.owner_uid ? std::optional<trace::UserIds>(trace::UserIds{
+                                   *opts_.owner_uid, opts_.owner_gid.value_or(getegid())})
+                             : std::nullopt;
+    remove_stale(addr);
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw ServeError(errno_text("socket"));
     // The socket file is born 0600 (no window in which others could connect);
     // the tracer is single-threaded here, so the umask change is contained.
-    const mode_t old = ::umask(0177);
-    const int b = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    const int bind_errno = errno;
-    ::umask(old);
+    int b, bind_errno;
+    {
+        trace::FsIdentity as_owner(owner_);
+        const mode_t old = ::umask(0177);
+        b = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+        bind_errno = errno;
+        ::umask(old);
+    }
     if (b != 0) {
         ::close(listen_fd_);
         errno = bind_errno;
         throw ServeError(errno_text("cannot create socket " + path_));
     }
-    if (opts_.owner_uid && ::chown(path_.c_str(), *opts_.owner_uid,
-                                   opts_.owner_gid.value_or(static_cast<gid_t>(-1))) != 0) {
-        const std::string e = errno_text("cannot give socket " + path_ + " to uid " +
-                                         std::to_string(*opts_.owner_uid));
-        ::close(listen_fd_);
-        ::unlink(path_.c_str());
-        throw ServeError(e);
-    }
     if (::listen(listen_fd_, 16) != 0) {
         const std::string e = errno_text("listen on " + path_);
+        remove_socket();
         ::close(listen_fd_);
-        ::unlink(path_.c_str());
         throw ServeError(e);
     }
 }
@@ -143,8 +149,8 @@ StreamServer::StreamServer(std::string path, ServerOptions opts)
 StreamServer::~StreamServer() {
     readers_.clear();
     if (listen_fd_ >= 0) {
+        remove_socket();
         ::close(listen_fd_);
-        ::unlink(path_.c_str());
     }
 }
 
@@ -349,8 +355,8 @@ void StreamServer::finish(int timeout_ms) {
     finished_ = true;
     // Stop taking readers, then give the connected ones a bounded time to
     // take what is queued for them.
+    remove_socket();
     ::close(listen_fd_);
-    ::unlink(path_.c_str());
     listen_fd_ = -1;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {

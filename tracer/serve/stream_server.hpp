@@ -14,6 +14,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <chrono>
 #include <cstddef>
@@ -28,6 +29,7 @@
 #include "serve/chunk_tail.hpp"
 #include "serve/stream_output.hpp"
 #include "serve/stream_spool.hpp"
+#include "trace/safe_path.hpp"
 
 namespace epscope::serve {
 
@@ -92,6 +94,9 @@ public:
     bool spool_stopped() const;
 
 private:
+    // Refuses a name at the path that is not a stale socket of ours; removes a stale one.
+    void remove_stale(const sockaddr_un& addr);
+    void remove_socket();
     struct Reader {
         std::unique_ptr<OutputQueue> q;
         std::uint64_t id;
@@ -117,6 +122,7 @@ private:
     std::string path_;
     ServerOptions opts_;
     int listen_fd_ = -1;
+    std::optional<trace::UserIds> owner_;  // whose rights the socket's path is used with
     bool finished_ = false;
     SharedBytes header_;
     ChunkTail tail_;

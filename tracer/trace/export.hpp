@@ -22,6 +22,8 @@ class TraceReader;
 struct ExportOptions {
     // Show kernel addresses as they are instead of "ep#1", "epi#7".
     bool raw_addresses = false;
+    // Replace an existing output instead of keeping it as FILE.old.
+    bool force = false;
 };
 
 enum class ExportFormat { JsonLines, Chrome, CsvSummary };
@@ -31,7 +33,8 @@ class JsonLinesExporter : public stream::RecordSink {
 public:
     JsonLinesExporter(std::filesystem::path path, ExportOptions opts = {});
     void on_record(const stream::Record& rec) override;
-    void finish();
+    // Returns what became of an older FILE (see AtomicOutput::commit).
+    std::string finish();
 
 private:
     AtomicOutput out_;
@@ -47,7 +50,8 @@ class ChromeTraceExporter : public stream::RecordSink {
 public:
     ChromeTraceExporter(std::filesystem::path path, ExportOptions opts = {});
     void on_record(const stream::Record& rec) override;
-    void finish();
+    // Returns what became of an older FILE (see AtomicOutput::commit).
+    std::string finish();
 
 private:
     struct Open {
@@ -74,7 +78,8 @@ class CsvSummaryExporter : public stream::RecordSink {
 public:
     CsvSummaryExporter(std::filesystem::path path, ExportOptions opts = {});
     void on_record(const stream::Record& rec) override;
-    void finish();
+    // Returns what became of an older FILE (see AtomicOutput::commit).
+    std::string finish();
 
 private:
     AtomicOutput out_;
@@ -83,8 +88,10 @@ private:
 };
 
 // Reads every remaining record of `reader` into the exporter of `format`
-// writing `path`. Returns the number of records exported.
+// writing `path`. Returns the number of records exported; `kept`, if given,
+// gets what became of an older FILE.
 std::uint64_t export_trace(TraceReader& reader, ExportFormat format,
-                           const std::filesystem::path& path, ExportOptions opts = {});
+                           const std::filesystem::path& path, ExportOptions opts = {},
+                           std::string* kept = nullptr);
 
 }  // namespace epscope::trace

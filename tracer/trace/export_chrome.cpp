@@ -27,7 +27,7 @@ std::string with(const std::string& object, const std::string& extra) {
 }  // namespace
 
 ChromeTraceExporter::ChromeTraceExporter(std::filesystem::path path, ExportOptions opts)
-    : out_(std::move(path)), ids_(opts.raw_addresses) {
+    : out_(std::move(path), opts.force), ids_(opts.raw_addresses) {
     out_.write("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
 }
 
@@ -161,7 +161,7 @@ void ChromeTraceExporter::on_record(const stream::Record& rec) {
     }
 }
 
-void ChromeTraceExporter::finish() {
+std::string ChromeTraceExporter::finish() {
     for (auto* opens : {&waits_, &harvests_}) {
         for (auto& [tid, o] : *opens) {
             if (!o.open) continue;
@@ -172,7 +172,7 @@ void ChromeTraceExporter::finish() {
         }
     }
     out_.write("\n]}\n");
-    out_.commit();
+    return out_.commit();
 }
 
 }  // namespace epscope::trace

@@ -17,8 +17,8 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-CsvSummaryExporter::CsvSummaryExporter(std::filesystem::path path, ExportOptions)
-    : out_(std::move(path)) {}
+CsvSummaryExporter::CsvSummaryExporter(std::filesystem::path path, ExportOptions opts)
+    : out_(std::move(path), opts.force) {}
 
 void CsvSummaryExporter::on_record(const stream::Record& rec) {
     const ep_header& h = rec.header();
@@ -31,7 +31,7 @@ void CsvSummaryExporter::on_record(const stream::Record& rec) {
     }
 }
 
-void CsvSummaryExporter::finish() {
+std::string CsvSummaryExporter::finish() {
     out_.write("tgid,comm,kind,count\n");
     for (const auto& [key, n] : counts_) {
         auto it = comm_.find(key.first);
@@ -39,7 +39,7 @@ void CsvSummaryExporter::finish() {
         out_.write(std::to_string(key.first) + "," + csv_field(comm) + "," +
                    std::string(abi::kind_name(key.second)) + "," + std::to_string(n) + "\n");
     }
-    out_.commit();
+    return out_.commit();
 }
 
 }  // namespace epscope::trace

@@ -4,13 +4,13 @@
 namespace epscope::trace {
 
 JsonLinesExporter::JsonLinesExporter(std::filesystem::path path, ExportOptions opts)
-    : out_(std::move(path)), ids_(opts.raw_addresses) {}
+    : out_(std::move(path), opts.force), ids_(opts.raw_addresses) {}
 
 void JsonLinesExporter::on_record(const stream::Record& rec) {
     out_.write(stream::format_json(rec, ids_));
     out_.write("\n");
 }
 
-void JsonLinesExporter::finish() { out_.commit(); }
+std::string JsonLinesExporter::finish() { return out_.commit(); }
 
 }  // namespace epscope::trace

@@ -12,6 +12,7 @@
 #include "stream/decoder.hpp"
 #include "trace/byte_io.hpp"
 #include "trace/crc32.hpp"
+#include "trace/safe_path.hpp"
 
 namespace epscope::trace {
 namespace {
@@ -19,15 +20,9 @@ namespace {
 class FileSource : public ByteSource {
 public:
     explicit FileSource(const std::filesystem::path& path) : name_(path.string()) {
-        fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0)
-            throw TraceError(TraceErrorKind::Io, name_, -1,
-                             std::string("cannot open: ") + std::strerror(errno));
+        fd_ = open_trace_for_reading(path);  // never blocks on a FIFO
         struct stat st;
-        if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-            ::close(fd_);
-            throw TraceError(TraceErrorKind::Io, name_, -1, "not a regular file");
-        }
+        ::fstat(fd_, &st);
         size_ = static_cast<std::uint64_t>(st.st_size);
     }
     ~FileSource() override { ::close(fd_); }

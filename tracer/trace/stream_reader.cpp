@@ -14,6 +14,7 @@
 #include "stream/decoder.hpp"
 #include "trace/byte_io.hpp"
 #include "trace/crc32.hpp"
+#include "trace/safe_path.hpp"
 
 namespace epscope::trace {
 namespace {
@@ -168,6 +169,13 @@ StreamClient::StreamClient(const std::string& path) : parser_(path), scratch_(64
         else if (e == EACCES)
             why = "permission denied (the socket belongs to the user who started the tracer)";
         throw TraceError(TraceErrorKind::Io, path, -1, "cannot connect: " + why);
+    }
+    try {
+        check_stream_peer(fd_, path);  // GUI and dump, first connect and every reconnect
+    } catch (...) {
+        ::close(fd_);
+        fd_ = -1;
+        throw;
     }
     const int fl = ::fcntl(fd_, F_GETFL);
     ::fcntl(fd_, F_SETFL, fl | O_NONBLOCK);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "trace/crc32.hpp"
+#include "trace/safe_path.hpp"
 #include "trace/trace_error.hpp"
 
 namespace epscope::trace {
@@ -23,9 +24,9 @@ TraceWriter::TraceWriter(std::filesystem::path path, const TraceHeader& header, 
     // Bound a chunk so its raw size stays under what the reader accepts.
     std::size_t max_records = kMaxChunkRaw / abi::kMaxRecordSize;
     opts_.chunk_records = std::clamp<std::size_t>(opts_.chunk_records, 1, max_records);
-    std::string partial = partial_path().string();
-    fd_ = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw TraceError(TraceErrorKind::Io, partial, -1, errno_text("cannot create"));
+    // Checked before any capture starts, and never through a planted name.
+    check_new_output(path_);
+    fd_ = create_new_file(partial_path());
     try {
         write_all(encode_file_header(header));
     } catch (...) {
@@ -124,11 +125,7 @@ void TraceWriter::close() {
         throw TraceError(TraceErrorKind::Io, partial, -1, errno_text("close failed"));
     }
     fd_ = -1;
-    std::error_code ec;
-    std::filesystem::rename(partial_path(), path_, ec);
-    if (ec)
-        throw TraceError(TraceErrorKind::Io, partial, -1,
-                         "cannot rename to " + path_.string() + ": " + ec.message());
+    kept_note_ = install_output(partial_path(), path_, opts_.force);
 }
 
 }  // namespace epscope::trace

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "stream/record.hpp"
@@ -24,6 +25,8 @@ struct WriterOptions {
     // flush_if_due(), which a capture loop calls when the stream is idle).
     std::chrono::milliseconds flush_interval{1000};
     int zstd_level = 3;
+    // An existing FILE is replaced, not kept as FILE.old.
+    bool force = false;
 };
 
 class TraceWriter : public stream::RecordSink {
@@ -52,6 +55,8 @@ public:
     std::uint64_t records_written() const { return total_records_; }
     std::size_t chunks_written() const { return chunks_.size(); }
     std::uint64_t bytes_written() const { return offset_; }
+    // After close(): what became of an older FILE ("kept ... as FILE.old"), or "".
+    const std::string& kept_note() const { return kept_note_; }
 
 private:
     void write_all(std::span<const std::byte> b);
@@ -64,6 +69,7 @@ private:
     ChunkEncoder encoder_;
     std::chrono::steady_clock::time_point pending_since_;
     std::vector<std::byte> chunk_bytes_;
+    std::string kept_note_;
     std::vector<ChunkInfo> chunks_;
     std::uint64_t total_records_ = 0;
     bool closed_ = false;
