@@ -26,6 +26,7 @@ struct StreamOutOptions {
     std::string spool_dir;        // --serve-spool-dir; empty: the command's default
     unsigned spool_mb = 2048;     // --serve-spool-mb: the spool's cap
     unsigned history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
+    unsigned queue_kb = 8192;     // --serve-queue-kb: a live reader's queue (tests)
 
     static StreamOutOptions spooled_in(std::string dir) {
         StreamOutOptions o;
@@ -47,6 +48,10 @@ struct RecordOptions {
     unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
     std::string invocation;             // the command line, stored in the trace header
     StreamOutOptions stream;            // spool_dir empty: the trace file's directory
+    // -- CMD: stop when the command exits ("first") or when the last process
+    // it started has exited too ("all": daemons that double-fork).
+    std::string follow_exit = "all";
+    bool no_children = false;  // -p: not the processes it had already started
 };
 int run_record(const RecordOptions&);
 
