@@ -9,12 +9,12 @@
 set -eu
 epscope=$1 family=$2
 dir=$(mktemp -d)
-pid=
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+pid= w1= w2=
+trap 'kill $pid $w1 $w2 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; for f in "$dir"/*.err "$dir"/*.out; do echo "== $f"; tail -30 "$f"; done; exit 1; }
 
 mkfifo "$dir/ready"
-"$family" instances 4 >"$dir/ready" &
+"$family" instances 20 >"$dir/ready" &
 pid=$!
 read -r word a b c d <"$dir/ready"
 [ "$word" = ready ] || fail "epoll-family did not start"
@@ -26,12 +26,12 @@ for fd in "$a" "$b" "$c" "$d"; do
 done
 rows=$(grep -o '"epfds":' "$dir/i-stat.out" | wc -l)
 [ "$rows" -eq 4 ] || fail "stat shows $rows instances, the process has 4"
-wait "$pid"
+kill "$pid"
 pid=
 
 rm "$dir/ready"
 mkfifo "$dir/ready"
-"$family" master 2 4 >"$dir/ready" &
+"$family" master 2 20 >"$dir/ready" &
 pid=$!
 read -r word w1 w2 <"$dir/ready"
 [ "$word" = ready ] || fail "epoll-family master did not start"
@@ -49,6 +49,4 @@ done
 grep -q "no epoll activity" "$dir/n-record.err" || fail "record did not say it saw no epoll activity"
 "$epscope" stat "$dir/n.trace" >"$dir/n-stat.out" 2>"$dir/n-stat.err" || fail "stat"
 grep -q "no epoll activity" "$dir/n-stat.out" || fail "stat did not say there was no epoll activity"
-wait "$pid"
-pid=
 echo "attach_family_check: ok"

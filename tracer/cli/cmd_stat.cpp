@@ -3,6 +3,7 @@
 // calls by kind and outcome, latencies; then lost records, fidelity and the
 // attach plan. Instances are summarised when they are freed (the model
 // releases them) and at the end of the trace.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -81,7 +82,15 @@ private:
         // Keyed by the model's serial: a later instance can reuse the same
         // address, and instances known only by fd (snapshots, tracepoints)
         // have none.
-        summaries_[in.serial] = s;
+        InstanceSummary& kept = summaries_[in.serial];
+        // The fds that reached it at any summary: at the end of a process
+        // they are gone from the model, not from the story.
+        std::vector<std::int32_t> fds = kept.epfds;
+        for (auto fd : s.epfds)
+            if (std::find(fds.begin(), fds.end(), fd) == fds.end()) fds.push_back(fd);
+        s.epfds = std::move(fds);
+        if (in.fds.empty() && kept.tgid != 0) s.tgid = kept.tgid;
+        kept = s;
     }
     model::Model model_;
     stream::IdMap ids_;
