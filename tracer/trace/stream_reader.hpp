@@ -2,8 +2,9 @@
 // arriving a few bytes at a time from a socket (or a pipe, or QEMU's
 // virtio-serial socket). Nothing new to parse: the same header, the same
 // chunks, checked the same way as a file. A stream has no index or trailer;
-// it ends when the writer closes it (EOF). Should a whole trace file be sent
-// down a socket, its index marks the end.
+// a served one ends with an end marker saying why (format.hpp: the tracer
+// stopped, this reader was dropped), then EOF; EOF without it is a cut. Should
+// a whole trace file be sent down a socket, its index marks the end.
 #pragma once
 
 #include <cstddef>
