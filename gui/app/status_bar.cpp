@@ -12,8 +12,9 @@ void draw_status_bar(const view::Replay& r, const UiState&, const Layout& l) {
     ImGui::Begin(
         "status", nullptr,
         ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
-    if (r.live() && r.header().get(trace::kMetaStreamIncomplete)) {
-        // Joined too late for the whole stream: the state shown lacks the start.
+    if (r.live() && (r.live_alarm() || r.header().get(trace::kMetaStreamIncomplete))) {
+        // Joined too late for the whole stream, dropped, or cut off: the
+        // state shown lacks records.
         ImGui::TextColored(col4(view::kLostText), "source: %s", r.source_label().c_str());
     } else {
         ImGui::Text("source: %s", r.source_label().c_str());

@@ -15,11 +15,13 @@ void LiveSource::status() {
     if (client_ && header_seen_) {
         // A reader that joined past the tracer's spool cap: say what it lacks.
         const auto note = client_->parser().header().get(trace::kMetaStreamIncomplete);
-        replay_.set_live_status("live " + path_ +
-                                (note ? " - INCOMPLETE: " + std::string(*note) : std::string()));
+        replay_.set_live_status(
+            "live " + path_ + (note ? " - INCOMPLETE: " + std::string(*note) : std::string()),
+            note.has_value());
     } else if (ended_) {
-        replay_.set_live_status(path_ + ": stream ended (tracer stopped)" +
-                                (opts_.reconnect_after_end ? "; reconnecting..." : ""));
+        replay_.set_live_status(path_ + ": stream ended (" + end_reason_ + ")" +
+                                    (opts_.reconnect_after_end ? "; reconnecting..." : ""),
+                                !end_whole_);
     } else {
         // The window shows the error while it is empty; else the status bar.
         const bool say = !last_error_.empty() && replay_.record_count() != 0;
@@ -83,7 +85,14 @@ bool LiveSource::poll() {
                 replay_.append(rec);
                 changed = true;
             }
-            if (st == trace::StreamClient::Read::Eof || parser.ended()) disconnect({}, false);
+            if (st == trace::StreamClient::Read::Eof || parser.ended()) {
+                // Without an end marker the stream was cut (or the server
+                // predates them): not known to be whole.
+                end_reason_ = parser.end() ? trace::end_reason_text(*parser.end())
+                                           : "cut off without its end marker";
+                end_whole_ = parser.end() && parser.end()->reason == trace::EndReason::Stopped;
+                disconnect({}, false);
+            }
         } catch (const trace::TraceError& e) {
             disconnect(e.what(), true);
         }

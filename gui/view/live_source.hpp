@@ -33,6 +33,9 @@ public:
     bool connected() const { return client_ != nullptr; }
     // The stream that was read has ended (EOF) and none has replaced it yet.
     bool ended() const { return ended_; }
+    // Why the last stream ended, in words ("the tracer stopped", "dropped:
+    // fell 9 MiB behind"); empty before the first end.
+    const std::string& end_reason() const { return end_reason_; }
     // Streams whose header arrived (1 + restarts of the tracer).
     std::uint64_t streams() const { return streams_; }
     const std::string& last_error() const { return last_error_; }
@@ -50,6 +53,8 @@ private:
     std::chrono::milliseconds backoff_;
     bool header_seen_ = false;
     bool ended_ = false;
+    std::string end_reason_;
+    bool end_whole_ = false;  // the last stream ended with "the tracer stopped"
     std::uint64_t streams_ = 0;
     std::string last_error_;
 };

@@ -23,12 +23,7 @@ Replay::Replay(const std::filesystem::path& path)
     } catch (const trace::TraceError& e) {
         damage_ = e.what();
     }
-    if (damage_.empty() && reader->truncated()) {
-        damage_ = source_ + ": the file was not closed by its writer; " +
-                  std::to_string(reader->unreadable_tail()) +
-                  " bytes after the last whole chunk "
-                  "are unreadable";
-    }
+    if (damage_.empty() && reader->truncated()) damage_ = reader->incomplete_note();
     for (const stream::Record& r : records_) {
         if (r.kind() == EP_KIND_LOST && r.size() == sizeof(ep_lost)) {
             lost_total_ += r.as<ep_lost>().count;

@@ -32,7 +32,13 @@ public:
     // In words, for the status bar: "file PATH", "connecting to PATH...",
     // "live PATH", "PATH: stream ended ...".
     std::string source_label() const;
-    void set_live_status(std::string status) { live_status_ = std::move(status); }
+    // `alarm`: the status tells of lost data (a dropped reader, a cut
+    // stream, an incomplete one): the status bar shows it in red.
+    void set_live_status(std::string status, bool alarm = false) {
+        live_status_ = std::move(status);
+        live_alarm_ = alarm;
+    }
+    bool live_alarm() const { return live_alarm_; }
     // Why there is nothing to show (cannot connect, foreign stream); empty
     // once a stream is read. Shown like a file's open error.
     void set_live_error(std::string error) { open_error_ = std::move(error); }
@@ -99,6 +105,7 @@ private:
 
     bool live_ = false;
     std::string live_status_;
+    bool live_alarm_ = false;
     std::size_t most_items_ = 0;
     std::string source_;
     std::string open_error_;

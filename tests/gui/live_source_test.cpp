@@ -92,7 +92,9 @@ TEST(LiveSource, ConnectsWhenTheTracerStartsFollowsAndStartsOverOnRestart) {
         pub.finish(1000);
     }
     ASSERT_TRUE(poll_until(src, [&] { return src.ended(); }));
-    EXPECT_NE(replay.source_label().find("stream ended"), std::string::npos);
+    EXPECT_NE(replay.source_label().find("stream ended (the tracer stopped)"), std::string::npos)
+        << replay.source_label();
+    EXPECT_FALSE(replay.live_alarm());
     EXPECT_EQ(replay.record_count(), 7u);  // the last state stays on screen
 
     // The tracer restarts: the next stream replaces the old one.
@@ -169,6 +171,37 @@ TEST(LiveSource, LateJoinGetsTheWholeStateOrIsToldItIsIncomplete) {
             EXPECT_EQ(replay.record_count(), 0u);  // no history, nothing new yet
         }
     }
+}
+
+// The GUI stops reading (a frozen window), the tracer drops it: once it
+// reads again, the stream's end marker says why, and the status bar shows
+// it in red.
+TEST(LiveSource, DroppedReaderIsToldWhyInRed) {
+    TempDir dir;
+    const std::string path = (dir.path / "s.sock").string();
+    serve::ServerOptions o = quiet();
+    o.reader_queue_bytes = 16u << 10;
+    serve::StreamServer server(path, o);
+    serve::StreamPublisher pub(header("h"), {&server});
+    view::Replay replay(view::Replay::LiveTag{}, path);
+    view::LiveSource src(path, replay);
+    Synth s(pub);
+    s.process("busy");
+    s.create(ep_of(1), 3);
+    ASSERT_TRUE(poll_until(
+        src, [&] { return replay.record_count() == 2; }, [&] { pub.tick(); }));
+    for (int i = 0; i < 2000000 && server.readers_dropped() == 0; ++i) {
+        s.insert(ep_of(1), 3, 10 + i);
+        if (i % 500 == 0) pub.tick();
+    }
+    ASSERT_EQ(server.readers_dropped(), 1u);
+    ASSERT_TRUE(poll_until(
+        src, [&] { return src.ended(); }, [&] { server.service(); }));
+    EXPECT_NE(src.end_reason().find("dropped: fell "), std::string::npos) << src.end_reason();
+    EXPECT_NE(replay.source_label().find("stream ended (dropped: fell "), std::string::npos)
+        << replay.source_label();
+    EXPECT_TRUE(replay.live_alarm());
+    pub.finish(100);
 }
 
 TEST(LiveSource, ForeignStreamIsAReadableError) {

@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
                      static_cast<unsigned long long>(client->parser().records()),
                      static_cast<unsigned long long>(client->parser().chunks()),
                      client->parser().partial_bytes());
+        const auto& end = client->parser().end();
+        if (!end || end->reason != trace::EndReason::Stopped) {
+            std::fprintf(stderr, "stream-save: %s: %s\n", path.c_str(),
+                         end ? trace::end_reason_text(*end).c_str() : "no end marker");
+            return 1;
+        }
         return client->parser().partial_bytes() == 0 ? 0 : 1;
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "stream-save: %s\n", e.what());

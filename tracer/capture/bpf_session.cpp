@@ -112,6 +112,20 @@ void BpfSession::trace_tgid(pid_t tgid) {
                            " to the filter: " + errno_text(errno));
 }
 
+std::vector<pid_t> BpfSession::traced_tgids() const {
+    std::vector<pid_t> out;
+    std::uint32_t key = 0, next = 0;
+    const std::uint32_t* prev = nullptr;
+    // BPF deletes a process's entry at its exit: iteration may skip a key
+    // deleted under it, never invent one.
+    while (bpf_map__get_next_key(skel_->maps.tgids, prev, &next, sizeof(next)) == 0) {
+        out.push_back(static_cast<pid_t>(next));
+        key = next;
+        prev = &key;
+    }
+    return out;
+}
+
 int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 std::vector<std::uint64_t> BpfSession::drops() const {

@@ -51,6 +51,9 @@ public:
     BpfSession& operator=(const BpfSession&) = delete;
 
     void trace_tgid(pid_t tgid);
+    // The processes in the filter now: the ones given, plus their children
+    // since (BPF adds a child at fork and removes a process at its exit).
+    std::vector<pid_t> traced_tgids() const;
     int ring_fd() const;
     // Sum of records dropped per CPU since load (index = CPU).
     std::vector<std::uint64_t> drops() const;

@@ -81,6 +81,14 @@ void refuse_unfit(pid_t pid) {
                                "it; nothing is left to trace");
 }
 
+// Is any process of the filter still running? Its entry goes at exit, so a
+// reaped or zombie process does not count.
+bool any_traced_alive(const BpfSession& session) {
+    for (pid_t pid : session.traced_tgids())
+        if (alive(pid)) return true;
+    return false;
+}
+
 }  // namespace
 
 CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
@@ -104,9 +112,18 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     FdinfoCheckpoints checkpoints(namer, config.verify);
     RingConsumer ring(session, checkpoints);
 
+    // After the attach: a child forked from now on is added by BPF at fork,
+    // one forked before is found here.
+    std::vector<pid_t> watched = options.pids;
+    if (options.follow_children && !options.pids.empty() && !config.all_processes) {
+        result.children = descendants_of(options.pids);
+        for (pid_t child : result.children) session.trace_tgid(child);
+        watched.insert(watched.end(), result.children.begin(), result.children.end());
+    }
+
     // Processes already running: describe them from /proc first.
     ProcSnapshot snapshot(checkpoints);
-    for (pid_t pid : options.pids) snapshot.snapshot_process(pid);
+    for (pid_t pid : watched) snapshot.snapshot_process(pid);
     if (command) command->release();
 
     const auto start = std::chrono::steady_clock::now();
@@ -130,12 +147,19 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
             break;
         }
         if (command && command->try_wait()) {
-            result.stopped_by = "command exited";
-            break;
+            // --all has no filter to follow: the command is all there is.
+            if (options.follow_exit == CaptureOptions::FollowExit::First || config.all_processes) {
+                result.stopped_by = "command exited";
+                break;
+            }
+            if (!any_traced_alive(session)) {
+                result.stopped_by = "command and its descendants exited";
+                break;
+            }
         }
         if (!command && !options.pids.empty()) {
             bool any = false;
-            for (pid_t pid : options.pids) any |= alive(pid);
+            for (pid_t pid : watched) any |= alive(pid);
             if (!any) {
                 result.stopped_by = "processes exited";
                 break;
@@ -150,6 +174,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     if (config.verify) checkpoints.run(session, ring, snapshot);
     ring.drain();
     if (command) {
+        result.command_ended = command->try_wait().has_value();
         command->terminate();
         result.command_status = command->try_wait();
     }

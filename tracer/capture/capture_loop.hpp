@@ -27,6 +27,12 @@ struct CaptureOptions {
     // Verify mode (session.verify): /proc fdinfo checkpoints this often and
     // once more at the end while the processes live.
     std::chrono::milliseconds verify_interval{200};
+    // A launched command: stop when it exits (First), or when the last
+    // process it left behind (a daemon's double fork) has exited too (All).
+    enum class FollowExit { First, All } follow_exit = FollowExit::All;
+    // -p PID: also trace the processes it had already started (a master's
+    // workers); forked later, they follow anyway (BPF, at fork).
+    bool follow_children = true;
 };
 
 struct CaptureResult {
@@ -34,9 +40,13 @@ struct CaptureResult {
     std::uint64_t lost = 0;
     std::uint64_t rejected = 0;
     std::optional<int> command_status;  // exit status of a launched command
+    // The command exited on its own (not terminated by us at the end of a
+    // capture stopped by a signal, the duration or the viewer).
+    bool command_ended = false;
     std::string stopped_by;             // "signal", "duration", "processes exited"
     std::uint64_t fdinfo_snapshots = 0;  // verify mode: fdinfo reads put in the stream
     std::uint64_t fdinfo_busy = 0;       // verify mode: reads given up (instance never idle)
+    std::vector<pid_t> children;         // -p: existing descendants found at attach
 };
 
 // `on_tick` runs after each poll (e.g. a writer's flush_if_due, a live view's

@@ -192,6 +192,48 @@ ep_fd_type ProcSnapshot::name(pid_t tgid, int fd, std::uint64_t ts) {
     return n.type;
 }
 
+namespace {
+// The parent pid in /proc/PID/stat: "pid (comm) state ppid ...", comm may
+// hold spaces and parentheses, so parse after the last ')'.
+std::optional<pid_t> parent_of(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return std::nullopt;
+    return static_cast<pid_t>(ppid);
+}
+}  // namespace
+
+std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots) {
+    std::vector<std::pair<pid_t, pid_t>> parent;  // (ppid, pid) of every process
+    if (DIR* dir = opendir("/proc")) {
+        while (dirent* e = readdir(dir)) {
+            pid_t pid = 0;
+            auto [end, ec] = std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), pid);
+            if (ec != std::errc() || *end != '\0') continue;
+            if (auto pp = parent_of(pid)) parent.emplace_back(*pp, pid);
+        }
+        closedir(dir);
+    }
+    std::vector<pid_t> out;
+    std::vector<pid_t> frontier = roots;
+    while (!frontier.empty()) {
+        pid_t p = frontier.back();
+        frontier.pop_back();
+        for (const auto& [pp, pid] : parent) {
+            if (pp != p || pid == p) continue;
+            if (std::find(out.begin(), out.end(), pid) != out.end()) continue;
+            if (std::find(roots.begin(), roots.end(), pid) != roots.end()) continue;
+            out.push_back(pid);
+            frontier.push_back(pid);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 bool ProcSnapshot::snapshot_process(pid_t tgid) {
     const std::string base = "/proc/" + std::to_string(tgid);
     std::string comm = read_file(base + "/comm");

@@ -37,6 +37,11 @@ struct FdName {
 // Names one fd of a process from /proc (readlink + net tables).
 FdName name_fd(pid_t tgid, int fd);
 
+// The processes descended from `roots` now (children, their children, ...),
+// from the parent pid of every /proc/PID/stat; roots excluded. A master
+// process's existing workers, for `record -p`.
+std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots);
+
 class ProcSnapshot {
 public:
     explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}

@@ -59,8 +59,22 @@ int dump_stream(const DumpOptions& opts) {
         std::fprintf(stderr,
                      "epscope dump: %s: the stream ended inside a chunk (%zu bytes unreadable)\n",
                      opts.connect.c_str(), client->parser().partial_bytes());
-    std::fprintf(stderr, "epscope dump: %s: stream ended after %llu records\n",
-                 opts.connect.c_str(), static_cast<unsigned long long>(client->parser().records()));
+    const auto records = static_cast<unsigned long long>(client->parser().records());
+    const auto& end = client->parser().end();
+    if (!end) {
+        std::fprintf(stderr,
+                     "epscope dump: %s: the stream was cut off after %llu records (no end "
+                     "marker: the connection broke or the tracer died)\n",
+                     opts.connect.c_str(), records);
+        return 1;
+    }
+    if (end->reason != trace::EndReason::Stopped) {
+        std::fprintf(stderr, "epscope dump: %s: %s after %llu records\n", opts.connect.c_str(),
+                     trace::end_reason_text(*end).c_str(), records);
+        return 1;
+    }
+    std::fprintf(stderr, "epscope dump: %s: stream ended after %llu records (%s)\n",
+                 opts.connect.c_str(), records, trace::end_reason_text(*end).c_str());
     return 0;
 }
 
@@ -74,11 +88,7 @@ int run_dump(const DumpOptions& opts) {
         stream::Record rec;
         while (reader.next(rec)) print(rec, ids, opts.json);
         if (reader.truncated())
-            std::fprintf(stderr,
-                         "epscope dump: %s was not closed by its writer: showed its readable "
-                         "prefix (%llu bytes at the end unreadable)\n",
-                         opts.input.c_str(),
-                         static_cast<unsigned long long>(reader.unreadable_tail()));
+            std::fprintf(stderr, "epscope dump: %s\n", reader.incomplete_note().c_str());
         return reader.truncated() ? 2 : 0;  // as stat and epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope dump: %s\n", e.what());

@@ -4,12 +4,33 @@
 
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/format.hpp"
 #include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
+#include "stream/abi.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/writer.hpp"
 
 namespace epscope::cli {
+namespace {
+
+// Passes records on, noting whether any showed epoll at work: a trace of the
+// wrong process (a master whose workers run the event loop) says so.
+class ActivityWatch : public stream::RecordSink {
+public:
+    explicit ActivityWatch(stream::RecordSink& next) : next_(next) {}
+    void on_record(const stream::Record& rec) override {
+        seen_ |= abi::is_epoll_activity(rec.kind());
+        next_.on_record(rec);
+    }
+    bool seen() const { return seen_; }
+
+private:
+    stream::RecordSink& next_;
+    bool seen_ = false;
+};
+
+}  // namespace
 
 int run_record(const RecordOptions& opts) {
     std::filesystem::path discard;
@@ -23,6 +44,9 @@ int run_record(const RecordOptions& opts) {
         cap.pids = opts.pids;
         cap.command = opts.command;
         cap.run_as = opts.run_as;
+        cap.follow_children = !opts.no_children;
+        cap.follow_exit = opts.follow_exit == "first" ? capture::CaptureOptions::FollowExit::First
+                                                      : capture::CaptureOptions::FollowExit::All;
         if (opts.duration_s > 0)
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
         cap.session.verify = opts.verify;
@@ -42,7 +66,7 @@ int run_record(const RecordOptions& opts) {
         trace::TraceWriter writer(opts.output, header, wo);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(writer, live.active() ? live.sink() : writer);
-        stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : writer;
+        ActivityWatch sink(live.active() ? static_cast<stream::RecordSink&>(tee) : writer);
         capture::CaptureResult result;
         try {
             result = capture::run_capture(cap, sink, [&] {
@@ -63,6 +87,12 @@ int run_record(const RecordOptions& opts) {
                      result.stopped_by.c_str());
         if (!writer.kept_note().empty())
             std::fprintf(stderr, "epscope: %s\n", writer.kept_note().c_str());
+        if (!result.children.empty())
+            std::fprintf(stderr,
+                         "epscope: followed %zu processes already started by -p (--no-children "
+                         "to trace only the given ones)\n",
+                         result.children.size());
+        if (!sink.seen()) std::fprintf(stderr, "epscope: %s\n", kNoEpollActivity);
         if (opts.verify)
             std::fprintf(
                 stderr,
@@ -73,7 +103,10 @@ int run_record(const RecordOptions& opts) {
             std::fprintf(stderr,
                          "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",
                          static_cast<unsigned long long>(result.lost), opts.ring_mb * 4);
-        return 0;
+        // The command's own status (128+N for a death by signal N), as
+        // strace and perf do: scripts can tell its failure from ours. A
+        // capture the user stopped (Ctrl-C, -d) succeeded: 0.
+        return result.command_ended ? result.command_status.value_or(0) : 0;
     } catch (const std::runtime_error& e) {
         // CaptureError, PlanError, ServeError, TraceError: each says what and why.
         std::fprintf(stderr, "epscope record: %s\n", e.what());

@@ -3,6 +3,7 @@
 // calls by kind and outcome, latencies; then lost records, fidelity and the
 // attach plan. Instances are summarised when they are freed (the model
 // releases them) and at the end of the trace.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -13,6 +14,7 @@
 #include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "model/model.hpp"
+#include "stream/abi.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 #include "trace/reader.hpp"
@@ -35,7 +37,10 @@ struct InstanceSummary {
 // record that may release it, so nothing the trace saw is missing at the end.
 class StatCollector : public stream::RecordSink {
 public:
+    explicit StatCollector(bool raw_addresses) : ids_(raw_addresses) {}
     void on_record(const stream::Record& rec) override {
+        stream::name_addresses(rec, ids_);  // ids in first-seen order, as dump's
+        activity_ |= abi::is_epoll_activity(rec.kind());
         if (rec.kind() == EP_KIND_PROCESS) {
             const auto& p = rec.as<ep_process>();
             comms_[p.h.tgid] = std::string(p.comm, strnlen(p.comm, sizeof(p.comm)));
@@ -53,14 +58,14 @@ public:
         for (auto ref : model_.instances()) summarise(ref, false);
     }
     const model::Model& model() const { return model_; }
+    stream::IdMap& ids() { return ids_; }
+    bool epoll_activity() const { return activity_; }
     // The model forgets exited processes; their names are kept here.
     std::string comm(std::uint32_t tgid) const {
         auto it = comms_.find(tgid);
         return it == comms_.end() ? std::string() : it->second;
     }
-    const std::map<std::pair<std::uint64_t, std::uint64_t>, InstanceSummary>& summaries() const {
-        return summaries_;
-    }
+    const std::map<std::uint64_t, InstanceSummary>& summaries() const { return summaries_; }
 
 private:
     void summarise(model::InstanceRef ref, bool freed) {
@@ -74,25 +79,49 @@ private:
         s.waiters = static_cast<std::uint32_t>(in.waiters.size());
         s.freed = freed;
         s.stats = in.stats;
-        // Keyed by creation: a later instance can reuse the same address.
-        summaries_[{in.created_ts, in.ep}] = s;
+        // Keyed by the model's serial: a later instance can reuse the same
+        // address, and instances known only by fd (snapshots, tracepoints)
+        // have none.
+        InstanceSummary& kept = summaries_[in.serial];
+        // The fds that reached it at any summary: at the end of a process
+        // they are gone from the model, not from the story.
+        std::vector<std::int32_t> fds = kept.epfds;
+        for (auto fd : s.epfds)
+            if (std::find(fds.begin(), fds.end(), fd) == fds.end()) fds.push_back(fd);
+        s.epfds = std::move(fds);
+        if (in.fds.empty() && kept.tgid != 0) s.tgid = kept.tgid;
+        kept = s;
     }
     model::Model model_;
+    stream::IdMap ids_;
+    bool activity_ = false;
     std::map<std::uint32_t, std::string> comms_;
-    std::map<std::pair<std::uint64_t, std::uint64_t>, InstanceSummary> summaries_;
+    std::map<std::uint64_t, InstanceSummary> summaries_;
 };
+
+// "4" or "4,7": the fds that reach the instance.
+std::string epfd_list(const InstanceSummary& s) {
+    std::string fds;
+    for (auto fd : s.epfds) {
+        if (!fds.empty()) fds += ',';
+        fds += std::to_string(fd);
+    }
+    return fds;
+}
 
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
-    StatCollector collector;
+    StatCollector collector(opts.raw_addresses);
     try {
         trace::TraceReader reader(opts.input);
         reader.read_all(collector);
         collector.finish();
+        if (reader.truncated())
+            std::fprintf(stderr, "epscope stat: warning: %s\n", reader.incomplete_note().c_str());
         const auto& header = reader.header();
         const auto& st = collector.model().stats();
-        stream::IdMap ids(opts.raw_addresses);
+        stream::IdMap& ids = collector.ids();
         // A stream saved by a reader that joined after the server's history
         // was gone starts mid-capture (serve/stream_server.hpp).
         const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
@@ -105,7 +134,7 @@ int run_stat(const StatOptions& opts) {
                 "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
                 "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
                 "\"verify_mismatches\":%llu,\"fidelity\":%s,\"incomplete\":\"%s\","
-                "\"processes\":[",
+                "\"epoll_activity\":%s,\"processes\":[",
                 stream::json_escape(opts.input).c_str(),
                 stream::json_escape(header.kernel_release).c_str(),
                 stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
@@ -113,7 +142,8 @@ int run_stat(const StatOptions& opts) {
                 static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
                 static_cast<unsigned long long>(st.verify.total_checks()),
                 static_cast<unsigned long long>(st.verify.total_mismatches()),
-                fidelity_json(st.verify).c_str(), stream::json_escape(incomplete).c_str());
+                fidelity_json(st.verify).c_str(), stream::json_escape(incomplete).c_str(),
+                collector.epoll_activity() ? "true" : "false");
             bool first_p = true;
             for (const auto& [tgid, list] : by_process) {
                 std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
@@ -122,12 +152,13 @@ int run_stat(const StatOptions& opts) {
                 bool first_i = true;
                 for (const auto* s : list) {
                     std::printf(
-                        "%s{\"ep\":\"%s\",\"items\":%u,\"ready\":%u,\"waiters\":%u,"
+                        "%s{\"ep\":\"%s\",\"epfds\":[%s],\"items\":%u,\"ready\":%u,\"waiters\":%u,"
                         "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
                         "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
                         "\"callbacks\":{",
                         first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                        s->items, s->ready, s->waiters, s->freed ? "true" : "false",
+                        epfd_list(*s).c_str(), s->items, s->ready, s->waiters,
+                        s->freed ? "true" : "false",
                         static_cast<unsigned long long>(s->stats.waits),
                         static_cast<unsigned long long>(s->stats.harvests),
                         static_cast<unsigned long long>(s->stats.deliveries),
@@ -166,18 +197,14 @@ int run_stat(const StatOptions& opts) {
                         "callbacks", "delivered", "spur.", "lat p50", "lat p99", "wait p50",
                         "wait p99");
             for (const auto* s : list) {
-                std::string fds;
-                for (auto fd : s->epfds) {
-                    if (!fds.empty()) fds += ',';
-                    fds += std::to_string(fd);
-                }
+                const std::string fds = epfd_list(*s);
+                const std::string id = ids.name(stream::AddrSpace::Instance, s->ep);
                 std::uint64_t cbs = 0;
                 for (auto c : s->stats.callbacks) cbs += c;
                 std::printf(
                     "  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",
-                    ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                    fds.empty() ? "-" : fds.c_str(), s->items, s->ready, s->waiters,
-                    static_cast<unsigned long long>(s->stats.waits),
+                    id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(), s->items,
+                    s->ready, s->waiters, static_cast<unsigned long long>(s->stats.waits),
                     static_cast<unsigned long long>(s->stats.harvests),
                     static_cast<unsigned long long>(cbs),
                     static_cast<unsigned long long>(s->stats.deliveries),
@@ -202,7 +229,9 @@ int run_stat(const StatOptions& opts) {
         if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
-        std::printf("%s\n", fidelity_line(st.verify).c_str());
+        if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
+        const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
+        std::printf("%s\n", fidelity_line(st.verify, verified).c_str());
         if (opts.mismatches) {
             for (const std::string& line : st.verify.log)
                 std::printf("  mismatch at %s\n", line.c_str());

@@ -27,6 +27,7 @@ struct StreamOutOptions {
     unsigned spool_mb = 2048;     // --serve-spool-mb: the spool's cap
     unsigned history_kb = 16384;  // --serve-history-kb: the in-memory tail (tests)
     bool force = false;           // --force: replace an existing --stream-to file
+    unsigned queue_kb = 8192;     // --serve-queue-kb: a live reader's queue (tests)
 
     static StreamOutOptions spooled_in(std::string dir) {
         StreamOutOptions o;
@@ -50,6 +51,10 @@ struct RecordOptions {
     StreamOutOptions stream;            // spool_dir empty: the trace file's directory
     bool force = false;                 // --force: replace an existing FILE (else FILE.old)
     std::string run_as;                 // -u USER: the launched command runs as USER
+    // -- CMD: stop when the command exits ("first") or when the last process
+    // it started has exited too ("all": daemons that double-fork).
+    std::string follow_exit = "all";
+    bool no_children = false;  // -p: not the processes it had already started
 };
 int run_record(const RecordOptions&);
 

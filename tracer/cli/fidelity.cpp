@@ -6,9 +6,12 @@ namespace epscope::cli {
 
 // One line: every check and mismatch by what was compared (model/model.hpp,
 // VerifyStats), then how seeded trees and fdinfo reads fared.
-std::string fidelity_line(const model::VerifyStats& v) {
+std::string fidelity_line(const model::VerifyStats& v, bool verified) {
     if (v.total_checks() == 0 && v.snapshots_busy == 0)
-        return "fidelity: nothing checked (no kernel walks or fdinfo snapshots: use --verify)";
+        return verified ? "fidelity: nothing checked (recorded with --verify, but no epoll "
+                          "instance was there to check)"
+                        : "fidelity: nothing checked (no kernel walks or fdinfo snapshots: use "
+                          "--verify)";
     std::string out = "fidelity: " + std::to_string(v.total_checks()) + " checks, " +
                       std::to_string(v.total_mismatches()) + " mismatches (";
     for (std::size_t w = 0; w < model::VerifyStats::kWhats; ++w) {

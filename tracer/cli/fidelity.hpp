@@ -9,7 +9,9 @@
 namespace epscope::cli {
 
 // "fidelity: 491 checks, 0 mismatches (ready 0/51, overflow 0/51, txlist 0/51, tree 0/287, ...)"
-std::string fidelity_line(const model::VerifyStats& v);
+// `verified`: the trace was recorded with --verify (then an empty count
+// means nothing was there to check, not a missing option).
+std::string fidelity_line(const model::VerifyStats& v, bool verified = false);
 // The same as one JSON object.
 std::string fidelity_json(const model::VerifyStats& v);
 

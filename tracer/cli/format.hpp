@@ -9,6 +9,12 @@ namespace epscope::cli {
 
 // A duration for a table cell: "850ns", "12.3us", "4.2ms", "1.05s"; "-" when
 // nothing was measured (0, e.g. no callbacks on the syscall backend).
+// Said by `record` at its end and by `stat` for a trace without any.
+inline constexpr const char* kNoEpollActivity =
+    "no epoll activity: the traced processes created no epoll instance, held none and made "
+    "no epoll call (is the event loop in another process? -p follows a process's children "
+    "unless --no-children)";
+
 inline std::string format_duration(std::uint64_t ns) {
     if (ns == 0) return "-";
     char buf[32];

@@ -39,6 +39,7 @@ LiveStream::LiveStream(const trace::TraceHeader& header, const StreamOutOptions&
         o.spool_dir = out.spool_dir;
         o.spool_bytes = std::uint64_t{out.spool_mb} << 20;
         o.history_bytes = std::size_t{out.history_kb} << 10;
+        o.reader_queue_bytes = std::size_t{out.queue_kb} << 10;
         server_ = std::make_unique<serve::StreamServer>(serve_path, o);
         outs.push_back(server_.get());
         std::fprintf(stderr, "epscope: serving the live stream on %s (epscope-gui --connect %s)\n",

@@ -81,6 +81,8 @@ void add_stream_out_options(CLI::App* cmd, epscope::cli::StreamOutOptions& o,
         ->capture_default_str();
     // Test-only: a small in-memory tail makes late joiners use the spool.
     cmd->add_option("--serve-history-kb", o.history_kb)->check(CLI::Range(0u, 1048576u))->group("");
+    // Test-only: a small reader queue gets a stalled reader dropped soon.
+    cmd->add_option("--serve-queue-kb", o.queue_kb)->check(CLI::Range(16u, 1048576u))->group("");
 }
 
 }  // namespace
@@ -129,6 +131,14 @@ int main(int argc, char** argv) {
     rec->add_option("--verify-interval", record.verify_interval_ms,
                     "Milliseconds between fdinfo checkpoints with --verify")
         ->check(CLI::Range(10u, 3600000u))
+        ->capture_default_str();
+    rec->add_flag("--no-children", record.no_children,
+                  "With -p: trace only the given processes, not the ones they had already "
+                  "started (a master's workers; children forked later are always followed)");
+    rec->add_option("--follow-exit", record.follow_exit,
+                    "With -- CMD: stop when the command exits (first) or when the last of the "
+                    "processes it started exits (all: follows daemons that double-fork)")
+        ->check(CLI::IsMember({"first", "all"}))
         ->capture_default_str();
 
     LiveOptions live;

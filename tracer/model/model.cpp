@@ -284,6 +284,7 @@ InstanceRef Model::new_instance(std::uint64_t ep) {
     Instance& in = instances_[i];
     in.live = true;
     in.ep = ep;
+    in.serial = ++instance_serials_;
     if (ep != 0) {
         by_ep_.insert(mix64(ep), i, [this](std::uint32_t v) { return mix64(instances_[v].ep); });
     }

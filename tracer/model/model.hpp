@@ -141,6 +141,10 @@ struct Instance {
     std::uint64_t file = 0;  // struct file * of the epoll fd
     std::uint64_t ino = 0;   // from snapshots
     std::uint64_t created_ts = 0;
+    // 1, 2, ... in order of first sight, never reused within a trace: tells
+    // apart instances the backend knows no address for (ep 0: snapshots,
+    // tracepoints) once the InstanceRef is recycled.
+    std::uint64_t serial = 0;
     std::uint32_t creator_tgid = 0;
     std::uint32_t root = kNil;  // rb-tree
     std::uint32_t items = 0;
@@ -381,6 +385,7 @@ private:
     ChunkedPool<Item> items_;
     std::vector<Instance> instances_;
     std::vector<InstanceRef> free_instances_;
+    std::uint64_t instance_serials_ = 0;
     IndexTable by_ep_;                                      // ep -> instance
     IndexTable by_key_;                                     // (instance, file, fd) -> item
     std::unordered_map<std::uint64_t, InstanceRef> by_fd_;  // (tgid << 32 | epfd) -> instance

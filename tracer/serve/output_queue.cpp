@@ -50,6 +50,14 @@ void OutputQueue::push_unbounded(SharedBytes b) {
     q_.push_back(std::move(b));
 }
 
+void OutputQueue::discard_unstarted() {
+    const std::size_t keep = front_off_ > 0 ? 1 : 0;
+    while (q_.size() > keep) {
+        queued_ -= q_.back()->size();
+        q_.pop_back();
+    }
+}
+
 OutputQueue::Drain OutputQueue::drain() {
     while (!q_.empty()) {
         const Bytes& front = *q_.front();

@@ -39,6 +39,9 @@ public:
     std::uint64_t sent() const { return sent_; }
     int errno_value() const { return errno_; }
     void raise_limit(std::size_t extra) { limit_ += extra; }
+    // Forgets the buffers not yet begun, keeping the one partly written: what
+    // follows on the fd then still starts on a block boundary.
+    void discard_unstarted();
 
 private:
     int fd_;

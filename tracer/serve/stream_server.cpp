@@ -19,6 +19,11 @@
 namespace epscope::serve {
 namespace {
 
+// A dropped reader gets this long to take its end marker (and the rest of
+// the block it was in): a reader stalled (stopped, swapped out) long enough
+// to be dropped may wake late; what waits for it is one block at most.
+constexpr auto kDroppedGrace = std::chrono::seconds(30);
+
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 sockaddr_un address_of(const std::string& path) {
@@ -183,14 +188,24 @@ void StreamServer::publish(SharedBytes chunk) {
             " KiB history and has no spool: readers that connect from now on get it marked "
             "incomplete");
     }
-    for (std::size_t i = 0; i < readers_.size();) {
-        if (readers_[i].live && !readers_[i].q->push(chunk)) {
-            drop(i, "fell more than " + std::to_string(opts_.reader_queue_bytes >> 10) +
-                        " KiB behind; dropped it (capture and the trace file go on)");
-            continue;
+    for (std::size_t i = 0; i < readers_.size(); ++i) {
+        Reader& r = readers_[i];
+        if (r.live && !r.closing && !r.q->push(chunk)) {
+            trace::EndOfStream end{trace::EndReason::Dropped, r.q->queued() + chunk->size(), ""};
+            end.text = trace::end_reason_text(end) + " (the queue holds " +
+                       std::to_string(opts_.reader_queue_bytes >> 10) + " KiB)";
+            drop(i,
+                 "fell more than " + std::to_string(opts_.reader_queue_bytes >> 10) +
+                     " KiB behind; dropped it (capture and the trace file go on)",
+                 std::move(end));
         }
-        ++i;
     }
+}
+
+std::size_t StreamServer::readers() const {
+    std::size_t n = 0;
+    for (const auto& r : readers_) n += r.closing ? 0 : 1;
+    return n;
 }
 
 std::size_t StreamServer::readers_catching_up() const {
@@ -268,7 +283,7 @@ void StreamServer::catch_up_all(std::size_t budget) {
     for (const auto& [id, why] : failed)
         for (std::size_t i = 0; i < readers_.size(); ++i)
             if (readers_[i].id == id) {
-                drop(i, why);
+                drop(i, why, {trace::EndReason::NotServed, 0, why});
                 break;
             }
 }
@@ -326,10 +341,34 @@ void StreamServer::accept_new() {
     }
 }
 
-void StreamServer::drop(std::size_t i, const std::string& why) {
-    say(path_ + ": reader " + std::to_string(readers_[i].id) + " " + why);
+void StreamServer::drop(std::size_t i, const std::string& why, trace::EndOfStream end) {
+    Reader& r = readers_[i];
+    say(path_ + ": reader " + std::to_string(r.id) + " " + why);
     ++dropped_;
-    readers_.erase(readers_.begin() + static_cast<std::ptrdiff_t>(i));
+    // The chunks queued are not sent: the reader learns why at once, after
+    // the block it is in the middle of.
+    r.q->discard_unstarted();
+    r.q->push_unbounded(std::make_shared<const Bytes>(trace::encode_end_marker(end)));
+    r.closing = true;
+    r.end_sent = true;
+    r.live = true;  // out of the catch-up
+    r.close_by = std::chrono::steady_clock::now() + kDroppedGrace;
+}
+
+void StreamServer::close_dropped() {
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < readers_.size();) {
+        Reader& r = readers_[i];
+        if (r.closing) {
+            const auto d = r.q->drain();
+            if (d == OutputQueue::Drain::Done) ::shutdown(r.q->fd(), SHUT_WR);
+            if (d != OutputQueue::Drain::Pending || now >= r.close_by) {
+                readers_.erase(readers_.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+        }
+        ++i;
+    }
 }
 
 void StreamServer::service() {
@@ -337,6 +376,7 @@ void StreamServer::service() {
     accept_new();
     catch_up_all(opts_.catch_up_tick_bytes);
     release_spool_if_unneeded();
+    close_dropped();
     for (std::size_t i = 0; i < readers_.size();) {
         if (!still_there(readers_[i].q->fd()) ||
             readers_[i].q->drain() == OutputQueue::Drain::Closed) {
@@ -359,18 +399,25 @@ void StreamServer::finish(int timeout_ms) {
     ::close(listen_fd_);
     listen_fd_ = -1;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    const SharedBytes stopped = std::make_shared<const Bytes>(
+        trace::encode_end_marker({trace::EndReason::Stopped, 0, "the tracer stopped"}));
     while (true) {
         catch_up_all(opts_.catch_up_tick_bytes);
         std::vector<pollfd> pending;
         for (std::size_t i = 0; i < readers_.size();) {
-            auto d = readers_[i].q->drain();
-            if (d == OutputQueue::Drain::Closed ||
-                (d == OutputQueue::Drain::Done && readers_[i].live)) {
-                if (d == OutputQueue::Drain::Done) ::shutdown(readers_[i].q->fd(), SHUT_WR);
+            Reader& r = readers_[i];
+            // The whole stream is queued: then the end marker, once.
+            if (r.live && !r.end_sent) {
+                r.q->push_unbounded(stopped);
+                r.end_sent = true;
+            }
+            auto d = r.q->drain();
+            if (d == OutputQueue::Drain::Closed || (d == OutputQueue::Drain::Done && r.live)) {
+                if (d == OutputQueue::Drain::Done) ::shutdown(r.q->fd(), SHUT_WR);
                 ++i;
                 continue;
             }
-            pending.push_back({readers_[i].q->fd(), POLLOUT, 0});
+            pending.push_back({r.q->fd(), POLLOUT, 0});
             ++i;
         }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -380,7 +427,7 @@ void StreamServer::finish(int timeout_ms) {
         ::poll(pending.data(), pending.size(), static_cast<int>(left));
     }
     for (const auto& r : readers_)
-        if (!r.live || r.q->queued() != 0)
+        if (!r.closing && (!r.live || r.q->queued() != 0))
             say(path_ + ": reader " + std::to_string(r.id) + " had not taken the rest of the " +
                 "stream when the tracer stopped (" +
                 std::to_string(((r.live ? 0 : tail_.end() - r.pos) + r.q->queued()) >> 10) +

@@ -30,6 +30,7 @@
 #include "serve/stream_output.hpp"
 #include "serve/stream_spool.hpp"
 #include "trace/safe_path.hpp"
+#include "trace/format.hpp"
 
 namespace epscope::serve {
 
@@ -84,7 +85,8 @@ public:
 
     const std::string& path() const { return path_; }
     int listen_fd() const { return listen_fd_; }
-    std::size_t readers() const { return readers_.size(); }
+    // Readers served (a dropped one still taking its end marker excluded).
+    std::size_t readers() const;
     std::uint64_t readers_accepted() const { return accepted_; }
     std::uint64_t readers_dropped() const { return dropped_; }
     // Readers still being served from the spool or the tail.
@@ -108,6 +110,11 @@ private:
         // For the "caught up" line: when it joined and how far behind.
         std::chrono::steady_clock::time_point joined{};
         std::uint64_t behind = 0;
+        // Dropped: gets nothing more but its end marker, closed once that
+        // is out or at close_by. end_sent: its end marker is queued.
+        bool closing = false;
+        bool end_sent = false;
+        std::chrono::steady_clock::time_point close_by{};
     };
     void accept_new();
     // Queues more of the stream for a reader behind (spool reads count
@@ -116,7 +123,10 @@ private:
     bool catch_up(Reader& r, std::size_t& budget, std::string& why);
     void catch_up_all(std::size_t budget);
     void release_spool_if_unneeded();
-    void drop(std::size_t i, const std::string& why);
+    // Tells reader i why (its end marker) and closes it once that is out.
+    void drop(std::size_t i, const std::string& why, trace::EndOfStream end);
+    // Drains the dropped readers; closes those done or out of time.
+    void close_dropped();
     void say(const std::string& line) const;
 
     std::string path_;

@@ -92,6 +92,14 @@ constexpr std::string_view kind_name(std::uint16_t kind) {
     return kind_valid(kind) ? kKinds[kind].name : std::string_view{"invalid"};
 }
 
+// Does a record of this kind show epoll at work (an instance, item, wait,
+// callback, walk or fdinfo snapshot)? Processes, fd names, losses and
+// checkpoints alone mean the traced processes never touched epoll.
+constexpr bool is_epoll_activity(std::uint16_t kind) {
+    return (kind >= EP_KIND_INSTANCE_CREATE && kind <= EP_KIND_WALK_END) ||
+           kind == EP_KIND_SNAPSHOT_INSTANCE || kind == EP_KIND_SNAPSHOT_ITEM;
+}
+
 // Maps a record struct to its kind(s); used by Record::as<T>() to check casts.
 template <class T> struct KindOf;
 template <> struct KindOf<ep_instance_create> { static constexpr ep_kind kinds[] = {EP_KIND_INSTANCE_CREATE}; };

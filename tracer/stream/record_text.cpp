@@ -267,6 +267,11 @@ std::string json_escape(std::string_view s) {
     return out;
 }
 
+void name_addresses(const Record& rec, IdMap& ids) {
+    for (const Field& f : fields_of(rec))
+        if (f.type == T::Addr) ids.name(f.space, f.u);
+}
+
 std::string format_line(const Record& rec, IdMap& ids) {
     const ep_header& h = rec.header();
     std::string out = ts_text(h.ts);

@@ -35,6 +35,12 @@ struct Field {
 // The kind-specific fields of a record (header fields excluded), in a fixed order.
 std::vector<Field> fields_of(const Record& rec);
 
+// Names every address of `rec` in field order, as format_line would. Every
+// view of a trace (dump, export, stat) calls it on each record in file order,
+// so "ep#2" names the same instance in all of them even when a view prints
+// records late (export's slices) or not at all (stat).
+void name_addresses(const Record& rec, IdMap& ids);
+
 // "1234.000000567 callback tgid=10 tid=11 cpu=0 src=fentry ep=ep#1 ... outcome=queued_ready"
 std::string format_line(const Record& rec, IdMap& ids);
 

@@ -66,6 +66,8 @@ void ChromeTraceExporter::name_meta(std::uint32_t pid, std::uint32_t tid, const 
 void ChromeTraceExporter::on_record(const stream::Record& rec) {
     const ep_header& h = rec.header();
     if (h.ts > last_ts_) last_ts_ = h.ts;
+    // Slices are printed when they end: number addresses when first seen.
+    stream::name_addresses(rec, ids_);
     switch (rec.kind()) {
         case EP_KIND_WAIT_BEGIN: {
             Open& w = waits_[h.tid];

@@ -162,6 +162,56 @@ std::vector<std::byte> encode_index(const std::vector<ChunkInfo>& chunks) {
     return std::move(w.data());
 }
 
+std::vector<std::byte> encode_end_marker(const EndOfStream& e) {
+    ByteWriter w;
+    w.bytes(kIndexMagic);
+    w.u32(kEndMarkerCount);
+    w.u32(static_cast<std::uint32_t>(e.reason));
+    w.u64(e.bytes_behind);
+    w.str(std::string_view(e.text).substr(0, kMaxEndText));
+    w.u32(crc32(w.data()));
+    return std::move(w.data());
+}
+
+std::size_t decode_end_marker(std::span<const std::byte> b, EndOfStream& e, bool& ok) {
+    ok = false;
+    if (b.size() < kEndMarkerFixedSize) return 0;
+    ByteReader r(b.subspan(kIndexMagic.size()));
+    std::uint32_t count = 0, reason = 0, len = 0;
+    r.u32(count);
+    r.u32(reason);
+    r.u64(e.bytes_behind);
+    r.u32(len);
+    if (count != kEndMarkerCount || len > kMaxEndText) return kEndMarkerFixedSize;
+    const std::size_t size = kEndMarkerFixedSize + len;
+    if (b.size() < size) return 0;
+    const std::size_t text_at = kEndMarkerFixedSize - 4;
+    e.text.assign(reinterpret_cast<const char*>(b.data() + text_at), len);
+    ByteReader c(b.subspan(size - 4, 4));
+    std::uint32_t crc = 0;
+    c.u32(crc);
+    e.reason = static_cast<EndReason>(reason);
+    ok = crc == crc32(b.first(size - 4));
+    return size;
+}
+
+std::string end_reason_text(const EndOfStream& e) {
+    switch (e.reason) {
+        case EndReason::Stopped:
+            return "the tracer stopped";
+        case EndReason::Dropped:
+            // MiB as the user thinks of a backlog; KiB for the small queues of tests.
+            return "dropped: fell " +
+                   (e.bytes_behind >= (1u << 20)
+                        ? std::to_string((e.bytes_behind + (1u << 19)) >> 20) + " MiB"
+                        : std::to_string((e.bytes_behind + 512) >> 10) + " KiB") +
+                   " behind";
+        case EndReason::NotServed:
+            return "dropped: " + e.text;
+    }
+    return "ended: " + e.text;  // a reason of a newer epscope: its own words
+}
+
 std::vector<std::byte> encode_trailer(const Trailer& t) {
     ByteWriter w;
     w.bytes(kTrailerMagic);

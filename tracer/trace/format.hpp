@@ -11,6 +11,13 @@
 //                 u32 record_count u32 compressed_size}* u32 crc32
 //   trailer       "EPSCEND\0" u64 index_offset u64 total_records u32 chunk_count u32 crc32
 //
+// A live stream (serve/) has no index or trailer; it ends with an end marker
+// saying why it ended (the tracer stopped, the reader was dropped):
+//   end marker    "EPIX" u32 0xffffffff u32 reason u64 bytes_behind
+//                 u32 text_len text u32 crc32(from "EPIX" to the end of text)
+// It starts as an index does, so a reader that predates it stops there as at
+// the end of a whole file sent down a socket; no index has 2^32-1 chunks.
+//
 // Every chunk is self-contained (its own zstd frame), so a file cut off by a
 // crash before the index is written is readable up to its last whole chunk.
 // first_ts/last_ts are the minimum and maximum ts in the chunk: records from
@@ -122,6 +129,27 @@ bool decode_chunk_header(std::span<const std::byte> b, ChunkInfo& c);
 
 std::vector<std::byte> encode_index(const std::vector<ChunkInfo>& chunks);
 std::size_t index_size(std::size_t chunk_count);
+
+// Why a live stream ended (the end marker).
+enum class EndReason : std::uint32_t {
+    Stopped = 1,    // the tracer stopped: the stream is whole
+    Dropped = 2,    // this reader fell too far behind and was dropped
+    NotServed = 3,  // the chunks this reader still needed were gone
+};
+struct EndOfStream {
+    EndReason reason = EndReason::Stopped;
+    std::uint64_t bytes_behind = 0;  // Dropped: how far behind the reader was
+    std::string text;                // one line for the user, from the server
+};
+inline constexpr std::uint32_t kEndMarkerCount = 0xffffffffu;
+inline constexpr std::size_t kEndMarkerFixedSize = 4 + 4 + 4 + 8 + 4 + 4;  // text excluded
+inline constexpr std::size_t kMaxEndText = 4096;
+std::vector<std::byte> encode_end_marker(const EndOfStream& e);
+// `b` starts with "EPIX". Returns the marker's size once `b` holds all of it
+// (`ok`: its count, length and crc hold), 0 while more bytes are needed.
+std::size_t decode_end_marker(std::span<const std::byte> b, EndOfStream& e, bool& ok);
+// "dropped: fell 9 MiB behind"; "the tracer stopped".
+std::string end_reason_text(const EndOfStream& e);
 
 std::vector<std::byte> encode_trailer(const Trailer& t);
 bool decode_trailer(std::span<const std::byte> b, Trailer& t);

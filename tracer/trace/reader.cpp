@@ -191,6 +191,13 @@ void TraceReader::scan_chunks() {
             pos += kChunkHeaderSize + c.compressed_size;
             continue;
         }
+        // What is left is exactly an index and a trailer for the chunks
+        // found, yet try_index() refused them: something in them is damaged.
+        // The chunks carry their own checksums, so the scan found them all.
+        if (left == index_size(chunks_.size()) + kTrailerSize) {
+            index_damaged_ = true;
+            break;
+        }
         if (starts_with(hs, kIndexMagic)) {
             if (n < 8) break;
             ByteReader r(hs.subspan(4, 4));
@@ -202,13 +209,21 @@ void TraceReader::scan_chunks() {
                      "index lists " + std::to_string(count) + " chunks, the file holds " +
                          std::to_string(chunks_.size()));
             if (left < need + kTrailerSize) break;  // cut inside index or trailer
-            // Had the index and trailer been intact, try_index() would have
-            // accepted them: past this point something in them is damaged.
             fail(TraceErrorKind::Corrupt, pos, "index or trailer is damaged");
         }
         fail(TraceErrorKind::Corrupt, pos, "no chunk or index starts here");
     }
     unreadable_tail_ = size - pos;
+}
+
+std::string TraceReader::incomplete_note() const {
+    if (index_damaged_)
+        return name() + ": the index or trailer at the end of the file is damaged: found its " +
+               std::to_string(chunks_.size()) + " chunks by scanning them";
+    if (truncated_)
+        return name() + " was not closed by its writer: read its readable prefix (" +
+               std::to_string(unreadable_tail_) + " bytes at the end unreadable)";
+    return {};
 }
 
 void TraceReader::load_chunk(std::size_t i) {

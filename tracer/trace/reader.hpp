@@ -50,6 +50,13 @@ public:
     bool truncated() const { return truncated_; }
     // Bytes after the last whole chunk that were not readable (0 if complete).
     std::uint64_t unreadable_tail() const { return unreadable_tail_; }
+    // True if the file was closed (index and trailer written) but they are
+    // damaged: the chunks were found by scanning, as for a truncated file
+    // (truncated() is true too), and unreadable_tail() is the index and trailer.
+    bool index_damaged() const { return index_damaged_; }
+    // One line for the user when the file is not whole ("" if it is): what
+    // was read and why the rest was not.
+    std::string incomplete_note() const;
     const std::vector<ChunkInfo>& chunks() const { return chunks_; }
     std::uint64_t record_count() const;
     const std::string& name() const;
@@ -77,6 +84,7 @@ private:
     std::vector<ChunkInfo> chunks_;
     bool truncated_ = false;
     std::uint64_t unreadable_tail_ = 0;
+    bool index_damaged_ = false;
 
     // Kept across chunks: a ZSTD_decompress() per chunk would allocate and
     // fault in a fresh context (~100 KiB) every time, a quarter of a replay.

@@ -79,10 +79,7 @@ bool StreamParser::parse_chunk() {
     std::span<const std::byte> b(buf_.data() + pos_, buf_.size() - pos_);
     const std::uint64_t at = buf_base_ + pos_;
     if (b.size() < 4) return false;
-    if (starts_with(b, kIndexMagic)) {
-        ended_ = true;
-        return false;
-    }
+    if (starts_with(b, kIndexMagic)) return parse_end(b, at);
     if (!starts_with(b, kChunkMagic))
         fail(TraceErrorKind::Corrupt, at, "no chunk starts here (stream out of step)");
     if (b.size() < kChunkHeaderSize) return false;
@@ -126,6 +123,27 @@ bool StreamParser::parse_chunk() {
     pos_ += kChunkHeaderSize + c.compressed_size;
     ++chunks_;
     return true;
+}
+
+// An index (a whole trace file was sent) or the end marker of a live stream.
+bool StreamParser::parse_end(std::span<const std::byte> b, std::uint64_t at) {
+    if (b.size() < 8) return false;
+    ByteReader r(b.subspan(kIndexMagic.size(), 4));
+    std::uint32_t count = 0;
+    r.u32(count);
+    if (count != kEndMarkerCount) {
+        ended_ = true;
+        return false;
+    }
+    EndOfStream e;
+    bool ok = false;
+    const std::size_t n = decode_end_marker(b, e, ok);
+    if (n == 0) return false;
+    if (!ok) fail(TraceErrorKind::Corrupt, at, "end-of-stream marker is damaged");
+    pos_ += n;
+    end_ = std::move(e);
+    ended_ = true;
+    return false;
 }
 
 bool StreamParser::next(stream::Record& out) {

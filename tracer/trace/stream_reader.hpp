@@ -2,8 +2,9 @@
 // arriving a few bytes at a time from a socket (or a pipe, or QEMU's
 // virtio-serial socket). Nothing new to parse: the same header, the same
 // chunks, checked the same way as a file. A stream has no index or trailer;
-// it ends when the writer closes it (EOF). Should a whole trace file be sent
-// down a socket, its index marks the end.
+// a served one ends with an end marker saying why (format.hpp: the tracer
+// stopped, this reader was dropped), then EOF; EOF without it is a cut. Should
+// a whole trace file be sent down a socket, its index marks the end.
 #pragma once
 
 #include <cstddef>
@@ -38,8 +39,12 @@ public:
     // Next record of the chunks received so far; false until more arrive.
     bool next(stream::Record& out);
 
-    // True once an index block arrived: the sender was a whole trace file.
+    // True once an index block (the sender was a whole trace file) or the
+    // end marker of a live stream arrived.
     bool ended() const { return ended_; }
+    // Why the stream ended, once its end marker arrived (format.hpp). None at
+    // EOF: the connection was cut, or the server predates end markers.
+    const std::optional<EndOfStream>& end() const { return end_; }
     // Bytes received that do not yet form a whole header or chunk. At EOF
     // they are a block cut off by the writer stopping mid-send.
     std::size_t partial_bytes() const { return buf_.size() - pos_; }
@@ -52,6 +57,7 @@ private:
     void parse();
     bool parse_header();
     bool parse_chunk();
+    bool parse_end(std::span<const std::byte> b, std::uint64_t at);
     [[noreturn]] void fail(TraceErrorKind kind, std::uint64_t offset, const std::string& d);
 
     std::string name_;
@@ -62,6 +68,7 @@ private:
     std::optional<TraceHeader> header_;
     std::optional<std::string> failed_;
     bool ended_ = false;
+    std::optional<EndOfStream> end_;
     std::uint64_t chunks_ = 0;
     std::uint64_t records_ = 0;
     // Records of the chunks parsed and not yet taken.

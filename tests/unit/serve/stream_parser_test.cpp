@@ -174,6 +174,42 @@ TEST(StreamParser, WholeTraceFileEndsAtItsIndex) {
     auto got = parse_in_pieces(file, 1000, p);
     EXPECT_EQ(got.size(), recs.size());
     EXPECT_TRUE(p.ended());
+    EXPECT_FALSE(p.end().has_value());
+}
+
+// The end marker: read in any pieces, it says why the stream ended; damaged,
+// it is a typed error; an index (a whole file sent) ends without a reason.
+TEST(StreamParser, EndMarkerSaysWhyTheStreamEnded) {
+    const auto recs = varied_records(300);
+    Bytes b = stream_of(recs);
+    const trace::EndOfStream sent{trace::EndReason::Dropped, 9u << 20, "fell behind"};
+    const Bytes marker = trace::encode_end_marker(sent);
+    b.insert(b.end(), marker.begin(), marker.end());
+    for (std::size_t piece : {1u, 7u, 4096u}) {
+        StreamParser p("sock");
+        auto got = parse_in_pieces(b, piece, p);
+        EXPECT_EQ(got.size(), recs.size());
+        EXPECT_TRUE(p.ended());
+        ASSERT_TRUE(p.end().has_value()) << piece;
+        EXPECT_EQ(p.end()->reason, trace::EndReason::Dropped);
+        EXPECT_EQ(p.end()->bytes_behind, 9u << 20);
+        EXPECT_EQ(p.end()->text, "fell behind");
+        EXPECT_EQ(trace::end_reason_text(*p.end()), "dropped: fell 9 MiB behind");
+        EXPECT_EQ(p.partial_bytes(), 0u);
+    }
+    const std::size_t start = b.size() - marker.size();
+    for (std::size_t at = start + 8; at < b.size(); ++at) {
+        if (at >= start + 20 && at < start + 24) continue;  // the length: a longer one waits
+        Bytes d = b;
+        d[at] ^= std::byte{0x01};
+        StreamParser p("sock");
+        try {
+            parse_in_pieces(d, 4096, p);
+            FAIL() << "a damaged end marker was accepted (byte " << at << ")";
+        } catch (const TraceError& e) {
+            EXPECT_EQ(e.kind(), TraceErrorKind::Corrupt) << e.what();
+        }
+    }
 }
 
 // The stream written to a file (`--stream-to FILE`) is a trace the file

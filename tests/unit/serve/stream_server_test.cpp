@@ -196,13 +196,21 @@ TEST(StreamServer, SlowReaderIsDroppedWhileCaptureAndTraceFileGoOn) {
     EXPECT_FALSE(rd.truncated());
     EXPECT_EQ(rd.record_count(), recs.size());
     std::printf("200000 records through the server in %.2f s with a stalled reader\n", secs);
-    // The dropped reader sees the stream end at a chunk boundary or cut.
+    // The dropped reader, once it reads again, gets the block it was in,
+    // then the end marker saying it was dropped and how far behind it was.
     std::vector<stream::Record> slow_got;
     bool eof = false;
     read_until(
-        slow, slow_got, [] { return false; }, {}, std::chrono::seconds(10), &eof);
+        slow, slow_got, [] { return false; }, [&] { server.service(); }, std::chrono::seconds(10),
+        &eof);
     EXPECT_TRUE(eof);
     EXPECT_LT(slow_got.size(), recs.size());
+    EXPECT_EQ(slow.parser().partial_bytes(), 0u);
+    ASSERT_TRUE(slow.parser().end().has_value());
+    EXPECT_EQ(slow.parser().end()->reason, trace::EndReason::Dropped);
+    EXPECT_GE(slow.parser().end()->bytes_behind, 256u << 10);
+    EXPECT_NE(trace::end_reason_text(*slow.parser().end()).find("dropped: fell "),
+              std::string::npos);
 }
 
 TEST(StreamServer, ReaderReconnectsWhenTheTracerRestarts) {
@@ -224,6 +232,9 @@ TEST(StreamServer, ReaderReconnectsWhenTheTracerRestarts) {
         read_until(
             c, got, [] { return false; }, {}, std::chrono::seconds(5), &eof);
         EXPECT_TRUE(eof);
+        // A whole stream ends with the reason "the tracer stopped".
+        ASSERT_TRUE(c.parser().end().has_value());
+        EXPECT_EQ(c.parser().end()->reason, trace::EndReason::Stopped);
     }
     // Nothing behind the path: a typed, readable error.
     try {

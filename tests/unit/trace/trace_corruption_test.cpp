@@ -99,6 +99,8 @@ TEST(TraceCorruption, TruncationAtEveryOffsetGivesTheWholeChunksBeforeTheCut) {
 
 TEST(TraceCorruption, EveryByteFlipIsATypedErrorOrChangesNothing) {
     auto t = small_trace();
+    const std::uint64_t index_offset =
+        t.chunks.back().offset + kChunkHeaderSize + t.chunks.back().compressed_size;
     std::mt19937 rng(7);
     std::size_t errors = 0, clean = 0;
     for (std::size_t pos = 0; pos < t.bytes.size(); ++pos) {
@@ -107,6 +109,13 @@ TEST(TraceCorruption, EveryByteFlipIsATypedErrorOrChangesNothing) {
         try {
             auto rd = TraceReader::from_memory(b, "flipped.eps");
             auto got = read_all(rd);
+            // A damaged index or trailer is said, and every record still reads.
+            if (pos >= index_offset) {
+                EXPECT_TRUE(rd.index_damaged()) << "flip at " << pos;
+                ASSERT_EQ(got.size(), t.records.size()) << "flip at " << pos;
+                ++errors;
+                continue;
+            }
             // A flip the checksums cannot see must not change a record.
             ASSERT_EQ(got.size(), t.records.size()) << "flip at " << pos;
             for (std::size_t i = 0; i < got.size(); ++i)
@@ -121,6 +130,34 @@ TEST(TraceCorruption, EveryByteFlipIsATypedErrorOrChangesNothing) {
     // catches every single-byte change: no flip may go unnoticed.
     EXPECT_EQ(clean, 0u);
     EXPECT_EQ(errors, t.bytes.size());
+}
+
+// Every single-bit flip in the index or the trailer leaves the chunks intact:
+// they are found by scanning, every record reads, and the reader says so.
+TEST(TraceCorruption, FlippedTrailerOrIndexBitFallsBackToTheChunks) {
+    auto t = small_trace();
+    const std::uint64_t index_offset =
+        t.chunks.back().offset + kChunkHeaderSize + t.chunks.back().compressed_size;
+    for (std::size_t pos = index_offset; pos < t.bytes.size(); ++pos) {
+        for (int bit = 0; bit < 8; ++bit) {
+            auto b = t.bytes;
+            b[pos] ^= static_cast<std::byte>(1 << bit);
+            auto rd = TraceReader::from_memory(b, "flipped.eps");
+            EXPECT_TRUE(rd.index_damaged()) << "flip at " << pos << " bit " << bit;
+            EXPECT_TRUE(rd.truncated());
+            EXPECT_EQ(rd.chunks().size(), 3u);
+            auto got = read_all(rd);
+            ASSERT_EQ(got.size(), t.records.size()) << "flip at " << pos << " bit " << bit;
+            for (std::size_t i = 0; i < got.size(); ++i)
+                ASSERT_EQ(bytes_of(got[i]), bytes_of(t.records[i]));
+            const std::string note = rd.incomplete_note();
+            EXPECT_NE(note.find("flipped.eps"), std::string::npos) << note;
+            EXPECT_NE(note.find("index or trailer"), std::string::npos) << note;
+        }
+    }
+    auto whole = TraceReader::from_memory(t.bytes);
+    EXPECT_FALSE(whole.index_damaged());
+    EXPECT_EQ(whole.incomplete_note(), "");
 }
 
 TEST(TraceCorruption, FlippedPayloadIsCorruptAtItsChunkOffset) {

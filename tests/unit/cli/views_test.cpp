@@ -1,0 +1,136 @@
+// stat, dump and export of one trace name each instance alike (ep#N in order
+// of first sight), and stat shows every instance, including the ones known
+// only from a /proc snapshot (no kernel address, no item).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "sample_records.hpp"
+#include "test_util.hpp"
+#include "trace/writer.hpp"
+
+namespace epscope::testing {
+namespace {
+
+using stream::Record;
+
+constexpr std::uint64_t kEpA = 0xffff888100a00000, kEpB = 0xffff888100b00000;
+
+// Process 300 creates instance A (epfd 7) first, process 200 instance B
+// (epfd 4) later: stat's table lists process 200 first, yet A is ep#1.
+std::vector<Record> two_processes() {
+    std::vector<Record> v;
+    auto a = make<ep_instance_create>(EP_KIND_INSTANCE_CREATE, 1000, 300, 300);
+    a.ep = kEpA, a.file = 0xffff888100a10000, a.epfd = 7;
+    v.push_back(Record::of(a));
+    auto b = make<ep_instance_create>(EP_KIND_INSTANCE_CREATE, 2000, 200, 200);
+    b.ep = kEpB, b.file = 0xffff888100b10000, b.epfd = 4;
+    v.push_back(Record::of(b));
+    return v;
+}
+
+// Process 500 traced mid-life: /proc showed four instances, three with no
+// items, none with a kernel address (what the tracepoint backend sees).
+std::vector<Record> snapshot_only() {
+    std::vector<Record> v;
+    std::uint64_t ts = 5000;
+    for (std::int32_t epfd : {3, 4, 5, 6}) {
+        auto s = make<ep_snapshot_instance>(EP_KIND_SNAPSHOT_INSTANCE, ts += 10, 500, 500);
+        s.h.source = EP_SOURCE_USER;
+        s.ep = 0, s.ino = 9000 + static_cast<std::uint64_t>(epfd), s.epfd = epfd;
+        s.items = epfd == 6 ? 1 : 0, s.snapshot_id = 1;
+        v.push_back(Record::of(s));
+        if (epfd != 6) continue;
+        auto i = make<ep_snapshot_item>(EP_KIND_SNAPSHOT_ITEM, ts += 10, 500, 500);
+        i.h.source = EP_SOURCE_USER;
+        i.epfd = epfd, i.tfd = 9, i.events = 1, i.data = 9, i.snapshot_id = 1;
+        v.push_back(Record::of(i));
+    }
+    return v;
+}
+
+void write_trace(const std::filesystem::path& p, const std::vector<Record>& records) {
+    trace::TraceHeader h;
+    h.host = "h";
+    h.kernel_release = "6.12.0";
+    h.attach_plan = "plan";
+    trace::TraceWriter w(p, h);
+    for (const auto& r : records) w.on_record(r);
+    w.close();
+}
+
+std::string run(const std::string& args, const std::filesystem::path& out) {
+    std::string cmd = std::string(EPSCOPE_BIN) + " " + args + " >" + out.string() + " 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(rc, 0) << cmd << "\n" << ss.str();
+    return ss.str();
+}
+
+// The id a line-per-record output gives the instance created with `epfd`.
+std::string created_id(const std::string& text, int epfd) {
+    std::istringstream in(text);
+    std::string line;
+    const std::regex ep("\"ep\":\"(ep#[0-9]+)\"");
+    while (std::getline(in, line)) {
+        if (line.find("instance_create") == std::string::npos ||
+            line.find("\"epfd\":" + std::to_string(epfd)) == std::string::npos)
+            continue;
+        std::smatch m;
+        if (std::regex_search(line, m, ep)) return m[1];
+    }
+    return "not found";
+}
+
+// The id stat --json gives the instance reached by `epfd`.
+std::string stat_id(const std::string& json, int epfd) {
+    std::smatch m;
+    const std::regex row("\"ep\":\"([^\"]*)\",\"epfds\":\\[" + std::to_string(epfd) + "\\]");
+    return std::regex_search(json, m, row) ? std::string(m[1]) : "not found";
+}
+
+TEST(CliViews, StatDumpAndExportGiveAnInstanceTheSameId) {
+    ScratchDir dir;
+    const auto trace = dir / "ids.trace";
+    write_trace(trace, two_processes());
+    const std::string stat = run("stat --json " + trace.string(), dir / "stat.out");
+    const std::string dump = run("dump --json " + trace.string(), dir / "dump.out");
+    run("export -f jsonl -o " + (dir / "x.jsonl").string() + " " + trace.string(), dir / "x.out");
+    run("export -f perfetto -o " + (dir / "x.json").string() + " " + trace.string(), dir / "p.out");
+    std::ifstream j(dir / "x.jsonl"), p(dir / "x.json");
+    std::stringstream jsonl, perfetto;
+    jsonl << j.rdbuf();
+    perfetto << p.rdbuf();
+    EXPECT_EQ(created_id(dump, 7), "ep#1") << dump;
+    EXPECT_EQ(created_id(dump, 4), "ep#2") << dump;
+    for (int epfd : {7, 4}) {
+        const std::string id = created_id(dump, epfd);
+        EXPECT_EQ(stat_id(stat, epfd), id) << stat;
+        EXPECT_EQ(created_id(jsonl.str(), epfd), id) << jsonl.str();
+        EXPECT_EQ(created_id(perfetto.str(), epfd), id) << perfetto.str();
+    }
+}
+
+TEST(CliViews, StatShowsEveryInstanceOfASnapshotWithItsEpfd) {
+    ScratchDir dir;
+    const auto trace = dir / "snap.trace";
+    write_trace(trace, snapshot_only());
+    const std::string stat = run("stat --json " + trace.string(), dir / "stat.out");
+    for (int epfd : {3, 4, 5, 6})
+        EXPECT_NE(stat_id(stat, epfd), "not found") << "epfd " << epfd << ": " << stat;
+    const std::string text = run("stat " + trace.string(), dir / "stat.txt");
+    // One table row per instance: "  -        3 ..." (no kernel address).
+    for (int epfd : {3, 4, 5, 6}) {
+        const std::regex row("\n  -\\s+" + std::to_string(epfd) + "\\s");
+        EXPECT_TRUE(std::regex_search(text, row)) << "epfd " << epfd << ":\n" << text;
+    }
+}
+
+}  // namespace
+}  // namespace epscope::testing
