@@ -37,6 +37,9 @@ struct FdName {
 // Names one fd of a process from /proc (readlink + net tables).
 FdName name_fd(pid_t tgid, int fd);
 
+// The FD_NAME record saying `n` (ts 0: now).
+ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n);
+
 class ProcSnapshot {
 public:
     explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}
