@@ -9,6 +9,7 @@
 #include "kernel_types.h"
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -677,6 +678,53 @@ static __always_inline __u32 ctl_queued(__u64 ep, __u64 epi_addr, __u8 source)
 	return BPF_CORE_READ(epi, rdllink.next) != link ? EP_CTL_QUEUED_READY : EP_CTL_QUEUED_NO;
 }
 
+/*
+ * SOCK_NAME for a socket that just became an item: its endpoints as struct
+ * sock holds them now, read before the program can close it (a /proc read
+ * in user space comes too late for short connections). Any file whose inode
+ * is not a socket is skipped; AF_UNIX carries only family and type.
+ */
+static __always_inline void emit_sock_name(__u64 file_addr, int fd, __u64 ino, __u8 source)
+{
+	struct file *file = (void *)file_addr;
+	if (!file)
+		return;
+	unsigned short mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sock || !sk)
+		return;
+	struct ep_sock_name *r = RESERVE(ep_sock_name, EP_KIND_SOCK_NAME, source);
+	if (!r)
+		return;
+	r->file = file_addr;
+	r->ino = ino;
+	r->fd = fd;
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->type = BPF_CORE_READ(sock, type);
+	r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	__builtin_memset(r->local_addr, 0, sizeof(r->local_addr));
+	__builtin_memset(r->peer_addr, 0, sizeof(r->peer_addr));
+	r->local_port = 0;
+	r->peer_port = 0;
+	if (r->family == AF_INET || r->family == AF_INET6) {
+		r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		r->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	}
+	if (r->family == AF_INET) {
+		bpf_core_read(r->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->peer_addr, 4, &sk->__sk_common.skc_daddr);
+	} else if (r->family == AF_INET6 &&
+		   bpf_core_field_exists(struct sock_common, skc_v6_daddr)) {
+		bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->peer_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	bpf_ringbuf_submit(r, 0);
+}
+
 static __always_inline void on_ctl_exit(int ret, __u8 source)
 {
 	__u32 tid = current_tid();
@@ -697,6 +745,8 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 			bpf_ringbuf_submit(r, 0);
 		}
 	} else if (s->op == EP_CTL_ADD || s->op == EP_CTL_MOD) {
+		if (s->op == EP_CTL_ADD && ret == 0)
+			emit_sock_name(s->file, s->fd, s->ino, source);
 		struct ep_item_ctl *r = RESERVE(ep_item_ctl, s->op == EP_CTL_ADD ? EP_KIND_ITEM_INSERT
 									   : EP_KIND_ITEM_MODIFY, source);
 		if (r) {

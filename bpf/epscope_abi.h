@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define EPSCOPE_ABI_VERSION 2
+#define EPSCOPE_ABI_VERSION 3
 
 /* Kinds of record. Values are stable: they are stored in trace files. */
 enum ep_kind {
@@ -41,7 +41,8 @@ enum ep_kind {
 	EP_KIND_SNAPSHOT_INSTANCE = 19, /* /proc/PID/fdinfo of one epoll fd: header */
 	EP_KIND_SNAPSHOT_ITEM = 20,  /* /proc/PID/fdinfo of one epoll fd: one tfd: line */
 	EP_KIND_CHECKPOINT = 21,     /* a workload or tracer marked a point to verify */
-	EP_KIND_COUNT = 22,
+	EP_KIND_SOCK_NAME = 22,      /* a socket's endpoints, read by BPF when it became an item */
+	EP_KIND_COUNT = 23,
 };
 
 /* Which mechanism produced a record (ep_header.source). */
@@ -314,6 +315,28 @@ struct ep_snapshot_item {
 	__u32 sdev;
 	__u32 snapshot_id;
 	__u32 pad;
+};
+
+/*
+ * SOCK_NAME (ABI 3): emitted by BPF just before the ITEM_INSERT of a socket,
+ * from the struct sock the item watches, so the socket is named as it was at
+ * insert time even if it is closed before user space could read /proc.
+ * Addresses are in network order (IPv4: the first 4 bytes); ports in host
+ * order. AF_UNIX sockets carry only family and type (named from /proc).
+ */
+struct ep_sock_name {
+	struct ep_header h; /* tgid: the process owning the fd */
+	__u64 file;         /* struct file * of the socket (as in ITEM_INSERT) */
+	__u64 ino;          /* inode number of the socket (socket:[ino]) */
+	__s32 fd;
+	__u16 family;       /* AF_INET, AF_INET6, AF_UNIX, ... */
+	__u16 type;         /* SOCK_STREAM, SOCK_DGRAM, ... (struct socket.type) */
+	__u8 state;         /* sk_state (TCP: 10 = listening) */
+	__u8 pad[3];
+	__u16 local_port;
+	__u16 peer_port;
+	__u8 local_addr[16];
+	__u8 peer_addr[16];
 };
 
 #define EP_CHECKPOINT_LABEL_LEN 48

@@ -105,7 +105,35 @@ struct eppoll_entry {
 };
 
 struct inode {
+	unsigned short i_mode; /* umode_t: S_ISSOCK tells a socket */
 	unsigned long i_ino;
+};
+
+/* The socket an item watches, for SOCK_NAME (include/net/sock.h). */
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+};
+
+struct sock_common {
+	__be32 skc_daddr; /* these four sit in anonymous unions: CO-RE finds them */
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	struct in6_addr skc_v6_daddr; /* CONFIG_IPV6 only */
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+};
+
+struct socket {
+	short type;
+	struct sock *sk;
 };
 
 typedef struct {
@@ -175,5 +203,11 @@ struct syscall_exit_ctx {
 #define EPOLLET (1U << 31)
 #define EP_PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
 #define EP_UNACTIVE_PTR ((void *)-1L)
+
+/* From include/uapi/linux/stat.h and include/linux/socket.h. */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define AF_INET 2
+#define AF_INET6 10
 
 #endif

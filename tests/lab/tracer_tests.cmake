@@ -28,3 +28,17 @@ foreach(kernel IN ITEMS 6.1 6.12)
     ENVIRONMENT EPSCOPE_BUILD_DIR=${PROJECT_BINARY_DIR}
     PROCESSORS 2)
 endforeach()
+
+# TCP items named by BPF from struct sock at insert time (SOCK_NAME), fentry
+# and kprobe, under connection churn (issue 11 item 6).
+foreach(kernel IN ITEMS 6.1 6.12)
+  add_test(NAME lab_sock_names_${kernel}
+    COMMAND ${EPSCOPE_LAB_DIR}/sock_names_check.sh ${kernel} $<TARGET_FILE:epscope>
+            $<TARGET_FILE:epscope-poller>)
+  set_tests_properties(lab_sock_names_${kernel} PROPERTIES
+    LABELS lab
+    TIMEOUT 600
+    FIXTURES_REQUIRED epscope_lab_kernels
+    ENVIRONMENT EPSCOPE_BUILD_DIR=${PROJECT_BINARY_DIR}
+    PROCESSORS 2)
+endforeach()

@@ -138,6 +138,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         // The ring buffer has its own epoll fd inside libbpf; alternate short
         // waits on it with a non-blocking look at the signals.
         ring.poll(options.poll_interval);
+        namer.flush();
         if (poll(fds, 1, 0) > 0 && signals.stop_requested()) {
             result.stopped_by = "signal";
             break;
@@ -179,6 +180,9 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         result.command_status = command->try_wait();
     }
     ring.drain();
+    // The naming thread ends here, its last names written before the sink
+    // is closed (the destructor stops it without them on error paths).
+    namer.finish();
     result.records = ring.delivered();
     result.lost = ring.lost();
     result.rejected = ring.rejected();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "stream/sock_name.hpp"
 
 namespace epscope::capture {
 namespace {
@@ -29,30 +32,23 @@ std::string read_link(const std::string& path) {
     return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
 }
 
-// "0100007F:1F90" (little-endian IPv4 as /proc/net/tcp shows it) -> "127.0.0.1:8080"
-std::string ipv4_endpoint(const std::string& hex) {
-    auto colon = hex.find(':');
-    if (colon == std::string::npos) return hex;
-    std::uint32_t addr = std::stoul(hex.substr(0, colon), nullptr, 16);
-    unsigned port = std::stoul(hex.substr(colon + 1), nullptr, 16);
-    char ip[INET_ADDRSTRLEN];
-    in_addr a{addr};
-    inet_ntop(AF_INET, &a, ip, sizeof(ip));
-    return std::string(ip) + ":" + std::to_string(port);
-}
+struct HexEndpoint {
+    std::uint8_t addr[16] = {};
+    std::uint16_t port = 0;
+};
 
-std::string ipv6_endpoint(const std::string& hex) {
+// "0100007F:1F90" (IPv4 as /proc/net/tcp shows it: the address as a native
+// u32, i.e. network order bytes on x86) or its 32-digit IPv6 form.
+HexEndpoint parse_hex_endpoint(const std::string& hex, bool v6) {
+    HexEndpoint e;
     auto colon = hex.find(':');
-    if (colon == std::string::npos || colon != 32) return hex;
-    in6_addr a{};
-    for (int word = 0; word < 4; ++word) {
+    if (colon == std::string::npos || colon != (v6 ? 32u : 8u)) return e;
+    for (std::size_t word = 0; word < (v6 ? 4u : 1u); ++word) {
         std::uint32_t w = std::stoul(hex.substr(word * 8, 8), nullptr, 16);
-        std::memcpy(&a.s6_addr[word * 4], &w, 4);
+        std::memcpy(&e.addr[word * 4], &w, 4);
     }
-    unsigned port = std::stoul(hex.substr(colon + 1), nullptr, 16);
-    char ip[INET6_ADDRSTRLEN];
-    inet_ntop(AF_INET6, &a, ip, sizeof(ip));
-    return "[" + std::string(ip) + "]:" + std::to_string(port);
+    e.port = static_cast<std::uint16_t>(std::stoul(hex.substr(colon + 1), nullptr, 16));
+    return e;
 }
 
 // Looks an inode up in /proc/PID/net/{tcp,tcp6,udp,udp6}: "TCP a->b".
@@ -76,13 +72,12 @@ std::optional<FdName> inet_socket(pid_t tgid, std::uint64_t ino) {
             std::string sl, local, remote, st, queues, tr, retr, uid, timeout, inode;
             ls >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
             if (inode.empty() || std::stoull(inode) != ino) continue;
-            auto ep = t.v6 ? ipv6_endpoint : ipv4_endpoint;
-            FdName n{t.type, ino, std::string(t.label) + " " + ep(local)};
-            if (st == "0A")
-                n.name += " (listening)";
-            else if (remote.find_first_not_of("0:") != std::string::npos)
-                n.name += "->" + ep(remote);
-            return n;
+            const HexEndpoint l = parse_hex_endpoint(local, t.v6);
+            const HexEndpoint r = parse_hex_endpoint(remote, t.v6);
+            const int family = t.v6 ? AF_INET6 : AF_INET;
+            return FdName{t.type, ino,
+                          stream::inet_socket_text(t.label, family, l.addr, l.port, r.addr, r.port,
+                                                   st == "0A")};
         }
     }
     return std::nullopt;
@@ -160,7 +155,8 @@ std::vector<FdinfoItem> parse_epoll_fdinfo(const std::string& text) {
 }
 
 FdName name_fd(pid_t tgid, int fd) {
-    const std::string link = read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd));
+    const std::string link =
+        read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd));
     const std::uint64_t num = bracket_number(link);
     if (link.empty()) return {EP_FD_UNKNOWN, 0, "?"};
     if (link.rfind("socket:", 0) == 0) {
@@ -180,15 +176,19 @@ FdName name_fd(pid_t tgid, int fd) {
     return {EP_FD_OTHER, 0, link};
 }
 
-ep_fd_type ProcSnapshot::name(pid_t tgid, int fd, std::uint64_t ts) {
-    FdName n = name_fd(tgid, fd);
+ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n) {
     auto rec = make<ep_fd_name>(EP_KIND_FD_NAME, tgid);
     if (ts) rec.h.ts = ts;
     rec.fd = fd;
     rec.type = n.type;
     rec.ino = n.ino;
     copy_name(rec.name, n.name);
-    sink_.on_record(stream::Record::of(rec));
+    return rec;
+}
+
+ep_fd_type ProcSnapshot::name(pid_t tgid, int fd, std::uint64_t ts) {
+    FdName n = name_fd(tgid, fd);
+    sink_.on_record(stream::Record::of(fd_name_record(tgid, fd, ts, n)));
     return n.type;
 }
 

@@ -42,6 +42,9 @@ FdName name_fd(pid_t tgid, int fd);
 // process's existing workers, for `record -p`.
 std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots);
 
+// The FD_NAME record saying `n` (ts 0: now).
+ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n);
+
 class ProcSnapshot {
 public:
     explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}

@@ -19,6 +19,8 @@ namespace epscope::abi {
 inline constexpr std::string_view kFdinfoBusyLabel = "fdinfo busy";
 
 inline constexpr std::uint32_t kVersion = EPSCOPE_ABI_VERSION;
+// ABI 3 only appended SOCK_NAME to ABI 2: an ABI 2 trace reads unchanged.
+inline constexpr std::uint32_t kOldestReadable = 2;
 inline constexpr std::size_t kKindCount = EP_KIND_COUNT;
 
 static_assert(sizeof(ep_header) == 24);
@@ -42,6 +44,7 @@ static_assert(sizeof(ep_fd_name) == 136);
 static_assert(sizeof(ep_snapshot_instance) == 56);
 static_assert(sizeof(ep_snapshot_item) == 72);
 static_assert(sizeof(ep_checkpoint) == 80);
+static_assert(sizeof(ep_sock_name) == 88);
 
 struct KindInfo {
     std::uint16_t size;     // exact record size, header included
@@ -72,6 +75,7 @@ inline constexpr std::array<KindInfo, kKindCount> kKinds = {{
     {sizeof(ep_snapshot_instance), "snapshot_instance"},
     {sizeof(ep_snapshot_item), "snapshot_item"},
     {sizeof(ep_checkpoint), "checkpoint"},
+    {sizeof(ep_sock_name), "sock_name"},
 }};
 
 inline constexpr std::size_t kMaxRecordSize = [] {
@@ -122,5 +126,6 @@ template <> struct KindOf<ep_fd_name> { static constexpr ep_kind kinds[] = {EP_K
 template <> struct KindOf<ep_snapshot_instance> { static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_INSTANCE}; };
 template <> struct KindOf<ep_snapshot_item> { static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_ITEM}; };
 template <> struct KindOf<ep_checkpoint> { static constexpr ep_kind kinds[] = {EP_KIND_CHECKPOINT}; };
+template <> struct KindOf<ep_sock_name> { static constexpr ep_kind kinds[] = {EP_KIND_SOCK_NAME}; };
 
 }  // namespace epscope::abi

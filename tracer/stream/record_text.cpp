@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "stream/sock_name.hpp"
+
 namespace epscope::stream {
 namespace {
 
@@ -80,11 +82,16 @@ std::string callback_outcome_name(std::uint32_t outcome) {
 }
 std::string ctl_queued_name(std::uint32_t queued) {
     switch (queued) {
-        case EP_CTL_QUEUED_NO: return "no";
-        case EP_CTL_QUEUED_READY: return "ready";
-        case EP_CTL_QUEUED_OVERFLOW: return "overflow";
-        case EP_CTL_QUEUED_UNKNOWN: return "unknown";
-        default: return "queued#" + std::to_string(queued);
+        case EP_CTL_QUEUED_NO:
+            return "no";
+        case EP_CTL_QUEUED_READY:
+            return "ready";
+        case EP_CTL_QUEUED_OVERFLOW:
+            return "overflow";
+        case EP_CTL_QUEUED_UNKNOWN:
+            return "unknown";
+        default:
+            return "queued#" + std::to_string(queued);
     }
 }
 
@@ -209,6 +216,16 @@ std::vector<Field> fields_of(const Record& rec) {
             const auto& r = rec.as<ep_fd_name>();
             return {i_("fd", r.fd), u_("ino", r.ino), e_("type", fd_type_name(r.type)),
                     t_("name", fixed_text(r.name, sizeof r.name))};
+        }
+        case EP_KIND_SOCK_NAME: {
+            const auto& r = rec.as<ep_sock_name>();
+            return {a_("file", S::File, r.file),
+                    i_("fd", r.fd),
+                    u_("ino", r.ino),
+                    u_("family", r.family),
+                    u_("type", r.type),
+                    u_("state", r.state),
+                    t_("name", sock_name_text(r).name)};
         }
         case EP_KIND_SNAPSHOT_INSTANCE: {
             const auto& r = rec.as<ep_snapshot_instance>();

@@ -32,7 +32,7 @@ VersionVerdict check_versions(std::uint32_t format_version, std::uint32_t abi_ve
         return {false, false, "trace format version 0 does not exist: the header is damaged"};
     // An older event ABI: its record layouts differ, so this build cannot read
     // them (no converter is kept for pre-release layouts).
-    if (abi_version != abi::kVersion)
+    if (abi_version < abi::kOldestReadable)
         return {false, false,
                 "event ABI version " + std::to_string(abi_version) +
                     " is older than this epscope reads (" + std::to_string(abi::kVersion) +

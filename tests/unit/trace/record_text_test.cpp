@@ -1,9 +1,13 @@
 #include "stream/record_text.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <cstring>
 
 #include "json_check.hpp"
 #include "sample_records.hpp"
+#include "stream/sock_name.hpp"
 
 namespace epscope::stream {
 namespace {
@@ -86,6 +90,54 @@ TEST(RecordText, FixedTextStopsAtNulOrLength) {
     EXPECT_EQ(fixed_text(full, 4), "abcd");
     char shorter[4] = {'a', 0, 'c', 'd'};
     EXPECT_EQ(fixed_text(shorter, 4), "a");
+}
+
+}  // namespace
+}  // namespace epscope::stream
+
+namespace epscope::stream {
+namespace {
+
+ep_sock_name sock(std::uint16_t family, std::uint16_t type, std::uint8_t state) {
+    auto r = epscope::testing::make<ep_sock_name>(EP_KIND_SOCK_NAME, 1);
+    r.family = family, r.type = type, r.state = state;
+    return r;
+}
+
+// SOCK_NAME says what /proc naming says ("TCP 127.0.0.1:8080->...").
+TEST(SockName, Ipv4ConnectedAndListening) {
+    auto r = sock(AF_INET, SOCK_STREAM, 1);
+    const std::uint8_t lo[4] = {127, 0, 0, 1}, peer[4] = {10, 1, 2, 3};
+    std::memcpy(r.local_addr, lo, 4), std::memcpy(r.peer_addr, peer, 4);
+    r.local_port = 8080, r.peer_port = 51234;
+    SockNameText t = sock_name_text(r);
+    EXPECT_EQ(t.type, EP_FD_TCP);
+    EXPECT_EQ(t.name, "TCP 127.0.0.1:8080->10.1.2.3:51234");
+    EXPECT_TRUE(t.complete);
+    r.state = 10, r.peer_port = 0, std::memset(r.peer_addr, 0, 16);
+    t = sock_name_text(r);
+    EXPECT_EQ(t.name, "TCP 127.0.0.1:8080 (listening)");
+    EXPECT_TRUE(t.complete);
+}
+
+TEST(SockName, Ipv6UdpAndUnconnectedTcp) {
+    auto r = sock(AF_INET6, SOCK_DGRAM, 7);
+    r.local_addr[15] = 1, r.local_port = 53;
+    SockNameText t = sock_name_text(r);
+    EXPECT_EQ(t.type, EP_FD_UDP);
+    EXPECT_EQ(t.name, "UDP [::1]:53");
+    EXPECT_TRUE(t.complete);
+    // A stream socket added before connect(): /proc is asked again later.
+    r = sock(AF_INET, SOCK_STREAM, 7);
+    t = sock_name_text(r);
+    EXPECT_EQ(t.name, "TCP 0.0.0.0:0");
+    EXPECT_FALSE(t.complete);
+}
+
+TEST(SockName, UnixIsLeftToProc) {
+    SockNameText t = sock_name_text(sock(AF_UNIX, SOCK_STREAM, 1));
+    EXPECT_EQ(t.type, EP_FD_UNIX);
+    EXPECT_FALSE(t.complete);
 }
 
 }  // namespace

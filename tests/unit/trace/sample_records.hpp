@@ -140,6 +140,15 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         v.push_back(Record::of(r));
     }
     {
+        auto r = make<ep_sock_name>(EP_KIND_SOCK_NAME, ts += 10);
+        r.file = kFile, r.ino = 4242, r.fd = 5, r.family = 2 /* AF_INET */, r.type = 1;
+        r.state = 1, r.local_port = 8080, r.peer_port = 51234;
+        const std::uint8_t lo[4] = {127, 0, 0, 1};
+        std::memcpy(r.local_addr, lo, 4);
+        std::memcpy(r.peer_addr, lo, 4);
+        v.push_back(Record::of(r));
+    }
+    {
         auto r = make<ep_instance_free>(EP_KIND_INSTANCE_FREE, ts += 10);
         r.ep = kEp;
         v.push_back(Record::of(r));
