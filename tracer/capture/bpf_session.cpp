@@ -51,6 +51,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->have_start_scan = config.have_start_scan;
     skel_->rodata->walk_limit = config.walk_limit;
     skel_->rodata->verify = config.verify;
+    skel_->rodata->wake_threshold = config.wake_on_threshold ? config.wake_threshold_bytes() : 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
                            " rejected: " + errno_text(err));

@@ -10,6 +10,17 @@
 #include "trace/writer.hpp"
 
 namespace epscope::cli {
+namespace {
+
+// How far behind the kernel the collector ran (-v): bounds what a live view lags.
+void print_ring_delay(const capture::RingDelay& d) {
+    std::fprintf(stderr,
+                 "epscope: ring delay over %llu drains: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                 static_cast<unsigned long long>(d.batches), d.p50_ns / 1e6, d.p99_ns / 1e6,
+                 d.max_ns / 1e6);
+}
+
+}  // namespace
 
 int run_record(const RecordOptions& opts) {
     std::filesystem::path discard;
@@ -57,6 +68,7 @@ int run_record(const RecordOptions& opts) {
                      static_cast<unsigned long long>(writer.records_written()),
                      static_cast<unsigned long long>(result.lost), opts.output.c_str(),
                      result.stopped_by.c_str());
+        if (opts.verbose) print_ring_delay(result.ring_delay);
         if (opts.verify)
             std::fprintf(
                 stderr,
