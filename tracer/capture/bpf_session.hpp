@@ -72,6 +72,8 @@ public:
     Activity activity(std::uint64_t ep) const;
 
 private:
+    void detach_all() noexcept;
+
     struct SkelDeleter {
         void operator()(epscope_bpf* skel) const;
     };
