@@ -19,9 +19,9 @@
 namespace epscope::capture {
 
 struct CaptureOptions {
-    SessionConfig session;                  // programs to load and their config
-    std::vector<pid_t> pids;                // -p PID...
-    std::vector<std::string> command;       // -- CMD ARGS...
+    SessionConfig session;             // programs to load and their config
+    std::vector<pid_t> pids;           // -p PID...
+    std::vector<std::string> command;  // -- CMD ARGS...
     std::optional<std::chrono::milliseconds> duration;
     std::chrono::milliseconds poll_interval{100};
     // How often the ring is drained when BPF wakes nobody (below its fill
@@ -37,8 +37,8 @@ struct CaptureResult {
     std::uint64_t records = 0;
     std::uint64_t lost = 0;
     std::uint64_t rejected = 0;
-    std::optional<int> command_status;  // exit status of a launched command
-    std::string stopped_by;             // "signal", "duration", "processes exited"
+    std::optional<int> command_status;   // exit status of a launched command
+    std::string stopped_by;              // "signal", "duration", "processes exited"
     std::uint64_t fdinfo_snapshots = 0;  // verify mode: fdinfo reads put in the stream
     std::uint64_t fdinfo_busy = 0;       // verify mode: reads given up (instance never idle)
     RingDelay ring_delay;                // how old records were when drained

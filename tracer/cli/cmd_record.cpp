@@ -14,10 +14,9 @@ namespace {
 
 // How far behind the kernel the collector ran (-v): bounds what a live view lags.
 void print_ring_delay(const capture::RingDelay& d) {
-    std::fprintf(stderr,
-                 "epscope: ring delay over %llu drains: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-                 static_cast<unsigned long long>(d.batches), d.p50_ns / 1e6, d.p99_ns / 1e6,
-                 d.max_ns / 1e6);
+    std::fprintf(
+        stderr, "epscope: ring delay over %llu drains: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+        static_cast<unsigned long long>(d.batches), d.p50_ns / 1e6, d.p99_ns / 1e6, d.max_ns / 1e6);
 }
 
 }  // namespace
