@@ -24,6 +24,11 @@ const volatile __u32 walk_limit = 256;        /* max nodes per list walk */
 /* --verify: walk the lists at harvest ends and the tree after ADD/DEL. Off,
  * a harvest end costs no walk and HARVEST_END says "not walked". */
 const volatile bool verify = false;
+/* Ring bytes not yet read past which a submit wakes the collector. Below it
+ * no submit wakes anyone (the collector drains on a short timer): a wakeup is
+ * an irq_work, a self-IPI in a VM, raised inside the traced program's own
+ * syscall. Set by the loader from the ring size; 0 wakes on every submit. */
+const volatile __u64 wake_threshold = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -221,6 +226,17 @@ static __always_inline void count_drop(void)
 		*n += 1;
 }
 
+/* Every record leaves through here: see wake_threshold. */
+static __always_inline void submit_record(void *rec)
+{
+	__u64 flags = 0; /* the kernel's own: wake when the reader has caught up */
+	if (wake_threshold)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wake_threshold
+				? BPF_RB_FORCE_WAKEUP
+				: BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
 static __always_inline void *reserve(__u32 size, __u16 kind, __u8 source)
 {
 	struct ep_header *h = bpf_ringbuf_reserve(&events, size, 0);
@@ -318,7 +334,7 @@ static __always_inline void emit_node(struct walk *w, struct epitem *epi)
 	n->index = w->count;
 	n->list = w->list;
 	n->color = 0;
-	bpf_ringbuf_submit(n, 0);
+	submit_record(n);
 }
 
 /* One step of a walk along rdllink (ready list, txlist). */
@@ -361,7 +377,7 @@ static __always_inline void walk_end(struct walk *w)
 	e->list = w->list;
 	e->truncated = !w->done;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
+	submit_record(e);
 }
 
 static __always_inline __u32 new_walk_id(void)
@@ -531,7 +547,7 @@ static long tree_emit_step(__u32 i, struct tree_emit *e)
 	n->index = i;
 	n->list = EP_WALK_TREE;
 	n->color = t->color ? EP_RB_BLACK : EP_RB_RED;
-	bpf_ringbuf_submit(n, 0);
+	submit_record(n);
 	return 0;
 }
 
@@ -589,7 +605,7 @@ static __always_inline void on_create_exit(int ret, __u32 flags, __u8 source)
 	r->file = (__u64)file;
 	r->epfd = ret;
 	r->flags = flags;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("fexit/do_epoll_create")
@@ -742,7 +758,7 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 			r->fd = s->fd;
 			r->reason = EP_REMOVE_CTL;
 			r->result = ret;
-			bpf_ringbuf_submit(r, 0);
+			submit_record(r);
 		}
 	} else if (s->op == EP_CTL_ADD || s->op == EP_CTL_MOD) {
 		if (s->op == EP_CTL_ADD && ret == 0)
@@ -764,7 +780,7 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 			r->result = ret;
 			r->queued = ctl_queued(s->ep, r->epi, source);
 			r->pad = 0;
-			bpf_ringbuf_submit(r, 0);
+			submit_record(r);
 		}
 	}
 	/* The tracepoint backend sees no epitem: its tree cannot be compared. */
@@ -889,7 +905,7 @@ static __always_inline void emit_kernel_remove(struct eventpoll *ep, struct epit
 	r->fd = BPF_CORE_READ(epi, ffd.fd);
 	r->reason = reason;
 	r->result = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, __u8 source)
@@ -993,7 +1009,7 @@ static __always_inline void on_teardown_exit(__u64 ep, __u8 source)
 	if (!r)
 		return;
 	r->ep = ep;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("fentry/ep_clear_and_put")
@@ -1108,7 +1124,7 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	if (act && act->done_scans != 0)
 		r->h.flags |= EP_FLAG_DONE_SCAN;
 	r->pad[0] = r->pad[1] = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("fentry/ep_poll_callback")
@@ -1198,7 +1214,7 @@ static __always_inline void on_wakeup(struct wait_queue_entry *wq_entry, __u8 so
 	r->epi = epi;
 	r->woken_tid = BPF_CORE_READ(task, pid);
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("fentry/ep_autoremove_wake_function")
@@ -1238,7 +1254,7 @@ static __always_inline void on_wait_enter(int epfd, __u64 uevents, int maxevents
 	r->events_uaddr = uevents;
 	r->epfd = epfd;
 	r->maxevents = maxevents;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 struct deliver {
@@ -1262,7 +1278,7 @@ static long deliver_step(__u32 i, struct deliver *d)
 	r->data = ev.data;
 	r->revents = ev.events;
 	r->index = i;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 	return 0;
 }
 
@@ -1281,7 +1297,7 @@ static __always_inline void on_wait_exit(int ret, __u8 source)
 		r->ep = s->ep;
 		r->epfd = s->epfd;
 		r->result = ret;
-		bpf_ringbuf_submit(r, 0);
+		submit_record(r);
 	}
 	if (s->harvested)
 		activity_end(s->ep);
@@ -1402,7 +1418,7 @@ static __always_inline void on_switch_out(__u32 tid, bool runnable)
 	r->h.tgid = current_tgid();
 	r->h.tid = tid;
 	r->ep = s->ep;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("tp_btf/sched_switch")
@@ -1440,7 +1456,7 @@ static __always_inline void emit_harvest_begin(__u64 ep, __u8 source, __u8 flags
 		return;
 	r->h.flags = flags;
 	r->ep = ep;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 static __always_inline void on_start_scan(struct eventpoll *ep, __u8 source)
@@ -1501,7 +1517,7 @@ static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head 
 	r->ep = (__u64)ep;
 	r->ready = ready;
 	r->overflow = overflow;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("fentry/ep_start_scan")
@@ -1575,7 +1591,7 @@ static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u3
 	r->what = what;
 	r->parent_tgid = parent;
 	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 SEC("tp_btf/sched_process_fork")

@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -180,6 +181,15 @@ int run_workload(const Options& opt, bool handle_signals, RunResult& result, std
     return 0;
 }
 
+// CPU time of the whole process so far: what a tracer running inside its
+// syscalls costs it, whatever else the machine runs (bench-overhead).
+static double process_cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+    return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
 std::string result_json(const Options& opt, const RunResult& r) {
     const Counters& s = r.server;
     const Counters& c = r.client;
@@ -192,7 +202,7 @@ std::string result_json(const Options& opt, const RunResult& r) {
         "\"conns\":%d,\"payload\":%zu,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
         "\"mismatches\":%llu,\"client_failed\":%s,\"epoll_wait_calls\":%llu,"
         "\"epoll_ctl_calls\":%llu,\"mean_events_per_wait\":%.3f,"
-        "\"syscalls_saved_by_speculation\":%llu,",
+        "\"syscalls_saved_by_speculation\":%llu,\"cpu_s\":%.3f,",
         model_name(opt.model), trigger_name(opt.trigger), opt.threads,
         opt.shared_epoll ? "true" : "false", opt.exclusive ? "true" : "false", opt.pollers,
         opt.handlers, opt.transport == Transport::Unix ? "unix" : "tcp", opt.conns, opt.payload,
@@ -201,7 +211,8 @@ std::string result_json(const Options& opt, const RunResult& r) {
         static_cast<unsigned long long>(waits),
         static_cast<unsigned long long>(s.epoll_ctl_calls()),
         waits ? static_cast<double>(s.epoll_wait_events.load()) / static_cast<double>(waits) : 0.0,
-        static_cast<unsigned long long>(s.waits_skipped.load() + s.ctl_saved.load()));
+        static_cast<unsigned long long>(s.waits_skipped.load() + s.ctl_saved.load()),
+        process_cpu_seconds());
     return std::string(head) + "\"server\":" + counters_json(s, r.seconds) +
            ",\"client\":" + counters_json(c, r.seconds) + "}";
 }

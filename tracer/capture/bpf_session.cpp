@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "epscope.skel.h"
@@ -51,6 +53,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->have_start_scan = config.have_start_scan;
     skel_->rodata->walk_limit = config.walk_limit;
     skel_->rodata->verify = config.verify;
+    skel_->rodata->wake_threshold = config.wake_on_threshold ? config.wake_threshold_bytes() : 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
                            " rejected: " + errno_text(err));
@@ -102,7 +105,25 @@ BpfSession::BpfSession(const SessionConfig& config) {
     for (pid_t tgid : config.tgids) trace_tgid(tgid);
 }
 
-BpfSession::~BpfSession() = default;
+BpfSession::~BpfSession() { detach_all(); }
+
+// Detaching waits for the kernel's grace periods (a synchronize_rcu per
+// tracepoint link, an RCU-tasks one per trampoline): 30-80 ms each, one after
+// another 0.5 s for the dozen links of a tracepoint plan. Detached from one
+// thread each, the waits overlap.
+void BpfSession::detach_all() noexcept {
+    std::vector<std::thread> threads;
+    for (auto& link : links_) {
+        try {
+            threads.emplace_back([l = link.get()] { bpf_link__destroy(l); });
+            link.release();
+        } catch (const std::system_error&) {
+            link.reset();  // no thread to spare: detach here
+        }
+    }
+    for (auto& t : threads) t.join();
+    links_.clear();
+}
 
 void BpfSession::trace_tgid(pid_t tgid) {
     std::uint32_t key = static_cast<std::uint32_t>(tgid);

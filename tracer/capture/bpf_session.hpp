@@ -40,6 +40,12 @@ struct SessionConfig {
     std::uint32_t walk_limit = 256;
     bool verify = false;  // --verify: kernel list and tree walks (off: none, cheaper)
     std::uint32_t ring_bytes = 16u << 20;
+    // Records submitted below this fill wake nobody: the collector drains on
+    // a timer (CaptureOptions::drain_interval). Past it, every submit wakes
+    // the collector. 0: the kernel's default (wake when the collector has
+    // caught up, i.e. about once per record at low rates).
+    std::uint64_t wake_threshold_bytes() const { return ring_bytes / 4; }
+    bool wake_on_threshold = true;
 };
 
 class BpfSession {
@@ -69,6 +75,8 @@ public:
     Activity activity(std::uint64_t ep) const;
 
 private:
+    void detach_all() noexcept;
+
     struct SkelDeleter {
         void operator()(epscope_bpf* skel) const;
     };

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -137,7 +138,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         pollfd fds[1] = {{signals.fd(), POLLIN, 0}};
         // The ring buffer has its own epoll fd inside libbpf; alternate short
         // waits on it with a non-blocking look at the signals.
-        ring.poll(options.poll_interval);
+        ring.poll(std::min(options.poll_interval, options.drain_interval));
         namer.flush();
         if (poll(fds, 1, 0) > 0 && signals.stop_requested()) {
             result.stopped_by = "signal";
@@ -188,6 +189,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     result.rejected = ring.rejected();
     result.fdinfo_snapshots = checkpoints.snapshots();
     result.fdinfo_busy = checkpoints.busy();
+    result.ring_delay = ring.delay();
     return result;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture/bpf_session.hpp"
+#include "capture/ring_consumer.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::capture {
@@ -24,6 +25,10 @@ struct CaptureOptions {
     std::string run_as;                     // -u USER: the command runs as USER (else root)
     std::optional<std::chrono::milliseconds> duration;
     std::chrono::milliseconds poll_interval{100};
+    // How often the ring is drained when BPF wakes nobody (below its fill
+    // threshold, see SessionConfig::wake_on_threshold): the oldest record a
+    // live view can miss. Well under the live stream's 50 ms chunks.
+    std::chrono::milliseconds drain_interval{10};
     // Verify mode (session.verify): /proc fdinfo checkpoints this often and
     // once more at the end while the processes live.
     std::chrono::milliseconds verify_interval{200};
@@ -47,6 +52,7 @@ struct CaptureResult {
     std::uint64_t fdinfo_snapshots = 0;  // verify mode: fdinfo reads put in the stream
     std::uint64_t fdinfo_busy = 0;       // verify mode: reads given up (instance never idle)
     std::vector<pid_t> children;         // -p: existing descendants found at attach
+    RingDelay ring_delay;                // how old records were when drained
 };
 
 // `on_tick` runs after each poll (e.g. a writer's flush_if_due, a live view's

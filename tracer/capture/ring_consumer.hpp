@@ -16,6 +16,13 @@ struct ring_buffer;
 
 namespace epscope::capture {
 
+// How old the oldest record of each drained batch was when the collector
+// read it: what a live view lags behind the kernel (plus its own refresh).
+struct RingDelay {
+    std::uint64_t batches = 0;
+    std::uint64_t p50_ns = 0, p99_ns = 0, max_ns = 0;
+};
+
 class RingConsumer {
 public:
     RingConsumer(BpfSession& session, stream::RecordSink& sink);
@@ -23,8 +30,9 @@ public:
     RingConsumer(const RingConsumer&) = delete;
     RingConsumer& operator=(const RingConsumer&) = delete;
 
-    // Waits up to timeout for records, delivers them, then reports new drops.
-    // Returns the number of records delivered.
+    // Waits up to timeout for a wakeup, delivers whatever the ring holds
+    // (BPF wakes the collector only past a fill threshold), then reports new
+    // drops. Returns the number of records delivered.
     int poll(std::chrono::milliseconds timeout);
     // Delivers whatever is left without waiting (at shutdown).
     int drain();
@@ -32,10 +40,12 @@ public:
     std::uint64_t delivered() const { return delivered_; }
     std::uint64_t rejected() const { return rejected_; }
     std::uint64_t lost() const { return lost_total_; }
+    RingDelay delay() const;
 
 private:
     static int on_sample(void* ctx, void* data, std::size_t size);
     void report_drops();
+    void note_batch_delay();
 
     BpfSession& session_;
     stream::RecordSink& sink_;
@@ -47,6 +57,10 @@ private:
     std::uint64_t delivered_ = 0;
     std::uint64_t rejected_ = 0;
     std::uint64_t lost_total_ = 0;
+    std::uint64_t batch_oldest_ts_ = 0;  // ts of the first record of this drain
+    // Batch delays in 1 ms steps up to 1 s (the last bucket: 1 s or more).
+    std::vector<std::uint64_t> delay_ms_ = std::vector<std::uint64_t>(1001, 0);
+    std::uint64_t delay_max_ns_ = 0;
 };
 
 }  // namespace epscope::capture

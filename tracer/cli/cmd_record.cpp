@@ -30,6 +30,13 @@ private:
     bool seen_ = false;
 };
 
+// How far behind the kernel the collector ran (-v): bounds what a live view lags.
+void print_ring_delay(const capture::RingDelay& d) {
+    std::fprintf(
+        stderr, "epscope: ring delay over %llu drains: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+        static_cast<unsigned long long>(d.batches), d.p50_ns / 1e6, d.p99_ns / 1e6, d.max_ns / 1e6);
+}
+
 }  // namespace
 
 int run_record(const RecordOptions& opts) {
@@ -93,6 +100,7 @@ int run_record(const RecordOptions& opts) {
                          "to trace only the given ones)\n",
                          result.children.size());
         if (!sink.seen()) std::fprintf(stderr, "epscope: %s\n", kNoEpollActivity);
+        if (opts.verbose) print_ring_delay(result.ring_delay);
         if (opts.verify)
             std::fprintf(
                 stderr,
