@@ -218,6 +218,12 @@ static __always_inline bool instance_traced(__u64 ep)
 	return ep && bpf_map_lookup_elem(&instances, &ep) != NULL;
 }
 
+/* __fput is releasing the file (its last reference is gone): up to 6.12, f_count is 0. */
+static __always_inline bool file_released(struct file *file)
+{
+	return bpf_core_field_exists(struct file, f_count) && BPF_CORE_READ(file, f_count.counter) == 0;
+}
+
 static __always_inline void count_drop(void)
 {
 	__u32 zero = 0;
@@ -499,7 +505,7 @@ static long tree_step(__u32 i, struct tree_walk *w)
 	r->fd = BPF_CORE_READ(epi, ffd.fd);
 	r->events = BPF_CORE_READ(epi, event.events);
 	r->color = pc & 1;
-	if (bpf_core_field_exists(struct file, f_count) && BPF_CORE_READ(file, f_count.counter) == 0)
+	if (file_released(file))
 		w->released = 1;
 	w->count = k + 1;
 
@@ -928,6 +934,12 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 	 * release of a watched file, whose items on_release_file() reported. */
 	if (c && c->release_file == file)
 		return;
+	/* ep_remove() leaves an item whose file is being released to that file's
+	 * eventpoll_release_file(), which on_release_file() reports: at process
+	 * exit every fd is closed before the deferred releases run, so an epoll fd
+	 * above its targets is torn down first and its items outlive the teardown. */
+	if (file_released((struct file *)file))
+		return;
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
 	emit_kernel_remove(ep, epi, file, reason, source);
 	activity_bump((__u64)ep);
@@ -995,6 +1007,20 @@ static __always_inline void on_teardown_enter(struct eventpoll *ep)
 		remember_removal(0, (__u64)ep);
 }
 
+/* The instance is gone: no record of it can follow. */
+static __always_inline void emit_instance_free(__u64 ep, __u8 source)
+{
+	bpf_map_delete_elem(&instances, &ep);
+	activity_bump(ep);
+	struct ep_instance_free *r = RESERVE(ep_instance_free, EP_KIND_INSTANCE_FREE, source);
+	if (!r)
+		return;
+	r->ep = ep;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* Kernels without ep_refcount_dec_and_test: ep_clear_and_put (ep_free) removes
+ * every item and frees the instance before it returns. */
 static __always_inline void on_teardown_exit(__u64 ep, __u8 source)
 {
 	__u32 tid = current_tid();
@@ -1003,13 +1029,7 @@ static __always_inline void on_teardown_exit(__u64 ep, __u8 source)
 	if (!c || c->teardown_ep != ep)
 		return;
 	bpf_map_delete_elem(&removes, &tid);
-	bpf_map_delete_elem(&instances, &ep);
-	activity_bump(ep);
-	struct ep_instance_free *r = RESERVE(ep_instance_free, EP_KIND_INSTANCE_FREE, source);
-	if (!r)
-		return;
-	r->ep = ep;
-	submit_record(r);
+	emit_instance_free(ep, source);
 }
 
 SEC("fentry/ep_clear_and_put")
@@ -1040,6 +1060,66 @@ int BPF_KRETPROBE(kretprobe_ep_clear_and_put)
 	struct remove_ctx *c = bpf_map_lookup_elem(&removes, &tid);
 	if (c && c->teardown_ep)
 		on_teardown_exit(c->teardown_ep, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/* ---- the instance's last reference ------------------------------------ */
+
+/*
+ * Since the eventpoll refcount (6.4, and Debian's 6.1), an instance is freed
+ * when ep_refcount_dec_and_test() drops its last reference: its epoll file's
+ * (ep_clear_and_put) or its last item's (eventpoll_release_file). At process
+ * exit every fd is closed before the deferred file releases run, last closed
+ * first: an epoll fd numbered above its targets is torn down while they are
+ * being released, ep_remove() leaves their items to eventpoll_release_file(),
+ * and the instance outlives ep_clear_and_put() until the last of them goes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, __u64); /* the traced instance ep_refcount_dec_and_test() was given */
+} instance_puts SEC(".maps");
+
+static __always_inline void on_instance_put(__u64 ep, __u8 freed, __u8 source)
+{
+	if (!freed || !instance_traced(ep))
+		return;
+	__u32 tid = current_tid();
+	struct remove_ctx *c = bpf_map_lookup_elem(&removes, &tid);
+	if (c && c->teardown_ep == ep)
+		bpf_map_delete_elem(&removes, &tid);
+	emit_instance_free(ep, source);
+}
+
+/* The result is a bool: only its low byte is defined. */
+SEC("fexit/ep_refcount_dec_and_test")
+int BPF_PROG(fexit_ep_refcount_dec_and_test, struct eventpoll *ep, __u64 freed)
+{
+	on_instance_put((__u64)ep, (__u8)freed, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/ep_refcount_dec_and_test")
+int BPF_KPROBE(kprobe_ep_refcount_dec_and_test, struct eventpoll *ep)
+{
+	__u32 tid = current_tid();
+	__u64 e = (__u64)ep;
+	if (instance_traced(e))
+		bpf_map_update_elem(&instance_puts, &tid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/ep_refcount_dec_and_test")
+int BPF_KRETPROBE(kretprobe_ep_refcount_dec_and_test)
+{
+	__u32 tid = current_tid();
+	__u64 *ep = bpf_map_lookup_elem(&instance_puts, &tid);
+	if (!ep)
+		return 0;
+	__u64 e = *ep;
+	bpf_map_delete_elem(&instance_puts, &tid);
+	on_instance_put(e, (__u8)PT_REGS_RC(ctx), EP_SOURCE_KPROBE);
 	return 0;
 }
 

@@ -15,6 +15,10 @@ const std::vector<Scenario>& scenarios() {
         {"fd-passing", "an epoll fd and an item's file passed to another process (SCM_RIGHTS)",
          scenario_fd_passing},
         {"nested", "an epoll instance registered inside another", scenario_nested},
+        {"exit-with-items",
+         "processes _exit() with ready items registered, the epoll fd above and below its "
+         "targets: every item removed at exit",
+         scenario_exit_with_items},
         {"oneshot-rearm", "EPOLLONESHOT disarms after one event; MOD re-arms it",
          scenario_oneshot_rearm},
         {"edge-vs-level", "partial reads: level re-delivers, edge waits for new data",

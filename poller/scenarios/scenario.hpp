@@ -25,6 +25,7 @@ void scenario_dup_registered_twice(Script& s);
 void scenario_fork_shared(Script& s);
 void scenario_fd_passing(Script& s);
 void scenario_nested(Script& s);
+void scenario_exit_with_items(Script& s);
 // Defined in scenarios_delivery.cpp
 void scenario_oneshot_rearm(Script& s);
 void scenario_edge_vs_level(Script& s);

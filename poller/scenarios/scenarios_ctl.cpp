@@ -262,4 +262,48 @@ void scenario_nested(Script& s) {
     for (int fd : {p[0], p[1], outer}) close(fd);
 }
 
+namespace {
+
+// A child that registers pipe, eventfd and socketpair items, makes two of them ready and
+// _exit()s with every fd open: the kernel closes its fds in number order at exit.
+// `epoll_last`: the instance's fd is above its targets' (created after them).
+void exit_with_items_child(Script& s, bool epoll_last) {
+    int epfd = epoll_last ? -1 : epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    int sv[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) std::abort();
+    const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_last) epfd = epoll_create1(EPOLL_CLOEXEC);
+    ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 1);
+    ctl(epfd, EPOLL_CTL_ADD, efd, EPOLLIN | EPOLLET, 2);
+    ctl(epfd, EPOLL_CTL_ADD, sv[0], EPOLLIN | EPOLLOUT, 3);
+    fill(p[1], 8);  // ready when the process exits
+    signal_eventfd(efd);
+    s.checkpoint(epoll_last ? "epoll fd above its targets, three items"
+                            : "epoll fd below its targets, three items",
+                 epfd,
+                 {{p[0], stored(EPOLLIN), 1},
+                  {efd, stored(EPOLLIN | EPOLLET), 2},
+                  {sv[0], stored(EPOLLIN | EPOLLOUT), 3}});
+    std::fflush(stdout);
+    _exit(s.failures() == 0 ? 0 : 1);
+}
+
+}  // namespace
+
+void scenario_exit_with_items(Script& s) {
+    for (bool epoll_last : {true, false}) {
+        std::fflush(stdout);
+        const pid_t child = fork();
+        if (child == 0) exit_with_items_child(s, epoll_last);
+        int status = 0;
+        waitpid(child, &status, 0);
+        s.skip_checkpoints(1);
+        s.expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                 epoll_last ? "child with the epoll fd last exited, checkpoint matched"
+                            : "child with the epoll fd first exited, checkpoint matched");
+    }
+}
+
 }  // namespace epscope::poller

@@ -1,6 +1,7 @@
 #include "plan/plan.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 
@@ -95,14 +96,19 @@ std::vector<std::string> params_of(const std::string& proto) {
     return out;
 }
 
-// The removal target must take (struct eventpoll *, struct epitem *) first, so the program
-// reads both. Without a recorded prototype (no BTF: kprobe only) the name has to do.
-bool takes_ep_epi(const KernelDescription& d, const std::string& fn) {
+// Whether `fn` takes parameters of these types first (the removal target: (struct
+// eventpoll *, struct epitem *); ep_refcount_dec_and_test: the instance), so the program
+// reads them. Without a recorded prototype (no BTF: kprobe only) the name has to do.
+bool takes_first(const KernelDescription& d, const std::string& fn,
+                 std::initializer_list<const char*> types) {
     const auto it = d.btf_funcs.find(fn);
     if (it == d.btf_funcs.end() || it->second.empty()) return !d.btf;
     const auto ps = params_of(it->second);
-    return ps.size() >= 2 && ps[0].rfind("struct eventpoll *", 0) == 0 &&
-           ps[1].rfind("struct epitem *", 0) == 0;
+    if (ps.size() < types.size()) return false;
+    size_t i = 0;
+    for (const char* t : types)
+        if (ps[i++].rfind(t, 0) != 0) return false;
+    return true;
 }
 
 // A logical hook on a kernel-function backend: programs if every required function is
@@ -160,7 +166,7 @@ Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
                         skipped += (skipped.empty() ? "" : "; ") + unhookable(d, b, fn);
                     continue;
                 }
-                if (!takes_ep_epi(d, fn)) {
+                if (!takes_first(d, fn, {"struct eventpoll *", "struct epitem *"})) {
                     skipped += (skipped.empty() ? "" : "; ") + std::string(fn) +
                                " does not take (struct eventpoll *, struct epitem *)";
                     continue;
@@ -239,6 +245,19 @@ Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
             return done(before, shown, tail);
         }
         case Hook::Free: {
+            // With the eventpoll refcount (6.4, Debian's 6.1) the instance is freed where its
+            // last reference drops: at process exit its items can outlive ep_clear_and_put
+            // (tests/unit/plan/data/*-remove-paths.txt, exit_teardown).
+            if (hookable(d, b, "ep_refcount_dec_and_test") &&
+                takes_first(d, "ep_refcount_dec_and_test", {"struct eventpoll *"})) {
+                hp.programs = {exit_of(b, "ep_refcount_dec_and_test")};
+                if (b == Backend::Kprobe)
+                    hp.programs.insert(hp.programs.begin(),
+                                       entry(b, "ep_refcount_dec_and_test"));
+                return done("", {hp.programs.back()},
+                            " returns true (the last reference: of its epoll file, or at "
+                            "process exit of an item outliving ep_clear_and_put)");
+            }
             for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
                 if (!hookable(d, b, fn)) continue;
                 // At the exit: every item has been removed (TEARDOWN) by then.

@@ -295,10 +295,11 @@ TEST(Plan61, RemoveAndFreeTargets) {
                   {"fentry_ep_remove", AttachKind::Fentry, "ep_remove_epi"},
                   {"fentry_eventpoll_release_file", AttachKind::Fentry, "eventpoll_release_file"},
                   {"fentry_ep_clear_and_put", AttachKind::Fentry, "ep_clear_and_put"}}));
-    // At the exit of ep_clear_and_put every item has been removed (reason teardown).
+    // The instance is freed where its last reference drops: at process exit its items can
+    // outlive ep_clear_and_put (data/6.1-remove-paths.txt, exit_teardown).
     EXPECT_EQ(p.hook(Hook::Free).programs,
-              (std::vector<ProgramAttach>{
-                  {"fexit_ep_clear_and_put", AttachKind::Fexit, "ep_clear_and_put"}}));
+              (std::vector<ProgramAttach>{{"fexit_ep_refcount_dec_and_test", AttachKind::Fexit,
+                                           "ep_refcount_dec_and_test"}}));
     // ep_remove_epi is out of line on 6.1 and every removal path enters it.
     EXPECT_FALSE(p.hook(Hook::Remove).release_file_reports_items);
     EXPECT_EQ(p.hook(Hook::Remove).reason,
@@ -338,7 +339,7 @@ TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
         words >> step;
         while (words >> fn) steps[step].push_back(fn);
     }
-    ASSERT_EQ(steps.size(), 3u);
+    ASSERT_EQ(steps.size(), 4u);
     auto enters = [&](const std::string& step) {
         const auto& fns = steps.at(step + ":");
         return std::find(fns.begin(), fns.end(), target) != fns.end();
@@ -346,6 +347,17 @@ TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
     EXPECT_TRUE(enters("ctl_del"));
     EXPECT_TRUE(enters("teardown"));
     EXPECT_NE(enters("file_close"), p.hook(Hook::Remove).release_file_reports_items);
+    // A process exiting with its epoll fd above its targets: ep_remove leaves the items of
+    // the files being released to eventpoll_release_file, and the instance is freed after
+    // them, where its last reference drops. The free program is there, not at the exit of
+    // ep_clear_and_put.
+    const auto& exit_fns = steps.at("exit_teardown:");
+    const std::string free_target = p.hook(Hook::Free).programs.back().target;
+    ASSERT_FALSE(exit_fns.empty());
+    EXPECT_EQ(exit_fns.back(), free_target);
+    const auto release = std::find(exit_fns.begin(), exit_fns.end(), "eventpoll_release_file");
+    EXPECT_NE(release, exit_fns.end());
+    EXPECT_NE(std::find(release, exit_fns.end(), free_target), exit_fns.end());
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("6.1", "6.12"),
@@ -373,8 +385,31 @@ TEST(PlanRemove, SkipsAFunctionWithTheWrongPrototype) {
         << p.hook(Hook::Remove).reason;
 }
 
+TEST(PlanFree, KprobesReadTheInstanceAtEntryAndTheResultAtReturn) {
+    const Plan p = plan_for(recorded("6.12"), BackendChoice::Kprobe);
+    EXPECT_EQ(p.hook(Hook::Free).programs,
+              (std::vector<ProgramAttach>{{"kprobe_ep_refcount_dec_and_test", AttachKind::Kprobe,
+                                           "ep_refcount_dec_and_test"},
+                                          {"kretprobe_ep_refcount_dec_and_test",
+                                           AttachKind::Kretprobe, "ep_refcount_dec_and_test"}}));
+    EXPECT_TRUE(contains(p.hook(Hook::Free).reason,
+                         "free: kretprobe ep_refcount_dec_and_test returns true"))
+        << p.hook(Hook::Free).reason;
+}
+
+TEST(PlanFree, WithoutTheRefcountTheTeardownExitFrees) {
+    auto d = recorded("6.1");
+    d.btf_funcs["ep_refcount_dec_and_test"] = "bool (struct epitem *epi)";
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.hook(Hook::Free).programs,
+              (std::vector<ProgramAttach>{
+                  {"fexit_ep_clear_and_put", AttachKind::Fexit, "ep_clear_and_put"}}));
+}
+
 TEST(PlanFree, FallsBackToEpFreeOnOlderKernels) {
     auto d = recorded("6.1");
+    d.btf_funcs.erase("ep_refcount_dec_and_test");
+    d.kallsyms.erase("ep_refcount_dec_and_test");
     d.btf_funcs.erase("ep_clear_and_put");
     d.kallsyms.erase("ep_clear_and_put");
     d.btf_funcs["ep_free"] = "void (struct eventpoll *ep)";
