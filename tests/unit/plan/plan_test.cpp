@@ -258,9 +258,11 @@ TEST_P(LabKernel, UnprivilegedGetsNothingAndSaysWhichCapability) {
         contains(plan_error(d, BackendChoice::Tracepoint), "needs CAP_BPF and CAP_PERFMON"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, LabKernel, ::testing::Values("6.1", "6.12"),
+INSTANTIATE_TEST_SUITE_P(Kernels, LabKernel, ::testing::Values("6.1", "6.12", "7.2"),
                          [](const auto& info) {
-                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                             std::string n = "k" + info.param;
+                             std::replace(n.begin(), n.end(), '.', '_');
+                             return n;
                          });
 
 // --- per-kernel differences --------------------------------------------------------------------
@@ -348,9 +350,11 @@ TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
     EXPECT_NE(enters("file_close"), p.hook(Hook::Remove).release_file_reports_items);
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("6.1", "6.12"),
+INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("5.10", "6.1", "6.12", "7.2"),
                          [](const auto& info) {
-                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                             std::string n = "k" + info.param;
+                             std::replace(n.begin(), n.end(), '.', '_');
+                             return n;
                          });
 
 TEST(PlanRemove, PrefersUnderscoreEpRemoveWhenItExists) {
