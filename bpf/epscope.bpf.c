@@ -968,20 +968,36 @@ int BPF_KPROBE(kprobe_ep_remove, struct eventpoll *ep, struct epitem *epi)
  * reported here, from the file's own list (file->f_ep, linked through
  * epi->fllink), on every kernel, and on_remove() skips them.
  */
+static __always_inline void release_file_item(struct file *file, void *fllink, __u8 source)
+{
+	struct epitem *epi = fllink - bpf_core_field_offset(struct epitem, fllink);
+	struct eventpoll *ep = BPF_CORE_READ(epi, ep);
+	if (instance_traced((__u64)ep)) {
+		emit_kernel_remove(ep, epi, (__u64)file, EP_REMOVE_FILE_CLOSE, source);
+		activity_bump((__u64)ep);
+	}
+}
+
 static __always_inline void on_release_file(struct file *file, __u8 source)
 {
-	struct hlist_node *node = BPF_CORE_READ(file, f_ep, first);
-	__u64 fllink_off = bpf_core_field_offset(struct epitem, fllink);
-
 	remember_removal((__u64)file, 0);
-	for (int i = 0; i < 16 && node; i++) {
-		struct epitem *epi = (void *)node - fllink_off;
-		struct eventpoll *ep = BPF_CORE_READ(epi, ep);
-		node = BPF_CORE_READ(node, next);
-		if (instance_traced((__u64)ep)) {
-			emit_kernel_remove(ep, epi, (__u64)file, EP_REMOVE_FILE_CLOSE, source);
-			activity_bump((__u64)ep);
+	if (bpf_core_field_exists(struct file, f_ep)) {
+		struct hlist_node *node = BPF_CORE_READ(file, f_ep, first);
+		for (int i = 0; i < 16 && node; i++) {
+			struct hlist_node *next = BPF_CORE_READ(node, next);
+			release_file_item(file, node, source);
+			node = next;
 		}
+		return;
+	}
+	/* Up to 5.10: a list_head, ending where it began. */
+	struct file___5_10 *f = (void *)file;
+	struct list_head *head = (void *)f + bpf_core_field_offset(struct file___5_10, f_ep_links);
+	struct list_head *node = BPF_CORE_READ(f, f_ep_links.next);
+	for (int i = 0; i < 16 && node && node != head; i++) {
+		struct list_head *next = BPF_CORE_READ(node, next);
+		release_file_item(file, node, source);
+		node = next;
 	}
 }
 
@@ -1624,6 +1640,60 @@ int BPF_PROG(fentry_ep_done_scan, struct eventpoll *ep, struct list_head *txlist
 SEC("kprobe/ep_done_scan")
 int BPF_KPROBE(kprobe_ep_done_scan, struct eventpoll *ep, struct list_head *txlist)
 {
+	on_done_scan(ep, txlist, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+/*
+ * Up to 5.10 there is no ep_start_scan/ep_done_scan: ep_scan_ready_list()
+ * (a compiler clone on Debian's 5.10) splices the ready list onto its txlist
+ * and activates the overflow list under ep->lock (an rwlock there), calls
+ * ep_send_events_proc(ep, txlist, priv), then under the lock again moves the
+ * overflow list to the ready list and splices txlist back. So the entry of
+ * ep_send_events_proc is the harvest's begin (fentry_ep_start_scan targets it)
+ * and its return sees what ep_done_scan's entry sees on later kernels: txlist
+ * holds what maxevents left, the ready list the level-triggered items
+ * requeued, the overflow list the callbacks meanwhile. The kprobe backend
+ * keeps the arguments from the entry for the return.
+ */
+SEC("fexit/ep_send_events_proc")
+int BPF_PROG(fexit_ep_send_events_proc, struct eventpoll *ep, struct list_head *txlist)
+{
+	on_done_scan(ep, txlist, EP_SOURCE_FENTRY);
+	return 0;
+}
+
+struct send_events_args {
+	__u64 ep, txlist;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct send_events_args);
+} send_events SEC(".maps");
+
+SEC("kprobe/ep_send_events_proc")
+int BPF_KPROBE(kprobe_ep_send_events_proc, struct eventpoll *ep, struct list_head *txlist)
+{
+	__u32 tid = current_tid();
+	struct send_events_args args = {(__u64)ep, (__u64)txlist};
+	bpf_map_update_elem(&send_events, &tid, &args, BPF_ANY);
+	on_start_scan(ep, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("kretprobe/ep_send_events_proc")
+int BPF_KRETPROBE(kretprobe_ep_send_events_proc)
+{
+	__u32 tid = current_tid();
+	struct send_events_args *args = bpf_map_lookup_elem(&send_events, &tid);
+	if (!args)
+		return 0;
+	struct eventpoll *ep = (void *)args->ep;
+	struct list_head *txlist = (void *)args->txlist;
+	bpf_map_delete_elem(&send_events, &tid);
 	on_done_scan(ep, txlist, EP_SOURCE_KPROBE);
 	return 0;
 }

@@ -91,6 +91,15 @@ struct epitem___ovflist_next {
 	struct epitem *ovflist_next;
 };
 
+/*
+ * Up to 5.10 a file's items hang on a list_head, file->f_ep_links, linked
+ * through epitem->fllink (a list_head there too; CO-RE matches the member by
+ * name, and any struct by offset). 5.11 made both hlists (file->f_ep).
+ */
+struct file___5_10 {
+	struct list_head f_ep_links;
+};
+
 struct eventpoll {
 	struct wait_queue_head wq;
 	struct wait_queue_head poll_wait;

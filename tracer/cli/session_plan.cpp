@@ -37,7 +37,8 @@ PlannedSession plan_session(const std::string& backend, bool verbose, bool verif
             case plan::AttachKind::TpBtf:
                 break;
         }
-        if (p.program == "fentry_ep_start_scan" || p.program == "kprobe_ep_start_scan")
+        if (p.program == "fentry_ep_start_scan" || p.program == "kprobe_ep_start_scan" ||
+            p.program == "kprobe_ep_send_events_proc")
             out.config.have_start_scan = true;
         // Verify mode's exit programs (callbacks and ep_done_scan calls in
         // flight), each attached before its entry program.

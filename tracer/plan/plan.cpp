@@ -40,6 +40,10 @@ std::string absent_phrase(const KernelDescription& d, const std::string& fn) {
     const auto clones = d.clones_of(fn);
     if (!clones.empty())
         return fn + " exists only as " + join(clones, ", ") + " (changed calling convention)";
+    // Up to 5.10 a harvest is ep_scan_ready_list() with ep_send_events_proc: the scan
+    // functions of 5.11 on were never written there.
+    if ((fn == "ep_start_scan" || fn == "ep_done_scan") && d.has_symbol("ep_send_events_proc"))
+        return fn + " is not in this kernel (a harvest is ep_scan_ready_list here)";
     return fn + (always_in_source(fn) ? " is inlined here" : " is not in this kernel");
 }
 
@@ -117,6 +121,35 @@ struct Attempt {
     std::optional<HookPlan> plan;
     std::string why;
 };
+
+// Up to 5.10 a harvest runs in ep_scan_ready_list() around ep_send_events_proc(ep, txlist,
+// priv): its entry is the begin (the ready list already spliced onto txlist, the overflow
+// list active), its return sees what ep_done_scan's entry sees on later kernels. The scan's
+// own return (the overflow list deactivated), for verify mode, is a kretprobe on
+// ep_scan_ready_list or its clone: fexit cannot reach a clone.
+Attempt harvest_in_send_events_proc(const KernelDescription& d, Backend b,
+                                    const std::string& why_not_done_scan, HookPlan hp) {
+    const bool fentry = b == Backend::Fentry;
+    hp.programs = {
+        fentry ? entry(b, "ep_start_scan", "ep_send_events_proc") : entry(b, "ep_send_events_proc"),
+        exit_of(b, "ep_send_events_proc")};
+    std::string scan = d.has_symbol("ep_scan_ready_list") ? "ep_scan_ready_list" : "";
+    if (scan.empty() && !d.clones_of("ep_scan_ready_list").empty())
+        scan = *d.clones_of("ep_scan_ready_list").begin();
+    std::string r = std::string(to_string(Hook::Harvest)) + ": " + why_not_done_scan;
+    const std::string start = unhookable(d, b, "ep_start_scan");
+    if (!start.empty()) r += "; " + start;
+    r += " -> " + said(hp.programs[0]) + " (begin: the ready list spliced onto txlist) + " +
+         said(hp.programs[1]) + " (what ep_done_scan would see)";
+    if (!scan.empty() && d.kprobes) {
+        hp.programs.push_back({"kretprobe_ep_done_scan", AttachKind::Kretprobe, scan});
+        r += " + " + said(hp.programs.back()) + " (the overflow list deactivated)";
+    }
+    hp.programs.push_back(exit_of(b, "do_epoll_wait"));
+    r += "; items from the user buffer at " + said(hp.programs.back());
+    hp.reason = r;
+    return {hp, ""};
+}
 
 Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
     HookPlan hp{h, b, {}, ""};
@@ -229,7 +262,11 @@ Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
             return done(unhookable(d, b, "ep_poll"), {hp.programs[0], hp.programs[1]}, tail);
         }
         case Hook::Harvest: {
-            if (auto why = need({"ep_done_scan", "do_epoll_wait"}); !why.empty()) return fail(why);
+            if (auto why = need({"do_epoll_wait"}); !why.empty()) return fail(why);
+            if (auto why = unhookable(d, b, "ep_done_scan"); !why.empty()) {
+                if (!hookable(d, b, "ep_send_events_proc")) return fail(why);
+                return harvest_in_send_events_proc(d, b, why, hp);
+            }
             std::string before = unhookable(d, b, "ep_send_events");
             std::string tail;
             if (hookable(d, b, "ep_start_scan")) {

@@ -32,6 +32,22 @@ TEST(Doctor, LabReportShowsKernelHooks) {
     EXPECT_TRUE(contains(r, "capability: full kernel hooks")) << r;
 }
 
+// 7.2: ep_remove_epi is out of line again (no clone), and both scan functions exist.
+TEST(Doctor, Lab72ReportUsesEpRemoveEpiAndBothScanFunctions) {
+    const auto d = test::recorded("7.2");
+    const std::string r = format_doctor(d, plan_for(d));
+    EXPECT_TRUE(contains(r, "kernel 7.2.12+deb14-cloud-amd64 (x86_64)\n")) << r;
+    EXPECT_TRUE(contains(r,
+                         "\n  remove    fentry      remove: fentry ep_remove_epi (unlinks the "
+                         "epitem)"))
+        << r;
+    EXPECT_TRUE(contains(r,
+                         "\n  harvest   fentry      harvest: fentry ep_start_scan + fentry "
+                         "ep_done_scan;"))
+        << r;
+    EXPECT_TRUE(contains(r, "capability: full kernel hooks")) << r;
+}
+
 TEST(Doctor, UnprivilegedReportNamesTheCapability) {
     auto d = test::recorded("6.12");
     d.root = d.cap_bpf = d.cap_perfmon = d.cap_sys_admin = false;

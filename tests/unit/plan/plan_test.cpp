@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "plan/doctor.hpp"
 #include "test_data.hpp"
 
 namespace epscope::plan {
@@ -258,9 +259,11 @@ TEST_P(LabKernel, UnprivilegedGetsNothingAndSaysWhichCapability) {
         contains(plan_error(d, BackendChoice::Tracepoint), "needs CAP_BPF and CAP_PERFMON"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, LabKernel, ::testing::Values("6.1", "6.12"),
+INSTANTIATE_TEST_SUITE_P(Kernels, LabKernel, ::testing::Values("5.10", "6.1", "6.12", "7.2"),
                          [](const auto& info) {
-                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                             std::string n = "k" + info.param;
+                             std::replace(n.begin(), n.end(), '.', '_');
+                             return n;
                          });
 
 // --- per-kernel differences --------------------------------------------------------------------
@@ -286,6 +289,62 @@ TEST(Plan612, HarvestHasEpStartScan) {
                               {"fentry_ep_done_scan", AttachKind::Fentry, "ep_done_scan"},
                               {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
     EXPECT_FALSE(contains(h.reason, "inferred")) << h.reason;
+}
+
+// Up to 5.10: no ep_start_scan/ep_done_scan; a harvest is ep_scan_ready_list (a clone on
+// Debian's 5.10) around ep_send_events_proc, whose entry and return stand in for them.
+TEST(Plan510, HarvestIsEpSendEventsProc) {
+    const Plan p = plan_for(recorded("5.10"));
+    EXPECT_EQ(p.level, Level::Full);
+    const HookPlan& h = p.hook(Hook::Harvest);
+    EXPECT_EQ(h.backend, Backend::Fentry);
+    EXPECT_EQ(
+        h.programs,
+        (std::vector<ProgramAttach>{
+            {"fentry_ep_start_scan", AttachKind::Fentry, "ep_send_events_proc"},
+            {"fexit_ep_send_events_proc", AttachKind::Fexit, "ep_send_events_proc"},
+            {"kretprobe_ep_done_scan", AttachKind::Kretprobe, "ep_scan_ready_list.constprop.0"},
+            {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
+    EXPECT_TRUE(contains(h.reason,
+                         "harvest: ep_done_scan is not in this kernel (a harvest is "
+                         "ep_scan_ready_list here)"))
+        << h.reason;
+    const Plan k = plan_for(recorded("5.10"), BackendChoice::Kprobe);
+    EXPECT_EQ(k.hook(Hook::Harvest).programs[0].program, "kprobe_ep_send_events_proc");
+    EXPECT_EQ(k.hook(Hook::Harvest).programs[1].program, "kretprobe_ep_send_events_proc");
+}
+
+TEST(Plan510, RemoveAndFreeUseEpRemoveAndEpFree) {
+    const Plan p = plan_for(recorded("5.10"));
+    EXPECT_EQ(find_program(p, "fentry_ep_remove")->target, "ep_remove");
+    EXPECT_FALSE(p.hook(Hook::Remove).release_file_reports_items);
+    EXPECT_EQ(find_program(p, "fentry_ep_clear_and_put")->target, "ep_free");
+    EXPECT_EQ(find_program(p, "fexit_ep_clear_and_put")->target, "ep_free");
+}
+
+// A kernel newer than any description, its functions renamed: the plan comes from what is
+// there (BTF and kallsyms), each missing hook says why, and nothing throws.
+TEST(PlanUnknownKernel, RenamedFunctionsGiveAPartialPlanWithReasons) {
+    auto d = recorded("7.2");
+    d.release = "9.0.0-synthetic";
+    for (const char* fn : {"ep_start_scan", "ep_done_scan", "ep_send_events", "ep_poll_callback",
+                           "ep_remove_epi", "ep_remove"}) {
+        d.btf_funcs.erase(fn);
+        d.kallsyms.erase(fn);
+        d.kallsyms.insert(std::string("epoll_") + fn);
+    }
+    Plan p;
+    ASSERT_NO_THROW(p = plan_for(d));
+    EXPECT_EQ(p.backend, Backend::Fentry);
+    EXPECT_EQ(p.level, Level::Partial);
+    EXPECT_EQ(p.hook(Hook::Callback).backend, Backend::None);
+    EXPECT_TRUE(contains(p.hook(Hook::Callback).reason, "ep_poll_callback is inlined here"))
+        << p.hook(Hook::Callback).reason;
+    EXPECT_EQ(p.hook(Hook::Harvest).backend, Backend::None);
+    EXPECT_EQ(p.hook(Hook::Insert).backend, Backend::Fentry);
+    EXPECT_EQ(p.hook(Hook::Wait).backend, Backend::Fentry);
+    const std::string r = format_doctor(d, p);
+    EXPECT_TRUE(contains(r, "kernel 9.0.0-synthetic")) << r;
 }
 
 TEST(Plan61, RemoveAndFreeTargets) {
@@ -360,9 +419,11 @@ TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
     EXPECT_NE(std::find(release, exit_fns.end(), free_target), exit_fns.end());
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("6.1", "6.12"),
+INSTANTIATE_TEST_SUITE_P(Kernels, RemovePaths, ::testing::Values("5.10", "6.1", "6.12", "7.2"),
                          [](const auto& info) {
-                             return "k" + info.param.substr(0, 1) + "_" + info.param.substr(2);
+                             std::string n = "k" + info.param;
+                             std::replace(n.begin(), n.end(), '.', '_');
+                             return n;
                          });
 
 TEST(PlanRemove, PrefersUnderscoreEpRemoveWhenItExists) {
