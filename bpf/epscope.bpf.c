@@ -744,7 +744,7 @@ static __always_inline void emit_sock_name(__u64 file_addr, int fd, __u64 ino, _
 		bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(r->peer_addr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 static __always_inline void on_ctl_exit(int ret, __u8 source)
@@ -1032,7 +1032,7 @@ static __always_inline void emit_instance_free(__u64 ep, __u8 source)
 	if (!r)
 		return;
 	r->ep = ep;
-	bpf_ringbuf_submit(r, 0);
+	submit_record(r);
 }
 
 /* Kernels without ep_refcount_dec_and_test: ep_clear_and_put (ep_free) removes
