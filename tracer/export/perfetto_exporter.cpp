@@ -580,6 +580,7 @@ void PerfettoExporter::on_record(const stream::Record& rec) {
     Impl& m = *impl_;
     const ep_header& h = rec.header();
     if (h.ts > m.last_ts) m.last_ts = h.ts;
+    stream::name_addresses(rec, m.ids);  // ep#N as in dump and stat: in file order
     InstanceKey key = instance_key(rec);
     // Instances are looked up before the model applies the record (a free or
     // a removal ends them) and after (a create or an insert makes them).

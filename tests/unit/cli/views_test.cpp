@@ -102,10 +102,14 @@ TEST(CliViews, StatDumpAndExportGiveAnInstanceTheSameId) {
     const std::string stat = run("stat --json " + trace.string(), dir / "stat.out");
     const std::string dump = run("dump --json " + trace.string(), dir / "dump.out");
     run("export -f jsonl -o " + (dir / "x.jsonl").string() + " " + trace.string(), dir / "x.out");
-    run("export -f perfetto -o " + (dir / "x.json").string() + " " + trace.string(), dir / "p.out");
-    std::ifstream j(dir / "x.jsonl"), p(dir / "x.json");
-    std::stringstream jsonl, perfetto;
+    run("export -f chrome-json -o " + (dir / "x.json").string() + " " + trace.string(),
+        dir / "c.out");
+    run("export -f perfetto -o " + (dir / "x.pftrace").string() + " " + trace.string(),
+        dir / "p.out");
+    std::ifstream j(dir / "x.jsonl"), c(dir / "x.json"), p(dir / "x.pftrace", std::ios::binary);
+    std::stringstream jsonl, chrome, perfetto;
     jsonl << j.rdbuf();
+    chrome << c.rdbuf();
     perfetto << p.rdbuf();
     EXPECT_EQ(created_id(dump, 7), "ep#1") << dump;
     EXPECT_EQ(created_id(dump, 4), "ep#2") << dump;
@@ -113,7 +117,10 @@ TEST(CliViews, StatDumpAndExportGiveAnInstanceTheSameId) {
         const std::string id = created_id(dump, epfd);
         EXPECT_EQ(stat_id(stat, epfd), id) << stat;
         EXPECT_EQ(created_id(jsonl.str(), epfd), id) << jsonl.str();
-        EXPECT_EQ(created_id(perfetto.str(), epfd), id) << perfetto.str();
+        EXPECT_EQ(created_id(chrome.str(), epfd), id) << chrome.str();
+        // The native trace names each instance's track "epoll ep#N epfd E".
+        const std::string track = "epoll " + id + " epfd " + std::to_string(epfd);
+        EXPECT_NE(perfetto.str().find(track), std::string::npos) << track;
     }
 }
 
