@@ -4,6 +4,7 @@
 # 6.12 and 6.1), `epscope record --backend kprobe` and `epscope record --verify`,
 # interleaved; per round req/s and the poller's CPU microseconds per request.
 # tests/lab/run --kernel 6.12 --file tests/lab/capture_overhead.sh:/data/o.sh -- sh /data/o.sh 5
+# With --file OTHER_EPSCOPE:/data/epscope-baseline, that binary's `record` is a row too.
 ulimit -n 65536
 rounds=${1:-3}
 P="epscope-poller --model basic --role both --duration 3"
@@ -21,6 +22,7 @@ r=1
 while [ "$r" -le "$rounds" ]; do
   run untraced $P
   run record epscope record -o /out/r.trace -- $P
+  [ -x /data/epscope-baseline ] && run baseline /data/epscope-baseline record -o /out/b.trace -- $P
   run kprobe epscope record --backend kprobe -o /out/k.trace -- $P
   run verify epscope record --verify -o /out/v.trace -- $P
   r=$((r + 1))

@@ -40,11 +40,13 @@ struct SessionConfig {
     std::uint32_t walk_limit = 256;
     bool verify = false;  // --verify: kernel list and tree walks (off: none, cheaper)
     std::uint32_t ring_bytes = 16u << 20;
-    // Records submitted below this fill wake nobody: the collector drains on
-    // a timer (CaptureOptions::drain_interval). Past it, every submit wakes
-    // the collector. 0: the kernel's default (wake when the collector has
-    // caught up, i.e. about once per record at low rates).
+    // Records submitted below this fill (unread bytes) wake nobody: the
+    // collector drains on a timer (CaptureOptions::drain_interval). Past it,
+    // every submit wakes the collector.
     std::uint64_t wake_threshold_bytes() const { return ring_bytes / 4; }
+    // false: the kernel's own wakeups (the first record the collector has not
+    // read wakes it: about one interrupt per record at low rates). Kept for
+    // measuring the difference (docs/BENCHMARKS.md).
     bool wake_on_threshold = true;
 };
 

@@ -35,7 +35,9 @@ int RingConsumer::on_sample(void* ctx, void* data, std::size_t size) {
     ++self->delivered_;
     if (!self->batch_oldest_ts_) self->batch_oldest_ts_ = rec.header().ts;
     self->sink_.on_record(rec);
-    return 0;
+    // libbpf reads on while the producers keep ahead: without a bound a busy
+    // ring would hold the capture loop (ticks, signals, live frames) for good.
+    return ++self->batch_count_ >= kBatchRecords ? kBatchFull : 0;
 }
 
 void RingConsumer::report_drops() {
@@ -93,14 +95,23 @@ RingDelay RingConsumer::delay() const {
     return d;
 }
 
-int RingConsumer::poll(std::chrono::milliseconds timeout) {
-    std::uint64_t before = delivered_;
-    int err = ring_buffer__poll(ring_.get(), static_cast<int>(timeout.count()));
+// True when the batch ended full (more records are waiting).
+bool RingConsumer::check(int err) const {
+    if (err == kBatchFull) return true;
     if (err < 0 && err != -EINTR)
         throw CaptureError(std::string("reading the ring buffer failed: ") + std::strerror(-err));
+    return false;
+}
+
+int RingConsumer::poll(std::chrono::milliseconds timeout) {
+    std::uint64_t before = delivered_;
+    batch_count_ = 0;
+    // A backlog is read on at once, not after another timer period.
+    backlog_ =
+        check(ring_buffer__poll(ring_.get(), backlog_ ? 0 : static_cast<int>(timeout.count())));
     // Below the wake threshold nothing signalled the epoll fd: take what the
     // ring holds anyway, this call being the drain timer.
-    ring_buffer__consume(ring_.get());
+    if (!backlog_) backlog_ = check(ring_buffer__consume(ring_.get()));
     note_batch_delay();
     report_drops();
     return static_cast<int>(delivered_ - before);
@@ -108,7 +119,11 @@ int RingConsumer::poll(std::chrono::milliseconds timeout) {
 
 int RingConsumer::drain() {
     std::uint64_t before = delivered_;
-    ring_buffer__consume(ring_.get());
+    // Everything the ring can hold, even if the traced processes keep writing.
+    for (int batch = 0; batch < kDrainBatches; ++batch) {
+        batch_count_ = 0;
+        if (!check(ring_buffer__consume(ring_.get()))) break;
+    }
     note_batch_delay();
     report_drops();
     return static_cast<int>(delivered_ - before);

@@ -4,6 +4,7 @@
 // LOST records, so a loss is never silent.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,12 @@ private:
     static int on_sample(void* ctx, void* data, std::size_t size);
     void report_drops();
     void note_batch_delay();
+    bool check(int err) const;
+
+    // Records delivered per poll() at most, so the capture loop keeps ticking.
+    static constexpr std::uint64_t kBatchRecords = 16384;
+    static constexpr int kBatchFull = -EAGAIN;  // on_sample's "stop here" to libbpf
+    static constexpr int kDrainBatches = 4096;  // 64M records: more than any ring holds
 
     BpfSession& session_;
     stream::RecordSink& sink_;
@@ -58,6 +65,8 @@ private:
     std::uint64_t rejected_ = 0;
     std::uint64_t lost_total_ = 0;
     std::uint64_t batch_oldest_ts_ = 0;  // ts of the first record of this drain
+    std::uint64_t batch_count_ = 0;      // records delivered in this poll()
+    bool backlog_ = false;               // the last batch ended full
     // Batch delays in 1 ms steps up to 1 s (the last bucket: 1 s or more).
     std::vector<std::uint64_t> delay_ms_ = std::vector<std::uint64_t>(1001, 0);
     std::uint64_t delay_max_ns_ = 0;
