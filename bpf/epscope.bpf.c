@@ -902,28 +902,6 @@ int BPF_KPROBE(kprobe_ep_remove, struct eventpoll *ep, struct epitem *epi)
  * reported here, from the file's own list (file->f_ep, linked through
  * epi->fllink), on every kernel, and on_remove() skips them.
  */
-/* Items reported removed at eventpoll_release_file() entry (epitem -> its file): the kernel
- * unlinks them later, under ep->mtx, and a peer's wakeup can still run their callback
- * meanwhile (seen with nginx under load): such a callback is not reported, the item is gone
- * from the trace. LRU: entries are never deleted, an epitem address reused by another file
- * does not match. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* epitem */
-	__type(value, __u64); /* its file, being released */
-} released_items SEC(".maps");
-
-static __always_inline bool reported_removed(struct epitem *epi)
-{
-	struct file *file = BPF_CORE_READ(epi, ffd.file);
-	__u64 key = (__u64)epi;
-	if (!file_released(file))
-		return false;
-	__u64 *f = bpf_map_lookup_elem(&released_items, &key);
-	return f && *f == (__u64)file;
-}
-
 static __always_inline void on_release_file(struct file *file, __u8 source)
 {
 	struct hlist_node *node = BPF_CORE_READ(file, f_ep, first);
@@ -935,9 +913,7 @@ static __always_inline void on_release_file(struct file *file, __u8 source)
 		struct eventpoll *ep = BPF_CORE_READ(epi, ep);
 		node = BPF_CORE_READ(node, next);
 		if (instance_traced((__u64)ep)) {
-			__u64 key = (__u64)epi, f = (__u64)file;
-			emit_kernel_remove(ep, epi, f, EP_REMOVE_FILE_CLOSE, source);
-			bpf_map_update_elem(&released_items, &key, &f, BPF_ANY);
+			emit_kernel_remove(ep, epi, (__u64)file, EP_REMOVE_FILE_CLOSE, source);
 			activity_bump((__u64)ep);
 		}
 	}
@@ -1115,7 +1091,7 @@ static __always_inline void on_callback(struct wait_queue_entry *wait, void *key
 	struct epitem *epi = BPF_CORE_READ(pwq, base);
 	struct eventpoll *ep = BPF_CORE_READ(epi, ep);
 
-	if (!instance_traced((__u64)ep) || reported_removed(epi)) {
+	if (!instance_traced((__u64)ep)) {
 		callback_push(epi, (__u64)ep, CALLBACK_UNTRACED);
 		return;
 	}
