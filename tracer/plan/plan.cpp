@@ -289,8 +289,7 @@ Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
                 takes_first(d, "ep_refcount_dec_and_test", {"struct eventpoll *"})) {
                 hp.programs = {exit_of(b, "ep_refcount_dec_and_test")};
                 if (b == Backend::Kprobe)
-                    hp.programs.insert(hp.programs.begin(),
-                                       entry(b, "ep_refcount_dec_and_test"));
+                    hp.programs.insert(hp.programs.begin(), entry(b, "ep_refcount_dec_and_test"));
                 return done("", {hp.programs.back()},
                             " returns true (the last reference: of its epoll file, or at "
                             "process exit of an item outliving ep_clear_and_put)");
