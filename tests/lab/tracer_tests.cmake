@@ -1,7 +1,9 @@
 # The tracer on the lab's stock kernels: `epscope record` around epoll-script
 # with the planner's choice (auto: fentry on both) and with kprobes forced;
 # trace-check then holds each trace to the script's log, kernel facts included.
-foreach(kernel IN ITEMS 6.1 6.12)
+# 5.10 is not here yet: its verifier rejects the object's bpf_loop callbacks
+# (bpf_loop is 5.17+); see docs/KERNEL-NOTES.md.
+foreach(kernel IN ITEMS 6.1 6.12 7.2)
   foreach(backend IN ITEMS auto kprobe)
     add_test(NAME lab_record_${backend}_${kernel}
       COMMAND ${EPSCOPE_LAB_DIR}/record_and_check.sh ${kernel} ${backend}
