@@ -10,7 +10,8 @@ other=epscope-test
 id "$other" >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$other"
 owner_uid=$(id -u nobody) owner_gid=$(id -g nobody)
 dir=$(mktemp -d)
-chmod 755 "$dir"
+# Like /tmp: the socket is created with the rights of the user who ran sudo.
+chmod 1777 "$dir"
 live_pid=
 trap 'kill $live_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; for f in "$dir"/*.out "$dir"/*.err; do echo "== $f"; cat "$f"; done; exit 1; }

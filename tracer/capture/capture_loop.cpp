@@ -15,9 +15,9 @@
 #include "capture/fd_namer.hpp"
 #include "capture/fdinfo_checkpoints.hpp"
 #include "capture/launcher.hpp"
-#include "capture/run_as.hpp"
 #include "capture/proc_snapshot.hpp"
 #include "capture/ring_consumer.hpp"
+#include "capture/run_as.hpp"
 
 namespace epscope::capture {
 namespace {
@@ -75,11 +75,13 @@ void refuse_unfit(pid_t pid) {
     rest >> state >> skip >> skip >> skip >> skip >> skip >> flags;
     constexpr unsigned long kPfKthread = 0x00200000;  // include/linux/sched.h
     if (flags & kPfKthread)
-        throw CaptureError(p + " is a kernel thread: it makes no epoll calls (give a user "
-                               "process's pid)");
+        throw CaptureError(p +
+                           " is a kernel thread: it makes no epoll calls (give a user "
+                           "process's pid)");
     if (state == 'Z' || state == 'X')
-        throw CaptureError(p + " is a zombie: it has exited and waits for its parent to reap "
-                               "it; nothing is left to trace");
+        throw CaptureError(p +
+                           " is a zombie: it has exited and waits for its parent to reap "
+                           "it; nothing is left to trace");
 }
 
 // Is any process of the filter still running? Its entry goes at exit, so a

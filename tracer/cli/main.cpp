@@ -18,8 +18,9 @@ std::string pid_error(std::string& v) {
     errno = 0;
     const long n = std::strtol(v.c_str(), &end, 10);
     if (errno != 0 || end == v.c_str() || *end != 0 || n <= 0 || n > INT_MAX)
-        return v + " is not a pid: a pid is a positive number (see ps; 0 and negative numbers "
-                   "name process groups)";
+        return v +
+               " is not a pid: a pid is a positive number (see ps; 0 and negative numbers "
+               "name process groups)";
     return {};
 }
 
@@ -28,8 +29,9 @@ std::string seconds_error(std::string& v) {
     char* end = nullptr;
     const double d = std::strtod(v.c_str(), &end);
     if (end == v.c_str() || *end != 0 || !std::isfinite(d) || d <= 0 || d > 31536000)
-        return "'" + v.substr(0, 32) + "' is not a duration: give seconds, more than 0 and at "
-                                       "most 31536000 (a year)";
+        return "'" + v.substr(0, 32) +
+               "' is not a duration: give seconds, more than 0 and at "
+               "most 31536000 (a year)";
     return {};
 }
 

@@ -141,6 +141,11 @@ StreamServer::StreamServer(std::string path, ServerOptions opts)
     if (b != 0) {
         ::close(listen_fd_);
         errno = bind_errno;
+        if (owner_ && (bind_errno == EACCES || bind_errno == EPERM))
+            throw ServeError(errno_text("cannot create socket " + path_ + " as uid " +
+                                        std::to_string(owner_->uid) +
+                                        " (who ran sudo; the socket is theirs): choose a "
+                                        "directory they can write"));
         throw ServeError(errno_text("cannot create socket " + path_));
     }
     if (::listen(listen_fd_, 16) != 0) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <ext/stdio_filebuf.h>
-
 #include <filesystem>
 #include <memory>
 #include <ostream>

@@ -41,11 +41,13 @@ std::filesystem::path with_suffix(const std::filesystem::path& p, const char* su
 void refuse_unless_plain_and_ours(const std::filesystem::path& p, const struct stat& st) {
     if (S_ISDIR(st.st_mode)) refuse(p, "is a directory: give a file name");
     if (S_ISLNK(st.st_mode))
-        refuse(p, "is a symbolic link: refusing to write through it (remove it or choose "
-                  "another name)");
+        refuse(p,
+               "is a symbolic link: refusing to write through it (remove it or choose "
+               "another name)");
     if (!S_ISREG(st.st_mode))
-        refuse(p, "exists and is not a regular file (a FIFO, socket or device?): remove it or "
-                  "choose another name");
+        refuse(p,
+               "exists and is not a regular file (a FIFO, socket or device?): remove it or "
+               "choose another name");
     if (!trusted_owner(st.st_uid))
         refuse(p, "belongs to uid " + std::to_string(st.st_uid) +
                       ", another user: refusing to replace it (choose another name)");
@@ -92,8 +94,9 @@ void check_new_output(const std::filesystem::path& path) {
     if (::lstat(path.c_str(), &st) == 0) refuse_unless_plain_and_ours(path, st);
     const auto partial = with_suffix(path, ".partial");
     if (::lstat(partial.c_str(), &st) == 0)
-        refuse(partial, "exists (left by an interrupted run, or planted by another user): "
-                        "remove it first");
+        refuse(partial,
+               "exists (left by an interrupted run, or planted by another user): "
+               "remove it first");
 }
 
 int create_new_file(const std::filesystem::path& path, int extra_flags, mode_t mode) {
@@ -101,8 +104,9 @@ int create_new_file(const std::filesystem::path& path, int extra_flags, mode_t m
                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra_flags, mode);
     if (fd < 0) {
         if (errno == EEXIST)
-            refuse(path, "exists (left by an interrupted run, or planted by another user): "
-                         "refusing to write through it; remove it first");
+            refuse(path,
+                   "exists (left by an interrupted run, or planted by another user): "
+                   "refusing to write through it; remove it first");
         refuse(path, errno_text("cannot create"));
     }
     // Through the fd, never the path: the name may have been swapped already.
@@ -115,8 +119,8 @@ int create_new_file(const std::filesystem::path& path, int extra_flags, mode_t m
     return fd;
 }
 
-std::string install_output(const std::filesystem::path& partial,
-                           const std::filesystem::path& path, bool force) {
+std::string install_output(const std::filesystem::path& partial, const std::filesystem::path& path,
+                           bool force) {
     std::string note;
     struct stat st;
     if (::lstat(path.c_str(), &st) == 0) {
@@ -150,15 +154,16 @@ int open_stream_target(const std::filesystem::path& path, bool force) {
         return create_new_file(path, O_NONBLOCK, 0600);
     }
     // A device or FIFO: opened as it is (no O_CREAT, no O_TRUNC).
-    const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC |
-                                            (S_ISLNK(st.st_mode) ? 0 : O_NOFOLLOW));
+    const int fd = ::open(
+        path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | (S_ISLNK(st.st_mode) ? 0 : O_NOFOLLOW));
     if (fd < 0) refuse(path, errno_text("cannot open"));
     struct stat to;
     if (::fstat(fd, &to) != 0 || !(S_ISFIFO(to.st_mode) || S_ISCHR(to.st_mode)) ||
         !trusted_owner(to.st_uid)) {
         ::close(fd);
-        refuse(path, "is not a FIFO or character device of root's or yours: refusing to "
-                     "stream to it (give a new file name)");
+        refuse(path,
+               "is not a FIFO or character device of root's or yours: refusing to "
+               "stream to it (give a new file name)");
     }
     return fd;
 }
@@ -181,8 +186,8 @@ void check_stream_peer(int fd, const std::string& path) {
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0)
         refuse(path, errno_text("cannot learn who serves the socket"));
     if (peer.uid != 0 && peer.uid != ::geteuid())
-        refuse(path, "refused: the socket is served by uid " + std::to_string(peer.uid) +
-                         " (pid " + std::to_string(peer.pid) +
+        refuse(path, "refused: the socket is served by uid " + std::to_string(peer.uid) + " (pid " +
+                         std::to_string(peer.pid) +
                          "), neither root nor you: its stream could be forged");
 }
 

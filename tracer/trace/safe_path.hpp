@@ -50,8 +50,8 @@ int create_new_file(const std::filesystem::path& path, int extra_flags = 0, mode
 // Moves the finished `partial` to `path`. An existing `path` is replaced when
 // `force`, else kept as `path`.old first. Returns what it did with an older
 // file, for the user ("kept the previous X as X.old"), or "".
-std::string install_output(const std::filesystem::path& partial,
-                           const std::filesystem::path& path, bool force);
+std::string install_output(const std::filesystem::path& partial, const std::filesystem::path& path,
+                           bool force);
 
 // Opens the target of --stream-to for writing, without blocking. A FIFO or
 // character device (a virtio port) the user names, or reaches through a
