@@ -16,8 +16,9 @@ void FdNamer::on_record(const stream::Record& rec) {
         case EP_KIND_INSTANCE_CREATE: {
             // An epoll fd needs no /proc read to be named.
             const auto& r = rec.as<ep_instance_create>();
-            if (r.epfd >= 0 && named_.emplace(r.h.tgid, r.epfd, r.file).second) {
-                current_[{r.h.tgid, r.epfd}] = {r.file, false};
+            Current& cur = current_[{r.h.tgid, r.epfd}];
+            if (r.epfd >= 0 && !(cur.file == r.file && cur.named)) {
+                cur = {r.file, false, true};
                 emit(r.h.tgid, r.epfd, FdName{EP_FD_EPOLL, 0, "epoll"});
             }
             break;
@@ -41,22 +42,22 @@ void FdNamer::on_record(const stream::Record& rec) {
 
 void FdNamer::on_sock_name(const ep_sock_name& r) {
     const stream::SockNameText t = stream::sock_name_text(r);
-    current_[{r.h.tgid, r.fd}] = {r.file, true};
+    // An unconnected stream socket or a unix socket: /proc may say more.
+    current_[{r.h.tgid, r.fd}] = {r.file, true, t.complete};
     emit(r.h.tgid, r.fd, FdName{t.type, r.ino, t.name});
     ++stats_.from_bpf;
-    // An unconnected stream socket or a unix socket: /proc may say more.
-    if (t.complete) named_.emplace(r.h.tgid, r.fd, r.file);
 }
 
 void FdNamer::on_insert(std::uint32_t tgid, int fd, std::uint64_t file, std::uint64_t ino) {
     Current& cur = current_[{tgid, fd}];
-    if (cur.file != file) cur = {file, false};
-    if (named_.emplace(tgid, fd, file).second) enqueue(Request{tgid, fd, file, ino});
+    if (cur.file != file) cur = {file, false, false};
+    if (cur.named) return;
+    cur.named = true;
+    enqueue(Request{tgid, fd, file, ino});
 }
 
 void FdNamer::on_process_exit(std::uint32_t tgid) {
     // A process that exits frees its fd numbers for reuse elsewhere.
-    std::erase_if(named_, [tgid](const auto& k) { return std::get<0>(k) == tgid; });
     std::erase_if(current_, [tgid](const auto& kv) { return kv.first.first == tgid; });
 }
 

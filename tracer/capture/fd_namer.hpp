@@ -20,9 +20,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -79,12 +77,14 @@ private:
     stream::RecordSink& next_;
     const std::size_t queue_limit_;
     // Drain thread only.
-    std::set<std::tuple<std::uint32_t, int, std::uint64_t>> named_;
     struct Current {
         std::uint64_t file = 0;
         bool sock_name = false;  // BPF named it: a bare "socket" from /proc says less
+        bool named = false;      // named for good, or its /proc lookup is queued
     };
-    std::map<FdKey, Current> current_;  // the file each fd named last
+    // The file each fd of each process names now: one entry per live fd, so
+    // the map stays as small as the traced processes' fd tables.
+    std::map<FdKey, Current> current_;
     std::uint64_t last_ts_ = 0;
     FdNamerStats stats_;
     // Shared with the naming thread, under mu_.

@@ -247,6 +247,8 @@ void Model::dispatch(const stream::Record& rec) {
                 ++stats_.verify.snapshots_busy;
             break;
         }
+        case EP_KIND_SOCK_NAME:
+            break;  // the tracer also says it as an FD_NAME, which names the fd
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
             break;  // the decoder never passes these on

@@ -133,7 +133,7 @@ TEST(StreamParser, NewerFormatOrAbiIsNewerVersion) {
 TEST(StreamParser, OlderAbiIsOlderVersion) {
     Bytes b = stream_of(varied_records(10));
     trace::ByteWriter w;
-    w.u32(abi::kVersion - 1);
+    w.u32(abi::kOldestReadable - 1);
     std::copy(w.data().begin(), w.data().end(), b.begin() + 12);
     StreamParser p("sock");
     try {
