@@ -60,9 +60,9 @@ private:
         std::uint64_t offset = 0;  // in the spool (live only)
         std::uint32_t bytes = 0;   // live only
         std::uint32_t count = 0;
-        std::size_t first = 0;       // number of its first record
-        std::uint64_t ts_max = 0;    // latest timestamp up to its end
-        std::uint64_t ts_before = 0; // ... up to its start
+        std::size_t first = 0;        // number of its first record
+        std::uint64_t ts_max = 0;     // latest timestamp up to its end
+        std::uint64_t ts_before = 0;  // ... up to its start
     };
     struct Held {
         std::size_t block = SIZE_MAX;

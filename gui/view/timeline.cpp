@@ -22,9 +22,8 @@ const ThreadTrack* TimelineIndex::thread(std::uint32_t tid) const {
 }
 
 std::size_t TimelineIndex::memory_bytes() const {
-    std::size_t n = threads_.capacity() * sizeof(ThreadTrack) +
-                    state_.capacity() * sizeof(State) + open_.capacity() * sizeof(Open) +
-                    (by_tid_.size() + fd_of_epi_.size()) * 32;
+    std::size_t n = threads_.capacity() * sizeof(ThreadTrack) + state_.capacity() * sizeof(State) +
+                    open_.capacity() * sizeof(Open) + (by_tid_.size() + fd_of_epi_.size()) * 32;
     for (const ThreadTrack& t : threads_) {
         n += t.waits.capacity() * sizeof(WaitSpan) + t.marks.capacity() * sizeof(TimeMark) +
              t.summary.capacity() * sizeof(LaneBucket);
@@ -391,9 +390,8 @@ namespace {
 // Waits are in time order and do not overlap: the first one ending at or
 // after t0 (or still open) starts the window.
 void cut_waits(const ThreadTrack& t, const TimeWindow& w, std::uint64_t known_until, Lane& lane) {
-    auto it = std::partition_point(t.waits.begin(), t.waits.end(), [&](const WaitSpan& s) {
-        return s.end != 0 && s.end < w.t0;
-    });
+    auto it = std::partition_point(t.waits.begin(), t.waits.end(),
+                                   [&](const WaitSpan& s) { return s.end != 0 && s.end < w.t0; });
     for (; it != t.waits.end() && it->begin <= w.t1; ++it) {
         const bool open = it->end == 0;
         const float x0 = clampx(w.x_of(it->begin), w.width);
@@ -439,8 +437,8 @@ Lane summary_lane(const TimelineIndex& idx, std::size_t i, const TimeWindow& w) 
         if (k.blocked_ns != 0) {
             LaneSegment s;
             s.x0 = bx0;
-            s.x1 = std::min(bx1, bx0 + static_cast<float>(static_cast<double>(k.blocked_ns) *
-                                                         px_per_ns));
+            s.x1 = std::min(
+                bx1, bx0 + static_cast<float>(static_cast<double>(k.blocked_ns) * px_per_ns));
             s.x_sleep = std::max(
                 s.x0, s.x1 - static_cast<float>(static_cast<double>(k.asleep_ns) * px_per_ns));
             s.waits = std::max<std::uint32_t>(1, k.waits);

@@ -54,11 +54,11 @@ struct TimeMark {
 
 // One bucket of a lane's summary: what happened in [start, start + width).
 struct LaneBucket {
-    std::uint64_t blocked_ns = 0;  // in epoll_wait
-    std::uint64_t asleep_ns = 0;   // ... of which asleep
-    std::uint32_t waits = 0;       // waits begun
-    std::array<std::uint32_t, 4> marks{};  // by MarkKind
-    std::uint32_t harvested = 0;           // events of its Harvest marks
+    std::uint64_t blocked_ns = 0;                    // in epoll_wait
+    std::uint64_t asleep_ns = 0;                     // ... of which asleep
+    std::uint32_t waits = 0;                         // waits begun
+    std::array<std::uint32_t, 4> marks{};            // by MarkKind
+    std::uint32_t harvested = 0;                     // events of its Harvest marks
     std::array<std::int32_t, 4> fd{-1, -1, -1, -1};  // by MarkKind: of the first mark
     std::array<std::uint32_t, 4> other_tid{};        // by MarkKind: of the first mark
     std::uint8_t outcome = 0;                        // of the first callback
@@ -67,8 +67,8 @@ struct LaneBucket {
 struct ThreadTrack {
     std::uint32_t tid = 0;
     std::uint32_t tgid = 0;
-    std::vector<WaitSpan> waits;  // in time order (a thread waits once at a time)
-    std::vector<TimeMark> marks;  // in time order
+    std::vector<WaitSpan> waits;      // in time order (a thread waits once at a time)
+    std::vector<TimeMark> marks;      // in time order
     std::vector<LaneBucket> summary;  // see TimelineIndex::bucket_ns()
 };
 
