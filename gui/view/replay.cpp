@@ -164,10 +164,12 @@ void Replay::seek(std::uint64_t ts) {
 
 void Replay::seek_records(std::size_t n) {
     n = std::min(n, store_.size());
-    if (n < applied_) {
-        // The nearest checkpoint at or before n, else the start.
-        auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
-                                   [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    // The nearest checkpoint at or before n, else the start. Forward too
+    // when it lies past the cursor: a jump far ahead replays from there.
+    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    const bool ahead = it != checkpoints_.begin() && std::prev(it)->at > applied_;
+    if (n < applied_ || ahead) {
         if (it == checkpoints_.begin()) {
             model_ = std::make_unique<model::Model>();
             applied_ = 0;
