@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -54,9 +55,58 @@ CpuTimes cpu_times() {
     return t;
 }
 
+// VmRSS and VmHWM of this process, in MiB (/proc/self/status).
+std::pair<double, double> rss_mib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    double rss = 0, peak = 0;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string key;
+        double kib = 0;
+        f >> key >> kib;
+        if (key == "VmRSS:") rss = kib / 1024;
+        if (key == "VmHWM:") peak = kib / 1024;
+    }
+    return {rss, peak};
+}
+
+// Seeks to random times (fixed seed: every run the same), as a click on the
+// timeline does; p50/p99 of their time.
+void bench_seeks(view::Replay& r) {
+    const std::uint64_t span = r.last_ts() - r.first_ts();
+    if (span == 0) return;
+    std::mt19937_64 rng(42);
+    std::vector<double> t;
+    constexpr int kSeeks = 20;
+    for (int i = 0; i < kSeeks; ++i) {
+        const std::uint64_t at = r.first_ts() + rng() % span;
+        const auto a = Clock::now();
+        r.seek(at);
+        t.push_back(ms(a, Clock::now()));
+    }
+    const auto [rss, peak] = rss_mib();
+    std::printf(
+        "seek: %d random seeks p50 %.1f ms p99 %.1f ms (checkpoints %zu, one every %zu records); "
+        "RSS after %.0f MiB\n",
+        kSeeks, pct(t, 0.50), pct(t, 0.99), r.checkpoint_count(), r.checkpoint_every(), rss);
+    r.seek(r.last_ts());
+}
+
 }  // namespace
 
-int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play) {
+int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play,
+              double open_s) {
+    {
+        const auto [rss, peak] = rss_mib();
+        std::printf(
+            "open: %zu records in %.2f s; RSS %.0f MiB (peak %.0f MiB); the replay holds %.1f "
+            "MiB (checkpoints %.1f), the model at the cursor %.1f MiB\n",
+            r.record_count(), open_s, rss, peak, static_cast<double>(r.memory_bytes()) / 1048576,
+            static_cast<double>(r.checkpoint_bytes()) / 1048576,
+            static_cast<double>(r.model().memory_bytes()) / 1048576);
+        bench_seeks(r);
+    }
     b.set_vsync(false);
     const int warmup = 10;
     // Playing: the timeline's own play path moves the cursor (draw_timeline

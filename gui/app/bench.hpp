@@ -15,6 +15,9 @@ namespace epscope::gui {
 // Renders `frames` frames (after a warm-up) and prints the frame time p50/p99
 // and its parts; returns 0. `play`: the warm-up and the frames play the
 // trace from its first record to its last, the same share of trace time each.
-int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play);
+// First it prints what opening cost (`open_s`, the process's RSS now and at
+// its peak, what the replay says it holds) and the time of random seeks.
+int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play,
+              double open_s);
 
 }  // namespace epscope::gui

@@ -68,10 +68,13 @@ void read_stream_once(view::LiveSource& src, const Options& o) {
 
 int run(const Options& o) {
     const bool live = !o.connect.empty();
+    const auto open_start = std::chrono::steady_clock::now();
     std::unique_ptr<view::Replay> owned =
         live ? std::make_unique<view::Replay>(view::Replay::LiveTag{}, o.connect)
              : std::make_unique<view::Replay>(o.file);
     view::Replay& replay = *owned;
+    const double open_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - open_start).count();
     std::unique_ptr<view::LiveSource> source;
     bool unreachable = false;  // a one-shot read got no stream (refused, nothing there)
     if (live) {
@@ -127,7 +130,7 @@ int run(const Options& o) {
         return unreachable ? 1 : bad ? 2 : 0;
     }
     if (o.bench) {
-        run_bench(*b, replay, views, ui, o.frames, o.play);
+        run_bench(*b, replay, views, ui, o.frames, o.play, open_s);
         return bad ? 2 : 0;
     }
     std::unique_ptr<UiReport> report;

@@ -24,8 +24,7 @@ const view::TreeLayout& ViewCache::tree(const view::Replay& r, model::InstanceRe
         // Playing or live, the cursor moves every frame but the tree mostly
         // keeps its shape: then only the marks change (a 10,000-item layout
         // costs milliseconds, its marks tens of microseconds).
-        const ShapeKey s{&r,           &r.model(), r.dropped(),
-                         r.first_ts(), inst,       r.model().shape_version()};
+        const ShapeKey s{&r, &r.model(), r.first_ts(), inst, r.model().shape_version()};
         if (s == tree_shape_) {
             view::refresh_marks(r.model(), inst, tree_);
         } else {
@@ -70,28 +69,34 @@ const std::vector<view::WaiterRow>& ViewCache::waiters(const view::Replay& r,
     return waiters_;
 }
 
-const view::TimelineIndex& ViewCache::timeline(const view::Replay& r) {
-    // A new stream (fewer records) or a live stream that let older records go
-    // (records renumbered): index again from the first record held.
-    if (timeline_of_ != &r || timeline_.records() > r.record_count() ||
-        timeline_dropped_ != r.dropped()) {
-        timeline_ = view::TimelineIndex();
-        timeline_of_ = &r;
-        timeline_dropped_ = r.dropped();
+const view::TimelineIndex* ViewCache::span_for(const view::Replay& r, const view::TimeWindow& w) {
+    if (r.timeline().detailed()) return nullptr;
+    const std::size_t from = r.records_until(w.t0 > 0 ? w.t0 - 1 : 0);
+    const std::size_t to = r.records_until(w.t1);
+    if (to - from > kSpanRecords) return nullptr;
+    const SpanKey k{&r, from, to, w.t0, w.t1};
+    if (!(k == span_key_)) {
+        span_ = r.span_timeline(from, to, w.t0, w.t1);
+        span_key_ = k;
     }
-    for (std::size_t i = timeline_.records(); i < r.record_count(); ++i) timeline_.add(r.record(i));
-    return timeline_;
+    return &span_;
 }
 
 const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const view::TimeWindow& w,
                                                 std::size_t first, std::size_t count) {
-    const view::TimelineIndex& idx = timeline(r);
-    LanesKey k{w.t0, w.t1, w.width, first, count, idx.records()};
+    const view::TimelineIndex& idx = r.timeline();
+    LanesKey k{w.t0, w.t1, w.width, first, count, idx.records(), &r};
     if (!(k == lanes_key_)) {
-        lanes_ = view::timeline_lanes(idx, w, first, count);
+        lanes_ = view::timeline_lanes(idx, w, first, count, span_for(r, w));
         lanes_key_ = k;
     }
     return lanes_;
+}
+
+std::vector<view::LaneMark> ViewCache::item_callbacks(const view::Replay& r, std::int32_t fd,
+                                                      const view::TimeWindow& w) {
+    const view::TimelineIndex* span = span_for(r, w);
+    return view::item_callbacks(span ? *span : r.timeline(), fd, w);
 }
 
 const std::vector<model::InstanceRef>& ViewCache::holding_fd(const view::Replay& r,

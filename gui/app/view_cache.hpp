@@ -36,13 +36,19 @@ public:
     const view::InstanceDetails& instance_details(const view::Replay& r, model::InstanceRef inst);
     const view::ItemDetails& item_details(const view::Replay& r, model::InstanceRef inst,
                                           std::int32_t fd);
-    // Per-thread tracks of the whole stream, fed with the records the
-    // replay holds beyond what it has seen (a live source keeps growing).
-    const view::TimelineIndex& timeline(const view::Replay& r);
+    // Per-thread tracks of the whole stream (the replay feeds them).
+    const view::TimelineIndex& timeline(const view::Replay& r) { return r.timeline(); }
     // The lanes [first, first + count) for window `w`, recomputed only when
     // the window, the lane range or the index changes.
     const std::vector<view::Lane>& lanes(const view::Replay& r, const view::TimeWindow& w,
                                          std::size_t first, std::size_t count);
+    // The selected item's callbacks in window `w` (empty when the window is
+    // too long a stretch of a long trace to read back).
+    std::vector<view::LaneMark> item_callbacks(const view::Replay& r, std::int32_t fd,
+                                               const view::TimeWindow& w);
+    // A window holding at most this many records is drawn in detail when the
+    // whole-trace timeline keeps only summaries: read back, about 50 ms.
+    static constexpr std::size_t kSpanRecords = 200'000;
 
 private:
     struct Key {
@@ -66,7 +72,6 @@ private:
     struct ShapeKey {
         const view::Replay* replay = nullptr;
         const model::Model* model = nullptr;
-        std::uint64_t dropped = 0;
         std::uint64_t first_ts = 0;
         model::InstanceRef inst = model::kNil;
         std::uint64_t version = 0;
@@ -79,13 +84,22 @@ private:
     view::TreeLayout folded_;
     Key queues_key_;
     view::Queues queues_;
-    const view::Replay* timeline_of_ = nullptr;
-    std::uint64_t timeline_dropped_ = 0;
-    view::TimelineIndex timeline_;
+    // The records of the window read back when the whole-trace timeline
+    // keeps only summaries (a long trace zoomed in).
+    struct SpanKey {
+        const view::Replay* replay = nullptr;
+        std::size_t from = 0, to = 0;
+        std::uint64_t t0 = 0, t1 = 0;
+        bool operator==(const SpanKey&) const = default;
+    };
+    SpanKey span_key_;
+    view::TimelineIndex span_;
+    const view::TimelineIndex* span_for(const view::Replay& r, const view::TimeWindow& w);
     struct LanesKey {
         std::uint64_t t0 = 0, t1 = 0;
         float width = 0;
         std::size_t first = 0, count = 0, records = SIZE_MAX;
+        const view::Replay* replay = nullptr;
         bool operator==(const LanesKey&) const = default;
     };
     LanesKey lanes_key_;

@@ -256,7 +256,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
         const float y0 = row_y(0);
         std::string name = "fd " + std::to_string(ui.selected_fd) + " callbacks";
         dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
-        for (const view::LaneMark& m : view::item_callbacks(idx, ui.selected_fd, w)) {
+        for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w)) {
             const float x = x_lanes + m.x;
             const float xe = x_lanes + m.x_end;
             dl->AddRectFilled(ImVec2(x - 1, y0 + 3), ImVec2(xe + 2, y0 + kLaneH - 3),

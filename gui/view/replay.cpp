@@ -7,8 +7,11 @@
 
 namespace epscope::view {
 
-Replay::Replay(const std::filesystem::path& path)
-    : source_(path.string()), model_(std::make_unique<model::Model>()) {
+Replay::Replay(const std::filesystem::path& path, ReplayLimits limits)
+    : source_(path.string()),
+      timeline_(limits.timeline_detail),
+      model_(std::make_unique<model::Model>()),
+      limits_(limits) {
     std::unique_ptr<trace::TraceReader> reader;
     try {
         reader = std::make_unique<trace::TraceReader>(path);
@@ -17,42 +20,47 @@ Replay::Replay(const std::filesystem::path& path)
         open_error_ = e.what();
         return;
     }
-    try {
-        stream::Record rec;
-        while (reader->next(rec)) records_.push_back(rec);
-    } catch (const trace::TraceError& e) {
-        damage_ = e.what();
-    }
-    if (damage_.empty() && reader->truncated()) damage_ = reader->incomplete_note();
-    for (const stream::Record& r : records_) {
-        if (r.kind() == EP_KIND_LOST && r.size() == sizeof(ep_lost)) {
-            lost_total_ += r.as<ep_lost>().count;
-        }
-    }
-    if (!records_.empty()) {
-        first_ts_ = records_.front().header().ts;
-        last_ts_ = first_ts_;
-        ts_max_.reserve(records_.size());
-        for (const stream::Record& r : records_) note_ts(r);
-    }
-    while (applied_ < records_.size()) {
-        apply_next();
-        note_busiest();
-    }
+    read_file(*reader);
+    store_.use_file(std::move(reader));
     settle_at_end();
     cursor_ts_ = last_ts_;
 }
 
-void Replay::note_ts(const stream::Record& rec) {
-    last_ts_ = std::max<std::uint64_t>(last_ts_, rec.header().ts);
-    ts_max_.push_back(ts_max_.empty() ? rec.header().ts
-                                      : std::max<std::uint64_t>(ts_max_.back(), rec.header().ts));
+// The one pass over the file: the model is built, checkpoints taken and the
+// chunks indexed as they go by; the records themselves are not kept.
+void Replay::read_file(trace::TraceReader& reader) {
+    const std::vector<trace::ChunkInfo>& chunks = reader.chunks();
+    std::size_t chunk = 0;
+    std::uint32_t in_chunk = 0;
+    try {
+        stream::Record rec;
+        while (reader.next(rec)) {
+            const std::uint64_t ts = rec.header().ts;
+            if (applied_ == 0) first_ts_ = last_ts_ = ts;
+            last_ts_ = std::max(last_ts_, ts);
+            if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
+                lost_total_ += rec.as<ep_lost>().count;
+            apply(rec);
+            note_busiest();
+            timeline_.add(rec);
+            // A chunk is delivered whole or not at all (the reader checks it
+            // before its first record): count it once its last record is in.
+            if (++in_chunk == chunks[chunk].record_count) {
+                store_.add_chunk(in_chunk, chunks[chunk].last_ts);
+                ++chunk;
+                in_chunk = 0;
+            }
+        }
+    } catch (const trace::TraceError& e) {
+        damage_ = e.what();
+    }
+    if (damage_.empty() && reader.truncated()) damage_ = reader.incomplete_note();
 }
 
-void Replay::apply_next() {
-    model_->on_record(records_[applied_]);
+void Replay::apply(const stream::Record& rec) {
+    model_->on_record(rec);
     ++applied_;
-    const std::size_t at = applied_ + dropped_;
+    const std::size_t at = applied_;
     if (at % checkpoint_every_ != 0) return;
     if (!checkpoints_.empty() && checkpoints_.back().at >= at) return;  // taken before
     Checkpoint c;
@@ -61,7 +69,7 @@ void Replay::apply_next() {
     c.model = std::make_unique<const model::Model>(*model_);
     checkpoint_bytes_ += c.bytes;
     checkpoints_.push_back(std::move(c));
-    while (checkpoint_bytes_ > kCheckpointBudget && checkpoints_.size() > 1) {
+    while (checkpoint_bytes_ > limits_.checkpoint_bytes && checkpoints_.size() > 1) {
         checkpoint_every_ *= 2;
         std::erase_if(checkpoints_, [&](const Checkpoint& k) {
             if (k.at % checkpoint_every_ == 0) return false;
@@ -71,47 +79,41 @@ void Replay::apply_next() {
     }
 }
 
-void Replay::trim() {
-    if (!live_ || records_.size() <= live_limit_) return;
-    // The latest checkpoint in the older half marks the cut.
-    const std::size_t half = dropped_ + records_.size() / 2;
-    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), half,
-                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
-    if (it == checkpoints_.begin()) return;  // none yet: keep everything for now
-    --it;
-    const std::size_t cut = it->at - dropped_;
-    base_ = std::shared_ptr<const model::Model>(std::move(it->model));
-    for (auto k = checkpoints_.begin(); k != std::next(it); ++k) checkpoint_bytes_ -= k->bytes;
-    checkpoints_.erase(checkpoints_.begin(), std::next(it));
-    records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(cut));
-    ts_max_.clear();
-    for (const stream::Record& r : records_) note_ts(r);
-    dropped_ += cut;
-    if (applied_ >= cut) {
-        applied_ -= cut;
-    } else {
-        // The cursor was in the part let go: it moves to the first record kept.
-        model_ = std::make_unique<model::Model>(*base_);
-        applied_ = 0;
-        cursor_ts_ = records_.front().header().ts;
-    }
-    busiest_prefix_ = busiest_prefix_ > cut ? busiest_prefix_ - cut : 0;
-    first_ts_ = records_.front().header().ts;
+std::size_t Replay::memory_bytes() const {
+    return store_.memory_bytes() + timeline_.memory_bytes() + checkpoint_bytes_ +
+           checkpoints_.capacity() * sizeof(Checkpoint);
+}
+
+TimelineIndex Replay::span_timeline(std::size_t from, std::size_t to, std::uint64_t t0,
+                                    std::uint64_t t1) const {
+    TimelineIndex idx = TimelineIndex::span(t0, std::min(t1, last_ts_));
+    to = std::min(to, store_.size());
+    for (std::size_t i = from; i < to; ++i) idx.add(store_.at(i));
+    return idx;
 }
 
 void Replay::settle_at_end() {
-    if (!live_ && applied_ == records_.size()) model_->flush_all_deferred();
+    if (!live_ && applied_ == store_.size()) model_->flush_all_deferred();
 }
 
-Replay::Replay(LiveTag, std::string source)
-    : live_(true), source_(std::move(source)), model_(std::make_unique<model::Model>()) {}
+Replay::Replay(LiveTag, std::string source, ReplayLimits limits)
+    : live_(true),
+      source_(std::move(source)),
+      timeline_(limits.timeline_detail),
+      model_(std::make_unique<model::Model>()),
+      limits_(limits) {
+    const std::string why = store_.use_spool();
+    if (!why.empty()) spool_note_ = " (no spool file: " + why + "; the records stay in memory)";
+}
 
-std::string Replay::source_label() const { return live_ ? live_status_ : "file " + source_; }
+std::string Replay::source_label() const {
+    return live_ ? live_status_ + spool_note_ : "file " + source_;
+}
 
 void Replay::restart(const trace::TraceHeader& header) {
     header_ = header;
-    records_.clear();
-    ts_max_.clear();
+    store_.clear();
+    timeline_ = TimelineIndex(limits_.timeline_detail);
     first_ts_ = last_ts_ = lost_total_ = 0;
     busiest_prefix_ = most_items_ = applied_ = 0;
     cursor_ts_ = 0;
@@ -120,8 +122,6 @@ void Replay::restart(const trace::TraceHeader& header) {
     model_ = std::make_unique<model::Model>();
     checkpoints_.clear();
     checkpoint_bytes_ = 0;
-    dropped_ = 0;
-    base_.reset();
 }
 
 void Replay::note_busiest() {
@@ -132,19 +132,19 @@ void Replay::note_busiest() {
 }
 
 void Replay::append(const stream::Record& rec) {
-    const bool following = applied_ == records_.size();
-    records_.push_back(rec);
+    const bool following = applied_ == store_.size();
+    store_.append(rec);
+    timeline_.add(rec);
     const std::uint64_t ts = rec.header().ts;
-    if (records_.size() == 1) first_ts_ = last_ts_ = ts;
-    note_ts(rec);
+    if (store_.size() == 1) first_ts_ = last_ts_ = ts;
+    last_ts_ = std::max(last_ts_, ts);
     if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
         lost_total_ += rec.as<ep_lost>().count;
     if (following) {
-        apply_next();
+        apply(rec);
         cursor_ts_ = ts;
         note_busiest();
     }
-    trim();
 }
 
 std::string Replay::backend() const {
@@ -153,30 +153,30 @@ std::string Replay::backend() const {
 }
 
 void Replay::seek(std::uint64_t ts) {
-    const auto later = std::upper_bound(ts_max_.begin(), ts_max_.end(), ts);
-    seek_records(static_cast<std::size_t>(later - ts_max_.begin()));
+    seek_records(store_.prefix_until(ts));
     cursor_ts_ = ts;
 }
 
 void Replay::seek_records(std::size_t n) {
-    n = std::min(n, records_.size());
-    if (n < applied_) {
-        // The nearest checkpoint at or before n, else the start.
-        auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n + dropped_,
-                                   [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    n = std::min(n, store_.size());
+    // The nearest checkpoint at or before n, else the start. Forward too
+    // when it lies past the cursor: a jump far ahead replays from there.
+    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    const bool ahead = it != checkpoints_.begin() && std::prev(it)->at > applied_;
+    if (n < applied_ || ahead) {
         if (it == checkpoints_.begin()) {
-            model_ =
-                base_ ? std::make_unique<model::Model>(*base_) : std::make_unique<model::Model>();
+            model_ = std::make_unique<model::Model>();
             applied_ = 0;
         } else {
             --it;
             model_ = std::make_unique<model::Model>(*it->model);
-            applied_ = it->at - dropped_;
+            applied_ = it->at;
         }
     }
     while (applied_ < n) apply_next();
     settle_at_end();
-    cursor_ts_ = n == 0 ? first_ts_ : records_[n - 1].header().ts;
+    cursor_ts_ = n == 0 ? first_ts_ : store_.at(n - 1).header().ts;
 }
 
 }  // namespace epscope::view

@@ -1,4 +1,6 @@
-// A trace file held in memory and replayed into a model up to a cursor. The
+// A trace replayed into a model up to a cursor. The records stay in the file
+// (a live stream's in a spool file, see record_store.hpp); memory holds the
+// model at the cursor, an index of the file's blocks, and checkpoints. The
 // GUI's timeline moves the cursor; moving forward feeds the records in
 // between; moving back starts from the nearest earlier checkpoint (a copy of
 // the model taken every so many records while they are first applied) and
@@ -14,20 +16,34 @@
 #include "model/model.hpp"
 #include "stream/record.hpp"
 #include "trace/trace_header.hpp"
+#include "view/record_store.hpp"
+#include "view/timeline.hpp"
 
 namespace epscope::view {
+
+// What a replay may hold beside the model at the cursor (tests make these
+// small to see the bounds at work on small traces).
+struct ReplayLimits {
+    // Model copies kept for seeking, at most this many bytes in all: past it
+    // the spacing doubles and every other checkpoint goes. The spacing thus
+    // follows the model's size: memory stays bounded however long the trace,
+    // and a seek replays at most one spacing of records.
+    std::size_t checkpoint_bytes = std::size_t{128} << 20;
+    // Records whose timeline detail is kept (see timeline.hpp).
+    std::size_t timeline_detail = TimelineIndex::kDetailLimit;
+};
 
 class Replay {
 public:
     // Reads every record of `path`. Never throws for a bad file: a file that
     // cannot be opened leaves open_error() set and no records; a file damaged
     // part-way keeps the records before the damage and sets damage().
-    explicit Replay(const std::filesystem::path& path);
+    explicit Replay(const std::filesystem::path& path, ReplayLimits limits = {});
     // A live stream (epscope-gui --connect): starts empty; the stream's
     // header and records arrive through restart() and append() (see
     // live_source.hpp), and the source says how the connection goes.
     struct LiveTag {};
-    Replay(LiveTag, std::string source);
+    Replay(LiveTag, std::string source, ReplayLimits limits = {});
     bool live() const { return live_; }
     // In words, for the status bar: "file PATH", "connecting to PATH...",
     // "live PATH", "PATH: stream ended ...".
@@ -55,11 +71,23 @@ public:
     const trace::TraceHeader& header() const { return header_; }
     std::string backend() const;  // the header's attach backend, "unknown" if absent
 
-    std::size_t record_count() const { return records_.size(); }
-    const stream::Record& record(std::size_t i) const { return records_[i]; }
+    std::size_t record_count() const { return store_.size(); }
+    // Read back from the file (or the spool): cheap near the records last
+    // read, a block's read and decompression elsewhere.
+    stream::Record record(std::size_t i) const { return store_.at(i); }
     std::uint64_t first_ts() const { return first_ts_; }
     std::uint64_t last_ts() const { return last_ts_; }
     std::uint64_t lost_total() const { return lost_total_; }  // sum of LOST in the file
+
+    // The timeline of every record so far, fed as records first arrive.
+    const TimelineIndex& timeline() const { return timeline_; }
+    // How many records come before the first one later than `ts`.
+    std::size_t records_until(std::uint64_t ts) const { return store_.prefix_until(ts); }
+    // An index of records [from, to) read back (a window's detail when the
+    // whole-trace timeline keeps only summaries), waits open at the edges
+    // drawn from `t0` and up to `t1`.
+    TimelineIndex span_timeline(std::size_t from, std::size_t to, std::uint64_t t0,
+                                std::uint64_t t1) const;
 
     // State after every record, in file order, up to the first record whose
     // timestamp is later than `ts`.
@@ -76,32 +104,28 @@ public:
     std::size_t checkpoint_count() const { return checkpoints_.size(); }
     std::size_t checkpoint_every() const { return checkpoint_every_; }
 
-    // Model copies kept for seeking, at most this many bytes in all: past it
-    // the spacing doubles and every other checkpoint goes.
-    static constexpr std::size_t kCheckpointBudget = std::size_t{256} << 20;
-
-    // A live stream runs for as long as the tracer does; the records held
-    // stay bounded: past the limit the older half goes (at a checkpoint,
-    // whose model becomes the state before the first record kept). The
-    // trace file, not the viewer, keeps the whole history.
-    static constexpr std::size_t kLiveRecordLimit = 2'000'000;  // ~270 MB of records
-    void set_live_record_limit(std::size_t n) { live_limit_ = n; }
-    std::uint64_t dropped() const { return dropped_; }  // records let go from the front
+    // What the replay holds in memory besides the model at the cursor: the
+    // record index and the blocks held, the timeline's summaries and the
+    // checkpoints (for tests and the bench: bounded whatever the number of
+    // records, but for the block index's few bytes per 4096 records).
+    std::size_t memory_bytes() const;
+    std::size_t checkpoint_bytes() const { return checkpoint_bytes_; }
 
 private:
     struct Checkpoint {
-        std::size_t at = 0;  // records applied since the stream began (dropped included)
+        std::size_t at = 0;  // records applied since the stream began
         std::unique_ptr<const model::Model> model;
         std::size_t bytes = 0;
     };
     void note_busiest();
-    // Applies records_[applied_] and takes a checkpoint when one is due.
-    void apply_next();
+    // Applies `rec`, the record after the first applied_, and takes a
+    // checkpoint when one is due.
+    void apply(const stream::Record& rec);
+    void apply_next() { apply(store_.at(applied_)); }
+    void read_file(trace::TraceReader& reader);
     // At the end of a file nothing more comes: records the model holds back
     // for reordering (concurrent harvests) are applied.
     void settle_at_end();
-    // Live only: lets the older half go once the records exceed the limit.
-    void trim();
 
     bool live_ = false;
     std::string live_status_;
@@ -111,12 +135,9 @@ private:
     std::string open_error_;
     std::string damage_;
     trace::TraceHeader header_;
-    std::vector<stream::Record> records_;
-    // ts_max_[i]: the latest timestamp of records_[0..i]. Non-decreasing, so
-    // seek() finds the first record later than a time by binary search (the
-    // first record with ts > t is the first whose running maximum is > t).
-    std::vector<std::uint64_t> ts_max_;
-    void note_ts(const stream::Record& rec);
+    RecordStore store_;
+    TimelineIndex timeline_;
+    std::string spool_note_;  // why a live stream is held in memory, if it is
     std::uint64_t first_ts_ = 0;
     std::uint64_t last_ts_ = 0;
     std::uint64_t lost_total_ = 0;
@@ -127,9 +148,7 @@ private:
     std::vector<Checkpoint> checkpoints_;
     std::size_t checkpoint_every_ = 16384;
     std::size_t checkpoint_bytes_ = 0;
-    std::size_t live_limit_ = kLiveRecordLimit;
-    std::uint64_t dropped_ = 0;
-    std::shared_ptr<const model::Model> base_;  // state before records_[0]; null: empty
+    ReplayLimits limits_;
 };
 
 }  // namespace epscope::view

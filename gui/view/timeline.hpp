@@ -5,8 +5,17 @@
 // once (appending as records arrive); timeline_lanes() cuts a time window out
 // of it in pixels, merging what falls into one pixel, so drawing costs the
 // window's width, not the number of records.
+//
+// Memory stays bounded: every lane keeps a summary of kSummaryBuckets time
+// buckets over the whole trace (time blocked and asleep, marks per kind),
+// whose width doubles as the trace grows, as a zoom level of a mip-map; the
+// per-wait and per-mark detail is kept only while the index has seen at most
+// detail_limit records. Past that, a zoomed-in window is drawn from an index
+// of just the records it shows (read back from the file: span_index()), and
+// a zoomed-out one from the summary.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
@@ -43,30 +52,88 @@ struct TimeMark {
     std::uint64_t ep = 0;
 };
 
+// One bucket of a lane's summary: what happened in [start, start + width).
+struct LaneBucket {
+    std::uint64_t blocked_ns = 0;                    // in epoll_wait
+    std::uint64_t asleep_ns = 0;                     // ... of which asleep
+    std::uint32_t waits = 0;                         // waits begun
+    std::array<std::uint32_t, 4> marks{};            // by MarkKind
+    std::uint32_t harvested = 0;                     // events of its Harvest marks
+    std::array<std::int32_t, 4> fd{-1, -1, -1, -1};  // by MarkKind: of the first mark
+    std::array<std::uint32_t, 4> other_tid{};        // by MarkKind: of the first mark
+    std::uint8_t outcome = 0;                        // of the first callback
+};
+
 struct ThreadTrack {
     std::uint32_t tid = 0;
     std::uint32_t tgid = 0;
-    std::vector<WaitSpan> waits;  // in time order (a thread waits once at a time)
-    std::vector<TimeMark> marks;  // in time order
+    std::vector<WaitSpan> waits;      // in time order (a thread waits once at a time)
+    std::vector<TimeMark> marks;      // in time order
+    std::vector<LaneBucket> summary;  // see TimelineIndex::bucket_ns()
 };
 
 class TimelineIndex {
 public:
+    static constexpr std::size_t kSummaryBuckets = 1024;
+    // Records whose detail the whole-trace index keeps (~40 bytes each).
+    static constexpr std::size_t kDetailLimit = 400'000;
+    // A whole-trace index: summaries, and detail up to `detail_limit` records.
+    explicit TimelineIndex(std::size_t detail_limit = kDetailLimit);
+    // A span's index (records read back for a window): detail only. A wait
+    // whose begin came before the span is drawn from `from`; one still open
+    // at its end is drawn up to `until`.
+    static TimelineIndex span(std::uint64_t from, std::uint64_t until);
+
     // Feed records in stream order; a live source keeps feeding.
     void add(const stream::Record& rec);
     const std::vector<ThreadTrack>& threads() const { return threads_; }  // by first appearance
+    const ThreadTrack* thread(std::uint32_t tid) const;
     std::uint64_t last_ts() const { return last_ts_; }
     std::size_t records() const { return records_; }
+    // True while waits and marks are kept for every record seen.
+    bool detailed() const { return detailed_; }
+    // The summary: bucket i of a lane covers [origin + i*w, origin + (i+1)*w).
+    std::uint64_t origin() const { return origin_; }
+    std::uint64_t bucket_ns() const { return bucket_ns_; }
+    std::size_t memory_bytes() const;
+    // Lane i's wait still open at the end of what is known (summary; 0: none).
+    std::uint64_t open_begin(std::size_t i) const { return open_[i].begin; }
+    std::uint64_t open_sleep(std::size_t i) const { return open_[i].sleep; }
 
 private:
     // Per thread, beside its track: what the next records of it complete.
     struct State {
         std::int32_t last_cb_fd = -1;         // its latest callback's item (for WAKEUP)
-        std::size_t open_harvest = SIZE_MAX;  // index of its running Harvest mark
+        std::size_t open_harvest = SIZE_MAX;  // index of its running Harvest mark (detail)
+        bool harvest_open = false;            // a Harvest mark is running
+        std::uint64_t harvest_ts = 0;         // ... since
+        std::uint32_t harvest_count = 0;      // ... with this many events so far
         bool harvested_in_wait = false;       // its current wait has a Harvest mark
     };
+    void push_mark(std::size_t t, const TimeMark& m);
+    void count_harvested(std::size_t t, std::uint32_t n);
     std::size_t track(std::uint32_t tid, std::uint32_t tgid);
+    void add_detail(const stream::Record& rec);
+    void add_summary(const stream::Record& rec);
+    void end_wait(std::size_t t, std::uint64_t end);
+    void wait_ended(const stream::Record& rec);
+    LaneBucket& bucket(std::size_t t, std::uint64_t ts);
+    void fit(std::uint64_t ts);
+    void drop_detail();
 
+    std::size_t detail_limit_ = kDetailLimit;
+    bool detailed_ = true;
+    bool summarise_ = true;
+    std::uint64_t span_from_ = 0;
+    std::uint64_t origin_ = 0;
+    std::uint64_t bucket_ns_ = 1024;
+    bool have_origin_ = false;
+    // Per thread, for the summary: its open wait (begin, sleep; 0: none).
+    struct Open {
+        std::uint64_t begin = 0;
+        std::uint64_t sleep = 0;
+    };
+    std::vector<Open> open_;  // parallel to threads_
     std::vector<ThreadTrack> threads_;
     std::vector<State> state_;  // parallel to threads_
     std::unordered_map<std::uint32_t, std::size_t> by_tid_;
@@ -137,12 +204,16 @@ struct Lane {
     std::vector<LaneMark> marks;
 };
 
-// Lanes [first, first + count) of the index (clamped) for window `w`.
+// Lanes [first, first + count) of the index (clamped) for window `w`: from
+// its detail when it has it, else from `detail` (a span index of the
+// window's records, lanes matched by thread) when given, else from the
+// summary.
 std::vector<Lane> timeline_lanes(const TimelineIndex& idx, const TimeWindow& w,
-                                 std::size_t first = 0, std::size_t count = SIZE_MAX);
+                                 std::size_t first = 0, std::size_t count = SIZE_MAX,
+                                 const TimelineIndex* detail = nullptr);
 
 // The callbacks on item `fd` (any thread) in window `w`, merged per pixel: the
-// selected item's own lane.
+// selected item's own lane. Needs detail (empty from a summary-only index).
 std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd,
                                      const TimeWindow& w);
 

@@ -56,6 +56,69 @@ void scenario(Both& b) {
     s.wait_end(ep, 3, 2, 200);
 }
 
+// Past its detail limit the index keeps only per-lane summaries: zoomed out
+// a lane is drawn from them (time blocked, marks per bucket), and a window's
+// records read back into a span index draw the same lanes as full detail.
+TEST(Timeline, SummaryPastTheDetailLimitAndSpanDetailMatchesFullDetail) {
+    struct Three : stream::RecordSink {
+        model::Model m;
+        TimelineIndex full{SIZE_MAX};
+        TimelineIndex small{5};
+        std::vector<stream::Record> all;
+        void on_record(const stream::Record& r) override {
+            m.on_record(r);
+            full.add(r);
+            small.add(r);
+            all.push_back(r);
+        }
+    } b;
+    {
+        Synth s(b);
+        const std::uint64_t ep = ep_of(1);
+        s.process("sum");
+        s.create(ep, 3);
+        s.insert(ep, 3, 5);
+        s.ts = 10'000'000;
+        s.wait_begin(ep, 3, 200);
+        s.ts = 10'100'000;
+        s.wait_sleep(ep, 200);
+        s.ts = 20'000'000;
+        s.callback(ep, 5, EP_CB_QUEUED_READY, 1, 300);
+        s.wakeup(ep, 5, 200, 300);
+        s.ts = 20'020'000;
+        s.wait_end(ep, 3, 1, 200);
+    }
+    ASSERT_TRUE(b.full.detailed());
+    ASSERT_FALSE(b.small.detailed());
+    EXPECT_TRUE(b.small.threads()[0].waits.empty());  // detail let go
+    const TimeWindow w{0, 30'000'000, 1000};
+    const std::vector<Lane> sum = timeline_lanes(b.small, w);
+    ASSERT_EQ(sum.size(), 2u);
+    EXPECT_EQ(sum[0].tid, 200u);
+    ASSERT_EQ(sum[0].segments.size(), 1u);
+    // Blocked 10.02 ms of 30 ms in 1000 px: about 334 px from x = 333.
+    EXPECT_NEAR(sum[0].segments[0].x0, 333, 2);
+    EXPECT_NEAR(sum[0].segments[0].x1 - sum[0].segments[0].x0, 334, 2);
+    EXPECT_LT(sum[0].segments[0].x_sleep, sum[0].segments[0].x0 + 10);
+    ASSERT_EQ(sum[1].marks.size(), 2u);  // 300's callback and Woke
+    EXPECT_EQ(sum[1].marks[0].fd, 5);
+
+    TimelineIndex span = TimelineIndex::span(0, b.full.last_ts());
+    for (const auto& r : b.all) span.add(r);
+    const std::vector<Lane> exact = timeline_lanes(b.full, w);
+    const std::vector<Lane> back = timeline_lanes(b.small, w, 0, SIZE_MAX, &span);
+    ASSERT_EQ(back.size(), exact.size());
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+        EXPECT_EQ(back[i].tid, exact[i].tid);
+        ASSERT_EQ(back[i].segments.size(), exact[i].segments.size());
+        for (std::size_t k = 0; k < exact[i].segments.size(); ++k)
+            EXPECT_FLOAT_EQ(back[i].segments[k].x1, exact[i].segments[k].x1);
+        EXPECT_EQ(back[i].marks.size(), exact[i].marks.size());
+    }
+    EXPECT_LT(b.small.memory_bytes(),
+              b.full.memory_bytes() + 3 * TimelineIndex::kSummaryBuckets * sizeof(LaneBucket));
+}
+
 TEST(Timeline, LanePerThreadWithWaitsWakeupsHarvestsAndCallbacks) {
     Both b;
     scenario(b);

@@ -314,6 +314,11 @@ void TraceReader::rewind() {
     raw_pos_ = 0;
 }
 
+void TraceReader::seek_chunk(std::size_t i) {
+    rewind();
+    next_chunk_ = std::min(i, chunks_.size());
+}
+
 void TraceReader::seek(std::uint64_t ts) {
     rewind();
     auto it = std::find_if(chunks_.begin(), chunks_.end(),

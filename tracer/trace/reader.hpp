@@ -70,6 +70,10 @@ public:
     // time range reaches `ts` (end of trace if none does).
     void seek(std::uint64_t ts);
     void rewind();
+    // Positions on the first record of chunks()[i] (end of trace if i is
+    // past the last): random access for a viewer that keeps only an index of
+    // the chunks and reads back the ones it shows.
+    void seek_chunk(std::size_t i);
 
 private:
     void open();
