@@ -28,3 +28,17 @@ foreach(kernel IN ITEMS 6.1 6.12)
     ENVIRONMENT EPSCOPE_BUILD_DIR=${PROJECT_BINARY_DIR}
     PROCESSORS 2)
 endforeach()
+
+# The model's work stays linear on real loads recorded without --verify
+# (fentry and kprobe): model_replay's routed records per record, bounded.
+foreach(kernel IN ITEMS 6.1 6.12)
+  add_test(NAME lab_replay_bound_${kernel}
+    COMMAND ${EPSCOPE_LAB_DIR}/replay_bound.sh ${kernel}
+            $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller> $<TARGET_FILE:model_replay>)
+  set_tests_properties(lab_replay_bound_${kernel} PROPERTIES
+    LABELS lab
+    TIMEOUT 1200
+    FIXTURES_REQUIRED epscope_lab_kernels
+    ENVIRONMENT EPSCOPE_BUILD_DIR=${PROJECT_BINARY_DIR}
+    PROCESSORS 2)
+endforeach()

@@ -357,8 +357,8 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             auto known = std::find_if(mine.begin(), mine.end(),
                                       [&](ItemRef i) { return items_[i].fd == si.tfd; });
             ItemRef it = known != mine.end() ? *known : create_item(inst, 0, si.tfd, Item::kSeeded);
+            set_item_data(it, si.data);
             Item& x = items_[it];
-            x.data = si.data;
             x.events = si.events;
             x.ino = si.ino;
         }
@@ -405,6 +405,23 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             return;
         }
     }
+}
+
+// ep_free() removes every item before the instance goes, each removal
+// recorded (reason TEARDOWN): items the model still holds were removed
+// unseen (a kernel path the backend does not hook, or lost records).
+void Model::verify_teardown(InstanceRef inst) {
+    ++stats_.verify.checks[VerifyStats::Teardown];
+    const Instance& in = instances_[inst];
+    if (in.items == 0) return;
+    std::string fds;
+    std::vector<ItemRef> left = items_in_order(inst);
+    for (std::size_t i = 0; i < left.size() && i < 8; ++i)
+        fds += (i ? " " : "") + std::to_string(items_[left[i]].fd);
+    if (left.size() > 8) fds += " ...";
+    note_mismatch(VerifyStats::Teardown, "ep " + hex(in.ep) + " freed with " +
+                                             std::to_string(in.items) +
+                                             " items never removed (fd " + fds + ")");
 }
 
 }  // namespace epscope::model
