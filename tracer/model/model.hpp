@@ -407,6 +407,7 @@ private:
     void verify_snapshot(const PendingSnapshot& s);
     void verify_teardown(InstanceRef inst);  // at INSTANCE_FREE: no item may be left
     void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
+    ItemKey bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node& k);
     void requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t ts);
     void note_mismatch(VerifyStats::What what, std::string line);
 

@@ -620,6 +620,47 @@ TEST_F(ModelTest, ADeliveryFindsItsItemByDataAmongItemsSharingIt) {
     EXPECT_EQ(m.instance(inst()).stats.deliveries, 4u);
 }
 
+// Attached mid-life: item fd 20 (level-triggered) was seeded from /proc
+// without its file pointer and was already ready. The first harvest delivers
+// and requeues it; the kernel's ready walk names it by (file, fd): the walk
+// binds the seeded item to that file, the same item, not a mismatch (it was
+// "kernel fd 20, model fd 20"). A real difference prints both keys.
+TEST(ModelAttached, ASeededItemIsBoundToTheFileAWalkShows) {
+    Model m;
+    Stream s{m};
+    s.snapshot(kEp, 3, {{20, kIn}}, 1);
+    s.wait_begin(70);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 11);
+    s.walk(EP_WALK_READY, {{20, -1, 0}}, 12);
+    s.walk(EP_WALK_OVERFLOW, {}, 13);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(20, 0, kEp, 70);
+    s.wait_end(70, 1);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
+    const InstanceRef inst = m.find_instance(kEp);
+    ASSERT_NE(inst, kNil);
+    EXPECT_NE(m.find_item(inst, file_of(20), 20), kNil);
+    // A ready walk that differs: the message gives both keys, file included.
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 14);
+    s.walk(EP_WALK_READY, {{21, -1, 0}}, 15);
+    s.walk(EP_WALK_OVERFLOW, {}, 16);
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(20, 0, kEp, 70);
+    s.wait_end(70, 1);
+    EXPECT_EQ(v.mismatches[VerifyStats::Ready], 1u);
+    EXPECT_NE(v.last_mismatch.find("kernel fd 21 file 0x"), std::string::npos) << v.last_mismatch;
+    EXPECT_NE(v.last_mismatch.find("model fd 20 file 0x"), std::string::npos) << v.last_mismatch;
+}
+
 TEST_F(ModelTest, WaitersWakeupsSpuriousWakeupsAndHerds) {
     s.insert(1);
     s.wait_begin(201);
