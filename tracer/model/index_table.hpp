@@ -82,6 +82,18 @@ public:
         }
     }
 
+    // Calls visit(value) for every stored value whose tag is the hash's
+    // (the values of equal keys, and rarely another key's: visit checks).
+    template <class Visit>
+    void for_each(std::uint64_t hash, Visit visit) const {
+        if (slots_.empty()) return;
+        std::size_t mask = slots_.size() - 1;
+        std::uint32_t tag = tag_of(hash);
+        for (std::size_t i = hash & mask; slots_[i].value != kEmpty; i = (i + 1) & mask) {
+            if (slots_[i].tag == tag) visit(slots_[i].value);
+        }
+    }
+
     template <class HashOf>
     void insert(std::uint64_t hash, std::uint32_t value, HashOf hash_of) {
         if ((count_ + 1) * 2 > slots_.size()) grow(hash_of);

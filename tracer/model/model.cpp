@@ -88,7 +88,8 @@ std::uint64_t record_ep(const stream::Record& rec) {
 // items requeued) before B's began, so the model must too: from B's
 // HARVEST_BEGIN on, the instance's records wait until A's WAIT_END, A's own
 // HARVEST_ITEMs going through; then they are replayed in their order.
-void Model::route(const stream::Record& rec) {
+void Model::route(const stream::Record& rec, std::uint8_t deferrals) {
+    ++stats_.routed;
     const std::uint64_t ep =
         deferred_.empty() && rec.kind() != EP_KIND_HARVEST_BEGIN && rec.kind() != EP_KIND_CALLBACK
             ? 0
@@ -99,7 +100,7 @@ void Model::route(const stream::Record& rec) {
                               [ep](const Deferral& x) { return x.ep == ep; });
         if (d != deferred_.end()) {
             if (h.tid != d->tid) {
-                d->records.push_back(rec);
+                d->records.push_back(HeldRecord{rec, static_cast<std::uint8_t>(deferrals + 1)});
                 // A lost WAIT_END must not hold the instance forever.
                 if (d->records.size() >= kMaxDeferred) flush_deferred(ep);
                 return;
@@ -112,29 +113,9 @@ void Model::route(const stream::Record& rec) {
             // The harvesting thread moved on without delivering (its re-polls
             // found nothing and it waits again): what it held back came first.
             flush_deferred(ep);
-            return route(rec);
+            return route(rec, deferrals);
         }
-        // A new harvest of another thread: HARVEST_BEGIN, or on 6.1 (begin
-        // inferred at ep_done_scan) the overflow queueings that precede it.
-        // (Not one that began during ep_done_scan: it belongs to the ending
-        // harvest, EP_FLAG_DONE_SCAN.)
-        const bool overflow_cb = rec.kind() == EP_KIND_CALLBACK && !(h.flags & EP_FLAG_DONE_SCAN) &&
-                                 (rec.as<ep_callback>().outcome == EP_CB_QUEUED_OVERFLOW ||
-                                  rec.as<ep_callback>().outcome == EP_CB_ALREADY_OVERFLOW);
-        if (rec.kind() == EP_KIND_HARVEST_BEGIN || overflow_cb) {
-            InstanceRef inst = find_instance(ep);
-            if (inst != kNil) {
-                Instance& in = instances_[inst];
-                // (An overflow callback older than the HARVEST_END belongs to
-                // the ended harvest: its record came late from another CPU.)
-                if (in.harvesting && in.harvest_ended && in.harvest_tid != 0 &&
-                    in.harvest_tid != h.tid && find_waiter(in, in.harvest_tid) != nullptr &&
-                    harvest_awaits_deliveries(in) && (!overflow_cb || h.ts > in.harvest_end_ts)) {
-                    deferred_.push_back(Deferral{ep, in.harvest_tid, {rec}});
-                    return;
-                }
-            }
-        }
+        if (defer_new_harvest(rec, ep, deferrals)) return;
     }
     dispatch(rec);
     // The awaited thread exited without its WAIT_END: nothing more will come.
@@ -146,6 +127,32 @@ void Model::route(const stream::Record& rec) {
                 stuck.push_back(d.ep);
         for (std::uint64_t e : stuck) flush_deferred(e);
     }
+}
+
+// A new harvest of another thread while the ended one awaits its deliveries:
+// HARVEST_BEGIN, or on 6.1 (begin inferred at ep_done_scan) the overflow
+// queueings that precede it. (Not one that began during ep_done_scan: it
+// belongs to the ending harvest, EP_FLAG_DONE_SCAN.) Starts a deferral and
+// says so. Never for a released harvest nor a record held back too often.
+bool Model::defer_new_harvest(const stream::Record& rec, std::uint64_t ep, std::uint8_t deferrals) {
+    const ep_header& h = rec.header();
+    const bool overflow_cb = rec.kind() == EP_KIND_CALLBACK && !(h.flags & EP_FLAG_DONE_SCAN) &&
+                             (rec.as<ep_callback>().outcome == EP_CB_QUEUED_OVERFLOW ||
+                              rec.as<ep_callback>().outcome == EP_CB_ALREADY_OVERFLOW);
+    if ((rec.kind() != EP_KIND_HARVEST_BEGIN && !overflow_cb) || deferrals >= kMaxDeferrals)
+        return false;
+    InstanceRef inst = find_instance(ep);
+    if (inst == kNil) return false;
+    Instance& in = instances_[inst];
+    // (An overflow callback older than the HARVEST_END belongs to the ended
+    // harvest: its record came late from another CPU.)
+    if (!in.harvesting || !in.harvest_ended || in.harvest_released || in.harvest_tid == 0 ||
+        in.harvest_tid == h.tid || find_waiter(in, in.harvest_tid) == nullptr ||
+        !harvest_awaits_deliveries(in) || (overflow_cb && h.ts <= in.harvest_end_ts))
+        return false;
+    deferred_.push_back(
+        Deferral{ep, in.harvest_tid, {HeldRecord{rec, static_cast<std::uint8_t>(deferrals + 1)}}});
+    return true;
 }
 
 // Whether the model needs the harvest's deliveries to requeue as the kernel
@@ -164,11 +171,16 @@ void Model::flush_deferred(std::uint64_t ep) {
     auto d = std::find_if(deferred_.begin(), deferred_.end(),
                           [ep](const Deferral& x) { return x.ep == ep; });
     if (d == deferred_.end()) return;
-    std::vector<stream::Record> records = std::move(d->records);
+    std::vector<HeldRecord> records = std::move(d->records);
     deferred_.erase(d);
     ++stats_.reordered_harvests;
-    // Replayed through route(): a replayed HARVEST_BEGIN may defer again.
-    for (const stream::Record& r : records) route(r);
+    // Whatever ended the wait, the harvest is not waited for again: the
+    // replayed HARVEST_BEGIN that held the records back goes through (else a
+    // flush at kMaxDeferred would hold them all back again, and again).
+    if (InstanceRef inst = find_instance(ep); inst != kNil)
+        instances_[inst].harvest_released = true;
+    // Replayed through route(): a later harvest in them may defer again.
+    for (const HeldRecord& r : records) route(r.rec, r.deferrals);
 }
 
 void Model::flush_all_deferred() {
@@ -389,7 +401,9 @@ void Model::on_instance_create(const ep_header& h, const ep_instance_create& r) 
 
 void Model::on_instance_free(const ep_instance_free& r) {
     InstanceRef i = find_instance(r.ep);
-    if (i != kNil) release_instance(i);
+    if (i == kNil) return;
+    verify_teardown(i);
+    release_instance(i);
 }
 
 // ---- items -------------------------------------------------------------------
@@ -434,6 +448,9 @@ ItemRef Model::create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd
         const Item& y = items_[v];
         return item_hash(y.instance, y.file, y.fd);
     });
+    by_data_.insert(data_hash(inst, x.data), it, [this](std::uint32_t v) {
+        return data_hash(items_[v].instance, items_[v].data);
+    });
     ++live_items_;
     return it;
 }
@@ -455,6 +472,9 @@ void Model::destroy_item(ItemRef it) {
     by_key_.erase(item_hash(x.instance, x.file, x.fd), it, [this](std::uint32_t v) {
         const Item& y = items_[v];
         return item_hash(y.instance, y.file, y.fd);
+    });
+    by_data_.erase(data_hash(x.instance, x.data), it, [this](std::uint32_t v) {
+        return data_hash(items_[v].instance, items_[v].data);
     });
     x.live = 0;
     items_.release(it);
@@ -484,13 +504,32 @@ void Model::rekey_item(ItemRef it, std::uint64_t file) {
     in.tree_exact = false;
 }
 
+std::uint64_t Model::data_hash(InstanceRef inst, std::uint64_t data) {
+    return mix64(data ^ (std::uint64_t{inst} * 0x9e3779b97f4a7c15ull));
+}
+
+// The item a delivery's data names: of several items sharing the data, the
+// first in the tree's order (the kernel's order of (file, fd)).
 ItemRef Model::find_by_data(InstanceRef inst, std::uint64_t data) const {
-    Model* self = const_cast<Model*>(this);
-    ItemAcc at{self};
-    for (std::uint32_t n = rb_first(at, instances_[inst].root); n != kNil; n = rb_next(at, n)) {
-        if (items_[n].data == data) return n;
-    }
-    return kNil;
+    ItemRef best = kNil;
+    by_data_.for_each(data_hash(inst, data), [&](std::uint32_t i) {
+        const Item& x = items_[i];
+        if (x.instance != inst || x.data != data) return;
+        if (best == kNil || ffd_compare(x.file, x.fd, items_[best].file, items_[best].fd) < 0)
+            best = i;
+    });
+    return best;
+}
+
+void Model::set_item_data(ItemRef it, std::uint64_t data) {
+    Item& x = items_[it];
+    if (x.data == data) return;
+    auto hash_of = [this](std::uint32_t v) {
+        return data_hash(items_[v].instance, items_[v].data);
+    };
+    by_data_.erase(data_hash(x.instance, x.data), it, hash_of);
+    x.data = data;
+    by_data_.insert(data_hash(x.instance, x.data), it, hash_of);
 }
 
 void Model::on_item_insert(const ep_header& h, const ep_item_ctl& r) {
@@ -517,7 +556,7 @@ void Model::on_item_insert(const ep_header& h, const ep_item_ctl& r) {
     }
     Item& x = items_[it];
     x.epi = r.epi != 0 ? r.epi : x.epi;
-    x.data = r.data;
+    set_item_data(it, r.data);
     x.ino = r.ino;
     x.events = r.events;
     apply_ctl_queued(inst, it, r.queued, h.ts);
@@ -542,7 +581,7 @@ void Model::on_item_modify(const ep_header& h, const ep_item_ctl& r) {
     Item& x = items_[it];
     if (r.epi != 0) x.epi = r.epi;
     if (r.ino != 0) x.ino = r.ino;
-    x.data = r.data;
+    set_item_data(it, r.data);
     x.events = r.events;  // also re-arms a disarmed one-shot item
     // ep_modify leaves an item that is already queued where it is.
     apply_ctl_queued(inst, it, r.queued, h.ts);
@@ -880,6 +919,7 @@ void Model::begin_harvest(InstanceRef inst) {
     in.harvest_items = 0;
     in.harvest_maxevents = 0;
     in.late_lt_anchor = kNil;
+    in.harvest_released = false;
     in.harvest_lt.clear();
     in.harvest_walks.clear();
     in.ovf_queued.clear();
@@ -1241,10 +1281,10 @@ bool Model::tree_valid(InstanceRef inst) const {
 }
 
 std::size_t Model::memory_bytes() const {
-    std::size_t b = items_.bytes() + by_ep_.bytes() + by_key_.bytes();
+    std::size_t b = items_.bytes() + by_ep_.bytes() + by_key_.bytes() + by_data_.bytes();
     b +=
         instances_.capacity() * sizeof(Instance) + free_instances_.capacity() * sizeof(InstanceRef);
-    for (const Deferral& d : deferred_) b += d.records.capacity() * sizeof(stream::Record);
+    for (const Deferral& d : deferred_) b += d.records.capacity() * sizeof(HeldRecord);
     for (const Instance& in : instances_) {
         b += in.fds.capacity() * sizeof(FdRef) + in.waiters.capacity() * sizeof(Waiter);
         b += in.harvest_lt.capacity() * sizeof(ItemKey) +
@@ -1269,8 +1309,8 @@ std::size_t Model::memory_bytes() const {
 }
 
 const char* VerifyStats::name(What w) {
-    static constexpr const char* kNames[kWhats] = {"ready", "overflow", "txlist",
-                                                   "tree",  "fdinfo",   "harvest-end"};
+    static constexpr const char* kNames[kWhats] = {"ready",  "overflow",    "txlist",  "tree",
+                                                   "fdinfo", "harvest-end", "teardown"};
     return kNames[w];
 }
 

@@ -163,6 +163,10 @@ struct Instance {
     std::int32_t harvest_maxevents = 0;  // of the harvesting wait; 0: unknown
     ItemRef late_lt_anchor = kNil;       // last level-triggered item requeued by a late delivery
     bool harvest_implicit = false;       // started by an overflow queueing, not by HARVEST_BEGIN
+    // The ended harvest's deliveries are no longer waited for: the records
+    // held back for them were replayed without them (too many, or the
+    // harvesting thread moved on). Cleared by the next harvest.
+    bool harvest_released = false;
     // What ep_done_scan saw, checked when the harvest completes in the model.
     std::vector<ItemKey> harvest_lt;  // level-triggered items delivered and requeued, in order
     std::vector<HarvestWalk> harvest_walks;
@@ -202,8 +206,19 @@ struct Process {
 
 // Verify mode: the model compared with kernel walks and /proc fdinfo.
 struct VerifyStats {
-    enum What { Ready = 0, Overflow = 1, Txlist = 2, Tree = 3, Snapshot = 4, HarvestEnd = 5 };
-    static constexpr std::size_t kWhats = 6;
+    // Teardown: every INSTANCE_FREE is checked for items the model still has
+    // (the kernel removed them all, each recorded as a TEARDOWN removal): a
+    // freed instance with items left means removals went unrecorded.
+    enum What {
+        Ready = 0,
+        Overflow = 1,
+        Txlist = 2,
+        Tree = 3,
+        Snapshot = 4,
+        HarvestEnd = 5,
+        Teardown = 6
+    };
+    static constexpr std::size_t kWhats = 7;
     std::array<std::uint64_t, kWhats> checks{};
     std::array<std::uint64_t, kWhats> mismatches{};
     std::uint64_t tree_rebuilds = 0;  // seeded trees given their real shape by a walk
@@ -220,8 +235,8 @@ struct VerifyStats {
     static constexpr std::size_t kLogged = 64;
     std::vector<std::string> log;
 
-    static const char* name(
-        What w);  // "ready", "overflow", "txlist", "tree", "fdinfo", "harvest-end"
+    // "ready", "overflow", "txlist", "tree", "fdinfo", "harvest-end", "teardown"
+    static const char* name(What w);
     std::uint64_t total_checks() const;
     std::uint64_t total_mismatches() const;
 };
@@ -236,6 +251,10 @@ struct ModelStats {
     std::uint64_t unknown_removes = 0;
     std::uint64_t checkpoints = 0;
     std::uint64_t reordered_harvests = 0;  // harvests replayed after another thread's deliveries
+    // The model's work: records routed, first passes and replays of held-back
+    // records together. routed / records stays below a small constant
+    // whatever the interleaving (model_replay prints it).
+    std::uint64_t routed = 0;
     VerifyStats verify;
 };
 
@@ -305,13 +324,23 @@ private:
         std::vector<ep_snapshot_item> items;
     };
 
+    // A record held back, with how many deferrals it has been through.
+    struct HeldRecord {
+        stream::Record rec;
+        std::uint8_t deferrals = 0;
+    };
     struct Deferral {
         std::uint64_t ep = 0;
         std::uint32_t tid = 0;  // the harvesting thread whose deliveries are awaited
-        std::vector<stream::Record> records;
+        std::vector<HeldRecord> records;
     };
     static constexpr std::size_t kMaxDeferred = 4096;
-    void route(const stream::Record& rec);
+    // A record is held back by at most this many harvests, one after another
+    // (nested deferrals made during a replay): what bounds the model's work
+    // per record whatever the interleaving.
+    static constexpr std::uint8_t kMaxDeferrals = 4;
+    void route(const stream::Record& rec, std::uint8_t deferrals = 0);
+    bool defer_new_harvest(const stream::Record& rec, std::uint64_t ep, std::uint8_t deferrals);
     void dispatch(const stream::Record& rec);
     void flush_deferred(std::uint64_t ep);
     bool harvest_awaits_deliveries(const Instance& in) const;
@@ -349,7 +378,9 @@ private:
     void destroy_item(ItemRef it);
     void rekey_item(ItemRef it, std::uint64_t file);
     ItemRef find_by_data(InstanceRef inst, std::uint64_t data) const;
+    void set_item_data(ItemRef it, std::uint64_t data);
     std::uint64_t item_hash(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;
+    static std::uint64_t data_hash(InstanceRef inst, std::uint64_t data);
 
     // Lists.
     void list_append(ListHead& l, ItemRef it);
@@ -378,7 +409,9 @@ private:
                      const std::vector<ep_kernel_node>& nodes, const std::vector<ItemKey>& mine);
     void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
     void verify_snapshot(const PendingSnapshot& s);
+    void verify_teardown(InstanceRef inst);  // at INSTANCE_FREE: no item may be left
     void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
+    ItemKey bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node& k);
     void requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t ts);
     void note_mismatch(VerifyStats::What what, std::string line);
 
@@ -386,8 +419,11 @@ private:
     std::vector<Instance> instances_;
     std::vector<InstanceRef> free_instances_;
     std::uint64_t instance_serials_ = 0;
-    IndexTable by_ep_;                                      // ep -> instance
-    IndexTable by_key_;                                     // (instance, file, fd) -> item
+    IndexTable by_ep_;   // ep -> instance
+    IndexTable by_key_;  // (instance, file, fd) -> item
+    // (instance, data) -> items: a delivery shows the data only (the
+    // tracepoint backend's HARVEST_ITEMs); several items may share one.
+    IndexTable by_data_;
     std::unordered_map<std::uint64_t, InstanceRef> by_fd_;  // (tgid << 32 | epfd) -> instance
     std::unordered_map<std::uint32_t, Process> processes_;
     // tid -> instance it waits on (checked against the instance's waiters on

@@ -29,6 +29,12 @@ std::string hex(std::uint64_t v) {
     return b;
 }
 
+// "fd 20 file 0xffff..." ("file unknown": seeded from /proc, not yet seen):
+// what a list mismatch differs in, both parts of the kernel's key.
+std::string key_text(std::uint64_t file, std::int32_t fd) {
+    return "fd " + std::to_string(fd) + " file " + (file != 0 ? hex(file) : "unknown");
+}
+
 const char* list_name(std::uint8_t list) {
     switch (list) {
         case EP_WALK_READY:
@@ -168,11 +174,27 @@ void Model::verify_list(InstanceRef inst, const ep_walk_end& end,
                     (truncated ? " (truncated)" : "") + ", model " + std::to_string(mine.size()));
     }
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (mine[i].file != nodes[i].file || mine[i].fd != nodes[i].fd) {
-            return fail("position " + std::to_string(i) + ": kernel fd " +
-                        std::to_string(nodes[i].fd) + ", model fd " + std::to_string(mine[i].fd));
+        const ItemKey m = bind_seeded(inst, mine[i], nodes[i]);
+        if (m.file != nodes[i].file || m.fd != nodes[i].fd) {
+            return fail("position " + std::to_string(i) + ": kernel " +
+                        key_text(nodes[i].file, nodes[i].fd) + ", model " + key_text(m.file, m.fd));
         }
     }
+}
+
+// An item seeded from /proc (traced mid-life) has no file pointer until a
+// record shows it: a list walk does, for the seeded item under that fd
+// (fdinfo lists one item per fd of the snapshot). Bound now, it is the same
+// item, not a mismatch. Returns the model's key, bound or not.
+ItemKey Model::bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node& k) {
+    if (mine.file != 0 || k.file == 0 || mine.fd != k.fd) return mine;
+    ItemRef seeded = lookup_item(inst, 0, k.fd);
+    if (seeded == kNil || !items_[seeded].seeded() || lookup_item(inst, k.file, k.fd) != kNil)
+        return mine;
+    rekey_item(seeded, k.file);
+    for (ItemKey& lt : instances_[inst].harvest_lt)
+        if (lt.file == 0 && lt.fd == k.fd) lt.file = k.file;
+    return ItemKey{k.file, k.fd};
 }
 
 // Called by finish_harvest before the merge: the model's txlist now holds the
@@ -357,8 +379,8 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             auto known = std::find_if(mine.begin(), mine.end(),
                                       [&](ItemRef i) { return items_[i].fd == si.tfd; });
             ItemRef it = known != mine.end() ? *known : create_item(inst, 0, si.tfd, Item::kSeeded);
+            set_item_data(it, si.data);
             Item& x = items_[it];
-            x.data = si.data;
             x.events = si.events;
             x.ino = si.ino;
         }
@@ -405,6 +427,23 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             return;
         }
     }
+}
+
+// ep_free() removes every item before the instance goes, each removal
+// recorded (reason TEARDOWN): items the model still holds were removed
+// unseen (a kernel path the backend does not hook, or lost records).
+void Model::verify_teardown(InstanceRef inst) {
+    ++stats_.verify.checks[VerifyStats::Teardown];
+    const Instance& in = instances_[inst];
+    if (in.items == 0) return;
+    std::string fds;
+    std::vector<ItemRef> left = items_in_order(inst);
+    for (std::size_t i = 0; i < left.size() && i < 8; ++i)
+        fds += (i ? " " : "") + std::to_string(items_[left[i]].fd);
+    if (left.size() > 8) fds += " ...";
+    note_mismatch(VerifyStats::Teardown, "ep " + hex(in.ep) + " freed with " +
+                                             std::to_string(in.items) +
+                                             " items never removed (fd " + fds + ")");
 }
 
 }  // namespace epscope::model

@@ -566,6 +566,101 @@ TEST_F(ModelTest, InstanceFreeReleasesEverything) {
     EXPECT_EQ(m.live_items(), 1u);
 }
 
+// ep_free removes every item (TEARDOWN removals) before the instance goes:
+// a FREE that finds items the model still holds is a teardown mismatch
+// (6.1's exit path once freed instances with their removals unrecorded).
+TEST_F(ModelTest, AnInstanceFreedWithItemsLeftIsATeardownMismatch) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    s.remove(1, EP_REMOVE_TEARDOWN);
+    ep_instance_free f{};
+    f.ep = kEp;
+    s.feed(EP_KIND_INSTANCE_FREE, f);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.checks[VerifyStats::Teardown], 1u);
+    EXPECT_EQ(v.mismatches[VerifyStats::Teardown], 1u);
+    EXPECT_NE(v.last_mismatch.find("freed with 2 items never removed (fd 2 3)"), std::string::npos)
+        << v.last_mismatch;
+    ASSERT_EQ(v.log.size(), 1u);
+    EXPECT_EQ(m.live_items(), 0u);
+    // Every removal seen: a clean check.
+    s.create(kEp + 0x1000, 4);
+    s.insert(1, 1, kEp + 0x1000, 4);
+    s.remove(1, EP_REMOVE_TEARDOWN, kEp + 0x1000);
+    f.ep = kEp + 0x1000;
+    s.feed(EP_KIND_INSTANCE_FREE, f);
+    EXPECT_EQ(v.checks[VerifyStats::Teardown], 2u);
+    EXPECT_EQ(v.mismatches[VerifyStats::Teardown], 1u);
+    EXPECT_STREQ(VerifyStats::name(VerifyStats::Teardown), "teardown");
+}
+
+// A delivery shows the data only: the items are indexed by it (no tree walk
+// per delivery). Of items sharing a data value the first in the tree's order
+// is counted; a MOD that changes the data moves the item in the index.
+TEST_F(ModelTest, ADeliveryFindsItsItemByDataAmongItemsSharingIt) {
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 5, 1, 0x77);
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 2, 1, 0x77);
+    s.ctl(EP_KIND_ITEM_INSERT, kEp, 3, 9, 1, 0x99);
+    ep_harvest_item r{};
+    r.ep = kEp;
+    r.data = 0x77;
+    r.revents = 1;
+    s.feed(EP_KIND_HARVEST_ITEM, r);
+    EXPECT_EQ(item(2).stats.deliveries, 1u);
+    EXPECT_EQ(item(5).stats.deliveries, 0u);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 2, 1, 0x88);
+    s.feed(EP_KIND_HARVEST_ITEM, r);
+    EXPECT_EQ(item(5).stats.deliveries, 1u);
+    r.data = 0x88;
+    s.feed(EP_KIND_HARVEST_ITEM, r);
+    EXPECT_EQ(item(2).stats.deliveries, 2u);
+    s.remove(5);
+    r.data = 0x77;
+    s.feed(EP_KIND_HARVEST_ITEM, r);  // nobody's data now
+    EXPECT_EQ(item(2).stats.deliveries + item(9).stats.deliveries, 2u);
+    EXPECT_EQ(m.instance(inst()).stats.deliveries, 4u);
+}
+
+// Attached mid-life: item fd 20 (level-triggered) was seeded from /proc
+// without its file pointer and was already ready. The first harvest delivers
+// and requeues it; the kernel's ready walk names it by (file, fd): the walk
+// binds the seeded item to that file, the same item, not a mismatch (it was
+// "kernel fd 20, model fd 20"). A real difference prints both keys.
+TEST(ModelAttached, ASeededItemIsBoundToTheFileAWalkShows) {
+    Model m;
+    Stream s{m};
+    s.snapshot(kEp, 3, {{20, kIn}}, 1);
+    s.wait_begin(70);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 11);
+    s.walk(EP_WALK_READY, {{20, -1, 0}}, 12);
+    s.walk(EP_WALK_OVERFLOW, {}, 13);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(20, 0, kEp, 70);
+    s.wait_end(70, 1);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
+    const InstanceRef inst = m.find_instance(kEp);
+    ASSERT_NE(inst, kNil);
+    EXPECT_NE(m.find_item(inst, file_of(20), 20), kNil);
+    // A ready walk that differs: the message gives both keys, file included.
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    s.walk(EP_WALK_TXLIST, {}, 14);
+    s.walk(EP_WALK_READY, {{21, -1, 0}}, 15);
+    s.walk(EP_WALK_OVERFLOW, {}, 16);
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    s.harvest_item(20, 0, kEp, 70);
+    s.wait_end(70, 1);
+    EXPECT_EQ(v.mismatches[VerifyStats::Ready], 1u);
+    EXPECT_NE(v.last_mismatch.find("kernel fd 21 file 0x"), std::string::npos) << v.last_mismatch;
+    EXPECT_NE(v.last_mismatch.find("model fd 20 file 0x"), std::string::npos) << v.last_mismatch;
+}
+
 TEST_F(ModelTest, WaitersWakeupsSpuriousWakeupsAndHerds) {
     s.insert(1);
     s.wait_begin(201);
@@ -1102,6 +1197,91 @@ TEST_F(ModelTest, ASecondThreadsHarvestWaitsForTheFirstThreadsDeliveries) {
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::HarvestEnd], 2u);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
     EXPECT_EQ(ready(), (std::vector<int>{1, 2}));
+}
+
+// Thread 61's harvest ends with its deliveries still to come, thread 62's
+// begins: the records of other threads wait for 61's WAIT_END, which never
+// comes. Past kMaxDeferred they are replayed without it, once: before, the
+// replayed HARVEST_BEGIN held them back again, so every further record cost
+// a replay of 4096 (`epscope stat` spun for minutes on such fentry traces).
+// The model's work (records routed) stays linear in the records fed.
+TEST_F(ModelTest, ARecordHeldBackTooLongIsReplayedOnceNotOnEveryRecord) {
+    s.insert(1);
+    s.insert(2);
+    s.wait_begin(61);
+    s.wait_begin(62);
+    s.callback(1, EP_CB_QUEUED_READY);
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 61);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 0xffffffffu;
+    s.feed(EP_KIND_HARVEST_END, he, 61);  // item 1 on the txlist, undelivered
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 62);
+    const std::uint64_t before = m.stats().records;
+    constexpr int kRecords = 40000;
+    for (int i = 0; i < kRecords; ++i) s.callback(2, EP_CB_ALREADY_READY, 0, 0, 63);
+    const std::uint64_t fed = m.stats().records - before;
+    EXPECT_EQ(fed, std::uint64_t{kRecords});
+    EXPECT_LE(m.stats().routed, 3 * m.stats().records)
+        << "routed per record " << m.stats().routed / m.stats().records;
+    m.flush_all_deferred();
+    EXPECT_LE(m.stats().routed, 3 * m.stats().records);
+}
+
+// The worst interleavings: T threads harvest one instance in turn, each
+// harvest ending with its deliveries late, the WAIT_ENDs delayed, lost or
+// out of order, HARVEST_BEGINs of the next thread arriving before the
+// previous thread's deliveries, with callbacks of other threads in between.
+// Deferrals nest during replays; whatever the order, every record is routed
+// a bounded number of times.
+TEST_F(ModelTest, NoInterleavingOfHarvestsMakesTheModelsWorkSuperlinear) {
+    constexpr int kFds = 16;
+    for (int fd = 1; fd <= kFds; ++fd) s.insert(fd);
+    std::mt19937 rng(12);
+    for (int round = 0; round < 6; ++round) {
+        const int threads = 2 + round * 3;
+        std::vector<std::uint32_t> pending;  // threads whose WAIT_END is still to come
+        for (int step = 0; step < 30000; ++step) {
+            const std::uint32_t tid = 200 + static_cast<std::uint32_t>(rng() % threads);
+            const int fd = 1 + static_cast<int>(rng() % kFds);
+            switch (rng() % 8) {
+                case 0: {  // a harvest that ends with its deliveries to come
+                    s.wait_begin(tid);
+                    s.callback(fd, EP_CB_QUEUED_READY, 0, 0, 999);
+                    ep_harvest_begin hb{};
+                    hb.ep = kEp;
+                    s.feed(EP_KIND_HARVEST_BEGIN, hb, tid);
+                    ep_harvest_end he{};
+                    he.ep = kEp;
+                    he.ready = 0xffffffffu;
+                    s.feed(EP_KIND_HARVEST_END, he, tid);
+                    pending.push_back(tid);
+                    break;
+                }
+                case 1:  // a late delivery and WAIT_END, of any pending thread
+                    if (!pending.empty() && rng() % 4 != 0) {
+                        const std::size_t k = rng() % pending.size();
+                        s.harvest_item(fd, 0, kEp, pending[k]);
+                        s.wait_end(pending[k], 1);
+                        pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(k));
+                    }
+                    break;
+                case 2:
+                    s.callback(fd, EP_CB_QUEUED_OVERFLOW, 0, 0, tid);
+                    break;
+                default:
+                    s.callback(fd, rng() % 2 ? EP_CB_QUEUED_READY : EP_CB_ALREADY_READY, 0, 0,
+                               900 + tid);
+                    break;
+            }
+        }
+        m.flush_all_deferred();
+        EXPECT_LE(m.stats().routed, 8 * m.stats().records)
+            << "round " << round << ": routed per record "
+            << double(m.stats().routed) / double(m.stats().records);
+    }
 }
 
 // A callback's record is taken at ep_poll_callback's entry; another CPU's
