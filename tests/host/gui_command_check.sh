@@ -48,7 +48,7 @@ SUDO_UID=$owner SUDO_GID=$(id -g nobody) "$epscope" gui --keep-open --gui-bin "$
 [ -s "$out/shot.png" ] || fail "no screenshot"
 n=$(sed -n 's/.*stream ended.*: \([0-9][0-9]*\) records.*/\1/p' "$out/gui.err")
 [ -n "$n" ] && [ "$n" -gt 10 ] || fail "the GUI did not get the capture"
-grep -q "stopped (command exited)" "$dir/shot.err" || fail "no stop line"
+grep -q "stopped (command and its descendants exited)" "$dir/shot.err" || fail "no stop line"
 # The tree area (right of the browser, above the timeline, 1280x800) shows the
 # script's three items: one black and two red node discs (palette.hpp colours).
 black=$("$count" "$out/shot.png" 24 24 24 437 0 1280 714)
