@@ -91,5 +91,16 @@ SUDO_UID=$(id -u "$atk") SUDO_GID=$(id -g "$atk") "$epscope" record --force -o "
 grep -q "replaced the previous $o" "$dir/err" || fail "--force did not say it replaced o.trace"
 [ "$(cat "$o.old")" = old ] || fail "--force touched o.trace.old"
 "$epscope" stat "$o" >/dev/null 2>&1 || fail "the replaced o.trace does not read"
+# In a shared sticky directory (like /tmp) the attacker owns FILE.old: keeping
+# the existing FILE as FILE.old would replace their file, so it is refused
+# before the capture starts, and their file stays theirs.
+s=$dir/shared
+mkdir "$s" && chmod 1777 "$s"
+echo mine >"$s/p.trace"
+as_atk sh -c "echo theirs >'$s/p.trace.old'"
+refused "FILE.old of another user" "p.trace.old: belongs to uid" \
+    "$epscope" record -o "$s/p.trace" -- "$script" --log /dev/null
+[ "$(cat "$s/p.trace.old")" = theirs ] || fail "the attacker's p.trace.old was replaced"
+[ "$(cat "$s/p.trace")" = mine ] || fail "p.trace was moved"
 [ $failed -eq 0 ] && echo "output_planted: all checks passed"
 exit $failed

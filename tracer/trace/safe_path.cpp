@@ -92,6 +92,10 @@ void check_new_output(const std::filesystem::path& path) {
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         refuse(path, "directory " + dir.string() + " is not writable: " + std::strerror(errno));
     if (::lstat(path.c_str(), &st) == 0) refuse_unless_plain_and_ours(path, st);
+    // An existing FILE goes to FILE.old: that name must not be another user's
+    // (in a shared sticky directory root would replace their file).
+    const auto old = with_suffix(path, ".old");
+    if (::lstat(old.c_str(), &st) == 0) refuse_unless_plain_and_ours(old, st);
     const auto partial = with_suffix(path, ".partial");
     if (::lstat(partial.c_str(), &st) == 0)
         refuse(partial,
@@ -128,6 +132,12 @@ std::string install_output(const std::filesystem::path& partial, const std::file
             note = "replaced the previous " + path.string() + " (--force)";
         } else {
             const auto old = with_suffix(path, ".old");
+            // Planted since the start (check_new_output refused one then): the
+            // finished output stays where it is rather than replace their file.
+            struct stat ost;
+            if (::lstat(old.c_str(), &ost) == 0 && !trusted_owner(ost.st_uid))
+                refuse(old, "belongs to uid " + std::to_string(ost.st_uid) +
+                                ", another user: the new output is left as " + partial.string());
             // rename() moves names, never follows them: a planted link moves aside.
             if (::rename(path.c_str(), old.c_str()) != 0)
                 refuse(path, errno_text(("cannot keep it as " + old.string()).c_str()));
