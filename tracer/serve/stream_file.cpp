@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "serve/stream_server.hpp"
+#include "trace/format.hpp"
 #include "trace/safe_path.hpp"
 #include "trace/trace_error.hpp"
 
@@ -57,6 +58,11 @@ void StreamFile::service() {
 
 void StreamFile::finish(int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    // The stream ends as a served one does: its reader (a GUI on the other
+    // end of a virtio port, a saved copy) learns it is whole, not cut off.
+    if (q_)
+        q_->push_unbounded(std::make_shared<const Bytes>(
+            trace::encode_end_marker({trace::EndReason::Stopped, 0, "the tracer stopped"})));
     while (q_) {
         service();
         if (!q_ || q_->queued() == 0) break;
