@@ -203,6 +203,10 @@ void TraceReader::scan_chunks() {
             ByteReader r(hs.subspan(4, 4));
             std::uint32_t count = 0;
             r.u32(count);
+            if (count == kEndMarkerCount) {  // a saved live stream (--stream-to) ends here
+                if (read_end_marker(pos, left)) return;
+                break;
+            }
             std::uint64_t need = index_size(count);
             if (count != chunks_.size())
                 fail(TraceErrorKind::Corrupt, pos,
@@ -214,6 +218,22 @@ void TraceReader::scan_chunks() {
         fail(TraceErrorKind::Corrupt, pos, "no chunk or index starts here");
     }
     unreadable_tail_ = size - pos;
+}
+
+// A live stream saved to a file (--stream-to) has no index: its chunks end
+// with the stream's end marker. One that says the tracer stopped, at the very
+// end of the file, makes the stream whole; any other leaves it cut off.
+bool TraceReader::read_end_marker(std::uint64_t pos, std::uint64_t left) {
+    std::vector<std::byte> b(
+        static_cast<std::size_t>(std::min<std::uint64_t>(left, kEndMarkerFixedSize + kMaxEndText)));
+    src_->read_at(pos, b);
+    EndOfStream end;
+    bool ok = false;
+    const std::size_t size = decode_end_marker(b, end, ok);
+    if (size == 0 || !ok || size != left) return false;
+    truncated_ = end.reason != EndReason::Stopped;
+    unreadable_tail_ = 0;
+    return true;
 }
 
 std::string TraceReader::incomplete_note() const {

@@ -79,6 +79,7 @@ private:
     void open();
     bool try_index();
     void scan_chunks();
+    bool read_end_marker(std::uint64_t pos, std::uint64_t left);
     void load_chunk(std::size_t i);
     [[noreturn]] void fail(TraceErrorKind kind, std::uint64_t offset, const std::string& d) const;
 

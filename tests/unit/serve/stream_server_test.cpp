@@ -313,6 +313,8 @@ TEST(StreamFile, StreamToAFileIsATraceWithEveryRecord) {
     }
     trace::TraceReader rd(path);
     EXPECT_EQ(rd.record_count(), recs.size());
+    // It ends with the stream's end marker (the tracer stopped): whole, not cut off.
+    EXPECT_FALSE(rd.truncated()) << rd.incomplete_note();
 }
 
 // A FIFO whose reader goes away: the output is dropped with one line, the
