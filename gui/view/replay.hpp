@@ -28,7 +28,7 @@ struct ReplayLimits {
     // the spacing doubles and every other checkpoint goes. The spacing thus
     // follows the model's size: memory stays bounded however long the trace,
     // and a seek replays at most one spacing of records.
-    std::size_t checkpoint_bytes = std::size_t{128} << 20;
+    std::size_t checkpoint_bytes = std::size_t{256} << 20;
     // Records whose timeline detail is kept (see timeline.hpp).
     std::size_t timeline_detail = TimelineIndex::kDetailLimit;
 };
