@@ -128,7 +128,10 @@ int run_export(const ExportOptions& opts) {
         if (!kept.empty()) std::fprintf(stderr, "epscope: %s\n", kept.c_str());
         std::fprintf(stderr, "epscope: exported %llu records to %s\n",
                      static_cast<unsigned long long>(n), opts.output.c_str());
-        return 0;
+        if (!reader.truncated()) return 0;
+        // As stat and dump: the readable part is exported, and said not to be whole.
+        std::fprintf(stderr, "epscope export: %s\n", reader.incomplete_note().c_str());
+        return 2;
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope export: %s\n", e.what());
         return 1;
