@@ -27,6 +27,10 @@ std::string fidelity_line(const model::VerifyStats& v, bool verified) {
     if (v.raced)
         out += "; " + std::to_string(v.raced) +
                " harvests raced a callback (their overflow list and txlist not compared)";
+    if (v.unseen_close_removals)
+        out += "; " + std::to_string(v.unseen_close_removals) +
+               " items found removed by fdinfo (removal at file close is not visible to this "
+               "backend)";
     return out;
 }
 
@@ -42,7 +46,9 @@ std::string fidelity_json(const model::VerifyStats& v) {
            "},\"tree_rebuilds\":" + std::to_string(v.tree_rebuilds) +
            ",\"seeded\":" + std::to_string(v.snapshots_seeded) +
            ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) +
-           ",\"raced\":" + std::to_string(v.raced) + ",\"last_mismatch\":\"" +
+           ",\"raced\":" + std::to_string(v.raced) +
+           ",\"unseen_close_removals\":" + std::to_string(v.unseen_close_removals) +
+           ",\"last_mismatch\":\"" +
            stream::json_escape(v.last_mismatch) + "\"}";
 }
 

@@ -189,7 +189,11 @@ void Model::flush_all_deferred() {
 
 void Model::dispatch(const stream::Record& rec) {
     const ep_header& h = rec.header();
-    switch (rec.kind()) {
+    const std::uint16_t kind = rec.kind();
+    if (h.source == EP_SOURCE_TRACEPOINT &&
+        (kind == EP_KIND_ITEM_INSERT || kind == EP_KIND_ITEM_MODIFY || kind == EP_KIND_ITEM_REMOVE))
+        close_removals_unseen_ = true;  // syscall tracepoints: no removal at file close
+    switch (kind) {
         case EP_KIND_INSTANCE_CREATE:
             on_instance_create(h, rec.as<ep_instance_create>());
             break;

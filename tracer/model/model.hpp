@@ -228,6 +228,9 @@ struct VerifyStats {
     // Harvests whose overflow list and txlist walks were not compared: a
     // callback raced the walks (EP_FLAG_RACED). Their ready list still was.
     std::uint64_t raced = 0;
+    // Items fdinfo showed gone that the backend never saw removed (the
+    // tracepoint backend sees EPOLL_CTL_DEL only, not removal at file close).
+    std::uint64_t unseen_close_removals = 0;
     std::string last_mismatch;  // one line describing the latest mismatch
     // The first kLogged mismatches, each "SECONDS.NANOS what" with the time of
     // the record that revealed it (as `epscope dump` prints times), so a
@@ -409,6 +412,8 @@ private:
                      const std::vector<ep_kernel_node>& nodes, const std::vector<ItemKey>& mine);
     void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
     void verify_snapshot(const PendingSnapshot& s);
+    std::vector<ItemRef> drop_unseen_close_removals(const PendingSnapshot& s,
+                                                    const std::vector<ItemRef>& mine);
     void verify_teardown(InstanceRef inst);  // at INSTANCE_FREE: no item may be left
     void rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel_node>& nodes);
     ItemKey bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node& k);
@@ -434,6 +439,9 @@ private:
     std::vector<Deferral> deferred_;  // instances waiting for a harvesting thread's WAIT_END
     ModelStats stats_;
     std::uint64_t shape_version_ = 0;
+    // epoll_ctl comes from syscall tracepoints: removal at file close is never
+    // recorded, fdinfo snapshots are the first to show it (model_verify.cpp).
+    bool close_removals_unseen_ = false;
     std::uint64_t last_ts_ = 0;
     // Records come in bursts per instance: remember the last ep lookup.
     mutable std::uint64_t cached_ep_ = 0;

@@ -389,16 +389,21 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
         return;
     }
 
+    if (close_removals_unseen_) mine = drop_unseen_close_removals(s, mine);
+
     // fdinfo lists the tree in kernel order (by file pointer); without file
     // pointers compare both sides ordered by fd.
     std::vector<const Item*> model_items;
     for (ItemRef i : mine) model_items.push_back(&items_[i]);
-    std::sort(model_items.begin(), model_items.end(),
-              [](const Item* a, const Item* b) { return a->fd < b->fd; });
+    std::sort(model_items.begin(), model_items.end(), [](const Item* a, const Item* b) {
+        return std::tie(a->fd, a->ino) < std::tie(b->fd, b->ino);
+    });
     std::vector<const ep_snapshot_item*> kernel_items;
     for (const ep_snapshot_item& si : s.items) kernel_items.push_back(&si);
     std::sort(kernel_items.begin(), kernel_items.end(),
-              [](const ep_snapshot_item* a, const ep_snapshot_item* b) { return a->tfd < b->tfd; });
+              [](const ep_snapshot_item* a, const ep_snapshot_item* b) {
+                  return std::tie(a->tfd, a->ino) < std::tie(b->tfd, b->ino);
+              });
 
     ++stats_.verify.checks[VerifyStats::Snapshot];
     std::string where =
@@ -427,6 +432,33 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             return;
         }
     }
+}
+
+// The tracepoint backend sees EPOLL_CTL_DEL only (close_removals_unseen_: its
+// epoll_ctl records come from syscall tracepoints): an item the kernel removed
+// because its file's last reference was dropped (close() of a socket still
+// registered, process exit) is not recorded. fdinfo is the first sight of that
+// removal, so an item of the model the kernel no longer lists is removed here
+// and counted apart, never as a mismatch. The reverse (the kernel lists an
+// item the model lacks) and any differing mask or data still are mismatches.
+std::vector<ItemRef> Model::drop_unseen_close_removals(const PendingSnapshot& s,
+                                                       const std::vector<ItemRef>& mine) {
+    std::vector<ItemRef> kept;
+    for (ItemRef it : mine) {
+        const Item& x = items_[it];
+        // The same fd may name a new file (closed, reused, added again) while
+        // the old item lives on through a dup: the inode tells them apart.
+        bool listed = std::any_of(s.items.begin(), s.items.end(), [&x](const ep_snapshot_item& si) {
+            return si.tfd == x.fd && (x.ino == 0 || si.ino == 0 || si.ino == x.ino);
+        });
+        if (listed) {
+            kept.push_back(it);
+            continue;
+        }
+        destroy_item(it);
+        ++stats_.verify.unseen_close_removals;
+    }
+    return kept;
 }
 
 // ep_free() removes every item before the instance goes, each removal

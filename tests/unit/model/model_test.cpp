@@ -825,6 +825,58 @@ TEST(ModelTracepoint, InstancesKeyedByProcessAndFd) {
     EXPECT_EQ(m.live_items(), 0u);
 }
 
+// The tracepoint backend sees EPOLL_CTL_DEL only: fds closed while
+// registered vanish from the kernel's tree unrecorded. fdinfo shows them gone;
+// that is a removal first seen there, not a mismatch. What the kernel lists and
+// the model lacks still is one.
+TEST(ModelTracepoint, FdinfoRemovesItemsClosedUnseenAndStillCatchesExtraOnes) {
+    Model m;
+    Stream s{m};
+    s.source = EP_SOURCE_TRACEPOINT;
+    s.create(kEp, 5);
+    for (int fd = 10; fd <= 13; ++fd) s.insert(fd, kIn, kEp, 5);
+    // fd 12 closed unseen, its number reused by a new file and added again:
+    // the old item (another file, another inode) is gone from the kernel.
+    ep_item_ctl old{};
+    old.ep = kEp;
+    old.file = 0xdead000;
+    old.ino = 9012;
+    old.epfd = 5;
+    old.fd = 12;
+    old.events = kIn;
+    old.data = 0x10c;
+    s.insert(14, kIn, kEp, 5);
+    s.feed(EP_KIND_ITEM_INSERT, old);
+    InstanceRef a = m.find_instance(kEp);
+    ASSERT_NE(a, kNil);
+    EXPECT_EQ(m.instance(a).items, 6u);
+    const std::uint32_t shown = kIn | kEpollErr | kEpollHup;
+    s.snapshot(kEp, 5, {{10, shown}, {12, shown}, {13, shown}, {14, shown}}, 1);  // 11 closed
+    EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+    EXPECT_EQ(m.stats().verify.unseen_close_removals, 2u);
+    EXPECT_EQ(m.instance(a).items, 4u);
+    EXPECT_EQ(m.find_item(a, file_of(11), 11), kNil);
+    EXPECT_EQ(m.find_item(a, 0xdead000, 12), kNil);
+    EXPECT_NE(m.find_item(a, file_of(12), 12), kNil);
+    s.snapshot(kEp, 5, {{10, shown}, {12, shown}, {13, shown}, {14, shown}, {15, shown}}, 2);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);  // 15 never added
+    s.snapshot(kEp, 5, {{10, kIn | kEpollEt}, {12, shown}, {13, shown}, {14, shown}}, 3);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);  // a mask it lacks
+}
+
+// With kernel hooks every removal is recorded: an item fdinfo lacks is a mismatch.
+TEST(ModelSnapshot, AnItemMissingFromFdinfoIsAMismatchWithKernelHooks) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    s.insert(4);
+    s.insert(5);
+    s.snapshot(kEp, 3, {{4, kIn | kEpollErr | kEpollHup}}, 1);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
+    EXPECT_EQ(m.stats().verify.unseen_close_removals, 0u);
+}
+
 TEST(ModelIdentity, OneInstanceReachedFromSeveralFdsAndProcesses) {
     Model m;
     Stream s{m};
