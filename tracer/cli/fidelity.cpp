@@ -48,8 +48,7 @@ std::string fidelity_json(const model::VerifyStats& v) {
            ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) +
            ",\"raced\":" + std::to_string(v.raced) +
            ",\"unseen_close_removals\":" + std::to_string(v.unseen_close_removals) +
-           ",\"last_mismatch\":\"" +
-           stream::json_escape(v.last_mismatch) + "\"}";
+           ",\"last_mismatch\":\"" + stream::json_escape(v.last_mismatch) + "\"}";
 }
 
 }  // namespace epscope::cli
