@@ -20,7 +20,7 @@ expect() {
 }
 
 expect 2 "nothing to trace" -- "$epscope" record -o "$dir/a.trace"
-expect 2 "nothing to watch" -- "$epscope" live
+expect 2 "nothing to trace" -- "$epscope" live
 expect 2 "interval" -- "$epscope" live -i 0 -p 1
 expect 1 "no process with pid 999999" -- "$epscope" record -p 999999 -o "$dir/b.trace"
 expect 2 "backend" -- "$epscope" record --backend bogus -p 1

@@ -1,12 +1,17 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <ostream>
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "export/perfetto_exporter.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
+#include "trace/atomic_output.hpp"
 #include "trace/export.hpp"
 #include "trace/reader.hpp"
 #include "trace/stream_reader.hpp"
@@ -16,14 +21,17 @@ namespace epscope::cli {
 
 namespace {
 
-void print(const stream::Record& rec, stream::IdMap& ids, bool json) {
-    const std::string line = json ? stream::format_json(rec, ids) : stream::format_line(rec, ids);
-    std::fputs(line.c_str(), stdout);
-    std::fputc('\n', stdout);
+void print(std::ostream& out, const stream::Record& rec, stream::IdMap& ids, bool json) {
+    out << (json ? stream::format_json(rec, ids) : stream::format_line(rec, ids)) << '\n';
+}
+
+// What became of the output at the end, for stderr ("" when nothing to say).
+void tell_kept(const std::string& kept) {
+    if (!kept.empty()) std::fprintf(stderr, "epscope: %s\n", kept.c_str());
 }
 
 // A live stream: records as they arrive, until the tracer closes it.
-int dump_stream(const DumpOptions& opts) {
+int dump_stream(const DumpOptions& opts, trace::AtomicOutput& out) {
     std::unique_ptr<trace::StreamClient> client;
     const auto give_up = std::chrono::steady_clock::now() +
                          std::chrono::milliseconds(static_cast<long>(opts.wait_s * 1000));
@@ -47,8 +55,8 @@ int dump_stream(const DumpOptions& opts) {
                 std::fprintf(stderr, "epscope dump: %s: incomplete stream: %.*s\n",
                              opts.connect.c_str(), static_cast<int>(note->size()), note->data());
         }
-        while (client->parser().next(rec)) print(rec, ids, opts.json);
-        std::fflush(stdout);
+        while (client->parser().next(rec)) print(out.out(), rec, ids, opts.json);
+        out.out().flush();
     } while (st != trace::StreamClient::Read::Eof);
     if (!client->parser().has_header()) {
         std::fprintf(stderr, "epscope dump: %s: the stream ended before its header\n",
@@ -73,6 +81,7 @@ int dump_stream(const DumpOptions& opts) {
                      trace::end_reason_text(*end).c_str(), records);
         return 1;
     }
+    tell_kept(out.commit());
     std::fprintf(stderr, "epscope dump: %s: stream ended after %llu records (%s)\n",
                  opts.connect.c_str(), records, trace::end_reason_text(*end).c_str());
     return 0;
@@ -81,12 +90,21 @@ int dump_stream(const DumpOptions& opts) {
 }  // namespace
 
 int run_dump(const DumpOptions& opts) {
+    if (opts.input.empty() && opts.connect.empty()) {
+        std::fprintf(stderr, "epscope dump: give a trace FILE or --connect SOCKET\n");
+        return 2;
+    }
     try {
-        if (!opts.connect.empty()) return dump_stream(opts);
+        if (!opts.connect.empty()) {
+            trace::AtomicOutput out(opts.output, opts.force);
+            return dump_stream(opts, out);
+        }
         trace::TraceReader reader(opts.input);
+        trace::AtomicOutput out(opts.output, opts.force);
         stream::IdMap ids(opts.raw_addresses);
         stream::Record rec;
-        while (reader.next(rec)) print(rec, ids, opts.json);
+        while (reader.next(rec)) print(out.out(), rec, ids, opts.json);
+        tell_kept(out.commit());  // what reads is written out whole, said cut off below
         if (reader.truncated())
             std::fprintf(stderr, "epscope dump: %s\n", reader.incomplete_note().c_str());
         return reader.truncated() ? 2 : 0;  // as stat and epscope-gui: shown, but cut off
@@ -115,19 +133,26 @@ std::uint64_t export_perfetto(trace::TraceReader& reader, const std::string& pat
 }  // namespace
 
 int run_export(const ExportOptions& opts) {
+    if (opts.format == "perfetto" && trace::AtomicOutput::is_stdout(opts.output) &&
+        isatty(STDOUT_FILENO)) {
+        std::fprintf(stderr,
+                     "epscope export: a Perfetto trace is binary: not written to a terminal (give "
+                     "-o FILE, or pipe -o - into a file or program)\n");
+        return 2;
+    }
     try {
         trace::TraceReader reader(opts.input);
         trace::ExportOptions eo;
         eo.raw_addresses = opts.raw_addresses;
         eo.force = opts.force;
         std::string kept;
-        auto n = opts.format == "perfetto"
-                     ? export_perfetto(reader, opts.output, eo, &kept)
-                     : trace::export_trace(reader, trace_format(opts.format), opts.output, eo,
-                                           &kept);
-        if (!kept.empty()) std::fprintf(stderr, "epscope: %s\n", kept.c_str());
-        std::fprintf(stderr, "epscope: exported %llu records to %s\n",
-                     static_cast<unsigned long long>(n), opts.output.c_str());
+        auto n = opts.format == "perfetto" ? export_perfetto(reader, opts.output, eo, &kept)
+                                           : trace::export_trace(reader, trace_format(opts.format),
+                                                                 opts.output, eo, &kept);
+        tell_kept(kept);
+        std::fprintf(
+            stderr, "epscope: exported %llu records to %s\n", static_cast<unsigned long long>(n),
+            trace::AtomicOutput::is_stdout(opts.output) ? "standard output" : opts.output.c_str());
         if (!reader.truncated()) return 0;
         // As stat and dump: the readable part is exported, and said not to be whole.
         std::fprintf(stderr, "epscope export: %s\n", reader.incomplete_note().c_str());
@@ -136,6 +161,40 @@ int run_export(const ExportOptions& opts) {
         std::fprintf(stderr, "epscope export: %s\n", e.what());
         return 1;
     }
+}
+
+CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
+    auto* cmd = app.add_subcommand("export", "Convert a trace for other tools");
+    cmd->add_option("file", o.input, "Trace file")->required();
+    cmd->add_option("-o,--output", o.output, "Output file (- for standard output)")
+        ->required()
+        ->check(kPath);
+    cmd->add_flag("--force", o.force, "Replace an existing output (else it is kept as FILE.old)");
+    cmd->add_option("-f,--format", o.format,
+                    "Output format: perfetto (Perfetto's protobuf trace), chrome-json (the legacy "
+                    "Chrome trace JSON), jsonl or csv")
+        ->check(CLI::IsMember({"perfetto", "chrome-json", "jsonl", "csv"}))
+        ->capture_default_str();
+    cmd->add_flag("--raw-addresses", o.raw_addresses, "Keep kernel addresses");
+    return cmd;
+}
+
+CLI::App* add_dump_command(CLI::App& app, DumpOptions& o) {
+    auto* cmd = app.add_subcommand("dump", "Print the records of a trace file, one per line");
+    auto* file = cmd->add_option("file", o.input, "Trace file");
+    auto* connect = cmd->add_option(
+        "--connect", o.connect,
+        "Read the live stream served on this socket (epscope live --serve) until it ends");
+    file->excludes(connect);
+    cmd->add_option("--wait", o.wait_s, "With --connect: retry connecting for SECONDS")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--json", o.json, "JSON Lines instead of text");
+    cmd->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
+    cmd->add_option("-o,--output", o.output, "Write to this file (- for standard output)")
+        ->check(kPath)
+        ->capture_default_str();
+    cmd->add_flag("--force", o.force, "Replace an existing output (else it is kept as FILE.old)");
+    return cmd;
 }
 
 }  // namespace epscope::cli

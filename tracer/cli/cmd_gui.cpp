@@ -6,6 +6,7 @@
 // GUI reaped and the directory removed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/gui_process.hpp"
 #include "cli/live_stream.hpp"
+#include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
 #include "trace/safe_path.hpp"
@@ -71,20 +73,18 @@ int run_gui(const GuiOptions& opts) {
         return 1;
     }
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose, false);
-        capture::CaptureOptions cap;
-        cap.session = planned.config;
-        cap.pids = opts.pids;
-        cap.command = opts.command;
-        cap.run_as = opts.run_as;
-        cap.poll_interval = std::chrono::milliseconds(50);
+        const CaptureArgs& args = opts.capture;
+        const PlannedSession planned = plan_session(args);
+        capture::CaptureOptions cap = capture_options(args, planned);
+        // The window must feel live.
+        cap.poll_interval = std::min(cap.poll_interval, std::chrono::milliseconds(50));
 
         const std::optional<DropTo> user = sudo_user();
         PrivateDir dir(user);
         const std::string sock = (dir / "stream.sock").string();
         StreamOutOptions out = StreamOutOptions::spooled_in("/var/tmp");
         out.serve_path = sock;
-        LiveStream live(header_for(planned, opts.invocation, false), out);
+        LiveStream live(header_for(planned, args.invocation, args.verify), out);
         const std::string gui_bin = opts.gui_binary.empty() ? find_gui_binary() : opts.gui_binary;
         GuiProcess gui({gui_bin, "--connect", sock}, user);
 
@@ -131,6 +131,16 @@ int run_gui(const GuiOptions& opts) {
         std::fprintf(stderr, "epscope gui: %s\n", e.what());
     }
     return 1;
+}
+
+CLI::App* add_gui_command(CLI::App& app, GuiOptions& o) {
+    auto* cmd = app.add_subcommand(
+        "gui", "Capture and show in epscope-gui in one step (the window runs as the sudo user)");
+    add_capture_options(cmd, o.capture, "-- CMD ARGS...: launch and show a command");
+    cmd->add_flag("--keep-open", o.keep_open,
+                  "When the command ends, keep the window open (exit when it is closed)");
+    cmd->add_option("--gui-bin", o.gui_binary, "The epscope-gui program to run");
+    return cmd;
 }
 
 }  // namespace epscope::cli

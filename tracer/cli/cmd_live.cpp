@@ -16,6 +16,7 @@
 #include "cli/fidelity.hpp"
 #include "cli/format.hpp"
 #include "cli/live_stream.hpp"
+#include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
 #include "stream/record_text.hpp"
@@ -112,20 +113,12 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
 
 int run_live(const LiveOptions& opts) {
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose, opts.verify);
-        capture::CaptureOptions cap;
-        cap.session = planned.config;
-        cap.pids = opts.pids;
-        cap.command = opts.command;
-        cap.run_as = opts.run_as;
-        if (opts.duration_s > 0)
-            cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
-        cap.session.verify = opts.verify;
-        cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
-        if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
+        const CaptureArgs& args = opts.capture;
+        const PlannedSession planned = plan_session(args);
+        capture::CaptureOptions cap = capture_options(args, planned);
 
         CountingModel model;
-        LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.stream);
+        LiveStream live(header_for(planned, args.invocation, args.verify), opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
@@ -141,7 +134,7 @@ int run_live(const LiveOptions& opts) {
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
             draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
-                 tty, opts.verify);
+                 tty, args.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -150,7 +143,7 @@ int run_live(const LiveOptions& opts) {
         live.finish();
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, opts.verify);
+        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, args.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));
@@ -160,6 +153,17 @@ int run_live(const LiveOptions& opts) {
         std::fprintf(stderr, "epscope live: %s\n", e.what());
     }
     return 1;
+}
+
+CLI::App* add_live_command(CLI::App& app, LiveOptions& o) {
+    auto* cmd =
+        app.add_subcommand("live", "Watch epoll instances of processes, refreshing like top");
+    add_capture_options(cmd, o.capture, "-- CMD ARGS...: launch and watch a command");
+    cmd->add_option("-i,--interval", o.interval_s, "Seconds between refreshes")
+        ->check(CLI::Range(0.05, 3600.0))
+        ->capture_default_str();
+    add_stream_out_options(cmd, o.stream, "/var/tmp");
+    return cmd;
 }
 
 }  // namespace epscope::cli

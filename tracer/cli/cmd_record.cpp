@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
 #include "cli/live_stream.hpp"
+#include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "stream/abi.hpp"
 #include "trace/trace_error.hpp"
@@ -42,25 +43,11 @@ void print_ring_delay(const capture::RingDelay& d) {
 int run_record(const RecordOptions& opts) {
     std::filesystem::path discard;
     try {
-        const PlannedSession planned = plan_session(opts.backend, opts.verbose, opts.verify);
+        const CaptureArgs& args = opts.capture;
+        const PlannedSession planned = plan_session(args);
+        capture::CaptureOptions cap = capture_options(args, planned);
 
-        capture::CaptureOptions cap;
-        cap.session = planned.config;
-        cap.session.all_processes = opts.all_processes;
-        cap.session.ring_bytes = opts.ring_mb << 20;
-        cap.pids = opts.pids;
-        cap.command = opts.command;
-        cap.run_as = opts.run_as;
-        cap.follow_children = !opts.no_children;
-        cap.follow_exit = opts.follow_exit == "first" ? capture::CaptureOptions::FollowExit::First
-                                                      : capture::CaptureOptions::FollowExit::All;
-        if (opts.duration_s > 0)
-            cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
-        cap.session.verify = opts.verify;
-        cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
-        if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
-
-        const trace::TraceHeader header = header_for(planned, opts.invocation, opts.verify);
+        const trace::TraceHeader header = header_for(planned, args.invocation, args.verify);
         // The stream first: a bad --serve/--stream-to path leaves no trace file.
         StreamOutOptions out = opts.stream;
         // Next to the trace file by default: the disk the user chose for it.
@@ -100,8 +87,8 @@ int run_record(const RecordOptions& opts) {
                          "to trace only the given ones)\n",
                          result.children.size());
         if (!sink.seen()) std::fprintf(stderr, "epscope: %s\n", kNoEpollActivity);
-        if (opts.verbose) print_ring_delay(result.ring_delay);
-        if (opts.verify)
+        if (args.verbose) print_ring_delay(result.ring_delay);
+        if (args.verify)
             std::fprintf(
                 stderr,
                 "epscope: verify: %llu fdinfo snapshots, %llu given up (instance never idle)\n",
@@ -110,7 +97,7 @@ int run_record(const RecordOptions& opts) {
         if (result.lost)
             std::fprintf(stderr,
                          "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",
-                         static_cast<unsigned long long>(result.lost), opts.ring_mb * 4);
+                         static_cast<unsigned long long>(result.lost), args.ring_mb * 4);
         // The command's own status (128+N for a death by signal N), as
         // strace and perf do: scripts can tell its failure from ours. A
         // capture the user stopped (Ctrl-C, -d) succeeded: 0.
@@ -121,6 +108,17 @@ int run_record(const RecordOptions& opts) {
     }
     if (!discard.empty()) std::filesystem::remove(discard);
     return 1;
+}
+
+CLI::App* add_record_command(CLI::App& app, RecordOptions& o) {
+    auto* cmd = app.add_subcommand("record", "Record epoll events of processes into a trace file");
+    add_capture_options(cmd, o.capture, "-- CMD ARGS...: launch and trace a command");
+    cmd->add_option("-o,--output", o.output, "Trace file to write")
+        ->check(kPath)
+        ->capture_default_str();
+    cmd->add_flag("--force", o.force, "Replace an existing output (else it is kept as FILE.old)");
+    add_stream_out_options(cmd, o.stream, "the trace file's directory");
+    return cmd;
 }
 
 }  // namespace epscope::cli

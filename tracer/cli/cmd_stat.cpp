@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/fidelity.hpp"
 #include "cli/format.hpp"
+#include "cli/options.hpp"
 #include "model/model.hpp"
 #include "stream/abi.hpp"
 #include "stream/id_map.hpp"
@@ -248,6 +249,17 @@ int run_stat(const StatOptions& opts) {
         std::fprintf(stderr, "epscope stat: %s\n", e.what());
         return 1;
     }
+}
+
+CLI::App* add_stat_command(CLI::App& app, StatOptions& o) {
+    auto* cmd = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
+    cmd->add_option("file", o.input, "Trace file")->required();
+    cmd->add_flag("--json", o.json, "One JSON object, for scripts");
+    cmd->add_flag("--mismatches", o.mismatches,
+                  "With a --verify trace: list the first 64 mismatches with their times "
+                  "(find them with `epscope dump --raw-addresses`)");
+    cmd->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
+    return cmd;
 }
 
 }  // namespace epscope::cli

@@ -9,13 +9,21 @@
 #include <utility>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace epscope::cli {
+
+// Each subcommand adds itself and its options to `app` in its own cmd_*.cpp
+// (add_NAME_command), filling the options struct main() then passes to run_NAME.
 
 struct DoctorOptions {
     bool verbose = false;
     bool describe = false;  // print the raw kernel description instead
     std::string backend = "auto";
 };
+CLI::App* add_doctor_command(CLI::App& app, DoctorOptions& o);
 int run_doctor(const DoctorOptions&);
 
 // Where a capture's live stream also goes (record, live): --serve,
@@ -36,54 +44,51 @@ struct StreamOutOptions {
     }
 };
 
-struct RecordOptions {
-    std::vector<pid_t> pids;
-    std::vector<std::string> command;
-    std::string output = "epscope.trace";
+// What to capture and how: one set of options for record, live and gui,
+// added by add_capture_options (cli/options.hpp) and turned into the capture
+// loop's options by capture_options (cli/session_plan.hpp).
+struct CaptureArgs {
+    std::vector<pid_t> pids;           // -p: processes (and, unless no_children, their children)
+    std::vector<std::string> command;  // -- CMD ARGS...: launch and trace
+    std::string run_as;                // -u USER: the launched command runs as USER
+    bool all_processes = false;        // -a: every process on the machine
+    bool no_children = false;          // -p: not the processes it had already started
+    // -- CMD: stop when the command exits ("first") or when the last process
+    // it started has exited too ("all": daemons that double-fork).
+    std::string follow_exit = "all";
     double duration_s = 0;  // 0: until Ctrl-C or the processes exit
     std::string backend = "auto";
-    bool all_processes = false;
     unsigned ring_mb = 16;
     bool verbose = false;
     bool verify = false;                // kernel walks + fdinfo checkpoints for the model's proof
     unsigned verify_interval_ms = 200;  // between fdinfo checkpoints
     std::string invocation;             // the command line, stored in the trace header
-    StreamOutOptions stream;            // spool_dir empty: the trace file's directory
-    bool force = false;                 // --force: replace an existing FILE (else FILE.old)
-    std::string run_as;                 // -u USER: the launched command runs as USER
-    // -- CMD: stop when the command exits ("first") or when the last process
-    // it started has exited too ("all": daemons that double-fork).
-    std::string follow_exit = "all";
-    bool no_children = false;  // -p: not the processes it had already started
 };
+
+struct RecordOptions {
+    CaptureArgs capture;
+    std::string output = "epscope.trace";
+    StreamOutOptions stream;  // spool_dir empty: the trace file's directory
+    bool force = false;       // --force: replace an existing FILE (else FILE.old)
+};
+CLI::App* add_record_command(CLI::App& app, RecordOptions& o);
 int run_record(const RecordOptions&);
 
 struct LiveOptions {
-    std::vector<pid_t> pids;
-    std::vector<std::string> command;
+    CaptureArgs capture;
     double interval_s = 1.0;
-    double duration_s = 0;
-    std::string backend = "auto";
-    bool verbose = false;
-    std::string invocation;
     // On disk, not a tmpfs in RAM, on most systems.
     StreamOutOptions stream = StreamOutOptions::spooled_in("/var/tmp");
-    bool verify = false;
-    unsigned verify_interval_ms = 200;
-    std::string run_as;  // -u USER
 };
+CLI::App* add_live_command(CLI::App& app, LiveOptions& o);
 int run_live(const LiveOptions&);
 
 struct GuiOptions {
-    std::vector<pid_t> pids;
-    std::vector<std::string> command;
-    std::string backend = "auto";
-    bool verbose = false;
+    CaptureArgs capture;
     bool keep_open = false;  // leave the window open after the command ends
     std::string gui_binary;  // --gui-bin: the epscope-gui to run
-    std::string run_as;      // -u USER: the launched command runs as USER
-    std::string invocation;
 };
+CLI::App* add_gui_command(CLI::App& app, GuiOptions& o);
 int run_gui(const GuiOptions&);
 
 struct DumpOptions {
@@ -92,7 +97,10 @@ struct DumpOptions {
     double wait_s = 0;    // --wait: keep retrying the connection this long
     bool json = false;
     bool raw_addresses = false;
+    std::string output = "-";  // -o: a file written whole (FILE.partial, renamed), or stdout
+    bool force = false;        // --force: replace an existing output (else FILE.old)
 };
+CLI::App* add_dump_command(CLI::App& app, DumpOptions& o);
 int run_dump(const DumpOptions&);
 
 struct StatOptions {
@@ -101,6 +109,7 @@ struct StatOptions {
     bool raw_addresses = false;
     bool mismatches = false;  // print the verify mismatch log (first 64, with times)
 };
+CLI::App* add_stat_command(CLI::App& app, StatOptions& o);
 int run_stat(const StatOptions&);
 
 struct ExportOptions {
@@ -110,6 +119,7 @@ struct ExportOptions {
     bool raw_addresses = false;
     bool force = false;  // --force: replace an existing output (else kept as FILE.old)
 };
+CLI::App* add_export_command(CLI::App& app, ExportOptions& o);
 int run_export(const ExportOptions&);
 
 }  // namespace epscope::cli

@@ -22,7 +22,7 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  sudo epscope doctor --describe             # the raw kernel description\n"},
     {"record",
      "  sudo epscope record -p 1234 -o srv.trace   # a running process until Ctrl-C\n"
-     "  sudo epscope record -p 1234 -p 1240 -d 10  # two processes, ten seconds\n"
+     "  sudo epscope record -p 1234,1240 -d 10     # two processes, ten seconds\n"
      "  sudo epscope record -o t.trace -- ./server --port 8080   # launch and trace\n"
      "  sudo epscope record --backend tracepoint -- ./server     # force a backend\n"
      "  sudo epscope record --verify -o t.trace -- ./server      # also prove the model\n"
@@ -30,6 +30,7 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
     {"live",
      "  sudo epscope live -p 1234                  # refresh every second, like top\n"
      "  sudo epscope live -i 0.5 -- ./server       # launch and watch, every 0.5 s\n"
+     "  sudo epscope live -a --verify              # every process, the model proven\n"
      "  sudo epscope live -p 1234 --serve /tmp/ep.sock   # and serve to epscope-gui --connect\n"},
     {"gui",
      "  sudo epscope gui -p 1234                   # capture and show in epscope-gui\n"

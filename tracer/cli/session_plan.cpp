@@ -1,17 +1,20 @@
 #include "cli/session_plan.hpp"
 
+#include <algorithm>
+
 #include "plan/probe.hpp"
 
 namespace epscope::cli {
 
-PlannedSession plan_session(const std::string& backend, bool verbose, bool verify) {
-    capture::set_libbpf_verbose(verbose);
+PlannedSession plan_session(const CaptureArgs& args) {
+    const bool verify = args.verify;
+    capture::set_libbpf_verbose(args.verbose);
     plan::ProbeOptions probe;
-    probe.verbose = verbose;
+    probe.verbose = args.verbose;
     const auto desc = plan::describe_running_kernel(probe);
 
     PlannedSession out;
-    out.plan = plan::plan_for(desc, plan::parse_backend_choice(backend));
+    out.plan = plan::plan_for(desc, plan::parse_backend_choice(args.backend));
     if (out.plan.level == plan::Level::Nothing) {
         std::string why = out.plan.missing.empty() ? "no hook is usable" : out.plan.missing.front();
         throw capture::CaptureError("nothing can be traced on this kernel: " + why +
@@ -60,6 +63,25 @@ PlannedSession plan_session(const std::string& backend, bool verbose, bool verif
         out.config.programs.push_back(std::move(c));
     }
     return out;
+}
+
+capture::CaptureOptions capture_options(const CaptureArgs& a, const PlannedSession& planned) {
+    capture::CaptureOptions cap;
+    cap.session = planned.config;
+    cap.session.all_processes = a.all_processes;
+    cap.session.ring_bytes = a.ring_mb << 20;
+    cap.session.verify = a.verify;
+    cap.pids = a.pids;
+    cap.command = a.command;
+    cap.run_as = a.run_as;
+    cap.follow_children = !a.no_children;
+    cap.follow_exit = a.follow_exit == "first" ? capture::CaptureOptions::FollowExit::First
+                                               : capture::CaptureOptions::FollowExit::All;
+    if (a.duration_s > 0)
+        cap.duration = std::chrono::milliseconds(static_cast<long>(a.duration_s * 1000));
+    cap.verify_interval = std::chrono::milliseconds(a.verify_interval_ms);
+    if (a.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
+    return cap;
 }
 
 }  // namespace epscope::cli

@@ -2,6 +2,8 @@
 // a failed or interrupted export never leaves something that looks finished.
 // FILE.partial is created new (never through a planted name, see
 // safe_path.hpp); an existing FILE is kept as FILE.old unless `force`.
+// "-" is standard output, as everywhere on the command line: written
+// through, flushed on commit(); a write error is still an error.
 #pragma once
 
 #include <ext/stdio_filebuf.h>
@@ -28,6 +30,8 @@ public:
     // Flushes, closes and renames; throws TraceError(Io) on any failure.
     // Returns what became of an older FILE ("kept ... as FILE.old"), or "".
     std::string commit();
+    bool to_stdout() const { return partial_.empty(); }
+    static bool is_stdout(const std::filesystem::path& p) { return p == "-"; }
 
 private:
     std::filesystem::path path_;
