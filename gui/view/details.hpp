@@ -28,9 +28,9 @@ struct HistogramView {
     std::uint64_t p99_ns = 0;
 };
 
-template <std::size_t kBuckets, unsigned kBits>
-HistogramView histogram_bars(const model::LogHistogram<kBuckets, kBits>& h) {
-    using H = model::LogHistogram<kBuckets, kBits>;
+template <std::size_t kBuckets, unsigned kBits, bool kSummed>
+HistogramView histogram_bars(const model::LogHistogram<kBuckets, kBits, kSummed>& h) {
+    using H = model::LogHistogram<kBuckets, kBits, kSummed>;
     HistogramView v;
     v.total = h.total();
     if (v.total == 0) return v;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,25 +19,73 @@
 #include "cli/live_stream.hpp"
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
+#include "metrics/metrics_families.hpp"
+#include "metrics/metrics_server.hpp"
 #include "model/model.hpp"
+#include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 
 namespace epscope::cli {
 namespace {
 
-// Counts records as they pass, for the rate line.
+// Counts records as they pass, for the rate line, and names addresses as
+// dump and stat of the same stream do (ep#N in metrics labels).
 class CountingModel : public stream::RecordSink {
 public:
     void on_record(const stream::Record& rec) override {
         ++records_;
+        stream::name_addresses(rec, ids_);
         model_.on_record(rec);
     }
     const model::Model& model() const { return model_; }
     std::uint64_t records() const { return records_; }
+    std::string instance_name(const model::Instance& in) {
+        return in.ep ? ids_.name(stream::AddrSpace::Instance, in.ep) : std::string();
+    }
 
 private:
     model::Model model_;
+    stream::IdMap ids_;
     std::uint64_t records_ = 0;
+};
+
+// --metrics: the model's families published at most every 250 ms (a scrape
+// reads the last copy) and once more at the end.
+class MetricsPublisher {
+public:
+    MetricsPublisher(const LiveOptions& o, const plan::Plan& plan) {
+        if (o.metrics.empty()) return;
+        server_ = std::make_unique<metrics::MetricsServer>(o.metrics);
+        limits_.max_instances = o.metrics_max_instances;
+        limits_.top_items = o.metrics_top_items;
+        // Syscall tracepoints show a harvest's deliveries, not the harvest itself.
+        auto seen = [&plan](plan::Hook h) {
+            const plan::Backend b = plan.hook(h).backend;
+            return b == plan::Backend::Fentry || b == plan::Backend::Kprobe;
+        };
+        seen_.callbacks = seen(plan::Hook::Callback);
+        seen_.harvests = seen(plan::Hook::Harvest);
+        seen_.wakeups = seen(plan::Hook::Wakeup);
+        backend_ = plan::to_string(plan.backend);
+        std::fprintf(stderr, "epscope live: Prometheus metrics on %s\n", server_->url().c_str());
+    }
+    void tick(CountingModel& m, std::uint64_t lost, bool force = false) {
+        if (!server_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!force && now - last_ < std::chrono::milliseconds(250)) return;
+        last_ = now;
+        metrics::CaptureCounts counts{backend_, m.records(), lost};
+        server_->publish(metrics::model_families(
+            m.model(), [&m](const model::Instance& in) { return m.instance_name(in); }, limits_,
+            seen_, counts));
+    }
+
+private:
+    std::unique_ptr<metrics::MetricsServer> server_;
+    metrics::MetricsLimits limits_;
+    metrics::Visibility seen_;
+    std::string backend_;
+    std::chrono::steady_clock::time_point last_{};
 };
 
 void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
@@ -118,6 +167,7 @@ int run_live(const LiveOptions& opts) {
         capture::CaptureOptions cap = capture_options(args, planned);
 
         CountingModel model;
+        MetricsPublisher metrics(opts, planned.plan);
         LiveStream live(header_for(planned, args.invocation, args.verify), opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
@@ -130,6 +180,7 @@ int run_live(const LiveOptions& opts) {
         bool drawn = false;
         auto result = capture::run_capture(cap, sink, [&] {
             live.tick();
+            metrics.tick(model, model.model().stats().lost);
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
@@ -141,6 +192,7 @@ int run_live(const LiveOptions& opts) {
             return true;
         });
         live.finish();
+        metrics.tick(model, model.model().stats().lost, true);
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
         if (!drawn) draw(model.model(), model.records(), 0, backend, tty, args.verify);
@@ -163,6 +215,18 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& o) {
         ->check(CLI::Range(0.05, 3600.0))
         ->capture_default_str();
     add_stream_out_options(cmd, o.stream, "/var/tmp");
+    cmd->add_option("--metrics", o.metrics,
+                    "Serve Prometheus metrics over HTTP on [ADDR:]PORT (PORT alone: 127.0.0.1; any "
+                    "other address must be written out)");
+    cmd->add_option("--metrics-max-instances", o.metrics_max_instances,
+                    "With --metrics: instances with their own series, the busiest first (the rest "
+                    "are summed as instance=\"other\")")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    cmd->add_option("--metrics-top-items", o.metrics_top_items,
+                    "With --metrics: the busiest items given series of their own")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
     return cmd;
 }
 

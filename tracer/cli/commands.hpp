@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,6 +78,9 @@ int run_record(const RecordOptions&);
 struct LiveOptions {
     CaptureArgs capture;
     double interval_s = 1.0;
+    std::string metrics;                     // --metrics [ADDR:]PORT: serve Prometheus metrics
+    std::size_t metrics_max_instances = 64;  // instances with their own series; the rest "other"
+    std::size_t metrics_top_items = 10;      // items with their own series
     // On disk, not a tmpfs in RAM, on most systems.
     StreamOutOptions stream = StreamOutOptions::spooled_in("/var/tmp");
 };

@@ -1,17 +1,21 @@
 // Logarithmic histograms of durations in ns, small enough to keep one per item.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace epscope::model {
 
 // Bucket 0 holds durations under 256 ns; bucket k > 0 holds those under
 // 256 << (k * kBits) ns; the last bucket also takes everything longer.
-template <std::size_t kBuckets, unsigned kBits>
+// kSummed: also the sum of every duration (Prometheus histograms carry it;
+// per-item histograms go without, to stay 64 bytes).
+template <std::size_t kBuckets, unsigned kBits, bool kSummed = false>
 class LogHistogram {
 public:
     static constexpr std::size_t buckets() { return kBuckets; }
@@ -30,7 +34,19 @@ public:
     void add(std::uint64_t ns) {
         std::uint32_t& c = counts_[bucket_of(ns)];
         if (c != std::numeric_limits<std::uint32_t>::max()) ++c;  // saturate, never wrap
+        if constexpr (kSummed) sum_ns_ += ns;
     }
+    // Adds another histogram's counts (and sum): an aggregate of several.
+    void merge(const LogHistogram& o) {
+        for (std::size_t b = 0; b < kBuckets; ++b) {
+            const std::uint64_t c = std::uint64_t{counts_[b]} + o.counts_[b];
+            counts_[b] = static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(c, std::numeric_limits<std::uint32_t>::max()));
+        }
+        if constexpr (kSummed) sum_ns_ += o.sum_ns_;
+    }
+    // The sum of every duration added, in ns.
+    std::uint64_t sum_ns() const requires kSummed { return sum_ns_; }
     std::uint32_t count(std::size_t b) const { return counts_[b]; }
     std::uint64_t total() const {
         std::uint64_t t = 0;
@@ -51,12 +67,14 @@ public:
     }
 
 private:
+    struct NoSum {};
     std::array<std::uint32_t, kBuckets> counts_{};
+    [[no_unique_address]] std::conditional_t<kSummed, std::uint64_t, NoSum> sum_ns_{};
 };
 
 // Per item: 16 buckets of 2 octaves each, 256 ns .. ~275 s, 64 bytes.
 using ItemLatencyHistogram = LogHistogram<16, 2>;
 // Per instance: one octave per bucket, 256 ns .. ~550 s.
-using WideHistogram = LogHistogram<32, 1>;
+using WideHistogram = LogHistogram<32, 1, true>;
 
 }  // namespace epscope::model
