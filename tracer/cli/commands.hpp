@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "findings/findings.hpp"
+
 namespace epscope::cli {
 
 struct DoctorOptions {
@@ -102,6 +104,21 @@ struct StatOptions {
     bool mismatches = false;  // print the verify mismatch log (first 64, with times)
 };
 int run_stat(const StatOptions&);
+
+struct CheckOptions {
+    std::string input;
+    bool json = false;
+    bool raw_addresses = false;
+    std::string min_severity = "info";  // shown, and judged for the exit status
+    double from_s = 0;                  // --from/--to: seconds after the first record
+    double to_s = 0;                    // 0: to the end
+    findings::Thresholds thresholds;    // the counts and shares; durations below
+    // Durations in ms on the command line; defaults from Thresholds, the one place.
+    double blocked_turn_ms = findings::Thresholds{}.blocked_turn_ns / 1e6;
+    double blocked_error_ms = findings::Thresholds{}.blocked_error_ns / 1e6;
+    double oneshot_stuck_ms = findings::Thresholds{}.oneshot_stuck_ns / 1e6;
+};
+int run_check(const CheckOptions&);
 
 struct ExportOptions {
     std::string input;

@@ -87,6 +87,56 @@ void add_stream_out_options(CLI::App* cmd, epscope::cli::StreamOutOptions& o,
     cmd->add_option("--serve-queue-kb", o.queue_kb)->check(CLI::Range(16u, 1048576u))->group("");
 }
 
+// `check`: the trace, the output, the window and one option per threshold
+// (docs/FINDINGS.md gives each default its reason).
+void add_check_options(CLI::App* chk, epscope::cli::CheckOptions& o) {
+    auto& t = o.thresholds;
+    chk->add_option("file", o.input, "Trace file")->required();
+    chk->add_flag("--json", o.json, "One JSON object, for scripts");
+    chk->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
+    chk->add_option("--min-severity", o.min_severity,
+                    "Show only findings this severe or worse: info, warning or error (the exit "
+                    "status judges the shown ones)")
+        ->check(CLI::IsMember({"info", "warning", "error"}))
+        ->capture_default_str();
+    chk->add_option("--from", o.from_s, "Judge only events from SECONDS after the first record")
+        ->check(CLI::NonNegativeNumber);
+    chk->add_option("--to", o.to_s, "Judge only events up to SECONDS after the first record")
+        ->check(CLI::PositiveNumber);
+    auto add = [&](const char* name, auto& value, const char* help) {
+        chk->add_option(name, value, help)
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str()
+            ->group("Thresholds");
+    };
+    add("--blocked-turn-ms", o.blocked_turn_ms,
+        "Event loop blocked: a turn between two epoll_wait calls this long with items waiting");
+    add("--blocked-error-ms", o.blocked_error_ms, "Event loop blocked: a stall this long is an error");
+    add("--busy-min-polls", t.busy_min_polls, "Busy polling: at least this many empty timeout-0 waits");
+    add("--busy-min-rate", t.busy_min_rate, "Busy polling: at least this many empty waits per second");
+    add("--busy-min-empty-share", t.busy_min_empty_share,
+        "Busy polling: this share (0-1) of the timeout-0 waits returned nothing");
+    add("--oneshot-stuck-ms", o.oneshot_stuck_ms,
+        "One-shot never re-armed: disarmed at least this long");
+    add("--herd-min-events", t.herd_min_events,
+        "Thundering herd: at least this many wakeups that woke several waiters");
+    add("--spurious-min", t.spurious_min, "Spurious wakeups: at least this many");
+    add("--spurious-min-share", t.spurious_min_share,
+        "Spurious wakeups: at least this share (0-1) of the instance's wakeups");
+    add("--starved-min-harvests", t.starved_min_harvests,
+        "Maxevents starvation: at least this many full harvests leaving items behind");
+    add("--churn-min-rate", t.churn_min_rate, "Registration churn: epoll_ctl calls per second");
+    add("--churn-min-per-delivery", t.churn_min_per_delivery,
+        "Registration churn: epoll_ctl calls per delivered event");
+    add("--spin-min-deliveries", t.spin_min_deliveries,
+        "Level-triggered spin: EPOLLOUT-only deliveries of one item in a row");
+    add("--spin-min-rate", t.spin_min_rate, "Level-triggered spin: such deliveries per second");
+    add("--overflow-min-share", t.overflow_min_share,
+        "Overflow pressure: share (0-1) of queueing callbacks on the overflow list");
+    add("--overflow-min-callbacks", t.overflow_min_callbacks,
+        "Overflow pressure: judged over at least this many queueing callbacks");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,6 +252,11 @@ int main(int argc, char** argv) {
     sta->add_flag("--raw-addresses", stat.raw_addresses,
                   "Show kernel addresses, not per-trace ids");
 
+    CheckOptions check;
+    auto* chk = app.add_subcommand(
+        "check", "Report what is wrong with the traced epoll loops, worst first, with evidence");
+    add_check_options(chk, check);
+
     ExportOptions exp;
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");
     ex->add_option("file", exp.input, "Trace file")->required();
@@ -223,7 +278,7 @@ int main(int argc, char** argv) {
             if (argc > 1 && argv[1][0] != '-')
                 std::fprintf(stderr,
                              "epscope: unknown command '%s': expected doctor, record, live, gui, "
-                             "stat, dump or export (see `epscope --help`)\n",
+                             "stat, check, dump or export (see `epscope --help`)\n",
                              argv[1]);
             else
                 std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());
@@ -267,5 +322,6 @@ int main(int argc, char** argv) {
     }
     if (*ex) return run_export(exp);
     if (*sta) return run_stat(stat);
+    if (*chk) return run_check(check);
     return 2;
 }

@@ -20,8 +20,9 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0) {
     return buf;
 }
 
+// Over the span the events took (at least 1 ms, so a burst is not infinitely fast).
 double per_second(std::uint64_t n, std::uint64_t span_ns) {
-    return static_cast<double>(n) * 1e9 / static_cast<double>(std::max<std::uint64_t>(span_ns, 1'000'000'000));
+    return static_cast<double>(n) * 1e9 / static_cast<double>(std::max<std::uint64_t>(span_ns, 1'000'000));
 }
 
 struct Builder {
@@ -273,10 +274,12 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
         const std::string why = "the " + (opts_.backend.empty() ? std::string("recording") : opts_.backend) +
                                 " backend records no callbacks or wakeups";
         unjudged_.push_back({Kind::LoopBlocked, why + ": items waiting on the ready list are not seen"});
-        unjudged_.push_back({Kind::MaxeventsStarved,
-                             why + ": " + std::to_string(full_harvests) +
-                                 " epoll_wait calls returned maxevents; whether items were left "
-                                 "behind is not seen"});
+        unjudged_.push_back(
+            {Kind::MaxeventsStarved,
+             why + (full_harvests ? ": " + std::to_string(full_harvests) +
+                                        " epoll_wait calls returned maxevents; whether items were "
+                                        "left on the ready list is not seen"
+                                  : std::string(": items left on the ready list are not seen"))});
         unjudged_.push_back({Kind::ThunderingHerd, why});
         unjudged_.push_back({Kind::SpuriousWakeups, why});
         unjudged_.push_back({Kind::OverflowPressure, why});

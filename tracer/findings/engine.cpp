@@ -15,12 +15,14 @@ std::uint64_t fdref(std::uint32_t tgid, std::int32_t fd) {
 }
 
 std::string rec_text(std::uint64_t rec) { return "record #" + std::to_string(rec); }
+std::string ms_text(std::uint64_t ns) { return std::to_string((ns + 500'000) / 1'000'000) + " ms"; }
 
 }  // namespace
 
-void Agg::add(std::uint64_t ts, std::uint64_t metric, Evidence e) {
+void Agg::add(std::uint64_t ts, std::uint64_t metric, Evidence e, std::uint64_t end_ts) {
     if (count++ == 0) first_ts = ts;
-    last_ts = std::max(last_ts, ts);
+    first_ts = std::min(first_ts, ts);
+    last_ts = std::max({last_ts, ts, end_ts});
     worst = std::max(worst, metric);
     auto at = std::find_if(top.begin(), top.end(), [&](const auto& p) { return p.first < metric; });
     if (top.size() < kTop || at != top.end()) {
@@ -90,18 +92,22 @@ void close_oneshot(Ctx& c, InstState& in, std::int32_t fd, ItemState& it, std::u
     const std::uint64_t dur = end_ts - it.disarm_ts;
     const std::uint64_t th = c.o.thresholds.oneshot_stuck_ns;
     const bool confirmed = it.confirmed_ts && it.confirmed_ts - it.disarm_ts >= th;
-    if (dur >= th && (it.ignored > 0 || confirmed)) {
+    if (dur >= th && it.ignored > 0) {
         std::string text = "fd " + std::to_string(fd) + " disarmed by its delivery at " +
-                           rec_text(it.disarm_rec) + ", not re-armed for " +
-                           std::to_string((dur + 500'000) / 1'000'000) + " ms (" + how + ")";
-        if (it.ignored)
-            text += "; " + std::to_string(it.ignored) +
-                    " callbacks ignored as disarmed meanwhile, the first at " +
-                    rec_text(it.first_ignored_rec);
-        else
-            text += "; fdinfo at " + rec_text(it.confirmed_rec) +
-                    " still lists it registered and disarmed";
-        in.oneshot.add(it.disarm_ts, dur, {text, it.disarm_rec, it.disarm_ts});
+                           rec_text(it.disarm_rec) + ", not re-armed for " + ms_text(dur) + " (" +
+                           how + "); " + std::to_string(it.ignored) +
+                           " callbacks ignored as disarmed meanwhile, the first at " +
+                           rec_text(it.first_ignored_rec);
+        in.oneshot.add(it.disarm_ts, dur, {text, it.disarm_rec, it.disarm_ts}, end_ts);
+        in.oneshot.fd(fd, it.name);
+    } else if (confirmed && !c.s.sees_callbacks) {
+        // The backend sees no callbacks and no close: the stuck time is what fdinfo vouches for.
+        const std::uint64_t seen = it.confirmed_ts - it.disarm_ts;
+        std::string text = "fd " + std::to_string(fd) + " disarmed by its delivery at " +
+                           rec_text(it.disarm_rec) + ", not re-armed for at least " +
+                           ms_text(seen) + ": fdinfo at " + rec_text(it.confirmed_rec) +
+                           " still lists it registered and disarmed";
+        in.oneshot.add(it.disarm_ts, seen, {text, it.disarm_rec, it.disarm_ts}, it.confirmed_ts);
         in.oneshot.fd(fd, it.name);
     } else if (dur >= th && !c.s.sees_callbacks) {
         ++in.oneshot_unconfirmed;
@@ -420,6 +426,17 @@ void on_snapshot_item(Ctx& c, const ep_snapshot_item& r) {
     }
 }
 
+// Names come from /proc a few records after the insert: items named late.
+void on_fd_name(Ctx& c, const ep_fd_name& r) {
+    std::string name(r.name, strnlen(r.name, sizeof r.name));
+    for (auto& [k, in] : c.s.insts) {
+        if (in.tgid != r.h.tgid) continue;
+        auto it = in.items.find(r.fd);
+        if (it != in.items.end() && it->second.name.empty()) it->second.name = name;
+    }
+    c.s.fd_names[fdref(r.h.tgid, r.fd)] = std::move(name);
+}
+
 // The instance is gone (freed, or its process exited): its disarmed items end here.
 void close_instance(Ctx& c, InstState& in, const char* how) {
     for (auto& [fd, it] : in.items) {
@@ -503,8 +520,7 @@ void Engine::on_record(const stream::Record& rec) {
         case EP_KIND_SNAPSHOT_ITEM: on_snapshot_item(c, rec.as<ep_snapshot_item>()); break;
         case EP_KIND_PROCESS: on_process(c, rec.as<ep_process>()); break;
         case EP_KIND_FD_NAME: {
-            const auto& r = rec.as<ep_fd_name>();
-            s.fd_names[fdref(h.tgid, r.fd)] = std::string(r.name, strnlen(r.name, sizeof r.name));
+            on_fd_name(c, rec.as<ep_fd_name>());
             break;
         }
         case EP_KIND_INSTANCE_FREE: {

@@ -30,7 +30,8 @@ struct Agg {
     std::vector<std::string> names;
     std::vector<std::uint32_t> threads;
 
-    void add(std::uint64_t ts, std::uint64_t metric, Evidence e);
+    // One occurrence at ts (lasting until end_ts, if later), measured by metric.
+    void add(std::uint64_t ts, std::uint64_t metric, Evidence e, std::uint64_t end_ts = 0);
     void fd(std::int32_t fd, const std::string& name);
     void thread(std::uint32_t tid);
 };
