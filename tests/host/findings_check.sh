@@ -34,11 +34,20 @@ grep -q 'epoll_wait calls with timeout 0 returned no event.*record #[1-9]' "$dir
     fail "busy: no evidence with a record number"
 grep -q '^  loop-blocked: the tracepoint backend records no callbacks' "$dir/busy.txt" ||
     fail "busy: what the backend cannot see is not listed"
-# --min-severity error hides the warning and the gate passes; a window before it finds nothing.
+# --min-severity error hides the warning and the gate passes; a window of the first
+# microsecond (before the loop began) finds nothing; a window past the end is refused.
 check busy 0 --min-severity error
 check busy 3 --from 0 --to 10
+check busy 0 --from 0 --to 0.000001
+check busy 2 --from 100
 "$epscope" stat "$dir/busy.trace" | grep -q '^  WARNING busy-polling: Busy polling' ||
     fail "stat: no one-line summary of the finding"
+
+# `live` shows the finding as it appears (frames one after another off a terminal).
+"$epscope" live --backend tracepoint -i 0.1 -- "$poller" --scenario bad-busy-poll \
+    >"$dir/live.txt" 2>&1 || fail "live"
+grep -q '^  WARNING busy-polling: Busy polling: .*\[pid [0-9]* epscope-poller, ' "$dir/live.txt" ||
+    fail "live: the finding is not shown"
 
 # One-shot never re-armed: the tracepoint backend sees neither callbacks nor
 # closes, so it needs the fdinfo checkpoints of --verify to say it.
@@ -50,6 +59,7 @@ check oneshot 3
 grep -q '^  items: fd [0-9]* (pipe)$' "$dir/oneshot.txt" || fail "oneshot: item not named"
 grep -q 'fdinfo at record #[0-9]* still lists it registered and disarmed' "$dir/oneshot.txt" ||
     fail "oneshot: no fdinfo evidence"
+grep -q '"items":\[{"fd":[0-9]*,"name":"pipe"}\]' "$dir/oneshot.json" || fail "oneshot: JSON items"
 # Without --verify the same run is not judged, and said so.
 rec oneshot-plain -o "$dir/oneshot-plain.trace" -- "$poller" --scenario bad-oneshot-not-rearmed
 check oneshot-plain 0

@@ -106,6 +106,14 @@ int run_check(const CheckOptions& opts) {
         CheckSink sink(engine, ids);
         reader.read_all(sink);
         engine.finish();
+        const double length_s = (engine.last_ts() - engine.first_ts()) / 1e9;
+        if (opts.from_s > length_s) {
+            std::fprintf(stderr,
+                         "epscope check: --from %g is after the trace's last record (+%.3f s): "
+                         "give a window inside the trace\n",
+                         opts.from_s, length_s);
+            return 2;
+        }
         if (reader.truncated())
             std::fprintf(stderr, "epscope check: warning: %s\n", reader.incomplete_note().c_str());
         std::vector<const findings::Finding*> shown;

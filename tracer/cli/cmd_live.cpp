@@ -14,32 +14,58 @@
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
 #include "cli/fidelity.hpp"
+#include "cli/findings_text.hpp"
 #include "cli/format.hpp"
 #include "cli/live_stream.hpp"
 #include "cli/session_plan.hpp"
+#include "findings/findings.hpp"
 #include "model/model.hpp"
 #include "stream/record_text.hpp"
 
 namespace epscope::cli {
 namespace {
 
-// Counts records as they pass, for the rate line.
+// Counts records as they pass, for the rate line; the findings engine sees
+// them too (addresses named in stream order, as `check` names them).
 class CountingModel : public stream::RecordSink {
 public:
+    explicit CountingModel(const std::string& backend) : findings_(findings_options(backend)) {}
     void on_record(const stream::Record& rec) override {
         ++records_;
         model_.on_record(rec);
+        stream::name_addresses(rec, ids_);
+        findings_.on_record(rec);
     }
     const model::Model& model() const { return model_; }
     std::uint64_t records() const { return records_; }
+    findings::Engine& findings() { return findings_; }
+    stream::IdMap& ids() { return ids_; }
 
 private:
+    static findings::Options findings_options(const std::string& backend) {
+        findings::Options o;
+        o.backend = backend;
+        return o;
+    }
     model::Model model_;
+    findings::Engine findings_;
+    stream::IdMap ids_;
     std::uint64_t records_ = 0;
 };
 
-void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
-          bool tty, bool verify) {
+// The findings so far, one line each (`epscope check` on a recorded trace has the evidence).
+std::string findings_section(CountingModel& m) {
+    const auto& found = m.findings().snapshot();
+    std::string out = "\nfindings so far: " + std::to_string(found.size()) + "\n";
+    for (std::size_t i = 0; i < found.size() && i < 8; ++i)
+        out += "  " + finding_line(found[i], m.ids()) + "\n";
+    if (found.size() > 8) out += "  ... (" + std::to_string(found.size() - 8) + " more)\n";
+    return out;
+}
+
+void draw(CountingModel& counting, double rate, const std::string& backend, bool tty, bool verify) {
+    const model::Model& m = counting.model();
+    const std::uint64_t records = counting.records();
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
     std::snprintf(line, sizeof line,
@@ -104,6 +130,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
                       static_cast<unsigned long long>(hot[i].deliveries));
         out += line;
     }
+    out += findings_section(counting);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
 }
@@ -124,14 +151,14 @@ int run_live(const LiveOptions& opts) {
         cap.verify_interval = std::chrono::milliseconds(opts.verify_interval_ms);
         if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
-        CountingModel model;
+        const std::string backend = plan::to_string(planned.plan.backend);
+        CountingModel model(backend);
         LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
         const bool tty = isatty(STDOUT_FILENO);
         const auto interval = std::chrono::duration<double>(opts.interval_s);
-        const std::string backend = plan::to_string(planned.plan.backend);
         auto last = std::chrono::steady_clock::now();
         std::uint64_t last_records = 0;
         bool drawn = false;
@@ -140,8 +167,7 @@ int run_live(const LiveOptions& opts) {
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
-            draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
-                 tty, opts.verify);
+            draw(model, (model.records() - last_records) / secs, backend, tty, opts.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -150,7 +176,7 @@ int run_live(const LiveOptions& opts) {
         live.finish();
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, opts.verify);
+        if (!drawn) draw(model, 0, backend, tty, opts.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));

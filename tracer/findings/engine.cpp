@@ -489,6 +489,7 @@ Engine::Engine(Options opts) : s_(std::make_unique<State>()), opts_(std::move(op
 Engine::~Engine() = default;
 
 std::uint64_t Engine::first_ts() const { return s_->first_ts; }
+std::uint64_t Engine::last_ts() const { return s_->last_ts; }
 std::uint64_t Engine::records() const { return s_->records; }
 std::uint64_t Engine::lost() const { return s_->lost; }
 bool Engine::sees_callbacks() const { return s_->sees_callbacks; }

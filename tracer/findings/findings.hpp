@@ -133,6 +133,7 @@ public:
     const std::vector<Finding>& snapshot();
     const std::vector<Unjudged>& unjudged() const { return unjudged_; }
     std::uint64_t first_ts() const;
+    std::uint64_t last_ts() const;
     std::uint64_t records() const;
     std::uint64_t lost() const;        // records the ring buffer dropped
     bool sees_callbacks() const;      // CALLBACK or WAKEUP records were seen
