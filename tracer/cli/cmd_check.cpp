@@ -54,24 +54,26 @@ void print_text(const CheckOptions& o, const trace::TraceReader& reader, finding
     if (engine.lost())
         std::printf("lost records: %llu: findings may miss what they held\n",
                     static_cast<unsigned long long>(engine.lost()));
-    for (const auto* f : shown) std::printf("\n%s", finding_block(*f, ids, engine.first_ts()).c_str());
+    for (const auto* f : shown)
+        std::printf("\n%s", finding_block(*f, ids, engine.first_ts()).c_str());
     if (!engine.unjudged().empty()) std::printf("\nnot judged on this trace:\n");
     for (const auto& u : engine.unjudged())
         std::printf("  %s: %s\n", std::string(kind_name(u.kind)).c_str(), u.reason.c_str());
     std::size_t by[3] = {};
     for (const auto* f : shown) ++by[static_cast<int>(f->severity)];
-    std::printf("\n%zu finding%s: %zu errors, %zu warnings, %zu info\n", shown.size(), shown.size() == 1 ? "" : "s", by[2], by[1],
-                by[0]);
+    std::printf("\n%zu finding%s: %zu errors, %zu warnings, %zu info\n", shown.size(),
+                shown.size() == 1 ? "" : "s", by[2], by[1], by[0]);
 }
 
 void print_json(const CheckOptions& o, const trace::TraceReader& reader, findings::Engine& engine,
                 stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
-    std::printf("{\"file\":\"%s\",\"backend\":\"%s\",\"records\":%llu,\"lost\":%llu,"
-                "\"truncated\":%s,\"findings\":[",
-                stream::json_escape(o.input).c_str(),
-                stream::json_escape(std::string(reader.header().get("backend").value_or(""))).c_str(),
-                static_cast<unsigned long long>(engine.records()),
-                static_cast<unsigned long long>(engine.lost()), reader.truncated() ? "true" : "false");
+    std::printf(
+        "{\"file\":\"%s\",\"backend\":\"%s\",\"records\":%llu,\"lost\":%llu,"
+        "\"truncated\":%s,\"findings\":[",
+        stream::json_escape(o.input).c_str(),
+        stream::json_escape(std::string(reader.header().get("backend").value_or(""))).c_str(),
+        static_cast<unsigned long long>(engine.records()),
+        static_cast<unsigned long long>(engine.lost()), reader.truncated() ? "true" : "false");
     for (std::size_t i = 0; i < shown.size(); ++i)
         std::printf("%s%s", i ? "," : "", finding_json(*shown[i], ids, engine.first_ts()).c_str());
     std::printf("],\"unjudged\":[");
@@ -94,8 +96,9 @@ int run_check(const CheckOptions& opts) {
         return 2;
     }
     if (opts.to_s > 0 && opts.to_s <= opts.from_s) {
-        std::fprintf(stderr, "epscope check: --to must be later than --from (seconds from the "
-                             "trace's first record)\n");
+        std::fprintf(stderr,
+                     "epscope check: --to must be later than --from (seconds from the "
+                     "trace's first record)\n");
         return 2;
     }
     try {

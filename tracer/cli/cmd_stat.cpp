@@ -13,8 +13,8 @@
 #include "cli/commands.hpp"
 #include "cli/fidelity.hpp"
 #include "cli/findings_text.hpp"
-#include "findings/findings.hpp"
 #include "cli/format.hpp"
+#include "findings/findings.hpp"
 #include "model/model.hpp"
 #include "stream/abi.hpp"
 #include "stream/id_map.hpp"
@@ -117,7 +117,8 @@ std::string epfd_list(const InstanceSummary& s) {
 
 // One line per finding; `epscope check` has the evidence.
 void print_findings(const findings::Engine& engine, stream::IdMap& ids) {
-    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence", engine.findings().size());
+    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence",
+                engine.findings().size());
     if (!engine.unjudged().empty())
         std::printf(" and the %zu kinds this trace cannot judge", engine.unjudged().size());
     std::printf(")\n");

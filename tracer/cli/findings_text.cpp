@@ -51,8 +51,8 @@ std::string finding_instance(const findings::Finding& f, stream::IdMap& ids) {
 
 std::string finding_line(const findings::Finding& f, stream::IdMap& ids) {
     return upper(findings::severity_name(f.severity)) + " " + std::string(kind_name(f.kind)) +
-           ": " + f.title + " [pid " + std::to_string(f.tgid) + (f.comm.empty() ? "" : " " + f.comm) +
-           ", " + finding_instance(f, ids) + "]";
+           ": " + f.title + " [pid " + std::to_string(f.tgid) +
+           (f.comm.empty() ? "" : " " + f.comm) + ", " + finding_instance(f, ids) + "]";
 }
 
 std::string finding_block(const findings::Finding& f, stream::IdMap& ids, std::uint64_t t0) {
@@ -76,8 +76,8 @@ std::string finding_json(const findings::Finding& f, stream::IdMap& ids, std::ui
     using stream::json_escape;
     std::string items;
     for (std::size_t i = 0; i < f.fds.size(); ++i)
-        items += std::string(i ? "," : "") + "{\"fd\":" + std::to_string(f.fds[i]) + ",\"name\":\"" +
-                 json_escape(i < f.fd_names.size() ? f.fd_names[i] : "") + "\"}";
+        items += std::string(i ? "," : "") + "{\"fd\":" + std::to_string(f.fds[i]) +
+                 ",\"name\":\"" + json_escape(i < f.fd_names.size() ? f.fd_names[i] : "") + "\"}";
     std::string evidence;
     for (std::size_t i = 0; i < f.evidence.size(); ++i)
         evidence += std::string(i ? "," : "") + "{\"text\":\"" + json_escape(f.evidence[i].text) +

@@ -111,9 +111,12 @@ void add_check_options(CLI::App* chk, epscope::cli::CheckOptions& o) {
     };
     add("--blocked-turn-ms", o.blocked_turn_ms,
         "Event loop blocked: a turn between two epoll_wait calls this long with items waiting");
-    add("--blocked-error-ms", o.blocked_error_ms, "Event loop blocked: a stall this long is an error");
-    add("--busy-min-polls", t.busy_min_polls, "Busy polling: at least this many empty timeout-0 waits");
-    add("--busy-min-rate", t.busy_min_rate, "Busy polling: at least this many empty waits per second");
+    add("--blocked-error-ms", o.blocked_error_ms,
+        "Event loop blocked: a stall this long is an error");
+    add("--busy-min-polls", t.busy_min_polls,
+        "Busy polling: at least this many empty timeout-0 waits");
+    add("--busy-min-rate", t.busy_min_rate,
+        "Busy polling: at least this many empty waits per second");
     add("--busy-min-empty-share", t.busy_min_empty_share,
         "Busy polling: this share (0-1) of the timeout-0 waits returned nothing");
     add("--oneshot-stuck-ms", o.oneshot_stuck_ms,

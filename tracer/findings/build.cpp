@@ -10,9 +10,9 @@ namespace epscope::findings {
 namespace {
 
 constexpr std::string_view kKindNames[kKinds] = {
-    "loop-blocked",      "maxevents-starved",  "thundering-herd", "spurious-wakeups",
-    "busy-polling",      "oneshot-not-rearmed", "level-spin",     "edge-undrained",
-    "closed-fd-registered", "registration-churn", "unbalanced-pollers", "overflow-pressure"};
+    "loop-blocked",         "maxevents-starved",   "thundering-herd",    "spurious-wakeups",
+    "busy-polling",         "oneshot-not-rearmed", "level-spin",         "edge-undrained",
+    "closed-fd-registered", "registration-churn",  "unbalanced-pollers", "overflow-pressure"};
 
 std::string fmt(const char* f, double a, double b = 0, double c = 0) {
     char buf[256];
@@ -22,7 +22,8 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0) {
 
 // Over the span the events took (at least 1 ms, so a burst is not infinitely fast).
 double per_second(std::uint64_t n, std::uint64_t span_ns) {
-    return static_cast<double>(n) * 1e9 / static_cast<double>(std::max<std::uint64_t>(span_ns, 1'000'000));
+    return static_cast<double>(n) * 1e9 /
+           static_cast<double>(std::max<std::uint64_t>(span_ns, 1'000'000));
 }
 
 struct Builder {
@@ -55,24 +56,31 @@ struct Builder {
     void blocked(const InstState& in) {
         const Agg& a = in.blocked;
         if (!a.count) return;
-        const auto sev = a.worst >= o.thresholds.blocked_error_ns ? Severity::Error : Severity::Warning;
+        const auto sev =
+            a.worst >= o.thresholds.blocked_error_ns ? Severity::Error : Severity::Warning;
         Finding& f = make(Kind::LoopBlocked, sev, in, a);
-        f.title = fmt("Event loop blocked: %.0f turns longer than %.0f ms with items waiting (longest %.0f ms)",
-                      a.count, o.thresholds.blocked_turn_ns / 1e6, a.worst / 1e6);
-        f.advice = "The thread's work between two epoll_wait calls delays every ready item of the "
-                   "instance: move slow work (disk, DNS, large computations) off the loop, or "
-                   "bound the work done per turn.";
+        f.title =
+            fmt("Event loop blocked: %.0f turns longer than %.0f ms with items waiting (longest "
+                "%.0f ms)",
+                a.count, o.thresholds.blocked_turn_ns / 1e6, a.worst / 1e6);
+        f.advice =
+            "The thread's work between two epoll_wait calls delays every ready item of the "
+            "instance: move slow work (disk, DNS, large computations) off the loop, or "
+            "bound the work done per turn.";
     }
 
     void starved(const InstState& in) {
         const Agg& a = in.starved;
         if (a.count < o.thresholds.starved_min_harvests) return;
         Finding& f = make(Kind::MaxeventsStarved, Severity::Warning, in, a);
-        f.title = fmt("Ready items starved by maxevents: %.0f full harvests left up to %.0f items "
-                      "on the ready list", a.count, a.worst);
-        f.advice = "Each epoll_wait returned as many events as maxevents allows while more were "
-                   "ready: raise maxevents, or make sure the loop returns to epoll_wait promptly "
-                   "so the items left behind are not delayed.";
+        f.title =
+            fmt("Ready items starved by maxevents: %.0f full harvests left up to %.0f items "
+                "on the ready list",
+                a.count, a.worst);
+        f.advice =
+            "Each epoll_wait returned as many events as maxevents allows while more were "
+            "ready: raise maxevents, or make sure the loop returns to epoll_wait promptly "
+            "so the items left behind are not delayed.";
     }
 
     void spurious(const InstState& in) {
@@ -88,16 +96,18 @@ struct Builder {
                                   "gone when re-polled)",
                                   in.spurious_herd, a.count - in.spurious_herd),
                               0, 0});
-        f.advice = "A waiter woke, found nothing and went back to sleep: a context switch for "
-                   "nothing. With several threads on one instance, use one instance per thread or "
-                   "EPOLLEXCLUSIVE on shared files.";
+        f.advice =
+            "A waiter woke, found nothing and went back to sleep: a context switch for "
+            "nothing. With several threads on one instance, use one instance per thread or "
+            "EPOLLEXCLUSIVE on shared files.";
     }
 
     void busy(std::uint32_t tid, const ThreadState& th) {
         if (th.zero_empty < o.thresholds.busy_min_polls) return;
         const std::uint64_t span = th.zero_last_ts - th.zero_first_ts;
         const double rate = per_second(th.zero_empty, span);
-        const double share = static_cast<double>(th.zero_empty) / static_cast<double>(th.zero_polls);
+        const double share =
+            static_cast<double>(th.zero_empty) / static_cast<double>(th.zero_polls);
         if (rate < o.thresholds.busy_min_rate || share < o.thresholds.busy_min_empty_share) return;
         auto in = s.insts.find(th.zero_inst);
         if (in == s.insts.end()) return;
@@ -112,29 +122,33 @@ struct Builder {
         a.thread(tid);
         Finding& f = make(Kind::BusyPolling, Severity::Warning, in->second, a);
         f.confidence.clear();  // syscalls are what every backend sees
-        f.title = fmt("Busy polling: thread polls with timeout 0 at %.0f/s, %.0f%% of the calls empty",
-                      rate, share * 100);
-        f.evidence.push_back({fmt("%.0f of its %.0f timeout-0 calls returned nothing",
-                                  th.zero_empty, th.zero_polls),
-                              0, 0});
-        f.advice = "A zero timeout returns at once even when nothing is ready, so the thread spins "
-                   "on a CPU: give epoll_wait a timeout (-1, or until the next timer) and let the "
-                   "kernel wake it when an item becomes ready.";
+        f.title =
+            fmt("Busy polling: thread polls with timeout 0 at %.0f/s, %.0f%% of the calls empty",
+                rate, share * 100);
+        f.evidence.push_back(
+            {fmt("%.0f of its %.0f timeout-0 calls returned nothing", th.zero_empty, th.zero_polls),
+             0, 0});
+        f.advice =
+            "A zero timeout returns at once even when nothing is ready, so the thread spins "
+            "on a CPU: give epoll_wait a timeout (-1, or until the next timer) and let the "
+            "kernel wake it when an item becomes ready.";
     }
 
     void oneshot(const InstState& in, const InstState& open) {
         const Agg& a = open.oneshot;
         if (!a.count) return;
         Finding& f = make(Kind::OneshotNotRearmed, Severity::Warning, in, a);
-        f.title = fmt("One-shot item never re-armed: %.0f disarmed items stayed so for up to %.1f s",
-                      a.count, a.worst / 1e9);
+        f.title =
+            fmt("One-shot item never re-armed: %.0f disarmed items stayed so for up to %.1f s",
+                a.count, a.worst / 1e9);
         f.confidence = s.sees_callbacks
                            ? "callbacks ignored as disarmed show that events kept arriving"
                            : "this backend sees no callbacks: fdinfo checkpoints show the items "
                              "registered and disarmed, not whether events arrived meanwhile";
-        f.advice = "An EPOLLONESHOT item is disarmed by its delivery and stays silent until "
-                   "EPOLL_CTL_MOD re-arms it: re-arm it when the handler is done (or remove it "
-                   "with EPOLL_CTL_DEL when the connection ends).";
+        f.advice =
+            "An EPOLLONESHOT item is disarmed by its delivery and stays silent until "
+            "EPOLL_CTL_MOD re-arms it: re-arm it when the handler is done (or remove it "
+            "with EPOLL_CTL_DEL when the connection ends).";
     }
 
     void spin(const InstState& in, const InstState& open) {
@@ -142,11 +156,13 @@ struct Builder {
         if (!a.count) return;
         Finding& f = make(Kind::LevelSpin, Severity::Warning, in, a);
         f.confidence.clear();
-        f.title = fmt("Level-triggered spin: items delivered EPOLLOUT only, up to %.0f times in a row",
-                      a.worst);
-        f.advice = "A level-triggered EPOLLOUT item is ready whenever the socket can take data, so "
-                   "every epoll_wait returns it: ask for EPOLLOUT (EPOLL_CTL_MOD) only while there "
-                   "is something to write, or use EPOLLET.";
+        f.title =
+            fmt("Level-triggered spin: items delivered EPOLLOUT only, up to %.0f times in a row",
+                a.worst);
+        f.advice =
+            "A level-triggered EPOLLOUT item is ready whenever the socket can take data, so "
+            "every epoll_wait returns it: ask for EPOLLOUT (EPOLL_CTL_MOD) only while there "
+            "is something to write, or use EPOLLET.";
     }
 
     void churn(const InstState& in) {
@@ -165,28 +181,34 @@ struct Builder {
         a.last_ts = in.ctl_last_ts;
         Finding& f = make(Kind::RegistrationChurn, Severity::Warning, in, a);
         f.confidence.clear();
-        f.title = fmt("Registration churn: %.1f epoll_ctl calls per delivered event (%.0f/s)", per, rate);
-        f.advice = "Each epoll_ctl takes the instance's mutex and walks its tree: keep items "
-                   "registered and change their mask only when it must change (HAProxy's "
-                   "speculative epoll), rather than adding and removing per event.";
+        f.title =
+            fmt("Registration churn: %.1f epoll_ctl calls per delivered event (%.0f/s)", per, rate);
+        f.advice =
+            "Each epoll_ctl takes the instance's mutex and walks its tree: keep items "
+            "registered and change their mask only when it must change (HAProxy's "
+            "speculative epoll), rather than adding and removing per event.";
     }
 
     void overflow(const InstState& in) {
         if (in.cb_queued < o.thresholds.overflow_min_callbacks) return;
-        const double share = static_cast<double>(in.cb_overflow) / static_cast<double>(in.cb_queued);
+        const double share =
+            static_cast<double>(in.cb_overflow) / static_cast<double>(in.cb_queued);
         if (share < o.thresholds.overflow_min_share) return;
         Agg a = in.overflow;
         a.count = in.cb_overflow;
         Finding& f = make(Kind::OverflowPressure, Severity::Info, in, a);
-        f.title = fmt("Overflow pressure: %.0f%% of queueing callbacks (%.0f of %.0f) landed on the "
-                      "overflow list", share * 100, in.cb_overflow, in.cb_queued);
-        f.evidence.push_back({fmt("%.0f harvests, mean %.1f us, longest %.1f us", in.harvests,
-                                  in.harvests ? in.harvest_ns_sum / 1e3 / in.harvests : 0,
-                                  in.harvest_ns_max / 1e3),
-                              0, 0});
-        f.advice = "Callbacks that arrive while a harvest copies events out are chained on the "
-                   "overflow list and requeued when it ends: harmless, but a sign of long harvests "
-                   "(large maxevents, slow user buffers) under a high event rate.";
+        f.title =
+            fmt("Overflow pressure: %.0f%% of queueing callbacks (%.0f of %.0f) landed on the "
+                "overflow list",
+                share * 100, in.cb_overflow, in.cb_queued);
+        f.evidence.push_back(
+            {fmt("%.0f harvests, mean %.1f us, longest %.1f us", in.harvests,
+                 in.harvests ? in.harvest_ns_sum / 1e3 / in.harvests : 0, in.harvest_ns_max / 1e3),
+             0, 0});
+        f.advice =
+            "Callbacks that arrive while a harvest copies events out are chained on the "
+            "overflow list and requeued when it ends: harmless, but a sign of long harvests "
+            "(large maxevents, slow user buffers) under a high event rate.";
     }
 
     void herd(const HerdAgg& h) {
@@ -197,15 +219,18 @@ struct Builder {
         const std::uint64_t span = h.agg.last_ts - h.agg.first_ts;
         f.title = fmt("Thundering herd: %.0f wakeups each woke several waiters (%.0f wasted/s)",
                       h.agg.count, per_second(h.wasted, span));
-        f.evidence.push_back({fmt("%.0f waiters woken in %.0f instances; %.0f of them returned no event",
-                                  h.woken, h.insts.size(), h.wasted),
-                              0, 0});
+        f.evidence.push_back(
+            {fmt("%.0f waiters woken in %.0f instances; %.0f of them returned no event", h.woken,
+                 h.insts.size(), h.wasted),
+             0, 0});
         f.advice = h.exclusive
-                       ? std::string("Several waiters share one instance: give each thread its own "
-                                     "instance (the mpoller shape).")
-                       : std::string("Register the shared file with EPOLLEXCLUSIVE in each instance, "
-                                     "or give each thread its own instance and listener "
-                                     "(SO_REUSEPORT).");
+                       ? std::string(
+                             "Several waiters share one instance: give each thread its own "
+                             "instance (the mpoller shape).")
+                       : std::string(
+                             "Register the shared file with EPOLLEXCLUSIVE in each instance, "
+                             "or give each thread its own instance and listener "
+                             "(SO_REUSEPORT).");
     }
 };
 
@@ -215,9 +240,12 @@ std::string_view kind_name(Kind k) { return kKindNames[static_cast<std::size_t>(
 
 std::string_view severity_name(Severity s) {
     switch (s) {
-        case Severity::Info: return "info";
-        case Severity::Warning: return "warning";
-        case Severity::Error: return "error";
+        case Severity::Info:
+            return "info";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Error:
+            return "error";
     }
     return "?";
 }
@@ -271,9 +299,11 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
     const State& s = *s_;
     unjudged_.clear();
     if (!s.sees_callbacks) {
-        const std::string why = "the " + (opts_.backend.empty() ? std::string("recording") : opts_.backend) +
+        const std::string why = "the " +
+                                (opts_.backend.empty() ? std::string("recording") : opts_.backend) +
                                 " backend records no callbacks or wakeups";
-        unjudged_.push_back({Kind::LoopBlocked, why + ": items waiting on the ready list are not seen"});
+        unjudged_.push_back(
+            {Kind::LoopBlocked, why + ": items waiting on the ready list are not seen"});
         unjudged_.push_back(
             {Kind::MaxeventsStarved,
              why + (full_harvests ? ": " + std::to_string(full_harvests) +
@@ -291,10 +321,11 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
                      "cannot tell whether their fds were closed: record with --verify (fdinfo "
                      "checkpoints show them still registered)"});
     }
-    unjudged_.push_back({Kind::EdgeUndrained,
-                         "needs the results of reads on the item's fd, which no backend records yet"});
-    unjudged_.push_back({Kind::ClosedFdRegistered,
-                         "needs close() of traced fds, which no backend records yet"});
+    unjudged_.push_back(
+        {Kind::EdgeUndrained,
+         "needs the results of reads on the item's fd, which no backend records yet"});
+    unjudged_.push_back(
+        {Kind::ClosedFdRegistered, "needs close() of traced fds, which no backend records yet"});
     unjudged_.push_back({Kind::UnbalancedPollers, "not checked by this version"});
 }
 

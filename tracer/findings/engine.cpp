@@ -38,7 +38,8 @@ void Agg::fd(std::int32_t f, const std::string& name) {
 }
 
 void Agg::thread(std::uint32_t tid) {
-    if (threads.size() < kMaxThreads && std::find(threads.begin(), threads.end(), tid) == threads.end())
+    if (threads.size() < kMaxThreads &&
+        std::find(threads.begin(), threads.end(), tid) == threads.end())
         threads.push_back(tid);
 }
 
@@ -122,12 +123,11 @@ void close_spin(Ctx& c, InstState& in, std::int32_t fd, ItemState& it) {
         const std::uint64_t span = std::max<std::uint64_t>(it.spin_last_ts - it.spin_first_ts, 1);
         const double rate = static_cast<double>(it.spin) * 1e9 / static_cast<double>(span);
         if (rate >= c.o.thresholds.spin_min_rate) {
-            std::string text = "fd " + std::to_string(fd) + " delivered " +
-                               std::to_string(it.spin) + " times with EPOLLOUT only in " +
-                               std::to_string(span / 1'000'000) + " ms (" +
-                               std::to_string(static_cast<std::uint64_t>(rate)) +
-                               "/s) without an epoll_ctl changing it, from " +
-                               rec_text(it.spin_first_rec);
+            std::string text =
+                "fd " + std::to_string(fd) + " delivered " + std::to_string(it.spin) +
+                " times with EPOLLOUT only in " + std::to_string(span / 1'000'000) + " ms (" +
+                std::to_string(static_cast<std::uint64_t>(rate)) +
+                "/s) without an epoll_ctl changing it, from " + rec_text(it.spin_first_rec);
             in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts});
             in.spin.fd(fd, it.name);
         }
@@ -240,8 +240,8 @@ void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_
         if (h != c.s.herds.end()) ++h->second.wasted;
     }
     std::string text = "thread " + std::to_string(r.h.tid) +
-                       " was woken and its epoll_wait returned no event (" +
-                       rec_text(c.s.records) + ")";
+                       " was woken and its epoll_wait returned no event (" + rec_text(c.s.records) +
+                       ")";
     in.spurious.add(r.h.ts, 0, {text, c.s.records, r.h.ts});
     in.spurious.thread(r.h.tid);
 }
@@ -302,8 +302,9 @@ void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
     if (it.events & (kEpollEt | kEpollOneshot)) return;
     auto t = c.s.threads.find(r.h.tid);
     if (t != c.s.threads.end()) ++t->second.lt_delivered;
-    const bool out_only = (r.revents & kEpollOut) &&
-                          !(r.revents & (kEpollIn | kEpollPri | kEpollErr | kEpollHup | kEpollRdHup));
+    const bool out_only =
+        (r.revents & kEpollOut) &&
+        !(r.revents & (kEpollIn | kEpollPri | kEpollErr | kEpollHup | kEpollRdHup));
     if (!out_only || !c.in_window()) {
         close_spin(c, in, d->second, it);
         return;
@@ -370,8 +371,8 @@ void on_callback(Ctx& c, const ep_callback& r) {
     // on an instance already called, or another file, is the next wake_up.
     auto b = c.s.bursts.find(r.h.tid);
     if (b != c.s.bursts.end() &&
-        (b->second.file != r.file || std::find(b->second.insts.begin(), b->second.insts.end(), k) !=
-                                         b->second.insts.end()))
+        (b->second.file != r.file ||
+         std::find(b->second.insts.begin(), b->second.insts.end(), k) != b->second.insts.end()))
         close_burst(c, r.h.tid);
     Burst& burst = c.s.bursts[r.h.tid];
     if (!burst.file) {
@@ -411,7 +412,6 @@ void on_wakeup(Ctx& c, const ep_wakeup& r) {
     if (burst.woken.size() >= 2) th.herd_file = burst.file;
 }
 
-
 void on_snapshot_item(Ctx& c, const ep_snapshot_item& r) {
     auto k = c.s.by_fdref.find(fdref(r.h.tgid, r.epfd));
     if (k == c.s.by_fdref.end()) return;
@@ -450,7 +450,8 @@ void close_instance(Ctx& c, InstState& in, const char* how) {
 void on_process(Ctx& c, const ep_process& r) {
     if (r.what == EP_PROC_EXIT) {
         for (auto& [k, in] : c.s.insts)
-            if (in.tgid == r.h.tgid && !in.items.empty()) close_instance(c, in, "the process exited then");
+            if (in.tgid == r.h.tgid && !in.items.empty())
+                close_instance(c, in, "the process exited then");
         return;
     }
     if (r.what == EP_PROC_THREAD || r.what == EP_PROC_THREAD_EXIT) return;
@@ -508,18 +509,42 @@ void Engine::on_record(const stream::Record& rec) {
     if (kind != EP_KIND_CALLBACK && kind != EP_KIND_WAKEUP && !s.bursts.empty())
         close_burst(c, h.tid);
     switch (kind) {
-        case EP_KIND_ITEM_INSERT: on_ctl(c, rec.as<ep_item_ctl>(), true); break;
-        case EP_KIND_ITEM_MODIFY: on_ctl(c, rec.as<ep_item_ctl>(), false); break;
-        case EP_KIND_ITEM_REMOVE: on_remove(c, rec.as<ep_item_remove>()); break;
-        case EP_KIND_CALLBACK: on_callback(c, rec.as<ep_callback>()); break;
-        case EP_KIND_WAKEUP: on_wakeup(c, rec.as<ep_wakeup>()); break;
-        case EP_KIND_WAIT_BEGIN: on_wait_begin(c, rec.as<ep_wait_begin>()); break;
-        case EP_KIND_WAIT_END: on_wait_end(c, rec.as<ep_wait_end>()); break;
-        case EP_KIND_HARVEST_BEGIN: on_harvest_begin(c, rec.as<ep_harvest_begin>()); break;
-        case EP_KIND_HARVEST_ITEM: on_harvest_item(c, rec.as<ep_harvest_item>()); break;
-        case EP_KIND_HARVEST_END: on_harvest_end(c, rec.as<ep_harvest_end>()); break;
-        case EP_KIND_SNAPSHOT_ITEM: on_snapshot_item(c, rec.as<ep_snapshot_item>()); break;
-        case EP_KIND_PROCESS: on_process(c, rec.as<ep_process>()); break;
+        case EP_KIND_ITEM_INSERT:
+            on_ctl(c, rec.as<ep_item_ctl>(), true);
+            break;
+        case EP_KIND_ITEM_MODIFY:
+            on_ctl(c, rec.as<ep_item_ctl>(), false);
+            break;
+        case EP_KIND_ITEM_REMOVE:
+            on_remove(c, rec.as<ep_item_remove>());
+            break;
+        case EP_KIND_CALLBACK:
+            on_callback(c, rec.as<ep_callback>());
+            break;
+        case EP_KIND_WAKEUP:
+            on_wakeup(c, rec.as<ep_wakeup>());
+            break;
+        case EP_KIND_WAIT_BEGIN:
+            on_wait_begin(c, rec.as<ep_wait_begin>());
+            break;
+        case EP_KIND_WAIT_END:
+            on_wait_end(c, rec.as<ep_wait_end>());
+            break;
+        case EP_KIND_HARVEST_BEGIN:
+            on_harvest_begin(c, rec.as<ep_harvest_begin>());
+            break;
+        case EP_KIND_HARVEST_ITEM:
+            on_harvest_item(c, rec.as<ep_harvest_item>());
+            break;
+        case EP_KIND_HARVEST_END:
+            on_harvest_end(c, rec.as<ep_harvest_end>());
+            break;
+        case EP_KIND_SNAPSHOT_ITEM:
+            on_snapshot_item(c, rec.as<ep_snapshot_item>());
+            break;
+        case EP_KIND_PROCESS:
+            on_process(c, rec.as<ep_process>());
+            break;
         case EP_KIND_FD_NAME: {
             on_fd_name(c, rec.as<ep_fd_name>());
             break;
@@ -529,8 +554,11 @@ void Engine::on_record(const stream::Record& rec) {
             if (ii != s.insts.end()) close_instance(c, ii->second, "the instance was freed then");
             break;
         }
-        case EP_KIND_LOST: s.lost += rec.as<ep_lost>().count; break;
-        default: break;
+        case EP_KIND_LOST:
+            s.lost += rec.as<ep_lost>().count;
+            break;
+        default:
+            break;
     }
 }
 

@@ -110,7 +110,7 @@ struct Engine::State {
     std::unordered_map<std::uint64_t, InstState> insts;
     std::unordered_map<std::uint64_t, std::uint64_t> by_fdref;  // tgid << 32 | epfd -> key
     std::unordered_map<std::uint32_t, ThreadState> threads;
-    std::unordered_map<std::uint32_t, Burst> bursts;  // by waker tid
+    std::unordered_map<std::uint32_t, Burst> bursts;   // by waker tid
     std::unordered_map<std::uint64_t, HerdAgg> herds;  // by file
     std::unordered_map<std::uint32_t, std::string> comms;
     std::unordered_map<std::uint64_t, std::string> fd_names;  // tgid << 32 | fd

@@ -135,8 +135,8 @@ public:
     std::uint64_t first_ts() const;
     std::uint64_t last_ts() const;
     std::uint64_t records() const;
-    std::uint64_t lost() const;        // records the ring buffer dropped
-    bool sees_callbacks() const;      // CALLBACK or WAKEUP records were seen
+    std::uint64_t lost() const;   // records the ring buffer dropped
+    bool sees_callbacks() const;  // CALLBACK or WAKEUP records were seen
 
     // The state between records: internal to tracer/findings (engine_state.hpp).
     struct State;

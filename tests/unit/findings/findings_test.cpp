@@ -432,7 +432,7 @@ TEST(Findings, MaxeventsStarvedCountsTxlistLeftoversOnly) {
     ASSERT_EQ(et.size(), 1u);
     EXPECT_EQ(et[0].count, 10u);
     EXPECT_TRUE(run(kIn | kEt, 9).empty());  // below starved_min_harvests
-    EXPECT_TRUE(run(kIn, 20).empty());        // level-triggered: the two are requeued
+    EXPECT_TRUE(run(kIn, 20).empty());       // level-triggered: the two are requeued
 }
 
 // ---- churn, spin, overflow ------------------------------------------------------
