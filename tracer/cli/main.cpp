@@ -113,6 +113,8 @@ void add_check_options(CLI::App* chk, epscope::cli::CheckOptions& o) {
         "Event loop blocked: a turn between two epoll_wait calls this long with items waiting");
     add("--blocked-error-ms", o.blocked_error_ms,
         "Event loop blocked: a stall this long is an error");
+    add("--blocked-min-stalls", t.blocked_min_stalls,
+        "Event loop blocked: at least this many such turns (unless one is an error)");
     add("--busy-min-polls", t.busy_min_polls,
         "Busy polling: at least this many empty timeout-0 waits");
     add("--busy-min-rate", t.busy_min_rate,

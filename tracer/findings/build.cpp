@@ -55,9 +55,9 @@ struct Builder {
 
     void blocked(const InstState& in) {
         const Agg& a = in.blocked;
-        if (!a.count) return;
-        const auto sev =
-            a.worst >= o.thresholds.blocked_error_ns ? Severity::Error : Severity::Warning;
+        const bool error = a.worst >= o.thresholds.blocked_error_ns;
+        if (!a.count || (a.count < o.thresholds.blocked_min_stalls && !error)) return;
+        const auto sev = error ? Severity::Error : Severity::Warning;
         Finding& f = make(Kind::LoopBlocked, sev, in, a);
         f.title =
             fmt("Event loop blocked: %.0f turns longer than %.0f ms with items waiting (longest "
@@ -173,7 +173,8 @@ struct Builder {
         if (rate < o.thresholds.churn_min_rate || per < o.thresholds.churn_min_per_delivery) return;
         Agg a;
         a.add(in.ctl_first_ts, 0,
-              {fmt("%.0f successful epoll_ctl calls at %.0f/s for %.0f delivered events",
+              {fmt("%.0f epoll_ctl calls changing or undoing registrations (MOD, DEL and "
+                   "the ADD it undid) at %.0f/s for %.0f delivered events",
                    in.ctl_calls, rate, in.deliveries) +
                    ", the first at record #" + std::to_string(in.ctl_first_rec),
                in.ctl_first_rec, in.ctl_first_ts});

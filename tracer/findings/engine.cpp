@@ -135,17 +135,21 @@ void close_spin(Ctx& c, InstState& in, std::int32_t fd, ItemState& it) {
     it.spin = 0;
 }
 
-void count_ctl(Ctx& c, InstState& in) {
+void count_ctl(Ctx& c, InstState& in, std::uint64_t calls) {
     if (!c.in_window()) return;
-    if (in.ctl_calls++ == 0) {
+    const bool first = in.ctl_calls == 0;
+    in.ctl_calls += calls;
+    if (first) {
         in.ctl_first_ts = c.h.ts;
         in.ctl_first_rec = c.s.records;
     }
     in.ctl_last_ts = c.h.ts;
 }
 
-void mark_pending(ItemState& it, std::uint64_t ts) {
-    if (!it.pending_since) it.pending_since = ts;
+// Queued at ts, unless already waiting since a time no harvest has passed
+// (a harvest since then delivered or dropped it).
+void mark_pending(const InstState& in, ItemState& it, std::uint64_t ts) {
+    if (!it.pending_since || it.pending_since < in.last_harvest_ts) it.pending_since = ts;
 }
 
 // ---- per kind ---------------------------------------------------------------
@@ -163,8 +167,9 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
     if (insert || it.name.empty()) it.name = c.name(r.h.tgid, r.fd);
     in.by_data[r.data] = r.fd;
     if (r.queued == EP_CTL_QUEUED_READY || r.queued == EP_CTL_QUEUED_OVERFLOW)
-        mark_pending(it, r.h.ts);
-    count_ctl(c, in);
+        mark_pending(in, it, r.h.ts);
+    // A first ADD is setup, not churn; its DEL counts it (on_remove).
+    if (!insert) count_ctl(c, in, 1);
 }
 
 void on_remove(Ctx& c, const ep_item_remove& r) {
@@ -179,7 +184,7 @@ void on_remove(Ctx& c, const ep_item_remove& r) {
         close_spin(c, in, r.fd, it->second);
         in.items.erase(it);
     }
-    if (r.reason == EP_REMOVE_CTL) count_ctl(c, in);
+    if (r.reason == EP_REMOVE_CTL) count_ctl(c, in, 2);  // the DEL and the ADD it undoes
 }
 
 void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
@@ -196,19 +201,21 @@ void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
     th.harvest_end_ready = -1;
     th.lt_delivered = 0;
     if (!th.last_end_ts || th.last_end_inst != th.inst || !c.in_window()) return;
-    // Event loop blocked: the turn just ended was long and items queued
-    // during it waited for this thread.
+    // Event loop blocked: the turn just ended was long and an event queued
+    // during it waited as long for this thread (no harvest took it meanwhile).
     const std::uint64_t turn = r.h.ts - th.last_end_ts;
-    if (turn < c.o.thresholds.blocked_turn_ns) return;
+    const std::uint64_t th_ns = c.o.thresholds.blocked_turn_ns;
+    if (turn < th_ns) return;
+    const std::uint64_t since = std::max(th.last_end_ts, in.last_harvest_ts);
     std::uint64_t waiting = 0, oldest = r.h.ts;
     std::vector<std::int32_t> fds;
     for (auto& [fd, it] : in.items)
-        if (it.pending_since && it.pending_since <= r.h.ts) {
+        if (it.pending_since >= since && it.pending_since <= r.h.ts) {
             ++waiting;
             oldest = std::min(oldest, it.pending_since);
             if (fds.size() < Agg::kMaxFds) fds.push_back(fd);
         }
-    if (!waiting) return;
+    if (r.h.ts - oldest < th_ns) return;
     std::string text = "thread " + std::to_string(r.h.tid) + " took " +
                        std::to_string(turn / 1'000'000) + " ms between leaving epoll_wait (" +
                        rec_text(th.last_end_rec) + ") and entering it again (" +
@@ -318,7 +325,7 @@ void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
 
 void on_harvest_begin(Ctx& c, const ep_harvest_begin& r) {
     auto ii = c.s.insts.find(thread_inst(c, r.ep));
-    if (ii != c.s.insts.end()) ii->second.harvest_begin_ts = r.h.ts;
+    if (ii != c.s.insts.end()) ii->second.harvest_begin_ts = ii->second.last_harvest_ts = r.h.ts;
     auto t = c.s.threads.find(r.h.tid);
     if (t != c.s.threads.end()) t->second.lt_delivered = 0;
 }
@@ -388,7 +395,7 @@ void on_callback(Ctx& c, const ep_callback& r) {
     }
     if (itx == in.items.end()) return;
     ItemState& it = itx->second;
-    if (r.outcome <= EP_CB_ALREADY_OVERFLOW) mark_pending(it, r.h.ts);
+    if (r.outcome <= EP_CB_ALREADY_OVERFLOW) mark_pending(in, it, r.h.ts);
     if (r.outcome == EP_CB_IGNORED_DISARMED && it.disarm_ts && it.ignored++ == 0)
         it.first_ignored_rec = c.s.records;
 }

@@ -60,6 +60,10 @@ struct InstState {
     std::uint64_t wakeups = 0, spurious_herd = 0;
     std::uint64_t cb_queued = 0, cb_overflow = 0;
     std::uint64_t harvests = 0, harvest_ns_sum = 0, harvest_ns_max = 0, harvest_begin_ts = 0;
+    // The last harvest's start: an item queued before it was delivered or
+    // dropped by it (a level-triggered re-poll that found nothing) unless
+    // maxevents stopped it, so it no longer waits.
+    std::uint64_t last_harvest_ts = 0;
     std::uint64_t full_harvests = 0;  // returned maxevents
     Agg blocked, starved, spurious, oneshot, spin, overflow;
     std::uint64_t oneshot_unconfirmed = 0;  // long disarmed; the backend cannot tell more

@@ -47,6 +47,9 @@ struct Thresholds {
     // this long while items it waits for sit queued.
     std::uint64_t blocked_turn_ns = 50'000'000;
     std::uint64_t blocked_error_ns = 1'000'000'000;  // a stall this long is an error
+    // ... at least this many such turns (one can be the machine's doing: a
+    // preempted thread, a VM's stolen time), unless one reaches blocked_error_ns.
+    std::uint64_t blocked_min_stalls = 3;
     // Busy polling: empty timeout-0 waits of one thread, at least this many at
     // this rate, and this share of its timeout-0 waits.
     std::uint64_t busy_min_polls = 1000;
@@ -62,9 +65,12 @@ struct Thresholds {
     double spurious_min_share = 0.2;
     // Ready items starved by maxevents: full harvests with items left behind.
     std::uint64_t starved_min_harvests = 10;
-    // Registration churn: epoll_ctl calls per second and per delivered event.
+    // Registration churn: epoll_ctl calls that change or undo a registration
+    // (MOD, and DEL with the ADD it undoes: 2), per second and per delivered
+    // event. A short connection costs an ADD and a DEL for at least one event
+    // (2 per delivery): more than 3 is toggling masks or items per event.
     double churn_min_rate = 1000;
-    double churn_min_per_delivery = 2;
+    double churn_min_per_delivery = 3;
     // Level-triggered spin: EPOLLOUT-only deliveries of one level-triggered
     // item, unchanged, this many at this rate.
     std::uint64_t spin_min_deliveries = 1000;

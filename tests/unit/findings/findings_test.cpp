@@ -281,24 +281,44 @@ TEST(Findings, OneshotOnTracepointNeedsFdinfo) {
 
 // ---- event loop blocked -------------------------------------------------------
 
+// `n` turns of 200 ms while items 7 and 8 wait.
+void stalls(Stream& s, int n) {
+    s.insert(7, kIn);
+    s.insert(8, kIn);
+    for (int i = 0; i < n; ++i) {
+        s.turn(101, {});
+        s.ts += kMs;
+        s.callback(200, 7, EP_CB_QUEUED_READY);
+        s.callback(200, 8, EP_CB_QUEUED_READY);
+        s.ts += 199 * kMs;
+        s.wait_begin(101);  // 200 ms turn, both items waited
+        s.harvest_begin(101);
+        s.deliver(101, 7);
+        s.deliver(101, 8);
+        s.harvest_end(101, 2);
+        s.wait_end(101, 2);
+    }
+}
+
 TEST(Findings, LoopBlockedWhileItemsWait) {
     Engine e(opts());
     Stream s(e);
-    s.insert(7, kIn);
-    s.insert(8, kIn);
-    s.turn(101, {});
-    s.ts += kMs;
-    s.callback(200, 7, EP_CB_QUEUED_READY);
-    s.callback(200, 8, EP_CB_QUEUED_READY);
-    s.ts += 199 * kMs;
-    s.wait_begin(101);  // 200 ms turn, both items waited
+    stalls(s, 3);
     auto f = of_kind(e, Kind::LoopBlocked);
     ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].count, 3u);
     EXPECT_EQ(f[0].severity, Severity::Warning);
     EXPECT_EQ(f[0].threads, std::vector<std::uint32_t>{101});
     EXPECT_EQ(f[0].fds.size(), 2u);
     EXPECT_NE(f[0].evidence[0].text.find("took 200 ms"), std::string::npos);
     EXPECT_NE(f[0].evidence[0].text.find("2 items waited"), std::string::npos);
+}
+
+TEST(Findings, LoopBlockedOnceIsNotAPattern) {
+    Engine e(opts());
+    Stream s(e);
+    stalls(s, 2);  // below blocked_min_stalls: may be the machine, not the loop
+    EXPECT_TRUE(of_kind(e, Kind::LoopBlocked).empty());
 }
 
 TEST(Findings, LoopBlockedNeedsWaitingItemsAndALongTurn) {
@@ -318,6 +338,36 @@ TEST(Findings, LoopBlockedNeedsWaitingItemsAndALongTurn) {
     s2.ts += 49 * kMs;
     s2.wait_begin(101);
     EXPECT_TRUE(of_kind(short_turn, Kind::LoopBlocked).empty());
+}
+
+TEST(Findings, LoopBlockedCountsOnlyEventsThatWaitedLong) {
+    // Long turns, but the events came just before the thread returned: they
+    // waited 10 ms, not the turn.
+    Engine late(opts());
+    Stream s1(late);
+    s1.insert(7, kIn);
+    for (int i = 0; i < 5; ++i) {
+        s1.turn(101, {});
+        s1.ts += 190 * kMs;
+        s1.callback(200, 7, EP_CB_QUEUED_READY);
+        s1.ts += 10 * kMs;
+        s1.wait_begin(101);
+        s1.wait_end(101, 1);
+    }
+    EXPECT_TRUE(of_kind(late, Kind::LoopBlocked).empty());
+
+    // A level-triggered item on the ready list whose re-poll found nothing:
+    // the harvest dropped it; its old callback does not make later turns stalls.
+    Engine dropped(opts());
+    Stream s2(dropped);
+    s2.insert(7, kIn);
+    s2.callback(200, 7, EP_CB_ALREADY_READY);
+    s2.turn(101, {});  // harvest begins after the callback, delivers nothing
+    for (int i = 0; i < 5; ++i) {
+        s2.ts += 200 * kMs;
+        s2.turn(101, {});
+    }
+    EXPECT_TRUE(of_kind(dropped, Kind::LoopBlocked).empty());
 }
 
 TEST(Findings, LoopBlockedOverASecondIsAnError) {
@@ -461,6 +511,25 @@ TEST(Findings, RegistrationChurn) {
         s2.ts += kMs / 4;
     }
     EXPECT_TRUE(of_kind(rearm, Kind::RegistrationChurn).empty());
+
+    // Setup is not churn: three thousand items added once.
+    Engine setup(opts("tracepoint"));
+    Stream s3(setup);
+    s3.kernel = false;
+    for (int fd = 10; fd < 3010; ++fd) s3.insert(fd, kIn);
+    EXPECT_TRUE(of_kind(setup, Kind::RegistrationChurn).empty());
+
+    // Short connections: an ADD and a DEL around one event each.
+    Engine short_conns(opts("tracepoint"));
+    Stream s4(short_conns);
+    s4.kernel = false;
+    for (int i = 0; i < 3000; ++i) {
+        s4.insert(9, kIn);
+        s4.turn(101, {9});
+        s4.remove(9);
+        s4.ts += kMs / 4;
+    }
+    EXPECT_TRUE(of_kind(short_conns, Kind::RegistrationChurn).empty());
 }
 
 TEST(Findings, LevelTriggeredEpolloutSpin) {
