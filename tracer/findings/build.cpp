@@ -31,6 +31,15 @@ struct Builder {
     const Options& o;
     std::vector<Finding>& out;
 
+    // The instance under key: live, or the latest freed one that had it.
+    const InstState* inst(std::uint64_t key) const {
+        auto in = s.insts.find(key);
+        if (in != s.insts.end()) return &in->second;
+        for (auto r = s.retired.rbegin(); r != s.retired.rend(); ++r)
+            if (r->key == key) return &*r;
+        return nullptr;
+    }
+
     Finding& make(Kind k, Severity sev, const InstState& in, const Agg& a) {
         Finding f;
         f.kind = k;
@@ -109,8 +118,8 @@ struct Builder {
         const double share =
             static_cast<double>(th.zero_empty) / static_cast<double>(th.zero_polls);
         if (rate < o.thresholds.busy_min_rate || share < o.thresholds.busy_min_empty_share) return;
-        auto in = s.insts.find(th.zero_inst);
-        if (in == s.insts.end()) return;
+        const InstState* in = inst(th.zero_inst);
+        if (!in) return;
         Agg a;
         a.add(th.zero_first_ts, 0,
               {fmt("%.0f epoll_wait calls with timeout 0 returned no event in %.2f s (%.0f/s)",
@@ -120,7 +129,7 @@ struct Builder {
         a.last_ts = th.zero_last_ts;
         a.count = th.zero_empty;
         a.thread(tid);
-        Finding& f = make(Kind::BusyPolling, Severity::Warning, in->second, a);
+        Finding& f = make(Kind::BusyPolling, Severity::Warning, *in, a);
         f.confidence.clear();  // syscalls are what every backend sees
         f.title =
             fmt("Busy polling: thread polls with timeout 0 at %.0f/s, %.0f%% of the calls empty",
@@ -214,9 +223,9 @@ struct Builder {
 
     void herd(const HerdAgg& h) {
         if (h.agg.count < o.thresholds.herd_min_events || h.insts.empty()) return;
-        auto in = s.insts.find(h.insts.front());
-        if (in == s.insts.end()) return;
-        Finding& f = make(Kind::ThunderingHerd, Severity::Warning, in->second, h.agg);
+        const InstState* in = inst(h.insts.front());
+        if (!in) return;
+        Finding& f = make(Kind::ThunderingHerd, Severity::Warning, *in, h.agg);
         const std::uint64_t span = h.agg.last_ts - h.agg.first_ts;
         f.title = fmt("Thundering herd: %.0f wakeups each woke several waiters (%.0f wasted/s)",
                       h.agg.count, per_second(h.wasted, span));
@@ -274,7 +283,7 @@ void Engine::build() {
     findings_.clear();
     Builder b{s, opts_, findings_};
     std::uint64_t unconfirmed = 0, full_harvests = 0;
-    for (auto& [key, in] : s.insts) {
+    auto judge = [&](const InstState& in) {
         const InstState open = open_episodes(s, opts_, in);
         unconfirmed += open.oneshot_unconfirmed;
         full_harvests += in.full_harvests;
@@ -285,7 +294,9 @@ void Engine::build() {
         b.spin(in, open);
         b.churn(in);
         b.overflow(in);
-    }
+    };
+    for (const auto& [key, in] : s.insts) judge(in);
+    for (const auto& in : s.retired) judge(in);
     for (const auto& [tid, th] : s.threads) b.busy(tid, th);
     for (const auto& [file, h] : s.herds) b.herd(h);
     std::stable_sort(findings_.begin(), findings_.end(), [](const Finding& x, const Finding& y) {

@@ -73,6 +73,7 @@ struct Ctx {
     }
     InstState& inst(std::uint64_t k, std::uint64_t ep, std::uint32_t tgid, std::int32_t epfd) {
         InstState& in = s.insts[k];
+        in.key = k;
         if (!in.tgid) in.tgid = tgid;
         if (ep) in.ep = ep;
         if (in.epfd < 0) in.epfd = epfd;
@@ -277,10 +278,11 @@ void on_wait_end(Ctx& c, const ep_wait_end& r) {
     th.last_end_ts = r.h.ts;
     th.last_end_rec = c.s.records;
     th.last_end_inst = th.inst;
-    InstState& in = c.s.insts[th.inst];
     count_busy(c, th, r);
-    count_wakeup_outcome(c, th, in, r);
-    count_starved(c, th, in, r);
+    auto ii = c.s.insts.find(th.inst);
+    if (ii == c.s.insts.end()) return;
+    count_wakeup_outcome(c, th, ii->second, r);
+    count_starved(c, th, ii->second, r);
 }
 
 std::uint64_t thread_inst(Ctx& c, std::uint64_t ep) {
@@ -558,7 +560,11 @@ void Engine::on_record(const stream::Record& rec) {
         }
         case EP_KIND_INSTANCE_FREE: {
             auto ii = s.insts.find(rec.as<ep_instance_free>().ep);
-            if (ii != s.insts.end()) close_instance(c, ii->second, "the instance was freed then");
+            if (ii != s.insts.end()) {
+                close_instance(c, ii->second, "the instance was freed then");
+                s.retired.push_back(std::move(ii->second));
+                s.insts.erase(ii);
+            }
             break;
         }
         case EP_KIND_LOST:

@@ -50,6 +50,7 @@ struct ItemState {
 };
 
 struct InstState {
+    std::uint64_t key = 0;  // in Engine::State::insts
     std::uint64_t ep = 0;
     std::uint32_t tgid = 0;
     std::int32_t epfd = -1;
@@ -112,6 +113,9 @@ struct Engine::State {
     std::uint64_t lost = 0;
     bool sees_callbacks = false;
     std::unordered_map<std::uint64_t, InstState> insts;
+    // Freed instances, kept for their findings: a later instance may reuse
+    // the address.
+    std::vector<InstState> retired;
     std::unordered_map<std::uint64_t, std::uint64_t> by_fdref;  // tgid << 32 | epfd -> key
     std::unordered_map<std::uint32_t, ThreadState> threads;
     std::unordered_map<std::uint32_t, Burst> bursts;   // by waker tid

@@ -279,6 +279,32 @@ TEST(Findings, OneshotOnTracepointNeedsFdinfo) {
     EXPECT_TRUE(unjudged(unseen, Kind::LoopBlocked));
 }
 
+TEST(Findings, FreedInstancesKeepTheirFindings) {
+    Engine e(opts());
+    Stream s(e);
+    busy_loop(s, 2000);
+    ep_instance_free r{};
+    r.ep = kEp;
+    s.feed(EP_KIND_INSTANCE_FREE, r);
+    auto f = of_kind(e, Kind::BusyPolling);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].count, 2000u);
+    EXPECT_EQ(f[0].ep, kEp);
+
+    // A new instance at the same address starts clean: its own one-shot item
+    // is not mixed with the freed instance's.
+    Engine reuse(opts());
+    Stream s2(reuse);
+    oneshot_fired(s2);
+    s2.ts += 500 * kMs;
+    s2.callback(200, 7, EP_CB_IGNORED_DISARMED);
+    s2.feed(EP_KIND_INSTANCE_FREE, r);  // freed 0.5 s after disarming: not stuck long
+    s2.insert(7, kIn);
+    s2.ts += 5000 * kMs;
+    s2.callback(200, 7, EP_CB_QUEUED_READY);
+    EXPECT_TRUE(of_kind(reuse, Kind::OneshotNotRearmed).empty());
+}
+
 // ---- event loop blocked -------------------------------------------------------
 
 // `n` turns of 200 ms while items 7 and 8 wait.
