@@ -14,7 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$lab" --kernel "$kernel" --timeout 600 --out "$out" --bin "$epscope" --bin "$poller" -- sh -c '
     for s in bad-busy-poll bad-oneshot-not-rearmed oneshot-rearm edge-vs-level maxevents-small \
-             exclusive-waiters overflow-harvest; do
+             exclusive-waiters mixed-types; do
         epscope record -o /out/$s.trace -- epscope-poller --scenario $s >/out/$s.out 2>&1 ||
             echo "$s failed" >>/out/failures
     done'
@@ -34,7 +34,7 @@ check bad-busy-poll 3 '"kind":"busy-polling","severity":"warning" '
 check bad-oneshot-not-rearmed 3 '"kind":"oneshot-not-rearmed","severity":"warning" '
 grep -q 'not re-armed for [0-9]* ms (removed then); 1[0-9] callbacks ignored as disarmed' \
     "$out/bad-oneshot-not-rearmed.txt" || fail "oneshot: no ignored callbacks in the evidence"
-for s in oneshot-rearm edge-vs-level maxevents-small exclusive-waiters overflow-harvest; do
+for s in oneshot-rearm edge-vs-level maxevents-small exclusive-waiters mixed-types; do
     check "$s" 0 ''
 done
 echo "findings_check $kernel: ok"
