@@ -495,7 +495,10 @@ InstState open_episodes(Engine::State& s, const Options& o, const InstState& in)
     return tmp;
 }
 
-Engine::Engine(Options opts) : s_(std::make_unique<State>()), opts_(std::move(opts)) {}
+Engine::Engine(Options opts) : s_(std::make_unique<State>()), opts_(std::move(opts)) {
+    // The kernel-hook backends record every callback: a trace without any had none.
+    s_->sees_callbacks = opts_.backend == "fentry" || opts_.backend == "kprobe";
+}
 Engine::~Engine() = default;
 
 std::uint64_t Engine::first_ts() const { return s_->first_ts; }

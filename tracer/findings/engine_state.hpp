@@ -111,7 +111,7 @@ struct Engine::State {
     std::uint64_t records = 0;
     std::uint64_t first_ts = 0, last_ts = 0, last_rec = 0;
     std::uint64_t lost = 0;
-    bool sees_callbacks = false;
+    bool sees_callbacks = false;  // a kernel-hook backend, or CALLBACK/WAKEUP records seen
     std::unordered_map<std::uint64_t, InstState> insts;
     // Freed instances, kept for their findings: a later instance may reuse
     // the address.

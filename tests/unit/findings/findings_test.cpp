@@ -305,6 +305,24 @@ TEST(Findings, FreedInstancesKeepTheirFindings) {
     EXPECT_TRUE(of_kind(reuse, Kind::OneshotNotRearmed).empty());
 }
 
+TEST(Findings, KernelBackendsJudgeWithoutCallbacks) {
+    // No callback in the trace: on fentry there were none, on tracepoint none
+    // could be seen.
+    Engine fentry(opts("fentry"));
+    Stream s1(fentry);
+    busy_loop(s1, 10);
+    fentry.finish();
+    EXPECT_FALSE(unjudged(fentry, Kind::LoopBlocked));
+    Engine tp(opts("tracepoint"));
+    Stream s2(tp);
+    s2.kernel = false;
+    busy_loop(s2, 10);
+    tp.finish();
+    EXPECT_TRUE(unjudged(tp, Kind::LoopBlocked));
+    EXPECT_TRUE(unjudged(tp, Kind::EdgeUndrained));
+    EXPECT_TRUE(unjudged(fentry, Kind::EdgeUndrained));
+}
+
 // ---- event loop blocked -------------------------------------------------------
 
 // `n` turns of 200 ms while items 7 and 8 wait.
