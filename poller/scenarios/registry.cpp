@@ -34,6 +34,11 @@ const std::vector<Scenario>& scenarios() {
         {"mixed-types", "pipe, eventfd, timerfd, signalfd, TCP and unix sockets in one instance",
          scenario_mixed_types},
         {"many-fds", "a few thousand eventfds in one instance", scenario_many_fds},
+        {"bad-busy-poll", "misuse: epoll_wait with timeout 0 in a loop on an idle pipe (0.3 s)",
+         scenario_bad_busy_poll},
+        {"bad-oneshot-not-rearmed",
+         "misuse: an EPOLLONESHOT item never re-armed while data keeps arriving (1.5 s)",
+         scenario_bad_oneshot_not_rearmed},
     };
     return table;
 }

@@ -35,5 +35,8 @@ void scenario_exclusive_waiters(Script& s);
 // Defined in scenarios_mix.cpp
 void scenario_mixed_types(Script& s);
 void scenario_many_fds(Script& s);
+// Defined in scenarios_bad.cpp: misuses that `epscope check` reports
+void scenario_bad_busy_poll(Script& s);
+void scenario_bad_oneshot_not_rearmed(Script& s);
 
 }  // namespace epscope::poller

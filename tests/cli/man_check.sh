@@ -9,7 +9,7 @@ prefix=$(mktemp -d); trap 'rm -rf "$prefix"' EXIT
     { echo "FAIL: cmake --install failed"; exit 1; }
 fail=0
 for page in epscope epscope-doctor epscope-record epscope-live epscope-gui epscope-dump \
-            epscope-stat epscope-export; do
+            epscope-stat epscope-check epscope-export; do
     f=$prefix/share/man/man1/$page.1
     if [ ! -s "$f" ]; then echo "FAIL: $f not installed"; fail=1; continue; fi
     text=$(MANWIDTH=100 man -l "$f" 2>/dev/null)
@@ -28,7 +28,7 @@ grep -q -- "--verify" <<<"$(man -l "$prefix/share/man/man1/epscope-record.1" 2>/
 helps() {
     local e=$build/tracer/cli/epscope g=$build/gui/epscope-gui
     "$e" --help
-    for sub in doctor record live gui dump stat export; do "$e" $sub --help; done
+    for sub in doctor record live gui dump stat check export; do "$e" $sub --help; done
     [ -x "$g" ] && "$g" --help
 }
 lower=$(helps | awk '

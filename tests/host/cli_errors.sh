@@ -43,6 +43,11 @@ expect 1 "not a regular file" -- timeout 10 "$epscope" stat "$dir"
 expect 2 "0 is not a pid" -- "$epscope" record -p 0 -o "$dir/p.trace"
 expect 2 "[-]1 is not a pid" -- "$epscope" record -p -1 -o "$dir/p.trace"
 expect 2 "x is not a pid" -- "$epscope" live -p x
+# check: a trace it cannot read, bad severities and windows.
+expect 1 "not an epscope trace|NotATrace|not a trace" -- "$epscope" check "$dir/junk"
+expect 2 "min-severity" -- "$epscope" check --min-severity fatal "$dir/junk"
+expect 2 "to must be later than .?.?from" -- "$epscope" check --from 5 --to 2 "$dir/junk"
+expect 2 "busy-min-rate" -- "$epscope" check --busy-min-rate -3 "$dir/junk"
 expect 1 "pid 2 is a kernel thread" -- "$epscope" record -p 2 -o "$dir/k.trace"
 sh -c 'sleep 0.1 & echo $! >"$1"; exec sleep 5' sh "$dir/zpid" &
 sleep 1

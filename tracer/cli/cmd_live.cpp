@@ -15,10 +15,12 @@
 #include "capture/capture_loop.hpp"
 #include "cli/commands.hpp"
 #include "cli/fidelity.hpp"
+#include "cli/findings_text.hpp"
 #include "cli/format.hpp"
 #include "cli/live_stream.hpp"
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
+#include "findings/findings.hpp"
 #include "metrics/metrics_families.hpp"
 #include "metrics/metrics_server.hpp"
 #include "model/model.hpp"
@@ -29,22 +31,33 @@ namespace epscope::cli {
 namespace {
 
 // Counts records as they pass, for the rate line, and names addresses as
-// dump and stat of the same stream do (ep#N in metrics labels).
+// dump, stat and check of the same stream do (ep#N in metrics labels and
+// findings); the findings engine sees every record too.
 class CountingModel : public stream::RecordSink {
 public:
+    explicit CountingModel(const std::string& backend) : findings_(findings_options(backend)) {}
     void on_record(const stream::Record& rec) override {
         ++records_;
         stream::name_addresses(rec, ids_);
         model_.on_record(rec);
+        findings_.on_record(rec);
     }
     const model::Model& model() const { return model_; }
     std::uint64_t records() const { return records_; }
     std::string instance_name(const model::Instance& in) {
         return in.ep ? ids_.name(stream::AddrSpace::Instance, in.ep) : std::string();
     }
+    findings::Engine& findings() { return findings_; }
+    stream::IdMap& ids() { return ids_; }
 
 private:
+    static findings::Options findings_options(const std::string& backend) {
+        findings::Options o;
+        o.backend = backend;
+        return o;
+    }
     model::Model model_;
+    findings::Engine findings_;
     stream::IdMap ids_;
     std::uint64_t records_ = 0;
 };
@@ -88,8 +101,19 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
-          bool tty, bool verify) {
+// The findings so far, one line each (`epscope check` on a recorded trace has the evidence).
+std::string findings_section(CountingModel& m) {
+    const auto& found = m.findings().snapshot();
+    std::string out = "\nfindings so far: " + std::to_string(found.size()) + "\n";
+    for (std::size_t i = 0; i < found.size() && i < 8; ++i)
+        out += "  " + finding_line(found[i], m.ids()) + "\n";
+    if (found.size() > 8) out += "  ... (" + std::to_string(found.size() - 8) + " more)\n";
+    return out;
+}
+
+void draw(CountingModel& counting, double rate, const std::string& backend, bool tty, bool verify) {
+    const model::Model& m = counting.model();
+    const std::uint64_t records = counting.records();
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
     std::snprintf(line, sizeof line,
@@ -154,6 +178,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
                       static_cast<unsigned long long>(hot[i].deliveries));
         out += line;
     }
+    out += findings_section(counting);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
 }
@@ -166,7 +191,8 @@ int run_live(const LiveOptions& opts) {
         const PlannedSession planned = plan_session(args);
         capture::CaptureOptions cap = capture_options(args, planned);
 
-        CountingModel model;
+        const std::string backend = plan::to_string(planned.plan.backend);
+        CountingModel model(backend);
         MetricsPublisher metrics(opts, planned.plan);
         LiveStream live(header_for(planned, args.invocation, args.verify), opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
@@ -174,7 +200,6 @@ int run_live(const LiveOptions& opts) {
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
         const bool tty = isatty(STDOUT_FILENO);
         const auto interval = std::chrono::duration<double>(opts.interval_s);
-        const std::string backend = plan::to_string(planned.plan.backend);
         auto last = std::chrono::steady_clock::now();
         std::uint64_t last_records = 0;
         bool drawn = false;
@@ -184,8 +209,7 @@ int run_live(const LiveOptions& opts) {
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
-            draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
-                 tty, args.verify);
+            draw(model, (model.records() - last_records) / secs, backend, tty, args.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -195,7 +219,7 @@ int run_live(const LiveOptions& opts) {
         metrics.tick(model, model.model().stats().lost, true);
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, args.verify);
+        if (!drawn) draw(model, 0, backend, tty, args.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));

@@ -12,8 +12,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/fidelity.hpp"
+#include "cli/findings_text.hpp"
 #include "cli/format.hpp"
 #include "cli/options.hpp"
+#include "findings/findings.hpp"
 #include "model/model.hpp"
 #include "stream/abi.hpp"
 #include "stream/id_map.hpp"
@@ -53,7 +55,10 @@ public:
             for (auto ref : model_.instances()) summarise(ref, false);
         }
         model_.on_record(rec);
+        if (findings_) findings_->on_record(rec);
     }
+    // The findings engine sees the same records (`stat` prints one line per finding).
+    void set_findings(findings::Engine* e) { findings_ = e; }
     void finish() {
         model_.flush_all_deferred();
         for (auto ref : model_.instances()) summarise(ref, false);
@@ -94,6 +99,7 @@ private:
         kept = s;
     }
     model::Model model_;
+    findings::Engine* findings_ = nullptr;
     stream::IdMap ids_;
     bool activity_ = false;
     std::map<std::uint32_t, std::string> comms_;
@@ -110,14 +116,29 @@ std::string epfd_list(const InstanceSummary& s) {
     return fds;
 }
 
+// One line per finding; `epscope check` has the evidence.
+void print_findings(const findings::Engine& engine, stream::IdMap& ids) {
+    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence",
+                engine.findings().size());
+    if (!engine.unjudged().empty())
+        std::printf(" and the %zu kinds this trace cannot judge", engine.unjudged().size());
+    std::printf(")\n");
+    for (const auto& f : engine.findings()) std::printf("  %s\n", finding_line(f, ids).c_str());
+}
+
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
     StatCollector collector(opts.raw_addresses);
     try {
         trace::TraceReader reader(opts.input);
+        findings::Options fo;
+        fo.backend = std::string(reader.header().get("backend").value_or(""));
+        findings::Engine engine(fo);
+        collector.set_findings(&engine);
         reader.read_all(collector);
         collector.finish();
+        engine.finish();
         if (reader.truncated())
             std::fprintf(stderr, "epscope stat: warning: %s\n", reader.incomplete_note().c_str());
         const auto& header = reader.header();
@@ -182,6 +203,10 @@ int run_stat(const StatOptions& opts) {
                 }
                 std::printf("]}");
             }
+            std::printf("],\"findings\":[");
+            for (std::size_t i = 0; i < engine.findings().size(); ++i)
+                std::printf("%s%s", i ? "," : "",
+                            finding_json(engine.findings()[i], ids, engine.first_ts()).c_str());
             std::printf("]}\n");
             return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
         }
@@ -227,6 +252,7 @@ int run_stat(const StatOptions& opts) {
                 }
             }
         }
+        print_findings(engine, ids);
         if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
         std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "findings/findings.hpp"
+
 namespace CLI {
 class App;
 }
@@ -115,6 +117,22 @@ struct StatOptions {
 };
 CLI::App* add_stat_command(CLI::App& app, StatOptions& o);
 int run_stat(const StatOptions&);
+
+struct CheckOptions {
+    std::string input;
+    bool json = false;
+    bool raw_addresses = false;
+    std::string min_severity = "info";  // shown, and judged for the exit status
+    double from_s = 0;                  // --from/--to: seconds after the first record
+    double to_s = 0;                    // 0: to the end
+    findings::Thresholds thresholds;    // the counts and shares; durations below
+    // Durations in ms on the command line; defaults from Thresholds, the one place.
+    double blocked_turn_ms = findings::Thresholds{}.blocked_turn_ns / 1e6;
+    double blocked_error_ms = findings::Thresholds{}.blocked_error_ns / 1e6;
+    double oneshot_stuck_ms = findings::Thresholds{}.oneshot_stuck_ns / 1e6;
+};
+CLI::App* add_check_command(CLI::App& app, CheckOptions& o);
+int run_check(const CheckOptions&);
 
 struct ExportOptions {
     std::string input;

@@ -15,6 +15,7 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  sudo epscope record -p 1234 -o srv.trace   # trace a running process until Ctrl-C\n"
      "  sudo epscope live -p 1234                  # watch it, refreshing like top\n"
      "  epscope stat srv.trace                     # per process and instance: items, waits\n"
+     "  epscope check srv.trace                    # what is wrong, with evidence\n"
      "  epscope <command> --help                   # each command's options and examples\n"},
     {"doctor",
      "  sudo epscope doctor                        # the plan for this kernel, with reasons\n"
@@ -45,6 +46,12 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  epscope stat t.trace                       # per process and instance\n"
      "  epscope stat --json t.trace                # the same for scripts\n"
      "  epscope stat --mismatches t.trace          # a --verify trace's mismatches, with times\n"},
+    {"check",
+     "  epscope check t.trace                      # findings, worst first; exit 3 if any\n"
+     "  epscope check --json t.trace               # the same for scripts\n"
+     "  epscope check --min-severity warning t.trace   # leave out info\n"
+     "  epscope check --from 60 --to 120 t.trace   # only the second minute\n"
+     "  epscope check --busy-min-rate 100 t.trace  # a stricter threshold\n"},
     {"export",
      "  epscope export -f perfetto -o t.pftrace t.trace  # open in ui.perfetto.dev\n"
      "  epscope export -f chrome-json -o t.json t.trace  # legacy JSON (chrome://tracing)\n"

@@ -20,6 +20,7 @@ struct Options {
     epscope::cli::GuiOptions gui;
     epscope::cli::DumpOptions dump;
     epscope::cli::StatOptions stat;
+    epscope::cli::CheckOptions check;
     epscope::cli::ExportOptions exp;
 };
 
@@ -40,6 +41,7 @@ std::vector<Command> add_commands(CLI::App& app, Options& o) {
          [&o] { return has_target(o.gui.capture, "gui") ? run_gui(o.gui) : 2; }},
         {add_dump_command(app, o.dump), [&o] { return run_dump(o.dump); }},
         {add_stat_command(app, o.stat), [&o] { return run_stat(o.stat); }},
+        {add_check_command(app, o.check), [&o] { return run_check(o.check); }},
         {add_export_command(app, o.exp), [&o] { return run_export(o.exp); }},
     };
 }
@@ -50,7 +52,7 @@ int refuse(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
         if (argc > 1 && argv[1][0] != '-')
             std::fprintf(stderr,
                          "epscope: unknown command '%s': expected doctor, record, live, gui, "
-                         "stat, dump or export (see `epscope --help`)\n",
+                         "stat, check, dump or export (see `epscope --help`)\n",
                          argv[1]);
         else
             std::fprintf(stderr, "epscope: %s (see `epscope --help`)\n", e.what());

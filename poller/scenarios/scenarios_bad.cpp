@@ -1,0 +1,70 @@
+// Scenarios that misuse epoll on purpose, each provoking one finding of
+// `epscope check` (docs/FINDINGS.md): the host and lab tests record them and
+// check that exactly that finding is reported.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "scenario.hpp"
+
+namespace epscope::poller {
+
+namespace {
+
+int add(int epfd, int fd, uint32_t events, uint64_t data) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+// A loop that polls an idle pipe with timeout 0 for 0.3 s: thousands of
+// empty epoll_wait calls, the CPU never given back.
+void scenario_bad_busy_poll(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    add(epfd, p[0], EPOLLIN, 1);
+    s.checkpoint("idle pipe registered", epfd, {{p[0], stored(EPOLLIN), 1}});
+    epoll_event ev[4];
+    long polls = 0, empty = 0;
+    const auto end = Clock::now() + std::chrono::milliseconds(300);
+    while (Clock::now() < end) {
+        ++polls;
+        if (wait_events(epfd, ev, 4, 0) == 0) ++empty;
+    }
+    s.expect(polls >= 2000 && empty == polls,
+             "busy loop: " + std::to_string(polls) + " timeout-0 waits, all empty");
+    for (int fd : {p[0], p[1], epfd}) close(fd);
+}
+
+// A one-shot item delivered once and never re-armed while data keeps
+// arriving for 1.5 s: the connection is stuck though the loop keeps waiting.
+void scenario_bad_oneshot_not_rearmed(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    const uint32_t req = EPOLLIN | EPOLLONESHOT;
+    add(epfd, p[0], req, 7);
+    fill(p[1], 10);
+    epoll_event ev[2];
+    s.expect(wait_events(epfd, ev, 2, 1000) == 1, "first event delivered");
+    s.checkpoint("delivered: item disarmed", epfd, {{p[0], disarmed(stored(req)), 7}});
+    int silent = 0;
+    for (int i = 0; i < 15; ++i) {
+        fill(p[1], 10);  // the peer keeps writing; the disarmed item ignores it
+        if (wait_events(epfd, ev, 2, 100) == 0) ++silent;
+    }
+    s.expect(silent == 15, "no event while disarmed (15 waits of 100 ms)");
+    s.checkpoint("still disarmed, never re-armed", epfd, {{p[0], disarmed(stored(req)), 7}});
+    for (int fd : {p[0], p[1], epfd}) close(fd);
+}
+
+}  // namespace epscope::poller

@@ -1,0 +1,81 @@
+#!/bin/sh
+# findings_check.sh EPSCOPE POLLER: `epscope check` on real captures of this
+# machine's kernel (syscall tracepoints): the poller's misuse scenarios are
+# reported as exactly their finding, with exit status 3; the healthy load
+# models exit 0 with no finding of warning or worse; and what the tracepoint
+# backend cannot see is listed as not judged, never left silent.
+set -eu
+epscope=$1 poller=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; cat "$dir"/*.txt 2>/dev/null; exit 1; }
+rec() { name=$1; shift; "$epscope" record --backend tracepoint "$@" >"$dir/rec-$name.txt" 2>&1 ||
+    fail "record $name"; }
+check() {  # check NAME EXPECTED-STATUS [OPTIONS]: epscope check on NAME.trace, text and JSON
+    name=$1 want=$2; shift 2
+    set +e
+    "$epscope" check "$@" "$dir/$name.trace" >"$dir/$name.txt" 2>&1; st=$?
+    "$epscope" check --json "$@" "$dir/$name.trace" >"$dir/$name.json" 2>&1; js=$?
+    set -e
+    [ "$st" -eq "$want" ] && [ "$js" -eq "$want" ] ||
+        fail "$name: check exited $st (json $js), expected $want"
+}
+kinds() { grep -o '"kind":"[a-z-]*","severity":"[a-z]*"' "$dir/$1.json" | sort -u; }
+
+# Busy polling: one thread, timeout 0, every call empty.
+rec busy -o "$dir/busy.trace" -- "$poller" --scenario bad-busy-poll
+check busy 3
+[ "$(kinds busy)" = '"kind":"busy-polling","severity":"warning"' ] ||
+    fail "busy: expected exactly busy-polling, got: $(kinds busy)"
+grep -q '^WARNING  busy-polling$' "$dir/busy.txt" || fail "busy: no text block"
+grep -q '^  process [0-9]* epscope-poller, instance [^,]*(epfd [0-9]*), threads [0-9]*$' "$dir/busy.txt" ||
+    fail "busy: no process/instance/thread line"
+grep -q 'epoll_wait calls with timeout 0 returned no event.*record #[1-9]' "$dir/busy.txt" ||
+    fail "busy: no evidence with a record number"
+grep -q '^  loop-blocked: the tracepoint backend records no callbacks' "$dir/busy.txt" ||
+    fail "busy: what the backend cannot see is not listed"
+# --min-severity error hides the warning and the gate passes; a window of the first
+# microsecond (before the loop began) finds nothing; a window past the end is refused.
+check busy 0 --min-severity error
+check busy 3 --from 0 --to 10
+check busy 0 --from 0 --to 0.000001
+check busy 2 --from 100
+"$epscope" stat "$dir/busy.trace" | grep -q '^  WARNING busy-polling: Busy polling' ||
+    fail "stat: no one-line summary of the finding"
+
+# `live` shows the finding as it appears (frames one after another off a terminal).
+"$epscope" live --backend tracepoint -i 0.1 -- "$poller" --scenario bad-busy-poll \
+    >"$dir/live.txt" 2>&1 || fail "live"
+grep -q '^  WARNING busy-polling: Busy polling: .*\[pid [0-9]* epscope-poller, ' "$dir/live.txt" ||
+    fail "live: the finding is not shown"
+
+# One-shot never re-armed: the tracepoint backend sees neither callbacks nor
+# closes, so it needs the fdinfo checkpoints of --verify to say it.
+rec oneshot --verify --verify-interval 100 -o "$dir/oneshot.trace" -- \
+    "$poller" --scenario bad-oneshot-not-rearmed
+check oneshot 3
+[ "$(kinds oneshot)" = '"kind":"oneshot-not-rearmed","severity":"warning"' ] ||
+    fail "oneshot: expected exactly oneshot-not-rearmed, got: $(kinds oneshot)"
+grep -q '^  items: fd [0-9]* (pipe)$' "$dir/oneshot.txt" || fail "oneshot: item not named"
+grep -q 'fdinfo at record #[0-9]* still lists it registered and disarmed' "$dir/oneshot.txt" ||
+    fail "oneshot: no fdinfo evidence"
+grep -q '"items":\[{"fd":[0-9]*,"name":"pipe"}\]' "$dir/oneshot.json" || fail "oneshot: JSON items"
+# Without --verify the same run is not judged, and said so.
+rec oneshot-plain -o "$dir/oneshot-plain.trace" -- "$poller" --scenario bad-oneshot-not-rearmed
+check oneshot-plain 0
+grep -q '^  oneshot-not-rearmed: 1 one-shot items stayed disarmed' "$dir/oneshot-plain.txt" ||
+    fail "oneshot without --verify: not listed as not judged"
+
+# Healthy: the load models and the one-shot scenario that re-arms.
+rec oneshot-ok --verify --verify-interval 100 -o "$dir/oneshot-ok.trace" -- \
+    "$poller" --scenario oneshot-rearm
+check oneshot-ok 0
+for m in "basic --trigger level" "basic --trigger edge" "basic --trigger oneshot" sepoll \
+         "mpoller --pollers 2 --handlers 2" "basic --threads 3 --shared-epoll" \
+         "basic --threads 3 --exclusive"; do
+    n=load-$(echo "$m" | tr -c 'a-z0-9\n' '-')
+    # shellcheck disable=SC2086
+    rec "$n" -o "$dir/$n.trace" -- "$poller" --model $m --role both --conns 8 --duration 1
+    check "$n" 0
+done
+echo "findings_check: ok"

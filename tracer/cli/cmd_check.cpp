@@ -1,0 +1,200 @@
+// `epscope check FILE`: replays a trace through the findings engine and
+// prints what is wrong with the traced event loops, worst first, with the
+// evidence; exits 3 when something of severity warning or worse was found,
+// so it can gate a server project's CI.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/findings_text.hpp"
+#include "findings/findings.hpp"
+#include "stream/id_map.hpp"
+#include "stream/record_text.hpp"
+#include "trace/reader.hpp"
+#include "trace/trace_error.hpp"
+#include "trace/trace_header.hpp"
+
+namespace epscope::cli {
+namespace {
+
+// Names addresses in file order (as dump and stat do) before the engine sees the record.
+class CheckSink : public stream::RecordSink {
+public:
+    CheckSink(findings::Engine& e, stream::IdMap& ids) : engine_(e), ids_(ids) {}
+    void on_record(const stream::Record& rec) override {
+        stream::name_addresses(rec, ids_);
+        engine_.on_record(rec);
+    }
+
+private:
+    findings::Engine& engine_;
+    stream::IdMap& ids_;
+};
+
+findings::Options engine_options(const CheckOptions& o, std::string backend) {
+    findings::Options e;
+    e.thresholds = o.thresholds;
+    e.thresholds.blocked_turn_ns = static_cast<std::uint64_t>(o.blocked_turn_ms * 1e6);
+    e.thresholds.blocked_error_ns = static_cast<std::uint64_t>(o.blocked_error_ms * 1e6);
+    e.thresholds.oneshot_stuck_ns = static_cast<std::uint64_t>(o.oneshot_stuck_ms * 1e6);
+    e.backend = std::move(backend);
+    e.from_ns = static_cast<std::uint64_t>(o.from_s * 1e9);
+    e.to_ns = static_cast<std::uint64_t>(o.to_s * 1e9);
+    return e;
+}
+
+void print_text(const CheckOptions& o, const trace::TraceReader& reader, findings::Engine& engine,
+                stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
+    const auto& header = reader.header();
+    std::printf("trace %s: kernel %s, backend %s, %llu records%s\n", o.input.c_str(),
+                header.kernel_release.c_str(),
+                std::string(header.get("backend").value_or("?")).c_str(),
+                static_cast<unsigned long long>(engine.records()),
+                reader.truncated() ? " (file cut off: readable prefix only)" : "");
+    if (engine.lost())
+        std::printf("lost records: %llu: findings may miss what they held\n",
+                    static_cast<unsigned long long>(engine.lost()));
+    for (const auto* f : shown)
+        std::printf("\n%s", finding_block(*f, ids, engine.first_ts()).c_str());
+    if (!engine.unjudged().empty()) std::printf("\nnot judged on this trace:\n");
+    for (const auto& u : engine.unjudged())
+        std::printf("  %s: %s\n", std::string(kind_name(u.kind)).c_str(), u.reason.c_str());
+    std::size_t by[3] = {};
+    for (const auto* f : shown) ++by[static_cast<int>(f->severity)];
+    std::printf("\n%zu finding%s: %zu errors, %zu warnings, %zu info\n", shown.size(),
+                shown.size() == 1 ? "" : "s", by[2], by[1], by[0]);
+}
+
+void print_json(const CheckOptions& o, const trace::TraceReader& reader, findings::Engine& engine,
+                stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
+    std::printf(
+        "{\"file\":\"%s\",\"backend\":\"%s\",\"records\":%llu,\"lost\":%llu,"
+        "\"truncated\":%s,\"findings\":[",
+        stream::json_escape(o.input).c_str(),
+        stream::json_escape(std::string(reader.header().get("backend").value_or(""))).c_str(),
+        static_cast<unsigned long long>(engine.records()),
+        static_cast<unsigned long long>(engine.lost()), reader.truncated() ? "true" : "false");
+    for (std::size_t i = 0; i < shown.size(); ++i)
+        std::printf("%s%s", i ? "," : "", finding_json(*shown[i], ids, engine.first_ts()).c_str());
+    std::printf("],\"unjudged\":[");
+    bool first = true;
+    for (const auto& u : engine.unjudged()) {
+        std::printf("%s{\"kind\":\"%s\",\"reason\":\"%s\"}", first ? "" : ",",
+                    std::string(kind_name(u.kind)).c_str(), stream::json_escape(u.reason).c_str());
+        first = false;
+    }
+    std::printf("]}\n");
+}
+
+}  // namespace
+
+int run_check(const CheckOptions& opts) {
+    findings::Severity min{};
+    if (!findings::parse_severity(opts.min_severity, min)) {
+        std::fprintf(stderr, "epscope check: --min-severity %s: give info, warning or error\n",
+                     opts.min_severity.c_str());
+        return 2;
+    }
+    if (opts.to_s > 0 && opts.to_s <= opts.from_s) {
+        std::fprintf(stderr,
+                     "epscope check: --to must be later than --from (seconds from the "
+                     "trace's first record)\n");
+        return 2;
+    }
+    try {
+        trace::TraceReader reader(opts.input);
+        findings::Engine engine(
+            engine_options(opts, std::string(reader.header().get("backend").value_or(""))));
+        stream::IdMap ids(opts.raw_addresses);
+        CheckSink sink(engine, ids);
+        reader.read_all(sink);
+        engine.finish();
+        const double length_s = (engine.last_ts() - engine.first_ts()) / 1e9;
+        if (opts.from_s > length_s) {
+            std::fprintf(stderr,
+                         "epscope check: --from %g is after the trace's last record (+%.3f s): "
+                         "give a window inside the trace\n",
+                         opts.from_s, length_s);
+            return 2;
+        }
+        if (reader.truncated())
+            std::fprintf(stderr, "epscope check: warning: %s\n", reader.incomplete_note().c_str());
+        std::vector<const findings::Finding*> shown;
+        bool bad = false;
+        for (const auto& f : engine.findings()) {
+            if (f.severity < min) continue;
+            shown.push_back(&f);
+            bad = bad || f.severity >= findings::Severity::Warning;
+        }
+        if (opts.json)
+            print_json(opts, reader, engine, ids, shown);
+        else
+            print_text(opts, reader, engine, ids, shown);
+        if (bad) return 3;
+        return reader.truncated() ? 2 : 0;  // a cut-off trace cannot vouch for health
+    } catch (const trace::TraceError& e) {
+        std::fprintf(stderr, "epscope check: %s\n", e.what());
+        return 1;
+    }
+}
+
+// `check`: the trace, the output, the window and one option per threshold
+// (docs/FINDINGS.md gives each default its reason).
+CLI::App* add_check_command(CLI::App& app, CheckOptions& o) {
+    auto* chk = app.add_subcommand(
+        "check", "Report what is wrong with the traced epoll loops, worst first, with evidence");
+    auto& t = o.thresholds;
+    chk->add_option("file", o.input, "Trace file")->required();
+    chk->add_flag("--json", o.json, "One JSON object, for scripts");
+    chk->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
+    chk->add_option("--min-severity", o.min_severity,
+                    "Show only findings this severe or worse: info, warning or error (the exit "
+                    "status judges the shown ones)")
+        ->check(CLI::IsMember({"info", "warning", "error"}))
+        ->capture_default_str();
+    chk->add_option("--from", o.from_s, "Judge only events from SECONDS after the first record")
+        ->check(CLI::NonNegativeNumber);
+    chk->add_option("--to", o.to_s, "Judge only events up to SECONDS after the first record")
+        ->check(CLI::PositiveNumber);
+    auto add = [&](const char* name, auto& value, const char* help) {
+        chk->add_option(name, value, help)
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str()
+            ->group("Thresholds");
+    };
+    add("--blocked-turn-ms", o.blocked_turn_ms,
+        "Event loop blocked: a turn between two epoll_wait calls this long with items waiting");
+    add("--blocked-error-ms", o.blocked_error_ms,
+        "Event loop blocked: a stall this long is an error");
+    add("--blocked-min-stalls", t.blocked_min_stalls,
+        "Event loop blocked: at least this many such turns (unless one is an error)");
+    add("--busy-min-polls", t.busy_min_polls,
+        "Busy polling: at least this many empty timeout-0 waits");
+    add("--busy-min-rate", t.busy_min_rate,
+        "Busy polling: at least this many empty waits per second");
+    add("--busy-min-empty-share", t.busy_min_empty_share,
+        "Busy polling: this share (0-1) of the timeout-0 waits returned nothing");
+    add("--oneshot-stuck-ms", o.oneshot_stuck_ms,
+        "One-shot never re-armed: disarmed at least this long");
+    add("--herd-min-events", t.herd_min_events,
+        "Thundering herd: at least this many wakeups that woke several waiters");
+    add("--spurious-min", t.spurious_min, "Spurious wakeups: at least this many");
+    add("--spurious-min-share", t.spurious_min_share,
+        "Spurious wakeups: at least this share (0-1) of the instance's wakeups");
+    add("--starved-min-harvests", t.starved_min_harvests,
+        "Maxevents starvation: at least this many full harvests leaving items behind");
+    add("--churn-min-rate", t.churn_min_rate, "Registration churn: epoll_ctl calls per second");
+    add("--churn-min-per-delivery", t.churn_min_per_delivery,
+        "Registration churn: epoll_ctl calls per delivered event");
+    add("--spin-min-deliveries", t.spin_min_deliveries,
+        "Level-triggered spin: EPOLLOUT-only deliveries of one item in a row");
+    add("--spin-min-rate", t.spin_min_rate, "Level-triggered spin: such deliveries per second");
+    add("--overflow-min-share", t.overflow_min_share,
+        "Overflow pressure: share (0-1) of queueing callbacks on the overflow list");
+    add("--overflow-min-callbacks", t.overflow_min_callbacks,
+        "Overflow pressure: judged over at least this many queueing callbacks");
+    return chk;
+}
+
+}  // namespace epscope::cli

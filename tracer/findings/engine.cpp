@@ -1,0 +1,581 @@
+// The engine's record handling: each record updates the state the rules read
+// (engine_state.hpp); occurrences go to their Agg as they happen. build.cpp
+// turns the Aggs into findings.
+#include <algorithm>
+#include <cstring>
+
+#include "findings/engine_state.hpp"
+#include "stream/abi.hpp"
+
+namespace epscope::findings {
+namespace {
+
+std::uint64_t fdref(std::uint32_t tgid, std::int32_t fd) {
+    return (std::uint64_t{tgid} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+std::string rec_text(std::uint64_t rec) { return "record #" + std::to_string(rec); }
+std::string ms_text(std::uint64_t ns) { return std::to_string((ns + 500'000) / 1'000'000) + " ms"; }
+
+}  // namespace
+
+void Agg::add(std::uint64_t ts, std::uint64_t metric, Evidence e, std::uint64_t end_ts) {
+    if (count++ == 0) first_ts = ts;
+    first_ts = std::min(first_ts, ts);
+    last_ts = std::max({last_ts, ts, end_ts});
+    worst = std::max(worst, metric);
+    auto at = std::find_if(top.begin(), top.end(), [&](const auto& p) { return p.first < metric; });
+    if (top.size() < kTop || at != top.end()) {
+        top.insert(at, {metric, std::move(e)});
+        if (top.size() > kTop) top.pop_back();
+    }
+}
+
+void Agg::fd(std::int32_t f, const std::string& name) {
+    if (fds.size() >= kMaxFds || std::find(fds.begin(), fds.end(), f) != fds.end()) return;
+    fds.push_back(f);
+    names.push_back(name);
+}
+
+void Agg::thread(std::uint32_t tid) {
+    if (threads.size() < kMaxThreads &&
+        std::find(threads.begin(), threads.end(), tid) == threads.end())
+        threads.push_back(tid);
+}
+
+// ---- small helpers over the state ------------------------------------------
+
+namespace {
+
+using State = Engine::State;
+
+struct Ctx {
+    State& s;
+    const Options& o;
+    const ep_header& h;
+    bool in_window() const {
+        const std::uint64_t rel = h.ts - s.first_ts;
+        return rel >= o.from_ns && (o.to_ns == 0 || rel <= o.to_ns);
+    }
+    // The instance of (ep, tgid, epfd): by address when the backend knows it,
+    // else by the fd that reached it (tracepoint backend).
+    std::uint64_t key(std::uint64_t ep, std::uint32_t tgid, std::int32_t epfd) {
+        if (ep) {
+            if (epfd >= 0) s.by_fdref[fdref(tgid, epfd)] = ep;
+            return ep;
+        }
+        if (epfd < 0) return 0;
+        auto it = s.by_fdref.find(fdref(tgid, epfd));
+        if (it != s.by_fdref.end()) return it->second;
+        const std::uint64_t k = (1ull << 63) | fdref(tgid, epfd);
+        s.by_fdref[fdref(tgid, epfd)] = k;
+        return k;
+    }
+    InstState& inst(std::uint64_t k, std::uint64_t ep, std::uint32_t tgid, std::int32_t epfd) {
+        InstState& in = s.insts[k];
+        in.key = k;
+        if (!in.tgid) in.tgid = tgid;
+        if (ep) in.ep = ep;
+        if (in.epfd < 0) in.epfd = epfd;
+        return in;
+    }
+    std::string name(std::uint32_t tgid, std::int32_t fd) const {
+        auto it = s.fd_names.find(fdref(tgid, fd));
+        return it == s.fd_names.end() ? std::string() : it->second;
+    }
+};
+
+// A one-shot item disarmed since disarm_ts, re-armed, removed or still
+// disarmed at end_ts: stuck if long enough and events did arrive (ignored
+// callbacks) or fdinfo confirmed it registered and disarmed.
+void close_oneshot(Ctx& c, InstState& in, std::int32_t fd, ItemState& it, std::uint64_t end_ts,
+                   const char* how) {
+    if (!it.disarm_ts) return;
+    const std::uint64_t dur = end_ts - it.disarm_ts;
+    const std::uint64_t th = c.o.thresholds.oneshot_stuck_ns;
+    const bool confirmed = it.confirmed_ts && it.confirmed_ts - it.disarm_ts >= th;
+    if (dur >= th && it.ignored > 0) {
+        std::string text = "fd " + std::to_string(fd) + " disarmed by its delivery at " +
+                           rec_text(it.disarm_rec) + ", not re-armed for " + ms_text(dur) + " (" +
+                           how + "); " + std::to_string(it.ignored) +
+                           " callbacks ignored as disarmed meanwhile, the first at " +
+                           rec_text(it.first_ignored_rec);
+        in.oneshot.add(it.disarm_ts, dur, {text, it.disarm_rec, it.disarm_ts}, end_ts);
+        in.oneshot.fd(fd, it.name);
+    } else if (confirmed && !c.s.sees_callbacks) {
+        // The backend sees no callbacks and no close: the stuck time is what fdinfo vouches for.
+        const std::uint64_t seen = it.confirmed_ts - it.disarm_ts;
+        std::string text = "fd " + std::to_string(fd) + " disarmed by its delivery at " +
+                           rec_text(it.disarm_rec) + ", not re-armed for at least " +
+                           ms_text(seen) + ": fdinfo at " + rec_text(it.confirmed_rec) +
+                           " still lists it registered and disarmed";
+        in.oneshot.add(it.disarm_ts, seen, {text, it.disarm_rec, it.disarm_ts}, it.confirmed_ts);
+        in.oneshot.fd(fd, it.name);
+    } else if (dur >= th && !c.s.sees_callbacks) {
+        ++in.oneshot_unconfirmed;
+    }
+    it.disarm_ts = 0;
+    it.ignored = 0;
+    it.confirmed_ts = 0;
+}
+
+void close_spin(Ctx& c, InstState& in, std::int32_t fd, ItemState& it) {
+    if (it.spin >= c.o.thresholds.spin_min_deliveries) {
+        const std::uint64_t span = std::max<std::uint64_t>(it.spin_last_ts - it.spin_first_ts, 1);
+        const double rate = static_cast<double>(it.spin) * 1e9 / static_cast<double>(span);
+        if (rate >= c.o.thresholds.spin_min_rate) {
+            std::string text =
+                "fd " + std::to_string(fd) + " delivered " + std::to_string(it.spin) +
+                " times with EPOLLOUT only in " + std::to_string(span / 1'000'000) + " ms (" +
+                std::to_string(static_cast<std::uint64_t>(rate)) +
+                "/s) without an epoll_ctl changing it, from " + rec_text(it.spin_first_rec);
+            in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts});
+            in.spin.fd(fd, it.name);
+        }
+    }
+    it.spin = 0;
+}
+
+void count_ctl(Ctx& c, InstState& in, std::uint64_t calls) {
+    if (!c.in_window()) return;
+    const bool first = in.ctl_calls == 0;
+    in.ctl_calls += calls;
+    if (first) {
+        in.ctl_first_ts = c.h.ts;
+        in.ctl_first_rec = c.s.records;
+    }
+    in.ctl_last_ts = c.h.ts;
+}
+
+// Queued at ts, unless already waiting since a time no harvest has passed
+// (a harvest since then delivered or dropped it).
+void mark_pending(const InstState& in, ItemState& it, std::uint64_t ts) {
+    if (!it.pending_since || it.pending_since < in.last_harvest_ts) it.pending_since = ts;
+}
+
+// ---- per kind ---------------------------------------------------------------
+
+void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
+    if (r.result != 0) return;
+    const std::uint64_t k = c.key(r.ep, r.h.tgid, r.epfd);
+    InstState& in = c.inst(k, r.ep, r.h.tgid, r.epfd);
+    ItemState& it = in.items[r.fd];
+    if (insert) it = ItemState{};
+    close_oneshot(c, in, r.fd, it, r.h.ts, "re-armed by EPOLL_CTL_MOD then");
+    close_spin(c, in, r.fd, it);
+    it.events = r.events;
+    it.data = r.data;
+    if (insert || it.name.empty()) it.name = c.name(r.h.tgid, r.fd);
+    in.by_data[r.data] = r.fd;
+    if (r.queued == EP_CTL_QUEUED_READY || r.queued == EP_CTL_QUEUED_OVERFLOW)
+        mark_pending(in, it, r.h.ts);
+    // A first ADD is setup, not churn; its DEL counts it (on_remove).
+    if (!insert) count_ctl(c, in, 1);
+}
+
+void on_remove(Ctx& c, const ep_item_remove& r) {
+    if (r.result != 0) return;
+    const std::uint64_t k = c.key(r.ep, r.h.tgid, r.epfd);
+    auto ii = c.s.insts.find(k);
+    if (ii == c.s.insts.end()) return;
+    InstState& in = ii->second;
+    auto it = in.items.find(r.fd);
+    if (it != in.items.end()) {
+        close_oneshot(c, in, r.fd, it->second, r.h.ts, "removed then");
+        close_spin(c, in, r.fd, it->second);
+        in.items.erase(it);
+    }
+    if (r.reason == EP_REMOVE_CTL) count_ctl(c, in, 2);  // the DEL and the ADD it undoes
+}
+
+void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
+    ThreadState& th = c.s.threads[r.h.tid];
+    th.tgid = r.h.tgid;
+    th.inst = c.key(r.ep, r.h.tgid, r.epfd);
+    InstState& in = c.inst(th.inst, r.ep, r.h.tgid, r.epfd);
+    th.in_wait = true;
+    th.begin_ts = r.h.ts;
+    th.timeout_ns = r.timeout_ns;
+    th.maxevents = r.maxevents;
+    th.woken = false;
+    th.herd_file = 0;
+    th.harvest_end_ready = -1;
+    th.lt_delivered = 0;
+    if (!th.last_end_ts || th.last_end_inst != th.inst || !c.in_window()) return;
+    // Event loop blocked: the turn just ended was long and an event queued
+    // during it waited as long for this thread (no harvest took it meanwhile).
+    const std::uint64_t turn = r.h.ts - th.last_end_ts;
+    const std::uint64_t th_ns = c.o.thresholds.blocked_turn_ns;
+    if (turn < th_ns) return;
+    const std::uint64_t since = std::max(th.last_end_ts, in.last_harvest_ts);
+    std::uint64_t waiting = 0, oldest = r.h.ts;
+    std::vector<std::int32_t> fds;
+    for (auto& [fd, it] : in.items)
+        if (it.pending_since >= since && it.pending_since <= r.h.ts) {
+            ++waiting;
+            oldest = std::min(oldest, it.pending_since);
+            if (fds.size() < Agg::kMaxFds) fds.push_back(fd);
+        }
+    if (r.h.ts - oldest < th_ns) return;
+    std::string text = "thread " + std::to_string(r.h.tid) + " took " +
+                       std::to_string(turn / 1'000'000) + " ms between leaving epoll_wait (" +
+                       rec_text(th.last_end_rec) + ") and entering it again (" +
+                       rec_text(c.s.records) + ") while " + std::to_string(waiting) +
+                       " items waited on the ready list, the oldest for " +
+                       std::to_string((r.h.ts - oldest) / 1'000'000) + " ms";
+    in.blocked.add(th.last_end_ts, turn, {text, th.last_end_rec, th.last_end_ts});
+    in.blocked.thread(r.h.tid);
+    for (auto fd : fds) in.blocked.fd(fd, in.items[fd].name);
+}
+
+void count_busy(Ctx& c, ThreadState& th, const ep_wait_end& r) {
+    if (th.timeout_ns != 0 || !c.in_window()) return;
+    ++th.zero_polls;
+    if (r.result != 0) return;
+    if (th.zero_empty++ == 0) {
+        th.zero_first_ts = r.h.ts;
+        th.zero_first_rec = c.s.records;
+    }
+    th.zero_last_ts = r.h.ts;
+    th.zero_inst = th.inst;
+}
+
+void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
+    if (!th.woken || r.result != 0 || !c.in_window()) return;
+    if (th.herd_file) {
+        ++in.spurious_herd;
+        auto h = c.s.herds.find(th.herd_file);
+        if (h != c.s.herds.end()) ++h->second.wasted;
+    }
+    std::string text = "thread " + std::to_string(r.h.tid) +
+                       " was woken and its epoll_wait returned no event (" + rec_text(c.s.records) +
+                       ")";
+    in.spurious.add(r.h.ts, 0, {text, c.s.records, r.h.ts});
+    in.spurious.thread(r.h.tid);
+}
+
+void count_starved(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
+    if (r.result <= 0 || r.result != th.maxevents || !c.in_window()) return;
+    ++in.full_harvests;
+    if (th.harvest_end_ready < 0) return;
+    // After ep_done_scan the ready list holds: items the harvest did not
+    // reach (maxevents), level-triggered items it delivered (requeued), and
+    // what came through the overflow list. Only the first kind starved.
+    const std::int64_t left = th.harvest_end_ready - th.lt_delivered - th.harvest_end_overflow;
+    if (left <= 0) return;
+    std::string text = "epoll_wait returned maxevents=" + std::to_string(r.result) + " (" +
+                       rec_text(c.s.records) + ") and left " + std::to_string(left) +
+                       " items on the ready list";
+    in.starved.add(r.h.ts, static_cast<std::uint64_t>(left), {text, c.s.records, r.h.ts});
+    in.starved.thread(r.h.tid);
+}
+
+void on_wait_end(Ctx& c, const ep_wait_end& r) {
+    auto t = c.s.threads.find(r.h.tid);
+    if (t == c.s.threads.end() || !t->second.in_wait) return;
+    ThreadState& th = t->second;
+    th.in_wait = false;
+    th.last_end_ts = r.h.ts;
+    th.last_end_rec = c.s.records;
+    th.last_end_inst = th.inst;
+    count_busy(c, th, r);
+    auto ii = c.s.insts.find(th.inst);
+    if (ii == c.s.insts.end()) return;
+    count_wakeup_outcome(c, th, ii->second, r);
+    count_starved(c, th, ii->second, r);
+}
+
+std::uint64_t thread_inst(Ctx& c, std::uint64_t ep) {
+    if (ep) return ep;
+    auto t = c.s.threads.find(c.h.tid);
+    return t == c.s.threads.end() ? 0 : t->second.inst;
+}
+
+void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
+    auto ii = c.s.insts.find(thread_inst(c, r.ep));
+    if (ii == c.s.insts.end()) return;
+    InstState& in = ii->second;
+    if (c.in_window()) ++in.deliveries;
+    auto d = in.by_data.find(r.data);
+    if (d == in.by_data.end()) return;
+    auto itx = in.items.find(d->second);
+    if (itx == in.items.end()) return;
+    ItemState& it = itx->second;
+    it.pending_since = 0;
+    if (it.events & kEpollOneshot) {
+        it.disarm_ts = r.h.ts;
+        it.disarm_rec = c.s.records;
+        it.ignored = 0;
+        it.confirmed_ts = 0;
+    }
+    if (it.events & (kEpollEt | kEpollOneshot)) return;
+    auto t = c.s.threads.find(r.h.tid);
+    if (t != c.s.threads.end()) ++t->second.lt_delivered;
+    const bool out_only =
+        (r.revents & kEpollOut) &&
+        !(r.revents & (kEpollIn | kEpollPri | kEpollErr | kEpollHup | kEpollRdHup));
+    if (!out_only || !c.in_window()) {
+        close_spin(c, in, d->second, it);
+        return;
+    }
+    if (it.spin++ == 0) {
+        it.spin_first_ts = r.h.ts;
+        it.spin_first_rec = c.s.records;
+    }
+    it.spin_last_ts = r.h.ts;
+}
+
+void on_harvest_begin(Ctx& c, const ep_harvest_begin& r) {
+    auto ii = c.s.insts.find(thread_inst(c, r.ep));
+    if (ii != c.s.insts.end()) ii->second.harvest_begin_ts = ii->second.last_harvest_ts = r.h.ts;
+    auto t = c.s.threads.find(r.h.tid);
+    if (t != c.s.threads.end()) t->second.lt_delivered = 0;
+}
+
+void on_harvest_end(Ctx& c, const ep_harvest_end& r) {
+    auto t = c.s.threads.find(r.h.tid);
+    if (t != c.s.threads.end()) {
+        t->second.harvest_end_ready = r.ready == ~0u ? -1 : std::int64_t{r.ready};
+        t->second.harvest_end_overflow = r.overflow;
+    }
+    auto ii = c.s.insts.find(thread_inst(c, r.ep));
+    if (ii == c.s.insts.end() || !ii->second.harvest_begin_ts) return;
+    InstState& in = ii->second;
+    const std::uint64_t d = r.h.ts - in.harvest_begin_ts;
+    ++in.harvests;
+    in.harvest_ns_sum += d;
+    in.harvest_ns_max = std::max(in.harvest_ns_max, d);
+    in.harvest_begin_ts = 0;
+}
+
+void close_burst(Ctx& c, std::uint32_t waker) {
+    auto b = c.s.bursts.find(waker);
+    if (b == c.s.bursts.end()) return;
+    Burst& burst = b->second;
+    if (burst.woken.size() >= 2) {
+        HerdAgg& herd = c.s.herds[burst.file];
+        herd.tgid = burst.tgid;
+        herd.woken += burst.woken.size();
+        herd.exclusive = herd.exclusive || (burst.events & kEpollExclusive);
+        for (auto k : burst.insts)
+            if (std::find(herd.insts.begin(), herd.insts.end(), k) == herd.insts.end())
+                herd.insts.push_back(k);
+        std::string text = "one wakeup of fd " + std::to_string(burst.fd) + " (" +
+                           rec_text(burst.rec) + ") woke " + std::to_string(burst.woken.size()) +
+                           " waiters in " + std::to_string(burst.insts.size()) + " instances";
+        herd.agg.add(burst.ts, burst.woken.size(), {text, burst.rec, burst.ts});
+        herd.agg.fd(burst.fd, c.name(burst.tgid, burst.fd));
+        for (auto tid : burst.woken) herd.agg.thread(tid);
+    }
+    c.s.bursts.erase(b);
+}
+
+void on_callback(Ctx& c, const ep_callback& r) {
+    c.s.sees_callbacks = true;
+    const std::uint64_t k = c.key(r.ep, r.h.tgid, -1);
+    auto ii = c.s.insts.find(k);
+    if (ii == c.s.insts.end()) return;
+    InstState& in = ii->second;
+    // One wake_up of a file calls each of its items once: the same file again
+    // on an instance already called, or another file, is the next wake_up.
+    auto b = c.s.bursts.find(r.h.tid);
+    if (b != c.s.bursts.end() &&
+        (b->second.file != r.file ||
+         std::find(b->second.insts.begin(), b->second.insts.end(), k) != b->second.insts.end()))
+        close_burst(c, r.h.tid);
+    Burst& burst = c.s.bursts[r.h.tid];
+    if (!burst.file) {
+        burst = Burst{r.file, r.h.ts, c.s.records, in.tgid, r.fd, r.events, {}, {}};
+    }
+    if (std::find(burst.insts.begin(), burst.insts.end(), k) == burst.insts.end())
+        burst.insts.push_back(k);
+    auto itx = in.items.find(r.fd);
+    const bool queued = r.outcome == EP_CB_QUEUED_READY || r.outcome == EP_CB_QUEUED_OVERFLOW;
+    if (queued && c.in_window()) {
+        ++in.cb_queued;
+        if (r.outcome == EP_CB_QUEUED_OVERFLOW) ++in.cb_overflow;
+    }
+    if (itx == in.items.end()) return;
+    ItemState& it = itx->second;
+    if (r.outcome <= EP_CB_ALREADY_OVERFLOW) mark_pending(in, it, r.h.ts);
+    if (r.outcome == EP_CB_IGNORED_DISARMED && it.disarm_ts && it.ignored++ == 0)
+        it.first_ignored_rec = c.s.records;
+}
+
+void on_wakeup(Ctx& c, const ep_wakeup& r) {
+    c.s.sees_callbacks = true;
+    ThreadState& th = c.s.threads[r.woken_tid];
+    th.woken = true;
+    auto ii = c.s.insts.find(r.ep ? r.ep : th.inst);
+    if (ii != c.s.insts.end() && c.in_window()) ++ii->second.wakeups;
+    auto b = c.s.bursts.find(r.h.tid);
+    if (b == c.s.bursts.end()) return;
+    Burst& burst = b->second;
+    burst.woken.push_back(r.woken_tid);
+    // From the second waiter on this wakeup is a herd: the waiters' epoll_wait
+    // may return before the burst is known to be over.
+    if (burst.woken.size() == 2) {
+        c.s.threads[burst.woken[0]].herd_file = burst.file;
+        c.s.herds.try_emplace(burst.file);  // counts its wasted wakeups from now on
+    }
+    if (burst.woken.size() >= 2) th.herd_file = burst.file;
+}
+
+void on_snapshot_item(Ctx& c, const ep_snapshot_item& r) {
+    auto k = c.s.by_fdref.find(fdref(r.h.tgid, r.epfd));
+    if (k == c.s.by_fdref.end()) return;
+    auto ii = c.s.insts.find(k->second);
+    if (ii == c.s.insts.end()) return;
+    auto itx = ii->second.items.find(r.tfd);
+    if (itx == ii->second.items.end()) return;
+    ItemState& it = itx->second;
+    if (it.disarm_ts && !(r.events & ~kPrivateBits)) {
+        it.confirmed_ts = r.h.ts;
+        it.confirmed_rec = c.s.records;
+    }
+}
+
+// Names come from /proc a few records after the insert: items named late.
+void on_fd_name(Ctx& c, const ep_fd_name& r) {
+    std::string name(r.name, strnlen(r.name, sizeof r.name));
+    for (auto& [k, in] : c.s.insts) {
+        if (in.tgid != r.h.tgid) continue;
+        auto it = in.items.find(r.fd);
+        if (it != in.items.end() && it->second.name.empty()) it->second.name = name;
+    }
+    c.s.fd_names[fdref(r.h.tgid, r.fd)] = std::move(name);
+}
+
+// The instance is gone (freed, or its process exited): its disarmed items end here.
+void close_instance(Ctx& c, InstState& in, const char* how) {
+    for (auto& [fd, it] : in.items) {
+        close_oneshot(c, in, fd, it, c.h.ts, how);
+        close_spin(c, in, fd, it);
+    }
+    in.items.clear();
+    in.by_data.clear();
+}
+
+void on_process(Ctx& c, const ep_process& r) {
+    if (r.what == EP_PROC_EXIT) {
+        for (auto& [k, in] : c.s.insts)
+            if (in.tgid == r.h.tgid && !in.items.empty())
+                close_instance(c, in, "the process exited then");
+        return;
+    }
+    if (r.what == EP_PROC_THREAD || r.what == EP_PROC_THREAD_EXIT) return;
+    c.s.comms[r.h.tgid] = std::string(r.comm, strnlen(r.comm, sizeof r.comm));
+}
+
+}  // namespace
+
+void close_bursts(Engine::State& s, const Options& o) {
+    ep_header h{};
+    h.ts = s.last_ts;
+    Ctx c{s, o, h};
+    while (!s.bursts.empty()) close_burst(c, s.bursts.begin()->first);
+}
+
+// Open episodes (disarmed or spinning items) judged as of the last record,
+// into a copy of the instance's Aggs: the state itself goes on unchanged.
+InstState open_episodes(Engine::State& s, const Options& o, const InstState& in) {
+    InstState tmp;
+    tmp.oneshot = in.oneshot;
+    tmp.spin = in.spin;
+    tmp.oneshot_unconfirmed = in.oneshot_unconfirmed;
+    ep_header h{};
+    h.ts = s.last_ts;
+    Ctx c{s, o, h};
+    for (const auto& [fd, it] : in.items) {
+        if (!it.disarm_ts && !it.spin) continue;
+        ItemState copy = it;
+        close_oneshot(c, tmp, fd, copy, s.last_ts, "still disarmed at the end of the trace");
+        close_spin(c, tmp, fd, copy);
+    }
+    return tmp;
+}
+
+Engine::Engine(Options opts) : s_(std::make_unique<State>()), opts_(std::move(opts)) {
+    // The kernel-hook backends record every callback: a trace without any had none.
+    s_->sees_callbacks = opts_.backend == "fentry" || opts_.backend == "kprobe";
+}
+Engine::~Engine() = default;
+
+std::uint64_t Engine::first_ts() const { return s_->first_ts; }
+std::uint64_t Engine::last_ts() const { return s_->last_ts; }
+std::uint64_t Engine::records() const { return s_->records; }
+std::uint64_t Engine::lost() const { return s_->lost; }
+bool Engine::sees_callbacks() const { return s_->sees_callbacks; }
+
+void Engine::on_record(const stream::Record& rec) {
+    State& s = *s_;
+    const ep_header& h = rec.header();
+    ++s.records;
+    if (!s.first_ts && h.ts) s.first_ts = h.ts;
+    if (h.ts > s.last_ts) {
+        s.last_ts = h.ts;
+        s.last_rec = s.records;
+    }
+    Ctx c{s, opts_, h};
+    const auto kind = rec.kind();
+    if (kind != EP_KIND_CALLBACK && kind != EP_KIND_WAKEUP && !s.bursts.empty())
+        close_burst(c, h.tid);
+    switch (kind) {
+        case EP_KIND_ITEM_INSERT:
+            on_ctl(c, rec.as<ep_item_ctl>(), true);
+            break;
+        case EP_KIND_ITEM_MODIFY:
+            on_ctl(c, rec.as<ep_item_ctl>(), false);
+            break;
+        case EP_KIND_ITEM_REMOVE:
+            on_remove(c, rec.as<ep_item_remove>());
+            break;
+        case EP_KIND_CALLBACK:
+            on_callback(c, rec.as<ep_callback>());
+            break;
+        case EP_KIND_WAKEUP:
+            on_wakeup(c, rec.as<ep_wakeup>());
+            break;
+        case EP_KIND_WAIT_BEGIN:
+            on_wait_begin(c, rec.as<ep_wait_begin>());
+            break;
+        case EP_KIND_WAIT_END:
+            on_wait_end(c, rec.as<ep_wait_end>());
+            break;
+        case EP_KIND_HARVEST_BEGIN:
+            on_harvest_begin(c, rec.as<ep_harvest_begin>());
+            break;
+        case EP_KIND_HARVEST_ITEM:
+            on_harvest_item(c, rec.as<ep_harvest_item>());
+            break;
+        case EP_KIND_HARVEST_END:
+            on_harvest_end(c, rec.as<ep_harvest_end>());
+            break;
+        case EP_KIND_SNAPSHOT_ITEM:
+            on_snapshot_item(c, rec.as<ep_snapshot_item>());
+            break;
+        case EP_KIND_PROCESS:
+            on_process(c, rec.as<ep_process>());
+            break;
+        case EP_KIND_FD_NAME: {
+            on_fd_name(c, rec.as<ep_fd_name>());
+            break;
+        }
+        case EP_KIND_INSTANCE_FREE: {
+            auto ii = s.insts.find(rec.as<ep_instance_free>().ep);
+            if (ii != s.insts.end()) {
+                close_instance(c, ii->second, "the instance was freed then");
+                s.retired.push_back(std::move(ii->second));
+                s.insts.erase(ii);
+            }
+            break;
+        }
+        case EP_KIND_LOST:
+            s.lost += rec.as<ep_lost>().count;
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace epscope::findings
