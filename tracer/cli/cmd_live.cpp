@@ -111,6 +111,7 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
 }  // namespace
 
 int run_live(const LiveOptions& opts) {
+    if (opts.counting) return run_live_counting(opts);
     try {
         const PlannedSession planned = plan_session(opts.backend, opts.verbose, opts.verify);
         capture::CaptureOptions cap;

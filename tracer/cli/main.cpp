@@ -164,6 +164,18 @@ int main(int argc, char** argv) {
                     "Milliseconds between fdinfo checkpoints with --verify")
         ->check(CLI::Range(10u, 3600000u))
         ->capture_default_str();
+    auto* counting = liv->add_flag(
+        "--counting", live.counting,
+        "Count in BPF maps instead of streaming records (per instance and item: calls, "
+        "deliveries, callbacks, harvests, wakeups, latency histograms): cheap enough to leave on");
+    liv->add_option("--counting-items", live.counting_items,
+                    "With --counting: items counted at most (the least used are evicted, and "
+                    "counted)")
+        ->check(CLI::Range(64u, 4194304u))
+        ->capture_default_str()
+        ->needs(counting);
+    liv->add_flag("--json", live.json, "With --counting: one JSON object per refresh")
+        ->needs(counting);
 
     GuiOptions gui;
     gui.invocation = invocation;

@@ -1,0 +1,104 @@
+// `epscope live --counting`: counting mode. The same hooks as `live`, but BPF
+// adds to per-instance and per-item maps instead of submitting records
+// (bpf/epscope_counting.h); this command reads them every interval through a
+// capture::CountingSession and prints a table like stat's, or JSON.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "capture/capture_loop.hpp"
+#include "capture/counting.hpp"
+#include "cli/commands.hpp"
+#include "cli/counting_view.hpp"
+#include "cli/session_plan.hpp"
+
+namespace epscope::cli {
+namespace {
+
+// Counting mode streams no epoll records; the /proc description of traced
+// processes still passes through the capture's sink and is not needed.
+class DiscardSink : public stream::RecordSink {
+public:
+    void on_record(const stream::Record&) override {}
+};
+
+// Options that need the record stream: refused with one line each.
+const char* stream_only_option(const LiveOptions& opts) {
+    if (opts.verify) return "--verify";
+    if (!opts.stream.serve_path.empty()) return "--serve";
+    if (!opts.stream.stream_to.empty()) return "--stream-to";
+    return nullptr;
+}
+
+void draw(const capture::CountingSession& counting, const capture::CountingSnapshot& snap,
+          const CountingViewInfo& info, bool json, bool tty) {
+    std::string out = json ? counting_json(snap, counting.visibility(), info)
+                           : (tty ? "\033[H\033[2J" : "----\n") +
+                                 counting_text(snap, counting.visibility(), info);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_live_counting(const LiveOptions& opts) {
+    if (const char* opt = stream_only_option(opts)) {
+        std::fprintf(stderr,
+                     "epscope live: %s needs the record stream, which --counting does not "
+                     "produce (drop one of them)\n",
+                     opt);
+        return 2;
+    }
+    try {
+        const PlannedSession planned = plan_session(opts.backend, opts.verbose, false);
+        capture::CaptureOptions cap;
+        cap.session = planned.config;
+        cap.session.counting = true;
+        cap.session.counting_items = opts.counting_items;
+        // No record is submitted: the smallest ring the kernel accepts.
+        cap.session.ring_bytes = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
+        cap.pids = opts.pids;
+        cap.command = opts.command;
+        cap.run_as = opts.run_as;
+        if (opts.duration_s > 0)
+            cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+        // Nothing to drain: wake only to refresh and to notice the end.
+        const auto interval = std::chrono::duration<double>(opts.interval_s);
+        cap.poll_interval = std::min(std::chrono::milliseconds(100),
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(interval));
+        cap.drain_interval = cap.poll_interval;
+
+        CountingViewInfo info;
+        info.backend = plan::to_string(planned.plan.backend);
+        info.interval_s = opts.interval_s;
+        const bool tty = isatty(STDOUT_FILENO);
+        std::optional<capture::CountingSession> counting;
+        cap.on_attached = [&](const capture::BpfSession& s) { counting.emplace(s, cap.session); };
+        // The final figures, before the maps go: the processes' last calls
+        // are counted (unlike the model, counters forget nothing at exit).
+        cap.on_stopping = [&](const capture::BpfSession&) {
+            draw(*counting, counting->snapshot(), info, opts.json, tty);
+        };
+        auto last = std::chrono::steady_clock::now();
+        DiscardSink sink;
+        auto result = capture::run_capture(cap, sink, [&] {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last < interval) return true;
+            draw(*counting, counting->snapshot(), info, opts.json, tty);
+            last = now;
+            return true;
+        });
+        std::fprintf(stderr, "epscope live: stopped (%s)\n", result.stopped_by.c_str());
+        return 0;
+    } catch (const std::runtime_error& e) {
+        std::fprintf(stderr, "epscope live: %s\n", e.what());
+    }
+    return 1;
+}
+
+}  // namespace epscope::cli
