@@ -884,8 +884,10 @@ static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events,
 		s.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	if (s.ep) {
 		bpf_map_update_elem(&instances, &s.ep, &tgid, BPF_NOEXIST);
-		/* For MOD and DEL the item exists now; for ADD it does not yet. */
-		s.epi = find_item((void *)s.ep, file, fd);
+		/* For MOD and DEL the item exists now; for ADD it does not yet.
+		 * Counting keys items by data cookie: no epitem needed. */
+		if (!counting)
+			s.epi = find_item((void *)s.ep, file, fd);
 	}
 	__u32 tid = current_tid();
 	if (bpf_map_update_elem(&ctls, &tid, &s, BPF_ANY) == 0)

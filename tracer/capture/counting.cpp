@@ -174,8 +174,7 @@ void CountingSession::read_totals(CountingSnapshot& out) const {
     std::vector<ep_count_totals> per_cpu(ncpu > 0 ? ncpu : 1);
     const std::uint32_t zero = 0;
     if (bpf_map_lookup_elem(maps_.totals, &zero, per_cpu.data()) != 0)
-        throw CaptureError(std::string("cannot read the counting totals: ") +
-                           std::strerror(errno));
+        throw CaptureError(std::string("cannot read the counting totals: ") + std::strerror(errno));
     std::uint64_t instances = 0, items = 0;
     for (const auto& t : per_cpu) {
         instances += t.instances_created;

@@ -64,16 +64,16 @@ struct ItemCounts {
     std::uint64_t ep = 0;
     std::uint64_t data = 0;  // the data cookie user space registered
     std::uint32_t tgid = 0;
-    std::int32_t fd = -1;    // -1: delivered before any epoll_ctl of it was seen
+    std::int32_t fd = -1;  // -1: delivered before any epoll_ctl of it was seen
     std::uint64_t deliveries = 0;
     std::array<std::uint64_t, EP_COUNT_OUTCOMES> callbacks{};
 };
 
 struct ProcessCounts {
     std::uint32_t tgid = 0;
-    std::string comm;                  // as BPF saw it at its first instance
+    std::string comm;                    // as BPF saw it at its first instance
     std::vector<std::size_t> instances;  // indexes into CountingSnapshot::instances
-    InstanceCounts total;              // the sums of its instances (ep, epfd unset)
+    InstanceCounts total;                // the sums of its instances (ep, epfd unset)
 };
 
 struct CountingSnapshot {

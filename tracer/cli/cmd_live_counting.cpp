@@ -69,8 +69,9 @@ int run_live_counting(const LiveOptions& opts) {
             cap.duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
         // Nothing to drain: wake only to refresh and to notice the end.
         const auto interval = std::chrono::duration<double>(opts.interval_s);
-        cap.poll_interval = std::min(std::chrono::milliseconds(100),
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(interval));
+        cap.poll_interval =
+            std::min(std::chrono::milliseconds(100),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(interval));
         cap.drain_interval = cap.poll_interval;
 
         CountingViewInfo info;

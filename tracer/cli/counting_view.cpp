@@ -27,19 +27,16 @@ std::string bound(const CountHistogram& h, double q) {
 std::string instance_row(const InstanceCounts& c, const CountingVisibility& seen) {
     char line[320];
     const std::string ctl = num(c.ctl_add) + "/" + num(c.ctl_mod) + "/" + num(c.ctl_del);
-    std::snprintf(line, sizeof line,
-                  "  %-6s %8llu %8s %8llu %10llu %-13s %10s %9s %8s %9s %9s %9s %9s\n",
-                  c.epfd >= 0 ? std::to_string(c.epfd).c_str() : "-",
-                  static_cast<unsigned long long>(c.waits),
-                  num_or_na(seen.sleeps, c.waits_slept).c_str(),
-                  static_cast<unsigned long long>(c.timeouts),
-                  static_cast<unsigned long long>(c.deliveries), ctl.c_str(),
-                  num_or_na(seen.callbacks, c.total_callbacks()).c_str(),
-                  num_or_na(seen.harvests, c.harvests).c_str(),
-                  num_or_na(seen.wakeups, c.wakeups).c_str(),
-                  format_duration(c.wait_time.mean_ns()).c_str(), bound(c.wait_time, 0.99).c_str(),
-                  seen.callbacks ? format_duration(c.latency.mean_ns()).c_str() : "n/a",
-                  seen.callbacks ? bound(c.latency, 0.99).c_str() : "n/a");
+    std::snprintf(
+        line, sizeof line, "  %-6s %8llu %8s %8llu %10llu %-13s %10s %9s %8s %9s %9s %9s %9s\n",
+        c.epfd >= 0 ? std::to_string(c.epfd).c_str() : "-",
+        static_cast<unsigned long long>(c.waits), num_or_na(seen.sleeps, c.waits_slept).c_str(),
+        static_cast<unsigned long long>(c.timeouts), static_cast<unsigned long long>(c.deliveries),
+        ctl.c_str(), num_or_na(seen.callbacks, c.total_callbacks()).c_str(),
+        num_or_na(seen.harvests, c.harvests).c_str(), num_or_na(seen.wakeups, c.wakeups).c_str(),
+        format_duration(c.wait_time.mean_ns()).c_str(), bound(c.wait_time, 0.99).c_str(),
+        seen.callbacks ? format_duration(c.latency.mean_ns()).c_str() : "n/a",
+        seen.callbacks ? bound(c.latency, 0.99).c_str() : "n/a");
     std::string out = line;
     if (seen.callbacks && c.total_callbacks()) {
         out += "           callbacks:";
@@ -65,8 +62,8 @@ std::string busiest_line(const CountingSnapshot& snap, std::uint32_t tgid, std::
 }
 
 std::string hist_json(const CountHistogram& h) {
-    std::string out = "{\"count\":" + num(h.count) + ",\"sum_ns\":" + num(h.sum_ns) +
-                      ",\"log2_buckets\":[";
+    std::string out =
+        "{\"count\":" + num(h.count) + ",\"sum_ns\":" + num(h.sum_ns) + ",\"log2_buckets\":[";
     for (std::size_t i = 0; i < h.buckets.size(); ++i) out += (i ? "," : "") + num(h.buckets[i]);
     return out + "]}";
 }
@@ -125,8 +122,9 @@ std::string counting_text(const CountingSnapshot& snap, const CountingVisibility
                   snap.failed_updates ? ", entries not created: out of memory" : "");
     out += line;
     if (snap.items_evicted)
-        out += "items were evicted: their counts are gone (the instance totals are whole); "
-               "raise --counting-items\n";
+        out +=
+            "items were evicted: their counts are gone (the instance totals are whole); "
+            "raise --counting-items\n";
     return out;
 }
 
@@ -135,10 +133,10 @@ std::string counting_json(const CountingSnapshot& snap, const CountingVisibility
     std::map<std::uint64_t, std::int32_t> epfd_of;
     for (const auto& c : snap.instances) epfd_of[c.ep] = c.epfd;
     std::string out = "{\"backend\":\"" + stream::json_escape(info.backend) + "\",\"unseen\":\"" +
-                      stream::json_escape(seen.unseen()) + "\",\"instances_evicted\":" +
-                      num(snap.instances_evicted) + ",\"items_evicted\":" +
-                      num(snap.items_evicted) + ",\"failed_updates\":" +
-                      num(snap.failed_updates) + ",\"processes\":[";
+                      stream::json_escape(seen.unseen()) +
+                      "\",\"instances_evicted\":" + num(snap.instances_evicted) +
+                      ",\"items_evicted\":" + num(snap.items_evicted) +
+                      ",\"failed_updates\":" + num(snap.failed_updates) + ",\"processes\":[";
     for (std::size_t k = 0; k < snap.processes.size(); ++k) {
         const auto& p = snap.processes[k];
         out += std::string(k ? "," : "") + "{\"tgid\":" + std::to_string(p.tgid) + ",\"comm\":\"" +
