@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "epscope_counting.h"  // the skeleton names its global count_zero_instance
+// Before the skeleton, which names counting mode's global count_zero_instance.
+#include "epscope_counting.h"
+
 #include "epscope.skel.h"
 
 namespace epscope::capture {

@@ -71,9 +71,9 @@ struct LiveOptions {
     bool verify = false;
     unsigned verify_interval_ms = 200;
     std::string run_as;  // -u USER
-    bool counting = false;           // --counting: BPF counts, no records (counting mode)
-    unsigned counting_items = 16384; // --counting-items: the item map's bound
-    bool json = false;               // --json (counting): a JSON object per refresh
+    bool counting = false;            // --counting: BPF counts, no records (counting mode)
+    unsigned counting_items = 16384;  // --counting-items: the item map's bound
+    bool json = false;                // --json (counting): a JSON object per refresh
 };
 int run_live(const LiveOptions&);
 // `live --counting`: cmd_live_counting.cpp.
