@@ -12,9 +12,6 @@
 #include <thread>
 #include <vector>
 
-// Before the skeleton, which names counting mode's global count_zero_instance.
-#include "epscope_counting.h"
-
 #include "epscope.skel.h"
 
 namespace epscope::capture {

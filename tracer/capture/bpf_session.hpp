@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+// Counting mode's map layouts; the skeleton also names a global of them.
+#include "epscope_counting.h"
+
 struct epscope_bpf;
 struct bpf_link;
 
