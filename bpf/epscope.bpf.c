@@ -806,7 +806,6 @@ static __always_inline void on_create_exit(int ret, __u32 flags, __u8 source)
 {
 	if (!tgid_traced(current_tgid()))
 		return;
-	struct ep_instance_create *r = RESERVE(ep_instance_create, EP_KIND_INSTANCE_CREATE, source);
 	struct file *file = ret >= 0 ? fd_file(ret) : NULL;
 	__u64 ep = file ? (__u64)BPF_CORE_READ(file, private_data) : 0;
 	__u32 tgid = current_tgid();
@@ -815,6 +814,9 @@ static __always_inline void on_create_exit(int ret, __u32 flags, __u8 source)
 		bpf_map_update_elem(&instances, &ep, &tgid, BPF_ANY);
 	if (counting && ep)
 		count_instance_reset(ep, tgid, ret);
+	/* Reserved last and checked at once: 6.1's verifier does not know a
+	 * reserved record checked earlier is not NULL, and sees it leak. */
+	struct ep_instance_create *r = RESERVE(ep_instance_create, EP_KIND_INSTANCE_CREATE, source);
 	if (!r)
 		return;
 	r->ep = ep;
