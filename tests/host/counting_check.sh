@@ -33,6 +33,15 @@ fi
 "$epscope" live --counting --json --counting-items 64 --backend "$backend" -i 3600 -- "$poller" --scenario many-fds \
   >"$work/small.json" 2>/dev/null
 grep -Eq '"items_evicted":[1-9]' "$work/small.json" || fail "evictions from a 64-item map not reported"
+# Attached mid-life (-p): items registered before the attach are named by
+# the fd /proc fdinfo showed for their data cookie, not by the cookie.
+"$poller" --model basic --role both --conns 4 --duration 3 >/dev/null 2>&1 &
+ppid=$!
+sleep 0.5
+"$epscope" live --counting -d 1 -i 3600 -p "$ppid" >"$work/attach.txt" 2>/dev/null
+wait "$ppid" || true
+grep -q "busiest items (delivered): fd [0-9]" "$work/attach.txt" ||
+  fail "items of a process attached mid-life are not named by fd: $(grep busiest "$work/attach.txt")"
 # Options that need the record stream.
 if "$epscope" live --counting --verify -- /bin/true 2>"$work/err"; then fail "--counting --verify accepted"; fi
 grep -q -- "--verify needs the record stream" "$work/err" || fail "unclear refusal: $(cat "$work/err")"
