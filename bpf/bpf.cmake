@@ -11,7 +11,7 @@ add_custom_command(
   COMMAND ${CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86
           -I${CMAKE_CURRENT_SOURCE_DIR} -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
           -c ${CMAKE_CURRENT_SOURCE_DIR}/epscope.bpf.c -o ${EPSCOPE_BPF_OBJ}
-  DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h
+  DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h epscope_counting.h
   COMMENT "BPF object epscope.bpf.o"
   VERBATIM)
 

@@ -86,8 +86,8 @@ timeout 5 cat <&3 >/dev/null || true
 exec 3<&-
 curl -sf "$url" >/dev/null || fail "the endpoint died after a bad request"
 
-kill -INT "$live"  # as Ctrl-C: the stream ends whole
-wait "$live" || fail "live exited with $? on SIGINT"
+kill -TERM "$live"  # stops as Ctrl-C does: the stream ends whole (a background job ignores SIGINT)
+wait "$live" || fail "live exited with $? on SIGTERM"
 stat_json=$("$epscope" stat --json "$dir/live.stream") || fail "stat of the live stream"
 pick() { echo "$stat_json" | jq "[.processes[] | select(.tgid == $server) | .instances[].$1] | add"; }
 [ "$(pick deliveries)" = "$prom_deliveries" ] ||

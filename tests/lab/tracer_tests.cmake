@@ -29,4 +29,8 @@ foreach(kernel IN ITEMS 6.1 6.12)
   # (fentry and kprobe): model_replay's routed records per record, bounded.
   epscope_add_lab_script(lab_replay_bound_${kernel} 1200 replay_bound.sh ${kernel}
     $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller> $<TARGET_FILE:model_replay>)
+  # Counting mode with kernel hooks (fentry and kprobe): the counters equal a
+  # recording's model of the same scenarios, callbacks by outcome included.
+  epscope_add_lab_script(lab_counting_${kernel} 700 counting_check.sh ${kernel}
+    $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
 endforeach()

@@ -53,10 +53,12 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->have_start_scan = config.have_start_scan;
     skel_->rodata->walk_limit = config.walk_limit;
     skel_->rodata->verify = config.verify;
+    skel_->rodata->counting = config.counting;
     skel_->rodata->wake_threshold = config.wake_on_threshold ? config.wake_threshold_bytes() : 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
                            " rejected: " + errno_text(err));
+    size_counting_maps(config);
 
     // Autoload exactly the planned programs; everything else stays unloaded
     // so a kernel without, say, ep_start_scan never sees that program.
@@ -103,6 +105,16 @@ BpfSession::BpfSession(const SessionConfig& config) {
     }
 
     for (pid_t tgid : config.tgids) trace_tgid(tgid);
+}
+
+// LRU maps allocate every entry at creation: full size only when counting.
+void BpfSession::size_counting_maps(const SessionConfig& config) {
+    constexpr std::uint32_t kUnused = 64;
+    const std::uint32_t instances = config.counting ? config.counting_instances : kUnused;
+    const std::uint32_t items = config.counting ? config.counting_items : kUnused;
+    if (bpf_map__set_max_entries(skel_->maps.count_instances, instances) ||
+        bpf_map__set_max_entries(skel_->maps.count_items, items))
+        throw CaptureError("cannot size the counting maps: " + errno_text(errno));
 }
 
 BpfSession::~BpfSession() { detach_all(); }
@@ -173,6 +185,11 @@ BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
         throw CaptureError("cannot read the verify activity map: " + errno_text(errno));
     }
     return a;
+}
+
+BpfSession::CountingMaps BpfSession::counting_maps() const {
+    return {bpf_map__fd(skel_->maps.count_instances), bpf_map__fd(skel_->maps.count_items),
+            bpf_map__fd(skel_->maps.count_totals)};
 }
 
 }  // namespace epscope::capture

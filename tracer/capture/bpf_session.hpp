@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+// Counting mode's map layouts; the skeleton also names a global of them.
+#include "epscope_counting.h"
+
 struct epscope_bpf;
 struct bpf_link;
 
@@ -48,6 +51,11 @@ struct SessionConfig {
     // read wakes it: about one interrupt per record at low rates). Kept for
     // measuring the difference (docs/BENCHMARKS.md).
     bool wake_on_threshold = true;
+    // Counting mode (`live --counting`): BPF adds to per-instance and
+    // per-item maps of these sizes and submits no records.
+    bool counting = false;
+    std::uint32_t counting_instances = 4096;
+    std::uint32_t counting_items = 16384;
 };
 
 class BpfSession {
@@ -76,7 +84,14 @@ public:
     };
     Activity activity(std::uint64_t ep) const;
 
+    // Counting mode's maps (bpf/epscope_counting.h), read by CountingSession.
+    struct CountingMaps {
+        int instances = -1, items = -1, totals = -1;
+    };
+    CountingMaps counting_maps() const;
+
 private:
+    void size_counting_maps(const SessionConfig& config);
     void detach_all() noexcept;
 
     struct SkelDeleter {

@@ -114,6 +114,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     BpfSession session(config);
     FdinfoCheckpoints checkpoints(namer, config.verify);
     RingConsumer ring(session, checkpoints);
+    if (options.on_attached) options.on_attached(session);
 
     // After the attach: a child forked from now on is added by BPF at fork,
     // one forked before is found here.
@@ -183,6 +184,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         result.command_status = command->try_wait();
     }
     ring.drain();
+    if (options.on_stopping) options.on_stopping(session);
     // The naming thread ends here, its last names written before the sink
     // is closed (the destructor stops it without them on error paths).
     namer.finish();

@@ -38,6 +38,10 @@ struct CaptureOptions {
     // -p PID: also trace the processes it had already started (a master's
     // workers); forked later, they follow anyway (BPF, at fork).
     bool follow_children = true;
+    // Counting mode's readers: the session once attached, and once more
+    // after the last drain, before it is detached (a final snapshot).
+    std::function<void(const BpfSession&)> on_attached;
+    std::function<void(const BpfSession&)> on_stopping;
 };
 
 struct CaptureResult {

@@ -186,6 +186,7 @@ void draw(CountingModel& counting, double rate, const std::string& backend, bool
 }  // namespace
 
 int run_live(const LiveOptions& opts) {
+    if (opts.counting) return run_live_counting(opts);
     try {
         const CaptureArgs& args = opts.capture;
         const PlannedSession planned = plan_session(args);
@@ -251,6 +252,18 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& o) {
                     "With --metrics: the busiest items given series of their own")
         ->check(CLI::Range(0, 10000))
         ->capture_default_str();
+    auto* counting = cmd->add_flag(
+        "--counting", o.counting,
+        "Count in BPF maps instead of streaming records (per instance and item: calls, "
+        "deliveries, callbacks, harvests, wakeups, latency histograms): cheap enough to leave on");
+    cmd->add_option("--counting-items", o.counting_items,
+                    "With --counting: items counted at most (the least used are evicted, and "
+                    "counted)")
+        ->check(CLI::Range(64u, 4194304u))
+        ->capture_default_str()
+        ->needs(counting);
+    cmd->add_flag("--json", o.json, "With --counting: one JSON object per refresh")
+        ->needs(counting);
     return cmd;
 }
 

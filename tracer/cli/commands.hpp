@@ -85,9 +85,14 @@ struct LiveOptions {
     std::size_t metrics_top_items = 10;      // items with their own series
     // On disk, not a tmpfs in RAM, on most systems.
     StreamOutOptions stream = StreamOutOptions::spooled_in("/var/tmp");
+    bool counting = false;            // --counting: BPF counts, no records (counting mode)
+    unsigned counting_items = 16384;  // --counting-items: the item map's bound
+    bool json = false;                // --json (counting): a JSON object per refresh
 };
 CLI::App* add_live_command(CLI::App& app, LiveOptions& o);
 int run_live(const LiveOptions&);
+// `live --counting`: cmd_live_counting.cpp.
+int run_live_counting(const LiveOptions&);
 
 struct GuiOptions {
     CaptureArgs capture;

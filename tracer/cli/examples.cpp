@@ -32,7 +32,9 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  sudo epscope live -p 1234                  # refresh every second, like top\n"
      "  sudo epscope live -i 0.5 -- ./server       # launch and watch, every 0.5 s\n"
      "  sudo epscope live -a --verify              # every process, the model proven\n"
-     "  sudo epscope live -p 1234 --serve /tmp/ep.sock   # and serve to epscope-gui --connect\n"},
+     "  sudo epscope live -p 1234 --serve /tmp/ep.sock   # and serve to epscope-gui --connect\n"
+     "  sudo epscope live -p 1234 --metrics 9464   # and Prometheus metrics on 127.0.0.1:9464\n"
+     "  sudo epscope live --counting -p 1234       # counters and histograms only: cheapest\n"},
     {"gui",
      "  sudo epscope gui -p 1234                   # capture and show in epscope-gui\n"
      "  sudo epscope gui -- ./server               # the same for a launched command\n"

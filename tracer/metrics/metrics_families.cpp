@@ -163,15 +163,16 @@ void add_instance_counters(std::vector<MetricFamily>& out, const std::vector<Row
     const auto c = MetricType::Counter;
     out.push_back(per_row(rows, "epscope_instance_waits_total", "epoll_wait calls", c,
                           [](const Row& r) { return r.stats.waits; }));
-    out.push_back(per_row(rows, "epscope_instance_deliveries_total", "Events delivered to user space", c,
+    out.push_back(per_row(rows, "epscope_instance_deliveries_total",
+                          "Events delivered to user space", c,
                           [](const Row& r) { return r.stats.deliveries; }));
     if (seen.harvests)
         out.push_back(per_row(rows, "epscope_instance_harvests_total",
                               "Harvests (ready list scanned for a waiter)", c,
                               [](const Row& r) { return r.stats.harvests; }));
     if (seen.wakeups) {
-        out.push_back(per_row(rows, "epscope_instance_wakeups_total", "Waiters woken by a callback", c,
-                              [](const Row& r) { return r.stats.wakeups; }));
+        out.push_back(per_row(rows, "epscope_instance_wakeups_total", "Waiters woken by a callback",
+                              c, [](const Row& r) { return r.stats.wakeups; }));
         out.push_back(per_row(rows, "epscope_instance_spurious_wakeups_total",
                               "Waiters woken that returned no event", c,
                               [](const Row& r) { return r.stats.spurious_wakeups; }));
@@ -226,8 +227,8 @@ void add_top_items(std::vector<MetricFamily>& out, const model::Model& m, const 
     std::partial_sort(hot.begin(), hot.begin() + static_cast<std::ptrdiff_t>(n), hot.end(),
                       [](const Hot& a, const Hot& b) { return a.activity > b.activity; });
     const auto c = MetricType::Counter;
-    MetricFamily del =
-        family("epscope_item_deliveries_total", "Events delivered for the busiest items (top N)", c);
+    MetricFamily del = family("epscope_item_deliveries_total",
+                              "Events delivered for the busiest items (top N)", c);
     MetricFamily cbs =
         family("epscope_item_callbacks_total", "Callbacks of the busiest items (top N)", c);
     for (std::size_t i = 0; i < n; ++i) {

@@ -1,6 +1,8 @@
 #include "metrics/metrics_server.hpp"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <cstdlib>
 
@@ -32,12 +34,20 @@ std::string listen_address(const std::string& spec) {
 
 MetricsServer::MetricsServer(const std::string& spec) {
     const std::string addr = listen_address(spec);
+    // The server's threads inherit this mask: with every signal blocked, a
+    // SIGINT/SIGTERM meant for the capture's signalfd is never delivered to
+    // one of them (where its default action would kill the tracer mid-write).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     try {
         exposer_ = std::make_unique<prometheus::Exposer>(addr, 2);
     } catch (const std::exception& e) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
         throw MetricsError("--metrics: cannot listen on " + addr + " (" + e.what() +
                            "; is the port in use?)");
     }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     exposer_->RegisterCollectable(published_);
     const auto ports = exposer_->GetListeningPorts();
     const std::string host = addr.substr(0, addr.rfind(':'));
