@@ -198,9 +198,9 @@ int main(int argc, char** argv) {
     sta->add_flag("--json", stat.json, "One JSON object, for scripts");
     sta->add_flag("--mismatches", stat.mismatches,
                   "With a --verify trace: list the first 64 mismatches with their times "
-                  "(find them with `epscope dump --raw-addresses`)");
+                  "(find them with `epscope dump`: the same ids)");
     sta->add_flag("--raw-addresses", stat.raw_addresses,
-                  "Show kernel addresses, not per-trace ids");
+                  "Show kernel addresses, not per-trace ids (tables and mismatches)");
 
     ExportOptions exp;
     auto* ex = app.add_subcommand("export", "Convert a trace for other tools");

@@ -885,6 +885,10 @@ TEST(ModelTracepoint, FdinfoRemovesItemsClosedUnseenAndStillCatchesExtraOnes) {
     EXPECT_NE(m.find_item(a, file_of(12), 12), kNil);
     s.snapshot(kEp, 5, {{10, shown}, {12, shown}, {13, shown}, {14, shown}, {15, shown}}, 2);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);  // 15 never added
+    EXPECT_NE(
+        m.stats().verify.last_mismatch.find("kernel has 5 items, model 4 (kernel only: fd 15)"),
+        std::string::npos)
+        << m.stats().verify.last_mismatch;
     s.snapshot(kEp, 5, {{10, kIn | kEpollEt}, {12, shown}, {13, shown}, {14, shown}}, 3);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);  // a mask it lacks
 }
@@ -899,6 +903,9 @@ TEST(ModelSnapshot, AnItemMissingFromFdinfoIsAMismatchWithKernelHooks) {
     s.snapshot(kEp, 3, {{4, kIn | kEpollErr | kEpollHup}}, 1);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.unseen_close_removals, 0u);
+    // What differs is named: the model's extra item with its file.
+    EXPECT_NE(m.stats().verify.last_mismatch.find("model only: fd 5 file 0x"), std::string::npos)
+        << m.stats().verify.last_mismatch;
 }
 
 TEST(ModelIdentity, OneInstanceReachedFromSeveralFdsAndProcesses) {
