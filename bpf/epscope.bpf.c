@@ -119,6 +119,7 @@ struct callback_ctx {
 	__u32 tid;
 	__u32 depth; /* verify: callbacks entered and not yet exited on this CPU */
 	__u64 items[CALLBACK_DEPTH];
+	__u64 scans_done[CALLBACK_DEPTH]; /* the instance's scans_done at the entry */
 	__u8 said[CALLBACK_DEPTH];
 	__u8 pad[4];
 };
@@ -156,6 +157,7 @@ struct ep_activity {
 	__u64 cb_missed;
 	__u64 cb_missed_seen;
 	__u64 done_scans; /* ep_done_scan calls running (verify: its exit) */
+	__u64 scans_done; /* ep_done_scan calls returned (the overflow list made inactive) */
 };
 
 /* A tree larger than walk_limit is walked (truncated) once per this many ADD/DEL:
@@ -1381,6 +1383,7 @@ static __always_inline struct ep_activity *callback_push(struct epitem *epi, __u
 	if (a) {
 		__sync_fetch_and_add(&a->cb_gen, 1);
 		__sync_fetch_and_add(&a->cb_busy, 1);
+		cc->scans_done[d] = a->scans_done;
 	}
 	return a;
 }
@@ -1490,7 +1493,11 @@ static __always_inline void on_callback_exit(void)
 	bool chained = ovflist_next(epi) != EP_UNACTIVE_PTR;
 	bool to_overflow = said == EP_CB_QUEUED_OVERFLOW || said == EP_CB_ALREADY_OVERFLOW;
 	bool to_ready = said == EP_CB_QUEUED_READY || said == EP_CB_ALREADY_READY;
-	if ((to_ready && chained) || (to_overflow && !chained))
+	/* Chained, and an ep_done_scan returned since the entry: on the overflow
+	 * list of a harvest that began after that one, not the harvest its record
+	 * ran in (the callback waited for ep->lock, or its CPU was preempted). */
+	bool later_harvest = chained && a->scans_done != cc->scans_done[d];
+	if ((to_ready && chained) || (to_overflow && !chained) || later_harvest)
 		__sync_fetch_and_add(&a->cb_missed, 1);
 	__sync_fetch_and_add(&a->cb_gen, 1);
 	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
@@ -1954,8 +1961,10 @@ static __always_inline void on_done_scan_exit(void)
 	__u64 ep_addr = *ep;
 	bpf_map_delete_elem(&done_scans, &tid);
 	struct ep_activity *a = bpf_map_lookup_elem(&activity, &ep_addr);
-	if (a)
+	if (a) {
+		__sync_fetch_and_add(&a->scans_done, 1);
 		__sync_fetch_and_add(&a->done_scans, (__u64)-1);
+	}
 }
 
 SEC("fexit/ep_done_scan")

@@ -59,6 +59,8 @@ InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
     d.counters.push_back({"herds", s.herds});
     d.counters.push_back({"dropped unready", s.dropped_unready});
     if (s.desyncs != 0) d.counters.push_back({"desyncs", s.desyncs});
+    if (s.callbacks_after_close != 0)
+        d.counters.push_back({"callbacks after close", s.callbacks_after_close});
     d.latency = histogram_bars(s.latency);
     d.wait_time = histogram_bars(s.wait_time);
     std::vector<ItemRank> all;

@@ -7,8 +7,9 @@
 # (servers/guest.sh). Back on the host, per trace: no lost records, 0 mismatches of every
 # kind (`epscope stat --json`'s fidelity object), the tree compared; launched: every item
 # removed before its instance is freed and every instance freed; attached: the interest sets
-# compared with the kernel's fdinfo at least once (at the end, when the load has stopped).
-# The fd names of TCP items are counted and printed.
+# compared with the kernel's fdinfo at least once.
+# Every item inserted during a recording is named, every TCP item with its endpoints
+# (tests/host/fd_names_check.sh), and each trace has TCP items.
 set -eu
 kernel=$1 epscope=$2
 here=$(dirname "$0")
@@ -66,9 +67,10 @@ for t in "$out"/*.trace; do
                 END { for (ep in live) bad = bad " " ep "-never-freed"; print bad }')
             bad="$bad$acct" ;;
     esac
-    tcp=$(echo "$dump" | grep -c ' fd_name .*type=tcp' || true)
-    other=$(echo "$dump" | grep ' fd_name ' | grep -vc 'type=tcp' || true)
-    echo "$kernel $name: lost $lost; checks {$checks}; mismatches {$mism}; fd names: $tcp TCP, $other other"
+    names=$("$here/../host/fd_names_check.sh" "$epscope" "$t") || bad="$bad fd-names($names)"
+    tcp=$(echo "$names" | sed -n 's/.* \([0-9]*\) TCP,.*/\1/p')
+    [ "${tcp:-0}" -gt 0 ] || bad="$bad no-tcp-items"
+    echo "$kernel $name: lost $lost; checks {$checks}; mismatches {$mism}; ${names#fd_names_check: }"
     if [ -n "$bad" ]; then
         echo "FAIL $kernel $name:$bad"
         "$epscope" stat --mismatches "$t" | grep -E "mismatch" | head -20 || true

@@ -126,6 +126,15 @@ void print_findings(const findings::Engine& engine, stream::IdMap& ids) {
     for (const auto& f : engine.findings()) std::printf("  %s\n", finding_line(f, ids).c_str());
 }
 
+// The mismatch messages with the trace's ids for kernel addresses (as dump
+// prints them), or raw addresses with --raw-addresses.
+model::VerifyStats named_mismatches(const model::VerifyStats& v, stream::IdMap& ids) {
+    model::VerifyStats named = v;
+    for (std::string& line : named.log) line = stream::name_addresses_in_text(line, ids);
+    named.last_mismatch = stream::name_addresses_in_text(named.last_mismatch, ids);
+    return named;
+}
+
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
@@ -144,6 +153,7 @@ int run_stat(const StatOptions& opts) {
         const auto& header = reader.header();
         const auto& st = collector.model().stats();
         stream::IdMap& ids = collector.ids();
+        const model::VerifyStats verify = named_mismatches(st.verify, ids);
         // A stream saved by a reader that joined after the server's history
         // was gone starts mid-capture (serve/stream_server.hpp).
         const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
@@ -164,7 +174,7 @@ int run_stat(const StatOptions& opts) {
                 static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
                 static_cast<unsigned long long>(st.verify.total_checks()),
                 static_cast<unsigned long long>(st.verify.total_mismatches()),
-                fidelity_json(st.verify).c_str(), stream::json_escape(incomplete).c_str(),
+                fidelity_json(verify).c_str(), stream::json_escape(incomplete).c_str(),
                 collector.epoll_activity() ? "true" : "false");
             bool first_p = true;
             for (const auto& [tgid, list] : by_process) {
@@ -260,14 +270,14 @@ int run_stat(const StatOptions& opts) {
         const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
         std::printf("%s\n", fidelity_line(st.verify, verified).c_str());
         if (opts.mismatches) {
-            for (const std::string& line : st.verify.log)
+            for (const std::string& line : verify.log)
                 std::printf("  mismatch at %s\n", line.c_str());
             if (st.verify.total_mismatches() > st.verify.log.size())
                 std::printf("  (%llu more not listed)\n",
                             static_cast<unsigned long long>(st.verify.total_mismatches() -
                                                             st.verify.log.size()));
-        } else if (!st.verify.last_mismatch.empty()) {
-            std::printf("  last mismatch: %s\n", st.verify.last_mismatch.c_str());
+        } else if (!verify.last_mismatch.empty()) {
+            std::printf("  last mismatch: %s\n", verify.last_mismatch.c_str());
         }
         std::printf("attach plan:\n%s", header.attach_plan.c_str());
         return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
@@ -283,8 +293,9 @@ CLI::App* add_stat_command(CLI::App& app, StatOptions& o) {
     cmd->add_flag("--json", o.json, "One JSON object, for scripts");
     cmd->add_flag("--mismatches", o.mismatches,
                   "With a --verify trace: list the first 64 mismatches with their times "
-                  "(find them with `epscope dump --raw-addresses`)");
-    cmd->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
+                  "(find them with `epscope dump`: the same ids)");
+    cmd->add_flag("--raw-addresses", o.raw_addresses,
+                  "Show kernel addresses, not per-trace ids (tables and mismatches)");
     return cmd;
 }
 

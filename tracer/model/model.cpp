@@ -607,6 +607,7 @@ void Model::on_item_remove(const ep_header& h, const ep_item_remove& r) {
         ++stats_.failed_ctl;
         return;
     }
+    if (r.reason == EP_REMOVE_FILE_CLOSE) note_closed_item(r);
     InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, false);
     ItemRef it = find_item(inst, r.file, r.fd);
     if (it == kNil && inst != kNil && r.file != 0) it = lookup_item(inst, 0, r.fd);  // seeded
@@ -615,6 +616,28 @@ void Model::on_item_remove(const ep_header& h, const ep_item_remove& r) {
         return;
     }
     destroy_item(it);
+}
+
+// A file's last close is recorded at eventpoll_release_file's entry; the
+// kernel unlinks the item later, under ep->mtx, and a wakeup of the file meanwhile
+// (a peer's FIN right after the close) still runs its callback. Such a callback
+// is recognised by the epitem, instance, file and fd of the removal.
+void Model::note_closed_item(const ep_item_remove& r) {
+    if (r.epi == 0) return;  // no kernel identity: callbacks cannot be matched anyway
+    ClosedItem c{r.epi, r.ep, r.file, r.fd};
+    if (closed_items_.size() < kClosedItems) {
+        closed_items_.push_back(c);
+    } else {
+        closed_items_[closed_next_] = c;
+        closed_next_ = (closed_next_ + 1) % kClosedItems;
+    }
+}
+
+bool Model::closed_item(const ep_callback& r) const {
+    if (r.epi == 0) return false;
+    return std::any_of(closed_items_.begin(), closed_items_.end(), [&r](const ClosedItem& c) {
+        return c.epi == r.epi && c.ep == r.ep && c.file == r.file && c.fd == r.fd;
+    });
 }
 
 // ---- lists -------------------------------------------------------------------
@@ -701,6 +724,12 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
     if (inst == kNil) return;
     ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it == kNil && closed_item(r)) {
+        Instance& in = instances_[inst];
+        ++in.stats.callbacks_after_close;
+        in.last_cb_item = kNil;  // a wakeup it causes is tied to no item
+        return;
+    }
     if (it == kNil && r.file != 0) {
         ItemRef seeded = lookup_item(inst, 0, r.fd);
         if (seeded != kNil) {
@@ -1303,6 +1332,7 @@ std::size_t Model::memory_bytes() const {
          by_fd_.bucket_count() * sizeof(void*);
     b += waiting_.size() * (2 * sizeof(std::uint32_t) + 2 * sizeof(void*)) +
          waiting_.bucket_count() * sizeof(void*);
+    b += closed_items_.capacity() * sizeof(ClosedItem);
     for (const auto& [tgid, p] : processes_) {
         b += sizeof(Process) + 2 * sizeof(void*) + p.threads.capacity() * sizeof(std::uint32_t) +
              p.comm.capacity();

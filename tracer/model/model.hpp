@@ -106,8 +106,12 @@ struct InstanceStats {
     std::uint64_t dropped_unready = 0;         // txlist items dropped: re-poll showed no event
     std::uint64_t unexplained_deliveries = 0;  // delivered items not on the modelled txlist
     std::uint64_t desyncs = 0;  // a record contradicted the model (lost or reordered records)
-    WideHistogram latency;      // callback -> harvest, all items
-    WideHistogram wait_time;    // WAIT_BEGIN -> WAIT_END
+    // Callbacks on an item already removed at its file's close: run between
+    // eventpoll_release_file's entry (where the removal is recorded) and the
+    // unlink under ep->mtx. The kernel unlinks it anyway: the item stays gone.
+    std::uint64_t callbacks_after_close = 0;
+    WideHistogram latency;    // callback -> harvest, all items
+    WideHistogram wait_time;  // WAIT_BEGIN -> WAIT_END
 };
 
 // A kernel list walk of a running harvest (TXLIST, READY, OVERFLOW), kept
@@ -353,6 +357,8 @@ private:
     void on_item_insert(const ep_header& h, const ep_item_ctl& r);
     void on_item_modify(const ep_header& h, const ep_item_ctl& r);
     void on_item_remove(const ep_header& h, const ep_item_remove& r);
+    void note_closed_item(const ep_item_remove& r);
+    bool closed_item(const ep_callback& r) const;
     void on_callback(const ep_header& h, const ep_callback& r);
     void on_wakeup(const ep_header& h, const ep_wakeup& r);
     void on_wait_begin(const ep_header& h, const ep_wait_begin& r);
@@ -439,6 +445,19 @@ private:
     std::vector<Deferral> deferred_;  // instances waiting for a harvesting thread's WAIT_END
     ModelStats stats_;
     std::uint64_t shape_version_ = 0;
+    // The latest items removed at their file's close (the oldest overwritten):
+    // their callbacks may still run until the kernel unlinks them, which is
+    // not recorded (note_closed_item). An epitem reused for a new item is
+    // found by its key before this is looked at.
+    struct ClosedItem {
+        std::uint64_t epi = 0;
+        std::uint64_t ep = 0;
+        std::uint64_t file = 0;
+        std::int32_t fd = -1;
+    };
+    static constexpr std::size_t kClosedItems = 256;
+    std::vector<ClosedItem> closed_items_;
+    std::size_t closed_next_ = 0;
     // epoll_ctl comes from syscall tracepoints: removal at file close is never
     // recorded, fdinfo snapshots are the first to show it (model_verify.cpp).
     bool close_removals_unseen_ = false;

@@ -35,6 +35,36 @@ std::string key_text(std::uint64_t file, std::int32_t fd) {
     return "fd " + std::to_string(fd) + " file " + (file != 0 ? hex(file) : "unknown");
 }
 
+// " (model only: fd 8 file 0x…; kernel only: fd 9)": the items of an fdinfo
+// snapshot and of the model that the other side lacks (the first few of each).
+std::string snapshot_difference(const std::vector<const Item*>& model_items,
+                                const std::vector<const ep_snapshot_item*>& kernel_items) {
+    auto same = [](const Item& x, const ep_snapshot_item& k) {
+        return x.fd == k.tfd && (x.ino == 0 || k.ino == 0 || x.ino == k.ino);
+    };
+    constexpr int kShown = 4;
+    std::string model_only;
+    std::string kernel_only;
+    int shown = 0;
+    for (const Item* x : model_items) {
+        bool listed = std::any_of(kernel_items.begin(), kernel_items.end(),
+                                  [&](const ep_snapshot_item* k) { return same(*x, *k); });
+        if (!listed && shown++ < kShown)
+            model_only += (model_only.empty() ? "" : ", ") + key_text(x->file, x->fd);
+    }
+    shown = 0;
+    for (const ep_snapshot_item* k : kernel_items) {
+        bool known = std::any_of(model_items.begin(), model_items.end(),
+                                 [&](const Item* x) { return same(*x, *k); });
+        if (!known && shown++ < kShown)
+            kernel_only += (kernel_only.empty() ? "fd " : ", fd ") + std::to_string(k->tfd);
+    }
+    std::string out;
+    if (!model_only.empty()) out += "model only: " + model_only;
+    if (!kernel_only.empty()) out += (out.empty() ? "" : "; ") + ("kernel only: " + kernel_only);
+    return out.empty() ? out : " (" + out + ")";
+}
+
 const char* list_name(std::uint8_t list) {
     switch (list) {
         case EP_WALK_READY:
@@ -411,7 +441,8 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
     if (model_items.size() != kernel_items.size()) {
         note_mismatch(VerifyStats::Snapshot,
                       where + "kernel has " + std::to_string(kernel_items.size()) +
-                          " items, model " + std::to_string(model_items.size()));
+                          " items, model " + std::to_string(model_items.size()) +
+                          snapshot_difference(model_items, kernel_items));
         return;
     }
     for (std::size_t i = 0; i < kernel_items.size(); ++i) {

@@ -1,6 +1,8 @@
 #include "stream/id_map.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace epscope::stream {
 
@@ -28,6 +30,49 @@ std::string IdMap::name(AddrSpace space, std::uint64_t addr) {
     std::string out(addr_space_prefix(space));
     std::snprintf(buf, sizeof buf, "#%llu", static_cast<unsigned long long>(it->second));
     return out + buf;
+}
+
+namespace {
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The address after "WORD 0x" at text[at], if a whole such token starts there.
+bool address_at(std::string_view text, std::size_t at, std::string_view word, std::uint64_t& addr,
+                std::size_t& end) {
+    if (at > 0 && word_char(text[at - 1])) return false;
+    if (text.substr(at, word.size()) != word) return false;
+    std::size_t digits = at + word.size();
+    end = digits;
+    while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+    if (end == digits || (end < text.size() && word_char(text[end]))) return false;
+    addr = std::strtoull(std::string(text.substr(digits, end - digits)).c_str(), nullptr, 16);
+    return addr != 0;
+}
+
+}  // namespace
+
+std::string name_addresses_in_text(std::string_view text, IdMap& ids) {
+    if (ids.raw_addresses()) return std::string(text);
+    static constexpr std::pair<std::string_view, AddrSpace> kWords[] = {
+        {"ep 0x", AddrSpace::Instance}, {"epi 0x", AddrSpace::Item}, {"file 0x", AddrSpace::File}};
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        bool named = false;
+        for (const auto& [word, space] : kWords) {
+            std::uint64_t addr = 0;
+            std::size_t end = 0;
+            if (address_at(text, i, word, addr, end)) {
+                out += ids.name(space, addr);
+                i = end;
+                named = true;
+                break;
+            }
+        }
+        if (!named) out += text[i++];
+    }
+    return out;
 }
 
 }  // namespace epscope::stream

@@ -30,4 +30,9 @@ private:
 
 std::string_view addr_space_prefix(AddrSpace space);
 
+// The model's messages (fidelity mismatches) name kernel objects as "ep 0x…",
+// "epi 0x…" and "file 0x…": each such address becomes its id ("ep#2"), the
+// same as `dump` prints for that trace; unchanged with raw addresses.
+std::string name_addresses_in_text(std::string_view text, IdMap& ids);
+
 }  // namespace epscope::stream

@@ -53,6 +53,29 @@ std::vector<Record> snapshot_only() {
     return v;
 }
 
+// Instance B (ep#2) has item fd 5 on its ready list; a ready walk of B
+// (verify mode) shows fd 6 of another file there instead: a mismatch.
+constexpr std::uint64_t kFileFd5 = 0xffff888100c05000, kFileFd6 = 0xffff888100c06000;
+std::vector<Record> ready_mismatch() {
+    std::vector<Record> v = two_processes();
+    auto ins = make<ep_item_ctl>(EP_KIND_ITEM_INSERT, 3000, 200, 200);
+    ins.ep = kEpB, ins.epi = 0xffff888100d05000, ins.file = kFileFd5, ins.epfd = 4, ins.fd = 5;
+    ins.events = 1, ins.data = 5;
+    v.push_back(Record::of(ins));
+    auto cb = make<ep_callback>(EP_KIND_CALLBACK, 4000, 9, 9);
+    cb.ep = kEpB, cb.epi = ins.epi, cb.file = kFileFd5, cb.fd = 5, cb.events = 1;
+    cb.outcome = EP_CB_QUEUED_READY;
+    v.push_back(Record::of(cb));
+    auto node = make<ep_kernel_node>(EP_KIND_KERNEL_NODE, 5000, 200, 200);
+    node.ep = kEpB, node.epi = 0xffff888100d06000, node.file = kFileFd6, node.fd = 6;
+    node.walk_id = 1, node.list = EP_WALK_READY, node.events = 1;
+    v.push_back(Record::of(node));
+    auto end = make<ep_walk_end>(EP_KIND_WALK_END, 5100, 200, 200);
+    end.ep = kEpB, end.walk_id = 1, end.count = 1, end.list = EP_WALK_READY;
+    v.push_back(Record::of(end));
+    return v;
+}
+
 void write_trace(const std::filesystem::path& p, const std::vector<Record>& records) {
     trace::TraceHeader h;
     h.host = "h";
@@ -122,6 +145,49 @@ TEST(CliViews, StatDumpAndExportGiveAnInstanceTheSameId) {
         const std::string track = "epoll " + id + " epfd " + std::to_string(epfd);
         EXPECT_NE(perfetto.str().find(track), std::string::npos) << track;
     }
+}
+
+// The id dump gives `addr` in its `field=` (e.g. "file=file#4").
+std::string dumped_id(const std::string& dump, const std::string& field, std::uint64_t addr,
+                      const std::string& raw_dump) {
+    std::istringstream in(dump), raw(raw_dump);
+    std::string line, raw_line;
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(addr));
+    const std::regex id(" " + field + "=([a-z]+#[0-9]+)");
+    while (std::getline(in, line) && std::getline(raw, raw_line)) {
+        std::smatch m;
+        if (raw_line.find(" " + field + "=" + hex) != std::string::npos &&
+            std::regex_search(line, m, id))
+            return m[1];
+    }
+    return "not found";
+}
+
+// Mismatch messages name instances and files with the ids dump shows, and
+// kernel addresses only with --raw-addresses.
+TEST(CliViews, MismatchesNameInstancesAndFilesAsDumpDoes) {
+    ScratchDir dir;
+    const auto trace = dir / "mismatch.trace";
+    write_trace(trace, ready_mismatch());
+    const std::string dump = run("dump " + trace.string(), dir / "dump.out");
+    const std::string raw_dump = run("dump --raw-addresses " + trace.string(), dir / "raw.out");
+    const std::string ep = dumped_id(dump, "ep", kEpB, raw_dump);
+    const std::string f5 = dumped_id(dump, "file", kFileFd5, raw_dump);
+    const std::string f6 = dumped_id(dump, "file", kFileFd6, raw_dump);
+    const std::string line =
+        "ready list of " + ep + ": position 0: kernel fd 6 " + f6 + ", model fd 5 " + f5;
+    const std::string stat = run("stat --mismatches " + trace.string(), dir / "stat.out");
+    EXPECT_NE(stat.find("mismatch at 0.000005100 " + line), std::string::npos) << line << "\n"
+                                                                               << stat;
+    const std::string json = run("stat --json " + trace.string(), dir / "stat.json");
+    EXPECT_NE(json.find("\"last_mismatch\":\"" + line + "\""), std::string::npos) << json;
+    const std::string raw =
+        run("stat --mismatches --raw-addresses " + trace.string(), dir / "raw_stat.out");
+    EXPECT_NE(raw.find("ready list of ep 0xffff888100b00000: position 0: kernel fd 6 file "
+                       "0xffff888100c06000, model fd 5 file 0xffff888100c05000"),
+              std::string::npos)
+        << raw;
 }
 
 TEST(CliViews, StatShowsEveryInstanceOfASnapshotWithItsEpfd) {

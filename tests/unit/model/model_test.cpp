@@ -550,6 +550,30 @@ TEST_F(ModelTest, RemoveForEveryReasonDropsTheItemFromTreeAndLists) {
     EXPECT_EQ(m.live_items(), 2u);
 }
 
+// A file's last close is recorded at eventpoll_release_file's entry, before
+// it takes ep->mtx and unlinks the item: a peer's wakeup meanwhile still runs
+// the item's callback (nginx under load: the client's FIN right after the
+// worker's close). That callback must not bring the removed item back.
+TEST_F(ModelTest, CallbackAfterAFileCloseRemovalDoesNotRecreateTheItem) {
+    s.insert(3);
+    s.insert(8, 1u | kEpollEt);
+    s.remove(8, EP_REMOVE_FILE_CLOSE);
+    s.callback(8, EP_CB_QUEUED_READY, 1u | kEpollEt, 0, 200);
+    s.callback(8, EP_CB_ALREADY_READY, 1u | kEpollEt, 0, 200);
+    EXPECT_EQ(m.find_item(inst(), file_of(8), 8), kNil);
+    EXPECT_EQ(fds_of(m, m.items_in_order(inst())), (std::vector<int>{3}));
+    EXPECT_TRUE(ready().empty());
+    EXPECT_EQ(m.instance(inst()).stats.callbacks_after_close, 2u);
+    EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
+    s.snapshot(kEp, 3, {{3, kIn}}, 1);
+    EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u)
+        << m.stats().verify.last_mismatch;
+    // The same file and fd added again (a new epitem): its callbacks count.
+    s.insert(8);
+    s.callback(8, EP_CB_QUEUED_READY);
+    EXPECT_EQ(ready(), (std::vector<int>{8}));
+}
+
 TEST_F(ModelTest, InstanceFreeReleasesEverything) {
     for (int fd = 1; fd <= 5; ++fd) s.insert(fd);
     s.callback(1, EP_CB_QUEUED_READY);
@@ -861,6 +885,10 @@ TEST(ModelTracepoint, FdinfoRemovesItemsClosedUnseenAndStillCatchesExtraOnes) {
     EXPECT_NE(m.find_item(a, file_of(12), 12), kNil);
     s.snapshot(kEp, 5, {{10, shown}, {12, shown}, {13, shown}, {14, shown}, {15, shown}}, 2);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);  // 15 never added
+    EXPECT_NE(
+        m.stats().verify.last_mismatch.find("kernel has 5 items, model 4 (kernel only: fd 15)"),
+        std::string::npos)
+        << m.stats().verify.last_mismatch;
     s.snapshot(kEp, 5, {{10, kIn | kEpollEt}, {12, shown}, {13, shown}, {14, shown}}, 3);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);  // a mask it lacks
 }
@@ -875,6 +903,9 @@ TEST(ModelSnapshot, AnItemMissingFromFdinfoIsAMismatchWithKernelHooks) {
     s.snapshot(kEp, 3, {{4, kIn | kEpollErr | kEpollHup}}, 1);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.unseen_close_removals, 0u);
+    // What differs is named: the model's extra item with its file.
+    EXPECT_NE(m.stats().verify.last_mismatch.find("model only: fd 5 file 0x"), std::string::npos)
+        << m.stats().verify.last_mismatch;
 }
 
 TEST(ModelIdentity, OneInstanceReachedFromSeveralFdsAndProcesses) {

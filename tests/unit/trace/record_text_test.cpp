@@ -42,6 +42,21 @@ TEST(RecordText, IdsAreStablePerAddressAndPerSpace) {
     EXPECT_EQ(raw.name(AddrSpace::Instance, 0xffff888100001000), "0xffff888100001000");
 }
 
+// Mismatch messages name instances and files as dump does, by first sight.
+TEST(RecordText, AddressesInAMessageBecomeTheTracesIds) {
+    IdMap ids;
+    EXPECT_EQ(ids.name(AddrSpace::Instance, 0xffff8881a), "ep#1");
+    EXPECT_EQ(name_addresses_in_text("ready list of ep 0xffff8881b: position 0: kernel fd 21 "
+                                     "file 0xffff8882c, model fd 20 file unknown",
+                                     ids),
+              "ready list of ep#2: position 0: kernel fd 21 file#1, model fd 20 file unknown");
+    EXPECT_EQ(name_addresses_in_text("ep 0xffff8881a freed; sleep 0x10; deep 0x5", ids),
+              "ep#1 freed; sleep 0x10; deep 0x5");
+    IdMap raw(true);
+    const std::string line = "harvest end of ep 0xffff8881b: kernel ready 1";
+    EXPECT_EQ(name_addresses_in_text(line, raw), line);
+}
+
 TEST(RecordText, JsonHasHeaderAndFieldsAndIsValid) {
     IdMap ids;
     std::string j = format_json(callback_on(0xffff1000, 0, EP_CB_IGNORED_DISARMED), ids);
