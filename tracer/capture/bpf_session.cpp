@@ -185,6 +185,19 @@ std::vector<std::uint64_t> BpfSession::drops() const {
     return per_cpu;
 }
 
+std::uint64_t BpfSession::skipped_runs() const {
+    std::uint64_t total = 0;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        const int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) total += info.recursion_misses;
+    }
+    return total;
+}
+
 BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
     Activity a;
     // struct ep_activity starts with gen and busy; the rest is BPF's own
