@@ -64,7 +64,10 @@ void RingConsumer::report_drops() {
     // A skipped program run is a record (or more) never made: lost too, on no
     // CPU in particular.
     const std::uint64_t skipped = session_.skipped_runs();
-    if (skipped > skipped_seen_) emit_lost(EP_LOST_ANY_CPU, skipped - skipped_seen_);
+    if (skipped > skipped_seen_) {
+        skipped_total_ += skipped - skipped_seen_;
+        emit_lost(EP_LOST_ANY_CPU, skipped - skipped_seen_);
+    }
     skipped_seen_ = skipped;
 }
 

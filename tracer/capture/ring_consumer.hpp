@@ -41,6 +41,7 @@ public:
     std::uint64_t delivered() const { return delivered_; }
     std::uint64_t rejected() const { return rejected_; }
     std::uint64_t lost() const { return lost_total_; }
+    std::uint64_t lost_skipped() const { return skipped_total_; }
     RingDelay delay() const;
 
 private:
@@ -63,6 +64,7 @@ private:
     std::unique_ptr<ring_buffer, RingDeleter> ring_;
     std::vector<std::uint64_t> drops_seen_;
     std::uint64_t skipped_seen_ = 0;
+    std::uint64_t skipped_total_ = 0;
     std::uint64_t delivered_ = 0;
     std::uint64_t rejected_ = 0;
     std::uint64_t lost_total_ = 0;

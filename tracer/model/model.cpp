@@ -241,6 +241,7 @@ void Model::dispatch(const stream::Record& rec) {
             break;
         case EP_KIND_LOST:
             stats_.lost += rec.as<ep_lost>().count;
+            if (h.cpu == EP_LOST_ANY_CPU) stats_.lost_skipped += rec.as<ep_lost>().count;
             break;
         case EP_KIND_PROCESS:
             on_process(h, rec.as<ep_process>());
