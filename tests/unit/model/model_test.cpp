@@ -909,6 +909,14 @@ TEST(ModelLazy, UnknownInstancesAndItemsAreCreatedOnDemand) {
     s.feed(EP_KIND_LOST, l);
     s.feed(EP_KIND_LOST, l);
     EXPECT_EQ(m.stats().lost, 84u);
+    EXPECT_EQ(m.stats().lost_skipped, 0u);
+    // Program runs the kernel skipped (recursion_misses) are lost too, told apart.
+    ep_lost skipped{};
+    skipped.h.cpu = EP_LOST_ANY_CPU;
+    skipped.count = 3;
+    s.feed(EP_KIND_LOST, skipped);
+    EXPECT_EQ(m.stats().lost, 87u);
+    EXPECT_EQ(m.stats().lost_skipped, 3u);
     ep_checkpoint c{};
     s.feed(EP_KIND_CHECKPOINT, c);
     EXPECT_EQ(m.stats().checkpoints, 1u);
