@@ -994,8 +994,11 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 	 * eventpoll_release_file(), which on_release_file() reports: at process
 	 * exit every fd is closed before the deferred releases run, so an epoll fd
 	 * above its targets is torn down first and its items outlive the teardown. */
-	if (file_released((struct file *)file))
+	if (!bpf_core_field_exists(struct file___5_10, f_ep_links) &&
+	    file_released((struct file *)file))
 		return;
+	/* Up to 5.10 ep_remove() unlinks every item it is given, released file
+	 * or not (its eventpoll_release_file() then finds none): reported here. */
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
 	emit_kernel_remove(ep, epi, file, reason, source);
 	activity_bump((__u64)ep);
@@ -1323,7 +1326,10 @@ static __always_inline void on_callback_exit(void)
 	bool chained = ovflist_next(epi) != EP_UNACTIVE_PTR;
 	bool to_overflow = said == EP_CB_QUEUED_OVERFLOW || said == EP_CB_ALREADY_OVERFLOW;
 	bool to_ready = said == EP_CB_QUEUED_READY || said == EP_CB_ALREADY_READY;
-	if ((to_ready && chained) || (to_overflow && !chained))
+	/* Said ignored, yet chained: re-armed or its mask changed between the
+	 * record and the kernel's own check (or chained before: costs a comparison). */
+	bool ignored = said == EP_CB_IGNORED_DISARMED || said == EP_CB_IGNORED_MASK;
+	if ((to_ready && chained) || (to_overflow && !chained) || (ignored && chained))
 		__sync_fetch_and_add(&a->cb_missed, 1);
 	__sync_fetch_and_add(&a->cb_gen, 1);
 	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
