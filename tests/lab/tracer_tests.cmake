@@ -10,13 +10,13 @@ foreach(kernel IN ITEMS 5.10 6.1 6.12 7.2)
   endforeach()
 endforeach()
 
-# The model against the kernel: every poller scenario and the models under
-# load, recorded on each kernel; the model's verify counts must be clean.
 # 5.10: its ep_remove unlinks the items of files being released at teardown (6.x leave
 # them to eventpoll_release_file): every item still removed before the free.
 epscope_add_lab_script(lab_exit_removals_5.10 420 exit_removals.sh 5.10
   $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
 
+# The model against the kernel: every poller scenario and the models under
+# load, recorded on each kernel; the model's verify counts must be clean.
 # 5.10 and 7.2 are not exact yet (docs/KERNEL-NOTES.md, "5.10 and 7.2: what differs").
 foreach(kernel IN ITEMS 6.1 6.12)
   epscope_add_lab_script(lab_verify_model_${kernel} 1200 verify_scenarios.sh ${kernel}
