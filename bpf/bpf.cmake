@@ -3,24 +3,34 @@
 find_program(CLANG clang REQUIRED)
 find_program(BPFTOOL bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
 
+# Two flavours of the one source: bpf_loop (5.17+) and bounded loops (older
+# kernels, whose verifier rejects a program that refers to a bpf_loop callback).
+# epscope embeds both and opens the one the running kernel can load.
+function(epscope_bpf_flavour NAME DEFINES)
+  set(obj ${CMAKE_CURRENT_BINARY_DIR}/${NAME}.bpf.o)
+  set(skel ${CMAKE_CURRENT_BINARY_DIR}/${NAME}.skel.h)
+  add_custom_command(
+    OUTPUT ${obj}
+    COMMAND ${CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 ${DEFINES}
+            -I${CMAKE_CURRENT_SOURCE_DIR} -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
+            -c ${CMAKE_CURRENT_SOURCE_DIR}/epscope.bpf.c -o ${obj}
+    DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h epscope_counting.h
+    COMMENT "BPF object ${NAME}.bpf.o"
+    VERBATIM)
+  string(REPLACE "." "_" skel_name ${NAME})
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${skel_name}_bpf > ${skel}
+    DEPENDS ${obj}
+    COMMENT "BPF skeleton ${NAME}.skel.h"
+    VERBATIM)
+endfunction()
+
+epscope_bpf_flavour(epscope "")
+epscope_bpf_flavour(epscope_bounded "-DEPSCOPE_BOUNDED_LOOPS")
 set(EPSCOPE_BPF_OBJ ${CMAKE_CURRENT_BINARY_DIR}/epscope.bpf.o)
-set(EPSCOPE_BPF_SKEL ${CMAKE_CURRENT_BINARY_DIR}/epscope.skel.h)
-
-add_custom_command(
-  OUTPUT ${EPSCOPE_BPF_OBJ}
-  COMMAND ${CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86
-          -I${CMAKE_CURRENT_SOURCE_DIR} -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
-          -c ${CMAKE_CURRENT_SOURCE_DIR}/epscope.bpf.c -o ${EPSCOPE_BPF_OBJ}
-  DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h epscope_counting.h
-  COMMENT "BPF object epscope.bpf.o"
-  VERBATIM)
-
-add_custom_command(
-  OUTPUT ${EPSCOPE_BPF_SKEL}
-  COMMAND ${BPFTOOL} gen skeleton ${EPSCOPE_BPF_OBJ} name epscope_bpf > ${EPSCOPE_BPF_SKEL}
-  DEPENDS ${EPSCOPE_BPF_OBJ}
-  COMMENT "BPF skeleton epscope.skel.h"
-  VERBATIM)
+set(EPSCOPE_BPF_SKEL ${CMAKE_CURRENT_BINARY_DIR}/epscope.skel.h
+                     ${CMAKE_CURRENT_BINARY_DIR}/epscope_bounded.skel.h)
 
 add_custom_target(epscope_bpf_skel DEPENDS ${EPSCOPE_BPF_SKEL})
 add_library(epscope_bpf INTERFACE)

@@ -192,7 +192,21 @@ struct tree_node_rec {
 	__u32 pad;
 };
 
+/* The walk's state lives here, not on the stack: the bounded flavour's
+ * verifier then sees the same state at every iteration whichever way the
+ * previous one went (a count it tracked exactly would multiply its paths). */
+struct tree_walk {
+	__u64 node; /* current struct rb_node * */
+	__u32 count;
+	__u32 limit;
+	__u32 done;
+	__u32 climbing; /* node's subtree is done: go up from it */
+	__u32 released; /* a node's file is being released: the tree is about to change */
+	__u32 pad;
+};
+
 struct tree_scratch {
+	struct tree_walk w;
 	struct tree_node_rec n[TREE_MAX];
 };
 
@@ -230,6 +244,36 @@ struct {
 /* A new instance's first value: too large for the BPF stack. */
 struct ep_count_instance count_zero_instance = {};
 
+/*
+ * Loops over kernel lists. bpf_loop (5.17+) where the kernel has it; the
+ * object's bounded flavour (EPSCOPE_BOUNDED_LOOPS, for 5.10-5.16) runs the
+ * same step functions in plain loops the verifier walks iteration by
+ * iteration: a program that merely refers to a bpf_loop callback fails to
+ * load there, so the flavour is a second build of this file, chosen at open
+ * time (bpf_session.cpp). Its caps keep each program within the verifier's
+ * 1M-instruction budget; a walk cut by them is reported truncated.
+ */
+#ifdef EPSCOPE_BOUNDED_LOOPS
+#define LOOP_STEP static __always_inline long
+#define EP_LOOP(n, cap, step, ctx)                                                                 \
+	do {                                                                                       \
+		_Pragma("clang loop unroll(disable)") for (__u32 i_ = 0; i_ < (cap); i_++)         \
+		{                                                                                  \
+			if (i_ >= (__u32)(n) || step(i_, ctx))                                     \
+				break;                                                             \
+		}                                                                                  \
+	} while (0)
+#define WALK_CAP 256
+#define TREE_CAP 128
+#define DELIVER_CAP 256
+#else
+#define LOOP_STEP static long
+#define EP_LOOP(n, cap, step, ctx) bpf_loop((n), step, ctx, 0)
+#define WALK_CAP walk_limit
+#define TREE_CAP TREE_MAX
+#define DELIVER_CAP 0 /* unused */
+#endif
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static __always_inline __u32 current_tgid(void)
@@ -255,7 +299,11 @@ static __always_inline bool instance_traced(__u64 ep)
 /* __fput is releasing the file (its last reference is gone): up to 6.12, f_count is 0. */
 static __always_inline bool file_released(struct file *file)
 {
-	return bpf_core_field_exists(struct file, f_count) && BPF_CORE_READ(file, f_count.counter) == 0;
+	if (bpf_core_field_exists(struct file, f_count))
+		return BPF_CORE_READ(file, f_count.counter) == 0;
+	if (bpf_core_field_exists(struct file___f_ref, f_ref))
+		return BPF_CORE_READ((struct file___f_ref *)file, f_ref.refcnt.counter) < 0;
+	return false;
 }
 
 static __always_inline void count_drop(void)
@@ -554,7 +602,7 @@ static __always_inline void emit_node(struct walk *w, struct epitem *epi)
 }
 
 /* One step of a walk along rdllink (ready list, txlist). */
-static long walk_rdllink_step(__u32 i, struct walk *w)
+LOOP_STEP walk_rdllink_step(__u32 i, struct walk *w)
 {
 	struct list_head *pos = (void *)w->pos;
 	if (w->pos == w->head) {
@@ -569,7 +617,7 @@ static long walk_rdllink_step(__u32 i, struct walk *w)
 }
 
 /* One step along the overflow chain (epi->next until EP_UNACTIVE_PTR). */
-static long walk_ovflist_step(__u32 i, struct walk *w)
+LOOP_STEP walk_ovflist_step(__u32 i, struct walk *w)
 {
 	struct epitem *epi = (void *)w->pos;
 	if (w->pos == (__u64)EP_UNACTIVE_PTR || !w->pos) {
@@ -611,7 +659,7 @@ static __always_inline __u32 walk_list(__u64 ep, struct list_head *head, __u8 li
 		.list = list,
 		.source = source,
 	};
-	bpf_loop(walk_limit, walk_rdllink_step, &w, 0);
+	EP_LOOP(walk_limit, WALK_CAP, walk_rdllink_step, &w);
 	walk_end(&w);
 	return w.count;
 }
@@ -625,7 +673,7 @@ static __always_inline __u32 walk_overflow(struct eventpoll *ep, __u8 source)
 		.list = EP_WALK_OVERFLOW,
 		.source = source,
 	};
-	bpf_loop(walk_limit, walk_ovflist_step, &w, 0);
+	EP_LOOP(walk_limit, WALK_CAP, walk_ovflist_step, &w);
 	walk_end(&w);
 	return w.count;
 }
@@ -670,69 +718,73 @@ static __always_inline void activity_bump(__u64 ep)
 	__sync_fetch_and_add(&a->gen, 1);
 }
 
-struct tree_walk {
-	__u64 node; /* current struct rb_node * */
-	__u64 rbn_off;
-	__u32 count;
-	__u32 limit;
-	__u32 done;
-	__u32 released; /* a node's file is being released: the tree is about to change */
-};
-
 static __always_inline __u64 rb_parent_of(struct rb_node *node)
 {
 	/* __rb_parent_color: parent pointer, colour in bit 0 (1 = black). */
 	return BPF_CORE_READ(node, __rb_parent_color) & ~3UL;
 }
 
-/*
- * One step of an iterative preorder walk that needs no stack, because the
- * kernel's nodes know their parent: record the node, then go to its left
- * child, else its right child, else climb to the nearest ancestor reached
- * from its left with a right subtree (a red-black tree of 2^32 nodes is at
- * most 64 deep).
- */
-static long tree_step(__u32 i, struct tree_walk *w)
+/* Records one node of the walk (the scratch slot k). */
+static __always_inline void tree_record(struct tree_scratch *sc, struct rb_node *node, __u32 k)
 {
-	struct rb_node *node = (void *)w->node;
-	__u32 k = w->count;
-	__u32 zero = 0;
-	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
-	if (!node) {
-		w->done = 1;
-		return 1;
-	}
-	if (k >= w->limit || k >= TREE_MAX || !sc)
-		return 1;
-	struct epitem *epi = (void *)node - w->rbn_off;
+	__u64 rbn_off = bpf_core_field_offset(struct epitem, rbn);
+	struct epitem *epi = (void *)node - rbn_off;
 	unsigned long pc = BPF_CORE_READ(node, __rb_parent_color);
 	__u64 parent = pc & ~3UL;
 	struct file *file = BPF_CORE_READ(epi, ffd.file);
 	struct tree_node_rec *r = &sc->n[k & (TREE_MAX - 1)];
 	r->epi = (__u64)epi;
 	r->file = (__u64)file;
-	r->parent = parent ? parent - w->rbn_off : 0;
+	r->parent = parent ? parent - rbn_off : 0;
 	r->fd = BPF_CORE_READ(epi, ffd.fd);
 	r->events = BPF_CORE_READ(epi, event.events);
 	r->color = pc & 1;
 	if (file_released(file))
-		w->released = 1;
-	w->count = k + 1;
+		sc->w.released = 1;
+}
 
+/*
+ * One step of an iterative preorder walk that needs no stack, because the
+ * kernel's nodes know their parent. A step either records a node and goes to
+ * its left child, else its right child, else starts climbing; or climbs one
+ * level: to the parent's right subtree when coming from its left, else on up.
+ * Each node is recorded once and climbed from once: 2n+1 steps at most.
+ */
+LOOP_STEP tree_step(__u32 i, void *unused)
+{
+	__u32 zero = 0;
+	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
+	if (!sc)
+		return 1;
+	struct tree_walk *w = &sc->w;
+	struct rb_node *node = (void *)w->node;
+	if (!node) {
+		w->done = 1;
+		return 1;
+	}
+	if (w->climbing) {
+		struct rb_node *p = (void *)rb_parent_of(node);
+		struct rb_node *right = p ? BPF_CORE_READ(p, rb_right) : NULL;
+		if (right && right != node) {
+			w->climbing = 0;
+			w->node = (__u64)right;
+		} else {
+			w->node = (__u64)p; /* NULL past the root: the walk is complete */
+		}
+		return 0;
+	}
+	__u32 k = w->count;
+	if (k >= w->limit || k >= TREE_MAX)
+		return 1;
+	tree_record(sc, node, k);
+	w->count = k + 1;
 	struct rb_node *next = BPF_CORE_READ(node, rb_left);
 	if (!next)
 		next = BPF_CORE_READ(node, rb_right);
-	struct rb_node *cur = node;
-	for (int up = 0; up < 64 && !next; up++) {
-		struct rb_node *p = (void *)rb_parent_of(cur);
-		if (!p)
-			break;
-		struct rb_node *right = BPF_CORE_READ(p, rb_right);
-		if (right && right != cur)
-			next = right;
-		cur = p;
-	}
-	w->node = (__u64)next; /* NULL: the walk is complete */
+	if (next)
+		w->node = (__u64)next;
+	else
+		w->climbing = 1;
 	return 0;
 }
 
@@ -743,7 +795,7 @@ struct tree_emit {
 	__u8 source;
 };
 
-static long tree_emit_step(__u32 i, struct tree_emit *e)
+LOOP_STEP tree_emit_step(__u32 i, struct tree_emit *e)
 {
 	__u32 zero = 0;
 	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
@@ -784,21 +836,25 @@ static __always_inline void walk_tree(__u64 ep_addr, __u8 source)
 		return;
 	a->tree_ops = 0;
 	__u64 gen = a->gen;
-	struct eventpoll *ep = (void *)ep_addr;
-	struct tree_walk w = {
-		.node = (__u64)BPF_CORE_READ(ep, rbr.rb_root.rb_node),
-		.rbn_off = bpf_core_field_offset(struct epitem, rbn),
-		.limit = walk_limit < TREE_MAX ? walk_limit : TREE_MAX,
-	};
-	bpf_loop(TREE_MAX + 1, tree_step, &w, 0);
-	a->tree_large = !w.done;
-	if (*(volatile __u64 *)&a->gen != gen || *(volatile __u64 *)&a->busy != 1 || w.released)
+	__u32 zero = 0;
+	struct tree_scratch *sc = bpf_map_lookup_elem(&tree_scratch, &zero);
+	if (!sc)
 		return;
-	struct tree_emit e = {.ep = ep_addr, .walk_id = new_walk_id(), .count = w.count,
+	struct eventpoll *ep = (void *)ep_addr;
+	struct tree_walk *w = &sc->w;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->node = (__u64)BPF_CORE_READ(ep, rbr.rb_root.rb_node);
+	w->limit = walk_limit < TREE_CAP ? walk_limit : TREE_CAP;
+	int unused = 0;
+	EP_LOOP(2 * TREE_CAP + 2, 2 * TREE_CAP + 2, tree_step, &unused);
+	a->tree_large = !w->done;
+	if (*(volatile __u64 *)&a->gen != gen || *(volatile __u64 *)&a->busy != 1 || w->released)
+		return;
+	struct tree_emit e = {.ep = ep_addr, .walk_id = new_walk_id(), .count = w->count,
 			      .source = source};
-	bpf_loop(TREE_MAX, tree_emit_step, &e, 0);
-	struct walk end = {.ep = ep_addr, .walk_id = e.walk_id, .count = w.count,
-			   .list = EP_WALK_TREE, .source = source, .done = w.done};
+	EP_LOOP(e.count, TREE_CAP, tree_emit_step, &e);
+	struct walk end = {.ep = ep_addr, .walk_id = e.walk_id, .count = e.count,
+			   .list = EP_WALK_TREE, .source = source, .done = w->done};
 	walk_end(&end);
 }
 
@@ -1159,8 +1215,11 @@ static __always_inline void on_remove(struct eventpoll *ep, struct epitem *epi, 
 	 * eventpoll_release_file(), which on_release_file() reports: at process
 	 * exit every fd is closed before the deferred releases run, so an epoll fd
 	 * above its targets is torn down first and its items outlive the teardown. */
-	if (file_released((struct file *)file))
+	if (!bpf_core_field_exists(struct file___5_10, f_ep_links) &&
+	    file_released((struct file *)file))
 		return;
+	/* Up to 5.10 ep_remove() unlinks every item it is given, released file
+	 * or not (its eventpoll_release_file() then finds none): reported here. */
 	reason = c && c->teardown_ep == (__u64)ep ? EP_REMOVE_TEARDOWN : EP_REMOVE_FILE_CLOSE;
 	emit_kernel_remove(ep, epi, file, reason, source);
 	activity_bump((__u64)ep);
@@ -1497,7 +1556,11 @@ static __always_inline void on_callback_exit(void)
 	 * list of a harvest that began after that one, not the harvest its record
 	 * ran in (the callback waited for ep->lock, or its CPU was preempted). */
 	bool later_harvest = chained && a->scans_done != cc->scans_done[d];
-	if ((to_ready && chained) || (to_overflow && !chained) || later_harvest)
+	/* Said ignored, yet chained: re-armed or its mask changed between the
+	 * record and the kernel's own check (or chained before: costs a comparison). */
+	bool ignored = said == EP_CB_IGNORED_DISARMED || said == EP_CB_IGNORED_MASK;
+	if ((to_ready && chained) || (to_overflow && !chained) || later_harvest ||
+	    (ignored && chained))
 		__sync_fetch_and_add(&a->cb_missed, 1);
 	__sync_fetch_and_add(&a->cb_gen, 1);
 	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
@@ -1600,7 +1663,7 @@ struct deliver {
 	__u8 source;
 };
 
-static long deliver_step(__u32 i, struct deliver *d)
+LOOP_STEP deliver_step(__u32 i, struct deliver *d)
 {
 	struct epoll_event ev = {};
 	if (i >= d->n)
@@ -1631,7 +1694,7 @@ static __always_inline void on_wait_exit(int ret, __u8 source)
 	}
 	if (ret > 0) {
 		struct deliver d = {.ep = s->ep, .uevents = s->uevents, .n = ret, .source = source};
-		bpf_loop(ret, deliver_step, &d, 0);
+		EP_LOOP(ret, DELIVER_CAP, deliver_step, &d);
 	}
 	struct ep_wait_end *r = RESERVE(ep_wait_end, EP_KIND_WAIT_END, source);
 	if (r) {
@@ -1762,10 +1825,18 @@ static __always_inline void on_switch_out(__u32 tid, bool runnable)
 	submit_record(r);
 }
 
+/* TASK_RUNNING is 0 under either name of the field. */
+static __always_inline bool task_running(struct task_struct *task)
+{
+	if (bpf_core_field_exists(struct task_struct, __state))
+		return BPF_CORE_READ(task, __state) == 0;
+	return BPF_CORE_READ((struct task_struct___state *)task, state) == 0;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch_out(prev->pid, prev->__state == 0 /* TASK_RUNNING */);
+	on_switch_out(BPF_CORE_READ(prev, pid), task_running(prev));
 	return 0;
 }
 

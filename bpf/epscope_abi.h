@@ -248,8 +248,12 @@ struct ep_walk_end {
 	__u8 pad[6];
 };
 
+/* ep_lost's cpu for runs the kernel skipped (a program already running on
+ * that CPU, e.g. preempted): their CPU is not known. */
+#define EP_LOST_ANY_CPU 0xffff
+
 struct ep_lost {
-	struct ep_header h; /* cpu: the CPU whose records were dropped */
+	struct ep_header h; /* cpu: the CPU whose records were dropped (or EP_LOST_ANY_CPU) */
 	__u64 count;        /* records dropped since the previous LOST for that CPU */
 };
 

@@ -156,6 +156,16 @@ struct file {
 	atomic_long_t f_count;   /* 0 while __fput releases it (up to 6.12) */
 };
 
+/* 6.13 on: f_count became f_ref, a file_ref_t holding the count minus one:
+ * negative from the last reference's put until __fput has run. */
+typedef struct {
+	atomic_long_t refcnt;
+} file_ref_t;
+
+struct file___f_ref {
+	file_ref_t f_ref;
+};
+
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
@@ -172,6 +182,11 @@ struct task_struct {
 	struct files_struct *files;
 	struct task_struct *real_parent;
 	char comm[16];
+};
+
+/* Up to 5.13 the task's state is `volatile long state` (5.14 on: __state). */
+struct task_struct___state {
+	volatile long state;
 };
 
 struct timespec64 {

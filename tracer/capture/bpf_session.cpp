@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <system_error>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "epscope.skel.h"
+#include "epscope_bounded.skel.h"
 
 namespace epscope::capture {
 namespace {
@@ -33,6 +35,31 @@ std::string errno_text(int err) {
     return s;
 }
 
+// Both flavours come from one source: same maps, programs and read-only data.
+static_assert(sizeof(epscope_bpf::epscope_bpf__rodata) ==
+              sizeof(epscope_bounded_bpf::epscope_bounded_bpf__rodata));
+
+// The object flavour the running kernel loads: bpf_loop where it has the
+// helper (5.17+), else the bounded-loop build (5.10-5.16), opened through the
+// one skeleton type since their layouts are the same.
+epscope_bpf* open_object() {
+    if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, nullptr) != 0)
+        return epscope_bpf__open();
+    auto* obj = static_cast<epscope_bpf*>(std::calloc(1, sizeof(epscope_bpf)));
+    if (!obj) return nullptr;
+    int err = epscope_bpf__create_skeleton(obj);
+    if (!err) {
+        obj->skeleton->data = epscope_bounded_bpf__elf_bytes(&obj->skeleton->data_sz);
+        err = bpf_object__open_skeleton(obj->skeleton, nullptr);
+    }
+    if (err) {
+        epscope_bpf__destroy(obj);
+        errno = -err;
+        return nullptr;
+    }
+    return obj;
+}
+
 }  // namespace
 
 void set_libbpf_verbose(bool verbose) {
@@ -46,7 +73,7 @@ void BpfSession::LinkDeleter::operator()(bpf_link* link) const { bpf_link__destr
 BpfSession::BpfSession(const SessionConfig& config) {
     if (!g_verbose) libbpf_set_print(libbpf_print);
 
-    skel_.reset(epscope_bpf__open());
+    skel_.reset(open_object());
     if (!skel_) throw CaptureError("cannot open the BPF object: " + errno_text(errno));
 
     skel_->rodata->targ_all = config.all_processes;
@@ -168,6 +195,19 @@ std::vector<std::uint64_t> BpfSession::drops() const {
     bpf_map__lookup_elem(skel_->maps.drops, &zero, sizeof(zero), per_cpu.data(),
                          per_cpu.size() * sizeof(std::uint64_t), 0);
     return per_cpu;
+}
+
+std::uint64_t BpfSession::skipped_runs() const {
+    std::uint64_t total = 0;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        const int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) total += info.recursion_misses;
+    }
+    return total;
 }
 
 BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {

@@ -73,6 +73,11 @@ public:
     int ring_fd() const;
     // Sum of records dropped per CPU since load (index = CPU).
     std::vector<std::uint64_t> drops() const;
+    // Runs of the loaded programs the kernel skipped because the same program
+    // was already running on that CPU (bpf_prog_info.recursion_misses, 5.12+):
+    // a trampoline program preempted mid-run (PREEMPT_LAZY or full preemption,
+    // e.g. 7.x) makes another thread's event on that CPU go unrecorded.
+    std::uint64_t skipped_runs() const;
     const std::vector<std::string>& attached() const { return attached_; }
 
     // Verify mode: what BPF counted as in flight on one instance (bpf/epscope.bpf.c,

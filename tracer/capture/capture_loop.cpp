@@ -190,6 +190,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     namer.finish();
     result.records = ring.delivered();
     result.lost = ring.lost();
+    result.lost_skipped = ring.lost_skipped();
     result.rejected = ring.rejected();
     result.fdinfo_snapshots = checkpoints.snapshots();
     result.fdinfo_busy = checkpoints.busy();

@@ -47,6 +47,7 @@ struct CaptureOptions {
 struct CaptureResult {
     std::uint64_t records = 0;
     std::uint64_t lost = 0;
+    std::uint64_t lost_skipped = 0;  // of lost: program runs the kernel skipped
     std::uint64_t rejected = 0;
     std::optional<int> command_status;  // exit status of a launched command
     // The command exited on its own (not terminated by us at the end of a

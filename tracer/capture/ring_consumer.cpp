@@ -20,6 +20,7 @@ RingConsumer::RingConsumer(BpfSession& session, stream::RecordSink& sink)
     if (!ring_)
         throw CaptureError(std::string("cannot open the BPF ring buffer: ") + std::strerror(errno));
     drops_seen_ = session_.drops();
+    skipped_seen_ = session_.skipped_runs();
 }
 
 RingConsumer::~RingConsumer() = default;
@@ -40,23 +41,34 @@ int RingConsumer::on_sample(void* ctx, void* data, std::size_t size) {
     return ++self->batch_count_ >= kBatchRecords ? kBatchFull : 0;
 }
 
-void RingConsumer::report_drops() {
-    auto now = session_.drops();
+void RingConsumer::emit_lost(std::uint16_t cpu, std::uint64_t count) {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    for (std::size_t cpu = 0; cpu < now.size() && cpu < drops_seen_.size(); ++cpu) {
-        if (now[cpu] == drops_seen_[cpu]) continue;
-        ep_lost lost{};
-        lost.h.ts = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-        lost.h.kind = EP_KIND_LOST;
-        lost.h.size = sizeof(lost);
-        lost.h.cpu = static_cast<std::uint16_t>(cpu);
-        lost.h.source = EP_SOURCE_USER;
-        lost.count = now[cpu] - drops_seen_[cpu];
-        lost_total_ += lost.count;
-        sink_.on_record(stream::Record::of(lost));
-    }
+    ep_lost lost{};
+    lost.h.ts = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+    lost.h.kind = EP_KIND_LOST;
+    lost.h.size = sizeof(lost);
+    lost.h.cpu = cpu;
+    lost.h.source = EP_SOURCE_USER;
+    lost.count = count;
+    lost_total_ += count;
+    sink_.on_record(stream::Record::of(lost));
+}
+
+void RingConsumer::report_drops() {
+    auto now = session_.drops();
+    for (std::size_t cpu = 0; cpu < now.size() && cpu < drops_seen_.size(); ++cpu)
+        if (now[cpu] != drops_seen_[cpu])
+            emit_lost(static_cast<std::uint16_t>(cpu), now[cpu] - drops_seen_[cpu]);
     drops_seen_ = std::move(now);
+    // A skipped program run is a record (or more) never made: lost too, on no
+    // CPU in particular.
+    const std::uint64_t skipped = session_.skipped_runs();
+    if (skipped > skipped_seen_) {
+        skipped_total_ += skipped - skipped_seen_;
+        emit_lost(EP_LOST_ANY_CPU, skipped - skipped_seen_);
+    }
+    skipped_seen_ = skipped;
 }
 
 namespace {

@@ -41,11 +41,13 @@ public:
     std::uint64_t delivered() const { return delivered_; }
     std::uint64_t rejected() const { return rejected_; }
     std::uint64_t lost() const { return lost_total_; }
+    std::uint64_t lost_skipped() const { return skipped_total_; }
     RingDelay delay() const;
 
 private:
     static int on_sample(void* ctx, void* data, std::size_t size);
     void report_drops();
+    void emit_lost(std::uint16_t cpu, std::uint64_t count);
     void note_batch_delay();
     bool check(int err) const;
 
@@ -61,6 +63,8 @@ private:
     };
     std::unique_ptr<ring_buffer, RingDeleter> ring_;
     std::vector<std::uint64_t> drops_seen_;
+    std::uint64_t skipped_seen_ = 0;
+    std::uint64_t skipped_total_ = 0;
     std::uint64_t delivered_ = 0;
     std::uint64_t rejected_ = 0;
     std::uint64_t lost_total_ = 0;

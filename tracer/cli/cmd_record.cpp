@@ -94,10 +94,16 @@ int run_record(const RecordOptions& opts) {
                 "epscope: verify: %llu fdinfo snapshots, %llu given up (instance never idle)\n",
                 static_cast<unsigned long long>(result.fdinfo_snapshots),
                 static_cast<unsigned long long>(result.fdinfo_busy));
-        if (result.lost)
+        if (result.lost > result.lost_skipped)
             std::fprintf(stderr,
                          "epscope: %llu records were lost (ring buffer full): try --ring-mb %u\n",
-                         static_cast<unsigned long long>(result.lost), args.ring_mb * 4);
+                         static_cast<unsigned long long>(result.lost - result.lost_skipped),
+                         args.ring_mb * 4);
+        if (result.lost_skipped)
+            std::fprintf(stderr,
+                         "epscope: %llu records were lost (the kernel skipped a program already "
+                         "running on its CPU, preempted: try --backend kprobe)\n",
+                         static_cast<unsigned long long>(result.lost_skipped));
         // The command's own status (128+N for a death by signal N), as
         // strace and perf do: scripts can tell its failure from ours. A
         // capture the user stopped (Ctrl-C, -d) succeeded: 0.

@@ -264,8 +264,13 @@ int run_stat(const StatOptions& opts) {
         }
         print_findings(engine, ids);
         if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
-        std::printf("\nlost records: %llu%s\n", static_cast<unsigned long long>(st.lost),
-                    st.lost ? " (the ring buffer was full: record with a larger --ring-mb)" : "");
+        std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),
+                    st.lost > st.lost_skipped
+                        ? " (the ring buffer was full: record with a larger --ring-mb)"
+                        : "",
+                    st.lost_skipped ? " (program runs the kernel skipped: record with "
+                                      "--backend kprobe)"
+                                    : "");
         if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
         const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
         std::printf("%s\n", fidelity_line(st.verify, verified).c_str());

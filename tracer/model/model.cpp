@@ -241,6 +241,7 @@ void Model::dispatch(const stream::Record& rec) {
             break;
         case EP_KIND_LOST:
             stats_.lost += rec.as<ep_lost>().count;
+            if (h.cpu == EP_LOST_ANY_CPU) stats_.lost_skipped += rec.as<ep_lost>().count;
             break;
         case EP_KIND_PROCESS:
             on_process(h, rec.as<ep_process>());
@@ -926,8 +927,12 @@ void Model::on_harvest_begin(const ep_header& h, const ep_harvest_begin& r) {
     bool adopt = false;
     if (instances_[inst].harvesting) {
         Instance& cur = instances_[inst];
-        if (cur.harvest_implicit && !cur.harvest_ended && (h.flags & EP_FLAG_INFERRED)) {
-            // Overflow queueings came first: this harvest already began.
+        if (cur.harvest_implicit && !cur.harvest_ended) {
+            // Overflow queueings came first: this harvest already began. The
+            // begin is seen after the splice on 6.1 (inferred at ep_done_scan)
+            // and on 5.10 (ep_send_events_proc's entry: the harvesting thread
+            // can be held up by interrupts between the two); a harvest holds
+            // ep->mtx to its end, so no other one can have begun meanwhile.
             adopt = true;
         } else {
             // A deferred requeue completes now; otherwise the HARVEST_END was lost.

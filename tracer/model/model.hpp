@@ -253,6 +253,7 @@ struct ModelStats {
     std::uint64_t malformed = 0;  // kind unknown or size not the kind's: ignored
     std::array<std::uint64_t, EP_KIND_COUNT> by_kind{};
     std::uint64_t lost = 0;           // records the ring buffer dropped (sum of LOST)
+    std::uint64_t lost_skipped = 0;   // of lost: program runs the kernel skipped
     std::uint64_t ts_inversions = 0;  // records older than the previous one (CPU reordering)
     std::uint64_t failed_ctl = 0;     // epoll_ctl / epoll_create calls that failed
     std::uint64_t unknown_removes = 0;

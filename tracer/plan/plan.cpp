@@ -285,11 +285,15 @@ Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
             // With the eventpoll refcount (6.4, Debian's 6.1) the instance is freed where its
             // last reference drops: at process exit its items can outlive ep_clear_and_put
             // (tests/unit/plan/data/*-remove-paths.txt, exit_teardown).
-            if (hookable(d, b, "ep_refcount_dec_and_test") &&
-                takes_first(d, "ep_refcount_dec_and_test", {"struct eventpoll *"})) {
-                hp.programs = {exit_of(b, "ep_refcount_dec_and_test")};
+            // 7.x renamed it ep_put (same prototype, the caller frees on true).
+            for (const char* fn : {"ep_refcount_dec_and_test", "ep_put"}) {
+                if (!hookable(d, b, fn) || !takes_first(d, fn, {"struct eventpoll *"})) continue;
+                ProgramAttach at_exit = exit_of(b, "ep_refcount_dec_and_test");
+                at_exit.target = fn;
+                hp.programs = {at_exit};
                 if (b == Backend::Kprobe)
-                    hp.programs.insert(hp.programs.begin(), entry(b, "ep_refcount_dec_and_test"));
+                    hp.programs.insert(hp.programs.begin(),
+                                       entry(b, "ep_refcount_dec_and_test", fn));
                 return done("", {hp.programs.back()},
                             " returns true (the last reference: of its epoll file, or at "
                             "process exit of an item outliving ep_clear_and_put)");

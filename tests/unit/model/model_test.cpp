@@ -940,6 +940,14 @@ TEST(ModelLazy, UnknownInstancesAndItemsAreCreatedOnDemand) {
     s.feed(EP_KIND_LOST, l);
     s.feed(EP_KIND_LOST, l);
     EXPECT_EQ(m.stats().lost, 84u);
+    EXPECT_EQ(m.stats().lost_skipped, 0u);
+    // Program runs the kernel skipped (recursion_misses) are lost too, told apart.
+    ep_lost skipped{};
+    skipped.h.cpu = EP_LOST_ANY_CPU;
+    skipped.count = 3;
+    s.feed(EP_KIND_LOST, skipped);
+    EXPECT_EQ(m.stats().lost, 87u);
+    EXPECT_EQ(m.stats().lost_skipped, 3u);
     ep_checkpoint c{};
     s.feed(EP_KIND_CHECKPOINT, c);
     EXPECT_EQ(m.stats().checkpoints, 1u);
@@ -1522,6 +1530,47 @@ TEST_F(ModelTest, ARacedHarvestComparesOnlyItsReadyList) {
     s.wait_end(100, 1);
     EXPECT_EQ(v.mismatches[VerifyStats::Overflow], 1u);
     EXPECT_EQ(v.mismatches[VerifyStats::HarvestEnd], 1u);
+}
+
+// 5.10: the harvest begin is recorded at ep_send_events_proc's entry, after
+// ep_scan_ready_list spliced the ready list and activated the overflow list;
+// an interrupt in between let callbacks on another CPU chain 8 items before
+// the HARVEST_BEGIN (load-herd). They belong to that harvest: the kernel's
+// overflow walk at its end lists them.
+TEST_F(ModelTest, OverflowCallbacksBeforeAHarvestBeginAfterTheSpliceStayOnItsOverflowList) {
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd);
+    s.callback(1, EP_CB_QUEUED_READY);
+    s.wait_begin(110, kEp, 3, 256);
+    ep_callback cb{};
+    cb.ep = kEp;
+    cb.key = 1;
+    cb.outcome = EP_CB_QUEUED_OVERFLOW;
+    for (int fd : {2, 3}) {
+        cb.epi = epi_of(fd);
+        cb.file = file_of(fd);
+        cb.fd = fd;
+        cb.events = 1;
+        s.feed(EP_KIND_CALLBACK, cb, 111);
+    }
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 110);
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {{1, -1, 0}}, 2);
+    s.walk(EP_WALK_OVERFLOW, {{3, -1, 0}, {2, -1, 0}}, 3);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 1;
+    he.overflow = 2;
+    s.feed(EP_KIND_HARVEST_END, he, 110);
+    s.harvest_item(1, 0, kEp, 110);
+    s.wait_end(110, 1);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.mismatches[VerifyStats::Overflow], 0u);
+    EXPECT_EQ(v.mismatches[VerifyStats::Ready], 0u);
+    EXPECT_EQ(v.mismatches[VerifyStats::Txlist], 0u);
+    EXPECT_EQ(v.mismatches[VerifyStats::HarvestEnd], 0u);
+    EXPECT_EQ(v.checks[VerifyStats::Overflow], 1u);
 }
 
 // EP_FLAG_DONE_SCAN on an overflow callback after HARVEST_END (seen on 6.1,

@@ -459,6 +459,20 @@ TEST(PlanFree, KprobesReadTheInstanceAtEntryAndTheResultAtReturn) {
         << p.hook(Hook::Free).reason;
 }
 
+// 7.x names the refcount's put ep_put (bool (struct eventpoll *), the caller frees on true):
+// the free is there, as at ep_refcount_dec_and_test on 6.x, for fentry and kprobes.
+TEST(PlanFree, Lab72FreesWhereEpPutReturnsTrue) {
+    const Plan p = plan_for(recorded("7.2"));
+    EXPECT_EQ(p.hook(Hook::Free).programs,
+              (std::vector<ProgramAttach>{
+                  {"fexit_ep_refcount_dec_and_test", AttachKind::Fexit, "ep_put"}}));
+    const Plan k = plan_for(recorded("7.2"), BackendChoice::Kprobe);
+    EXPECT_EQ(k.hook(Hook::Free).programs,
+              (std::vector<ProgramAttach>{
+                  {"kprobe_ep_refcount_dec_and_test", AttachKind::Kprobe, "ep_put"},
+                  {"kretprobe_ep_refcount_dec_and_test", AttachKind::Kretprobe, "ep_put"}}));
+}
+
 TEST(PlanFree, WithoutTheRefcountTheTeardownExitFrees) {
     auto d = recorded("6.1");
     d.btf_funcs["ep_refcount_dec_and_test"] = "bool (struct epitem *epi)";
