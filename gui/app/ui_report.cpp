@@ -23,6 +23,10 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     s << "instance " << ui.selected << '\n';
     s << "timeline " << (ui.tl_t0 > first_ts ? ui.tl_t0 - first_ts : 0) << ' '
       << (ui.tl_t1 > first_ts ? ui.tl_t1 - first_ts : 0) << '\n';
+    s << "cursor " << ui.rel_ns << '\n';
+    s << "playing " << (ui.playing ? 1 : 0) << '\n';
+    s << "keys_overlay " << overlay_rows_ << '\n';
+    s << "text_input " << (io.WantTextInput ? 1 : 0) << '\n';
     s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
     for (const Target& t : targets_) {
         s << "target " << t.window << ' ' << t.fd << ' ' << t.x0 << ' ' << t.y0 << ' ' << t.x1

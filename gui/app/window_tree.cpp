@@ -6,6 +6,8 @@
 // drawn, one node per pixel column and depth when zoomed out (view/tree_lod).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "app/draw_util.hpp"
@@ -21,6 +23,27 @@ constexpr float kMargin = 30.0f;
 constexpr float kLevel = 64.0f;  // vertical distance between depths at zoom >= 1
 constexpr float kMinZoom = 0.001f;
 constexpr float kMaxZoom = 8.0f;
+
+// "find fd": empty until the user types a number (Enter finds it); Ctrl+F
+// gives it the keyboard.
+void find_box(UiState& ui) {
+    if (ui.focus_find) {
+        ImGui::SetKeyboardFocusHere();
+        ui.focus_find = false;
+    }
+    ImGui::SetNextItemWidth(70);
+    if (ImGui::InputTextWithHint(
+            "find fd", "fd", ui.find_text.data(), ui.find_text.size(),
+            ImGuiInputTextFlags_CharsDecimal | ImGuiInputTextFlags_EnterReturnsTrue)) {
+        char* end = nullptr;
+        const long fd = std::strtol(ui.find_text.data(), &end, 10);
+        if (end != ui.find_text.data() && *end == '\0' && fd >= 0 && fd <= INT32_MAX) {
+            ui.find_fd = static_cast<std::int32_t>(fd);
+            ui.scroll_to_find = true;
+            ui.selected_fd = ui.find_fd;
+        }
+    }
+}
 
 }  // namespace
 
@@ -52,11 +75,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
     ImGui::SameLine();
     ImGui::Text("%.3gx", ui.zoom);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(70);
-    if (ImGui::InputInt("find fd", &ui.find_fd, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue)) {
-        ui.scroll_to_find = true;
-        ui.selected_fd = ui.find_fd;
-    }
+    find_box(ui);
     if (!ui.collapsed.empty()) {
         ImGui::SameLine();
         if (ImGui::SmallButton("unfold all")) ui.collapsed.clear();
