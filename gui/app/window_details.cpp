@@ -14,24 +14,46 @@ namespace {
 
 constexpr float kBarsH = 40.0f;
 
-void counters(const char* id, const std::vector<view::Counter>& cs) {
-    // Two counters a row, and outcomes (indented) that never happened left
-    // out: the panel stays short enough to show the histograms under it.
-    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
-    for (const view::Counter& c : cs) {
-        if (c.value == 0 && c.name.starts_with("  ")) continue;
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(c.name.c_str());
-        ImGui::TableNextColumn();
-        ImGui::Text("%llu", static_cast<unsigned long long>(c.value));
+// Two counters a row, and outcomes (indented) that never happened left out:
+// the panel stays short enough to show the histograms under it. Counters the
+// backend cannot see are listed greyed under the table with why, not as 0.
+void counters(const char* id, const std::vector<view::Counter>& cs, const std::string& not_seen,
+              UiReport* report) {
+    std::string unseen;
+    if (ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) {
+        for (const view::Counter& c : cs) {
+            if (!c.seen) {
+                if (!c.name.starts_with("  ")) unseen += (unseen.empty() ? "" : ", ") + c.name;
+                if (report != nullptr) report->counter(id, c.name, "unseen");
+                continue;
+            }
+            if (c.value == 0 && c.name.starts_with("  ")) continue;
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(c.name.c_str());
+            ImGui::TableNextColumn();
+            ImGui::Text("%llu", static_cast<unsigned long long>(c.value));
+            if (report != nullptr) report->counter(id, c.name, std::to_string(c.value));
+        }
+        ImGui::EndTable();
     }
-    ImGui::EndTable();
+    if (!unseen.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextDisabled("%s: %s", unseen.c_str(), not_seen.c_str());
+        ImGui::PopTextWrapPos();
+    }
 }
 
 // Bars from the first to the last used bucket, heights relative to the
 // tallest; the range under the ends, the bucket and count on hover.
-void histogram(const char* title, const view::HistogramView& h, view::Rgb colour) {
+void histogram(const char* title, const view::HistogramView& h, view::Rgb colour,
+               const std::string& not_seen = {}) {
     ImGui::Text("%s", title);
+    if (!not_seen.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextDisabled("  %s", not_seen.c_str());
+        ImGui::PopTextWrapPos();
+        return;
+    }
     if (h.total == 0) {
         ImGui::SameLine();
         ImGui::TextDisabled("(none yet)");
@@ -93,18 +115,21 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
         } else {
             ImGui::TextUnformatted(it.label.c_str());
             ImGui::TextDisabled("events 0x%x", it.events);
-            counters("item_counters", it.counters);
-            histogram("queued -> delivered", it.latency, view::kHistogramBar);
+            counters("item_counters", it.counters, it.not_seen, ui.report);
+            histogram("queued -> delivered", it.latency, view::kHistogramBar,
+                      it.latency_seen ? std::string() : it.not_seen);
         }
         ImGui::Separator();
     }
     const view::InstanceDetails& d = v.instance_details(r, ui.selected);
     ImGui::Text("instance");
-    counters("instance_counters", d.counters);
-    histogram("callback -> harvest", d.latency, view::kHistogramBar);
+    counters("instance_counters", d.counters, d.not_seen, ui.report);
+    histogram("callback -> harvest", d.latency, view::kHistogramBar,
+              d.latency_seen ? std::string() : d.not_seen);
     histogram("wait time", d.wait_time, view::kHistogramWaitBar);
     if (!d.busiest.empty()) {
-        ImGui::Text("busiest items (callbacks / deliveries)");
+        ImGui::Text(d.callbacks_seen ? "busiest items (callbacks / deliveries)"
+                                     : "busiest items (deliveries)");
         for (const view::ItemRank& b : d.busiest) {
             ImGui::PushID(b.fd);
             std::string text = "fd " + std::to_string(b.fd);
@@ -116,8 +141,12 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
                                   ImGui::GetItemRectMax());
             }
             ImGui::SameLine();
-            ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),
-                        static_cast<unsigned long long>(b.deliveries));
+            if (d.callbacks_seen) {
+                ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),
+                            static_cast<unsigned long long>(b.deliveries));
+            } else {
+                ImGui::Text("%llu", static_cast<unsigned long long>(b.deliveries));
+            }
             ImGui::PopID();
         }
     }

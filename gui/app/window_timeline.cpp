@@ -15,6 +15,7 @@
 #include "app/input.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::gui {
 namespace {
@@ -304,6 +305,8 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     if (item_lane && first_row == 0) {
         const float y0 = row_y(0);
         std::string name = "fd " + std::to_string(ui.selected_fd) + " callbacks";
+        const trace::Visibility seen = trace::visibility_of(r.header());
+        if (!seen.callbacks) name += ": " + seen.not_seen();
         dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
         for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w)) {
             const float x = x_lanes + m.x;

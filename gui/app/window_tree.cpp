@@ -13,6 +13,7 @@
 #include "app/draw_util.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
+#include "trace/visibility.hpp"
 #include "view/tree_layout.hpp"
 #include "view/tree_lod.hpp"
 
@@ -277,12 +278,14 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         const model::Item& it = m.item(node.item);
         std::uint64_t cbs = 0;
         for (std::uint64_t c : it.stats.callbacks) cbs += c;
+        const trace::Visibility seen = trace::visibility_of(r.header());
+        const std::string callbacks =
+            seen.callbacks ? std::to_string(cbs) : "(" + seen.not_seen() + ")";
         ImGui::SetTooltip(
-            "%s\nevents 0x%x  data 0x%llx\ncallbacks %llu  deliveries %llu%s%s%s\n"
+            "%s\nevents 0x%x  data 0x%llx\ncallbacks %s  deliveries %llu%s%s%s\n"
             "click: select   right click: %s subtree",
             node.label.c_str(), it.events, static_cast<unsigned long long>(it.data),
-            static_cast<unsigned long long>(cbs),
-            static_cast<unsigned long long>(it.stats.deliveries),
+            callbacks.c_str(), static_cast<unsigned long long>(it.stats.deliveries),
             node.ready ? "\non the ready list" : "", node.seeded ? "\nseeded from /proc" : "",
             node.hidden ? ("\nfolded: hides " + std::to_string(node.hidden)).c_str() : "",
             node.hidden ? "unfold" : "fold");

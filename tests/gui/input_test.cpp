@@ -104,6 +104,7 @@ struct Report {
     int text_input = 0;
     float lanes[4] = {0, 0, 0, 0};
     std::vector<Target> targets;
+    std::map<std::string, std::string> counters;  // "TABLE NAME" -> value or "unseen"
     std::uint64_t span() const { return t1 - t0; }
     const Target* find(const std::string& window, int fd) const {
         for (const Target& t : targets) {
@@ -141,6 +142,10 @@ Report parse_report(const fs::path& p) {
             s >> r.text_input;
         } else if (key == "lanes") {
             s >> r.lanes[0] >> r.lanes[1] >> r.lanes[2] >> r.lanes[3];
+        } else if (key == "counter") {
+            std::string table, name, value;
+            s >> table >> name >> value;
+            r.counters[table + " " + name] = value;
         } else if (key == "target") {
             Target t;
             s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
@@ -643,6 +648,46 @@ TEST_F(Input, EveryKeyOfTheTableActs) {
 
     // Every row of the table was pressed.
     EXPECT_EQ(pressed.size(), view::kKeyCount);
+}
+
+// The tracepoint trace in the real window: the details panel shows what the
+// backend could not see as "not seen" (the report says "unseen": drawn
+// greyed with the reason), never as 0, for the instance and for a clicked item.
+TEST_F(Input, TracepointTraceShowsNoZeroForWhatItCannotSee) {
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r = gui.wait_for([](const Report& r) { return !r.counters.empty(); });
+    ASSERT_FALSE(r.counters.empty()) << "no counters in the GUI's report";
+    const char* unseen[] = {"callbacks",        "harvests", "wakeups",
+                            "spurious_wakeups", "herds",    "dropped_unready"};
+    for (const char* name : unseen) {
+        EXPECT_EQ(r.counters["instance_counters " + std::string(name)], "unseen") << name;
+    }
+    EXPECT_NE(r.counters["instance_counters deliveries"], "unseen");
+    EXPECT_NE(r.counters["instance_counters deliveries"], "0");
+    EXPECT_NE(r.counters["instance_counters waits"], "0");
+    ASSERT_TRUE(gui.find_window());
+    const Target* node = nullptr;
+    for (const Target& t : r.targets) {
+        if (t.window == "tree") node = &t;
+    }
+    ASSERT_NE(node, nullptr);
+    const Target clicked = *node;
+    ASSERT_TRUE(gui.click_at(clicked.cx(), clicked.cy()));
+    Report sel = gui.wait_for([&](const Report& r) {
+        return r.selected_fd == clicked.fd && r.counters.contains("item_counters deliveries");
+    });
+    ASSERT_EQ(sel.selected_fd, clicked.fd);
+    for (const char* name : {"callbacks", "spurious_wakeups", "herds"}) {
+        EXPECT_EQ(sel.counters["item_counters " + std::string(name)], "unseen") << name;
+    }
+    // No counter of either table is drawn as 0 but the ones the backend sees.
+    for (const auto& [name, value] : sel.counters) {
+        if (value == "0") {
+            EXPECT_TRUE(name.ends_with(" deliveries") || name.ends_with(" waits")) << name;
+        }
+    }
+    save(gui.screenshot(), "tracepoint-details");
 }
 
 }  // namespace

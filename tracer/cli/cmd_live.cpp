@@ -39,7 +39,7 @@ private:
 };
 
 void draw(const model::Model& m, std::uint64_t records, double rate, const std::string& backend,
-          bool tty, bool verify) {
+          const trace::Visibility& seen, bool tty, bool verify) {
     std::string out = tty ? "\033[H\033[2J" : "----\n";
     char line[256];
     std::snprintf(line, sizeof line,
@@ -68,14 +68,15 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
         }
         std::uint64_t cbs = 0;
         for (auto c : in.stats.callbacks) cbs += c;
-        std::snprintf(
-            line, sizeof line, "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9llu %9llu %9s %9s\n", tgid,
-            p == m.processes().end() ? "" : p->second.comm.c_str(), fds.empty() ? "-" : fds.c_str(),
-            in.items, in.ready.count, in.waiters.size(),
-            static_cast<unsigned long long>(in.stats.waits), static_cast<unsigned long long>(cbs),
-            static_cast<unsigned long long>(in.stats.deliveries),
-            format_duration(in.stats.latency.quantile(0.5)).c_str(),
-            format_duration(in.stats.latency.quantile(0.99)).c_str());
+        std::snprintf(line, sizeof line,
+                      "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9s %9llu %9s %9s\n", tgid,
+                      p == m.processes().end() ? "" : p->second.comm.c_str(),
+                      fds.empty() ? "-" : fds.c_str(), in.items, in.ready.count, in.waiters.size(),
+                      static_cast<unsigned long long>(in.stats.waits),
+                      count_cell(cbs, seen.callbacks).c_str(),
+                      static_cast<unsigned long long>(in.stats.deliveries),
+                      duration_cell(in.stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                      duration_cell(in.stats.latency.quantile(0.99), seen.callbacks).c_str());
         out += line;
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {
@@ -92,6 +93,10 @@ void draw(const model::Model& m, std::uint64_t records, double rate, const std::
     }
     std::sort(hot.begin(), hot.end(),
               [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
+    if (const std::string note = unseen_note(seen); !note.empty()) {
+        out += note;
+        out += '\n';
+    }
     if (verify) {
         out += '\n';
         out += fidelity_line(m.stats().verify);
@@ -125,7 +130,9 @@ int run_live(const LiveOptions& opts) {
         if (opts.verify) cap.poll_interval = std::min(cap.poll_interval, cap.verify_interval);
 
         CountingModel model;
-        LiveStream live(header_for(planned, opts.invocation, opts.verify), opts.stream);
+        const trace::TraceHeader header = header_for(planned, opts.invocation, opts.verify);
+        const trace::Visibility seen = trace::visibility_of(header);
+        LiveStream live(header, opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
@@ -141,7 +148,7 @@ int run_live(const LiveOptions& opts) {
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
             draw(model.model(), model.records(), (model.records() - last_records) / secs, backend,
-                 tty, opts.verify);
+                 seen, tty, opts.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -150,7 +157,7 @@ int run_live(const LiveOptions& opts) {
         live.finish();
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model.model(), model.records(), 0, backend, tty, opts.verify);
+        if (!drawn) draw(model.model(), model.records(), 0, backend, seen, tty, opts.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));
