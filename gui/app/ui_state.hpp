@@ -33,7 +33,7 @@ struct UiState {
     // Timeline.
     bool playing = false;
     float speed = 1.0f;                // trace seconds per wall second
-    int step_kind = 6;                 // EP_KIND_CALLBACK: "next event of this kind"
+    int step_kind = -1;                // "next of kind" (-1: view::default_step_kind at first)
     std::uint64_t rel_ns = 0;          // cursor, ns after the first record
     std::uint64_t tl_t0 = 0;           // visible time window of the lanes (absolute ts)
     std::uint64_t tl_t1 = 0;           // 0: not set yet (the whole trace)

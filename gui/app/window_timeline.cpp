@@ -110,6 +110,7 @@ void control_row(const view::Replay& r, UiState& ui, double frame_dt) {
     ImGui::SliderFloat("speed", &ui.speed, 0.001f, 10.0f, "%.3fx", ImGuiSliderFlags_Logarithmic);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(150);
+    if (ui.step_kind < 0 && n != 0) ui.step_kind = static_cast<int>(view::default_step_kind(r));
     ImGui::Combo("##kind", &ui.step_kind, kKindNames, static_cast<int>(std::size(kKindNames)));
     ImGui::SameLine();
     if (ImGui::Button("next of kind")) {

@@ -200,5 +200,19 @@ TEST(Details, KernelHooksAndUnknownPlansShowEveryFigure) {
     EXPECT_EQ(c.not_seen(), "not seen by the tracepoint backend");
 }
 
+// "next of kind" starts on a kind the trace holds: a tracepoint trace has no
+// callbacks, so not those; a trace with callbacks starts on them.
+TEST(Details, NextOfKindStartsOnAKindTheTraceHolds) {
+    Replay tp(std::string(EPSCOPE_GUI_DATA) + "/poller-basic-tracepoint.trace");
+    ASSERT_TRUE(tp.opened());
+    EXPECT_EQ(tp.kind_count(EP_KIND_CALLBACK), 0u);
+    const std::uint32_t k = default_step_kind(tp);
+    EXPECT_NE(k, static_cast<std::uint32_t>(EP_KIND_CALLBACK));
+    EXPECT_GT(tp.kind_count(k), 0u);
+    std::uint64_t all = 0;
+    for (std::uint32_t i = 0; i < EP_KIND_COUNT; ++i) all += tp.kind_count(i);
+    EXPECT_EQ(all, tp.record_count());
+}
+
 }  // namespace
 }  // namespace epscope::view
