@@ -43,6 +43,23 @@ void counters(const char* id, const std::vector<view::Counter>& cs, const std::s
     }
 }
 
+// The count axis (the tallest bar's count at its top, "count" under it)
+// inside the plot, and the duration axis under it: the ends' bounds and its
+// name (one bucket per octave or two: a log scale).
+void axes(const view::HistogramView& h, ImVec2 p, float w) {
+    const ImU32 grey = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const std::string top = std::to_string(h.tallest) + " (count)";
+    ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + 2, p.y), grey, top.c_str());
+    const std::string lo = view::short_duration(h.bars.front().lo_ns);
+    const std::string hi = view::short_duration(h.bars.back().hi_ns);
+    constexpr const char* kName = "duration (log)";
+    ImGui::TextDisabled("%s", lo.c_str());
+    ImGui::SameLine((w - ImGui::CalcTextSize(kName).x) / 2);
+    ImGui::TextDisabled("%s", kName);
+    ImGui::SameLine(w - ImGui::CalcTextSize(hi.c_str()).x);
+    ImGui::TextDisabled("%s", hi.c_str());
+}
+
 // Bars from the first to the last used bucket, heights relative to the
 // tallest; the range under the ends, the bucket and count on hover.
 void histogram(const char* title, const view::HistogramView& h, view::Rgb colour,
@@ -59,7 +76,7 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
         ImGui::TextDisabled("(none yet)");
         return;
     }
-    ImGui::TextDisabled("  n %llu  p50 < %s  p99 < %s", static_cast<unsigned long long>(h.total),
+    ImGui::TextDisabled("  n %llu  p50 %s  p99 %s", static_cast<unsigned long long>(h.total),
                         view::short_duration(h.p50_ns).c_str(),
                         view::short_duration(h.p99_ns).c_str());
     const float w = ImGui::GetContentRegionAvail().x;
@@ -85,11 +102,7 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
                               view::short_duration(b.hi_ns).c_str(), b.count);
         }
     }
-    const std::string lo = view::short_duration(h.bars.front().lo_ns);
-    const std::string hi = view::short_duration(h.bars.back().hi_ns);
-    ImGui::TextDisabled("%s", lo.c_str());
-    ImGui::SameLine(w - ImGui::CalcTextSize(hi.c_str()).x);
-    ImGui::TextDisabled("%s", hi.c_str());
+    axes(h, p, w);
 }
 
 }  // namespace

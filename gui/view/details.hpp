@@ -25,8 +25,9 @@ struct HistogramView {
     // between them stay: the gaps are information).
     std::vector<HistogramBar> bars;
     std::uint64_t total = 0;
-    std::uint64_t p50_ns = 0;  // upper bounds of the buckets holding them
+    std::uint64_t p50_ns = 0;  // interpolated within their buckets (model::LogHistogram)
     std::uint64_t p99_ns = 0;
+    std::uint32_t tallest = 0;  // the tallest bar's count: the count axis' top
 };
 
 template <std::size_t kBuckets, unsigned kBits>
@@ -52,6 +53,7 @@ HistogramView histogram_bars(const model::LogHistogram<kBuckets, kBits>& h) {
         bar.height = static_cast<float>(bar.count) / static_cast<float>(tallest);
         v.bars.push_back(bar);
     }
+    v.tallest = tallest;
     v.p50_ns = h.quantile(0.5);
     v.p99_ns = h.quantile(0.99);
     return v;

@@ -50,8 +50,10 @@ TEST(HistogramBars, TrimmedToTheUsedBucketsWithRelativeHeights) {
     EXPECT_EQ(v.bars[3].hi_ns, 8192u);
     EXPECT_EQ(v.bars[3].count, 2u);
     EXPECT_FLOAT_EQ(v.bars[3].height, 0.5f);
-    EXPECT_EQ(v.p50_ns, 1024u);
-    EXPECT_EQ(v.p99_ns, 8192u);
+    // Interpolated within the bucket, not its bound: p50 is 3 of the 4
+    // samples into [512, 1024), p99 0.97 of the way through [4096, 8192).
+    EXPECT_EQ(v.p50_ns, 896u);
+    EXPECT_EQ(v.p99_ns, 8069u);
 
     model::ItemLatencyHistogram small;  // two octaves per bucket
     small.add(100);                     // bucket 0: [0, 256)
