@@ -176,6 +176,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
     }
     const bool detail = dx >= 6;   // rings and labels only when there is room for them
     const bool labels = dx >= 28;  // "fd NN" fits; the name only when there is room
+    const float char_w = ImGui::CalcTextSize("0").x;  // the font is monospaced
     std::int32_t hovered_node = -1;
     // Marks first, discs after: a mark never covers a neighbour's disc, so
     // every disc stays one solid colour (the screenshot tests count them).
@@ -223,10 +224,9 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         }
         if (labels) {
             // Below the disc, so the disc stays one solid colour; the name
-            // only when it fits between neighbours.
-            std::string text = node.label;
-            if (ImGui::CalcTextSize(text.c_str()).x > dx - 4)
-                text = "fd " + std::to_string(node.fd);
+            // as far as it fits between neighbours (elided).
+            const std::string text = view::elide_label(
+                node.label, node.fd, static_cast<std::size_t>(std::max(0.0f, dx - 4) / char_w));
             const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
             const float below = node.hidden != 0 ? 14 : 6;
             dl->AddText(ImVec2(c.x - ts.x / 2, c.y + radius + below), IM_COL32(0, 0, 0, 255),
