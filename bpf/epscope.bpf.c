@@ -528,7 +528,7 @@ struct count_delivery {
 
 /* One delivered event: its item's count, and the latency from the callback
  * that queued it. */
-static long count_delivery_step(__u32 i, struct count_delivery *d)
+LOOP_STEP count_delivery_step(__u32 i, struct count_delivery *d)
 {
 	struct epoll_event ev = {};
 	if (i >= d->n)
@@ -567,7 +567,7 @@ static __always_inline void count_wait_end(const struct wait_state *s, int ret)
 	__sync_fetch_and_add(&c->deliveries, ret);
 	struct count_delivery d = {.ep = s->ep, .uevents = s->uevents, .now = now, .c = c,
 				   .n = ret, .tgid = tgid};
-	bpf_loop(ret, count_delivery_step, &d, 0);
+	EP_LOOP(ret, DELIVER_CAP, count_delivery_step, &d);
 }
 
 /* ---- walks of the kernel's lists -------------------------------------- */

@@ -7,8 +7,14 @@
 #include <string>
 
 #include "png/png.hpp"
+#include "view/keys.hpp"
 
 namespace epscope::gui {
+
+// The key went down since the previous frame (with Control held or not, as
+// `ctrl` says); with `repeats`, also when the keyboard repeated it while held.
+// `Question` is a character, not a key: always false (input.cpp reads it).
+bool key_went_down(view::Key k, bool ctrl, bool repeats);
 
 class Backend {
 public:

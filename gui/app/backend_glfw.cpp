@@ -1,6 +1,7 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -20,7 +21,61 @@ void on_glfw_error(int, const char* description) { glfw_error_text = description
 
 GLFWwindow* win(void* w) { return static_cast<GLFWwindow*>(w); }
 
+// Key presses since the last frame, with whether Control was held. ImGui 1.86
+// keeps only whether a key is down when the frame starts, so a tap whose press
+// and release arrive between two frames (a quick finger, XTest) is lost
+// there; GLFW's key callback sees both.
+struct Press {
+    bool pressed = false;   // went down (GLFW_PRESS)
+    bool repeated = false;  // held: the keyboard's auto-repeat (GLFW_REPEAT)
+    bool ctrl = false;
+};
+std::array<Press, GLFW_KEY_LAST + 1> presses;
+
+void on_key(GLFWwindow*, int key, int, int action, int mods) {
+    if (key < 0 || key > GLFW_KEY_LAST) return;
+    Press& p = presses[static_cast<std::size_t>(key)];
+    if (action == GLFW_PRESS) p.pressed = true;
+    if (action == GLFW_REPEAT) p.repeated = true;
+    if (action != GLFW_RELEASE) p.ctrl = (mods & GLFW_MOD_CONTROL) != 0;
+}
+
+int glfw_key(view::Key k) {
+    switch (k) {
+        case view::Key::Space:
+            return GLFW_KEY_SPACE;
+        case view::Key::Left:
+            return GLFW_KEY_LEFT;
+        case view::Key::Right:
+            return GLFW_KEY_RIGHT;
+        case view::Key::W:
+            return GLFW_KEY_W;
+        case view::Key::S:
+            return GLFW_KEY_S;
+        case view::Key::A:
+            return GLFW_KEY_A;
+        case view::Key::D:
+            return GLFW_KEY_D;
+        case view::Key::Home:
+            return GLFW_KEY_HOME;
+        case view::Key::End:
+            return GLFW_KEY_END;
+        case view::Key::F:
+            return GLFW_KEY_F;
+        case view::Key::Question:
+            return -1;
+    }
+    return -1;
+}
+
 }  // namespace
+
+bool key_went_down(view::Key k, bool ctrl, bool repeats) {
+    const int code = glfw_key(k);
+    if (code < 0) return false;
+    const Press& p = presses[static_cast<std::size_t>(code)];
+    return (p.pressed || (repeats && p.repeated)) && p.ctrl == ctrl;
+}
 
 std::unique_ptr<Backend> Backend::open(int width, int height, const std::string& title,
                                        std::string& error) {
@@ -62,6 +117,8 @@ std::unique_ptr<Backend> Backend::open(int width, int height, const std::string&
     ImVec4& bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     const ImVec4 clear = bg;
     bg.w = 0.0f;
+    // Before ImGui's callbacks: ImGui calls the one installed before it.
+    glfwSetKeyCallback(w, on_key);
     ImGui_ImplGlfw_InitForOpenGL(w, true);
     ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -82,6 +139,7 @@ Backend::~Backend() {
 bool Backend::should_close() const { return glfwWindowShouldClose(win(window_)) != 0; }
 
 void Backend::begin_frame(double wait_s) {
+    presses.fill(Press{});
     if (wait_s > 0) {
         glfwWaitEventsTimeout(wait_s);
     } else {

@@ -14,6 +14,14 @@ void UiReport::target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 ma
     targets_.push_back(Target{window, fd, min.x, min.y, max.x, max.y});
 }
 
+void UiReport::counter(const char* table, const std::string& name, const std::string& value) {
+    std::string n = name.substr(name.find_first_not_of(' '));
+    for (char& c : n) {
+        if (c == ' ') c = '_';
+    }
+    counters_.push_back(std::string(table) + ' ' + n + ' ' + value);
+}
+
 void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     const ImGuiIO& io = ImGui::GetIO();
     std::ostringstream s;
@@ -23,7 +31,12 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     s << "instance " << ui.selected << '\n';
     s << "timeline " << (ui.tl_t0 > first_ts ? ui.tl_t0 - first_ts : 0) << ' '
       << (ui.tl_t1 > first_ts ? ui.tl_t1 - first_ts : 0) << '\n';
+    s << "cursor " << ui.rel_ns << '\n';
+    s << "playing " << (ui.playing ? 1 : 0) << '\n';
+    s << "keys_overlay " << overlay_rows_ << '\n';
+    s << "text_input " << (io.WantTextInput ? 1 : 0) << '\n';
     s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
+    for (const std::string& c : counters_) s << "counter " << c << '\n';
     for (const Target& t : targets_) {
         s << "target " << t.window << ' ' << t.fd << ' ' << t.x0 << ' ' << t.y0 << ' ' << t.x1
           << ' ' << t.y1 << '\n';

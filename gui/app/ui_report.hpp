@@ -10,7 +10,13 @@
 //   selected_fd FD                 -1 when none
 //   instance REF                   the instance in the tree and queues
 //   timeline T0 T1                 the lanes' time window, ns after the first record
+//   cursor NS                      the timeline's cursor, ns after the first record
+//   playing 0|1                    the replay is playing
+//   keys_overlay ROWS              the `?` list of keys as drawn: its rows (0: hidden)
+//   text_input 0|1                 a text box has the keyboard (Ctrl+F: "find fd")
 //   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
+//   counter TABLE NAME VALUE       a counter the details panel shows ("unseen": greyed,
+//                                  not seen by the trace's backend; NAME with _ for spaces)
 //   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details, timeline
 //                                  (a callback mark in a thread's lane)
 #pragma once
@@ -33,9 +39,15 @@ public:
     // Called by the windows while they lay out a frame.
     void target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max);
     void lanes(ImVec2 min, ImVec2 max) { lanes_ = {min.x, min.y, max.x, max.y}; }
+    void keys_overlay_row() { ++overlay_rows_; }
+    void counter(const char* table, const std::string& name, const std::string& value);
 
     // Before a frame: forget the previous frame's rectangles.
-    void begin_frame() { targets_.clear(); }
+    void begin_frame() {
+        targets_.clear();
+        counters_.clear();
+        overlay_rows_ = 0;
+    }
     // After a frame: replaces the file when the text changed. Throws on an I/O error.
     void end_frame(const UiState& ui, std::uint64_t first_ts);
     // FILE.request exists: the caller passes this frame's pixels to save_screenshot().
@@ -54,6 +66,8 @@ private:
     struct {
         float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
     } lanes_;
+    std::vector<std::string> counters_;  // "TABLE NAME VALUE"
+    int overlay_rows_ = 0;
     std::string last_;
 };
 

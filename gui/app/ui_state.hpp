@@ -20,8 +20,10 @@ struct UiState {
     // every window highlights it (fd of the selected instance's process).
     std::int32_t selected_fd = -1;
     // Tree.
-    float zoom = 1.0f;          // tree spacing multiplier
-    std::int32_t find_fd = -1;  // "find fd": scroll the tree to it
+    float zoom = 1.0f;                 // tree spacing multiplier
+    std::int32_t find_fd = -1;         // "find fd": scroll the tree to it
+    std::array<char, 16> find_text{};  // what the "find fd" box shows (empty at first)
+    bool focus_find = false;           // Ctrl+F: the box takes the keyboard next frame
     bool scroll_to_find = false;
     std::set<std::int32_t> collapsed;               // items whose subtree is folded (by fd)
     model::InstanceRef collapsed_of = model::kNil;  // instance `collapsed` belongs to
@@ -31,13 +33,14 @@ struct UiState {
     // Timeline.
     bool playing = false;
     float speed = 1.0f;                // trace seconds per wall second
-    int step_kind = 6;                 // EP_KIND_CALLBACK: "next event of this kind"
+    int step_kind = -1;                // "next of kind" (-1: view::default_step_kind at first)
     std::uint64_t rel_ns = 0;          // cursor, ns after the first record
     std::uint64_t tl_t0 = 0;           // visible time window of the lanes (absolute ts)
     std::uint64_t tl_t1 = 0;           // 0: not set yet (the whole trace)
     bool tl_follow = true;             // keep the cursor inside the window when it moves
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
+    bool keys_overlay = false;         // `?`: the list of keys over the tree
     // --ui-report: the windows add where they drew each clickable fd (null: not asked).
     UiReport* report = nullptr;
 };

@@ -115,7 +115,7 @@ const view::InstanceDetails& ViewCache::instance_details(const view::Replay& r,
                                                          model::InstanceRef inst) {
     Key k = key_of(r, inst);
     if (!(k == inst_details_key_)) {
-        inst_details_ = view::instance_details(r.model(), inst);
+        inst_details_ = view::instance_details(r.model(), inst, trace::visibility_of(r.header()));
         inst_details_key_ = k;
     }
     return inst_details_;
@@ -125,7 +125,7 @@ const view::ItemDetails& ViewCache::item_details(const view::Replay& r, model::I
                                                  std::int32_t fd) {
     Key k = key_of(r, inst);
     if (!(k == item_details_key_) || fd != item_details_fd_) {
-        item_details_ = view::item_details(r.model(), inst, fd);
+        item_details_ = view::item_details(r.model(), inst, fd, trace::visibility_of(r.header()));
         item_details_key_ = k;
         item_details_fd_ = fd;
     }

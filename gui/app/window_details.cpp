@@ -14,30 +14,69 @@ namespace {
 
 constexpr float kBarsH = 40.0f;
 
-void counters(const char* id, const std::vector<view::Counter>& cs) {
-    // Two counters a row, and outcomes (indented) that never happened left
-    // out: the panel stays short enough to show the histograms under it.
-    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
-    for (const view::Counter& c : cs) {
-        if (c.value == 0 && c.name.starts_with("  ")) continue;
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(c.name.c_str());
-        ImGui::TableNextColumn();
-        ImGui::Text("%llu", static_cast<unsigned long long>(c.value));
+// Two counters a row, and outcomes (indented) that never happened left out:
+// the panel stays short enough to show the histograms under it. Counters the
+// backend cannot see are listed greyed under the table with why, not as 0.
+void counters(const char* id, const std::vector<view::Counter>& cs, const std::string& not_seen,
+              UiReport* report) {
+    std::string unseen;
+    if (ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) {
+        for (const view::Counter& c : cs) {
+            if (!c.seen) {
+                if (!c.name.starts_with("  ")) unseen += (unseen.empty() ? "" : ", ") + c.name;
+                if (report != nullptr) report->counter(id, c.name, "unseen");
+                continue;
+            }
+            if (c.value == 0 && c.name.starts_with("  ")) continue;
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(c.name.c_str());
+            ImGui::TableNextColumn();
+            ImGui::Text("%llu", static_cast<unsigned long long>(c.value));
+            if (report != nullptr) report->counter(id, c.name, std::to_string(c.value));
+        }
+        ImGui::EndTable();
     }
-    ImGui::EndTable();
+    if (!unseen.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextDisabled("%s: %s", unseen.c_str(), not_seen.c_str());
+        ImGui::PopTextWrapPos();
+    }
+}
+
+// The count axis (the tallest bar's count at its top, "count" under it)
+// inside the plot, and the duration axis under it: the ends' bounds and its
+// name (one bucket per octave or two: a log scale).
+void axes(const view::HistogramView& h, ImVec2 p, float w) {
+    const ImU32 grey = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const std::string top = std::to_string(h.tallest) + " (count)";
+    ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + 2, p.y), grey, top.c_str());
+    const std::string lo = view::short_duration(h.bars.front().lo_ns);
+    const std::string hi = view::short_duration(h.bars.back().hi_ns);
+    constexpr const char* kName = "duration (log)";
+    ImGui::TextDisabled("%s", lo.c_str());
+    ImGui::SameLine((w - ImGui::CalcTextSize(kName).x) / 2);
+    ImGui::TextDisabled("%s", kName);
+    ImGui::SameLine(w - ImGui::CalcTextSize(hi.c_str()).x);
+    ImGui::TextDisabled("%s", hi.c_str());
 }
 
 // Bars from the first to the last used bucket, heights relative to the
 // tallest; the range under the ends, the bucket and count on hover.
-void histogram(const char* title, const view::HistogramView& h, view::Rgb colour) {
+void histogram(const char* title, const view::HistogramView& h, view::Rgb colour,
+               const std::string& not_seen = {}) {
     ImGui::Text("%s", title);
+    if (!not_seen.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextDisabled("  %s", not_seen.c_str());
+        ImGui::PopTextWrapPos();
+        return;
+    }
     if (h.total == 0) {
         ImGui::SameLine();
         ImGui::TextDisabled("(none yet)");
         return;
     }
-    ImGui::TextDisabled("  n %llu  p50 < %s  p99 < %s", static_cast<unsigned long long>(h.total),
+    ImGui::TextDisabled("  n %llu  p50 %s  p99 %s", static_cast<unsigned long long>(h.total),
                         view::short_duration(h.p50_ns).c_str(),
                         view::short_duration(h.p99_ns).c_str());
     const float w = ImGui::GetContentRegionAvail().x;
@@ -63,11 +102,7 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
                               view::short_duration(b.hi_ns).c_str(), b.count);
         }
     }
-    const std::string lo = view::short_duration(h.bars.front().lo_ns);
-    const std::string hi = view::short_duration(h.bars.back().hi_ns);
-    ImGui::TextDisabled("%s", lo.c_str());
-    ImGui::SameLine(w - ImGui::CalcTextSize(hi.c_str()).x);
-    ImGui::TextDisabled("%s", hi.c_str());
+    axes(h, p, w);
 }
 
 }  // namespace
@@ -93,18 +128,21 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
         } else {
             ImGui::TextUnformatted(it.label.c_str());
             ImGui::TextDisabled("events 0x%x", it.events);
-            counters("item_counters", it.counters);
-            histogram("queued -> delivered", it.latency, view::kHistogramBar);
+            counters("item_counters", it.counters, it.not_seen, ui.report);
+            histogram("queued -> delivered", it.latency, view::kHistogramBar,
+                      it.latency_seen ? std::string() : it.not_seen);
         }
         ImGui::Separator();
     }
     const view::InstanceDetails& d = v.instance_details(r, ui.selected);
     ImGui::Text("instance");
-    counters("instance_counters", d.counters);
-    histogram("callback -> harvest", d.latency, view::kHistogramBar);
+    counters("instance_counters", d.counters, d.not_seen, ui.report);
+    histogram("callback -> harvest", d.latency, view::kHistogramBar,
+              d.latency_seen ? std::string() : d.not_seen);
     histogram("wait time", d.wait_time, view::kHistogramWaitBar);
     if (!d.busiest.empty()) {
-        ImGui::Text("busiest items (callbacks / deliveries)");
+        ImGui::Text(d.callbacks_seen ? "busiest items (callbacks / deliveries)"
+                                     : "busiest items (deliveries)");
         for (const view::ItemRank& b : d.busiest) {
             ImGui::PushID(b.fd);
             std::string text = "fd " + std::to_string(b.fd);
@@ -116,8 +154,12 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
                                   ImGui::GetItemRectMax());
             }
             ImGui::SameLine();
-            ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),
-                        static_cast<unsigned long long>(b.deliveries));
+            if (d.callbacks_seen) {
+                ImGui::Text("%llu / %llu", static_cast<unsigned long long>(b.callbacks),
+                            static_cast<unsigned long long>(b.deliveries));
+            } else {
+                ImGui::Text("%llu", static_cast<unsigned long long>(b.deliveries));
+            }
             ImGui::PopID();
         }
     }

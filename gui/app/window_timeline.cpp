@@ -12,8 +12,10 @@
 #include <unordered_map>
 
 #include "app/draw_util.hpp"
+#include "app/input.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::gui {
 namespace {
@@ -69,16 +71,38 @@ const char* outcome_name(std::uint8_t o) {
     return o < std::size(kNames) ? kNames[o] : "?";
 }
 
+// The cursor to the previous or next record's time (the buttons and the
+// arrow keys); records with the same time are one step. Records can be a
+// little out of time order (each CPU's buffer is in order, not their merge):
+// records_until() counts by the running maximum, so a step back always goes
+// back, and a step forward takes the first later time after the cursor's
+// records (looking a bounded way ahead).
+void step_back(const view::Replay& r, UiState& ui) {
+    if (ui.rel_ns == 0) return;
+    const std::size_t k = r.records_until(r.first_ts() + ui.rel_ns - 1);
+    if (k > 0) ui.rel_ns = std::min(rel_of(r, k - 1), ui.rel_ns - 1);
+}
+void step_forward(const view::Replay& r, UiState& ui) {
+    const std::size_t n = r.record_count();
+    const std::size_t from = r.records_until(r.first_ts() + ui.rel_ns);
+    for (std::size_t i = from; i < n && i < from + 4096; ++i) {
+        if (rel_of(r, i) > ui.rel_ns) {
+            ui.rel_ns = rel_of(r, i);
+            return;
+        }
+    }
+}
+
 void control_row(const view::Replay& r, UiState& ui, double frame_dt) {
     const std::uint64_t span = r.last_ts() - r.first_ts();
     const std::size_t n = r.record_count();
     if (ImGui::Button("|<")) ui.rel_ns = 0;
     ImGui::SameLine();
-    if (ImGui::Button("<") && r.applied() > 1) ui.rel_ns = rel_of(r, r.applied() - 2);
+    if (ImGui::Button("<")) step_back(r, ui);
     ImGui::SameLine();
     if (ImGui::Button(ui.playing ? "pause" : "play")) ui.playing = !ui.playing;
     ImGui::SameLine();
-    if (ImGui::Button(">") && r.applied() < n) ui.rel_ns = rel_of(r, r.applied());
+    if (ImGui::Button(">")) step_forward(r, ui);
     ImGui::SameLine();
     if (ImGui::Button(">|")) ui.rel_ns = span;
     ImGui::SameLine();
@@ -86,6 +110,7 @@ void control_row(const view::Replay& r, UiState& ui, double frame_dt) {
     ImGui::SliderFloat("speed", &ui.speed, 0.001f, 10.0f, "%.3fx", ImGuiSliderFlags_Logarithmic);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(150);
+    if (ui.step_kind < 0 && n != 0) ui.step_kind = static_cast<int>(view::default_step_kind(r));
     ImGui::Combo("##kind", &ui.step_kind, kKindNames, static_cast<int>(std::size(kKindNames)));
     ImGui::SameLine();
     if (ImGui::Button("next of kind")) {
@@ -108,6 +133,31 @@ void control_row(const view::Replay& r, UiState& ui, double frame_dt) {
     ImGui::SetNextItemWidth(-1);
     ImGui::SliderScalar("##time", ImGuiDataType_U64, &ui.rel_ns, &(const std::uint64_t&)0ull, &span,
                         "");
+}
+
+// The timeline's keys (view/keys.hpp): Space plays or pauses, the arrows
+// step a record, Home/End jump to the ends, W/S zoom around the cursor (the
+// middle when the cursor is out of view), A/D pan. Acts on the cursor and on
+// the lanes' window `w`, before the window draws them.
+void timeline_keys(const view::Replay& r, UiState& ui, view::TimeWindow& w, std::uint64_t lo,
+                   std::uint64_t hi) {
+    using view::KeyAction;
+    if (r.record_count() == 0) return;
+    if (key_pressed(KeyAction::PlayPause)) ui.playing = !ui.playing;
+    if (key_pressed(KeyAction::StepBack)) step_back(r, ui);
+    if (key_pressed(KeyAction::StepForward)) step_forward(r, ui);
+    if (key_pressed(KeyAction::ToStart)) ui.rel_ns = 0;
+    if (key_pressed(KeyAction::ToEnd)) ui.rel_ns = r.last_ts() - r.first_ts();
+    const std::uint64_t cursor = lo + ui.rel_ns;
+    const std::uint64_t anchor =
+        cursor >= w.t0 && cursor <= w.t1 ? cursor : w.t0 + (w.t1 - w.t0) / 2;
+    if (key_pressed(KeyAction::ZoomIn))
+        w = view::zoom_window(w, anchor, view::kKeyZoomFactor, lo, hi, kMinSpan);
+    if (key_pressed(KeyAction::ZoomOut))
+        w = view::zoom_window(w, anchor, 1 / view::kKeyZoomFactor, lo, hi, kMinSpan);
+    const float pan_px = static_cast<float>(view::kKeyPanShare) * w.width;
+    if (key_pressed(KeyAction::PanEarlier)) w = view::pan_window(w, -pan_px, lo, hi);
+    if (key_pressed(KeyAction::PanLater)) w = view::pan_window(w, pan_px, lo, hi);
 }
 
 std::string lane_name(const view::Replay& r, const view::Lane& lane) {
@@ -140,6 +190,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     }
     const float lanes_w = std::max(10.0f, ImGui::GetContentRegionAvail().x - kLabelW);
     view::TimeWindow w{ui.tl_t0, ui.tl_t1, lanes_w};
+    timeline_keys(r, ui, w, lo, hi);
     const std::uint64_t cursor = lo + ui.rel_ns;
     // Zoom buttons act around the cursor when it is visible, else the middle.
     const std::uint64_t anchor =
@@ -255,6 +306,8 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     if (item_lane && first_row == 0) {
         const float y0 = row_y(0);
         std::string name = "fd " + std::to_string(ui.selected_fd) + " callbacks";
+        const trace::Visibility seen = trace::visibility_of(r.header());
+        if (!seen.callbacks) name += ": " + seen.not_seen();
         dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
         for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w)) {
             const float x = x_lanes + m.x;

@@ -6,11 +6,14 @@
 // drawn, one node per pixel column and depth when zoomed out (view/tree_lod).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "app/draw_util.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
+#include "trace/visibility.hpp"
 #include "view/tree_layout.hpp"
 #include "view/tree_lod.hpp"
 
@@ -21,6 +24,27 @@ constexpr float kMargin = 30.0f;
 constexpr float kLevel = 64.0f;  // vertical distance between depths at zoom >= 1
 constexpr float kMinZoom = 0.001f;
 constexpr float kMaxZoom = 8.0f;
+
+// "find fd": empty until the user types a number (Enter finds it); Ctrl+F
+// gives it the keyboard.
+void find_box(UiState& ui) {
+    if (ui.focus_find) {
+        ImGui::SetKeyboardFocusHere();
+        ui.focus_find = false;
+    }
+    ImGui::SetNextItemWidth(70);
+    if (ImGui::InputTextWithHint(
+            "find fd", "fd", ui.find_text.data(), ui.find_text.size(),
+            ImGuiInputTextFlags_CharsDecimal | ImGuiInputTextFlags_EnterReturnsTrue)) {
+        char* end = nullptr;
+        const long fd = std::strtol(ui.find_text.data(), &end, 10);
+        if (end != ui.find_text.data() && *end == '\0' && fd >= 0 && fd <= INT32_MAX) {
+            ui.find_fd = static_cast<std::int32_t>(fd);
+            ui.scroll_to_find = true;
+            ui.selected_fd = ui.find_fd;
+        }
+    }
+}
 
 }  // namespace
 
@@ -52,11 +76,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
     ImGui::SameLine();
     ImGui::Text("%.3gx", ui.zoom);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(70);
-    if (ImGui::InputInt("find fd", &ui.find_fd, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue)) {
-        ui.scroll_to_find = true;
-        ui.selected_fd = ui.find_fd;
-    }
+    find_box(ui);
     if (!ui.collapsed.empty()) {
         ImGui::SameLine();
         if (ImGui::SmallButton("unfold all")) ui.collapsed.clear();
@@ -156,6 +176,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
     }
     const bool detail = dx >= 6;   // rings and labels only when there is room for them
     const bool labels = dx >= 28;  // "fd NN" fits; the name only when there is room
+    const float char_w = ImGui::CalcTextSize("0").x;  // the font is monospaced
     std::int32_t hovered_node = -1;
     // Marks first, discs after: a mark never covers a neighbour's disc, so
     // every disc stays one solid colour (the screenshot tests count them).
@@ -203,10 +224,9 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         }
         if (labels) {
             // Below the disc, so the disc stays one solid colour; the name
-            // only when it fits between neighbours.
-            std::string text = node.label;
-            if (ImGui::CalcTextSize(text.c_str()).x > dx - 4)
-                text = "fd " + std::to_string(node.fd);
+            // as far as it fits between neighbours (elided).
+            const std::string text = view::elide_label(
+                node.label, node.fd, static_cast<std::size_t>(std::max(0.0f, dx - 4) / char_w));
             const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
             const float below = node.hidden != 0 ? 14 : 6;
             dl->AddText(ImVec2(c.x - ts.x / 2, c.y + radius + below), IM_COL32(0, 0, 0, 255),
@@ -258,12 +278,14 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         const model::Item& it = m.item(node.item);
         std::uint64_t cbs = 0;
         for (std::uint64_t c : it.stats.callbacks) cbs += c;
+        const trace::Visibility seen = trace::visibility_of(r.header());
+        const std::string callbacks =
+            seen.callbacks ? std::to_string(cbs) : "(" + seen.not_seen() + ")";
         ImGui::SetTooltip(
-            "%s\nevents 0x%x  data 0x%llx\ncallbacks %llu  deliveries %llu%s%s%s\n"
+            "%s\nevents 0x%x  data 0x%llx\ncallbacks %s  deliveries %llu%s%s%s\n"
             "click: select   right click: %s subtree",
             node.label.c_str(), it.events, static_cast<unsigned long long>(it.data),
-            static_cast<unsigned long long>(cbs),
-            static_cast<unsigned long long>(it.stats.deliveries),
+            callbacks.c_str(), static_cast<unsigned long long>(it.stats.deliveries),
             node.ready ? "\non the ready list" : "", node.seeded ? "\nseeded from /proc" : "",
             node.hidden ? ("\nfolded: hides " + std::to_string(node.hidden)).c_str() : "",
             node.hidden ? "unfold" : "fold");

@@ -32,36 +32,39 @@ const char* callback_outcome_name(std::size_t outcome) {
 namespace {
 
 void outcome_counters(std::vector<Counter>& out,
-                      const std::array<std::uint64_t, model::kOutcomes>& cb) {
+                      const std::array<std::uint64_t, model::kOutcomes>& cb, bool seen) {
     std::uint64_t all = 0;
     for (std::uint64_t c : cb) all += c;
-    out.push_back({"callbacks", all});
+    out.push_back({"callbacks", all, seen});
     for (std::size_t o = 0; o < model::kOutcomes; ++o) {
-        out.push_back({std::string("  ") + callback_outcome_name(o), cb[o]});
+        out.push_back({std::string("  ") + callback_outcome_name(o), cb[o], seen});
     }
 }
 
 }  // namespace
 
 InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
-                                 std::size_t busiest) {
+                                 const trace::Visibility& seen, std::size_t busiest) {
     InstanceDetails d;
     if (inst == model::kNil) return d;
     const model::Instance& in = m.instance(inst);
     const model::InstanceStats& s = in.stats;
     d.valid = true;
-    outcome_counters(d.counters, s.callbacks);
+    d.not_seen = seen.not_seen();
+    outcome_counters(d.counters, s.callbacks, seen.callbacks);
     d.counters.push_back({"deliveries", s.deliveries});
-    d.counters.push_back({"harvests", s.harvests});
+    d.counters.push_back({"harvests", s.harvests, seen.harvests});
     d.counters.push_back({"waits", s.waits});
-    d.counters.push_back({"wakeups", s.wakeups});
-    d.counters.push_back({"spurious wakeups", s.spurious_wakeups});
-    d.counters.push_back({"herds", s.herds});
-    d.counters.push_back({"dropped unready", s.dropped_unready});
+    d.counters.push_back({"wakeups", s.wakeups, seen.wakeups});
+    d.counters.push_back({"spurious wakeups", s.spurious_wakeups, seen.wakeups});
+    d.counters.push_back({"herds", s.herds, seen.herds()});
+    d.counters.push_back({"dropped unready", s.dropped_unready, seen.harvests});
     if (s.desyncs != 0) d.counters.push_back({"desyncs", s.desyncs});
     if (s.callbacks_after_close != 0)
         d.counters.push_back({"callbacks after close", s.callbacks_after_close});
     d.latency = histogram_bars(s.latency);
+    d.latency_seen = seen.callbacks;
+    d.callbacks_seen = seen.callbacks;
     d.wait_time = histogram_bars(s.wait_time);
     std::vector<ItemRank> all;
     for (model::ItemRef i : m.items_in_order(inst)) {
@@ -73,17 +76,20 @@ InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
     const std::size_t k = std::min(busiest, all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
                       [](const ItemRank& a, const ItemRank& b) {
-                          return a.callbacks != b.callbacks ? a.callbacks > b.callbacks
-                                                            : a.fd < b.fd;
+                          return a.activity() != b.activity() ? a.activity() > b.activity()
+                                                              : a.fd < b.fd;
                       });
     all.resize(k);
     d.busiest = std::move(all);
     return d;
 }
 
-ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd) {
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd,
+                         const trace::Visibility& seen) {
     ItemDetails d;
     d.fd = fd;
+    d.not_seen = seen.not_seen();
+    d.latency_seen = seen.callbacks;
     if (inst == model::kNil || fd < 0) return d;
     for (model::ItemRef i : m.items_in_order(inst)) {
         const model::Item& it = m.item(i);
@@ -91,10 +97,10 @@ ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::in
         d.valid = true;
         d.label = item_label(m, instance_owner(m.instance(inst)), fd);
         d.events = it.events;
-        outcome_counters(d.counters, it.stats.callbacks);
+        outcome_counters(d.counters, it.stats.callbacks, seen.callbacks);
         d.counters.push_back({"deliveries", it.stats.deliveries});
-        d.counters.push_back({"spurious wakeups", it.stats.spurious_wakeups});
-        d.counters.push_back({"herds", it.stats.herds});
+        d.counters.push_back({"spurious wakeups", it.stats.spurious_wakeups, seen.wakeups});
+        d.counters.push_back({"herds", it.stats.herds, seen.herds()});
         d.latency = histogram_bars(it.stats.latency);
         break;
     }

@@ -9,6 +9,7 @@
 
 #include "model/histogram.hpp"
 #include "model/model.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::view {
 
@@ -24,8 +25,9 @@ struct HistogramView {
     // between them stay: the gaps are information).
     std::vector<HistogramBar> bars;
     std::uint64_t total = 0;
-    std::uint64_t p50_ns = 0;  // upper bounds of the buckets holding them
+    std::uint64_t p50_ns = 0;  // interpolated within their buckets (model::LogHistogram)
     std::uint64_t p99_ns = 0;
+    std::uint32_t tallest = 0;  // the tallest bar's count: the count axis' top
 };
 
 template <std::size_t kBuckets, unsigned kBits, bool kSummed>
@@ -51,6 +53,7 @@ HistogramView histogram_bars(const model::LogHistogram<kBuckets, kBits, kSummed>
         bar.height = static_cast<float>(bar.count) / static_cast<float>(tallest);
         v.bars.push_back(bar);
     }
+    v.tallest = tallest;
     v.p50_ns = h.quantile(0.5);
     v.p99_ns = h.quantile(0.99);
     return v;
@@ -62,20 +65,27 @@ std::string short_duration(std::uint64_t ns);
 struct Counter {
     std::string name;
     std::uint64_t value = 0;
+    // The backend could not see it (trace/visibility.hpp): the value is not a
+    // count, show InstanceDetails::not_seen instead.
+    bool seen = true;
 };
 
 struct ItemRank {
     std::int32_t fd = -1;
     std::uint64_t callbacks = 0;
     std::uint64_t deliveries = 0;
+    std::uint64_t activity() const { return callbacks + deliveries; }
 };
 
 struct InstanceDetails {
     bool valid = false;
     std::vector<Counter> counters;  // callbacks by outcome, deliveries, harvests, ...
     HistogramView latency;          // callback -> harvest
+    bool latency_seen = true;       // the backend sees callbacks
     HistogramView wait_time;        // WAIT_BEGIN -> WAIT_END
-    std::vector<ItemRank> busiest;  // the items with the most callbacks, most first
+    std::vector<ItemRank> busiest;  // the items with the most activity, most first
+    bool callbacks_seen = true;
+    std::string not_seen;  // "not seen by the tracepoint backend"
 };
 
 struct ItemDetails {
@@ -85,13 +95,19 @@ struct ItemDetails {
     std::uint32_t events = 0;
     std::vector<Counter> counters;
     HistogramView latency;  // first queueing -> delivery
+    bool latency_seen = true;
+    std::string not_seen;
 };
 
 // The names of enum ep_callback_outcome, for counters and tooltips.
 const char* callback_outcome_name(std::size_t outcome);
 
+// `seen`: what the trace's backend could see (counters it could not are
+// marked unseen, not shown as 0). The busiest items rank by activity
+// (callbacks + deliveries), then fd.
 InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
-                                 std::size_t busiest = 5);
-ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd);
+                                 const trace::Visibility& seen = {}, std::size_t busiest = 5);
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd,
+                         const trace::Visibility& seen = {});
 
 }  // namespace epscope::view

@@ -40,6 +40,7 @@ void Replay::read_file(trace::TraceReader& reader) {
             last_ts_ = std::max(last_ts_, ts);
             if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
                 lost_total_ += rec.as<ep_lost>().count;
+            count_kind(rec);
             apply(rec);
             note_busiest();
             timeline_.add(rec);
@@ -131,6 +132,24 @@ void Replay::note_busiest() {
     }
 }
 
+void Replay::count_kind(const stream::Record& rec) {
+    if (rec.kind() < kind_counts_.size()) ++kind_counts_[rec.kind()];
+}
+
+std::uint64_t Replay::kind_count(std::uint32_t kind) const {
+    return kind < kind_counts_.size() ? kind_counts_[kind] : 0;
+}
+
+std::uint32_t default_step_kind(const Replay& r) {
+    // What a user steps through first: the kernel's story when the backend
+    // saw it, else the syscalls' (a tracepoint trace has no callbacks).
+    for (std::uint32_t k : {EP_KIND_CALLBACK, EP_KIND_WAKEUP, EP_KIND_HARVEST_BEGIN,
+                            EP_KIND_HARVEST_ITEM, EP_KIND_WAIT_END, EP_KIND_ITEM_INSERT}) {
+        if (r.kind_count(k) != 0) return k;
+    }
+    return EP_KIND_CALLBACK;
+}
+
 void Replay::append(const stream::Record& rec) {
     const bool following = applied_ == store_.size();
     store_.append(rec);
@@ -140,6 +159,7 @@ void Replay::append(const stream::Record& rec) {
     last_ts_ = std::max(last_ts_, ts);
     if (rec.kind() == EP_KIND_LOST && rec.size() == sizeof(ep_lost))
         lost_total_ += rec.as<ep_lost>().count;
+    count_kind(rec);
     if (following) {
         apply(rec);
         cursor_ts_ = ts;

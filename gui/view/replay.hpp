@@ -7,6 +7,7 @@
 // replays from there, so a seek costs at most one checkpoint interval.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -78,6 +79,8 @@ public:
     std::uint64_t first_ts() const { return first_ts_; }
     std::uint64_t last_ts() const { return last_ts_; }
     std::uint64_t lost_total() const { return lost_total_; }  // sum of LOST in the file
+    // Records of an ep_kind (EP_KIND_*) read so far.
+    std::uint64_t kind_count(std::uint32_t kind) const;
 
     // The timeline of every record so far, fed as records first arrive.
     const TimelineIndex& timeline() const { return timeline_; }
@@ -141,6 +144,8 @@ private:
     std::uint64_t first_ts_ = 0;
     std::uint64_t last_ts_ = 0;
     std::uint64_t lost_total_ = 0;
+    std::array<std::uint64_t, EP_KIND_COUNT> kind_counts_{};
+    void count_kind(const stream::Record& rec);
     std::size_t busiest_prefix_ = 0;
     std::unique_ptr<model::Model> model_;
     std::size_t applied_ = 0;
@@ -150,5 +155,9 @@ private:
     std::size_t checkpoint_bytes_ = 0;
     ReplayLimits limits_;
 };
+
+// The kind "next of kind" starts on: the first of callback, wakeup, harvest,
+// delivery, wait end, insert that the trace holds.
+std::uint32_t default_step_kind(const Replay& r);
 
 }  // namespace epscope::view

@@ -1,9 +1,21 @@
 #include "view/tree_layout.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace epscope::view {
+
+std::string elide_label(const std::string& label, std::int32_t fd, std::size_t max_chars) {
+    if (label.size() <= max_chars) return label;
+    const std::string head = "fd " + std::to_string(fd);
+    constexpr std::size_t kMinName = 4;  // fewer characters of a name say nothing
+    constexpr std::string_view kMore = "..";
+    const std::size_t name_at = head.size() + 2;  // "fd N  name"
+    if (label.size() <= name_at || max_chars < name_at + kMinName + kMore.size()) return head;
+    return label.substr(0, max_chars - kMore.size()) + std::string(kMore);
+}
 
 std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t fd) {
     std::string label = "fd " + std::to_string(fd);

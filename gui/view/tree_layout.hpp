@@ -39,6 +39,11 @@ struct TreeLayout {
 // The label of an item: "fd N" plus what the fd is, when the trace says.
 std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t fd);
 
+// `label` ("fd N  name") cut to at most `max_chars`: whole when it fits, else
+// "fd N  " and the name's start with ".." when a few of its characters fit,
+// else "fd N" (the tree draws it under a node; the tooltip has it whole).
+std::string elide_label(const std::string& label, std::int32_t fd, std::size_t max_chars);
+
 // The process whose fd names label this instance's items (its first fd's owner).
 std::uint32_t instance_owner(const model::Instance& in);
 

@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "model/model.hpp"
 #include "synthetic_stream.hpp"
+#include "trace/visibility.hpp"
+#include "view/replay.hpp"
 
 namespace epscope::view {
 namespace {
@@ -45,8 +50,10 @@ TEST(HistogramBars, TrimmedToTheUsedBucketsWithRelativeHeights) {
     EXPECT_EQ(v.bars[3].hi_ns, 8192u);
     EXPECT_EQ(v.bars[3].count, 2u);
     EXPECT_FLOAT_EQ(v.bars[3].height, 0.5f);
-    EXPECT_EQ(v.p50_ns, 1024u);
-    EXPECT_EQ(v.p99_ns, 8192u);
+    // Interpolated within the bucket, not its bound: p50 is 3 of the 4
+    // samples into [512, 1024), p99 0.97 of the way through [4096, 8192).
+    EXPECT_EQ(v.p50_ns, 896u);
+    EXPECT_EQ(v.p99_ns, 8069u);
 
     model::ItemLatencyHistogram small;  // two octaves per bucket
     small.add(100);                     // bucket 0: [0, 256)
@@ -112,7 +119,7 @@ TEST(Details, InstanceAndItemCountersAndHistograms) {
     EXPECT_EQ(d.busiest[0].callbacks, 2u);
     EXPECT_EQ(d.busiest[0].deliveries, 1u);
     EXPECT_EQ(d.busiest[1].fd, 6);
-    EXPECT_EQ(instance_details(m, inst, 1).busiest.size(), 1u);
+    EXPECT_EQ(instance_details(m, inst, {}, 1).busiest.size(), 1u);
 
     ItemDetails i5 = item_details(m, inst, 5);
     ASSERT_TRUE(i5.valid);
@@ -127,6 +134,86 @@ TEST(Details, InstanceAndItemCountersAndHistograms) {
     EXPECT_TRUE(i6.latency.bars.empty());
     EXPECT_FALSE(item_details(m, inst, 42).valid);
     EXPECT_FALSE(instance_details(m, model::kNil).valid);
+}
+
+// A trace of the syscall-tracepoint backend (tests/gui/data: `epscope record`
+// of the poller, whose plan says "hook callback none", "hook wakeup none"):
+// callbacks, harvests, wakeups, spurious wakeups, herds, items dropped unready
+// and the callback latency are not seen, so none of them may be shown as a
+// count (0); waits and deliveries are. The busiest items rank by activity.
+TEST(Details, TracepointTraceShowsNoMisleadingZeros) {
+    Replay r(std::string(EPSCOPE_GUI_DATA) + "/poller-basic-tracepoint.trace");
+    ASSERT_TRUE(r.opened());
+    const trace::Visibility seen = trace::visibility_of(r.header());
+    EXPECT_FALSE(seen.callbacks);
+    EXPECT_FALSE(seen.wakeups);
+    EXPECT_FALSE(seen.harvests);
+    EXPECT_EQ(seen.not_seen(), "not seen by the tracepoint backend");
+    r.seek_records(r.busiest_prefix());
+    const std::set<std::string> unseen{"callbacks",        "harvests", "wakeups",
+                                       "spurious wakeups", "herds",    "dropped unready"};
+    std::size_t checked = 0;
+    for (model::InstanceRef inst : r.model().instances()) {
+        const InstanceDetails d = instance_details(r.model(), inst, seen, 100);
+        ASSERT_TRUE(d.valid);
+        for (const Counter& c : d.counters) {
+            const bool outcome = c.name.starts_with("  ");
+            EXPECT_EQ(c.seen, !(outcome || unseen.contains(c.name))) << c.name;
+            ++checked;
+        }
+        EXPECT_FALSE(d.latency_seen);
+        EXPECT_FALSE(d.callbacks_seen);
+        EXPECT_EQ(d.not_seen, "not seen by the tracepoint backend");
+        EXPECT_GT(counter(d.counters, "deliveries"), 0u);
+        // Most active first: deliveries count when callbacks are not seen.
+        ASSERT_GE(d.busiest.size(), 2u);
+        for (std::size_t i = 1; i < d.busiest.size(); ++i) {
+            EXPECT_GE(d.busiest[i - 1].activity(), d.busiest[i].activity());
+        }
+        EXPECT_GT(d.busiest.front().activity(), d.busiest.back().activity());
+        for (const ItemRank& b : d.busiest) {
+            const ItemDetails it = item_details(r.model(), inst, b.fd, seen);
+            ASSERT_TRUE(it.valid);
+            EXPECT_FALSE(it.latency_seen);
+            for (const Counter& c : it.counters) {
+                EXPECT_EQ(c.seen, c.name == "deliveries") << "fd " << b.fd << " " << c.name;
+            }
+        }
+    }
+    EXPECT_GT(checked, 0u);
+}
+
+// A header without an attach plan (tests, older traces) hides nothing; one
+// whose plan hooks callbacks and wakeups in the kernel hides nothing either.
+TEST(Details, KernelHooksAndUnknownPlansShowEveryFigure) {
+    trace::TraceHeader none;
+    const trace::Visibility a = trace::visibility_of(none);
+    EXPECT_TRUE(a.callbacks && a.wakeups && a.harvests && a.herds());
+    trace::TraceHeader fentry;
+    fentry.set(trace::kMetaBackend, "fentry");
+    fentry.attach_plan =
+        "backend fentry\nhook callback fentry\nreason x\nhook wakeup fentry\nhook harvest fentry\n";
+    const trace::Visibility b = trace::visibility_of(fentry);
+    EXPECT_TRUE(b.callbacks && b.wakeups && b.harvests);
+    trace::TraceHeader tp;
+    tp.attach_plan = "hook callback none\nhook wakeup none\nhook harvest tracepoint\n";
+    const trace::Visibility c = trace::visibility_of(tp);
+    EXPECT_FALSE(c.callbacks || c.wakeups || c.harvests || c.herds());
+    EXPECT_EQ(c.not_seen(), "not seen by the tracepoint backend");
+}
+
+// "next of kind" starts on a kind the trace holds: a tracepoint trace has no
+// callbacks, so not those; a trace with callbacks starts on them.
+TEST(Details, NextOfKindStartsOnAKindTheTraceHolds) {
+    Replay tp(std::string(EPSCOPE_GUI_DATA) + "/poller-basic-tracepoint.trace");
+    ASSERT_TRUE(tp.opened());
+    EXPECT_EQ(tp.kind_count(EP_KIND_CALLBACK), 0u);
+    const std::uint32_t k = default_step_kind(tp);
+    EXPECT_NE(k, static_cast<std::uint32_t>(EP_KIND_CALLBACK));
+    EXPECT_GT(tp.kind_count(k), 0u);
+    std::uint64_t all = 0;
+    for (std::uint32_t i = 0; i < EP_KIND_COUNT; ++i) all += tp.kind_count(i);
+    EXPECT_EQ(all, tp.record_count());
 }
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
+#include "view/keys.hpp"
 #include "view/layout.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
@@ -97,8 +98,13 @@ struct Report {
     int selected_fd = -1;
     unsigned long instance = 0;
     std::uint64_t t0 = 0, t1 = 0;
+    std::uint64_t cursor = 0;
+    int playing = 0;
+    int keys_overlay = 0;
+    int text_input = 0;
     float lanes[4] = {0, 0, 0, 0};
     std::vector<Target> targets;
+    std::map<std::string, std::string> counters;  // "TABLE NAME" -> value or "unseen"
     std::uint64_t span() const { return t1 - t0; }
     const Target* find(const std::string& window, int fd) const {
         for (const Target& t : targets) {
@@ -126,8 +132,20 @@ Report parse_report(const fs::path& p) {
             s >> r.instance;
         } else if (key == "timeline") {
             s >> r.t0 >> r.t1;
+        } else if (key == "cursor") {
+            s >> r.cursor;
+        } else if (key == "playing") {
+            s >> r.playing;
+        } else if (key == "keys_overlay") {
+            s >> r.keys_overlay;
+        } else if (key == "text_input") {
+            s >> r.text_input;
         } else if (key == "lanes") {
             s >> r.lanes[0] >> r.lanes[1] >> r.lanes[2] >> r.lanes[3];
+        } else if (key == "counter") {
+            std::string table, name, value;
+            s >> table >> name >> value;
+            r.counters[table + " " + name] = value;
         } else if (key == "target") {
             Target t;
             s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
@@ -184,7 +202,8 @@ public:
             run({"xdotool", "search", "--sync", "--onlyvisible", "--pid", std::to_string(pid_)});
         if (!out || out->empty()) return false;
         window_ = out->substr(0, out->find('\n'));
-        return true;
+        // No window manager under Xvfb: give the window the keyboard by hand.
+        return xdo({"windowfocus", window_});
     }
 
     // XTest: the pointer to (x, y) in the window; returns once the GUI's
@@ -204,6 +223,10 @@ public:
                }).mouse_down == (down ? 1 : 0);
     }
     bool click_at(int x, int y) { return move(x, y) && button(true) && button(false); }
+    // XTest: a key (xdotool's names, view/keys.hpp) or text typed into the
+    // window that has the keyboard (the GUI's: find_window() focused it).
+    bool key(const std::string& name) { return xdo({"key", name}); }
+    bool type(const std::string& text) { return xdo({"type", text}); }
     // The wheel: X button 4 is one notch up (GLFW: scroll +1, the GUI zooms in).
     bool wheel_up() { return xdo({"click", "4"}); }
 
@@ -501,6 +524,170 @@ TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
     const double expect_t0 =
         static_cast<double>(r2.t0) + 200.0 * static_cast<double>(r2.span()) / width;
     EXPECT_NEAR(static_cast<double>(r3.t0), expect_t0, 0.02 * static_cast<double>(r2.span()));
+}
+
+// A minute of callbacks on 8 items, 3 s apart: playing at 1x takes long
+// enough for a test to see it play and pause it.
+fs::path write_minute_trace(const fs::path& p) {
+    trace::TraceWriter w(p, trace::TraceHeader{});
+    Synth s(w);
+    const std::uint64_t ep = ep_of(1);
+    s.process("minute");
+    s.create(ep, 3);
+    for (int fd = 4; fd < 12; ++fd) s.insert(ep, 3, fd);
+    for (int i = 1; i <= 20; ++i) {
+        s.ts = static_cast<std::uint64_t>(i) * 3'000'000'000ull;
+        s.callback(ep, 4 + i % 8, EP_CB_QUEUED_READY, 1, 300);
+    }
+    w.close();
+    return p;
+}
+
+// Every key of view/keys.hpp's table, pressed as a real X key event, does
+// what the table says, seen in the GUI's report: the cursor moves, the
+// replay plays, the timeline zooms and pans, Ctrl+F gives the "find fd" box
+// the keyboard (a number typed there and Enter select that fd), `?` shows
+// the list of keys with a row per key.
+TEST_F(Input, EveryKeyOfTheTableActs) {
+    const fs::path trace = write_minute_trace(dir_ / "minute.trace");
+    view::Replay replay(trace);
+    const std::uint64_t trace_span = replay.last_ts() - replay.first_ts();
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r0 = gui.wait_for([](const Report& r) { return r.lanes[2] > r.lanes[0]; });
+    ASSERT_TRUE(r0.valid);
+    ASSERT_TRUE(gui.find_window());
+    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
+    ASSERT_EQ(r0.keys_overlay, 0);
+    ASSERT_EQ(r0.playing, 0);
+    ASSERT_GT(r0.cursor, 0u);  // the busiest moment: the end
+    std::set<std::string> pressed;
+    // Presses the key of `action` and waits for a report where `ok` holds.
+    auto press = [&](view::KeyAction action, const std::function<bool(const Report&)>& ok) {
+        for (const view::KeyBinding& b : view::kKeys) {
+            if (b.action != action) continue;
+            pressed.insert(b.label);
+            if (!gui.key(b.xdotool)) return Report{};
+            return gui.wait_for(ok);
+        }
+        return Report{};
+    };
+    using view::KeyAction;
+    Report r = press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
+    ASSERT_EQ(r.cursor, 0u) << "Home did not move the cursor to the first record";
+    r = press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 1; });
+    ASSERT_EQ(r.playing, 1) << "Space did not start playing";
+    r = press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 0; });
+    ASSERT_EQ(r.playing, 0) << "Space did not pause";
+    EXPECT_GT(r.cursor, 0u);  // it played for a while
+    EXPECT_LT(r.cursor, trace_span);
+    const std::uint64_t paused = r.cursor;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(gui.wait_for([](const Report&) { return true; }).cursor, paused);
+
+    const std::uint64_t c = r.cursor;
+    r = press(KeyAction::StepForward, [&](const Report& r) { return r.cursor > c; });
+    EXPECT_GT(r.cursor, c) << "Right did not step forward";
+    const std::uint64_t c2 = r.cursor;
+    r = press(KeyAction::StepBack, [&](const Report& r) { return r.cursor < c2; });
+    EXPECT_LT(r.cursor, c2) << "Left did not step back";
+
+    // W and S zoom around the cursor, near the start: the window starts
+    // there and D has room to pan it later, A back.
+    r = press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
+    const std::uint64_t whole = r.span();
+    r = press(KeyAction::ZoomIn, [&](const Report& r) { return r.span() < whole; });
+    EXPECT_NEAR(static_cast<double>(r.span()), view::kKeyZoomFactor * static_cast<double>(whole),
+                0.01 * static_cast<double>(whole))
+        << "W did not zoom in";
+    // Zoomed around the cursor, which stays in view.
+    EXPECT_TRUE(r.cursor >= r.t0 && r.cursor <= r.t1);
+    r = press(KeyAction::ZoomIn, [&](const Report& r) {
+        return r.span() < view::kKeyZoomFactor * static_cast<double>(whole) * 0.99;
+    });
+    const Report zoomed = r;
+    r = press(KeyAction::ZoomOut, [&](const Report& r) { return r.span() > zoomed.span(); });
+    EXPECT_NEAR(static_cast<double>(r.span()),
+                static_cast<double>(zoomed.span()) / view::kKeyZoomFactor,
+                0.01 * static_cast<double>(whole))
+        << "S did not zoom out";
+    const Report before_pan = r;
+    const double pan = view::kKeyPanShare * static_cast<double>(before_pan.span());
+    r = press(KeyAction::PanLater, [&](const Report& r) { return r.t0 > before_pan.t0; });
+    EXPECT_NEAR(static_cast<double>(r.t0 - before_pan.t0), pan, 0.02 * pan + 2)
+        << "D did not pan later";
+    const Report after_pan = r;
+    r = press(KeyAction::PanEarlier, [&](const Report& r) { return r.t0 < after_pan.t0; });
+    EXPECT_NEAR(static_cast<double>(after_pan.t0 - r.t0), pan, 0.02 * pan + 2)
+        << "A did not pan earlier";
+    EXPECT_EQ(r.span(), before_pan.span());
+
+    r = press(KeyAction::ToEnd, [&](const Report& r) { return r.cursor == trace_span; });
+    EXPECT_EQ(r.cursor, trace_span) << "End did not move the cursor to the last record";
+    // Ctrl+F, then a tree node's fd typed and Enter: that fd is selected.
+    const Target* node = nullptr;
+    for (const Target& t : r0.targets) {
+        if (t.window == "tree" && (node == nullptr || t.fd > node->fd)) node = &t;
+    }
+    ASSERT_NE(node, nullptr);
+    const int fd = node->fd;
+    r = press(KeyAction::FindFd, [](const Report& r) { return r.text_input == 1; });
+    ASSERT_EQ(r.text_input, 1) << "Ctrl+F did not give the find box the keyboard";
+    ASSERT_TRUE(gui.type(std::to_string(fd)));
+    ASSERT_TRUE(gui.key("Return"));
+    r = gui.wait_for([&](const Report& r) { return r.selected_fd == fd && r.text_input == 0; });
+    EXPECT_EQ(r.selected_fd, fd);
+    EXPECT_EQ(r.text_input, 0);
+
+    // `?`: the overlay lists every key, one row each; `?` again hides it.
+    r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay != 0; });
+    EXPECT_EQ(r.keys_overlay, static_cast<int>(view::kKeyCount)) << "`?` did not show the keys";
+    save(gui.screenshot(), "keys-overlay");
+    r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
+    EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
+
+    // Every row of the table was pressed.
+    EXPECT_EQ(pressed.size(), view::kKeyCount);
+}
+
+// The tracepoint trace in the real window: the details panel shows what the
+// backend could not see as "not seen" (the report says "unseen": drawn
+// greyed with the reason), never as 0, for the instance and for a clicked item.
+TEST_F(Input, TracepointTraceShowsNoZeroForWhatItCannotSee) {
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r = gui.wait_for([](const Report& r) { return !r.counters.empty(); });
+    ASSERT_FALSE(r.counters.empty()) << "no counters in the GUI's report";
+    const char* unseen[] = {"callbacks",        "harvests", "wakeups",
+                            "spurious_wakeups", "herds",    "dropped_unready"};
+    for (const char* name : unseen) {
+        EXPECT_EQ(r.counters["instance_counters " + std::string(name)], "unseen") << name;
+    }
+    EXPECT_NE(r.counters["instance_counters deliveries"], "unseen");
+    EXPECT_NE(r.counters["instance_counters deliveries"], "0");
+    EXPECT_NE(r.counters["instance_counters waits"], "0");
+    ASSERT_TRUE(gui.find_window());
+    const Target* node = nullptr;
+    for (const Target& t : r.targets) {
+        if (t.window == "tree") node = &t;
+    }
+    ASSERT_NE(node, nullptr);
+    const Target clicked = *node;
+    ASSERT_TRUE(gui.click_at(clicked.cx(), clicked.cy()));
+    Report sel = gui.wait_for([&](const Report& r) {
+        return r.selected_fd == clicked.fd && r.counters.contains("item_counters deliveries");
+    });
+    ASSERT_EQ(sel.selected_fd, clicked.fd);
+    for (const char* name : {"callbacks", "spurious_wakeups", "herds"}) {
+        EXPECT_EQ(sel.counters["item_counters " + std::string(name)], "unseen") << name;
+    }
+    // No counter of either table is drawn as 0 but the ones the backend sees.
+    for (const auto& [name, value] : sel.counters) {
+        if (value == "0") {
+            EXPECT_TRUE(name.ends_with(" deliveries") || name.ends_with(" waits")) << name;
+        }
+    }
+    save(gui.screenshot(), "tracepoint-details");
 }
 
 }  // namespace

@@ -653,5 +653,19 @@ TEST_F(ReplayFiles, DamageKeepsTheRecordsBeforeIt) {
     EXPECT_EQ(r.record_count(), 4u);  // the first chunk only
 }
 
+// A tree node's label under it: whole when it fits, the fd name's start with
+// ".." when some of it fits, "fd N" when too little would.
+TEST(TreeLabel, ElidedToTheRoomUnderANode) {
+    const std::string l = "fd 22  TCP 127.0.0.1:43413->127.0.0.1:6379";
+    EXPECT_EQ(elide_label(l, 22, 200), l);
+    EXPECT_EQ(elide_label(l, 22, l.size()), l);
+    EXPECT_EQ(elide_label(l, 22, 16), "fd 22  TCP 127..");
+    EXPECT_EQ(elide_label(l, 22, 16).size(), 16u);
+    EXPECT_EQ(elide_label(l, 22, 13), "fd 22  TCP ..");
+    EXPECT_EQ(elide_label(l, 22, 12), "fd 22");
+    EXPECT_EQ(elide_label(l, 22, 3), "fd 22");
+    EXPECT_EQ(elide_label("fd 7", 7, 3), "fd 7");  // no name: nothing to cut
+}
+
 }  // namespace
 }  // namespace epscope::view

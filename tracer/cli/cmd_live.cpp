@@ -26,6 +26,7 @@
 #include "model/model.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::cli {
 namespace {
@@ -66,20 +67,11 @@ private:
 // reads the last copy) and once more at the end.
 class MetricsPublisher {
 public:
-    MetricsPublisher(const LiveOptions& o, const plan::Plan& plan) {
+    MetricsPublisher(const LiveOptions& o, const trace::Visibility& seen) : seen_(seen) {
         if (o.metrics.empty()) return;
         server_ = std::make_unique<metrics::MetricsServer>(o.metrics);
         limits_.max_instances = o.metrics_max_instances;
         limits_.top_items = o.metrics_top_items;
-        // Syscall tracepoints show a harvest's deliveries, not the harvest itself.
-        auto seen = [&plan](plan::Hook h) {
-            const plan::Backend b = plan.hook(h).backend;
-            return b == plan::Backend::Fentry || b == plan::Backend::Kprobe;
-        };
-        seen_.callbacks = seen(plan::Hook::Callback);
-        seen_.harvests = seen(plan::Hook::Harvest);
-        seen_.wakeups = seen(plan::Hook::Wakeup);
-        backend_ = plan::to_string(plan.backend);
         std::fprintf(stderr, "epscope live: Prometheus metrics on %s\n", server_->url().c_str());
     }
     void tick(CountingModel& m, std::uint64_t lost, bool force = false) {
@@ -87,7 +79,7 @@ public:
         const auto now = std::chrono::steady_clock::now();
         if (!force && now - last_ < std::chrono::milliseconds(250)) return;
         last_ = now;
-        metrics::CaptureCounts counts{backend_, m.records(), lost};
+        metrics::CaptureCounts counts{seen_.backend, m.records(), lost};
         server_->publish(metrics::model_families(
             m.model(), [&m](const model::Instance& in) { return m.instance_name(in); }, limits_,
             seen_, counts));
@@ -96,8 +88,7 @@ public:
 private:
     std::unique_ptr<metrics::MetricsServer> server_;
     metrics::MetricsLimits limits_;
-    metrics::Visibility seen_;
-    std::string backend_;
+    trace::Visibility seen_;
     std::chrono::steady_clock::time_point last_{};
 };
 
@@ -111,7 +102,8 @@ std::string findings_section(CountingModel& m) {
     return out;
 }
 
-void draw(CountingModel& counting, double rate, const std::string& backend, bool tty, bool verify) {
+void draw(CountingModel& counting, double rate, const std::string& backend,
+          const trace::Visibility& seen, bool tty, bool verify) {
     const model::Model& m = counting.model();
     const std::uint64_t records = counting.records();
     std::string out = tty ? "\033[H\033[2J" : "----\n";
@@ -142,14 +134,15 @@ void draw(CountingModel& counting, double rate, const std::string& backend, bool
         }
         std::uint64_t cbs = 0;
         for (auto c : in.stats.callbacks) cbs += c;
-        std::snprintf(
-            line, sizeof line, "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9llu %9llu %9s %9s\n", tgid,
-            p == m.processes().end() ? "" : p->second.comm.c_str(), fds.empty() ? "-" : fds.c_str(),
-            in.items, in.ready.count, in.waiters.size(),
-            static_cast<unsigned long long>(in.stats.waits), static_cast<unsigned long long>(cbs),
-            static_cast<unsigned long long>(in.stats.deliveries),
-            format_duration(in.stats.latency.quantile(0.5)).c_str(),
-            format_duration(in.stats.latency.quantile(0.99)).c_str());
+        std::snprintf(line, sizeof line,
+                      "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9s %9llu %9s %9s\n", tgid,
+                      p == m.processes().end() ? "" : p->second.comm.c_str(),
+                      fds.empty() ? "-" : fds.c_str(), in.items, in.ready.count, in.waiters.size(),
+                      static_cast<unsigned long long>(in.stats.waits),
+                      count_cell(cbs, seen.callbacks).c_str(),
+                      static_cast<unsigned long long>(in.stats.deliveries),
+                      duration_cell(in.stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                      duration_cell(in.stats.latency.quantile(0.99), seen.callbacks).c_str());
         out += line;
         auto ready = m.ready_list(ref);
         if (!ready.empty()) {
@@ -166,6 +159,10 @@ void draw(CountingModel& counting, double rate, const std::string& backend, bool
     }
     std::sort(hot.begin(), hot.end(),
               [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
+    if (const std::string note = unseen_note(seen); !note.empty()) {
+        out += note;
+        out += '\n';
+    }
     if (verify) {
         out += '\n';
         out += fidelity_line(m.stats().verify);
@@ -194,8 +191,10 @@ int run_live(const LiveOptions& opts) {
 
         const std::string backend = plan::to_string(planned.plan.backend);
         CountingModel model(backend);
-        MetricsPublisher metrics(opts, planned.plan);
-        LiveStream live(header_for(planned, args.invocation, args.verify), opts.stream);
+        const trace::TraceHeader header = header_for(planned, args.invocation, args.verify);
+        const trace::Visibility seen = trace::visibility_of(header);
+        MetricsPublisher metrics(opts, seen);
+        LiveStream live(header, opts.stream);
         if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
@@ -210,7 +209,7 @@ int run_live(const LiveOptions& opts) {
             auto now = std::chrono::steady_clock::now();
             if (now - last < interval) return true;
             const double secs = std::chrono::duration<double>(now - last).count();
-            draw(model, (model.records() - last_records) / secs, backend, tty, args.verify);
+            draw(model, (model.records() - last_records) / secs, backend, seen, tty, args.verify);
             last = now;
             last_records = model.records();
             drawn = true;
@@ -220,7 +219,7 @@ int run_live(const LiveOptions& opts) {
         metrics.tick(model, model.model().stats().lost, true);
         // The last periodic frame stays on screen; the model has already
         // released exited processes, so a frame now would say less.
-        if (!drawn) draw(model, 0, backend, tty, args.verify);
+        if (!drawn) draw(model, 0, backend, seen, tty, args.verify);
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));

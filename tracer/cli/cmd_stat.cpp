@@ -152,6 +152,7 @@ int run_stat(const StatOptions& opts) {
             std::fprintf(stderr, "epscope stat: warning: %s\n", reader.incomplete_note().c_str());
         const auto& header = reader.header();
         const auto& st = collector.model().stats();
+        const trace::Visibility seen = trace::visibility_of(header);
         stream::IdMap& ids = collector.ids();
         const model::VerifyStats verify = named_mismatches(st.verify, ids);
         // A stream saved by a reader that joined after the server's history
@@ -237,19 +238,19 @@ int run_stat(const StatOptions& opts) {
                 const std::string id = ids.name(stream::AddrSpace::Instance, s->ep);
                 std::uint64_t cbs = 0;
                 for (auto c : s->stats.callbacks) cbs += c;
-                std::printf(
-                    "  %-8s %-8s %5u %5u %7u %6llu %8llu %10llu %9llu %7llu %9s %9s %9s %9s%s\n",
-                    id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(), s->items,
-                    s->ready, s->waiters, static_cast<unsigned long long>(s->stats.waits),
-                    static_cast<unsigned long long>(s->stats.harvests),
-                    static_cast<unsigned long long>(cbs),
-                    static_cast<unsigned long long>(s->stats.deliveries),
-                    static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                    format_duration(s->stats.latency.quantile(0.5)).c_str(),
-                    format_duration(s->stats.latency.quantile(0.99)).c_str(),
-                    format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
-                    format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
-                    s->freed ? "  (freed)" : "");
+                std::printf("  %-8s %-8s %5u %5u %7u %6llu %8s %10s %9llu %7s %9s %9s %9s %9s%s\n",
+                            id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(),
+                            s->items, s->ready, s->waiters,
+                            static_cast<unsigned long long>(s->stats.waits),
+                            count_cell(s->stats.harvests, seen.harvests).c_str(),
+                            count_cell(cbs, seen.callbacks).c_str(),
+                            static_cast<unsigned long long>(s->stats.deliveries),
+                            count_cell(s->stats.spurious_wakeups, seen.wakeups).c_str(),
+                            duration_cell(s->stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                            duration_cell(s->stats.latency.quantile(0.99), seen.callbacks).c_str(),
+                            format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
+                            format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
+                            s->freed ? "  (freed)" : "");
                 if (cbs) {
                     std::printf("           callbacks:");
                     for (std::size_t o = 0; o < model::kOutcomes; ++o)
@@ -262,6 +263,8 @@ int run_stat(const StatOptions& opts) {
                 }
             }
         }
+        if (const std::string note = unseen_note(seen); !note.empty() && !by_process.empty())
+            std::printf("\n%s\n", note.c_str());
         print_findings(engine, ids);
         if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
         std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),

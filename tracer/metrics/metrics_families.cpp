@@ -177,7 +177,7 @@ void add_instance_counters(std::vector<MetricFamily>& out, const std::vector<Row
                               "Waiters woken that returned no event", c,
                               [](const Row& r) { return r.stats.spurious_wakeups; }));
     }
-    if (seen.callbacks && seen.wakeups)
+    if (seen.herds())
         out.push_back(per_row(rows, "epscope_instance_herds_total",
                               "Callbacks that woke more than one waiter", c,
                               [](const Row& r) { return r.stats.herds; }));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/model.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::metrics {
 
@@ -27,13 +28,10 @@ struct MetricsLimits {
     std::size_t top_items = 10;
 };
 
-// Which figures the backend sees: what it cannot see has no series at all
-// (a zero would say "none happened"); epscope_hook_visible says which.
-struct Visibility {
-    bool callbacks = true;  // ep_poll_callback: callbacks, latency, herds
-    bool harvests = true;   // ep_send_events / the scan: harvests
-    bool wakeups = true;    // the waiter's wakeup: wakeups, spurious wakeups
-};
+// Which figures the backend sees (read from the trace header's attach plan):
+// what it cannot see has no series at all (a zero would say "none
+// happened"); epscope_hook_visible says which.
+using Visibility = trace::Visibility;
 
 struct CaptureCounts {
     std::string backend;

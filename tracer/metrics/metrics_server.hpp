@@ -5,8 +5,8 @@
 #pragma once
 
 #include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
 #include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
 
 #include <memory>
 #include <mutex>

@@ -53,17 +53,29 @@ public:
         for (auto c : counts_) t += c;
         return t;
     }
-    // Upper bound of the bucket holding quantile q (0..1); 0 when empty.
+    // Quantile q (0..1) in ns, interpolated linearly within the bucket that
+    // holds it (the samples spread evenly across their bucket), so p50 of
+    // four samples in [512, 1024) is 896, not the bucket's bound. In the open
+    // last bucket, its lower bound (the quantile is at least that). 0 when
+    // empty. `stat`, `live` and the GUI all print this.
     std::uint64_t quantile(double q) const {
-        std::uint64_t t = total();
+        const std::uint64_t t = total();
         if (t == 0) return 0;
-        std::uint64_t rank = static_cast<std::uint64_t>(q * static_cast<double>(t - 1)) + 1;
+        const double target = std::clamp(q, 0.0, 1.0) * static_cast<double>(t);
         std::uint64_t seen = 0;
         for (std::size_t b = 0; b < kBuckets; ++b) {
+            if (counts_[b] == 0) continue;
+            if (static_cast<double>(seen + counts_[b]) >= target) {
+                const std::uint64_t lo = b == 0 ? 0 : upper_bound(b - 1);
+                if (b == kBuckets - 1) return lo;
+                const double within =
+                    (target - static_cast<double>(seen)) / static_cast<double>(counts_[b]);
+                return lo + static_cast<std::uint64_t>(within *
+                                                       static_cast<double>(upper_bound(b) - lo));
+            }
             seen += counts_[b];
-            if (seen >= rank) return upper_bound(b);
         }
-        return upper_bound(kBuckets - 1);
+        return upper_bound(kBuckets - 2);
     }
 
 private:

@@ -76,11 +76,12 @@ std::vector<Record> ready_mismatch() {
     return v;
 }
 
-void write_trace(const std::filesystem::path& p, const std::vector<Record>& records) {
+void write_trace(const std::filesystem::path& p, const std::vector<Record>& records,
+                 const std::string& plan = "plan") {
     trace::TraceHeader h;
     h.host = "h";
     h.kernel_release = "6.12.0";
-    h.attach_plan = "plan";
+    h.attach_plan = plan;
     trace::TraceWriter w(p, h);
     for (const auto& r : records) w.on_record(r);
     w.close();
@@ -203,6 +204,35 @@ TEST(CliViews, StatShowsEveryInstanceOfASnapshotWithItsEpfd) {
         const std::regex row("\n  -\\s+" + std::to_string(epfd) + "\\s");
         EXPECT_TRUE(std::regex_search(text, row)) << "epfd " << epfd << ":\n" << text;
     }
+}
+
+// A trace whose plan hooked neither ep_poll_callback nor the wakeup and saw
+// harvests only at the syscall's exit (the tracepoint backend): stat shows
+// those columns "unseen" with a line saying why, never 0; a plan that hooked
+// them shows the counts.
+TEST(CliViews, StatSaysUnseenForWhatTheBackendCannotSee) {
+    ScratchDir dir;
+    const auto tp = dir / "tp.trace";
+    write_trace(tp, two_processes(),
+                "backend tracepoint\nhook callback none\nhook wakeup none\n"
+                "hook harvest tracepoint\n");
+    const std::string text = run("stat " + tp.string(), dir / "tp.txt");
+    // ep#1's row: waits 0, harvests and callbacks unseen, delivered 0, spur.
+    // and the latencies unseen.
+    const std::regex row(
+        "\n  ep#1 +7 +0 +0 +0 +0 +unseen +unseen +0 +unseen +unseen +unseen +- +-");
+    EXPECT_TRUE(std::regex_search(text, row)) << text;
+    EXPECT_NE(text.find("unseen: harvests, callbacks, wakeups (spurious), callback latency: not "
+                        "seen by the tracepoint backend"),
+              std::string::npos)
+        << text;
+    const auto fentry = dir / "fentry.trace";
+    write_trace(fentry, two_processes(),
+                "backend fentry\nhook callback fentry\nhook wakeup fentry\nhook harvest fentry\n");
+    const std::string counted = run("stat " + fentry.string(), dir / "fentry.txt");
+    const std::regex counts("\n  ep#1 +7 +0 +0 +0 +0 +0 +0 +0 +0 +- +- +- +-");
+    EXPECT_TRUE(std::regex_search(counted, counts)) << counted;
+    EXPECT_EQ(counted.find("unseen"), std::string::npos) << counted;
 }
 
 }  // namespace

@@ -167,7 +167,7 @@ TEST(MetricsFamilies, HistogramsEndInInfWithTheirCountAndSum) {
 
 TEST(MetricsFamilies, WhatTheBackendCannotSeeHasNoSeriesAndIsSaid) {
     const model::Model m = several_instances();
-    const auto f = families(m, {}, Visibility{false, false, false});
+    const auto f = families(m, {}, Visibility{false, false, false, "tracepoint"});
     for (const char* fam : {"epscope_instance_callbacks_total", "epscope_instance_wakeups_total",
                             "epscope_instance_harvests_total", "epscope_instance_herds_total",
                             "epscope_instance_latency_seconds", "epscope_item_callbacks_total"})
