@@ -474,13 +474,19 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
 // item the model lacks) and any differing mask or data still are mismatches.
 std::vector<ItemRef> Model::drop_unseen_close_removals(const PendingSnapshot& s,
                                                        const std::vector<ItemRef>& mine) {
+    // The kernel's items by fd: one pass, not a scan of the snapshot per item
+    // (a server's interest set has thousands).
+    std::unordered_multimap<std::int32_t, std::uint64_t> listed_ino;
+    listed_ino.reserve(s.items.size());
+    for (const ep_snapshot_item& si : s.items) listed_ino.emplace(si.tfd, si.ino);
     std::vector<ItemRef> kept;
     for (ItemRef it : mine) {
         const Item& x = items_[it];
         // The same fd may name a new file (closed, reused, added again) while
         // the old item lives on through a dup: the inode tells them apart.
-        bool listed = std::any_of(s.items.begin(), s.items.end(), [&x](const ep_snapshot_item& si) {
-            return si.tfd == x.fd && (x.ino == 0 || si.ino == 0 || si.ino == x.ino);
+        auto [first, last] = listed_ino.equal_range(x.fd);
+        bool listed = std::any_of(first, last, [&x](const auto& fd_ino) {
+            return x.ino == 0 || fd_ino.second == 0 || fd_ino.second == x.ino;
         });
         if (listed) {
             kept.push_back(it);
