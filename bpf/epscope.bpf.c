@@ -80,6 +80,11 @@ struct {
 	__type(value, struct ctl_state);
 } ctls SEC(".maps");
 
+/* A thread's entry stays from its first epoll_wait to its exit and is
+ * rewritten in place by each wait: a hash update and delete per call (an
+ * element taken from and given back to the map's free list, a bucket lock
+ * each) cost more than the rest of the program. `active` says whether the
+ * thread is inside epoll_wait now. */
 struct wait_state {
 	__u64 ep;
 	__u64 uevents;
@@ -88,6 +93,8 @@ struct wait_state {
 	__u32 slept;
 	__u32 harvested; /* verify: ep_done_scan ran, activity held until the exit */
 	__u64 start_ns;  /* counting: the wait's entry */
+	__u32 active;    /* between the wait's entry and its exit */
+	__u32 pad;
 };
 
 struct {
@@ -294,6 +301,21 @@ static __always_inline bool tgid_traced(__u32 tgid)
 static __always_inline bool instance_traced(__u64 ep)
 {
 	return ep && bpf_map_lookup_elem(&instances, &ep) != NULL;
+}
+
+/* An instance a traced process uses: traced from now on. Looked up first:
+ * almost every call finds it there, and a lookup takes no bucket lock. */
+static __always_inline void trace_instance(__u64 ep, __u32 tgid)
+{
+	if (!instance_traced(ep))
+		bpf_map_update_elem(&instances, &ep, &tgid, BPF_NOEXIST);
+}
+
+/* The calling thread's wait, when it is inside epoll_wait. */
+static __always_inline struct wait_state *current_wait(__u32 tid)
+{
+	struct wait_state *s = bpf_map_lookup_elem(&waits, &tid);
+	return s && s->active ? s : NULL;
 }
 
 /* __fput is releasing the file (its last reference is gone): up to 6.12, f_count is 0. */
@@ -943,7 +965,7 @@ static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events,
 	if (file)
 		s.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	if (s.ep) {
-		bpf_map_update_elem(&instances, &s.ep, &tgid, BPF_NOEXIST);
+		trace_instance(s.ep, tgid);
 		/* For MOD and DEL the item exists now; for ADD it does not yet.
 		 * Counting keys items by data cookie: no epitem needed. */
 		if (!counting)
@@ -1599,7 +1621,7 @@ static __always_inline void on_wakeup(struct wait_queue_entry *wq_entry, __u8 so
 	if (counting) {
 		/* Else the instance the woken thread waits on. */
 		__u32 woken = BPF_CORE_READ(task, pid);
-		struct wait_state *ws = ep ? NULL : bpf_map_lookup_elem(&waits, &woken);
+		struct wait_state *ws = ep ? NULL : current_wait(woken);
 		struct ep_count_instance *c = count_instance(ep ? ep : ws ? ws->ep : 0, 0, -1);
 		if (c)
 			__sync_fetch_and_add(&c->wakeups, 1);
@@ -1639,11 +1661,15 @@ static __always_inline void on_wait_enter(int epfd, __u64 uevents, int maxevents
 		return;
 	__u32 tid = current_tid();
 	struct wait_state s = {.epfd = epfd, .uevents = uevents, .maxevents = maxevents,
-			       .start_ns = bpf_ktime_get_ns()};
+			       .start_ns = bpf_ktime_get_ns(), .active = 1};
 	s.ep = fd_instance(epfd);
 	if (s.ep)
-		bpf_map_update_elem(&instances, &s.ep, &tgid, BPF_NOEXIST);
-	bpf_map_update_elem(&waits, &tid, &s, BPF_ANY);
+		trace_instance(s.ep, tgid);
+	struct wait_state *old = bpf_map_lookup_elem(&waits, &tid);
+	if (old)
+		*old = s;
+	else
+		bpf_map_update_elem(&waits, &tid, &s, BPF_NOEXIST);
 
 	struct ep_wait_begin *r = RESERVE(ep_wait_begin, EP_KIND_WAIT_BEGIN, source);
 	if (!r)
@@ -1684,12 +1710,12 @@ LOOP_STEP deliver_step(__u32 i, struct deliver *d)
 static __always_inline void on_wait_exit(int ret, __u8 source)
 {
 	__u32 tid = current_tid();
-	struct wait_state *s = bpf_map_lookup_elem(&waits, &tid);
+	struct wait_state *s = current_wait(tid);
 	if (!s)
 		return;
 	if (counting) {
 		count_wait_end(s, ret);
-		bpf_map_delete_elem(&waits, &tid);
+		s->active = 0;
 		return;
 	}
 	if (ret > 0) {
@@ -1705,7 +1731,7 @@ static __always_inline void on_wait_exit(int ret, __u8 source)
 	}
 	if (s->harvested)
 		activity_end(s->ep);
-	bpf_map_delete_elem(&waits, &tid);
+	s->active = 0;
 }
 
 /* do_epoll_wait() gets the absolute deadline (CLOCK_MONOTONIC) or NULL. */
@@ -1812,7 +1838,7 @@ int tp_sys_exit_epoll_pwait2(struct syscall_exit_ctx *ctx)
  */
 static __always_inline void on_switch_out(__u32 tid, bool runnable)
 {
-	struct wait_state *s = bpf_map_lookup_elem(&waits, &tid);
+	struct wait_state *s = current_wait(tid);
 	if (!s || s->slept || runnable)
 		return;
 	s->slept = 1;
@@ -1902,7 +1928,7 @@ static __always_inline void on_done_scan(struct eventpoll *ep, struct list_head 
 		/* One-shot items were disarmed under ep->mtx; the deliveries that
 		 * tell the stream so come at epoll_wait's exit. */
 		__u32 tid = current_tid();
-		struct wait_state *ws = bpf_map_lookup_elem(&waits, &tid);
+		struct wait_state *ws = current_wait(tid);
 		if (ws && ws->ep == (__u64)ep && !ws->harvested) {
 			ws->harvested = 1;
 			activity_begin((__u64)ep);
@@ -2097,17 +2123,21 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid, pid = p->pid;
+	__u32 tid = pid;
+	/* Before the tgid check: a thread of a process that is no longer
+	 * traced (its leader exited first) must not keep its entry. */
+	struct wait_state *ws = bpf_map_lookup_elem(&waits, &tid);
+	if (ws) {
+		if (ws->active && ws->harvested && tgid_traced(tgid))
+			activity_end(ws->ep);
+		bpf_map_delete_elem(&waits, &tid);
+	}
 	if (!tgid_traced(tgid))
 		return 0;
-	__u32 tid = pid;
 	/* A thread killed inside epoll_ctl or after a harvest: end its activity. */
 	struct ctl_state *cs = bpf_map_lookup_elem(&ctls, &tid);
 	if (cs)
 		activity_end(cs->ep);
-	struct wait_state *ws = bpf_map_lookup_elem(&waits, &tid);
-	if (ws && ws->harvested)
-		activity_end(ws->ep);
-	bpf_map_delete_elem(&waits, &tid);
 	bpf_map_delete_elem(&ctls, &tid);
 	bpf_map_delete_elem(&removes, &tid);
 	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p);

@@ -27,7 +27,8 @@ public:
     virtual ~ByteSource() = default;
     virtual std::uint64_t size() const = 0;
     // Fills `out` from `offset`; throws TraceError(Io) on failure. Callers
-    // never ask beyond size().
+    // never ask beyond size(). Called by one thread at a time, not always the
+    // same one (TraceReader::read_all decodes ahead on a second thread).
     virtual void read_at(std::uint64_t offset, std::span<std::byte> out) const = 0;
     virtual const std::string& name() const = 0;
 };
@@ -80,7 +81,27 @@ private:
     bool try_index();
     void scan_chunks();
     bool read_end_marker(std::uint64_t pos, std::uint64_t left);
+    // A chunk read back: its header, decompressed records and their number.
+    struct DecodedChunk {
+        ChunkInfo header;
+        std::vector<std::byte> raw;
+        std::uint32_t count = 0;
+    };
+    // Kept across chunks: a ZSTD_decompress() per chunk would allocate and
+    // fault in a fresh context (~100 KiB) every time, a quarter of a replay.
+    struct DctxFree {
+        void operator()(ZSTD_DCtx_s* d) const;
+    };
+    struct ZstdBuffers {
+        std::unique_ptr<ZSTD_DCtx_s, DctxFree> dctx;
+        std::vector<std::byte> payload;  // compressed bytes of the chunk being decoded
+    };
+    void decode_chunk(std::size_t i, ZstdBuffers& z, DecodedChunk& out) const;
+    std::uint32_t check_records(std::uint64_t offset, const ChunkInfo& h,
+                                std::span<const std::byte> raw) const;
+    void adopt_chunk(std::size_t i, DecodedChunk& d);
     void load_chunk(std::size_t i);
+    std::uint64_t deliver_current(stream::RecordSink& sink);
     [[noreturn]] void fail(TraceErrorKind kind, std::uint64_t offset, const std::string& d) const;
 
     std::unique_ptr<ByteSource> src_;
@@ -91,13 +112,8 @@ private:
     std::uint64_t unreadable_tail_ = 0;
     bool index_damaged_ = false;
 
-    // Kept across chunks: a ZSTD_decompress() per chunk would allocate and
-    // fault in a fresh context (~100 KiB) every time, a quarter of a replay.
-    struct DctxFree {
-        void operator()(ZSTD_DCtx_s* d) const;
-    };
-    std::unique_ptr<ZSTD_DCtx_s, DctxFree> dctx_;
-    std::vector<std::byte> payload_;  // compressed bytes of the chunk being loaded
+    ZstdBuffers zstd_;        // next() and seeks
+    ZstdBuffers ahead_zstd_;  // read_all()'s second thread, one chunk ahead
 
     // Iteration state: the decoded chunk and the position in it.
     std::size_t next_chunk_ = 0;

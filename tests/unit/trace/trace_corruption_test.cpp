@@ -182,6 +182,56 @@ TEST(TraceCorruption, FlippedPayloadIsCorruptAtItsChunkOffset) {
     }
 }
 
+// read_all() decodes the next chunk on a second thread while it delivers
+// this one: a damaged chunk must still throw after exactly the records
+// before it, count as read (a retry goes on after it), and leave nothing
+// behind in flight. Every chunk position is tried.
+TEST(TraceCorruption, ReadAllStopsAtADamagedChunkAfterTheRecordsBeforeIt) {
+    auto t = small_trace();
+    for (std::size_t bad = 0; bad < t.chunks.size(); ++bad) {
+        auto b = t.bytes;
+        const ChunkInfo& c = t.chunks[bad];
+        b[c.offset + kChunkHeaderSize + 3] ^= std::byte{0x10};
+        auto rd = TraceReader::from_memory(b, "x.eps");
+        std::size_t before = 0, after = 0;
+        for (std::size_t i = 0; i < t.chunks.size(); ++i)
+            (i < bad ? before : after) += i == bad ? 0 : t.chunks[i].record_count;
+        Collect got;
+        try {
+            rd.read_all(got);
+            FAIL() << "corrupt chunk " << bad << " accepted";
+        } catch (const TraceError& e) {
+            EXPECT_EQ(e.offset(), static_cast<std::int64_t>(c.offset)) << e.what();
+        }
+        ASSERT_EQ(got.records.size(), before) << "chunk " << bad;
+        for (std::size_t i = 0; i < before; ++i)
+            ASSERT_EQ(bytes_of(got.records[i]), bytes_of(t.records[i]));
+        Collect rest;
+        EXPECT_EQ(rd.read_all(rest), after) << "chunk " << bad;
+        ASSERT_EQ(rest.records.size(), after);
+        if (after != 0) {
+            EXPECT_EQ(bytes_of(rest.records.back()), bytes_of(t.records.back()));
+        }
+    }
+}
+
+// read_all() after some next() calls delivers the rest of the current chunk
+// first, then the following ones, in order.
+TEST(TraceCorruption, ReadAllAfterNextDeliversTheRestInOrder) {
+    auto t = small_trace();
+    for (std::size_t skip = 0; skip <= t.records.size(); ++skip) {
+        auto rd = TraceReader::from_memory(t.bytes);
+        Record r;
+        for (std::size_t i = 0; i < skip; ++i) ASSERT_TRUE(rd.next(r));
+        Collect rest;
+        EXPECT_EQ(rd.read_all(rest), t.records.size() - skip);
+        ASSERT_EQ(rest.records.size(), t.records.size() - skip);
+        for (std::size_t i = 0; i < rest.records.size(); ++i)
+            ASSERT_EQ(bytes_of(rest.records[i]), bytes_of(t.records[skip + i])) << skip;
+        EXPECT_FALSE(rd.next(r));
+    }
+}
+
 TEST(TraceCorruption, NotATrace) {
     ScratchDir dir;
     auto p = dir / "text.txt";
