@@ -283,6 +283,34 @@ struct ep_count_instance count_zero_instance = {};
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* The events an epoll_wait returned, read from user memory a block at a
+ * time: one bpf_probe_read_user per DELIVER_BLOCK events instead of one per
+ * event (each call pays for a fault-safe user copy). */
+#define DELIVER_BLOCK 16
+struct event_block {
+	__u64 uevents; /* the user's array */
+	__u32 n;       /* events the call returned */
+	struct epoll_event ev[DELIVER_BLOCK];
+};
+
+/* Event i (< n), reading its block when i begins one; false: unreadable. */
+static __always_inline bool delivered_event(struct event_block *b, __u32 i,
+					    struct epoll_event *out)
+{
+	__u32 k = i % DELIVER_BLOCK;
+	if (k == 0) {
+		/* The mask, not a min(): the verifier must see the size bounded
+		 * in the very register passed (clang may pass the unclamped one). */
+		__u32 left = b->n - i;
+		__u32 count = left >= DELIVER_BLOCK ? DELIVER_BLOCK : left & (DELIVER_BLOCK - 1);
+		if (bpf_probe_read_user(b->ev, count * sizeof(struct epoll_event),
+					(void *)(b->uevents + (__u64)i * sizeof(struct epoll_event))))
+			return false;
+	}
+	*out = b->ev[k & (DELIVER_BLOCK - 1)];
+	return true;
+}
+
 static __always_inline __u32 current_tgid(void)
 {
 	return bpf_get_current_pid_tgid() >> 32;
@@ -541,11 +569,10 @@ static __always_inline void count_callback(__u64 ep, struct epitem *epi, __u8 ou
 
 struct count_delivery {
 	__u64 ep;
-	__u64 uevents;
 	__u64 now;
 	struct ep_count_instance *c;
-	__u32 n;
 	__u32 tgid;
+	struct event_block events;
 };
 
 /* One delivered event: its item's count, and the latency from the callback
@@ -553,9 +580,7 @@ struct count_delivery {
 LOOP_STEP count_delivery_step(__u32 i, struct count_delivery *d)
 {
 	struct epoll_event ev = {};
-	if (i >= d->n)
-		return 1;
-	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(d->uevents + (__u64)i * sizeof(ev))))
+	if (i >= d->events.n || !delivered_event(&d->events, i, &ev))
 		return 1;
 	struct ep_count_item *it = count_item(d->ep, ev.data, d->tgid, -1);
 	if (!it)
@@ -587,8 +612,8 @@ static __always_inline void count_wait_end(const struct wait_state *s, int ret)
 	if (ret <= 0)
 		return;
 	__sync_fetch_and_add(&c->deliveries, ret);
-	struct count_delivery d = {.ep = s->ep, .uevents = s->uevents, .now = now, .c = c,
-				   .n = ret, .tgid = tgid};
+	struct count_delivery d = {.ep = s->ep, .now = now, .c = c, .tgid = tgid,
+				   .events = {.uevents = s->uevents, .n = ret}};
 	EP_LOOP(ret, DELIVER_CAP, count_delivery_step, &d);
 }
 
@@ -1684,17 +1709,14 @@ static __always_inline void on_wait_enter(int epfd, __u64 uevents, int maxevents
 
 struct deliver {
 	__u64 ep;
-	__u64 uevents;
-	__u32 n;
 	__u8 source;
+	struct event_block events;
 };
 
 LOOP_STEP deliver_step(__u32 i, struct deliver *d)
 {
 	struct epoll_event ev = {};
-	if (i >= d->n)
-		return 1;
-	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(d->uevents + (__u64)i * sizeof(ev))))
+	if (i >= d->events.n || !delivered_event(&d->events, i, &ev))
 		return 1;
 	struct ep_harvest_item *r = RESERVE(ep_harvest_item, EP_KIND_HARVEST_ITEM, d->source);
 	if (!r)
@@ -1719,7 +1741,8 @@ static __always_inline void on_wait_exit(int ret, __u8 source)
 		return;
 	}
 	if (ret > 0) {
-		struct deliver d = {.ep = s->ep, .uevents = s->uevents, .n = ret, .source = source};
+		struct deliver d = {.ep = s->ep, .source = source,
+				    .events = {.uevents = s->uevents, .n = ret}};
 		EP_LOOP(ret, DELIVER_CAP, deliver_step, &d);
 	}
 	struct ep_wait_end *r = RESERVE(ep_wait_end, EP_KIND_WAIT_END, source);
