@@ -41,6 +41,11 @@ struct UiState {
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
     bool keys_overlay = false;         // `?`: the list of keys over the tree
+    view::Shares shares;               // how the panes share the window (dragged gutters)
+    // Findings: the one selected (an index into the findings of generation
+    // `finding_gen`; -1: none); the timeline marks its span.
+    int finding = -1;
+    std::uint64_t finding_gen = 0;
     // --ui-report: the windows add where they drew each clickable fd (null: not asked).
     UiReport* report = nullptr;
 };
