@@ -54,6 +54,7 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     for (const std::string& g : gutters_) s << "gutter " << g << '\n';
     for (const std::string& e : legend_) s << "legend " << e << '\n';
     if (!wall_.empty()) s << "wall_clock " << wall_ << '\n';
+    s << "search " << ui.search_index << ' ' << ui.search_hits << '\n';
     s << "findings " << findings_ << '\n';
     s << "finding_selected " << ui.finding << '\n';
     for (const std::string& f : finding_rows_) s << "finding " << f << '\n';

@@ -23,9 +23,11 @@
 //   finding_span T0 T1             the span the timeline marks, ns after the first record
 //   shares SIDE DETAILS TIMELINE BROWSER FINDINGS   the panes' shares (view/layout.hpp)
 //   gutter NAME X0 Y0 X1 Y1        a gutter to drag (NAME as in view::Layout), and the
-//                                  status bar's View menu button (view_menu)
+//                                  status bar's View menu button (view_menu), the
+//                                  search box and its buttons (search_box, _prev, _next)
 //   legend PANE R G B              a row of the overlay's legend as drawn
 //   wall_clock TEXT                the cursor's wall-clock time as shown (absent: unknown)
+//   search INDEX HITS              the search box's selected hit and hits (-1: none yet)
 //   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details, timeline
 //                                  (a callback mark in a thread's lane)
 #pragma once

@@ -29,6 +29,9 @@ struct UiState {
     model::InstanceRef collapsed_of = model::kNil;  // instance `collapsed` belongs to
     model::InstanceRef fitted_for = model::kNil;    // a new instance starts fitted to the window
     std::array<char, 64> filter{};                  // browser filter text
+    std::array<char, 64> search{};                  // the search box (fd names, processes...)
+    int search_index = -1;                          // the hit selected last (-1: none)
+    int search_hits = -1;                           // hits of the last search (-1: none yet)
     view::BrowserQuery query;
     // Timeline.
     bool playing = false;

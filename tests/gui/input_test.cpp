@@ -34,6 +34,7 @@
 #include "image_check.hpp"
 #include "model/model.hpp"
 #include "png/png.hpp"
+#include "search_trace.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
@@ -113,7 +114,8 @@ struct Report {
     int finding_selected = -1;
     std::vector<Target> finding_rows;  // fd: the row's index, window: its kind
     bool has_span = false;
-    std::string wall_clock;                 // empty: none shown
+    std::string wall_clock;  // empty: none shown
+    int search_index = -1, search_hits = -1;
     float shares[5] = {0, 0, 0, 0, 0};      // side details timeline browser findings
     std::map<std::string, Target> gutters;  // and the View menu's button and item
     std::uint64_t span_t0 = 0, span_t1 = 0;
@@ -162,6 +164,8 @@ Report parse_report(const fs::path& p) {
             std::string rest;
             std::getline(s, rest);
             r.legend.insert(rest.substr(rest.find_first_not_of(' ')));
+        } else if (key == "search") {
+            s >> r.search_index >> r.search_hits;
         } else if (key == "wall_clock") {
             std::getline(s, r.wall_clock);
             r.wall_clock.erase(0, r.wall_clock.find_first_not_of(' '));
@@ -885,6 +889,51 @@ TEST_F(Input, DraggedGuttersResizeThePanesKeptBetweenRuns) {
         [](const Report& r) { return std::abs(r.shares[0] - view::Shares{}.side) < 1e-4f; });
     EXPECT_NEAR(reset.shares[0], view::Shares{}.side, 1e-4);
     EXPECT_NEAR(reset.shares[2], view::Shares{}.timeline, 1e-4);
+}
+
+// The search box: "127.0.0.1:6379" typed and Enter selects the first item
+// with that name (pid 100's fd 6) in every window; ">" the next one, in
+// another process's instance (pid 200's fd 9); "<" back.
+TEST_F(Input, SearchFindsAnFdByItsTcpNameAndSelectsItEverywhere) {
+    const fs::path trace = write_search_trace(dir_ / "search.trace");
+    view::Replay replay(trace);
+    const model::InstanceRef web = replay.model().find_instance(ep_of(1));
+    const model::InstanceRef redis = replay.model().find_instance(ep_of(2));
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r0 = gui.wait_for([](const Report& r) { return r.gutters.count("search_box") != 0; });
+    ASSERT_EQ(r0.gutters.count("search_box"), 1u) << "no search box in the GUI's report";
+    ASSERT_EQ(r0.selected_fd, -1);
+    ASSERT_TRUE(gui.find_window());
+    const Target box = r0.gutters.at("search_box");
+    ASSERT_TRUE(gui.click_at(box.cx(), box.cy()));
+    ASSERT_EQ(gui.wait_for([](const Report& r) { return r.text_input == 1; }).text_input, 1);
+    ASSERT_TRUE(gui.type("127.0.0.1:6379"));
+    ASSERT_TRUE(gui.key("Return"));
+    Report r1 = gui.wait_for([](const Report& r) { return r.search_index == 0; });
+    ASSERT_EQ(r1.search_hits, 2);
+    EXPECT_EQ(r1.instance, web);
+    EXPECT_EQ(r1.selected_fd, 6);
+    EXPECT_NE(r1.find("tree", 6), nullptr);  // the tree shows web's instance
+    // ">": the other end of the connection, in redis's instance.
+    const Target next = r1.gutters.at("search_next");
+    ASSERT_TRUE(gui.click_at(next.cx(), next.cy()));
+    Report r2 = gui.wait_for([](const Report& r) { return r.search_index == 1; });
+    EXPECT_EQ(r2.instance, redis);
+    EXPECT_EQ(r2.selected_fd, 9);
+    const Target* node = r2.find("tree", 9);
+    ASSERT_NE(node, nullptr);
+    const Target node9 = *node;
+    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
+    png::Image img = gui.screenshot();
+    save(img, "search-next");
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, around(node9, 16), view::kSelection), 100u);
+    const Target prev = r2.gutters.at("search_prev");
+    ASSERT_TRUE(gui.click_at(prev.cx(), prev.cy()));
+    Report r3 = gui.wait_for([](const Report& r) { return r.search_index == 0; });
+    EXPECT_EQ(r3.instance, web);
+    EXPECT_EQ(r3.selected_fd, 6);
 }
 
 }  // namespace
