@@ -91,7 +91,11 @@ void finding_body(const view::FindingRow& row) {
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(row.who.c_str());
     ImGui::TextDisabled("%s", row.when.c_str());
-    for (const std::string& e : row.evidence) ImGui::BulletText("%s", e.c_str());
+    // Bullet then wrapped text: BulletText() would not wrap a long line.
+    for (const std::string& e : row.evidence) {
+        ImGui::Bullet();
+        ImGui::TextUnformatted(e.c_str());
+    }
     if (!row.confidence.empty()) ImGui::TextDisabled("confidence: %s", row.confidence.c_str());
     ImGui::Text("what to do: %s", row.advice.c_str());
     ImGui::PopTextWrapPos();
