@@ -60,6 +60,8 @@ int glfw_key(view::Key k) {
             return GLFW_KEY_HOME;
         case view::Key::End:
             return GLFW_KEY_END;
+        case view::Key::L:
+            return GLFW_KEY_L;
         case view::Key::F:
             return GLFW_KEY_F;
         case view::Key::Question:

@@ -2,8 +2,10 @@
 
 #include "app/backend.hpp"
 #include "app/draw_util.hpp"
+#include "app/splitters.hpp"
 #include "app/ui_report.hpp"
 #include "imgui.h"
+#include "view/legend.hpp"
 
 namespace epscope::gui {
 namespace {
@@ -24,6 +26,54 @@ bool typed(char c) {
     return false;
 }
 
+// A legend row's sample, drawn as the pane draws that colour.
+void swatch(const view::LegendEntry& e) {
+    const float s = ImGui::GetTextLineHeight();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 c(p.x + s, p.y + s / 2);
+    switch (e.swatch) {
+        case view::Swatch::Disc:
+            dl->AddCircleFilled(c, s / 2 - 1, col(e.colour));
+            break;
+        case view::Swatch::Ring:
+            dl->AddCircle(c, s / 2 - 2, col(e.colour), 0, 3);
+            break;
+        case view::Swatch::Box:
+            dl->AddRectFilled(ImVec2(p.x + 2, p.y + 2), ImVec2(p.x + 2 * s - 2, p.y + s - 2),
+                              col(e.colour));
+            break;
+        case view::Swatch::Bar:
+            dl->AddRectFilled(ImVec2(p.x, p.y + s / 4), ImVec2(p.x + 2 * s, p.y + s * 3 / 4),
+                              col(e.colour));
+            break;
+        case view::Swatch::Line:
+            dl->AddLine(ImVec2(p.x, c.y), ImVec2(p.x + 2 * s, c.y), col(e.colour), 2.0f);
+            break;
+    }
+    ImGui::Dummy(ImVec2(2 * s, s));
+}
+
+// Every colour of the tree, queues, timeline and findings, from view/legend.hpp.
+void legend(UiReport* report) {
+    ImGui::TextUnformatted("Colours");
+    if (!ImGui::BeginTable(
+            "legend", 3,
+            ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit))
+        return;
+    for (const view::LegendEntry& e : view::kLegend) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", e.pane);
+        ImGui::TableNextColumn();
+        swatch(e);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(e.what);
+        if (report != nullptr) report->legend_row(e.pane, e.colour);
+    }
+    ImGui::EndTable();
+}
+
 }  // namespace
 
 bool key_pressed(view::KeyAction a) {
@@ -37,6 +87,7 @@ bool key_pressed(view::KeyAction a) {
 void app_keys(UiState& ui) {
     if (key_pressed(view::KeyAction::Help)) ui.keys_overlay = !ui.keys_overlay;
     if (key_pressed(view::KeyAction::FindFd)) ui.focus_find = true;
+    if (key_pressed(view::KeyAction::ResetLayout)) reset_layout(ui);
 }
 
 void draw_keys_overlay(const UiState& ui, const Layout& l) {
@@ -51,7 +102,11 @@ void draw_keys_overlay(const UiState& ui, const Layout& l) {
     ImGui::Begin("Keys", nullptr,
                  ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
-    if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+    // Keys on the left, colours on the right: both fit over the tree.
+    ImGui::BeginGroup();
+    if (ImGui::BeginTable("keys", 2,
+                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                              ImGuiTableFlags_SizingFixedFit)) {
         for (const view::KeyBinding& b : view::kKeys) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
@@ -62,7 +117,14 @@ void draw_keys_overlay(const UiState& ui, const Layout& l) {
         }
         ImGui::EndTable();
     }
-    ImGui::TextDisabled("mouse: wheel zooms, drag pans, click selects");
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300);
+    ImGui::TextDisabled("mouse: wheel zooms, drag pans, click selects, drag a gutter resizes");
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
+    ImGui::SameLine(0, 16);
+    ImGui::BeginGroup();
+    legend(ui.report);
+    ImGui::EndGroup();
     ImGui::End();
 }
 

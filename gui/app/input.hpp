@@ -17,7 +17,8 @@ bool key_pressed(view::KeyAction a);
 // focus its "find fd" box.
 void app_keys(UiState& ui);
 
-// The `?` overlay: every key of the table and what it does.
+// The `?` overlay: every key of the table and what it does, and the legend of
+// every colour (view/legend.hpp).
 void draw_keys_overlay(const UiState& ui, const Layout& l);
 
 }  // namespace epscope::gui

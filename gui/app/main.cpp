@@ -18,6 +18,7 @@
 
 #include "app/backend.hpp"
 #include "app/bench.hpp"
+#include "app/layout_store.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
@@ -51,9 +52,9 @@ void position(view::Replay& r, UiState& ui, const Options& o) {
     }
 }
 
-Layout layout_now() {
+Layout layout_now(const UiState& ui) {
     ImVec2 d = ImGui::GetIO().DisplaySize;
-    return Layout{d.x, d.y};
+    return Layout{d.x, d.y, ui.shares};
 }
 
 // With --screenshot or --bench on a live stream: read it until it ends (or
@@ -114,10 +115,11 @@ int run(const Options& o) {
     ui.selected_fd = o.select_fd;
 
     if (!o.screenshot.empty()) {
+        views.findings_budget_s = -1;  // the one frame shows the whole trace's findings
         // A few frames first: windows and tables settle their sizes.
         for (int i = 0; i < 4; ++i) {
             b->begin_frame(0);
-            draw_frame(replay, views, ui, layout_now(), 0);
+            draw_frame(replay, views, ui, layout_now(ui), 0);
             b->render();
             if (i < 3) b->swap();
         }
@@ -133,6 +135,11 @@ int run(const Options& o) {
         run_bench(*b, replay, views, ui, o.frames, o.play, open_s);
         return bad ? 2 : 0;
     }
+    // Interactive: the panes as the user left them (screenshots and the bench
+    // keep the default layout).
+    LayoutStore layout_store(ui.shares);
+    if (!layout_store.note().empty())
+        std::cerr << "epscope-gui: layout not kept: " << layout_store.note() << "\n";
     std::unique_ptr<UiReport> report;
     if (!o.ui_report.empty()) {
         report = std::make_unique<UiReport>(o.ui_report);
@@ -161,7 +168,7 @@ int run(const Options& o) {
         double dt = std::chrono::duration<double>(now - last).count();
         last = now;
         if (report) report->begin_frame();
-        draw_frame(replay, views, ui, layout_now(), dt);
+        draw_frame(replay, views, ui, layout_now(ui), dt);
         b->render();
         if (report) {
             try {
@@ -173,6 +180,7 @@ int run(const Options& o) {
             }
         }
         b->swap();
+        layout_store.save_if_wanted();
     }
     return bad && !live ? 2 : 0;
 }

@@ -3,15 +3,37 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/splitters.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 
 namespace epscope::gui {
 
-void draw_status_bar(const view::Replay& r, const UiState&, const Layout& l) {
+namespace {
+
+// The View menu: the actions that have a key, for who does not know it.
+void view_menu(UiState& ui) {
+    if (ImGui::SmallButton("View")) ImGui::OpenPopup("view_menu");
+    if (!ImGui::BeginPopup("view_menu")) return;
+    if (ImGui::MenuItem("Reset layout", "Ctrl+L")) reset_layout(ui);
+    if (ui.report != nullptr)
+        ui.report->gutter("reset_layout_item", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    if (ImGui::MenuItem("Keys and colours", "?", ui.keys_overlay))
+        ui.keys_overlay = !ui.keys_overlay;
+    ImGui::EndPopup();
+}
+
+}  // namespace
+
+void draw_status_bar(const view::Replay& r, UiState& ui, const Layout& l) {
     place_window(l.status());
     ImGui::Begin(
         "status", nullptr,
         ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize);
+    view_menu(ui);
+    if (ui.report != nullptr)
+        ui.report->gutter("view_menu", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    ImGui::SameLine(0, 20);
     if (r.live() && (r.live_alarm() || r.header().get(trace::kMetaStreamIncomplete))) {
         // Joined too late for the whole stream, dropped, or cut off: the
         // state shown lacks records.

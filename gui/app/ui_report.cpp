@@ -22,6 +22,18 @@ void UiReport::counter(const char* table, const std::string& name, const std::st
     counters_.push_back(std::string(table) + ' ' + n + ' ' + value);
 }
 
+void UiReport::finding(int index, std::string_view kind, ImVec2 min, ImVec2 max) {
+    std::ostringstream s;
+    s << index << ' ' << kind << ' ' << min.x << ' ' << min.y << ' ' << max.x << ' ' << max.y;
+    finding_rows_.push_back(s.str());
+}
+
+void UiReport::gutter(const char* name, ImVec2 min, ImVec2 max) {
+    std::ostringstream s;
+    s << name << ' ' << min.x << ' ' << min.y << ' ' << max.x << ' ' << max.y;
+    gutters_.push_back(s.str());
+}
+
 void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     const ImGuiIO& io = ImGui::GetIO();
     std::ostringstream s;
@@ -37,6 +49,16 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     s << "text_input " << (io.WantTextInput ? 1 : 0) << '\n';
     s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
     for (const std::string& c : counters_) s << "counter " << c << '\n';
+    s << "shares " << ui.shares.side << ' ' << ui.shares.details << ' ' << ui.shares.timeline << ' '
+      << ui.shares.browser << ' ' << ui.shares.findings << '\n';
+    for (const std::string& g : gutters_) s << "gutter " << g << '\n';
+    for (const std::string& e : legend_) s << "legend " << e << '\n';
+    if (!wall_.empty()) s << "wall_clock " << wall_ << '\n';
+    s << "search " << ui.search_index << ' ' << ui.search_hits << '\n';
+    s << "findings " << findings_ << '\n';
+    s << "finding_selected " << ui.finding << '\n';
+    for (const std::string& f : finding_rows_) s << "finding " << f << '\n';
+    if (span_.shown) s << "finding_span " << span_.t0 << ' ' << span_.t1 << '\n';
     for (const Target& t : targets_) {
         s << "target " << t.window << ' ' << t.fd << ' ' << t.x0 << ' ' << t.y0 << ' ' << t.x1
           << ' ' << t.y1 << '\n';

@@ -17,16 +17,29 @@
 //   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
 //   counter TABLE NAME VALUE       a counter the details panel shows ("unseen": greyed,
 //                                  not seen by the trace's backend; NAME with _ for spaces)
+//   findings N                     the Findings window's count (-1: still judging)
+//   finding_selected I             the selected finding's row (-1: none)
+//   finding I KIND X0 Y0 X1 Y1     a clickable finding row (KIND as `epscope check` names it)
+//   finding_span T0 T1             the span the timeline marks, ns after the first record
+//   shares SIDE DETAILS TIMELINE BROWSER FINDINGS   the panes' shares (view/layout.hpp)
+//   gutter NAME X0 Y0 X1 Y1        a gutter to drag (NAME as in view::Layout), and the
+//                                  status bar's View menu button (view_menu), the
+//                                  search box and its buttons (search_box, _prev, _next)
+//   legend PANE R G B              a row of the overlay's legend as drawn
+//   wall_clock TEXT                the cursor's wall-clock time as shown (absent: unknown)
+//   search INDEX HITS              the search box's selected hit and hits (-1: none yet)
 //   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details, timeline
 //                                  (a callback mark in a thread's lane)
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "imgui.h"
 #include "png/png.hpp"
+#include "view/palette.hpp"
 
 namespace epscope::gui {
 
@@ -40,13 +53,28 @@ public:
     void target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max);
     void lanes(ImVec2 min, ImVec2 max) { lanes_ = {min.x, min.y, max.x, max.y}; }
     void keys_overlay_row() { ++overlay_rows_; }
+    void legend_row(const char* pane, view::Rgb c) {
+        legend_.push_back(std::string(pane) + ' ' + std::to_string(c.r) + ' ' +
+                          std::to_string(c.g) + ' ' + std::to_string(c.b));
+    }
     void counter(const char* table, const std::string& name, const std::string& value);
+    void findings(int n) { findings_ = n; }
+    void wall_clock(std::string text) { wall_ = std::move(text); }
+    void gutter(const char* name, ImVec2 min, ImVec2 max);
+    void finding(int index, std::string_view kind, ImVec2 min, ImVec2 max);
+    void finding_span(std::uint64_t t0, std::uint64_t t1) { span_ = {t0, t1, true}; }
 
     // Before a frame: forget the previous frame's rectangles.
     void begin_frame() {
         targets_.clear();
         counters_.clear();
         overlay_rows_ = 0;
+        findings_ = -1;
+        finding_rows_.clear();
+        gutters_.clear();
+        legend_.clear();
+        wall_.clear();
+        span_ = {};
     }
     // After a frame: replaces the file when the text changed. Throws on an I/O error.
     void end_frame(const UiState& ui, std::uint64_t first_ts);
@@ -68,6 +96,15 @@ private:
     } lanes_;
     std::vector<std::string> counters_;  // "TABLE NAME VALUE"
     int overlay_rows_ = 0;
+    int findings_ = -1;
+    std::vector<std::string> finding_rows_;  // "I KIND X0 Y0 X1 Y1"
+    std::vector<std::string> gutters_;       // "NAME X0 Y0 X1 Y1"
+    std::vector<std::string> legend_;        // "PANE R G B"
+    std::string wall_;
+    struct {
+        std::uint64_t t0 = 0, t1 = 0;
+        bool shown = false;
+    } span_;
     std::string last_;
 };
 

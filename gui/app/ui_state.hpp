@@ -29,6 +29,9 @@ struct UiState {
     model::InstanceRef collapsed_of = model::kNil;  // instance `collapsed` belongs to
     model::InstanceRef fitted_for = model::kNil;    // a new instance starts fitted to the window
     std::array<char, 64> filter{};                  // browser filter text
+    std::array<char, 64> search{};                  // the search box (fd names, processes...)
+    int search_index = -1;                          // the hit selected last (-1: none)
+    int search_hits = -1;                           // hits of the last search (-1: none yet)
     view::BrowserQuery query;
     // Timeline.
     bool playing = false;
@@ -41,6 +44,11 @@ struct UiState {
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
     bool keys_overlay = false;         // `?`: the list of keys over the tree
+    view::Shares shares;               // how the panes share the window (dragged gutters)
+    // Findings: the one selected (an index into the findings of generation
+    // `finding_gen`; -1: none); the timeline marks its span.
+    int finding = -1;
+    std::uint64_t finding_gen = 0;
     // --ui-report: the windows add where they drew each clickable fd (null: not asked).
     UiReport* report = nullptr;
 };

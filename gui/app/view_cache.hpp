@@ -10,6 +10,7 @@
 
 #include "view/browser.hpp"
 #include "view/details.hpp"
+#include "view/findings.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
 #include "view/timeline.hpp"
@@ -49,6 +50,10 @@ public:
     // A window holding at most this many records is drawn in detail when the
     // whole-trace timeline keeps only summaries: read back, about 50 ms.
     static constexpr std::size_t kSpanRecords = 200'000;
+    // The findings engine over the replay's records (the Findings window
+    // advances it each frame by `findings_budget_s`; negative: at once).
+    view::FindingsRun& findings() { return findings_; }
+    double findings_budget_s = 0.004;
 
 private:
     struct Key {
@@ -113,6 +118,7 @@ private:
     Key item_details_key_;
     std::int32_t item_details_fd_ = -1;
     view::ItemDetails item_details_;
+    view::FindingsRun findings_;
     Key waiters_key_;
     std::vector<view::WaiterRow> waiters_;
 };

@@ -3,11 +3,55 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "imgui.h"
+#include "view/search.hpp"
 #include "view/tree_layout.hpp"
 
 namespace epscope::gui {
+namespace {
+
+// The search box: Enter or ">" selects the next hit, "<" the previous one,
+// in every window (its instance, its item; the tree scrolls to it). Searched
+// on demand, not every frame: a hundred instances of 10,000 items each.
+void search_row(const view::Replay& r, UiState& ui) {
+    ImGui::SetNextItemWidth(-60);
+    const bool enter = ImGui::InputTextWithHint(
+        "##search", "search: fd name, fd, process, pid, tid", ui.search.data(), ui.search.size(),
+        ImGuiInputTextFlags_EnterReturnsTrue);
+    if (ui.report != nullptr)
+        ui.report->gutter("search_box", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    ImGui::SameLine();
+    const bool prev = ImGui::SmallButton("<");
+    if (ui.report != nullptr)
+        ui.report->gutter("search_prev", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    ImGui::SameLine();
+    const bool next = ImGui::SmallButton(">");
+    if (ui.report != nullptr)
+        ui.report->gutter("search_next", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    if (ui.search_hits == 0) ImGui::TextDisabled("nothing found");
+    if (ui.search_hits > 0)
+        ImGui::TextDisabled("hit %d of %d", ui.search_index + 1, ui.search_hits);
+    if (!enter && !prev && !next) return;
+    const std::vector<view::SearchHit> hits = view::search(r.model(), ui.search.data());
+    ui.search_hits = static_cast<int>(hits.size());
+    if (hits.empty()) {
+        ui.search_index = -1;
+        return;
+    }
+    const int n = ui.search_hits;
+    ui.search_index = prev ? (ui.search_index + n - 1) % n : (ui.search_index + 1) % n;
+    const view::SearchHit& h = hits[static_cast<std::size_t>(ui.search_index)];
+    ui.selected = h.inst;
+    ui.selected_fd = h.fd;
+    if (h.fd >= 0) {
+        ui.find_fd = h.fd;
+        ui.scroll_to_find = true;
+    }
+}
+
+}  // namespace
 
 void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l) {
     place_window(l.browser());
@@ -16,6 +60,7 @@ void draw_browser(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
     ImGui::InputTextWithHint("##filter", "filter: process name or pid", ui.filter.data(),
                              ui.filter.size());
     ui.query.filter = ui.filter.data();
+    search_row(r, ui);
 
     const model::Model& m = r.model();
     const std::vector<view::InstanceRow>& rows = v.rows(r, ui.query);

@@ -123,6 +123,14 @@ void control_row(const view::Replay& r, UiState& ui, double frame_dt) {
     }
     ImGui::SameLine();
     ImGui::Text("record %zu / %zu   t = %s", r.applied(), n, seconds(ui.rel_ns).c_str());
+    // The wall clock beside it, when the trace says how its clock maps to it.
+    const std::string wall =
+        view::wall_clock(r.header().realtime_offset_ns, r.first_ts() + ui.rel_ns);
+    if (!wall.empty()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(%s)", wall.c_str());
+    }
+    if (ui.report != nullptr) ui.report->wall_clock(wall);
     if (ui.playing) {
         ui.rel_ns += static_cast<std::uint64_t>(frame_dt * ui.speed * 1e9);
         if (ui.rel_ns >= span) {
@@ -165,6 +173,32 @@ std::string lane_name(const view::Replay& r, const view::Lane& lane) {
     auto p = r.model().processes().find(lane.tgid);
     if (p != r.model().processes().end() && !p->second.comm.empty()) s += "  " + p->second.comm;
     return s;
+}
+
+// The selected finding on the axis: its span (first to last occurrence) as a
+// bar under the ticks, at least 3 pixels wide, and its evidence records as
+// ticks above it.
+void finding_on_axis(const view::Replay& r, ViewCache& v, const UiState& ui,
+                     const view::TimeWindow& w, ImVec2 axis, float x_lanes) {
+    const findings::Finding* f = selected_finding(v, ui);
+    if (f == nullptr) return;
+    const std::uint64_t lo = r.first_ts();
+    if (ui.report != nullptr)
+        ui.report->finding_span(f->first_ts > lo ? f->first_ts - lo : 0,
+                                f->last_ts > lo ? f->last_ts - lo : 0);
+    if (f->last_ts < w.t0 || f->first_ts > w.t1) return;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float a = x_lanes + w.x_of(std::max(f->first_ts, w.t0));
+    const float b = std::max(x_lanes + w.x_of(std::min(f->last_ts, w.t1)), a + 3);
+    dl->AddRectFilled(ImVec2(a, axis.y + kAxisH - 5), ImVec2(b, axis.y + kAxisH),
+                      col(view::kFindingSpan));
+    for (const findings::Evidence& e : f->evidence) {
+        if (e.ts < w.t0 || e.ts > w.t1) continue;
+        const float x = x_lanes + w.x_of(e.ts);
+        dl->AddTriangleFilled(ImVec2(x - 4, axis.y + kAxisH - 11),
+                              ImVec2(x + 4, axis.y + kAxisH - 11), ImVec2(x, axis.y + kAxisH - 5),
+                              col(view::kFindingSpan));
+    }
 }
 
 }  // namespace
@@ -233,6 +267,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
             std::string text = span_text(t);
             dl->AddText(ImVec2(x + 2, axis.y), IM_COL32(90, 90, 90, 255), text.c_str());
         }
+        finding_on_axis(r, v, ui, w, axis, x_lanes);
         ImGui::Dummy(ImVec2(kLabelW + lanes_w, kAxisH));
     }
 

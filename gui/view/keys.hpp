@@ -20,11 +20,12 @@ enum class KeyAction {
     ToStart,
     ToEnd,
     FindFd,
+    ResetLayout,
     Help,
 };
 
 // Physical keys, named as on a US keyboard (`Question` is typed: shift+/ there).
-enum class Key { Space, Left, Right, W, S, A, D, Home, End, F, Question };
+enum class Key { Space, Left, Right, W, S, A, D, Home, End, F, L, Question };
 
 struct KeyBinding {
     KeyAction action;
@@ -48,7 +49,10 @@ inline constexpr KeyBinding kKeys[] = {
     {KeyAction::ToEnd, Key::End, false, false, "End", "End", "cursor to the last record"},
     {KeyAction::FindFd, Key::F, true, false, "Ctrl+F", "ctrl+f",
      "type in the tree's \"find fd\" box"},
-    {KeyAction::Help, Key::Question, false, false, "?", "question", "show / hide this list"},
+    {KeyAction::ResetLayout, Key::L, true, false, "Ctrl+L", "ctrl+l",
+     "reset the panes' sizes (also in the View menu)"},
+    {KeyAction::Help, Key::Question, false, false, "?", "question",
+     "show / hide this list and the legend of colours"},
 };
 inline constexpr std::size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
 

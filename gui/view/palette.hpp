@@ -33,6 +33,14 @@ inline constexpr Rgb kMarkCallback{0, 150, 136};
 inline constexpr Rgb kMarkWakeup{200, 60, 160};
 inline constexpr Rgb kMarkHarvest{130, 90, 40};
 inline constexpr Rgb kCursorLine{230, 40, 40};
+// Findings: the severity tag before each title, and the selected finding's
+// time span and evidence on the timeline's axis.
+inline constexpr Rgb kSeverityError{200, 30, 60};
+inline constexpr Rgb kSeverityWarning{225, 160, 0};
+inline constexpr Rgb kSeverityInfo{70, 150, 210};
+inline constexpr Rgb kFindingSpan{240, 90, 20};
+// The gutter between panes under the pointer or being dragged.
+inline constexpr Rgb kSplitter{120, 160, 230};
 // Details panel: histogram bars.
 inline constexpr Rgb kHistogramBar{70, 130, 90};
 inline constexpr Rgb kHistogramWaitBar{110, 90, 170};

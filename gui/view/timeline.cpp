@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace epscope::view {
 
@@ -545,6 +547,22 @@ TimeWindow pan_window(const TimeWindow& w, float dx, std::uint64_t lo, std::uint
     TimeWindow out = w;
     out.t0 = static_cast<std::uint64_t>(t0);
     out.t1 = out.t0 + (w.t1 - w.t0);
+    return out;
+}
+
+std::string wall_clock(std::int64_t realtime_offset_ns, std::uint64_t ts) {
+    if (realtime_offset_ns == 0) return {};
+    const std::int64_t ns = static_cast<std::int64_t>(ts) + realtime_offset_ns;
+    const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+    std::tm tm{};
+    if (::localtime_r(&secs, &tm) == nullptr) return {};
+    char date[48];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+    char zone[16];
+    std::strftime(zone, sizeof zone, "%Z", &tm);
+    char out[96];
+    std::snprintf(out, sizeof out, "%s.%06lld %s", date,
+                  static_cast<long long>(ns % 1'000'000'000 / 1000), zone);
     return out;
 }
 

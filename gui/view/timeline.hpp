@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -223,5 +224,10 @@ TimeWindow zoom_window(const TimeWindow& w, std::uint64_t anchor_ts, double fact
                        std::uint64_t lo, std::uint64_t hi, std::uint64_t min_span = 1000);
 // Move by `dx` pixels (positive: later), clamped to [lo, hi].
 TimeWindow pan_window(const TimeWindow& w, float dx, std::uint64_t lo, std::uint64_t hi);
+
+// The wall-clock time of a record time `ts` (CLOCK_MONOTONIC), from the
+// trace header's realtime offset, in local time: "2026-12-05 01:02:03.456789
+// UTC". Empty when the header has no offset (a synthetic or old trace).
+std::string wall_clock(std::int64_t realtime_offset_ns, std::uint64_t ts);
 
 }  // namespace epscope::view

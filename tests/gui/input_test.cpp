@@ -30,14 +30,18 @@
 #include <thread>
 #include <vector>
 
+#include "findings_trace.hpp"
 #include "image_check.hpp"
 #include "model/model.hpp"
 #include "png/png.hpp"
+#include "search_trace.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/browser.hpp"
+#include "view/findings.hpp"
 #include "view/keys.hpp"
 #include "view/layout.hpp"
+#include "view/legend.hpp"
 #include "view/palette.hpp"
 #include "view/replay.hpp"
 
@@ -101,10 +105,20 @@ struct Report {
     std::uint64_t cursor = 0;
     int playing = 0;
     int keys_overlay = 0;
+    std::set<std::string> legend;  // "PANE R G B" rows drawn
     int text_input = 0;
     float lanes[4] = {0, 0, 0, 0};
     std::vector<Target> targets;
     std::map<std::string, std::string> counters;  // "TABLE NAME" -> value or "unseen"
+    int findings = -1;                            // -1: still judging
+    int finding_selected = -1;
+    std::vector<Target> finding_rows;  // fd: the row's index, window: its kind
+    bool has_span = false;
+    std::string wall_clock;  // empty: none shown
+    int search_index = -1, search_hits = -1;
+    float shares[5] = {0, 0, 0, 0, 0};      // side details timeline browser findings
+    std::map<std::string, Target> gutters;  // and the View menu's button and item
+    std::uint64_t span_t0 = 0, span_t1 = 0;
     std::uint64_t span() const { return t1 - t0; }
     const Target* find(const std::string& window, int fd) const {
         for (const Target& t : targets) {
@@ -146,6 +160,32 @@ Report parse_report(const fs::path& p) {
             std::string table, name, value;
             s >> table >> name >> value;
             r.counters[table + " " + name] = value;
+        } else if (key == "legend") {
+            std::string rest;
+            std::getline(s, rest);
+            r.legend.insert(rest.substr(rest.find_first_not_of(' ')));
+        } else if (key == "search") {
+            s >> r.search_index >> r.search_hits;
+        } else if (key == "wall_clock") {
+            std::getline(s, r.wall_clock);
+            r.wall_clock.erase(0, r.wall_clock.find_first_not_of(' '));
+        } else if (key == "shares") {
+            for (float& f : r.shares) s >> f;
+        } else if (key == "gutter") {
+            Target t;
+            s >> t.window >> t.x0 >> t.y0 >> t.x1 >> t.y1;
+            r.gutters[t.window] = t;
+        } else if (key == "findings") {
+            s >> r.findings;
+        } else if (key == "finding_selected") {
+            s >> r.finding_selected;
+        } else if (key == "finding") {
+            Target t;
+            s >> t.fd >> t.window >> t.x0 >> t.y0 >> t.x1 >> t.y1;
+            r.finding_rows.push_back(t);
+        } else if (key == "finding_span") {
+            s >> r.span_t0 >> r.span_t1;
+            r.has_span = true;
         } else if (key == "target") {
             Target t;
             s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
@@ -223,6 +263,14 @@ public:
                }).mouse_down == (down ? 1 : 0);
     }
     bool click_at(int x, int y) { return move(x, y) && button(true) && button(false); }
+    // Presses at (x, y), moves by (dx, dy) in four steps, releases.
+    bool drag(int x, int y, int dx, int dy) {
+        if (!move(x, y) || !button(true)) return false;
+        for (int step = 1; step <= 4; ++step) {
+            if (!move(x + dx * step / 4, y + dy * step / 4)) return false;
+        }
+        return button(false);
+    }
     // XTest: a key (xdotool's names, view/keys.hpp) or text typed into the
     // window that has the keyboard (the GUI's: find_window() focused it).
     bool key(const std::string& name) { return xdo({"key", name}); }
@@ -263,6 +311,10 @@ protected:
         dir_ = fs::temp_directory_path() /
                ("epscope-gui-input-" + std::to_string(::getpid()) + "-" + test);
         fs::create_directories(dir_);
+        // The GUI keeps its layout here, not in the real ~/.config.
+        ::setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);
+        ::setenv("TZ", "UTC", 1);  // wall-clock times the same in the GUI and here
+        ::tzset();
         ASSERT_TRUE(run({"xdotool", "version"})) << "xdotool is missing (scripts/setup)";
     }
     void TearDown() override {
@@ -639,9 +691,27 @@ TEST_F(Input, EveryKeyOfTheTableActs) {
     EXPECT_EQ(r.selected_fd, fd);
     EXPECT_EQ(r.text_input, 0);
 
+    // Ctrl+L: a gutter dragged, then the default layout back.
+    const Report before_drag = gui.wait_for([](const Report& r) { return r.gutters.size() >= 5; });
+    ASSERT_EQ(before_drag.gutters.count("side_gutter"), 1u);
+    const Target side = before_drag.gutters.at("side_gutter");
+    ASSERT_TRUE(gui.drag(side.cx(), side.cy(), 64, 0));
+    r = gui.wait_for([&](const Report& r) { return r.shares[0] > before_drag.shares[0] + 0.02f; });
+    ASSERT_GT(r.shares[0], before_drag.shares[0] + 0.02f) << "the gutter drag did not resize";
+    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
+    r = press(KeyAction::ResetLayout,
+              [](const Report& r) { return std::abs(r.shares[0] - view::Shares{}.side) < 1e-4f; });
+    EXPECT_NEAR(r.shares[0], view::Shares{}.side, 1e-4) << "Ctrl+L did not reset the layout";
+
     // `?`: the overlay lists every key, one row each; `?` again hides it.
     r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay != 0; });
     EXPECT_EQ(r.keys_overlay, static_cast<int>(view::kKeyCount)) << "`?` did not show the keys";
+    // ... and the legend: a row for every colour of view/legend.hpp.
+    for (const view::LegendEntry& e : view::kLegend) {
+        const std::string row = std::string(e.pane) + ' ' + std::to_string(e.colour.r) + ' ' +
+                                std::to_string(e.colour.g) + ' ' + std::to_string(e.colour.b);
+        EXPECT_TRUE(r.legend.contains(row)) << "no legend row " << row;
+    }
     save(gui.screenshot(), "keys-overlay");
     r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
     EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
@@ -688,6 +758,182 @@ TEST_F(Input, TracepointTraceShowsNoZeroForWhatItCannotSee) {
         }
     }
     save(gui.screenshot(), "tracepoint-details");
+}
+
+// The Findings window: a click on the stuck one-shot's finding selects its
+// instance (another process's than the one shown first) and its item, moves
+// the cursor to the delivery that disarmed it, and the timeline marks the
+// finding's span in its colour.
+TEST_F(Input, ClickOnAFindingSelectsItsInstanceItemAndEvidence) {
+    const fs::path trace = write_findings_trace(dir_ / "findings.trace");
+    // What the GUI must arrive at, by the view-model on its own replay.
+    view::Replay replay(trace);
+    view::FindingsRun run;
+    run.advance(replay, -1);
+    ASSERT_EQ(run.findings().size(), 1u);
+    const findings::Finding expected = run.findings()[0];
+    const view::FindingJump jump = view::finding_jump(replay, expected);
+    replay.seek(replay.first_ts() + jump.rel_ns);
+    const model::InstanceRef stuck = view::finding_instance(replay.model(), expected);
+    ASSERT_NE(stuck, model::kNil);
+
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report first = gui.wait_for([](const Report& r) { return r.findings >= 0; });
+    ASSERT_EQ(first.findings, 1) << "the Findings window does not list the one finding";
+    ASSERT_EQ(first.finding_rows.size(), 1u);
+    EXPECT_EQ(first.finding_rows[0].window, "oneshot-not-rearmed");
+    ASSERT_NE(first.instance, stuck) << "the GUI starts on the finding's instance: no test";
+    ASSERT_NE(first.cursor, jump.rel_ns);
+    EXPECT_EQ(first.finding_selected, -1);
+    EXPECT_FALSE(first.has_span);
+    ASSERT_TRUE(gui.find_window());
+    const int rest_x = kTreeArea.x1 - 20;
+    const int rest_y = kTreeArea.y0 + 60;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image before = gui.screenshot();
+    save(before, "findings-before");
+    ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_EQ(count_pixels(before, kTimelineArea, view::kFindingSpan), 0u);
+    EXPECT_GT(count_pixels(before, inset(kLayout.findings()), view::kSeverityWarning), 50u);
+
+    const Target row = first.finding_rows[0];
+    ASSERT_TRUE(gui.click_at(row.cx(), row.cy()));
+    Report sel = gui.wait_for([](const Report& r) { return r.finding_selected == 0; });
+    ASSERT_EQ(sel.finding_selected, 0);
+    EXPECT_EQ(sel.instance, stuck);
+    EXPECT_EQ(sel.selected_fd, 7);
+    EXPECT_EQ(sel.cursor, jump.rel_ns);
+    // The wall clock beside the relative time follows the cursor (TZ=UTC: ctest's environment).
+    EXPECT_EQ(sel.wall_clock, view::wall_clock(kRealtimeOffsetNs, replay.first_ts() + jump.rel_ns));
+    EXPECT_TRUE(sel.wall_clock.starts_with("2026-12-05 00:00:00.1")) << sel.wall_clock;
+    ASSERT_TRUE(sel.has_span);
+    EXPECT_EQ(sel.span_t0, expected.first_ts - replay.first_ts());
+    EXPECT_EQ(sel.span_t1, expected.last_ts - replay.first_ts());
+    // The tree shows the stuck instance: its one node, fd 7, ringed.
+    const Target* node = sel.find("tree", 7);
+    ASSERT_NE(node, nullptr);
+    const Target node7 = *node;
+    ASSERT_TRUE(gui.move(rest_x, rest_y));
+    png::Image after = gui.screenshot();
+    save(after, "findings-after");
+    ASSERT_EQ(after.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(after, around(node7, 16), view::kSelection), 100u);
+    // The span on the timeline's axis, from the delivery to the last
+    // ignored callback: most of the lanes' width.
+    const std::size_t span_px = count_pixels(after, kTimelineArea, view::kFindingSpan);
+    EXPECT_GT(span_px, static_cast<std::size_t>((sel.lanes[2] - sel.lanes[0]) * 0.5f * 4));
+}
+
+// The panes resized by dragging their gutters (real X button events): the
+// left column wider, the timeline taller; the layout is in the ini when the
+// GUI is started again; View > Reset layout brings the defaults back.
+TEST_F(Input, DraggedGuttersResizeThePanesKeptBetweenRuns) {
+    const fs::path ini = dir_ / "epscope" / "gui.ini";
+    view::Shares wanted;
+    {
+        Gui gui(kPollerTrace, dir_);
+        ASSERT_TRUE(gui.started());
+        Report r0 = gui.wait_for([](const Report& r) { return r.gutters.size() >= 5; });
+        ASSERT_EQ(r0.gutters.count("side_gutter"), 1u) << "no gutters in the GUI's report";
+        EXPECT_NEAR(r0.shares[0], view::Shares{}.side, 1e-4);
+        ASSERT_TRUE(gui.find_window());
+        const Target side = r0.gutters.at("side_gutter");
+        const Target tl = r0.gutters.at("timeline_gutter");
+        // The left column 128 px (a tenth of the width) wider.
+        ASSERT_TRUE(gui.drag(side.cx(), side.cy(), 128, 0));
+        Report r1 = gui.wait_for([&](const Report& r) { return r.shares[0] > r0.shares[0]; });
+        EXPECT_NEAR(r1.shares[0], r0.shares[0] + 0.1f, 0.005f);
+        EXPECT_NEAR(r1.gutters.at("side_gutter").x0, side.x0 + 128, 2.0f);
+        EXPECT_NEAR(r1.gutters.at("details_gutter").x0, r0.gutters.at("details_gutter").x0, 0.5f);
+        // The timeline 80 px (a tenth of the height) taller: its lanes start higher.
+        ASSERT_TRUE(gui.drag(tl.cx(), tl.cy(), 0, -80));
+        Report r2 = gui.wait_for([&](const Report& r) { return r.shares[2] > r0.shares[2]; });
+        EXPECT_NEAR(r2.shares[2], r0.shares[2] + 0.1f, 0.005f);
+        EXPECT_NEAR(r2.lanes[1], r0.lanes[1] - 80, 2.0f);
+        wanted.side = r2.shares[0];
+        wanted.timeline = r2.shares[2];
+        // ImGui asks for the ini to be saved a few seconds after a change.
+        auto saved = [&] {
+            std::ifstream f(ini);
+            return std::string((std::istreambuf_iterator<char>(f)),
+                               std::istreambuf_iterator<char>());
+        };
+        char want[32];
+        std::snprintf(want, sizeof want, "timeline=%.4f", wanted.timeline);
+        const auto give_up = Clock::now() + std::chrono::seconds(20);
+        while (saved().find(want) == std::string::npos && Clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ASSERT_NE(saved().find(want), std::string::npos) << "the layout was not written to " << ini;
+    }
+    fs::remove(dir_ / "ui.report");
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report again = gui.wait_for([](const Report& r) { return r.gutters.size() >= 5; });
+    EXPECT_NEAR(again.shares[0], wanted.side, 1e-3) << "the layout was not kept";
+    EXPECT_NEAR(again.shares[2], wanted.timeline, 1e-3);
+    ASSERT_TRUE(gui.find_window());
+    ASSERT_EQ(again.gutters.count("view_menu"), 1u);
+    const Target menu = again.gutters.at("view_menu");
+    ASSERT_TRUE(gui.click_at(menu.cx(), menu.cy()));
+    Report open =
+        gui.wait_for([](const Report& r) { return r.gutters.count("reset_layout_item"); });
+    ASSERT_EQ(open.gutters.count("reset_layout_item"), 1u) << "the View menu did not open";
+    // A popup's first frame lays it out before placing it: take where it settled.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    open = gui.wait_for([](const Report& r) { return r.gutters.count("reset_layout_item"); });
+    ASSERT_EQ(open.gutters.count("reset_layout_item"), 1u);
+    const Target item = open.gutters.at("reset_layout_item");
+    ASSERT_TRUE(gui.click_at(item.cx(), item.cy()));
+    Report reset = gui.wait_for(
+        [](const Report& r) { return std::abs(r.shares[0] - view::Shares{}.side) < 1e-4f; });
+    EXPECT_NEAR(reset.shares[0], view::Shares{}.side, 1e-4);
+    EXPECT_NEAR(reset.shares[2], view::Shares{}.timeline, 1e-4);
+}
+
+// The search box: "127.0.0.1:6379" typed and Enter selects the first item
+// with that name (pid 100's fd 6) in every window; ">" the next one, in
+// another process's instance (pid 200's fd 9); "<" back.
+TEST_F(Input, SearchFindsAnFdByItsTcpNameAndSelectsItEverywhere) {
+    const fs::path trace = write_search_trace(dir_ / "search.trace");
+    view::Replay replay(trace);
+    const model::InstanceRef web = replay.model().find_instance(ep_of(1));
+    const model::InstanceRef redis = replay.model().find_instance(ep_of(2));
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r0 = gui.wait_for([](const Report& r) { return r.gutters.count("search_box") != 0; });
+    ASSERT_EQ(r0.gutters.count("search_box"), 1u) << "no search box in the GUI's report";
+    ASSERT_EQ(r0.selected_fd, -1);
+    ASSERT_TRUE(gui.find_window());
+    const Target box = r0.gutters.at("search_box");
+    ASSERT_TRUE(gui.click_at(box.cx(), box.cy()));
+    ASSERT_EQ(gui.wait_for([](const Report& r) { return r.text_input == 1; }).text_input, 1);
+    ASSERT_TRUE(gui.type("127.0.0.1:6379"));
+    ASSERT_TRUE(gui.key("Return"));
+    Report r1 = gui.wait_for([](const Report& r) { return r.search_index == 0; });
+    ASSERT_EQ(r1.search_hits, 2);
+    EXPECT_EQ(r1.instance, web);
+    EXPECT_EQ(r1.selected_fd, 6);
+    EXPECT_NE(r1.find("tree", 6), nullptr);  // the tree shows web's instance
+    // ">": the other end of the connection, in redis's instance.
+    const Target next = r1.gutters.at("search_next");
+    ASSERT_TRUE(gui.click_at(next.cx(), next.cy()));
+    Report r2 = gui.wait_for([](const Report& r) { return r.search_index == 1; });
+    EXPECT_EQ(r2.instance, redis);
+    EXPECT_EQ(r2.selected_fd, 9);
+    const Target* node = r2.find("tree", 9);
+    ASSERT_NE(node, nullptr);
+    const Target node9 = *node;
+    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
+    png::Image img = gui.screenshot();
+    save(img, "search-next");
+    ASSERT_EQ(img.width, static_cast<std::uint32_t>(kWidth));
+    EXPECT_GT(count_pixels(img, around(node9, 16), view::kSelection), 100u);
+    const Target prev = r2.gutters.at("search_prev");
+    ASSERT_TRUE(gui.click_at(prev.cx(), prev.cy()));
+    Report r3 = gui.wait_for([](const Report& r) { return r.search_index == 0; });
+    EXPECT_EQ(r3.instance, web);
+    EXPECT_EQ(r3.selected_fd, 6);
 }
 
 }  // namespace

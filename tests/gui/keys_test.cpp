@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "view/legend.hpp"
 
 namespace epscope::view {
 namespace {
@@ -61,6 +64,33 @@ TEST(Keys, TheReadmeListsTheTable) {
         EXPECT_EQ(rows[i].first, kKeys[i].label);
         EXPECT_EQ(rows[i].second, kKeys[i].what);
     }
+}
+
+// The legend of the `?` overlay covers every colour of gui/view/palette.hpp
+// the panes paint with: a colour added there without a legend row fails
+// here. The exceptions are not drawn in the tree, queues, timeline or findings.
+TEST(Legend, EveryPaletteColourOfThePanesHasARow) {
+    const std::set<std::string> not_in_panes = {
+        "kErrorBanner",  "kInfoBanner",       "kLostText",   // messages, the status bar
+        "kHistogramBar", "kHistogramWaitBar", "kSplitter"};  // details panel, gutters
+    std::ifstream f(EPSCOPE_PALETTE);
+    ASSERT_TRUE(f) << EPSCOPE_PALETTE;
+    const std::regex colour(R"(inline constexpr Rgb (k\w+)\{(\d+), (\d+), (\d+)\};)");
+    std::string line;
+    int seen = 0;
+    while (std::getline(f, line)) {
+        std::smatch m;
+        if (!std::regex_search(line, m, colour)) continue;
+        ++seen;
+        if (not_in_panes.contains(m[1])) continue;
+        const Rgb c{static_cast<std::uint8_t>(std::stoi(m[2])),
+                    static_cast<std::uint8_t>(std::stoi(m[3])),
+                    static_cast<std::uint8_t>(std::stoi(m[4]))};
+        bool found = false;
+        for (const LegendEntry& e : kLegend) found = found || e.colour == c;
+        EXPECT_TRUE(found) << m[1] << " has no row in view/legend.hpp";
+    }
+    EXPECT_GT(seen, 20);
 }
 
 }  // namespace
