@@ -288,4 +288,32 @@ std::vector<MetricFamily> model_families(const model::Model& m, const InstanceNa
     return out;
 }
 
+std::vector<MetricFamily> findings_families(const std::vector<findings::Finding>& found,
+                                            const std::vector<findings::Unjudged>& unjudged) {
+    const auto g = MetricType::Gauge;
+    MetricFamily counts =
+        family("epscope_findings", "Findings of `epscope check`'s rules so far, by severity", g);
+    MetricFamily blind = family("epscope_findings_unjudged",
+                                "1: this backend cannot judge the rule (no epscope_findings)", g);
+    for (std::size_t k = 0; k < findings::kKinds; ++k) {
+        const auto kind = static_cast<findings::Kind>(k);
+        const std::string rule(findings::kind_name(kind));
+        if (std::any_of(unjudged.begin(), unjudged.end(),
+                        [&](const findings::Unjudged& u) { return u.kind == kind; })) {
+            blind.metric.push_back(value_metric({{"rule", rule}}, g, 1));
+            continue;
+        }
+        for (auto sev :
+             {findings::Severity::Info, findings::Severity::Warning, findings::Severity::Error}) {
+            const auto n = std::count_if(
+                found.begin(), found.end(),
+                [&](const findings::Finding& f) { return f.kind == kind && f.severity == sev; });
+            counts.metric.push_back(value_metric(
+                {{"rule", rule}, {"severity", std::string(findings::severity_name(sev))}}, g,
+                static_cast<double>(n)));
+        }
+    }
+    return {std::move(counts), std::move(blind)};
+}
+
 }  // namespace epscope::metrics
