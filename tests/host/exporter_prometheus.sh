@@ -105,17 +105,25 @@ moved=$!
 pids+=("$moved")
 
 # Load from clients (named epscope-poller: traced too, and they exit).
+scrape() { curl -sSf --max-time 10 "$url"; }
+# Whether the metrics served now have a line matching PATTERN.
+serves() { scrape >"$dir/now.txt" && grep -q "$1" "$dir/now.txt"; }
 "$poller" --role client --transport unix --unix "$dir/name.sock" --conns 4 --duration 1.5 \
     --payload 64 >"$dir/client1.out" 2>&1 &
 client=$!
 "$poller" --role client --transport unix --unix "$dir/cg.sock" --conns 2 --duration 1.5 \
-    --payload 64 >"$dir/client2.out" 2>&1 || fail "client 2"
+    --payload 64 >"$dir/client2.out" 2>&1 &
+client2=$!
+# Running, not a zombie waiting for this shell's wait.
+running() { local st; st=$(ps -o stat= -p "$1") && [[ $st != Z* ]]; }
+client_seen=0
+while running "$client"; do
+    serves "pid=\"$client\"" && client_seen=1
+    sleep 0.1
+done
 wait "$client" || fail "client 1"
-client_seen=$(query "count(count_over_time(epscope_instance_waits_total{pid=\"$client\"}[1m]))")
-[ "${client_seen:-0}" -ge 1 ] || fail "the client (by name) never had series"
-scrape() { curl -sSf --max-time 10 "$url"; }
-# Whether the metrics served now have a line matching PATTERN.
-serves() { scrape >"$dir/now.txt" && grep -q "$1" "$dir/now.txt"; }
+wait "$client2" || fail "client 2"
+[ "$client_seen" = 1 ] || fail "the client (by name) never had series"
 scrape >"$dir/scrape1.txt" || fail "scrape failed"
 ! grep -q "pid=\"$moved\"" "$dir/scrape1.txt" || fail "a process no selector names is traced"
 sleep 3  # quiet: the last figures scraped at least twice
