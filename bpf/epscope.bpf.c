@@ -55,6 +55,26 @@ struct {
 	__type(value, __u8);
 } tgids SEC(".maps");
 
+/* The exporter's selectors (`epscope exporter --comm/--cgroup`): a process
+ * whose new image has one of these names, or that execs inside one of these
+ * cgroup v2 groups, is traced from its exec on, before its first epoll call
+ * (the exporter's /proc scan alone would find it late). Empty: no lookup. */
+const volatile bool targ_select = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[16]); /* comm, NUL-padded, as the kernel truncates it */
+	__type(value, __u8);
+} select_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64); /* cgroup v2 id */
+	__type(value, __u8);
+} select_cgroups SEC(".maps");
+
 /*
  * Instances (struct eventpoll *) of traced processes -> owner tgid. Callbacks
  * run in the waker's context (another process, or softirq for TCP), so they
@@ -2134,9 +2154,25 @@ int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_stru
 	return 0;
 }
 
+/* At exec the task is current and already carries its new comm. */
+static __always_inline bool exec_selected(struct task_struct *p)
+{
+	char comm[16] = {};
+	BPF_CORE_READ_STR_INTO(&comm, p, comm);
+	if (bpf_map_lookup_elem(&select_comms, comm))
+		return true;
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	return bpf_map_lookup_elem(&select_cgroups, &cgroup) != NULL;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_sched_process_exec, struct task_struct *p)
 {
+	__u32 tgid = p->tgid;
+	if (targ_select && !targ_all && !tgid_traced(tgid) && exec_selected(p)) {
+		__u8 one = 1;
+		bpf_map_update_elem(&tgids, &tgid, &one, BPF_ANY);
+	}
 	if (tgid_traced(p->tgid))
 		emit_process(p->tgid, p->pid, EP_PROC_EXEC, 0, p);
 	return 0;

@@ -111,4 +111,21 @@ wait "$live2" || fail "live exited $? when its process stopped"
 if "$epscope" live -p 1 --metrics nonsense -d 1 2>"$dir/bad.err"; then fail "bad --metrics accepted"; fi
 grep -q "give PORT (on 127.0.0.1) or ADDR:PORT" "$dir/bad.err" || fail "no clear line: $(cat "$dir/bad.err")"
 [ "$(wc -l <"$dir/bad.err")" -eq 1 ] || fail "more than one line for a bad --metrics"
+# Findings of the full model's engine: a busy-polling loop is counted; the
+# rules this (tracepoint) backend cannot judge are said so and have no count.
+"$epscope" live --metrics 0 -i 0.2 -- sh -c "$poller --scenario bad-busy-poll >/dev/null; sleep 5" \
+    >/dev/null 2>"$dir/live3.err" &
+pids+=("$!")
+for _ in $(seq 100); do grep -q "metrics on http" "$dir/live3.err" && break; sleep 0.1; done
+url3=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$dir/live3.err") || fail "no third URL"
+busy='epscope_findings{rule="busy-polling",severity="warning"} 1'
+for _ in $(seq 40); do
+    curl -sf "$url3" >"$dir/findings.txt" && grep -qF "$busy" "$dir/findings.txt" && break
+    sleep 0.2
+done
+grep -qF "$busy" "$dir/findings.txt" || fail "no busy-polling finding: $(grep findings "$dir/findings.txt")"
+grep -qF 'epscope_findings_unjudged{rule="loop-blocked"} 1' "$dir/findings.txt" ||
+    fail "loop-blocked not said unjudged on the tracepoint backend"
+! grep -qF 'epscope_findings{rule="loop-blocked"' "$dir/findings.txt" ||
+    fail "an unjudged rule has a count"
 echo "metrics_prometheus: ok"

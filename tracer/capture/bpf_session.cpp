@@ -81,6 +81,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->walk_limit = config.walk_limit;
     skel_->rodata->verify = config.verify;
     skel_->rodata->counting = config.counting;
+    skel_->rodata->targ_select = !config.select_comms.empty() || !config.select_cgroups.empty();
     skel_->rodata->wake_threshold = config.wake_on_threshold ? config.wake_threshold_bytes() : 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
@@ -131,7 +132,24 @@ BpfSession::BpfSession(const SessionConfig& config) {
                             (choice.target.empty() ? "" : "(" + choice.target + ")"));
     }
 
+    fill_selectors(config);
     for (pid_t tgid : config.tgids) trace_tgid(tgid);
+}
+
+void BpfSession::fill_selectors(const SessionConfig& config) {
+    const std::uint8_t one = 1;
+    for (const std::string& comm : config.select_comms) {
+        char key[16] = {};  // NUL-padded: BPF reads the comm into a zeroed buffer
+        comm.copy(key, sizeof(key) - 1);
+        if (bpf_map__update_elem(skel_->maps.select_comms, key, sizeof(key), &one, sizeof(one),
+                                 BPF_ANY))
+            throw CaptureError("cannot select the name " + comm + ": " + errno_text(errno));
+    }
+    for (std::uint64_t id : config.select_cgroups)
+        if (bpf_map__update_elem(skel_->maps.select_cgroups, &id, sizeof(id), &one, sizeof(one),
+                                 BPF_ANY))
+            throw CaptureError("cannot select cgroup id " + std::to_string(id) + ": " +
+                               errno_text(errno));
 }
 
 // LRU maps allocate every entry at creation: full size only when counting.

@@ -56,6 +56,11 @@ struct SessionConfig {
     bool counting = false;
     std::uint32_t counting_instances = 4096;
     std::uint32_t counting_items = 16384;
+    // `epscope exporter`: processes that exec with one of these names (the
+    // kernel's comm, at most 15 bytes) or inside one of these cgroup v2 ids
+    // join the filter at their exec (bpf/epscope.bpf.c, exec_selected).
+    std::vector<std::string> select_comms;
+    std::vector<std::uint64_t> select_cgroups;
 };
 
 class BpfSession {
@@ -97,6 +102,7 @@ public:
 
 private:
     void size_counting_maps(const SessionConfig& config);
+    void fill_selectors(const SessionConfig& config);
     void detach_all() noexcept;
 
     struct SkelDeleter {

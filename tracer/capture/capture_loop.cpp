@@ -162,7 +162,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
                 break;
             }
         }
-        if (!command && !options.pids.empty()) {
+        if (!command && !options.pids.empty() && !options.until_stopped) {
             bool any = false;
             for (pid_t pid : watched) any |= alive(pid);
             if (!any) {

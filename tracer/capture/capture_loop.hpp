@@ -38,9 +38,14 @@ struct CaptureOptions {
     // -p PID: also trace the processes it had already started (a master's
     // workers); forked later, they follow anyway (BPF, at fork).
     bool follow_children = true;
+    // The exporter: processes come and go (selected at exec), so the capture
+    // runs until a signal or the duration even when every -p process exited.
+    bool until_stopped = false;
     // Counting mode's readers: the session once attached, and once more
     // after the last drain, before it is detached (a final snapshot).
-    std::function<void(const BpfSession&)> on_attached;
+    // The session is not const for readers that add processes to the
+    // filter as they appear (the exporter's /proc scan).
+    std::function<void(BpfSession&)> on_attached;
     std::function<void(const BpfSession&)> on_stopping;
 };
 

@@ -185,8 +185,32 @@ void CountingSession::read_totals(CountingSnapshot& out) const {
     out.max_items = max_items_;
     // Never negative: an entry created between the totals read and the map
     // walk is present but not yet counted.
+    instances -= std::min(instances, forgotten_instances_);
+    items -= std::min(items, forgotten_items_);
     out.instances_evicted = instances > out.instances.size() ? instances - out.instances.size() : 0;
     out.items_evicted = items > out.items.size() ? items - out.items.size() : 0;
+}
+
+void CountingSession::forget(const std::vector<std::uint32_t>& tgids) {
+    if (tgids.empty()) return;
+    auto gone = [&](std::uint32_t tgid) {
+        return std::find(tgids.begin(), tgids.end(), tgid) != tgids.end();
+    };
+    std::vector<std::uint64_t> instances;
+    for_each_entry<std::uint64_t, ep_count_instance>(
+        maps_.instances, "instances", [&](std::uint64_t ep, const ep_count_instance& c) {
+            if (gone(c.tgid)) instances.push_back(ep);
+        });
+    std::vector<ep_count_item_key> items;
+    for_each_entry<ep_count_item_key, ep_count_item>(
+        maps_.items, "items", [&](const ep_count_item_key& k, const ep_count_item& c) {
+            if (gone(c.tgid)) items.push_back(k);
+        });
+    // Collected first: deleting while walking would restart the walk.
+    for (std::uint64_t ep : instances)
+        if (bpf_map_delete_elem(maps_.instances, &ep) == 0) ++forgotten_instances_;
+    for (const ep_count_item_key& k : items)
+        if (bpf_map_delete_elem(maps_.items, &k) == 0) ++forgotten_items_;
 }
 
 void CountingSession::group_by_process(CountingSnapshot& out) {
@@ -212,6 +236,31 @@ CountingSnapshot CountingSession::snapshot() {
     read_totals(out);
     group_by_process(out);
     return out;
+}
+
+void SnapshotItemFds::on_record(const stream::Record& rec) {
+    if (rec.kind() != EP_KIND_SNAPSHOT_ITEM) return;
+    const auto& it = rec.as<ep_snapshot_item>();
+    fds_[{it.h.tgid, it.epfd, it.data}] = it.tfd;
+}
+
+void SnapshotItemFds::fill(CountingSnapshot& snap) const {
+    if (fds_.empty()) return;
+    std::map<std::uint64_t, std::int32_t> epfd_of;
+    for (const auto& c : snap.instances) epfd_of[c.ep] = c.epfd;
+    for (auto& it : snap.items) {
+        auto e = epfd_of.find(it.ep);
+        if (it.fd >= 0 || e == epfd_of.end()) continue;
+        auto f = fds_.find({it.tgid, e->second, it.data});
+        if (f != fds_.end()) it.fd = f->second;
+    }
+}
+
+void SnapshotItemFds::forget(const std::vector<std::uint32_t>& tgids) {
+    for (auto it = fds_.begin(); it != fds_.end();)
+        it = std::find(tgids.begin(), tgids.end(), std::get<0>(it->first)) != tgids.end()
+                 ? fds_.erase(it)
+                 : std::next(it);
 }
 
 }  // namespace epscope::capture

@@ -14,11 +14,14 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "capture/bpf_session.hpp"
 #include "epscope_counting.h"
+#include "stream/record.hpp"
 
 namespace epscope::capture {
 
@@ -93,6 +96,10 @@ public:
     // Reads the maps now. Throws CaptureError when a map cannot be read.
     CountingSnapshot snapshot();
     const CountingVisibility& visibility() const { return visibility_; }
+    // Deletes the instances and items of processes that are gone (the
+    // exporter drops them), so the bounded maps keep room for live ones;
+    // what is deleted here is not counted as evicted.
+    void forget(const std::vector<std::uint32_t>& tgids);
 
 private:
     std::vector<InstanceCounts> read_instances() const;
@@ -103,6 +110,23 @@ private:
     BpfSession::CountingMaps maps_;
     CountingVisibility visibility_;
     std::uint32_t max_instances_, max_items_;
+    std::uint64_t forgotten_instances_ = 0, forgotten_items_ = 0;
+};
+
+// Counting mode streams no epoll records; the /proc description of the
+// processes traced by -p (or found by the exporter's scan) still comes as
+// records. Its fdinfo lines give the fd of each item registered before the
+// attach, which BPF, seeing only its deliveries, knows by data cookie alone.
+class SnapshotItemFds : public stream::RecordSink {
+public:
+    void on_record(const stream::Record& rec) override;
+    // Items of unknown fd get the one fdinfo showed for their cookie.
+    void fill(CountingSnapshot& snap) const;
+    // The processes that are gone: their items are not looked up again.
+    void forget(const std::vector<std::uint32_t>& tgids);
+
+private:
+    std::map<std::tuple<std::uint32_t, std::int32_t, std::uint64_t>, std::int32_t> fds_;
 };
 
 }  // namespace epscope::capture

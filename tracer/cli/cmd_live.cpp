@@ -80,9 +80,13 @@ public:
         if (!force && now - last_ < std::chrono::milliseconds(250)) return;
         last_ = now;
         metrics::CaptureCounts counts{seen_.backend, m.records(), lost};
-        server_->publish(metrics::model_families(
+        auto families = metrics::model_families(
             m.model(), [&m](const model::Instance& in) { return m.instance_name(in); }, limits_,
-            seen_, counts));
+            seen_, counts);
+        // The findings as the view last built them (every -i seconds).
+        for (auto& f : metrics::findings_families(m.findings().findings(), m.findings().unjudged()))
+            families.push_back(std::move(f));
+        server_->publish(std::move(families));
     }
 
 private:

@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 
 #include "capture/capture_loop.hpp"
 #include "capture/counting.hpp"
@@ -23,34 +21,6 @@
 namespace epscope::cli {
 namespace {
 
-// Counting mode streams no epoll records; the /proc description of the
-// processes traced by -p still passes through the capture's sink. Its
-// fdinfo lines give the fd of each item registered before the attach, which
-// BPF, seeing only its deliveries, knows by data cookie alone.
-class ProcItemFds : public stream::RecordSink {
-public:
-    void on_record(const stream::Record& rec) override {
-        if (rec.kind() != EP_KIND_SNAPSHOT_ITEM) return;
-        const auto& it = rec.as<ep_snapshot_item>();
-        fds_[{it.h.tgid, it.epfd, it.data}] = it.tfd;
-    }
-    // Items of unknown fd get the one fdinfo showed for their cookie.
-    void fill(capture::CountingSnapshot& snap) const {
-        if (fds_.empty()) return;
-        std::map<std::uint64_t, std::int32_t> epfd_of;
-        for (const auto& c : snap.instances) epfd_of[c.ep] = c.epfd;
-        for (auto& it : snap.items) {
-            auto e = epfd_of.find(it.ep);
-            if (it.fd >= 0 || e == epfd_of.end()) continue;
-            auto f = fds_.find({it.tgid, e->second, it.data});
-            if (f != fds_.end()) it.fd = f->second;
-        }
-    }
-
-private:
-    std::map<std::tuple<std::uint32_t, std::int32_t, std::uint64_t>, std::int32_t> fds_;
-};
-
 // Options that need the record stream: refused with one line each.
 const char* stream_only_option(const LiveOptions& opts) {
     if (opts.capture.verify) return "--verify";
@@ -60,7 +30,7 @@ const char* stream_only_option(const LiveOptions& opts) {
     return nullptr;
 }
 
-void draw(capture::CountingSession& counting, const ProcItemFds& proc_fds,
+void draw(capture::CountingSession& counting, const capture::SnapshotItemFds& proc_fds,
           const CountingViewInfo& info, bool json, bool tty) {
     capture::CountingSnapshot snap = counting.snapshot();
     proc_fds.fill(snap);
@@ -99,7 +69,7 @@ int run_live_counting(const LiveOptions& opts) {
         info.backend = plan::to_string(planned.plan.backend);
         info.interval_s = opts.interval_s;
         const bool tty = isatty(STDOUT_FILENO);
-        ProcItemFds sink;
+        capture::SnapshotItemFds sink;
         std::optional<capture::CountingSession> counting;
         cap.on_attached = [&](const capture::BpfSession& s) { counting.emplace(s, cap.session); };
         // The final figures, before the maps go: the processes' last calls

@@ -94,6 +94,26 @@ int run_live(const LiveOptions&);
 // `live --counting`: cmd_live_counting.cpp.
 int run_live_counting(const LiveOptions&);
 
+// `epscope exporter`: a daemon serving counting mode's figures to Prometheus
+// for the processes selected by name, cgroup or pid, as they come and go.
+struct ExporterOptions {
+    std::vector<std::string> comms;    // --comm: process names (comm or executable's name)
+    std::vector<std::string> cgroups;  // --cgroup: cgroup v2 groups (and the groups below)
+    std::vector<pid_t> pids;           // -p: processes (and their children)
+    std::string metrics = "9464";      // --metrics [ADDR:]PORT (PORT alone: loopback)
+    double interval_s = 1.0;           // -i: seconds between publications of the figures
+    double scan_interval_s = 1.0;      // --scan-interval: seconds between /proc scans
+    std::size_t max_processes = 32;    // processes with their own series; the rest "other"
+    std::size_t max_instances = 64;    // instances with their own series; the rest "other"
+    std::size_t top_items = 10;        // items with their own series
+    unsigned counting_items = 16384;   // the item map's bound
+    std::string backend = "auto";
+    bool verbose = false;
+    double duration_s = 0;  // 0: until SIGTERM/SIGINT
+};
+CLI::App* add_exporter_command(CLI::App& app, ExporterOptions& o);
+int run_exporter(const ExporterOptions&);
+
 struct GuiOptions {
     CaptureArgs capture;
     bool keep_open = false;  // leave the window open after the command ends

@@ -35,6 +35,10 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
      "  sudo epscope live -p 1234 --serve /tmp/ep.sock   # and serve to epscope-gui --connect\n"
      "  sudo epscope live -p 1234 --metrics 9464   # and Prometheus metrics on 127.0.0.1:9464\n"
      "  sudo epscope live --counting -p 1234       # counters and histograms only: cheapest\n"},
+    {"exporter",
+     "  sudo epscope exporter --comm nginx         # every nginx, as they start: 127.0.0.1:9464\n"
+     "  sudo epscope exporter --cgroup /system.slice/haproxy.service --metrics 0.0.0.0:9464\n"
+     "  sudo epscope exporter -p 1234 --comm redis-server   # several selectors add up\n"},
     {"gui",
      "  sudo epscope gui -p 1234                   # capture and show in epscope-gui\n"
      "  sudo epscope gui -- ./server               # the same for a launched command\n"

@@ -17,6 +17,7 @@ struct Options {
     epscope::cli::DoctorOptions doctor;
     epscope::cli::RecordOptions record;
     epscope::cli::LiveOptions live;
+    epscope::cli::ExporterOptions exporter;
     epscope::cli::GuiOptions gui;
     epscope::cli::DumpOptions dump;
     epscope::cli::StatOptions stat;
@@ -37,6 +38,7 @@ std::vector<Command> add_commands(CLI::App& app, Options& o) {
          [&o] { return has_target(o.record.capture, "record") ? run_record(o.record) : 2; }},
         {add_live_command(app, o.live),
          [&o] { return has_target(o.live.capture, "live") ? run_live(o.live) : 2; }},
+        {add_exporter_command(app, o.exporter), [&o] { return run_exporter(o.exporter); }},
         {add_gui_command(app, o.gui),
          [&o] { return has_target(o.gui.capture, "gui") ? run_gui(o.gui) : 2; }},
         {add_dump_command(app, o.dump), [&o] { return run_dump(o.dump); }},
@@ -51,7 +53,7 @@ int refuse(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
     if (app.get_subcommands().empty()) {
         if (argc > 1 && argv[1][0] != '-')
             std::fprintf(stderr,
-                         "epscope: unknown command '%s': expected doctor, record, live, gui, "
+                         "epscope: unknown command '%s': expected doctor, record, live, exporter, gui, "
                          "stat, check, dump or export (see `epscope --help`)\n",
                          argv[1]);
         else

@@ -5,15 +5,42 @@
 #include <map>
 #include <string_view>
 
+#include "metrics/family_parts.hpp"
 #include "stream/record_text.hpp"
 
 namespace epscope::metrics {
+
+// Label values are UTF-8 for Prometheus; fd names (unix socket paths) may be
+// any bytes: keep printable ASCII, at most 64 characters.
+std::string label_value(std::string_view v) {
+    std::string out;
+    for (char c : v.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return out;
+}
+
+prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
+    prometheus::MetricFamily f;
+    f.name = std::move(name);
+    f.help = std::move(help);
+    f.type = type;
+    return f;
+}
+
+prometheus::ClientMetric value_metric(Labels labels, prometheus::MetricType type, double v) {
+    prometheus::ClientMetric c;
+    c.label = std::move(labels);
+    if (type == prometheus::MetricType::Counter)
+        c.counter.value = v;
+    else
+        c.gauge.value = v;
+    return c;
+}
+
 namespace {
 
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
 
 // One instance's series, or the sum of those beyond the cap ("other").
 struct Row {
@@ -24,14 +51,6 @@ struct Row {
     std::uint64_t waiters = 0;
     model::InstanceStats stats;
 };
-
-// Label values are UTF-8 for Prometheus; fd names (unix socket paths) may be
-// any bytes: keep printable ASCII, at most 64 characters.
-std::string label_value(std::string_view v) {
-    std::string out;
-    for (char c : v.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
 
 std::uint64_t callbacks_of(const std::array<std::uint64_t, model::kOutcomes>& c) {
     std::uint64_t n = 0;
@@ -99,24 +118,6 @@ std::vector<Row> instance_rows(const model::Model& m, const InstanceName& name,
     }
     if (*aggregated) rows.push_back(std::move(other));
     return rows;
-}
-
-MetricFamily family(std::string name, std::string help, MetricType type) {
-    MetricFamily f;
-    f.name = std::move(name);
-    f.help = std::move(help);
-    f.type = type;
-    return f;
-}
-
-ClientMetric value_metric(Labels labels, MetricType type, double v) {
-    ClientMetric c;
-    c.label = std::move(labels);
-    if (type == MetricType::Counter)
-        c.counter.value = v;
-    else
-        c.gauge.value = v;
-    return c;
 }
 
 ClientMetric histogram_metric(Labels labels, const model::WideHistogram& h) {
@@ -285,6 +286,34 @@ std::vector<MetricFamily> model_families(const model::Model& m, const InstanceNa
     add_instance_histograms(out, rows, seen);
     add_top_items(out, m, name, limits.top_items, seen);
     return out;
+}
+
+std::vector<MetricFamily> findings_families(const std::vector<findings::Finding>& found,
+                                            const std::vector<findings::Unjudged>& unjudged) {
+    const auto g = MetricType::Gauge;
+    MetricFamily counts =
+        family("epscope_findings", "Findings of `epscope check`'s rules so far, by severity", g);
+    MetricFamily blind = family("epscope_findings_unjudged",
+                                "1: this backend cannot judge the rule (no epscope_findings)", g);
+    for (std::size_t k = 0; k < findings::kKinds; ++k) {
+        const auto kind = static_cast<findings::Kind>(k);
+        const std::string rule(findings::kind_name(kind));
+        if (std::any_of(unjudged.begin(), unjudged.end(),
+                        [&](const findings::Unjudged& u) { return u.kind == kind; })) {
+            blind.metric.push_back(value_metric({{"rule", rule}}, g, 1));
+            continue;
+        }
+        for (auto sev :
+             {findings::Severity::Info, findings::Severity::Warning, findings::Severity::Error}) {
+            const auto n = std::count_if(
+                found.begin(), found.end(),
+                [&](const findings::Finding& f) { return f.kind == kind && f.severity == sev; });
+            counts.metric.push_back(value_metric(
+                {{"rule", rule}, {"severity", std::string(findings::severity_name(sev))}}, g,
+                static_cast<double>(n)));
+        }
+    }
+    return {std::move(counts), std::move(blind)};
 }
 
 }  // namespace epscope::metrics

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "findings/findings.hpp"
 #include "model/model.hpp"
 #include "trace/visibility.hpp"
 
@@ -47,5 +48,12 @@ std::vector<prometheus::MetricFamily> model_families(const model::Model& m,
                                                      const MetricsLimits& limits,
                                                      const Visibility& seen,
                                                      const CaptureCounts& capture);
+
+// The findings engine's results so far (`live --metrics`): per rule, the
+// findings of each severity (epscope_findings{rule,severity}, 0 for a rule
+// judged that found nothing), and epscope_findings_unjudged{rule} 1 for a
+// rule this backend cannot judge, which then has no epscope_findings series.
+std::vector<prometheus::MetricFamily> findings_families(
+    const std::vector<findings::Finding>& found, const std::vector<findings::Unjudged>& unjudged);
 
 }  // namespace epscope::metrics
