@@ -519,6 +519,21 @@ TEST(PlanText, RecordsBackendHooksAndPrograms) {
     EXPECT_TRUE(contains(t, "program fentry_ep_remove fentry ep_remove_epi\n")) << t;
     EXPECT_TRUE(contains(t, "release_file_reports_items no\n")) << t;
     EXPECT_TRUE(contains(t, "program tp_sched_process_fork tp_btf sched_process_fork\n")) << t;
+    // fds going away, on every backend (FD_CLOSE).
+    EXPECT_TRUE(contains(t, "program tp_sys_enter_close tracepoint syscalls/sys_enter_close\n"))
+        << t;
+    EXPECT_TRUE(contains(t, "program tp_sys_exit_dup3 tracepoint syscalls/sys_exit_dup3\n")) << t;
+}
+
+TEST(PlanText, SaysWhenCloseIsNotSeen) {
+    auto d = recorded("6.12");
+    d.tracepoints.erase("syscalls:sys_exit_close");
+    const Plan p = plan_for(d, BackendChoice::Tracepoint);
+    for (const auto& prog : p.programs()) EXPECT_NE(prog.program, "tp_sys_enter_close");
+    EXPECT_NE(
+        std::find_if(p.missing.begin(), p.missing.end(),
+                     [](const std::string& m) { return contains(m, "sys_enter/exit_close"); }),
+        p.missing.end());
 }
 
 TEST(BackendChoiceWords, ParseAndReject) {
@@ -542,7 +557,9 @@ TEST(PlanProcessTracking, NeedsBtfTracepointsAndSaysSoWhenMissing) {
     auto d = test::recorded("6.18");
     d.btf_tracepoints.erase("sched_process_exec");
     const Plan p = plan_for(d);
-    EXPECT_EQ(p.always.size(), 2u);
+    EXPECT_EQ(std::count_if(p.always.begin(), p.always.end(),
+                            [](const ProgramAttach& a) { return a.kind == AttachKind::TpBtf; }),
+              2);
     EXPECT_NE(std::find(p.missing.begin(), p.missing.end(),
                         "no BTF tracepoint sched_process_exec: process tracking misses it"),
               p.missing.end());
