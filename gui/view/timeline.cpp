@@ -144,7 +144,8 @@ void TimelineIndex::drop_detail() {
 
 void TimelineIndex::unstale(std::uint64_t file, std::int32_t fd) {
     if (stale_keys_.empty()) return;
-    stale_keys_.erase(std::remove(stale_keys_.begin(), stale_keys_.end(), std::make_pair(file, fd)),
+    stale_keys_.erase(std::remove(stale_keys_.begin(), stale_keys_.end(),
+                                  std::pair<std::uint64_t, std::int32_t>(file, fd)),
                       stale_keys_.end());
 }
 
@@ -193,7 +194,8 @@ void TimelineIndex::add_detail(const stream::Record& rec) {
                 m.fd = r.fd;
                 m.ep = r.ep;
                 m.stale = std::find(stale_keys_.begin(), stale_keys_.end(),
-                                    std::make_pair(r.file, r.fd)) != stale_keys_.end();
+                                    std::pair<std::uint64_t, std::int32_t>(r.file, r.fd)) !=
+                          stale_keys_.end();
                 push_mark(t, m);
             }
             break;
