@@ -1312,8 +1312,10 @@ void Model::fd_closed(InstanceRef inst, const ep_header& h, const ep_fd_close& r
     if (r.shared != 0 || !close_removals_unseen_) return;
     // The last reference went: the kernel removes every item of the file
     // (eventpoll_release_file). Kernel-hook backends record those removals;
-    // the tracepoint backend does not, so they are applied here.
-    if (it != kNil) destroy_item(it);
+    // the tracepoint backend does not. Its stale items go now (nothing else
+    // would end them); the others wait for fdinfo to show them gone, as
+    // before (drop_unseen_close_removals): the removal runs in __fput after
+    // close() returns, and a snapshot read in between still lists the item.
     drop_stale_of_file(inst, r.file, r.ino);
 }
 

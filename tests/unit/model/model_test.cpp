@@ -1804,6 +1804,7 @@ TEST(ModelStale, WithoutFilesInKeysANewAddOfTheNumberKeepsApart) {
     EXPECT_TRUE(m.item_stale(m.items_in_order(in).front()));
     fd_close(s, 12, kFileA, 7001, 0);
     EXPECT_EQ(m.instance(in).items, 0u);
+    EXPECT_EQ(m.stale_item(a), nullptr);
 }
 
 }  // namespace
