@@ -1362,6 +1362,140 @@ int BPF_KPROBE(kprobe_eventpoll_release_file, struct file *file)
 	return 0;
 }
 
+/* ---- close() of fds whose file is an item ------------------------------ */
+
+/*
+ * The kernel keys an item by (file, fd) and removes it when the file's last
+ * reference goes, not when the fd is closed: with a dup, a child or an
+ * SCM_RIGHTS copy holding the file, close(fd) leaves the item registered
+ * under a number the program may reuse. So every backend records the close
+ * of a traced fd whose file epoll watches (FD_CLOSE), from syscall
+ * tracepoints: read at entry (the fd still names the file), emitted at exit.
+ * dup2()/dup3() onto an open fd close it the same way. close_range() and
+ * exec's close-on-exec are not seen (they would need a walk of the fd table).
+ */
+struct close_state {
+	__u64 file, ino;
+	__s32 fd;
+	__u8 via, shared;
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct close_state);
+} closes SEC(".maps");
+
+/* Whether some epoll instance watches the file: items hang on file->f_ep. */
+static __always_inline bool file_watched(struct file *file)
+{
+	if (bpf_core_field_exists(struct file, f_ep))
+		return BPF_CORE_READ(file, f_ep) && BPF_CORE_READ(file, f_ep, first);
+	struct file___5_10 *f = (void *)file;
+	struct list_head *head = (void *)f + bpf_core_field_offset(struct file___5_10, f_ep_links);
+	struct list_head *next = BPF_CORE_READ(f, f_ep_links.next);
+	return next && next != head;
+}
+
+/* Other references than the fd being closed: the file (and its items) outlive the close. */
+static __always_inline __u8 file_shared(struct file *file)
+{
+	if (bpf_core_field_exists(struct file, f_count))
+		return BPF_CORE_READ(file, f_count.counter) > 1;
+	if (bpf_core_field_exists(struct file___f_ref, f_ref)) /* the count minus one */
+		return BPF_CORE_READ((struct file___f_ref *)file, f_ref.refcnt.counter) > 0;
+	return EP_FD_CLOSE_SHARED_UNKNOWN;
+}
+
+static __always_inline void on_fd_gone_enter(int fd, __u8 via)
+{
+	if (counting || !tgid_traced(current_tgid()))
+		return;
+	struct file *file = fd_file(fd);
+	if (!file || !file_watched(file))
+		return;
+	struct close_state s = {.file = (__u64)file, .fd = fd, .via = via};
+	s.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	s.shared = file_shared(file);
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&closes, &tid, &s, BPF_ANY);
+}
+
+static __always_inline void on_fd_gone_exit(long ret)
+{
+	__u32 tid = current_tid();
+	struct close_state *s = bpf_map_lookup_elem(&closes, &tid);
+	if (!s)
+		return;
+	/* close() frees the fd whatever it returns (a failed flush); a failed
+	 * dup2/dup3 closed nothing. */
+	if (s->via == EP_FD_CLOSE_CLOSE || ret >= 0) {
+		struct ep_fd_close *r = RESERVE(ep_fd_close, EP_KIND_FD_CLOSE, EP_SOURCE_TRACEPOINT);
+		if (r) {
+			r->file = s->file;
+			r->ino = s->ino;
+			r->fd = s->fd;
+			r->result = ret;
+			r->via = s->via;
+			r->shared = s->shared;
+			__builtin_memset(r->pad, 0, sizeof(r->pad));
+			submit_record(r);
+		}
+	}
+	bpf_map_delete_elem(&closes, &tid);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int tp_sys_enter_close(struct syscall_enter_ctx *ctx)
+{
+	on_fd_gone_enter(ctx->args[0], EP_FD_CLOSE_CLOSE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int tp_sys_exit_close(struct syscall_exit_ctx *ctx)
+{
+	on_fd_gone_exit(ctx->ret);
+	return 0;
+}
+
+/* dup2(old, new) / dup3(old, new, flags): new is closed first if open (and not old). */
+static __always_inline void on_dup_enter(struct syscall_enter_ctx *ctx)
+{
+	if ((int)ctx->args[0] != (int)ctx->args[1])
+		on_fd_gone_enter(ctx->args[1], EP_FD_CLOSE_DUP2);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup2")
+int tp_sys_enter_dup2(struct syscall_enter_ctx *ctx)
+{
+	on_dup_enter(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int tp_sys_exit_dup2(struct syscall_exit_ctx *ctx)
+{
+	on_fd_gone_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup3")
+int tp_sys_enter_dup3(struct syscall_enter_ctx *ctx)
+{
+	on_dup_enter(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int tp_sys_exit_dup3(struct syscall_exit_ctx *ctx)
+{
+	on_fd_gone_exit(ctx->ret);
+	return 0;
+}
+
 /* ---- instance teardown ------------------------------------------------- */
 
 static __always_inline void on_teardown_enter(struct eventpoll *ep)

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define EPSCOPE_ABI_VERSION 3
+#define EPSCOPE_ABI_VERSION 4
 
 /* Kinds of record. Values are stable: they are stored in trace files. */
 enum ep_kind {
@@ -42,7 +42,8 @@ enum ep_kind {
 	EP_KIND_SNAPSHOT_ITEM = 20,  /* /proc/PID/fdinfo of one epoll fd: one tfd: line */
 	EP_KIND_CHECKPOINT = 21,     /* a workload or tracer marked a point to verify */
 	EP_KIND_SOCK_NAME = 22,      /* a socket's endpoints, read by BPF when it became an item */
-	EP_KIND_COUNT = 23,
+	EP_KIND_FD_CLOSE = 23,       /* a traced process closed an fd whose file is an item (ABI 4) */
+	EP_KIND_COUNT = 24,
 };
 
 /* Which mechanism produced a record (ep_header.source). */
@@ -350,6 +351,36 @@ struct ep_checkpoint {
 	__u32 id;
 	__u32 pad;
 	char label[EP_CHECKPOINT_LABEL_LEN];
+};
+
+/*
+ * FD_CLOSE (ABI 4): a traced process's fd went away while its file was
+ * watched by some epoll instance (file->f_ep not empty), from the syscall
+ * tracepoints of close() and of dup2()/dup3() over an open fd, on every
+ * backend. The kernel keys an item by (file, fd): if the file stays open
+ * elsewhere (a dup, a child, an SCM_RIGHTS copy), close() does not remove it
+ * and it stays registered under an fd number the program no longer owns.
+ * Read at syscall entry, emitted at exit with the result.
+ */
+enum ep_fd_close_via {
+	EP_FD_CLOSE_CLOSE = 0, /* close(fd) */
+	EP_FD_CLOSE_DUP2 = 1,  /* dup2()/dup3() onto an open fd: it was closed first */
+};
+
+#define EP_FD_CLOSE_SHARED_UNKNOWN 2
+
+struct ep_fd_close {
+	struct ep_header h; /* tgid: the process whose fd it was */
+	__u64 file;         /* struct file * the fd named */
+	__u64 ino;          /* its inode number (as ITEM_INSERT and FD_NAME carry) */
+	__s32 fd;
+	__s32 result;  /* the syscall's result: 0 (close), the new fd (dup2/3), or -errno */
+	__u8 via;      /* enum ep_fd_close_via */
+	/* 1: the file had other references (its items stay registered), 0: this
+	 * was the last (the kernel removes its items at file close),
+	 * EP_FD_CLOSE_SHARED_UNKNOWN: the kernel's count could not be read. */
+	__u8 shared;
+	__u8 pad[6];
 };
 
 #endif /* EPSCOPE_ABI_H */

@@ -9,6 +9,7 @@
 #include "model/model.hpp"
 #include "view/browser.hpp"
 #include "view/layout.hpp"
+#include "view/tree_layout.hpp"
 
 namespace epscope::gui {
 
@@ -19,6 +20,21 @@ struct UiState {
     // The one selection of an item: a click on an fd in any window sets it,
     // every window highlights it (fd of the selected instance's process).
     std::int32_t selected_fd = -1;
+    // ... and which item of that fd: after a close and reuse of the number a
+    // stale item (its file still registered) and the new file's share it.
+    std::uint64_t selected_file = 0;  // 0: by the number alone
+    bool selected_stale = false;
+    view::ItemSel selection() const { return {selected_fd, selected_file, selected_stale}; }
+    void select(const view::ItemSel& s) {
+        selected_fd = s.fd;
+        selected_file = s.file;
+        selected_stale = s.stale;
+    }
+    bool is_selected(const view::ItemSel& s) const {
+        return s.fd >= 0 && s.fd == selected_fd &&
+               (selected_file != 0 && s.file != 0 ? s.file == selected_file
+                                                  : s.stale == selected_stale);
+    }
     // Tree.
     float zoom = 1.0f;                 // tree spacing multiplier
     std::int32_t find_fd = -1;         // "find fd": scroll the tree to it

@@ -94,9 +94,9 @@ const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const vie
 }
 
 std::vector<view::LaneMark> ViewCache::item_callbacks(const view::Replay& r, std::int32_t fd,
-                                                      const view::TimeWindow& w) {
+                                                      const view::TimeWindow& w, bool stale) {
     const view::TimelineIndex* span = span_for(r, w);
-    return view::item_callbacks(span ? *span : r.timeline(), fd, w);
+    return view::item_callbacks(span ? *span : r.timeline(), fd, w, stale);
 }
 
 const std::vector<model::InstanceRef>& ViewCache::holding_fd(const view::Replay& r,
@@ -122,12 +122,12 @@ const view::InstanceDetails& ViewCache::instance_details(const view::Replay& r,
 }
 
 const view::ItemDetails& ViewCache::item_details(const view::Replay& r, model::InstanceRef inst,
-                                                 std::int32_t fd) {
+                                                 const view::ItemSel& sel) {
     Key k = key_of(r, inst);
-    if (!(k == item_details_key_) || fd != item_details_fd_) {
-        item_details_ = view::item_details(r.model(), inst, fd, trace::visibility_of(r.header()));
+    if (!(k == item_details_key_) || !(sel == item_details_sel_)) {
+        item_details_ = view::item_details(r.model(), inst, sel, trace::visibility_of(r.header()));
         item_details_key_ = k;
-        item_details_fd_ = fd;
+        item_details_sel_ = sel;
     }
     return item_details_;
 }

@@ -36,7 +36,7 @@ public:
                                                       std::int32_t fd);
     const view::InstanceDetails& instance_details(const view::Replay& r, model::InstanceRef inst);
     const view::ItemDetails& item_details(const view::Replay& r, model::InstanceRef inst,
-                                          std::int32_t fd);
+                                          const view::ItemSel& sel);
     // Per-thread tracks of the whole stream (the replay feeds them).
     const view::TimelineIndex& timeline(const view::Replay& r) { return r.timeline(); }
     // The lanes [first, first + count) for window `w`, recomputed only when
@@ -46,7 +46,7 @@ public:
     // The selected item's callbacks in window `w` (empty when the window is
     // too long a stretch of a long trace to read back).
     std::vector<view::LaneMark> item_callbacks(const view::Replay& r, std::int32_t fd,
-                                               const view::TimeWindow& w);
+                                               const view::TimeWindow& w, bool stale = false);
     // A window holding at most this many records is drawn in detail when the
     // whole-trace timeline keeps only summaries: read back, about 50 ms.
     static constexpr std::size_t kSpanRecords = 200'000;
@@ -116,7 +116,7 @@ private:
     Key inst_details_key_;
     view::InstanceDetails inst_details_;
     Key item_details_key_;
-    std::int32_t item_details_fd_ = -1;
+    view::ItemSel item_details_sel_;
     view::ItemDetails item_details_;
     view::FindingsRun findings_;
     Key waiters_key_;

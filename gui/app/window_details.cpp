@@ -117,12 +117,14 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
     }
     // The selected item first: it is what the user clicked.
     if (ui.selected_fd >= 0) {
-        const view::ItemDetails& it = v.item_details(r, ui.selected, ui.selected_fd);
+        const view::ItemDetails& it = v.item_details(r, ui.selected, ui.selection());
         ImGui::PushStyleColor(ImGuiCol_Text, col4(view::kNodeBlack));
-        ImGui::Text("item fd %d", ui.selected_fd);
+        ImGui::Text(it.stale ? "item fd %d, closed: a stale item (its file still registered)"
+                             : "item fd %d",
+                    ui.selected_fd);
         ImGui::PopStyleColor();
         ImGui::SameLine();
-        if (ImGui::SmallButton("clear")) ui.selected_fd = -1;
+        if (ImGui::SmallButton("clear")) ui.select(view::ItemSel{});
         if (!it.valid) {
             ImGui::TextDisabled("not an item of this instance at the cursor");
         } else {
@@ -144,10 +146,12 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
         ImGui::Text(d.callbacks_seen ? "busiest items (callbacks / deliveries)"
                                      : "busiest items (deliveries)");
         for (const view::ItemRank& b : d.busiest) {
-            ImGui::PushID(b.fd);
-            std::string text = "fd " + std::to_string(b.fd);
-            if (ImGui::Selectable(text.c_str(), b.fd == ui.selected_fd, 0, ImVec2(70, 0))) {
-                ui.selected_fd = b.fd;
+            ImGui::PushID(b.fd * 2 + (b.stale ? 1 : 0));
+            // A stale item (its fd closed, its file still registered) is its own row.
+            std::string text = "fd " + std::to_string(b.fd) + (b.stale ? " closed" : "");
+            const view::ItemSel sel{b.fd, b.file, b.stale};
+            if (ImGui::Selectable(text.c_str(), ui.is_selected(sel), 0, ImVec2(70, 0))) {
+                ui.select(sel);
             }
             if (ui.report != nullptr) {
                 ui.report->target("details", b.fd, ImGui::GetItemRectMin(),

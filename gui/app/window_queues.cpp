@@ -18,6 +18,7 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
     for (std::size_t i = 0; i < q.size(); ++i) {
         // Mark the items that will not be re-queued after delivery.
         std::string text = "fd " + std::to_string(q[i].fd);
+        if (q[i].stale) text += " closed";
         if (q[i].events & model::kEpollOneshot) {
             text += " oneshot";
         } else if (q[i].events & model::kEpollEt) {
@@ -34,7 +35,8 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
             break;
         }
         ImGui::PushID(static_cast<int>(i));
-        if (queue_box("##q", text, fill, q[i].fd == ui.selected_fd)) ui.selected_fd = q[i].fd;
+        const view::ItemSel sel{q[i].fd, q[i].file, q[i].stale};
+        if (queue_box("##q", text, fill, ui.is_selected(sel))) ui.select(sel);
         if (ui.report != nullptr)
             ui.report->target("queues", q[i].fd, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", q[i].label.c_str());
@@ -88,7 +90,7 @@ void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout&
                                    std::to_string(w.woken_by_fd);
                 ImGui::PushID(static_cast<int>(w.tid));
                 if (ImGui::Selectable(text.c_str(), w.woken_by_fd == ui.selected_fd)) {
-                    ui.selected_fd = w.woken_by_fd;
+                    ui.select(view::ItemSel{w.woken_by_fd});
                 }
                 ImGui::PopID();
             } else {

@@ -26,7 +26,7 @@ constexpr const char* kKindNames[] = {
     "wait_begin",    "wait_sleep",      "wait_end",      "harvest_begin",
     "harvest_item",  "harvest_end",     "kernel_node",   "walk_end",
     "lost",          "process",         "fd_name",       "snapshot_instance",
-    "snapshot_item", "checkpoint",      "sock_name"};
+    "snapshot_item", "checkpoint",      "sock_name",     "fd_close"};
 static_assert(std::size(kKindNames) == EP_KIND_COUNT);
 
 constexpr float kLabelW = 170.0f;  // lane names
@@ -340,11 +340,12 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     }
     if (item_lane && first_row == 0) {
         const float y0 = row_y(0);
-        std::string name = "fd " + std::to_string(ui.selected_fd) + " callbacks";
+        std::string name = "fd " + std::to_string(ui.selected_fd) +
+                           (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
         const trace::Visibility seen = trace::visibility_of(r.header());
         if (!seen.callbacks) name += ": " + seen.not_seen();
         dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
-        for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w)) {
+        for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w, ui.selected_stale)) {
             const float x = x_lanes + m.x;
             const float xe = x_lanes + m.x_end;
             dl->AddRectFilled(ImVec2(x - 1, y0 + 3), ImVec2(xe + 2, y0 + kLaneH - 3),
@@ -455,7 +456,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     if (!tip.empty()) ImGui::SetTooltip("%s", tip.c_str());
     if (clicked && mouse.x >= x_lanes) {
         if (hit_fd >= 0) {
-            ui.selected_fd = hit_fd;
+            ui.select(view::ItemSel{hit_fd});
         } else {
             const std::uint64_t at = w.ts_of(mouse.x - x_lanes);
             ui.rel_ns = at > lo ? at - lo : 0;

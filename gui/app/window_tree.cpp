@@ -41,7 +41,7 @@ void find_box(UiState& ui) {
         if (end != ui.find_text.data() && *end == '\0' && fd >= 0 && fd <= INT32_MAX) {
             ui.find_fd = static_cast<std::int32_t>(fd);
             ui.scroll_to_find = true;
-            ui.selected_fd = ui.find_fd;
+            ui.select(view::ItemSel{ui.find_fd});
         }
     }
 }
@@ -184,7 +184,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         const view::TreeNodeLayout& node = t.nodes[i];
         const ImVec2 c = center(node);
         if (c.y < y_lo || c.y > y_hi) continue;
-        const bool selected = node.fd == ui.selected_fd;
+        const bool selected = ui.is_selected(node.sel());
         if (detail) {
             if (node.flash) dl->AddCircleFilled(c, radius + 16, col(view::kFlash, 90));
             if (node.ready) dl->AddCircle(c, radius + 4, col(view::kReadyMark), 0, 3);
@@ -289,7 +289,7 @@ void draw_tree(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
             node.ready ? "\non the ready list" : "", node.seeded ? "\nseeded from /proc" : "",
             node.hidden ? ("\nfolded: hides " + std::to_string(node.hidden)).c_str() : "",
             node.hidden ? "unfold" : "fold");
-        if (left_click) ui.selected_fd = node.fd;
+        if (left_click) ui.select(node.sel());
         if (right_click) {
             if (node.hidden != 0 || ui.collapsed.count(node.fd) != 0) {
                 ui.collapsed.erase(node.fd);

@@ -69,15 +69,15 @@ InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
     std::vector<ItemRank> all;
     for (model::ItemRef i : m.items_in_order(inst)) {
         const model::Item& it = m.item(i);
-        ItemRank r{it.fd, 0, it.stats.deliveries};
+        ItemRank r{it.fd, it.file, it.stale(), 0, it.stats.deliveries};
         for (std::uint64_t c : it.stats.callbacks) r.callbacks += c;
         if (r.callbacks != 0 || r.deliveries != 0) all.push_back(r);
     }
     const std::size_t k = std::min(busiest, all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
                       [](const ItemRank& a, const ItemRank& b) {
-                          return a.activity() != b.activity() ? a.activity() > b.activity()
-                                                              : a.fd < b.fd;
+                          if (a.activity() != b.activity()) return a.activity() > b.activity();
+                          return a.fd != b.fd ? a.fd < b.fd : a.stale < b.stale;
                       });
     all.resize(k);
     d.busiest = std::move(all);
@@ -86,16 +86,22 @@ InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
 
 ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd,
                          const trace::Visibility& seen) {
+    return item_details(m, inst, ItemSel{fd, 0, false}, seen);
+}
+
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, const ItemSel& sel,
+                         const trace::Visibility& seen) {
     ItemDetails d;
-    d.fd = fd;
+    d.fd = sel.fd;
     d.not_seen = seen.not_seen();
     d.latency_seen = seen.callbacks;
-    if (inst == model::kNil || fd < 0) return d;
+    if (inst == model::kNil || sel.fd < 0) return d;
     for (model::ItemRef i : m.items_in_order(inst)) {
         const model::Item& it = m.item(i);
-        if (it.fd != fd) continue;
+        if (!sel.matches(it)) continue;
         d.valid = true;
-        d.label = item_label(m, instance_owner(m.instance(inst)), fd);
+        d.stale = it.stale();
+        d.label = item_label(m, instance_owner(m.instance(inst)), i);
         d.events = it.events;
         outcome_counters(d.counters, it.stats.callbacks, seen.callbacks);
         d.counters.push_back({"deliveries", it.stats.deliveries});

@@ -10,6 +10,7 @@
 #include "model/histogram.hpp"
 #include "model/model.hpp"
 #include "trace/visibility.hpp"
+#include "view/tree_layout.hpp"
 
 namespace epscope::view {
 
@@ -72,6 +73,8 @@ struct Counter {
 
 struct ItemRank {
     std::int32_t fd = -1;
+    std::uint64_t file = 0;
+    bool stale = false;  // its fd was closed, its file stays registered: its own row
     std::uint64_t callbacks = 0;
     std::uint64_t deliveries = 0;
     std::uint64_t activity() const { return callbacks + deliveries; }
@@ -91,6 +94,7 @@ struct InstanceDetails {
 struct ItemDetails {
     bool valid = false;  // the fd is an item of the instance
     std::int32_t fd = -1;
+    bool stale = false;  // its fd was closed while its file stayed registered
     std::string label;
     std::uint32_t events = 0;
     std::vector<Counter> counters;
@@ -108,6 +112,10 @@ const char* callback_outcome_name(std::size_t outcome);
 InstanceDetails instance_details(const model::Model& m, model::InstanceRef inst,
                                  const trace::Visibility& seen = {}, std::size_t busiest = 5);
 ItemDetails item_details(const model::Model& m, model::InstanceRef inst, std::int32_t fd,
+                         const trace::Visibility& seen = {});
+// The one item `sel` names (an fd number alone names the item of the file it
+// names now, not a stale one).
+ItemDetails item_details(const model::Model& m, model::InstanceRef inst, const ItemSel& sel,
                          const trace::Visibility& seen = {});
 
 }  // namespace epscope::view

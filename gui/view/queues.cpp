@@ -11,8 +11,8 @@ std::vector<QueueEntry> entries(const model::Model& m, std::uint32_t owner,
     out.reserve(items.size());
     for (model::ItemRef i : items) {
         const model::Item& it = m.item(i);
-        out.push_back(
-            QueueEntry{i, it.fd, it.level_triggered(), it.events, item_label(m, owner, it.fd)});
+        out.push_back(QueueEntry{i, it.fd, it.level_triggered(), it.events, item_label(m, owner, i),
+                                 it.file, it.stale()});
     }
     return out;
 }

@@ -16,6 +16,8 @@ struct QueueEntry {
     bool level_triggered = true;  // will be re-queued after delivery
     std::uint32_t events = 0;     // the item's mask (EPOLLET, EPOLLONESHOT bits included)
     std::string label;
+    std::uint64_t file = 0;
+    bool stale = false;  // its fd was closed, its file stays registered
 };
 
 struct Queues {

@@ -144,6 +144,13 @@ void TimelineIndex::drop_detail() {
     for (State& st : state_) st.open_harvest = SIZE_MAX;
 }
 
+void TimelineIndex::unstale(std::uint64_t file, std::int32_t fd) {
+    if (stale_keys_.empty()) return;
+    stale_keys_.erase(std::remove(stale_keys_.begin(), stale_keys_.end(),
+                                  std::pair<std::uint64_t, std::int32_t>(file, fd)),
+                      stale_keys_.end());
+}
+
 void TimelineIndex::add(const stream::Record& rec) {
     ++records_;
     const ep_header& h = rec.header();
@@ -161,6 +168,19 @@ void TimelineIndex::add_detail(const stream::Record& rec) {
             if (rec.size() == sizeof(ep_item_ctl)) {
                 const ep_item_ctl& r = rec.as<ep_item_ctl>();
                 if (r.epi != 0 && r.result == 0) fd_of_epi_[r.epi] = r.fd;
+                if (rec.kind() == EP_KIND_ITEM_INSERT && r.result == 0) unstale(r.file, r.fd);
+            }
+            break;
+        case EP_KIND_ITEM_REMOVE:
+            if (rec.size() == sizeof(ep_item_remove)) {
+                const ep_item_remove& r = rec.as<ep_item_remove>();
+                if (r.result == 0) unstale(r.file, r.fd);
+            }
+            break;
+        case EP_KIND_FD_CLOSE:
+            if (rec.size() == sizeof(ep_fd_close)) {
+                const ep_fd_close& r = rec.as<ep_fd_close>();
+                if (r.shared == 1 && r.file != 0) stale_keys_.emplace_back(r.file, r.fd);
             }
             break;
         case EP_KIND_CALLBACK:
@@ -175,6 +195,9 @@ void TimelineIndex::add_detail(const stream::Record& rec) {
                 m.outcome = r.outcome;
                 m.fd = r.fd;
                 m.ep = r.ep;
+                m.stale = std::find(stale_keys_.begin(), stale_keys_.end(),
+                                    std::pair<std::uint64_t, std::int32_t>(r.file, r.fd)) !=
+                          stale_keys_.end();
                 push_mark(t, m);
             }
             break;
@@ -376,11 +399,14 @@ void put_segment(std::vector<LaneSegment>& out, const LaneSegment& s) {
 }
 
 void marks_in(const std::vector<TimeMark>& marks, const TimeWindow& w, std::int32_t only_fd,
-              std::vector<LaneMark>& out, std::array<std::size_t, 4>& last) {
+              std::vector<LaneMark>& out, std::array<std::size_t, 4>& last,
+              bool only_stale = false) {
     auto it = std::partition_point(marks.begin(), marks.end(),
                                    [&](const TimeMark& m) { return m.ts < w.t0; });
     for (; it != marks.end() && it->ts <= w.t1; ++it) {
-        if (only_fd >= 0 && (it->kind != MarkKind::Callback || it->fd != only_fd)) continue;
+        if (only_fd >= 0 &&
+            (it->kind != MarkKind::Callback || it->fd != only_fd || (it->stale != 0) != only_stale))
+            continue;
         put_mark(out, last, *it, clampx(w.x_of(it->ts), w.width));
     }
 }
@@ -496,14 +522,14 @@ std::vector<Lane> timeline_lanes(const TimelineIndex& idx, const TimeWindow& w, 
     return lanes;
 }
 
-std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd,
-                                     const TimeWindow& w) {
+std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd, const TimeWindow& w,
+                                     bool stale) {
     std::vector<LaneMark> all;
     if (w.t1 <= w.t0 || fd < 0 || !idx.detailed()) return all;
     for (const ThreadTrack& t : idx.threads()) {
         std::vector<LaneMark> one;
         std::array<std::size_t, 4> last_of{SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
-        marks_in(t.marks, w, fd, one, last_of);
+        marks_in(t.marks, w, fd, one, last_of, stale);
         all.insert(all.end(), one.begin(), one.end());
     }
     std::stable_sort(all.begin(), all.end(),

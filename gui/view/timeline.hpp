@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "stream/record.hpp"
@@ -46,7 +47,10 @@ enum class MarkKind : std::uint8_t {
 struct TimeMark {
     std::uint64_t ts = 0;
     MarkKind kind = MarkKind::Callback;
-    std::uint8_t outcome = 0;     // Callback: enum ep_callback_outcome
+    std::uint8_t outcome = 0;  // Callback: enum ep_callback_outcome
+    // Callback: on a stale item (its fd closed while the file stays
+    // registered), not on the file the number names now.
+    std::uint8_t stale = 0;
     std::int32_t fd = -1;         // Callback: the item; Woken/Woke: the item whose callback woke
     std::uint32_t other_tid = 0;  // Woken: the waker; Woke: the woken
     std::uint32_t count = 0;      // Harvest: events delivered
@@ -112,6 +116,7 @@ private:
         bool harvested_in_wait = false;       // its current wait has a Harvest mark
     };
     void push_mark(std::size_t t, const TimeMark& m);
+    void unstale(std::uint64_t file, std::int32_t fd);
     void count_harvested(std::size_t t, std::uint32_t n);
     std::size_t track(std::uint32_t tid, std::uint32_t tgid);
     void add_detail(const stream::Record& rec);
@@ -139,6 +144,8 @@ private:
     std::vector<State> state_;  // parallel to threads_
     std::unordered_map<std::uint32_t, std::size_t> by_tid_;
     std::unordered_map<std::uint64_t, std::int32_t> fd_of_epi_;
+    // Stale items' keys (file, fd): FD_CLOSE of a shared file until removed.
+    std::vector<std::pair<std::uint64_t, std::int32_t>> stale_keys_;
     std::uint64_t last_ts_ = 0;
     std::size_t records_ = 0;
 };
@@ -215,8 +222,10 @@ std::vector<Lane> timeline_lanes(const TimelineIndex& idx, const TimeWindow& w,
 
 // The callbacks on item `fd` (any thread) in window `w`, merged per pixel: the
 // selected item's own lane. Needs detail (empty from a summary-only index).
-std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd,
-                                     const TimeWindow& w);
+// `stale`: those of the stale item under that number (its fd closed, its
+// file still registered), not of the file the number names now.
+std::vector<LaneMark> item_callbacks(const TimelineIndex& idx, std::int32_t fd, const TimeWindow& w,
+                                     bool stale = false);
 
 // Zoom around `anchor_ts` by `factor` (< 1 zooms in) keeping the anchor at the
 // same pixel, clamped to [min_span, max_span] ns and to [lo, hi].

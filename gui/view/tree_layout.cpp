@@ -27,6 +27,18 @@ std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t f
     return label;
 }
 
+std::string item_label(const model::Model& m, std::uint32_t tgid, model::ItemRef it) {
+    const model::Item& x = m.item(it);
+    std::string label = "fd " + std::to_string(x.fd);
+    if (x.stale()) label += " closed";
+    std::string_view name = m.item_fd_name(tgid, it);
+    if (!name.empty()) {
+        label += "  ";
+        label += name;
+    }
+    return label;
+}
+
 std::uint32_t instance_owner(const model::Instance& in) {
     return in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
 }
@@ -47,8 +59,11 @@ TreeLayout layout_tree(const model::Model& m, model::InstanceRef inst) {
         TreeNodeLayout& n = out.nodes[i];
         n.item = order[i];
         n.x = static_cast<std::uint32_t>(i);
-        n.fd = m.item(order[i]).fd;
-        n.label = item_label(m, owner, n.fd);
+        const model::Item& x = m.item(order[i]);
+        n.fd = x.fd;
+        n.file = x.file;
+        n.stale = x.stale();
+        n.label = item_label(m, owner, order[i]);
     }
     refresh_marks(m, inst, out);
     // Parent, depth and colour come from the tree walk itself.
@@ -138,8 +153,15 @@ TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded) 
 }
 
 std::int32_t find_node(const TreeLayout& t, std::int32_t fd, std::vector<std::int32_t>* path) {
+    // A number: the item of the file it names (not a stale one) if there is one.
+    const std::int32_t fresh = find_node(t, ItemSel{fd, 0, false}, path);
+    return fresh >= 0 ? fresh : find_node(t, ItemSel{fd, 0, true}, path);
+}
+
+std::int32_t find_node(const TreeLayout& t, const ItemSel& sel, std::vector<std::int32_t>* path) {
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
-        if (t.nodes[i].fd != fd) continue;
+        const TreeNodeLayout& n = t.nodes[i];
+        if (n.fd != sel.fd || (sel.file != 0 ? n.file != sel.file : n.stale != sel.stale)) continue;
         if (path != nullptr) {
             path->clear();
             for (std::int32_t p = t.nodes[i].parent; p >= 0;

@@ -12,6 +12,21 @@
 
 namespace epscope::view {
 
+// What a selection names: an item, not just an fd number. The kernel keys an
+// item by (file, fd): after a close and reuse of the number, the stale item
+// and the new file's are two items under one fd. The file tells them apart
+// where the trace has it; the stale flag where it does not (file 0).
+struct ItemSel {
+    std::int32_t fd = -1;
+    std::uint64_t file = 0;  // 0: whichever file (then `stale` decides)
+    bool stale = false;
+    static ItemSel of(const model::Item& it) { return {it.fd, it.file, it.stale()}; }
+    bool matches(const model::Item& it) const {
+        return it.fd == fd && (file != 0 ? it.file == file : it.stale() == stale);
+    }
+    bool operator==(const ItemSel&) const = default;
+};
+
 struct TreeNodeLayout {
     model::ItemRef item = model::kNil;
     std::uint32_t x = 0;       // in-order index: left to right as fdinfo lists them
@@ -19,13 +34,16 @@ struct TreeNodeLayout {
     std::int32_t parent = -1;  // index into TreeLayout::nodes, -1 for the root
     model::RbColor color = model::RbColor::Black;
     std::int32_t fd = -1;
+    std::uint64_t file = 0;    // with fd, the item's key
+    bool stale = false;        // its fd was closed, its file stays registered
     bool ready = false;        // on the ready list (or the txlist of a running harvest)
     bool overflow = false;     // chained on the overflow list
     bool seeded = false;       // from a /proc snapshot: its place in the tree is a guess
     bool disarmed = false;     // one-shot item that fired and was not re-armed
     bool flash = false;        // its callback ran just before the cursor (view/activity.hpp)
     std::uint32_t hidden = 0;  // folded: how many nodes its subtree hides (fold_tree)
-    std::string label;         // "fd N  <name>"
+    std::string label;         // "fd N  <name>" ("fd N closed  <name>" when stale)
+    ItemSel sel() const { return {fd, file, stale}; }
 };
 
 struct TreeLayout {
@@ -38,6 +56,9 @@ struct TreeLayout {
 
 // The label of an item: "fd N" plus what the fd is, when the trace says.
 std::string item_label(const model::Model& m, std::uint32_t tgid, std::int32_t fd);
+// The label of one item: a stale item is "fd N closed" with the name its fd
+// had, never the name of the file the number names now.
+std::string item_label(const model::Model& m, std::uint32_t tgid, model::ItemRef it);
 
 // `label` ("fd N  name") cut to at most `max_chars`: whole when it fits, else
 // "fd N  " and the name's start with ".." when a few of its characters fit,
@@ -64,5 +85,7 @@ TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded);
 // Index into t.nodes of the item with `fd`, -1 if none; `path` gets the
 // indexes of its ancestors, root first (to unfold them).
 std::int32_t find_node(const TreeLayout& t, std::int32_t fd, std::vector<std::int32_t>* path);
+// The same for one item (the selection).
+std::int32_t find_node(const TreeLayout& t, const ItemSel& sel, std::vector<std::int32_t>* path);
 
 }  // namespace epscope::view

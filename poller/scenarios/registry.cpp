@@ -39,6 +39,10 @@ const std::vector<Scenario>& scenarios() {
         {"bad-oneshot-not-rearmed",
          "misuse: an EPOLLONESHOT item never re-armed while data keeps arriving (1.5 s)",
          scenario_bad_oneshot_not_rearmed},
+        {"bad-closed-fd-registered",
+         "misuse: a registered fd closed while its dup keeps the file open, the number reused "
+         "and registered for another pipe; data keeps arriving on both (0.5 s)",
+         scenario_bad_closed_fd_registered},
     };
     return table;
 }

@@ -38,5 +38,6 @@ void scenario_many_fds(Script& s);
 // Defined in scenarios_bad.cpp: misuses that `epscope check` reports
 void scenario_bad_busy_poll(Script& s);
 void scenario_bad_oneshot_not_rearmed(Script& s);
+void scenario_bad_closed_fd_registered(Script& s);
 
 }  // namespace epscope::poller

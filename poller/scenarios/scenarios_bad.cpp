@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "scenario.hpp"
 
@@ -65,6 +66,49 @@ void scenario_bad_oneshot_not_rearmed(Script& s) {
     s.expect(silent == 15, "no event while disarmed (15 waits of 100 ms)");
     s.checkpoint("still disarmed, never re-armed", epfd, {{p[0], disarmed(stored(req)), 7}});
     for (int fd : {p[0], p[1], epfd}) close(fd);
+}
+
+// fd N names pipe A and is registered; a dup keeps A open; close(N) leaves
+// A's item registered (the kernel keys it by file and fd, and removes it
+// only at A's last close). N is reused for pipe B, registered too: two items
+// under one number, A's events coming under a number that now names B.
+void scenario_bad_closed_fd_registered(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int a[2], b[2];
+    if (pipe2(a, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    const int n = a[0];
+    add(epfd, n, EPOLLIN, 0xa);
+    const int keep = fcntl(n, F_DUPFD_CLOEXEC, 0);  // A stays open through it
+    close(n);
+    s.checkpoint("fd closed, its item stays", epfd, {{n, stored(EPOLLIN), 0xa}});
+    if (pipe2(b, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    if (b[0] != n) {  // the number is reused for B's read end
+        if (dup3(b[0], n, O_CLOEXEC) < 0) std::abort();
+        close(b[0]);
+    }
+    s.expect(add(epfd, n, EPOLLIN, 0xb) == 0, "the reused number registers B");
+    s.checkpoint("two items under one number", epfd,
+                 {{n, stored(EPOLLIN), 0xa}, {n, stored(EPOLLIN), 0xb}});
+    epoll_event ev[4];
+    int stale = 0, fresh = 0;
+    const auto end = Clock::now() + std::chrono::milliseconds(500);
+    while (Clock::now() < end) {
+        fill(a[1], 8);
+        fill(b[1], 8);
+        const int got = wait_events(epfd, ev, 4, 100);
+        for (int i = 0; i < got; ++i) {
+            // A's data can only be read through the dup now.
+            if (ev[i].data.u64 == 0xa && drain(keep, 4096) > 0) ++stale;
+            if (ev[i].data.u64 == 0xb && drain(n, 4096) > 0) ++fresh;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    s.expect(stale > 0 && fresh > 0, "events for both files: " + std::to_string(stale) +
+                                         " for the closed fd's, " + std::to_string(fresh) +
+                                         " for the new one");
+    close(keep);  // A's last reference: its item goes
+    s.checkpoint("dup closed: only B's item left", epfd, {{n, stored(EPOLLIN), 0xb}});
+    for (int fd : {n, a[1], b[1], epfd}) close(fd);
 }
 
 }  // namespace epscope::poller

@@ -16,8 +16,10 @@
 #include "trace/writer.hpp"
 #include "view/activity.hpp"
 #include "view/browser.hpp"
+#include "view/details.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
+#include "view/timeline.hpp"
 #include "view/tree_layout.hpp"
 
 namespace epscope::view {
@@ -665,6 +667,105 @@ TEST(TreeLabel, ElidedToTheRoomUnderANode) {
     EXPECT_EQ(elide_label(l, 22, 12), "fd 22");
     EXPECT_EQ(elide_label(l, 22, 3), "fd 22");
     EXPECT_EQ(elide_label("fd 7", 7, 3), "fd 7");  // no name: nothing to cut
+}
+
+// ---- a stale item beside the file its fd number names now --------------------
+
+// Feeds the model and the timeline index the same stream.
+struct ModelAndTimeline : stream::RecordSink {
+    model::Model m;
+    TimelineIndex idx;
+    void on_record(const stream::Record& r) override {
+        m.on_record(r);
+        idx.add(r);
+    }
+};
+
+// fd 11 (pipe A) registered, closed while a dup keeps A open, reused for pipe
+// B and registered: two items under fd 11, A's stale. Callbacks: 2 on A's, 1 on B's.
+void stale_and_reused(Synth& s) {
+    constexpr std::uint64_t kFileB = 0xffff888000b00000ull;
+    s.create(ep_of(1), 3);
+    s.fd_name(11, "pipe:[A]");
+    s.insert(ep_of(1), 3, 11);
+    ep_fd_close c{};
+    c.file = gui_test::file_of(11);
+    c.fd = 11;
+    c.shared = 1;
+    s.feed(EP_KIND_FD_CLOSE, c);
+    s.fd_name(11, "pipe:[B]");
+    ep_item_ctl b{};
+    b.ep = ep_of(1);
+    b.epi = kFileB + 0x40;
+    b.file = kFileB;
+    b.data = 0xb;
+    b.epfd = 3;
+    b.fd = 11;
+    b.events = 1;
+    s.feed(EP_KIND_ITEM_INSERT, b);
+    s.callback(ep_of(1), 11, EP_CB_QUEUED_READY);
+    s.callback(ep_of(1), 11, EP_CB_ALREADY_READY);
+    ep_callback cb{};
+    cb.ep = ep_of(1);
+    cb.epi = kFileB + 0x40;
+    cb.file = kFileB;
+    cb.fd = 11;
+    cb.events = 1;
+    cb.outcome = EP_CB_QUEUED_READY;
+    s.feed(EP_KIND_CALLBACK, cb);
+}
+
+TEST(StaleItem, TreeDetailsQueuesAndTimelineKeepItApartAndLabelIt) {
+    ModelAndTimeline both;
+    Synth s(both);
+    stale_and_reused(s);
+    const model::Model& m = both.m;
+    const model::InstanceRef inst = m.find_instance(ep_of(1));
+    const TreeLayout t = layout_tree(m, inst);
+    ASSERT_EQ(t.nodes.size(), 2u);
+    const int stale = t.nodes[0].stale ? 0 : 1;
+    const TreeNodeLayout& a = t.nodes[static_cast<std::size_t>(stale)];
+    const TreeNodeLayout& b = t.nodes[static_cast<std::size_t>(1 - stale)];
+    EXPECT_TRUE(a.stale);
+    EXPECT_FALSE(b.stale);
+    EXPECT_EQ(a.fd, 11);
+    EXPECT_EQ(b.fd, 11);
+    EXPECT_EQ(a.label, "fd 11 closed  pipe:[A]");
+    EXPECT_EQ(b.label, "fd 11  pipe:[B]");
+    // A selection names one item: the number alone is the file it names now.
+    EXPECT_EQ(find_node(t, 11, nullptr), 1 - stale);
+    EXPECT_EQ(find_node(t, a.sel(), nullptr), stale);
+    EXPECT_EQ(find_node(t, b.sel(), nullptr), 1 - stale);
+
+    const InstanceDetails d = instance_details(m, inst);
+    ASSERT_EQ(d.busiest.size(), 2u);
+    EXPECT_TRUE(d.busiest[0].stale);  // 2 callbacks
+    EXPECT_EQ(d.busiest[0].callbacks, 2u);
+    EXPECT_FALSE(d.busiest[1].stale);
+    EXPECT_EQ(d.busiest[1].callbacks, 1u);
+
+    const ItemDetails ia = item_details(m, inst, a.sel());
+    ASSERT_TRUE(ia.valid);
+    EXPECT_TRUE(ia.stale);
+    EXPECT_EQ(ia.label, "fd 11 closed  pipe:[A]");
+    const ItemDetails ib = item_details(m, inst, 11);
+    ASSERT_TRUE(ib.valid);
+    EXPECT_FALSE(ib.stale);
+    EXPECT_EQ(ib.label, "fd 11  pipe:[B]");
+
+    const Queues q = queues_of(m, inst);
+    ASSERT_EQ(q.ready.size(), 2u);
+    EXPECT_EQ(q.ready[0].label, "fd 11 closed  pipe:[A]");
+    EXPECT_TRUE(q.ready[0].stale);
+    EXPECT_FALSE(q.ready[1].stale);
+
+    // The item lane of the timeline: each item's own callbacks.
+    const TimeWindow w{0, s.ts + 1000, 100000};
+    std::uint32_t on_a = 0, on_b = 0;
+    for (const LaneMark& mk : item_callbacks(both.idx, 11, w, true)) on_a += mk.n;
+    for (const LaneMark& mk : item_callbacks(both.idx, 11, w)) on_b += mk.n;
+    EXPECT_EQ(on_a, 2u);
+    EXPECT_EQ(on_b, 1u);
 }
 
 }  // namespace

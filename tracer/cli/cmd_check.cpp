@@ -104,8 +104,10 @@ int run_check(const CheckOptions& opts) {
     }
     try {
         trace::TraceReader reader(opts.input);
-        findings::Engine engine(
-            engine_options(opts, std::string(reader.header().get("backend").value_or(""))));
+        findings::Options eo =
+            engine_options(opts, std::string(reader.header().get("backend").value_or("")));
+        eo.abi_version = reader.header().abi_version;
+        findings::Engine engine(eo);
         stream::IdMap ids(opts.raw_addresses);
         CheckSink sink(engine, ids);
         reader.read_all(sink);

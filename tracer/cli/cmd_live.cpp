@@ -125,6 +125,7 @@ void draw(CountingModel& counting, double rate, const std::string& backend,
         std::uint64_t deliveries;
         std::uint32_t tgid;
         std::int32_t fd;
+        model::ItemRef item;
     };
     std::vector<Hot> hot;
     for (auto ref : m.instances()) {
@@ -159,7 +160,7 @@ void draw(CountingModel& counting, double rate, const std::string& backend,
             out += "\n";
         }
         for (auto it : m.items_in_order(ref))
-            hot.push_back({m.item(it).stats.deliveries, tgid, m.item(it).fd});
+            hot.push_back({m.item(it).stats.deliveries, tgid, m.item(it).fd, it});
     }
     std::sort(hot.begin(), hot.end(),
               [](const Hot& a, const Hot& b) { return a.deliveries > b.deliveries; });
@@ -174,9 +175,12 @@ void draw(CountingModel& counting, double rate, const std::string& backend,
     }
     out += "\nhottest fds (events delivered):\n";
     for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
+        // A stale item (its fd closed, the file still registered) is its own
+        // row, named as its fd was, never as the file the number names now.
+        std::string name(m.item_fd_name(hot[i].tgid, hot[i].item));
+        if (m.item_stale(hot[i].item)) name = "[closed fd] " + name;
         std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
-                      hot[i].fd, std::string(m.fd_name(hot[i].tgid, hot[i].fd)).c_str(),
-                      static_cast<unsigned long long>(hot[i].deliveries));
+                      hot[i].fd, name.c_str(), static_cast<unsigned long long>(hot[i].deliveries));
         out += line;
     }
     out += findings_section(counting);

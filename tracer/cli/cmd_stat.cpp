@@ -27,8 +27,20 @@
 namespace epscope::cli {
 namespace {
 
+// An item whose fd was closed while its file stayed registered (the model's
+// stale items), as last seen: it may be removed before the end.
+struct StaleSummary {
+    std::int32_t fd = -1;
+    std::uint64_t file = 0;
+    std::uint64_t closed_ts = 0;
+    std::string name;
+    std::uint64_t callbacks = 0, deliveries = 0;
+    bool removed = false;
+};
+
 struct InstanceSummary {
     std::uint64_t ep = 0;
+    std::vector<StaleSummary> stale;
     std::uint32_t tgid = 0;
     std::vector<std::int32_t> epfds;
     std::uint32_t items = 0, ready = 0, waiters = 0;
@@ -48,6 +60,9 @@ public:
             const auto& p = rec.as<ep_process>();
             comms_[p.h.tgid] = std::string(p.comm, strnlen(p.comm, sizeof(p.comm)));
         }
+        if (rec.kind() == EP_KIND_ITEM_REMOVE || rec.kind() == EP_KIND_FD_CLOSE ||
+            rec.kind() == EP_KIND_INSTANCE_FREE || rec.kind() == EP_KIND_PROCESS)
+            note_stale();  // before the record may remove them
         if (rec.kind() == EP_KIND_INSTANCE_FREE) {
             auto ref = model_.find_instance(rec.as<ep_instance_free>().ep);
             if (ref != model::kNil) summarise(ref, true);
@@ -61,6 +76,9 @@ public:
     void set_findings(findings::Engine* e) { findings_ = e; }
     void finish() {
         model_.flush_all_deferred();
+        note_stale();
+        for (auto& [serial, s] : summaries_)
+            for (StaleSummary& st : s.stale) st.removed = true;
         for (auto ref : model_.instances()) summarise(ref, false);
     }
     const model::Model& model() const { return model_; }
@@ -74,6 +92,31 @@ public:
     const std::map<std::uint64_t, InstanceSummary>& summaries() const { return summaries_; }
 
 private:
+    // The stale items as the model has them now, into their instance's summary.
+    void note_stale() {
+        for (model::ItemRef i : model_.stale_items()) {
+            const model::Item& x = model_.item(i);
+            const model::Instance& in = model_.instance(x.instance);
+            const model::StaleItem* st = model_.stale_item(i);
+            StaleSummary s{x.fd,
+                           x.file,
+                           st->closed_ts,
+                           std::string(model_.item_fd_name(0, i)),
+                           0,
+                           x.stats.deliveries,
+                           false};
+            for (auto c : x.stats.callbacks) s.callbacks += c;
+            auto& list = summaries_[in.serial].stale;
+            auto same = std::find_if(list.begin(), list.end(), [&](const StaleSummary& o) {
+                return o.fd == s.fd && o.file == s.file && o.closed_ts == s.closed_ts;
+            });
+            if (same == list.end()) {
+                list.push_back(std::move(s));
+            } else {
+                *same = std::move(s);
+            }
+        }
+    }
     void summarise(model::InstanceRef ref, bool freed) {
         const auto& in = model_.instance(ref);
         InstanceSummary s;
@@ -96,6 +139,14 @@ private:
             if (std::find(fds.begin(), fds.end(), fd) == fds.end()) fds.push_back(fd);
         s.epfds = std::move(fds);
         if (in.fds.empty() && kept.tgid != 0) s.tgid = kept.tgid;
+        // Stale items still in the model now are not removed (finish() said
+        // all were, before this last look).
+        for (StaleSummary& st : kept.stale)
+            for (model::ItemRef i : model_.stale_items())
+                if (model_.item(i).instance == ref && model_.item(i).fd == st.fd &&
+                    model_.item(i).file == st.file)
+                    st.removed = false;
+        s.stale = std::move(kept.stale);
         kept = s;
     }
     model::Model model_;
@@ -114,6 +165,39 @@ std::string epfd_list(const InstanceSummary& s) {
         fds += std::to_string(fd);
     }
     return fds;
+}
+
+// One line per stale item: registered under an fd its process closed (the
+// file stayed open elsewhere), kept apart from the file the number names now.
+// (Times as `epscope dump` prints them.)
+void print_stale(const InstanceSummary& s, stream::IdMap& ids, const trace::Visibility& seen) {
+    for (const StaleSummary& st : s.stale) {
+        const std::string file = ids.name(stream::AddrSpace::File, st.file);
+        std::printf(
+            "           stale item: fd %d%s%s, its fd closed at %llu.%09llu with the file "
+            "open elsewhere, %s: callbacks %s, delivered %llu\n",
+            st.fd, st.name.empty() ? "" : (" (" + st.name + ")").c_str(),
+            file.empty() ? "" : (" " + file).c_str(),
+            static_cast<unsigned long long>(st.closed_ts / 1'000'000'000),
+            static_cast<unsigned long long>(st.closed_ts % 1'000'000'000),
+            st.removed ? "removed later" : "still registered",
+            count_cell(st.callbacks, seen.callbacks).c_str(),
+            static_cast<unsigned long long>(st.deliveries));
+    }
+}
+
+std::string stale_json(const InstanceSummary& s, stream::IdMap& ids) {
+    std::string out;
+    for (const StaleSummary& st : s.stale) {
+        out += out.empty() ? "" : ",";
+        out += "{\"fd\":" + std::to_string(st.fd) + ",\"file\":\"" +
+               ids.name(stream::AddrSpace::File, st.file) + "\",\"name\":\"" +
+               stream::json_escape(st.name) + "\",\"closed_ts\":" + std::to_string(st.closed_ts) +
+               ",\"callbacks\":" + std::to_string(st.callbacks) +
+               ",\"deliveries\":" + std::to_string(st.deliveries) +
+               ",\"removed\":" + (st.removed ? "true" : "false") + "}";
+    }
+    return "[" + out + "]";
 }
 
 // One line per finding; `epscope check` has the evidence.
@@ -143,6 +227,7 @@ int run_stat(const StatOptions& opts) {
         trace::TraceReader reader(opts.input);
         findings::Options fo;
         fo.backend = std::string(reader.header().get("backend").value_or(""));
+        fo.abi_version = reader.header().abi_version;
         findings::Engine engine(fo);
         collector.set_findings(&engine);
         reader.read_all(collector);
@@ -206,11 +291,12 @@ int run_stat(const StatOptions& opts) {
                             static_cast<unsigned long long>(s->stats.callbacks[o]));
                     std::printf(
                         "},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
-                        "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu}",
+                        "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu,\"stale_items\":%s}",
                         static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
                         static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
                         static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
-                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)));
+                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)),
+                        stale_json(*s, ids).c_str());
                 }
                 std::printf("]}");
             }
@@ -251,6 +337,7 @@ int run_stat(const StatOptions& opts) {
                             format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
                             format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
                             s->freed ? "  (freed)" : "");
+                print_stale(*s, ids, seen);
                 if (cbs) {
                     std::printf("           callbacks:");
                     for (std::size_t o = 0; o < model::kOutcomes; ++o)

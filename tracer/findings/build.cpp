@@ -221,6 +221,58 @@ struct Builder {
             "(large maxevents, slow user buffers) under a high event rate.";
     }
 
+    void closed_fd(const StaleState& st) {
+        const std::uint64_t events = st.callbacks + st.deliveries;
+        if (!events) return;
+        const InstState* in = inst(st.inst);
+        if (!in) return;
+        const std::string fd = "fd " + std::to_string(st.fd);
+        const std::string named = st.name.empty() ? "" : " (" + st.name + ")";
+        Agg a;
+        a.add(st.closed_ts, events,
+              {fd + named + " was closed at record #" + std::to_string(st.closed_rec) +
+                   " while its file stayed open elsewhere (a dup, a child or a passed copy "
+                   "holds it): its item stayed registered" +
+                   (st.ended ? " until the file's last close" : ""),
+               st.closed_rec, st.closed_ts});
+        a.add(st.first_ts, 0,
+              {fmt("%.0f callbacks and %.0f deliveries for it after the close", st.callbacks,
+                   st.deliveries) +
+                   ", the first at record #" + std::to_string(st.first_rec) + ", the last at #" +
+                   std::to_string(st.last_rec),
+               st.first_rec, st.first_ts});
+        a.count = events;
+        a.first_ts = st.first_ts;
+        a.last_ts = st.last_ts;
+        a.fd(st.fd, st.name);
+        Finding& f = make(Kind::ClosedFdRegistered, Severity::Warning, *in, a);
+        const auto now =
+            s.fd_names.find((std::uint64_t{st.tgid} << 32) | static_cast<std::uint32_t>(st.fd));
+        if (now != s.fd_names.end() && !now->second.empty() && now->second != st.name)
+            f.evidence.push_back({fd + " now names " + now->second +
+                                      ": the events come under a number the program uses for "
+                                      "another file",
+                                  0, 0});
+        f.title =
+            fmt("Closed fd still registered: fd %.0f closed with its file open elsewhere, "
+                "%.0f events for it after",
+                st.fd, events);
+        f.confidence.clear();
+        if (!s.sees_callbacks)
+            f.confidence =
+                "this backend sees deliveries, not callbacks: events that arrived "
+                "without being delivered are not counted";
+        if (st.data_shared)
+            f.confidence += std::string(f.confidence.empty() ? "" : "; ") +
+                            "the number's new item has the same data, so its deliveries are not "
+                            "counted here";
+        f.advice =
+            "epoll keys an item by file and fd, and close() removes it only when the file's "
+            "last reference goes: call EPOLL_CTL_DEL before close() whenever the file may be "
+            "open elsewhere (dup, fork, SCM_RIGHTS), or the loop keeps getting events for an "
+            "fd it no longer owns, under a number that may now name another file.";
+    }
+
     void herd(const HerdAgg& h) {
         if (h.agg.count < o.thresholds.herd_min_events || h.insts.empty()) return;
         const InstState* in = inst(h.insts.front());
@@ -299,6 +351,7 @@ void Engine::build() {
     for (const auto& in : s.retired) judge(in);
     for (const auto& [tid, th] : s.threads) b.busy(tid, th);
     for (const auto& [file, h] : s.herds) b.herd(h);
+    for (const auto& st : s.stale) b.closed_fd(st);
     std::stable_sort(findings_.begin(), findings_.end(), [](const Finding& x, const Finding& y) {
         if (x.severity != y.severity) return x.severity > y.severity;
         if (x.count != y.count) return x.count > y.count;
@@ -336,8 +389,10 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
     unjudged_.push_back(
         {Kind::EdgeUndrained,
          "needs the results of reads on the item's fd, which no backend records yet"});
-    unjudged_.push_back(
-        {Kind::ClosedFdRegistered, "needs close() of traced fds, which no backend records yet"});
+    if (opts_.abi_version != 0 && opts_.abi_version < 4)
+        unjudged_.push_back({Kind::ClosedFdRegistered,
+                             "the trace's event ABI " + std::to_string(opts_.abi_version) +
+                                 " predates the records of close(): record it again"});
     unjudged_.push_back({Kind::UnbalancedPollers, "not checked by this version"});
 }
 

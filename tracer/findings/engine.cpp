@@ -153,6 +153,84 @@ void mark_pending(const InstState& in, ItemState& it, std::uint64_t ts) {
     if (!it.pending_since || it.pending_since < in.last_harvest_ts) it.pending_since = ts;
 }
 
+// ---- closed-fd-registered -----------------------------------------------------
+
+// The stale item (instance k, file, fd) was removed: its file's last
+// reference went. True if there was one (the removal was not the fd's new item's).
+bool end_stale(Ctx& c, std::uint64_t k, std::uint64_t file, std::int32_t fd) {
+    if (!c.s.stale_live || !file) return false;
+    bool found = false;
+    for (StaleState& st : c.s.stale)
+        if (!st.ended && st.inst == k && st.file == file && st.fd == fd) {
+            st.ended = true;
+            --c.s.stale_live;
+            found = true;
+        }
+    return found;
+}
+
+// A new item with the data of a stale one: its deliveries can no longer be told apart.
+void note_reused_data(Ctx& c, std::uint64_t k, std::uint64_t data) {
+    if (!c.s.stale_live) return;
+    for (StaleState& st : c.s.stale)
+        if (!st.ended && st.inst == k && st.data == data) st.data_shared = true;
+}
+
+// A name /proc gave after the close for the closed file (its ino) is the stale item's.
+bool name_stale(Ctx& c, const ep_fd_name& r, const std::string& name) {
+    if (!c.s.stale_live || !r.ino) return false;
+    bool found = false;
+    for (StaleState& st : c.s.stale)
+        if (!st.ended && st.tgid == r.h.tgid && st.fd == r.fd && st.ino == r.ino) {
+            if (st.name.empty()) st.name = name;
+            found = true;
+        }
+    return found;
+}
+
+// The process closed an fd epoll watches (close, or dup2/dup3 over it). The
+// kernel keys items by (file, fd) and removes them only at the file's last
+// close: with the file open elsewhere (shared) its items stay, stale.
+void on_fd_close(Ctx& c, const ep_fd_close& r) {
+    c.s.fd_names.erase(fdref(r.h.tgid, r.fd));
+    if (r.shared != 1) {
+        // The last reference (or unknown): the kernel releases the file's items.
+        for (StaleState& st : c.s.stale)
+            if (!st.ended && st.tgid == r.h.tgid && r.shared == 0 &&
+                ((r.file && st.file == r.file) || (r.ino && st.ino == r.ino))) {
+                st.ended = true;
+                --c.s.stale_live;
+            }
+        return;
+    }
+    for (auto& [k, in] : c.s.insts) {
+        if (in.tgid != r.h.tgid) continue;
+        auto itx = in.items.find(r.fd);
+        if (itx == in.items.end()) continue;
+        if (c.s.stale.size() >= State::kMaxStale) {
+            ++c.s.stale_dropped;
+            continue;
+        }
+        StaleState st;
+        st.inst = k;
+        st.file = r.file;
+        st.ino = r.ino;
+        st.data = itx->second.data;
+        st.fd = r.fd;
+        st.tgid = r.h.tgid;
+        st.closed_ts = r.h.ts;
+        st.closed_rec = c.s.records;
+        st.name = itx->second.name;
+        close_oneshot(c, in, r.fd, itx->second, r.h.ts, "its fd was closed then");
+        close_spin(c, in, r.fd, itx->second);
+        auto d = in.by_data.find(st.data);
+        if (d != in.by_data.end() && d->second == r.fd) in.by_data.erase(d);
+        in.items.erase(itx);
+        c.s.stale.push_back(std::move(st));
+        ++c.s.stale_live;
+    }
+}
+
 // ---- per kind ---------------------------------------------------------------
 
 void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
@@ -166,6 +244,7 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
     it.events = r.events;
     it.data = r.data;
     if (insert || it.name.empty()) it.name = c.name(r.h.tgid, r.fd);
+    if (insert) note_reused_data(c, k, r.data);
     in.by_data[r.data] = r.fd;
     if (r.queued == EP_CTL_QUEUED_READY || r.queued == EP_CTL_QUEUED_OVERFLOW)
         mark_pending(in, it, r.h.ts);
@@ -176,6 +255,7 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
 void on_remove(Ctx& c, const ep_item_remove& r) {
     if (r.result != 0) return;
     const std::uint64_t k = c.key(r.ep, r.h.tgid, r.epfd);
+    if (r.reason == EP_REMOVE_FILE_CLOSE && end_stale(c, k, r.file, r.fd)) return;
     auto ii = c.s.insts.find(k);
     if (ii == c.s.insts.end()) return;
     InstState& in = ii->second;
@@ -296,6 +376,7 @@ void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
     if (ii == c.s.insts.end()) return;
     InstState& in = ii->second;
     if (c.in_window()) ++in.deliveries;
+    if (stale_event(c.s, c.o, c.h, in.key, 0, -1, r.data, true)) return;
     auto d = in.by_data.find(r.data);
     if (d == in.by_data.end()) return;
     auto itx = in.items.find(d->second);
@@ -395,6 +476,7 @@ void on_callback(Ctx& c, const ep_callback& r) {
         ++in.cb_queued;
         if (r.outcome == EP_CB_QUEUED_OVERFLOW) ++in.cb_overflow;
     }
+    if (stale_event(c.s, c.o, c.h, k, r.file, r.fd, 0, false)) return;
     if (itx == in.items.end()) return;
     ItemState& it = itx->second;
     if (r.outcome <= EP_CB_ALREADY_OVERFLOW) mark_pending(in, it, r.h.ts);
@@ -438,6 +520,7 @@ void on_snapshot_item(Ctx& c, const ep_snapshot_item& r) {
 // Names come from /proc a few records after the insert: items named late.
 void on_fd_name(Ctx& c, const ep_fd_name& r) {
     std::string name(r.name, strnlen(r.name, sizeof r.name));
+    if (name_stale(c, r, name)) return;
     for (auto& [k, in] : c.s.insts) {
         if (in.tgid != r.h.tgid) continue;
         auto it = in.items.find(r.fd);
@@ -452,6 +535,11 @@ void close_instance(Ctx& c, InstState& in, const char* how) {
         close_oneshot(c, in, fd, it, c.h.ts, how);
         close_spin(c, in, fd, it);
     }
+    for (StaleState& st : c.s.stale)
+        if (st.inst == in.key && !st.ended) {
+            st.ended = true;
+            --c.s.stale_live;
+        }
     in.items.clear();
     in.by_data.clear();
 }
@@ -468,6 +556,28 @@ void on_process(Ctx& c, const ep_process& r) {
 }
 
 }  // namespace
+
+bool stale_event(Engine::State& s, const Options& o, const ep_header& h, std::uint64_t inst,
+                 std::uint64_t file, std::int32_t fd, std::uint64_t data, bool delivery) {
+    if (!s.stale_live) return false;
+    for (auto st = s.stale.rbegin(); st != s.stale.rend(); ++st) {
+        if (st->ended || st->inst != inst) continue;
+        const bool match = delivery ? st->data == data && !st->data_shared
+                                    : file != 0 && st->file == file && st->fd == fd;
+        if (!match) continue;
+        Ctx c{s, o, h};
+        if (!c.in_window()) return true;
+        if (st->callbacks + st->deliveries == 0) {
+            st->first_ts = h.ts;
+            st->first_rec = s.records;
+        }
+        ++(delivery ? st->deliveries : st->callbacks);
+        st->last_ts = h.ts;
+        st->last_rec = s.records;
+        return true;
+    }
+    return false;
+}
 
 void close_bursts(Engine::State& s, const Options& o) {
     ep_header h{};
@@ -561,6 +671,9 @@ void Engine::on_record(const stream::Record& rec) {
             on_fd_name(c, rec.as<ep_fd_name>());
             break;
         }
+        case EP_KIND_FD_CLOSE:
+            on_fd_close(c, rec.as<ep_fd_close>());
+            break;
         case EP_KIND_INSTANCE_FREE: {
             auto ii = s.insts.find(rec.as<ep_instance_free>().ep);
             if (ii != s.insts.end()) {

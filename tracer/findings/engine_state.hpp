@@ -107,6 +107,22 @@ struct HerdAgg {
     bool exclusive = false;
 };
 
+// An item whose fd its process closed while the file stayed open elsewhere
+// (FD_CLOSE, shared): still registered, so events for it keep coming under a
+// number the program no longer owns (closed-fd-registered).
+struct StaleState {
+    std::uint64_t inst = 0;  // key in State::insts
+    std::uint64_t file = 0, ino = 0, data = 0;
+    std::int32_t fd = -1;
+    std::uint32_t tgid = 0;
+    std::uint64_t closed_ts = 0, closed_rec = 0;
+    std::uint64_t callbacks = 0, deliveries = 0;  // after the close, in the window
+    std::uint64_t first_ts = 0, last_ts = 0, first_rec = 0, last_rec = 0;
+    bool ended = false;        // removed (the file's last close) or its instance gone
+    bool data_shared = false;  // the number's new item has the same data: deliveries ambiguous
+    std::string name;          // what the fd named when closed
+};
+
 struct Engine::State {
     std::uint64_t records = 0;
     std::uint64_t first_ts = 0, last_ts = 0, last_rec = 0;
@@ -122,7 +138,17 @@ struct Engine::State {
     std::unordered_map<std::uint64_t, HerdAgg> herds;  // by file
     std::unordered_map<std::uint32_t, std::string> comms;
     std::unordered_map<std::uint64_t, std::string> fd_names;  // tgid << 32 | fd
+    // Stale items, in order of their close (capped: kMaxStale).
+    static constexpr std::size_t kMaxStale = 4096;
+    std::vector<StaleState> stale;
+    std::size_t stale_live = 0;       // not ended: events are matched against them
+    std::uint64_t stale_dropped = 0;  // beyond kMaxStale
 };
+
+// closed-fd-registered (engine.cpp): a callback (file, fd) or a delivery (data)
+// of a stale item of instance `inst`; true if it was one (counted).
+bool stale_event(Engine::State& s, const Options& o, const ep_header& h, std::uint64_t inst,
+                 std::uint64_t file, std::int32_t fd, std::uint64_t data, bool delivery);
 
 // The instance's one-shot and spin Aggs with its still-open episodes judged
 // as of the last record (engine.cpp), for build.cpp.

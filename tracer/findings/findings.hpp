@@ -86,6 +86,9 @@ struct Options {
     // The backend's name from the trace header: "tracepoint" sees syscalls
     // only (no callbacks, wakeups, harvest ends or removals at file close).
     std::string backend;
+    // The trace's event ABI (0: the current one). Before 4, close() of
+    // registered fds was not recorded: closed-fd-registered is not judged.
+    std::uint32_t abi_version = 0;
     // Only events in [from_ns, to_ns] (relative to the first record) count; 0/0: all.
     std::uint64_t from_ns = 0;
     std::uint64_t to_ns = 0;

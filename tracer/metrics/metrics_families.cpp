@@ -239,7 +239,10 @@ void add_top_items(std::vector<MetricFamily>& out, const model::Model& m, const 
         Labels l = {{"comm", comm_of(m, tgid)},
                     {"fd", std::to_string(x.fd)},
                     {"instance", name(in)},
-                    {"name", label_value(m.fd_name(tgid, x.fd))},
+                    // A stale item (its fd closed, the file still registered) is
+                    // not the file the number names now: its own series.
+                    {"name", (m.item_stale(hot[i].item) ? "[closed fd] " : "") +
+                                 label_value(m.item_fd_name(tgid, hot[i].item))},
                     {"pid", std::to_string(tgid)}};
         del.metric.push_back(value_metric(l, c, x.stats.deliveries));
         if (seen.callbacks)

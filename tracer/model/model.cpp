@@ -266,6 +266,9 @@ void Model::dispatch(const stream::Record& rec) {
         }
         case EP_KIND_SOCK_NAME:
             break;  // the tracer also says it as an FD_NAME, which names the fd
+        case EP_KIND_FD_CLOSE:
+            on_fd_close(h, rec.as<ep_fd_close>());
+            break;
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
             break;  // the decoder never passes these on
@@ -481,6 +484,7 @@ void Model::destroy_item(ItemRef it) {
     by_data_.erase(data_hash(x.instance, x.data), it, [this](std::uint32_t v) {
         return data_hash(items_[v].instance, items_[v].data);
     });
+    if (x.stale()) stale_.erase(it);
     x.live = 0;
     items_.release(it);
     --live_items_;
@@ -545,6 +549,16 @@ void Model::on_item_insert(const ep_header& h, const ep_item_ctl& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
     if (inst == kNil) return;
     ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it != kNil && items_[it].stale()) {
+        // Tracepoint backend (no file in keys): the stale item and the new
+        // file's share (0, fd). The kernel keys them apart by file, and no
+        // later epoll_ctl on this fd can reach the stale one: unindex it.
+        by_key_.erase(item_hash(inst, r.file, r.fd), it, [this](std::uint32_t v) {
+            const Item& y = items_[v];
+            return item_hash(y.instance, y.file, y.fd);
+        });
+        it = kNil;
+    }
     if (it == kNil && r.file != 0 && !instances_[inst].tree_exact) {
         // A snapshot seeded this fd without its file pointer.
         ItemRef seeded = lookup_item(inst, 0, r.fd);
@@ -1242,9 +1256,119 @@ void Model::on_fd_name(const ep_header& h, const ep_fd_name& r) {
     ++shape_version_;
     Process& p = processes_[h.tgid];
     p.tgid = h.tgid;
+    if (name_stale_item(h, r)) return;
     Process::FdName& n = p.fd_names[r.fd];
     n.type = r.type;
+    n.ino = r.ino;
     n.name.assign(r.name, strnlen(r.name, EP_FD_NAME_LEN));
+}
+
+// A name read from /proc after the fd was closed, for the file it named then
+// (its ino): it belongs to the stale item, not to the fd's new file.
+bool Model::name_stale_item(const ep_header& h, const ep_fd_name& r) {
+    if (r.ino == 0) return false;
+    bool named = false;
+    for (auto& [it, s] : stale_) {
+        const Item& x = items_[it];
+        if (s.tgid != h.tgid || x.fd != r.fd || x.ino != r.ino) continue;
+        s.name.type = r.type;
+        s.name.ino = r.ino;
+        s.name.name.assign(r.name, strnlen(r.name, EP_FD_NAME_LEN));
+        named = true;
+    }
+    return named;
+}
+
+// The process closed an fd whose file epoll watches (close, or dup2/dup3 over
+// it). Items are keyed by (file, fd) in the kernel and outlive the close if
+// the file stays open elsewhere: they become stale. Only instances the
+// process created are looked at: a child closing its inherited copy of the
+// fd leaves its parent's items as they were.
+void Model::on_fd_close(const ep_header& h, const ep_fd_close& r) {
+    if (r.fd < 0) return;
+    ++shape_version_;
+    for (InstanceRef i = 0; i < instances_.size(); ++i)
+        if (instances_[i].live && instances_[i].creator_tgid == h.tgid) fd_closed(i, h, r);
+    auto p = processes_.find(h.tgid);
+    if (p == processes_.end()) return;
+    // The number names nothing now (until an FD_NAME says what it was reused for).
+    auto n = p->second.fd_names.find(r.fd);
+    if (n != p->second.fd_names.end() &&
+        (n->second.ino == 0 || r.ino == 0 || n->second.ino == r.ino))
+        p->second.fd_names.erase(n);
+}
+
+void Model::fd_closed(InstanceRef inst, const ep_header& h, const ep_fd_close& r) {
+    ItemRef it = lookup_item(inst, r.file, r.fd);
+    if (it == kNil && r.file != 0) it = lookup_item(inst, 0, r.fd);  // tracepoint or seeded keys
+    if (it != kNil) {
+        const Item& x = items_[it];
+        if (x.stale() || (x.ino != 0 && r.ino != 0 && x.ino != r.ino)) it = kNil;
+    }
+    if (r.shared == 1) {
+        if (it != kNil) mark_stale(it, h);
+        return;
+    }
+    if (r.shared != 0 || !close_removals_unseen_) return;
+    // The last reference went: the kernel removes every item of the file
+    // (eventpoll_release_file). Kernel-hook backends record those removals;
+    // the tracepoint backend does not. Its stale items go now (nothing else
+    // would end them); the others wait for fdinfo to show them gone, as
+    // before (drop_unseen_close_removals): the removal runs in __fput after
+    // close() returns, and a snapshot read in between still lists the item.
+    drop_stale_of_file(inst, r.file, r.ino);
+}
+
+void Model::mark_stale(ItemRef it, const ep_header& h) {
+    Item& x = items_[it];
+    x.flags |= Item::kStale;
+    StaleItem& s = stale_[it];
+    s.closed_ts = h.ts;
+    s.tgid = h.tgid;
+    // What the fd named when it was closed (on_fd_close forgets it after).
+    auto p = processes_.find(h.tgid);
+    if (p == processes_.end()) return;
+    auto n = p->second.fd_names.find(x.fd);
+    if (n != p->second.fd_names.end() &&
+        (n->second.ino == 0 || x.ino == 0 || n->second.ino == x.ino))
+        s.name = n->second;
+}
+
+void Model::drop_stale_of_file(InstanceRef inst, std::uint64_t file, std::uint64_t ino) {
+    std::vector<ItemRef> gone;
+    for (const auto& [it, s] : stale_) {
+        const Item& x = items_[it];
+        if (x.instance == inst && ((file != 0 && x.file == file) || (ino != 0 && x.ino == ino)))
+            gone.push_back(it);
+    }
+    for (ItemRef it : gone) destroy_item(it);
+}
+
+std::vector<ItemRef> Model::stale_items() const {
+    std::vector<ItemRef> out;
+    out.reserve(stale_.size());
+    for (const auto& [it, s] : stale_) out.push_back(it);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+const StaleItem* Model::stale_item(ItemRef i) const {
+    auto s = stale_.find(i);
+    return s == stale_.end() ? nullptr : &s->second;
+}
+
+std::string_view Model::item_fd_name(std::uint32_t tgid, ItemRef i) const {
+    const Item& x = items_[i];
+    if (x.stale()) {
+        const StaleItem* s = stale_item(i);
+        return s ? std::string_view{s->name.name} : std::string_view{};
+    }
+    auto p = processes_.find(tgid);
+    if (p == processes_.end()) return {};
+    auto n = p->second.fd_names.find(x.fd);
+    if (n == p->second.fd_names.end()) return {};
+    if (n->second.ino != 0 && x.ino != 0 && n->second.ino != x.ino) return {};  // reused number
+    return n->second.name;
 }
 
 std::string_view Model::fd_name(std::uint32_t tgid, std::int32_t fd) const {
@@ -1338,6 +1462,8 @@ std::size_t Model::memory_bytes() const {
     b += waiting_.size() * (2 * sizeof(std::uint32_t) + 2 * sizeof(void*)) +
          waiting_.bucket_count() * sizeof(void*);
     b += closed_items_.capacity() * sizeof(ClosedItem);
+    for (const auto& [it, st] : stale_)
+        b += sizeof(it) + sizeof(st) + st.name.name.capacity() + 2 * sizeof(void*);
     for (const auto& [tgid, p] : processes_) {
         b += sizeof(Process) + 2 * sizeof(void*) + p.threads.capacity() * sizeof(std::uint32_t) +
              p.comm.capacity();

@@ -54,6 +54,9 @@ struct Item {
     static constexpr std::uint8_t kSeeded = 1;   // from a /proc snapshot, shape not known
     static constexpr std::uint8_t kLazy = 2;     // first seen in a record other than insert
     static constexpr std::uint8_t kSkipped = 4;  // passed over by a delivery of this harvest
+    // Its fd was closed while its file stayed open elsewhere (a dup, a child):
+    // still registered, under a number the program may have reused (FD_CLOSE).
+    static constexpr std::uint8_t kStale = 8;
 
     // The first 64 bytes are what lookups, list walks and tree walks touch.
     std::uint64_t file = 0;    // key part 1 (0 on the tracepoint backend)
@@ -75,6 +78,7 @@ struct Item {
     ItemStats stats;
 
     bool seeded() const { return flags & kSeeded; }
+    bool stale() const { return flags & kStale; }
     bool on_overflow() const { return overflow != 0; }
     bool level_triggered() const { return !(events & (kEpollEt | kEpollOneshot)); }
     bool disarmed() const { return (events & kEpollOneshot) && !(events & ~kEpPrivateBits); }
@@ -203,9 +207,18 @@ struct Process {
     std::vector<std::uint32_t> threads;
     struct FdName {
         std::uint32_t type = 0;  // enum ep_fd_type
+        std::uint64_t ino = 0;   // the file it names (0: unknown)
         std::string name;
     };
     std::unordered_map<std::int32_t, FdName> fd_names;
+};
+
+// A stale item (Item::kStale): when and by which process its fd was closed,
+// and what the fd named then (the number may name another file now).
+struct StaleItem {
+    std::uint64_t closed_ts = 0;
+    std::uint32_t tgid = 0;
+    Process::FdName name;  // name empty: not named before the close
 };
 
 // Verify mode: the model compared with kernel walks and /proc fdinfo.
@@ -308,6 +321,15 @@ public:
 
     const std::unordered_map<std::uint32_t, Process>& processes() const { return processes_; }
     std::string_view fd_name(std::uint32_t tgid, std::int32_t fd) const;
+    // Stale items: registered under an fd their process closed (the file
+    // stays open elsewhere). Their name is the one the fd had, never the
+    // name of a file the number was reused for.
+    bool item_stale(ItemRef i) const { return items_[i].stale(); }
+    const StaleItem* stale_item(ItemRef i) const;  // nullptr unless stale
+    std::vector<ItemRef> stale_items() const;      // every stale item, in ItemRef order
+    // The name of the item's fd in process tgid: empty when the fd now names
+    // another file than the item's (the number was reused).
+    std::string_view item_fd_name(std::uint32_t tgid, ItemRef i) const;
     const ModelStats& stats() const { return stats_; }
 
     std::size_t live_items() const { return live_items_; }
@@ -372,6 +394,11 @@ private:
     void on_walk_end(const ep_walk_end& r);
     void on_process(const ep_header& h, const ep_process& r);
     void on_fd_name(const ep_header& h, const ep_fd_name& r);
+    void on_fd_close(const ep_header& h, const ep_fd_close& r);
+    void fd_closed(InstanceRef inst, const ep_header& h, const ep_fd_close& r);
+    void mark_stale(ItemRef it, const ep_header& h);
+    void drop_stale_of_file(InstanceRef inst, std::uint64_t file, std::uint64_t ino);
+    bool name_stale_item(const ep_header& h, const ep_fd_name& r);
     void on_snapshot_instance(const ep_snapshot_instance& r);
     void on_snapshot_item(const ep_snapshot_item& r);
 
@@ -458,6 +485,8 @@ private:
     };
     static constexpr std::size_t kClosedItems = 256;
     std::vector<ClosedItem> closed_items_;
+    // Stale items (Item::kStale), by item: few, unless a program leaks them.
+    std::unordered_map<ItemRef, StaleItem> stale_;
     std::size_t closed_next_ = 0;
     // epoll_ctl comes from syscall tracepoints: removal at file close is never
     // recorded, fdinfo snapshots are the first to show it (model_verify.cpp).

@@ -504,6 +504,23 @@ void add_always(const KernelDescription& d, Plan& plan) {
             plan.missing.push_back(std::string("no BTF tracepoint ") + ev +
                                    ": process tracking misses it");
     }
+    // fds going away (FD_CLOSE), on every backend: an item whose fd was closed
+    // while its file stays open elsewhere is still registered (stale).
+    if (!d.has_tracepoint("syscalls:sys_enter_close") ||
+        !d.has_tracepoint("syscalls:sys_exit_close")) {
+        plan.missing.push_back(
+            "no syscalls:sys_enter/exit_close tracepoints: items left registered by a close() "
+            "are not seen");
+        return;
+    }
+    for (const char* sc : {"close", "dup2", "dup3"}) {
+        const std::string enter = std::string("sys_enter_") + sc;
+        const std::string exit = std::string("sys_exit_") + sc;
+        if (!d.has_tracepoint("syscalls:" + enter) || !d.has_tracepoint("syscalls:" + exit))
+            continue;
+        plan.always.push_back(tracepoint(enter));
+        plan.always.push_back(tracepoint(exit));
+    }
 }
 
 Level level_of(const Plan& plan) {

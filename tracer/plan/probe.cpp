@@ -182,6 +182,12 @@ void read_tracepoints(KernelDescription& d, bool mount_missing) {
         const std::string n = e.path().filename().string();
         if (n.find("epoll") != std::string::npos) d.tracepoints.insert("syscalls:" + n);
     }
+    // Where an fd goes away: close() and dup2()/dup3() over an open fd (FD_CLOSE).
+    for (const char* n : {"sys_enter_close", "sys_exit_close", "sys_enter_dup2", "sys_exit_dup2",
+                          "sys_enter_dup3", "sys_exit_dup3"}) {
+        if (fs::is_directory(events / "syscalls" / n, ec))
+            d.tracepoints.insert(std::string("syscalls:") + n);
+    }
     for (const char* n :
          {"sched_switch", "sched_process_fork", "sched_process_exec", "sched_process_exit"}) {
         if (fs::is_directory(events / "sched" / n, ec))

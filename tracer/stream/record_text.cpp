@@ -104,6 +104,10 @@ std::string walk_list_name(std::uint32_t list) {
 std::string process_what_name(std::uint32_t what) {
     return enum_name(what, {"found", "fork", "exec", "exit", "thread", "thread_exit"});
 }
+std::string fd_close_via_name(std::uint32_t via) { return enum_name(via, {"close", "dup2"}); }
+std::string fd_close_shared_name(std::uint32_t shared) {
+    return enum_name(shared, {"no", "yes", "unknown"});
+}
 std::string fd_type_name(std::uint32_t type) {
     return enum_name(type, {"unknown", "file", "pipe", "tcp", "udp", "unix", "eventfd", "timerfd",
                             "signalfd", "epoll", "socket", "other"});
@@ -226,6 +230,15 @@ std::vector<Field> fields_of(const Record& rec) {
                     u_("type", r.type),
                     u_("state", r.state),
                     t_("name", sock_name_text(r).name)};
+        }
+        case EP_KIND_FD_CLOSE: {
+            const auto& r = rec.as<ep_fd_close>();
+            return {e_("via", fd_close_via_name(r.via)),
+                    i_("fd", r.fd),
+                    a_("file", S::File, r.file),
+                    u_("ino", r.ino),
+                    e_("shared", fd_close_shared_name(r.shared)),
+                    i_("result", r.result)};
         }
         case EP_KIND_SNAPSHOT_INSTANCE: {
             const auto& r = rec.as<ep_snapshot_instance>();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "stream/abi.hpp"
 
@@ -651,6 +652,142 @@ TEST(Findings, WorstFirst) {
     EXPECT_EQ(f[0].kind, Kind::LoopBlocked);
     EXPECT_EQ(f[0].severity, Severity::Error);
     EXPECT_EQ(f.back().severity, Severity::Info);
+}
+
+// ---- closed fd still registered -------------------------------------------------
+
+constexpr std::uint64_t kFileB = 0xffff888000b00000ull;
+
+// ADD of fd with its own file and data (the number may be reused for another file).
+void add_file(Stream& s, int fd, std::uint64_t file, std::uint64_t data) {
+    ep_item_ctl r{};
+    r.ep = s.ep();
+    r.file = file;
+    r.data = data;
+    r.ino = file & 0xffff;
+    r.epfd = 3;
+    r.fd = fd;
+    r.events = kIn;
+    s.feed(EP_KIND_ITEM_INSERT, r);
+}
+
+void close_fd(Stream& s, int fd, std::uint64_t file, std::uint8_t shared) {
+    ep_fd_close r{};
+    r.file = file;
+    r.ino = file & 0xffff;
+    r.fd = fd;
+    r.shared = shared;
+    s.feed(EP_KIND_FD_CLOSE, r);
+}
+
+void name_fd(Stream& s, int fd, std::uint64_t file, const char* name) {
+    ep_fd_name r{};
+    r.fd = fd;
+    r.ino = file & 0xffff;
+    std::snprintf(r.name, sizeof r.name, "%s", name);
+    s.feed(EP_KIND_FD_NAME, r);
+}
+
+void deliver_data(Stream& s, std::uint32_t tid, std::uint64_t data) {
+    s.wait_begin(tid);
+    ep_harvest_item r{};
+    r.ep = s.ep();
+    r.data = data;
+    r.revents = kIn;
+    s.feed(EP_KIND_HARVEST_ITEM, r, tid);
+    s.wait_end(tid, 1);
+}
+
+// fd 11 (pipe A) registered, closed while a dup holds A, reused for pipe B and
+// registered: A's callbacks and deliveries after the close are the finding,
+// B's are not.
+void stale_and_reused(Stream& s, int stale_events) {
+    name_fd(s, 11, file_of(11), "pipe A");
+    add_file(s, 11, file_of(11), 0xa);
+    s.ts += kMs;
+    close_fd(s, 11, file_of(11), 1);
+    name_fd(s, 11, kFileB, "pipe B");
+    add_file(s, 11, kFileB, 0xb);
+    for (int i = 0; i < stale_events; ++i) {
+        s.ts += kMs;
+        if (s.kernel) s.callback(200, 11, EP_CB_QUEUED_READY);  // file_of(11): A
+        deliver_data(s, 101, 0xa);
+    }
+    for (int i = 0; i < 4; ++i) {
+        s.ts += kMs;
+        if (s.kernel) {
+            ep_callback r{};
+            r.ep = kEp;
+            r.file = kFileB;
+            r.fd = 11;
+            r.outcome = EP_CB_QUEUED_READY;
+            s.feed(EP_KIND_CALLBACK, r, 200);
+        }
+        deliver_data(s, 101, 0xb);
+    }
+}
+
+TEST(Findings, ClosedFdRegisteredWhileEventsArrive) {
+    Engine e(opts());
+    Stream s(e);
+    stale_and_reused(s, 3);
+    const auto f = of_kind(e, Kind::ClosedFdRegistered);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].severity, Severity::Warning);
+    EXPECT_EQ(f[0].count, 6u);  // 3 callbacks and 3 deliveries of A, none of B's
+    ASSERT_EQ(f[0].fds, std::vector<std::int32_t>{11});
+    EXPECT_EQ(f[0].fd_names, std::vector<std::string>{"pipe A"});
+    ASSERT_GE(f[0].evidence.size(), 3u);
+    EXPECT_NE(f[0].evidence[0].text.find("fd 11 (pipe A) was closed at record #3"),
+              std::string::npos)
+        << f[0].evidence[0].text;
+    EXPECT_EQ(f[0].evidence[0].record, 3u);
+    EXPECT_NE(f[0].evidence[1].text.find("3 callbacks and 3 deliveries"), std::string::npos)
+        << f[0].evidence[1].text;
+    EXPECT_NE(f[0].evidence[2].text.find("fd 11 now names pipe B"), std::string::npos);
+    EXPECT_NE(f[0].advice.find("EPOLL_CTL_DEL before close()"), std::string::npos);
+    EXPECT_FALSE(unjudged(e, Kind::ClosedFdRegistered));
+}
+
+TEST(Findings, ClosedFdOnTracepointCountsDeliveriesByData) {
+    Engine e(opts("tracepoint"));
+    Stream s(e);
+    s.kernel = false;
+    stale_and_reused(s, 2);
+    const auto f = of_kind(e, Kind::ClosedFdRegistered);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].count, 2u);
+    EXPECT_NE(f[0].confidence.find("deliveries, not callbacks"), std::string::npos);
+}
+
+// Healthy: the close released the file (no dup), or the stale item got no
+// event before the file's last close removed it.
+TEST(Findings, ClosedFdReleasedOrSilentIsHealthy) {
+    Engine e(opts());
+    Stream s(e);
+    add_file(s, 11, file_of(11), 0xa);
+    close_fd(s, 11, file_of(11), 0);
+    s.callback(200, 11, EP_CB_QUEUED_READY);  // between close() and __fput
+    add_file(s, 12, file_of(12), 0xc);
+    close_fd(s, 12, file_of(12), 1);
+    close_fd(s, 13, file_of(12), 0);  // the dup: the last reference
+    ep_item_remove r{};
+    r.ep = kEp;
+    r.file = file_of(12);
+    r.epfd = -1;
+    r.fd = 12;
+    r.reason = EP_REMOVE_FILE_CLOSE;
+    s.feed(EP_KIND_ITEM_REMOVE, r);
+    s.callback(200, 12, EP_CB_QUEUED_READY);
+    EXPECT_TRUE(of_kind(e, Kind::ClosedFdRegistered).empty());
+}
+
+TEST(Findings, ClosedFdNotJudgedOnTracesBeforeAbi4) {
+    Options o = opts();
+    o.abi_version = 3;
+    Engine e(o);
+    e.finish();
+    EXPECT_TRUE(unjudged(e, Kind::ClosedFdRegistered));
 }
 
 }  // namespace

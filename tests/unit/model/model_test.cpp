@@ -1625,3 +1625,187 @@ TEST_F(ModelTest, AnOverflowCallbackDuringDoneScanStaysWithTheEndingHarvest) {
 
 }  // namespace
 }  // namespace epscope::model
+
+// ---- fds closed while their file stays registered (FD_CLOSE) ------------------
+
+namespace epscope::model {
+namespace {
+
+constexpr std::uint64_t kFileA = 0xffff888000a00000ull;
+constexpr std::uint64_t kFileB = 0xffff888000b00000ull;
+
+void insert_file(Stream& s, std::uint64_t ep, int epfd, int fd, std::uint64_t file,
+                 std::uint64_t ino, std::uint64_t data) {
+    ep_item_ctl r{};
+    r.ep = ep;
+    r.epi = file ? file + 0x40 : 0;
+    r.file = file;
+    r.ino = ino;
+    r.data = data;
+    r.epfd = epfd;
+    r.fd = fd;
+    r.events = kIn;
+    s.feed(EP_KIND_ITEM_INSERT, r);
+}
+
+void fd_close(Stream& s, int fd, std::uint64_t file, std::uint64_t ino, std::uint8_t shared) {
+    ep_fd_close r{};
+    r.file = file;
+    r.ino = ino;
+    r.fd = fd;
+    r.shared = shared;
+    s.feed(EP_KIND_FD_CLOSE, r);
+}
+
+void fd_name(Stream& s, int fd, std::uint64_t ino, const char* name) {
+    ep_fd_name r{};
+    r.fd = fd;
+    r.ino = ino;
+    r.type = EP_FD_PIPE;
+    std::strncpy(r.name, name, sizeof r.name - 1);
+    s.feed(EP_KIND_FD_NAME, r);
+}
+
+void callback_on(Stream& s, int fd, std::uint64_t file, std::uint8_t outcome = EP_CB_QUEUED_READY) {
+    ep_callback r{};
+    r.ep = kEp;
+    r.epi = file + 0x40;
+    r.file = file;
+    r.fd = fd;
+    r.key = 1;
+    r.events = kIn;
+    r.outcome = outcome;
+    s.feed(EP_KIND_CALLBACK, r);
+}
+
+// fd 11 names A and is registered; dup(11) keeps A open; close(11); fd 11 is
+// reused for B, registered too. The kernel has (A, 11) and (B, 11): so must
+// the model, the first one stale and named as A, not as B.
+TEST(ModelStale, AClosedFdStaysAnItemApartFromTheFileItsNumberNowNames) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    fd_name(s, 11, 7001, "pipe:[7001]");
+    insert_file(s, kEp, 3, 11, kFileA, 7001, 0xa);
+    fd_close(s, 11, kFileA, 7001, 1);
+    const InstanceRef in = m.find_instance(kEp);
+    const ItemRef a = m.find_item(in, kFileA, 11);
+    ASSERT_NE(a, kNil);
+    EXPECT_TRUE(m.item_stale(a));
+    ASSERT_NE(m.stale_item(a), nullptr);
+    EXPECT_EQ(m.stale_item(a)->tgid, 100u);
+    EXPECT_EQ(m.fd_name(100, 11), "");  // the number names nothing now
+    fd_name(s, 11, 7002, "pipe:[7002]");
+    insert_file(s, kEp, 3, 11, kFileB, 7002, 0xb);
+    const ItemRef b = m.find_item(in, kFileB, 11);
+    ASSERT_NE(b, kNil);
+    EXPECT_NE(a, b);
+    EXPECT_FALSE(m.item_stale(b));
+    EXPECT_EQ(m.item_fd_name(100, a), "pipe:[7001]");
+    EXPECT_EQ(m.item_fd_name(100, b), "pipe:[7002]");
+    callback_on(s, 11, kFileA);
+    callback_on(s, 11, kFileA, EP_CB_ALREADY_READY);
+    callback_on(s, 11, kFileB);
+    EXPECT_EQ(m.item(a).stats.callbacks[EP_CB_QUEUED_READY], 1u);
+    EXPECT_EQ(m.item(a).stats.callbacks[EP_CB_ALREADY_READY], 1u);
+    EXPECT_EQ(m.item(b).stats.callbacks[EP_CB_QUEUED_READY], 1u);
+    EXPECT_EQ(m.ready_list(in).size(), 2u);
+    EXPECT_EQ(m.instance(in).items, 2u);
+    EXPECT_EQ(m.instance(in).stats.desyncs, 0u);
+    // The dup closed too: the kernel removes (A, 11) at the file's release.
+    fd_close(s, 12, kFileA, 7001, 0);
+    ep_item_remove r{};
+    r.ep = kEp;
+    r.epi = kFileA + 0x40;
+    r.file = kFileA;
+    r.epfd = -1;
+    r.fd = 11;
+    r.reason = EP_REMOVE_FILE_CLOSE;
+    s.feed(EP_KIND_ITEM_REMOVE, r);
+    EXPECT_EQ(m.find_item(in, kFileA, 11), kNil);
+    EXPECT_EQ(m.instance(in).items, 1u);
+    EXPECT_EQ(m.stats().unknown_removes, 0u);
+}
+
+// A name /proc gave after the close, for the file the fd named then (its
+// ino), goes to the stale item; the reused number keeps its own name.
+TEST(ModelStale, ALateNameOfTheClosedFileNamesTheStaleItem) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    insert_file(s, kEp, 3, 11, kFileA, 7001, 0xa);
+    fd_close(s, 11, kFileA, 7001, 1);
+    fd_name(s, 11, 7002, "pipe:[7002]");
+    fd_name(s, 11, 7001, "pipe:[7001]");
+    const ItemRef a = m.find_item(m.find_instance(kEp), kFileA, 11);
+    ASSERT_NE(a, kNil);
+    EXPECT_EQ(m.item_fd_name(100, a), "pipe:[7001]");
+    EXPECT_EQ(m.fd_name(100, 11), "pipe:[7002]");
+}
+
+// Not stale: the close released the file (its items go with it), or a child
+// closed its inherited copy while the parent keeps the fd.
+TEST(ModelStale, TheLastCloseOrAChildsCopyLeavesNoStaleItem) {
+    Model m;
+    Stream s{m};
+    s.create(kEp, 3);
+    insert_file(s, kEp, 3, 11, kFileA, 7001, 0xa);
+    fd_close(s, 11, kFileA, 7001, 0);
+    const InstanceRef in = m.find_instance(kEp);
+    EXPECT_FALSE(m.item_stale(m.find_item(in, kFileA, 11)));
+    insert_file(s, kEp, 3, 12, kFileB, 7002, 0xb);
+    ep_process p{};
+    p.what = EP_PROC_FORK;
+    p.parent_tgid = 100;
+    s.tgid = 101;
+    s.feed(EP_KIND_PROCESS, p);
+    fd_close(s, 12, kFileB, 7002, 1);
+    EXPECT_FALSE(m.item_stale(m.find_item(in, kFileB, 12)));
+}
+
+// Tracepoint backend, keys without a file (a trace whose fd table reads
+// failed): the stale item and the new one share (0, 11). The new ADD must not
+// collide with it (no desync), and each delivery goes by its data. The last
+// close of the file removes the stale item, as the kernel does unrecorded.
+TEST(ModelStale, WithoutFilesInKeysANewAddOfTheNumberKeepsApart) {
+    Model m;
+    Stream s{m};
+    s.source = EP_SOURCE_TRACEPOINT;
+    s.create(0, 5);
+    insert_file(s, 0, 5, 11, 0, 7001, 0xa);
+    fd_close(s, 11, kFileA, 7001, 1);
+    insert_file(s, 0, 5, 11, 0, 7002, 0xb);
+    const InstanceRef in = m.find_instance_by_fd(100, 5);
+    ASSERT_NE(in, kNil);
+    EXPECT_EQ(m.instance(in).items, 2u);
+    EXPECT_EQ(m.instance(in).stats.desyncs, 0u);
+    const ItemRef b = m.find_item(in, 0, 11);
+    ASSERT_NE(b, kNil);
+    EXPECT_FALSE(m.item_stale(b));
+    ItemRef a = kNil;
+    for (ItemRef i : m.items_in_order(in))
+        if (i != b) a = i;
+    ASSERT_NE(a, kNil);
+    EXPECT_TRUE(m.item_stale(a));
+    s.wait_begin(100, 0, 5);
+    ep_harvest_item h{};
+    h.data = 0xa;
+    h.revents = 1;
+    s.feed(EP_KIND_HARVEST_ITEM, h);
+    s.wait_end(100, 1, 0, 5);
+    EXPECT_EQ(m.item(a).stats.deliveries, 1u);
+    EXPECT_EQ(m.item(b).stats.deliveries, 0u);
+    // EPOLL_CTL_DEL of fd 11 reaches the file it names now.
+    ep_item_remove r{};
+    r.epfd = 5;
+    r.fd = 11;
+    s.feed(EP_KIND_ITEM_REMOVE, r);
+    EXPECT_EQ(m.instance(in).items, 1u);
+    EXPECT_TRUE(m.item_stale(m.items_in_order(in).front()));
+    fd_close(s, 12, kFileA, 7001, 0);
+    EXPECT_EQ(m.instance(in).items, 0u);
+    EXPECT_EQ(m.stale_item(a), nullptr);
+}
+
+}  // namespace
+}  // namespace epscope::model

@@ -70,9 +70,11 @@ TEST(PlanHost618, ProgramsAreTracepointsOnly) {
          {"tp_sys_exit_epoll_create1", "tp_sys_exit_epoll_create", "tp_sys_exit_epoll_ctl",
           "tp_sys_enter_epoll_wait", "tp_sys_exit_epoll_wait", "tp_sys_enter_epoll_pwait",
           "tp_sys_exit_epoll_pwait", "tp_sys_enter_epoll_pwait2", "tp_sys_exit_epoll_pwait2",
-          "tp_sched_process_fork", "tp_sched_process_exec", "tp_sched_process_exit"})
+          "tp_sched_process_fork", "tp_sched_process_exec", "tp_sched_process_exit",
+          "tp_sys_enter_close", "tp_sys_exit_close", "tp_sys_enter_dup2", "tp_sys_exit_dup2",
+          "tp_sys_enter_dup3", "tp_sys_exit_dup3"})
         EXPECT_NE(find_program(p, name), nullptr) << name;
-    EXPECT_EQ(p.programs().size(), 13u);
+    EXPECT_EQ(p.programs().size(), 19u);
 }
 
 TEST(PlanHost618, MissingNamesLockdownFentryAndKprobes) {
@@ -170,7 +172,9 @@ TEST_P(LabKernel, ProgramsAreUniqueAndNoTracepointSyscalls) {
     const auto all = p.programs();
     for (size_t i = 0; i < all.size(); ++i) {
         for (size_t j = i + 1; j < all.size(); ++j) EXPECT_NE(all[i].program, all[j].program);
-        EXPECT_FALSE(contains(all[i].program, "tp_sys_")) << all[i].program;
+        // (The fds going away come from syscall tracepoints on every backend.)
+        EXPECT_FALSE(contains(all[i].program, "tp_sys_") && contains(all[i].program, "epoll"))
+            << all[i].program;
     }
     // fexit_do_epoll_wait serves both wait and harvest, listed once.
     EXPECT_EQ(std::count_if(all.begin(), all.end(),
@@ -188,8 +192,12 @@ TEST_P(LabKernel, ForcedKprobeUsesKprobesEverywhere) {
         const bool tracepoint = prog.kind == AttachKind::Tracepoint;
         const bool process = prog.kind == AttachKind::TpBtf;
         EXPECT_TRUE(kernel || tracepoint || process) << prog.program;
-        if (tracepoint) {
-            EXPECT_EQ(prog.target, "sched/sched_switch") << prog.program;
+        if (tracepoint && prog.target != "sched/sched_switch") {
+            // fds going away (FD_CLOSE): close, dup2, dup3 on every backend.
+            EXPECT_TRUE(prog.target.rfind("syscalls/sys_enter_", 0) == 0 ||
+                        prog.target.rfind("syscalls/sys_exit_", 0) == 0)
+                << prog.program;
+            EXPECT_FALSE(contains(prog.target, "epoll")) << prog.program;
         }
         if (process) {
             EXPECT_EQ(prog.target.rfind("sched_process_", 0), 0u) << prog.program;
@@ -519,6 +527,21 @@ TEST(PlanText, RecordsBackendHooksAndPrograms) {
     EXPECT_TRUE(contains(t, "program fentry_ep_remove fentry ep_remove_epi\n")) << t;
     EXPECT_TRUE(contains(t, "release_file_reports_items no\n")) << t;
     EXPECT_TRUE(contains(t, "program tp_sched_process_fork tp_btf sched_process_fork\n")) << t;
+    // fds going away, on every backend (FD_CLOSE).
+    EXPECT_TRUE(contains(t, "program tp_sys_enter_close tracepoint syscalls/sys_enter_close\n"))
+        << t;
+    EXPECT_TRUE(contains(t, "program tp_sys_exit_dup3 tracepoint syscalls/sys_exit_dup3\n")) << t;
+}
+
+TEST(PlanText, SaysWhenCloseIsNotSeen) {
+    auto d = recorded("6.12");
+    d.tracepoints.erase("syscalls:sys_exit_close");
+    const Plan p = plan_for(d, BackendChoice::Tracepoint);
+    for (const auto& prog : p.programs()) EXPECT_NE(prog.program, "tp_sys_enter_close");
+    EXPECT_NE(
+        std::find_if(p.missing.begin(), p.missing.end(),
+                     [](const std::string& m) { return contains(m, "sys_enter/exit_close"); }),
+        p.missing.end());
 }
 
 TEST(BackendChoiceWords, ParseAndReject) {
@@ -542,7 +565,9 @@ TEST(PlanProcessTracking, NeedsBtfTracepointsAndSaysSoWhenMissing) {
     auto d = test::recorded("6.18");
     d.btf_tracepoints.erase("sched_process_exec");
     const Plan p = plan_for(d);
-    EXPECT_EQ(p.always.size(), 2u);
+    EXPECT_EQ(std::count_if(p.always.begin(), p.always.end(),
+                            [](const ProgramAttach& a) { return a.kind == AttachKind::TpBtf; }),
+              2);
     EXPECT_NE(std::find(p.missing.begin(), p.missing.end(),
                         "no BTF tracepoint sched_process_exec: process tracking misses it"),
               p.missing.end());

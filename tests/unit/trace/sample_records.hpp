@@ -149,6 +149,12 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         v.push_back(Record::of(r));
     }
     {
+        auto r = make<ep_fd_close>(EP_KIND_FD_CLOSE, ts += 10);
+        r.file = kFile, r.ino = 4242, r.fd = 5, r.result = 0, r.via = EP_FD_CLOSE_CLOSE;
+        r.shared = 1;
+        v.push_back(Record::of(r));
+    }
+    {
         auto r = make<ep_instance_free>(EP_KIND_INSTANCE_FREE, ts += 10);
         r.ep = kEp;
         v.push_back(Record::of(r));

@@ -307,6 +307,13 @@ TEST(TraceCorruption, AnAbi2TraceReads) {
     EXPECT_EQ(r.header().abi_version, 2u);
 }
 
+// ABI 4 appended FD_CLOSE to ABI 3: ABI 3 traces read too.
+TEST(TraceCorruption, AnAbi3TraceReads) {
+    auto t = small_trace();
+    auto r = TraceReader::from_memory(with_versions(t.bytes, kFormatVersion, 3), "abi3.eps");
+    EXPECT_EQ(r.header().abi_version, 3u);
+}
+
 TEST(TraceCorruption, AnOlderEventAbiNamesBothVersions) {
     auto t = small_trace();
     try {
