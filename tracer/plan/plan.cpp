@@ -394,6 +394,14 @@ std::string trial_phrase(const char* what, const TrialResult& t) {
     return std::string("trial ") + what + " on do_epoll_ctl failed (" + t.detail + ")";
 }
 
+// Why fentry loses records where kernel code is preemptible (KernelDescription::preempt).
+std::string preemption_loss(const KernelDescription& d) {
+    return "kernel preemption is " + d.preempt +
+           ": a trampoline program preempted mid-run keeps its CPU's recursion guard and the "
+           "kernel skips it for the next thread there (lost records); kprobe handlers run with "
+           "preemption off";
+}
+
 // Empty if the backend can load and attach programs at all here.
 std::string backend_blocker(const KernelDescription& d, Backend b) {
     if (!privileged(d)) return "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root";
@@ -674,8 +682,9 @@ Plan plan_for(const KernelDescription& d, BackendChoice forced) {
         }
         case BackendChoice::Auto: {
             std::vector<std::string> declined;
-            const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty();
             const bool kprobe_ok = backend_blocker(d, Backend::Kprobe).empty();
+            const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty() &&
+                                   (!kprobe_ok || !d.preemptible());
             bool chosen = false;
             if (fentry_ok) {
                 auto why = build_kernel(
@@ -683,6 +692,8 @@ Plan plan_for(const KernelDescription& d, BackendChoice forced) {
                     kprobe_ok ? std::optional<Backend>(Backend::Kprobe) : std::nullopt, plan);
                 chosen = why.empty();
                 if (!chosen) declined.push_back("fentry: " + why);
+            } else if (backend_blocker(d, Backend::Fentry).empty()) {
+                declined.push_back("fentry: " + preemption_loss(d));
             } else {
                 declined.push_back("fentry: " + backend_blocker(d, Backend::Fentry));
             }
