@@ -150,8 +150,8 @@ KernelDescription KernelDescription::parse(const std::string& text) {
              const std::string w = single_word(l, k, v);
              if (w != "none" && w != "voluntary" && w != "full" && w != "lazy" && w != "rt" &&
                  w != "unknown")
-                 fail(l, "'" + k + "' wants none, voluntary, full, lazy, rt or unknown, got '" +
-                             w + "'");
+                 fail(l, "'" + k + "' wants none, voluntary, full, lazy, rt or unknown, got '" + w +
+                             "'");
              d.preempt = w;
          }},
         {"fentry_trial", [&](int l, const std::string& k,

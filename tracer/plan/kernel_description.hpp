@@ -38,9 +38,9 @@ struct KernelDescription {
     std::set<std::string> tracepoints;
     // Raw (BTF-typed) tracepoints: names with a btf_trace_<name> typedef in vmlinux BTF.
     std::set<std::string> btf_tracepoints;
-    std::string tracefs;       // events directory used, empty if tracefs is not reachable
-    bool kprobes = false;      // /sys/bus/event_source/devices/kprobe exists (CONFIG_KPROBES)
-    std::string lockdown;      // none | integrity | confidentiality | unknown
+    std::string tracefs;   // events directory used, empty if tracefs is not reachable
+    bool kprobes = false;  // /sys/bus/event_source/devices/kprobe exists (CONFIG_KPROBES)
+    std::string lockdown;  // none | integrity | confidentiality | unknown
     // The preemption model in force: none | voluntary | full | lazy | rt | unknown. Under full,
     // lazy and rt a thread can be preempted inside a BPF trampoline program (fentry/fexit run
     // with migration disabled only), whose per-CPU recursion guard then makes the kernel skip

@@ -682,27 +682,29 @@ Plan plan_for(const KernelDescription& d, BackendChoice forced) {
         }
         case BackendChoice::Auto: {
             std::vector<std::string> declined;
+            const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty();
             const bool kprobe_ok = backend_blocker(d, Backend::Kprobe).empty();
-            const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty() &&
-                                   (!kprobe_ok || !d.preemptible());
+            // Kprobes first where kernel code is preemptible (a preempted fentry
+            // program is skipped for the next thread on its CPU); fentry if they fail.
+            const bool kprobe_first = fentry_ok && kprobe_ok && d.preemptible();
+            if (kprobe_first) declined.push_back("fentry: " + preemption_loss(d));
+            const Backend order[2] = {kprobe_first ? Backend::Kprobe : Backend::Fentry,
+                                      kprobe_first ? Backend::Fentry : Backend::Kprobe};
             bool chosen = false;
-            if (fentry_ok) {
-                auto why = build_kernel(
-                    d, Backend::Fentry,
-                    kprobe_ok ? std::optional<Backend>(Backend::Kprobe) : std::nullopt, plan);
+            for (Backend b : order) {
+                if (chosen) break;
+                const std::string name = to_string(b);
+                if (auto blocker = backend_blocker(d, b); !blocker.empty()) {
+                    declined.push_back(name + ": " + blocker);
+                    continue;
+                }
+                // An fentry plan kprobes the functions fentry cannot attach to.
+                const auto fallback = b == Backend::Fentry && kprobe_ok
+                                          ? std::optional<Backend>(Backend::Kprobe)
+                                          : std::nullopt;
+                auto why = build_kernel(d, b, fallback, plan);
                 chosen = why.empty();
-                if (!chosen) declined.push_back("fentry: " + why);
-            } else if (backend_blocker(d, Backend::Fentry).empty()) {
-                declined.push_back("fentry: " + preemption_loss(d));
-            } else {
-                declined.push_back("fentry: " + backend_blocker(d, Backend::Fentry));
-            }
-            if (!chosen && kprobe_ok) {
-                auto why = build_kernel(d, Backend::Kprobe, std::nullopt, plan);
-                chosen = why.empty();
-                if (!chosen) declined.push_back("kprobe: " + why);
-            } else if (!chosen) {
-                declined.push_back("kprobe: " + backend_blocker(d, Backend::Kprobe));
+                if (!chosen) declined.push_back(name + ": " + why);
             }
             if (!chosen) {
                 auto why = backend_blocker(d, Backend::Tracepoint);

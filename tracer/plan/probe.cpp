@@ -300,10 +300,10 @@ std::string preempt_model(const std::string& debugfs_preempt, const std::string&
         for (std::string w; words >> w;)
             if (w.rfind("preempt=", 0) == 0 && known(w.substr(8))) return w.substr(8);
     }
-    for (const auto& [option, model] : {std::pair{"\nCONFIG_PREEMPT_LAZY=y", "lazy"},
-                                        std::pair{"\nCONFIG_PREEMPT=y", "full"},
-                                        std::pair{"\nCONFIG_PREEMPT_VOLUNTARY=y", "voluntary"},
-                                        std::pair{"\nCONFIG_PREEMPT_NONE=y", "none"}})
+    for (const auto& [option, model] :
+         {std::pair{"\nCONFIG_PREEMPT_LAZY=y", "lazy"}, std::pair{"\nCONFIG_PREEMPT=y", "full"},
+          std::pair{"\nCONFIG_PREEMPT_VOLUNTARY=y", "voluntary"},
+          std::pair{"\nCONFIG_PREEMPT_NONE=y", "none"}})
         if (config.find(option) != std::string::npos) return model;
     // A kernel built with full preemption and no PREEMPT_DYNAMIC says so in its version.
     if (!dynamic && uts_version.find(" PREEMPT ") != std::string::npos) return "full";

@@ -52,11 +52,13 @@ TEST(Doctor, Lab72ReportUsesEpRemoveEpiAndBothScanFunctions) {
 TEST(Doctor, Lab72ReportSaysPreemptionMakesKprobesTheBackend) {
     const auto d = test::recorded("7.2");
     const std::string r = format_doctor(d, plan_for(d));
-    EXPECT_TRUE(contains(r, "\n  preemption: lazy (kernel code is preemptible: fentry programs "
-                            "can be skipped, kprobe handlers cannot)\n"))
+    EXPECT_TRUE(contains(r,
+                         "\n  preemption: lazy (kernel code is preemptible: fentry programs "
+                         "can be skipped, kprobe handlers cannot)\n"))
         << r;
-    EXPECT_TRUE(contains(r, "plan (requested auto): backend kprobe: fentry: kernel preemption "
-                            "is lazy"))
+    EXPECT_TRUE(contains(r,
+                         "plan (requested auto): backend kprobe: fentry: kernel preemption "
+                         "is lazy"))
         << r;
     EXPECT_TRUE(contains(r, "\n  callback  kprobe      ")) << r;
     const auto v = test::recorded("6.12");

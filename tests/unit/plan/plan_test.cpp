@@ -128,7 +128,9 @@ TEST(PlanHost618, CloneOnlyRemovalFunctionsLeaveRemoveNotVisible) {
 class LabKernel : public ::testing::TestWithParam<std::string> {};
 
 // The lab kernels' own plans, fentry forced: 7.2's auto plan is kprobe (its preemption).
-Plan fentry_plan(const std::string& kernel) { return plan_for(recorded(kernel), BackendChoice::Fentry); }
+Plan fentry_plan(const std::string& kernel) {
+    return plan_for(recorded(kernel), BackendChoice::Fentry);
+}
 
 TEST_P(LabKernel, AutoChoosesFentryForEveryHookUnlessPreemptible) {
     const KernelDescription d = recorded(GetParam());
@@ -233,6 +235,7 @@ TEST_P(LabKernel, FentryDeniedFallsBackToKprobe) {
 
 TEST_P(LabKernel, AFunctionWithoutBtfIsKprobedInAnFentryPlan) {
     auto d = recorded(GetParam());
+    d.preempt = "voluntary";  // (7.2's lazy preemption makes auto take kprobes)
     d.btf_funcs.erase("ep_poll_callback");
     const Plan p = plan_for(d);
     EXPECT_EQ(p.backend, Backend::Fentry);
@@ -574,8 +577,9 @@ TEST(PlanPreemption, PreemptibleKernelPrefersKprobesAndSaysWhy) {
     const Plan p = plan_for(d);
     EXPECT_EQ(p.backend, Backend::Kprobe);
     EXPECT_EQ(p.level, Level::Full);
-    EXPECT_TRUE(contains(p.backend_reason, "fentry: kernel preemption is lazy: a trampoline "
-                                           "program preempted mid-run"))
+    EXPECT_TRUE(contains(p.backend_reason,
+                         "fentry: kernel preemption is lazy: a trampoline "
+                         "program preempted mid-run"))
         << p.backend_reason;
     EXPECT_TRUE(p.backend_reason.ends_with("-> kprobe")) << p.backend_reason;
     for (const char* model : {"full", "rt"}) {
@@ -594,6 +598,15 @@ TEST(PlanPreemption, PreemptibleKernelPrefersKprobesAndSaysWhy) {
     EXPECT_EQ(plan_for(no_kprobes).backend, Backend::Fentry);
     // Forced fentry stays fentry.
     EXPECT_EQ(plan_for(d, BackendChoice::Fentry).backend, Backend::Fentry);
+    // Kprobes failing there (do_epoll_ctl inlined), fentry is tried next, then tracepoints.
+    KernelDescription no_ctl = d;
+    no_ctl.kallsyms.erase("do_epoll_ctl");
+    const Plan f = plan_for(no_ctl);
+    EXPECT_EQ(f.backend, Backend::Tracepoint);
+    EXPECT_TRUE(contains(f.backend_reason, "; kprobe: insert: do_epoll_ctl is inlined here"))
+        << f.backend_reason;
+    EXPECT_TRUE(contains(f.backend_reason, "; fentry: insert: do_epoll_ctl is inlined here"))
+        << f.backend_reason;
 }
 
 }  // namespace
