@@ -43,8 +43,9 @@ std::string format_doctor(const KernelDescription& d, const Plan& plan) {
       << "   lockdown: " << d.lockdown
       << "   tracefs: " << (d.tracefs.empty() ? "not mounted" : d.tracefs) << "\n";
     o << "  preemption: " << d.preempt
-      << (d.preemptible() ? " (kernel code is preemptible: fentry programs can be skipped, "
-                            "kprobe handlers cannot)"
+      << (d.preemptible() ? " (kernel code is preemptible: a fentry program preempted "
+                            "mid-run is skipped for the next thread; kprobe handlers are not "
+                            "preempted)"
                           : "")
       << "\n";
     o << "  trial fentry on do_epoll_ctl: " << trial(d.fentry_trial) << "\n";

@@ -53,8 +53,9 @@ TEST(Doctor, Lab72ReportSaysPreemptionMakesKprobesTheBackend) {
     const auto d = test::recorded("7.2");
     const std::string r = format_doctor(d, plan_for(d));
     EXPECT_TRUE(contains(r,
-                         "\n  preemption: lazy (kernel code is preemptible: fentry programs "
-                         "can be skipped, kprobe handlers cannot)\n"))
+                         "\n  preemption: lazy (kernel code is preemptible: a fentry program "
+                         "preempted mid-run is skipped for the next thread; kprobe handlers "
+                         "are not preempted)\n"))
         << r;
     EXPECT_TRUE(contains(r,
                          "plan (requested auto): backend kprobe: fentry: kernel preemption "
