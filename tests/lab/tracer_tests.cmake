@@ -17,8 +17,10 @@ epscope_add_lab_script(lab_exit_removals_5.10 420 exit_removals.sh 5.10
 
 # The model against the kernel: every poller scenario and the models under
 # load, recorded on each kernel; the model's verify counts must be clean.
-# 5.10 and 7.2 are not exact yet (docs/KERNEL-NOTES.md, "5.10 and 7.2: what differs").
-foreach(kernel IN ITEMS 6.1 6.12)
+# 7.2 is exact with kprobes (its auto backend: lazy preemption) but the kernel
+# skips a few kprobe program runs there (counted lost): not registered yet
+# (docs/KERNEL-NOTES.md, "5.10 and 7.2: what differs").
+foreach(kernel IN ITEMS 5.10 6.1 6.12)
   epscope_add_lab_script(lab_verify_model_${kernel} 1200 verify_scenarios.sh ${kernel}
     $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
 endforeach()

@@ -14,6 +14,8 @@
 # said: EP_FLAG_RACED) compare their ready list but not their overflow list and
 # txlist; they must stay under 5% of harvests (or be a single one), so the
 # overflow check stays one.
+# EPSCOPE_KEEP_TRACES=DIR: on failure, the traces are copied there (to replay
+# them with `epscope stat --mismatches FILE`).
 set -eu
 kernel=$1 epscope=$2 poller=$3
 lab=$(dirname "$0")/run
@@ -80,4 +82,8 @@ for t in "$out"/*.trace; do
     fi
 done
 [ "$(ls "$out"/*.trace | wc -l)" -ge 17 ] || { echo "FAIL: expected 17 traces"; failed=1; }
+if [ "$failed" != 0 ] && [ -n "${EPSCOPE_KEEP_TRACES:-}" ]; then
+    mkdir -p "$EPSCOPE_KEEP_TRACES" && cp "$out"/*.trace "$out"/*.out "$EPSCOPE_KEEP_TRACES"/ &&
+        echo "traces kept in $EPSCOPE_KEEP_TRACES"
+fi
 exit $failed

@@ -358,9 +358,13 @@ int run_stat(const StatOptions& opts) {
                     st.lost > st.lost_skipped
                         ? " (the ring buffer was full: record with a larger --ring-mb)"
                         : "",
-                    st.lost_skipped ? " (program runs the kernel skipped: record with "
-                                      "--backend kprobe)"
-                                    : "");
+                    !st.lost_skipped ? ""
+                    // kprobe programs are skipped only when another BPF program runs on the
+                    // same CPU (bpf_prog_active): no other backend avoids that.
+                    : header.get("backend").value_or("") == "kprobe"
+                        ? " (program runs the kernel skipped: another BPF program was running "
+                          "on the CPU)"
+                        : " (program runs the kernel skipped: record with --backend kprobe)");
         if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
         const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
         std::printf("%s\n", fidelity_line(st.verify, verified).c_str());

@@ -42,6 +42,12 @@ std::string format_doctor(const KernelDescription& d, const Plan& plan) {
     o << "  BTF: " << yes_no(d.btf) << "   kprobes: " << yes_no(d.kprobes)
       << "   lockdown: " << d.lockdown
       << "   tracefs: " << (d.tracefs.empty() ? "not mounted" : d.tracefs) << "\n";
+    o << "  preemption: " << d.preempt
+      << (d.preemptible() ? " (kernel code is preemptible: a fentry program preempted "
+                            "mid-run is skipped for the next thread; kprobe handlers are not "
+                            "preempted)"
+                          : "")
+      << "\n";
     o << "  trial fentry on do_epoll_ctl: " << trial(d.fentry_trial) << "\n";
     o << "  trial kprobe on do_epoll_ctl: " << trial(d.kprobe_trial) << "\n";
     o << "  privileges: root " << yes_no(d.root) << ", CAP_BPF " << yes_no(d.cap_bpf)

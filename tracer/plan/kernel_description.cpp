@@ -91,6 +91,7 @@ std::string KernelDescription::to_text() const {
     for (const auto& t : btf_tracepoints) o << "btf_tracepoint " << t << "\n";
     o << "kprobes " << yes_no(kprobes) << "\n";
     o << "lockdown " << (lockdown.empty() ? "unknown" : lockdown) << "\n";
+    o << "preempt " << (preempt.empty() ? "unknown" : preempt) << "\n";
     o << "fentry_trial " << trial_text(fentry_trial) << "\n";
     o << "kprobe_trial " << trial_text(kprobe_trial) << "\n";
     o << "cap_bpf " << yes_no(cap_bpf) << "\n";
@@ -143,6 +144,15 @@ KernelDescription KernelDescription::parse(const std::string& text) {
                  fail(l, "'" + k + "' wants none, integrity, confidentiality or unknown, got '" +
                              w + "'");
              d.lockdown = w;
+         }},
+        {"preempt",
+         [&](int l, const std::string& k, const std::string& v) {
+             const std::string w = single_word(l, k, v);
+             if (w != "none" && w != "voluntary" && w != "full" && w != "lazy" && w != "rt" &&
+                 w != "unknown")
+                 fail(l, "'" + k + "' wants none, voluntary, full, lazy, rt or unknown, got '" + w +
+                             "'");
+             d.preempt = w;
          }},
         {"fentry_trial", [&](int l, const std::string& k,
                              const std::string& v) { d.fentry_trial = parse_trial(l, k, v); }},

@@ -38,9 +38,14 @@ struct KernelDescription {
     std::set<std::string> tracepoints;
     // Raw (BTF-typed) tracepoints: names with a btf_trace_<name> typedef in vmlinux BTF.
     std::set<std::string> btf_tracepoints;
-    std::string tracefs;       // events directory used, empty if tracefs is not reachable
-    bool kprobes = false;      // /sys/bus/event_source/devices/kprobe exists (CONFIG_KPROBES)
-    std::string lockdown;      // none | integrity | confidentiality | unknown
+    std::string tracefs;   // events directory used, empty if tracefs is not reachable
+    bool kprobes = false;  // /sys/bus/event_source/devices/kprobe exists (CONFIG_KPROBES)
+    std::string lockdown;  // none | integrity | confidentiality | unknown
+    // The preemption model in force: none | voluntary | full | lazy | rt | unknown. Under full,
+    // lazy and rt a thread can be preempted inside a BPF trampoline program (fentry/fexit run
+    // with migration disabled only), whose per-CPU recursion guard then makes the kernel skip
+    // that program for the next thread on the CPU; kprobe handlers run with preemption off.
+    std::string preempt = "unknown";
     TrialResult fentry_trial;  // fentry on do_epoll_ctl
     TrialResult kprobe_trial;  // kprobe on do_epoll_ctl
     bool cap_bpf = false;
@@ -63,6 +68,8 @@ struct KernelDescription {
     bool has_tracepoint(const std::string& group_name) const {
         return tracepoints.count(group_name) != 0;
     }
+    // Kernel code (BPF trampoline programs included) can be preempted anywhere.
+    bool preemptible() const { return preempt == "full" || preempt == "lazy" || preempt == "rt"; }
 };
 
 class DescriptionError : public std::runtime_error {

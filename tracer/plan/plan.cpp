@@ -394,6 +394,14 @@ std::string trial_phrase(const char* what, const TrialResult& t) {
     return std::string("trial ") + what + " on do_epoll_ctl failed (" + t.detail + ")";
 }
 
+// Why fentry loses records where kernel code is preemptible (KernelDescription::preempt).
+std::string preemption_loss(const KernelDescription& d) {
+    return "kernel preemption is " + d.preempt +
+           ": a trampoline program preempted mid-run keeps its CPU's recursion guard and the "
+           "kernel skips it for the next thread there (lost records); kprobe handlers run with "
+           "preemption off";
+}
+
 // Empty if the backend can load and attach programs at all here.
 std::string backend_blocker(const KernelDescription& d, Backend b) {
     if (!privileged(d)) return "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root";
@@ -693,22 +701,27 @@ Plan plan_for(const KernelDescription& d, BackendChoice forced) {
             std::vector<std::string> declined;
             const bool fentry_ok = backend_blocker(d, Backend::Fentry).empty();
             const bool kprobe_ok = backend_blocker(d, Backend::Kprobe).empty();
+            // Kprobes first where kernel code is preemptible (a preempted fentry
+            // program is skipped for the next thread on its CPU); fentry if they fail.
+            const bool kprobe_first = fentry_ok && kprobe_ok && d.preemptible();
+            if (kprobe_first) declined.push_back("fentry: " + preemption_loss(d));
+            const Backend order[2] = {kprobe_first ? Backend::Kprobe : Backend::Fentry,
+                                      kprobe_first ? Backend::Fentry : Backend::Kprobe};
             bool chosen = false;
-            if (fentry_ok) {
-                auto why = build_kernel(
-                    d, Backend::Fentry,
-                    kprobe_ok ? std::optional<Backend>(Backend::Kprobe) : std::nullopt, plan);
+            for (Backend b : order) {
+                if (chosen) break;
+                const std::string name = to_string(b);
+                if (auto blocker = backend_blocker(d, b); !blocker.empty()) {
+                    declined.push_back(name + ": " + blocker);
+                    continue;
+                }
+                // An fentry plan kprobes the functions fentry cannot attach to.
+                const auto fallback = b == Backend::Fentry && kprobe_ok
+                                          ? std::optional<Backend>(Backend::Kprobe)
+                                          : std::nullopt;
+                auto why = build_kernel(d, b, fallback, plan);
                 chosen = why.empty();
-                if (!chosen) declined.push_back("fentry: " + why);
-            } else {
-                declined.push_back("fentry: " + backend_blocker(d, Backend::Fentry));
-            }
-            if (!chosen && kprobe_ok) {
-                auto why = build_kernel(d, Backend::Kprobe, std::nullopt, plan);
-                chosen = why.empty();
-                if (!chosen) declined.push_back("kprobe: " + why);
-            } else if (!chosen) {
-                declined.push_back("kprobe: " + backend_blocker(d, Backend::Kprobe));
+                if (!chosen) declined.push_back(name + ": " + why);
             }
             if (!chosen) {
                 auto why = backend_blocker(d, Backend::Tracepoint);

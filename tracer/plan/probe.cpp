@@ -19,6 +19,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
+#include <utility>
 
 namespace epscope::plan {
 namespace fs = std::filesystem;
@@ -207,6 +209,26 @@ std::string read_lockdown(bool mount_missing) {
     return line.substr(open + 1, close - open - 1);
 }
 
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    std::ostringstream o;
+    o << in.rdbuf();
+    return o.str();
+}
+
+std::string read_preempt(const std::string& release, bool mount_missing) {
+    const char* path = "/sys/kernel/debug/sched/preempt";
+    std::error_code ec;
+    // Mounted only where nothing is (an empty /sys/kernel/debug).
+    if (!fs::exists(path, ec) && mount_missing && geteuid() == 0 &&
+        fs::is_empty("/sys/kernel/debug", ec) && !ec)
+        mount("debugfs", "/sys/kernel/debug", "debugfs", 0, nullptr);
+    utsname u{};
+    const std::string version = uname(&u) == 0 ? u.version : "";
+    return preempt_model(read_first_line(path), read_first_line("/proc/cmdline"),
+                         read_file("/boot/config-" + release), version);
+}
+
 void read_capabilities(KernelDescription& d) {
     d.root = geteuid() == 0;
     __user_cap_header_struct hdr{};
@@ -263,6 +285,37 @@ BtfPtr load_vmlinux_btf() { return BtfPtr(btf__load_vmlinux_btf()); }
 
 }  // namespace
 
+std::string preempt_model(const std::string& debugfs_preempt, const std::string& cmdline,
+                          const std::string& config, const std::string& uts_version) {
+    auto known = [](const std::string& w) {
+        return w == "none" || w == "voluntary" || w == "full" || w == "lazy";
+    };
+    const auto open = debugfs_preempt.find('(');
+    const auto close = debugfs_preempt.find(')');
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+        const std::string w = debugfs_preempt.substr(open + 1, close - open - 1);
+        if (known(w)) return w;
+    }
+    const bool rt = config.find("\nCONFIG_PREEMPT_RT=y") != std::string::npos ||
+                    uts_version.find("PREEMPT_RT") != std::string::npos;
+    if (rt) return "rt";
+    const bool dynamic = config.find("\nCONFIG_PREEMPT_DYNAMIC=y") != std::string::npos ||
+                         uts_version.find("PREEMPT_DYNAMIC") != std::string::npos;
+    if (dynamic) {
+        std::istringstream words(cmdline);
+        for (std::string w; words >> w;)
+            if (w.rfind("preempt=", 0) == 0 && known(w.substr(8))) return w.substr(8);
+    }
+    for (const auto& [option, model] :
+         {std::pair{"\nCONFIG_PREEMPT_LAZY=y", "lazy"}, std::pair{"\nCONFIG_PREEMPT=y", "full"},
+          std::pair{"\nCONFIG_PREEMPT_VOLUNTARY=y", "voluntary"},
+          std::pair{"\nCONFIG_PREEMPT_NONE=y", "none"}})
+        if (config.find(option) != std::string::npos) return model;
+    // A kernel built with full preemption and no PREEMPT_DYNAMIC says so in its version.
+    if (!dynamic && uts_version.find(" PREEMPT ") != std::string::npos) return "full";
+    return "unknown";
+}
+
 KernelDescription describe_running_kernel(const ProbeOptions& options) {
     LibbpfPrint quiet(options.verbose);
     KernelDescription d;
@@ -279,6 +332,7 @@ KernelDescription describe_running_kernel(const ProbeOptions& options) {
     std::error_code ec;
     d.kprobes = fs::exists("/sys/bus/event_source/devices/kprobe", ec);
     d.lockdown = read_lockdown(options.mount_missing);
+    d.preempt = read_preempt(d.release, options.mount_missing);
     read_capabilities(d);
     d.fentry_trial = try_fentry(vmlinux.get());
     d.kprobe_trial = try_kprobe();

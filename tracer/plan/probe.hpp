@@ -17,6 +17,13 @@ struct ProbeOptions {
     bool mount_missing = true;
 };
 
+// The kernel's preemption model (KernelDescription::preempt) from what it shows, best first:
+// debugfs's sched/preempt ("full (lazy)": the word in parentheses is in force), the boot command
+// line's preempt= (PREEMPT_DYNAMIC kernels), the build config (/boot/config-RELEASE text),
+// uname -v ("PREEMPT_RT", "PREEMPT"). Empty inputs are skipped; "unknown" when none tells.
+std::string preempt_model(const std::string& debugfs_preempt, const std::string& cmdline,
+                          const std::string& config, const std::string& uts_version);
+
 // Never throws for lack of privileges or features: the description records what was seen.
 KernelDescription describe_running_kernel(const ProbeOptions& = {});
 

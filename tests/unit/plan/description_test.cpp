@@ -94,6 +94,7 @@ TEST(KernelDescription, MinimalTextParses) {
     EXPECT_EQ(d.fentry_trial.detail, "load EPERM");
     EXPECT_EQ(d.kprobe_trial.outcome, TrialResult::Outcome::NotTried);
     EXPECT_EQ(d.lockdown, "unknown");
+    EXPECT_EQ(d.preempt, "unknown");
 }
 
 struct BadText {
@@ -131,6 +132,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "line 3: 'kallsyms' wants one word"},
         BadText{"format 1\nrelease 6.1\nlockdown strict\n",
                 "line 3: 'lockdown' wants none, integrity, confidentiality or unknown"},
+        BadText{"format 1\nrelease 6.1\npreempt sometimes\n",
+                "line 3: 'preempt' wants none, voluntary, full, lazy, rt or unknown"},
         BadText{"format 1\nrelease 6.1\nbtf_func ep_free\nbtf_func ep_free void ()\n",
                 "line 4: btf_func 'ep_free' given twice"}));
 

@@ -35,7 +35,7 @@ TEST(Doctor, LabReportShowsKernelHooks) {
 // 7.2: ep_remove_epi is out of line again (no clone), and both scan functions exist.
 TEST(Doctor, Lab72ReportUsesEpRemoveEpiAndBothScanFunctions) {
     const auto d = test::recorded("7.2");
-    const std::string r = format_doctor(d, plan_for(d));
+    const std::string r = format_doctor(d, plan_for(d, BackendChoice::Fentry));
     EXPECT_TRUE(contains(r, "kernel 7.2.12+deb14-cloud-amd64 (x86_64)\n")) << r;
     EXPECT_TRUE(contains(r,
                          "\n  remove    fentry      remove: fentry ep_remove_epi (unlinks the "
@@ -46,6 +46,24 @@ TEST(Doctor, Lab72ReportUsesEpRemoveEpiAndBothScanFunctions) {
                          "ep_done_scan;"))
         << r;
     EXPECT_TRUE(contains(r, "capability: full kernel hooks")) << r;
+}
+
+// 7.2 is PREEMPT_LAZY: doctor names the preemption model and why kprobes are chosen.
+TEST(Doctor, Lab72ReportSaysPreemptionMakesKprobesTheBackend) {
+    const auto d = test::recorded("7.2");
+    const std::string r = format_doctor(d, plan_for(d));
+    EXPECT_TRUE(contains(r,
+                         "\n  preemption: lazy (kernel code is preemptible: a fentry program "
+                         "preempted mid-run is skipped for the next thread; kprobe handlers "
+                         "are not preempted)\n"))
+        << r;
+    EXPECT_TRUE(contains(r,
+                         "plan (requested auto): backend kprobe: fentry: kernel preemption "
+                         "is lazy"))
+        << r;
+    EXPECT_TRUE(contains(r, "\n  callback  kprobe      ")) << r;
+    const auto v = test::recorded("6.12");
+    EXPECT_TRUE(contains(format_doctor(v, plan_for(v)), "\n  preemption: voluntary\n"));
 }
 
 TEST(Doctor, UnprivilegedReportNamesTheCapability) {

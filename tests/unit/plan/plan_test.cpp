@@ -129,8 +129,20 @@ TEST(PlanHost618, CloneOnlyRemovalFunctionsLeaveRemoveNotVisible) {
 
 class LabKernel : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(LabKernel, AutoChoosesFentryForEveryHook) {
-    const Plan p = plan_for(recorded(GetParam()));
+// The lab kernels' own plans, fentry forced: 7.2's auto plan is kprobe (its preemption).
+Plan fentry_plan(const std::string& kernel) {
+    return plan_for(recorded(kernel), BackendChoice::Fentry);
+}
+
+TEST_P(LabKernel, AutoChoosesFentryForEveryHookUnlessPreemptible) {
+    const KernelDescription d = recorded(GetParam());
+    const Plan p = plan_for(d);
+    if (d.preemptible()) {
+        EXPECT_EQ(p.backend, Backend::Kprobe);
+        EXPECT_EQ(p.level, Level::Full);
+        for (Hook h : kAllHooks) EXPECT_EQ(p.hook(h).backend, Backend::Kprobe) << to_string(h);
+        return;
+    }
     EXPECT_EQ(p.backend, Backend::Fentry);
     EXPECT_EQ(p.level, Level::Full);
     EXPECT_EQ(p.backend_reason, "fentry is the best backend that works here");
@@ -139,7 +151,7 @@ TEST_P(LabKernel, AutoChoosesFentryForEveryHook) {
 }
 
 TEST_P(LabKernel, InsertGoesThroughDoEpollCtlBecauseEpInsertIsInlined) {
-    const Plan p = plan_for(recorded(GetParam()));
+    const Plan p = fentry_plan(GetParam());
     EXPECT_EQ(p.hook(Hook::Insert).reason,
               "insert: ep_insert is inlined here -> fexit do_epoll_ctl + fentry "
               "ep_ptable_queue_proc (the new epitem); modify from do_epoll_ctl");
@@ -151,7 +163,7 @@ TEST_P(LabKernel, InsertGoesThroughDoEpollCtlBecauseEpInsertIsInlined) {
 }
 
 TEST_P(LabKernel, CallbackWaitAndWakeupUseTheirFunctions) {
-    const Plan p = plan_for(recorded(GetParam()));
+    const Plan p = fentry_plan(GetParam());
     EXPECT_EQ(p.hook(Hook::Callback).programs,
               (std::vector<ProgramAttach>{
                   {"fentry_ep_poll_callback", AttachKind::Fentry, "ep_poll_callback"}}));
@@ -168,7 +180,7 @@ TEST_P(LabKernel, CallbackWaitAndWakeupUseTheirFunctions) {
 }
 
 TEST_P(LabKernel, ProgramsAreUniqueAndNoTracepointSyscalls) {
-    const Plan p = plan_for(recorded(GetParam()));
+    const Plan p = fentry_plan(GetParam());
     const auto all = p.programs();
     for (size_t i = 0; i < all.size(); ++i) {
         for (size_t j = i + 1; j < all.size(); ++j) EXPECT_NE(all[i].program, all[j].program);
@@ -231,6 +243,7 @@ TEST_P(LabKernel, FentryDeniedFallsBackToKprobe) {
 
 TEST_P(LabKernel, AFunctionWithoutBtfIsKprobedInAnFentryPlan) {
     auto d = recorded(GetParam());
+    d.preempt = "voluntary";  // (7.2's lazy preemption makes auto take kprobes)
     d.btf_funcs.erase("ep_poll_callback");
     const Plan p = plan_for(d);
     EXPECT_EQ(p.backend, Backend::Fentry);
@@ -335,6 +348,7 @@ TEST(Plan510, RemoveAndFreeUseEpRemoveAndEpFree) {
 TEST(PlanUnknownKernel, RenamedFunctionsGiveAPartialPlanWithReasons) {
     auto d = recorded("7.2");
     d.release = "9.0.0-synthetic";
+    d.preempt = "voluntary";  // (a preemptible one would prefer kprobes)
     for (const char* fn : {"ep_start_scan", "ep_done_scan", "ep_send_events", "ep_poll_callback",
                            "ep_remove_epi", "ep_remove"}) {
         d.btf_funcs.erase(fn);
@@ -394,7 +408,7 @@ TEST(Plan612, RemoveTargetTakesEventpollAndEpitem) {
 class RemovePaths : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RemovePaths, TargetSeesEveryRemovalOrReleaseFileReportsThem) {
-    const Plan p = plan_for(recorded(GetParam()));
+    const Plan p = fentry_plan(GetParam());
     const std::string target = find_program(p, "fentry_ep_remove")->target;
     std::istringstream in(test::read_data_file(GetParam() + "-remove-paths.txt"));
     std::string line;
@@ -470,7 +484,7 @@ TEST(PlanFree, KprobesReadTheInstanceAtEntryAndTheResultAtReturn) {
 // 7.x names the refcount's put ep_put (bool (struct eventpoll *), the caller frees on true):
 // the free is there, as at ep_refcount_dec_and_test on 6.x, for fentry and kprobes.
 TEST(PlanFree, Lab72FreesWhereEpPutReturnsTrue) {
-    const Plan p = plan_for(recorded("7.2"));
+    const Plan p = fentry_plan("7.2");
     EXPECT_EQ(p.hook(Hook::Free).programs,
               (std::vector<ProgramAttach>{
                   {"fexit_ep_refcount_dec_and_test", AttachKind::Fexit, "ep_put"}}));
@@ -572,6 +586,52 @@ TEST(PlanProcessTracking, NeedsBtfTracepointsAndSaysSoWhenMissing) {
                         "no BTF tracepoint sched_process_exec: process tracking misses it"),
               p.missing.end());
     for (const auto& prog : p.programs()) EXPECT_NE(prog.program, "tp_sched_process_exec");
+}
+
+}  // namespace
+}  // namespace epscope::plan
+
+namespace epscope::plan {
+namespace {
+
+// 7.2 is PREEMPT_LAZY: a fentry program preempted mid-run is skipped for the next thread on
+// its CPU (lost records), kprobe handlers run with preemption off: auto takes kprobes, says why.
+TEST(PlanPreemption, PreemptibleKernelPrefersKprobesAndSaysWhy) {
+    const KernelDescription d = recorded("7.2");
+    EXPECT_EQ(d.preempt, "lazy");
+    const Plan p = plan_for(d);
+    EXPECT_EQ(p.backend, Backend::Kprobe);
+    EXPECT_EQ(p.level, Level::Full);
+    EXPECT_TRUE(contains(p.backend_reason,
+                         "fentry: kernel preemption is lazy: a trampoline "
+                         "program preempted mid-run"))
+        << p.backend_reason;
+    EXPECT_TRUE(p.backend_reason.ends_with("-> kprobe")) << p.backend_reason;
+    for (const char* model : {"full", "rt"}) {
+        KernelDescription m = d;
+        m.preempt = model;
+        EXPECT_EQ(plan_for(m).backend, Backend::Kprobe) << model;
+    }
+    for (const char* model : {"voluntary", "none", "unknown"}) {
+        KernelDescription m = d;
+        m.preempt = model;
+        EXPECT_EQ(plan_for(m).backend, Backend::Fentry) << model;
+    }
+    // Without kprobes, fentry still beats the syscall tracepoints.
+    KernelDescription no_kprobes = d;
+    no_kprobes.kprobes = false;
+    EXPECT_EQ(plan_for(no_kprobes).backend, Backend::Fentry);
+    // Forced fentry stays fentry.
+    EXPECT_EQ(plan_for(d, BackendChoice::Fentry).backend, Backend::Fentry);
+    // Kprobes failing there (do_epoll_ctl inlined), fentry is tried next, then tracepoints.
+    KernelDescription no_ctl = d;
+    no_ctl.kallsyms.erase("do_epoll_ctl");
+    const Plan f = plan_for(no_ctl);
+    EXPECT_EQ(f.backend, Backend::Tracepoint);
+    EXPECT_TRUE(contains(f.backend_reason, "; kprobe: insert: do_epoll_ctl is inlined here"))
+        << f.backend_reason;
+    EXPECT_TRUE(contains(f.backend_reason, "; fentry: insert: do_epoll_ctl is inlined here"))
+        << f.backend_reason;
 }
 
 }  // namespace

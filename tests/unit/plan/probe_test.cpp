@@ -63,3 +63,33 @@ TEST(Probe, PrototypesOfKnownAndUnknownFunctions) {
 
 }  // namespace
 }  // namespace epscope::plan
+
+namespace epscope::plan {
+namespace {
+
+// What each kernel shows of its preemption model (the lab's 6.12 and 7.2 measured 2026-12-05).
+TEST(Probe, PreemptionModelFromWhatTheKernelShows) {
+    const std::string dyn_lazy =
+        "#\n# Automatically generated file\nCONFIG_PREEMPT_BUILD=y\nCONFIG_PREEMPT_LAZY=y\n"
+        "CONFIG_PREEMPT_DYNAMIC=y\n";
+    const std::string dyn_voluntary =
+        "#\nCONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPTION=y\nCONFIG_PREEMPT_DYNAMIC=y\n";
+    // debugfs's word in parentheses is the model in force, whatever the config's default.
+    EXPECT_EQ(preempt_model("full (lazy) ", "", "", ""), "lazy");
+    EXPECT_EQ(preempt_model("none (voluntary) full ", "", dyn_lazy, ""), "voluntary");
+    // No debugfs: preempt= on a PREEMPT_DYNAMIC kernel's command line, else its config.
+    EXPECT_EQ(preempt_model("", "root=/dev/vda preempt=full quiet", dyn_voluntary, ""), "full");
+    EXPECT_EQ(preempt_model("", "root=/dev/vda", dyn_voluntary, ""), "voluntary");
+    EXPECT_EQ(preempt_model("", "", dyn_lazy, "#1 SMP PREEMPT_DYNAMIC Debian 7.2.12-1"), "lazy");
+    // preempt= means nothing to a kernel without PREEMPT_DYNAMIC (5.10).
+    EXPECT_EQ(preempt_model("", "preempt=full", "#\nCONFIG_PREEMPT_VOLUNTARY=y\n", ""),
+              "voluntary");
+    // Only uname -v: PREEMPT_RT, or PREEMPT alone (full preemption built in).
+    EXPECT_EQ(preempt_model("", "", "", "#1 SMP PREEMPT_RT Debian 6.12.1-1"), "rt");
+    EXPECT_EQ(preempt_model("", "", "", "#1 SMP PREEMPT Thu Jan 1"), "full");
+    EXPECT_EQ(preempt_model("", "", "", "#1 SMP PREEMPT_DYNAMIC Debian 6.12.1-1"), "unknown");
+    EXPECT_EQ(preempt_model("", "", "", ""), "unknown");
+}
+
+}  // namespace
+}  // namespace epscope::plan
