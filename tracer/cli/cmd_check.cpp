@@ -4,10 +4,12 @@
 // so it can gate a server project's CI.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "cli/findings_text.hpp"
+#include "cli/options.hpp"
 #include "findings/findings.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
@@ -32,15 +34,17 @@ private:
     stream::IdMap& ids_;
 };
 
-findings::Options engine_options(const CheckOptions& o, std::string backend) {
+findings::Options engine_options(const CheckOptions& o, std::string backend,
+                                 const stream::TimeWindow& window, std::uint64_t first_ts) {
     findings::Options e;
     e.thresholds = o.thresholds;
     e.thresholds.blocked_turn_ns = static_cast<std::uint64_t>(o.blocked_turn_ms * 1e6);
     e.thresholds.blocked_error_ns = static_cast<std::uint64_t>(o.blocked_error_ms * 1e6);
     e.thresholds.oneshot_stuck_ns = static_cast<std::uint64_t>(o.oneshot_stuck_ms * 1e6);
     e.backend = std::move(backend);
-    e.from_ns = static_cast<std::uint64_t>(o.from_s * 1e9);
-    e.to_ns = static_cast<std::uint64_t>(o.to_s * 1e9);
+    // The engine's window is relative to the first record, 0/0 for all of it.
+    e.from_ns = window.from > first_ts ? window.from - first_ts : 0;
+    if (window.to != UINT64_MAX) e.to_ns = window.to > first_ts ? window.to - first_ts : 1;
     return e;
 }
 
@@ -96,26 +100,22 @@ int run_check(const CheckOptions& opts) {
                      opts.min_severity.c_str());
         return 2;
     }
-    if (opts.to_s > 0 && opts.to_s <= opts.from_s) {
-        std::fprintf(stderr,
-                     "epscope check: --to must be later than --from (seconds from the "
-                     "trace's first record)\n");
-        return 2;
-    }
     try {
         trace::TraceReader reader(opts.input);
-        findings::Engine engine(
-            engine_options(opts, std::string(reader.header().get("backend").value_or(""))));
+        const std::uint64_t first_ts = trace::first_record_ts(reader);
+        const stream::TimeWindow window =
+            stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
+        findings::Engine engine(engine_options(
+            opts, std::string(reader.header().get("backend").value_or("")), window, first_ts));
         stream::IdMap ids(opts.raw_addresses);
         CheckSink sink(engine, ids);
         reader.read_all(sink);
         engine.finish();
-        const double length_s = (engine.last_ts() - engine.first_ts()) / 1e9;
-        if (opts.from_s > length_s) {
+        if (window.from > engine.last_ts()) {
             std::fprintf(stderr,
-                         "epscope check: --from %g is after the trace's last record (+%.3f s): "
+                         "epscope check: --from %s is after the trace's last record (+%.3f s): "
                          "give a window inside the trace\n",
-                         opts.from_s, length_s);
+                         opts.filter.from.c_str(), (engine.last_ts() - engine.first_ts()) / 1e9);
             return 2;
         }
         if (reader.truncated())
@@ -123,7 +123,8 @@ int run_check(const CheckOptions& opts) {
         std::vector<const findings::Finding*> shown;
         bool bad = false;
         for (const auto& f : engine.findings()) {
-            if (f.severity < min) continue;
+            if (f.severity < min || !stream::summary_selected(opts.filter, f.tgid, f.ep, ids))
+                continue;
             shown.push_back(&f);
             bad = bad || f.severity >= findings::Severity::Warning;
         }
@@ -136,6 +137,9 @@ int run_check(const CheckOptions& opts) {
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope check: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a window that does not fit the trace
+        std::fprintf(stderr, "epscope check: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -153,10 +157,9 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& o) {
                     "status judges the shown ones)")
         ->check(CLI::IsMember({"info", "warning", "error"}))
         ->capture_default_str();
-    chk->add_option("--from", o.from_s, "Judge only events from SECONDS after the first record")
-        ->check(CLI::NonNegativeNumber);
-    chk->add_option("--to", o.to_s, "Judge only events up to SECONDS after the first record")
-        ->check(CLI::PositiveNumber);
+    // --from/--to: only events in the window are judged, the state before it
+    // still built; --pid/--instance: the findings shown (and judged for the exit status).
+    add_filter_options(chk, o.filter, false);
     auto add = [&](const char* name, auto& value, const char* help) {
         chk->add_option(name, value, help)
             ->check(CLI::PositiveNumber)

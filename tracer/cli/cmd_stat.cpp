@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "cli/options.hpp"
 #include "findings/findings.hpp"
 #include "model/model.hpp"
+#include "plan/doctor.hpp"
 #include "stream/abi.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
@@ -36,13 +38,53 @@ struct InstanceSummary {
     model::InstanceStats stats;
 };
 
+// What a histogram counted since `base` was taken from it. Percentiles are
+// interpolated from bucket counts alone, so one duration per count at the
+// bucket's lower bound gives the window's percentiles exactly (not its sum).
+model::WideHistogram since(const model::WideHistogram& now, const model::WideHistogram& base) {
+    model::WideHistogram out;
+    for (std::size_t b = 0; b < model::WideHistogram::buckets(); ++b) {
+        const std::uint64_t lower = b == 0 ? 0 : model::WideHistogram::upper_bound(b - 1);
+        for (std::uint32_t n = now.count(b) - base.count(b); n > 0; --n) out.add(lower);
+    }
+    return out;
+}
+
+// An instance's counts since `base` (its stats when a --from window opened).
+model::InstanceStats since(const model::InstanceStats& now, const model::InstanceStats& base) {
+    model::InstanceStats d = now;
+    for (std::size_t o = 0; o < model::kOutcomes; ++o) d.callbacks[o] -= base.callbacks[o];
+    d.deliveries -= base.deliveries;
+    d.harvests -= base.harvests;
+    d.waits -= base.waits;
+    d.wakeups -= base.wakeups;
+    d.spurious_wakeups -= base.spurious_wakeups;
+    d.herds -= base.herds;
+    d.dropped_unready -= base.dropped_unready;
+    d.unexplained_deliveries -= base.unexplained_deliveries;
+    d.desyncs -= base.desyncs;
+    d.callbacks_after_close -= base.callbacks_after_close;
+    d.latency = since(now.latency, base.latency);
+    d.wait_time = since(now.wait_time, base.wait_time);
+    return d;
+}
+
 // Feeds the model and keeps a summary of each instance taken just before a
 // record that may release it, so nothing the trace saw is missing at the end.
+// With a --from/--to window the model still takes every record up to the
+// window's end (its state must be right), counts are those since the window
+// opened and instances freed before it are not summarised.
 class StatCollector : public stream::RecordSink {
 public:
-    explicit StatCollector(bool raw_addresses) : ids_(raw_addresses) {}
+    StatCollector(bool raw_addresses, stream::TimeWindow window)
+        : ids_(raw_addresses), window_(window) {}
     void on_record(const stream::Record& rec) override {
         stream::name_addresses(rec, ids_);  // ids in first-seen order, as dump's
+        if (first_ts_ == 0) first_ts_ = rec.header().ts;
+        last_ts_ = std::max<std::uint64_t>(last_ts_, rec.header().ts);
+        if (findings_) findings_->on_record(rec);  // the engine has its own window
+        if (rec.header().ts > window_.to) return;  // the state at the window's end
+        if (!opened_ && rec.header().ts >= window_.from) open_window();
         activity_ |= abi::is_epoll_activity(rec.kind());
         if (rec.kind() == EP_KIND_PROCESS) {
             const auto& p = rec.as<ep_process>();
@@ -55,7 +97,6 @@ public:
             for (auto ref : model_.instances()) summarise(ref, false);
         }
         model_.on_record(rec);
-        if (findings_) findings_->on_record(rec);
     }
     // The findings engine sees the same records (`stat` prints one line per finding).
     void set_findings(findings::Engine* e) { findings_ = e; }
@@ -66,6 +107,8 @@ public:
     const model::Model& model() const { return model_; }
     stream::IdMap& ids() { return ids_; }
     bool epoll_activity() const { return activity_; }
+    std::uint64_t first_ts() const { return first_ts_; }
+    std::uint64_t last_ts() const { return last_ts_; }
     // The model forgets exited processes; their names are kept here.
     std::string comm(std::uint32_t tgid) const {
         auto it = comms_.find(tgid);
@@ -74,7 +117,14 @@ public:
     const std::map<std::uint64_t, InstanceSummary>& summaries() const { return summaries_; }
 
 private:
+    // The counts so far become each instance's baseline.
+    void open_window() {
+        opened_ = true;
+        for (auto ref : model_.instances())
+            baseline_[model_.instance(ref).serial] = model_.instance(ref).stats;
+    }
     void summarise(model::InstanceRef ref, bool freed) {
+        if (!opened_) return;  // gone before the window
         const auto& in = model_.instance(ref);
         InstanceSummary s;
         s.ep = in.ep;
@@ -84,7 +134,8 @@ private:
         s.ready = in.ready.count;
         s.waiters = static_cast<std::uint32_t>(in.waiters.size());
         s.freed = freed;
-        s.stats = in.stats;
+        auto base = baseline_.find(in.serial);
+        s.stats = base == baseline_.end() ? in.stats : since(in.stats, base->second);
         // Keyed by the model's serial: a later instance can reuse the same
         // address, and instances known only by fd (snapshots, tracepoints)
         // have none.
@@ -104,6 +155,10 @@ private:
     bool activity_ = false;
     std::map<std::uint32_t, std::string> comms_;
     std::map<std::uint64_t, InstanceSummary> summaries_;
+    stream::TimeWindow window_;
+    bool opened_ = false;
+    std::uint64_t first_ts_ = 0, last_ts_ = 0;
+    std::map<std::uint64_t, model::InstanceStats> baseline_;  // by serial
 };
 
 // "4" or "4,7": the fds that reach the instance.
@@ -116,14 +171,24 @@ std::string epfd_list(const InstanceSummary& s) {
     return fds;
 }
 
+// The findings of the processes and instances --pid and --instance select.
+std::vector<const findings::Finding*> shown_findings(const findings::Engine& engine,
+                                                     const stream::FilterArgs& filter,
+                                                     stream::IdMap& ids) {
+    std::vector<const findings::Finding*> shown;
+    for (const auto& f : engine.findings())
+        if (stream::summary_selected(filter, f.tgid, f.ep, ids)) shown.push_back(&f);
+    return shown;
+}
+
 // One line per finding; `epscope check` has the evidence.
-void print_findings(const findings::Engine& engine, stream::IdMap& ids) {
-    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence",
-                engine.findings().size());
+void print_findings(const findings::Engine& engine,
+                    const std::vector<const findings::Finding*>& shown, stream::IdMap& ids) {
+    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence", shown.size());
     if (!engine.unjudged().empty())
         std::printf(" and the %zu kinds this trace cannot judge", engine.unjudged().size());
     std::printf(")\n");
-    for (const auto& f : engine.findings()) std::printf("  %s\n", finding_line(f, ids).c_str());
+    for (const auto* f : shown) std::printf("  %s\n", finding_line(*f, ids).c_str());
 }
 
 // The mismatch messages with the trace's ids for kernel addresses (as dump
@@ -138,11 +203,17 @@ model::VerifyStats named_mismatches(const model::VerifyStats& v, stream::IdMap& 
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
-    StatCollector collector(opts.raw_addresses);
     try {
         trace::TraceReader reader(opts.input);
+        const std::uint64_t first_ts = trace::first_record_ts(reader);
+        const stream::TimeWindow window =
+            stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
+        StatCollector collector(opts.raw_addresses, window);
         findings::Options fo;
         fo.backend = std::string(reader.header().get("backend").value_or(""));
+        // As check's window (relative to the first record; 0/0: all of it).
+        fo.from_ns = window.from > first_ts ? window.from - first_ts : 0;
+        if (window.to != UINT64_MAX) fo.to_ns = window.to > first_ts ? window.to - first_ts : 1;
         findings::Engine engine(fo);
         collector.set_findings(&engine);
         reader.read_all(collector);
@@ -160,7 +231,10 @@ int run_stat(const StatOptions& opts) {
         const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
 
         std::map<std::uint32_t, std::vector<const InstanceSummary*>> by_process;
-        for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
+        for (const auto& [key, s] : collector.summaries())
+            if (stream::summary_selected(opts.filter, s.tgid, s.ep, ids))
+                by_process[s.tgid].push_back(&s);
+        const auto shown = shown_findings(engine, opts.filter, ids);
 
         if (opts.json) {
             std::printf(
@@ -215,9 +289,9 @@ int run_stat(const StatOptions& opts) {
                 std::printf("]}");
             }
             std::printf("],\"findings\":[");
-            for (std::size_t i = 0; i < engine.findings().size(); ++i)
+            for (std::size_t i = 0; i < shown.size(); ++i)
                 std::printf("%s%s", i ? "," : "",
-                            finding_json(engine.findings()[i], ids, engine.first_ts()).c_str());
+                            finding_json(*shown[i], ids, engine.first_ts()).c_str());
             std::printf("]}\n");
             return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
         }
@@ -227,6 +301,14 @@ int run_stat(const StatOptions& opts) {
                     std::string(header.get("backend").value_or("?")).c_str(),
                     static_cast<unsigned long long>(st.records),
                     reader.truncated() ? " (file cut off: readable prefix only)" : "");
+        if (opts.wall_clock && collector.last_ts())
+            std::printf(
+                "time: from %s to %s (%.3f s)\n",
+                stream::wall_clock_text(collector.first_ts(), header.realtime_offset_ns, true)
+                    .c_str(),
+                stream::wall_clock_text(collector.last_ts(), header.realtime_offset_ns, true)
+                    .c_str(),
+                (collector.last_ts() - collector.first_ts()) / 1e9);
         for (const auto& [tgid, list] : by_process) {
             std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
             std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n",
@@ -265,7 +347,7 @@ int run_stat(const StatOptions& opts) {
         }
         if (const std::string note = unseen_note(seen); !note.empty() && !by_process.empty())
             std::printf("\n%s\n", note.c_str());
-        print_findings(engine, ids);
+        print_findings(engine, shown, ids);
         if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
         std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),
                     st.lost > st.lost_skipped
@@ -287,11 +369,15 @@ int run_stat(const StatOptions& opts) {
         } else if (!verify.last_mismatch.empty()) {
             std::printf("  last mismatch: %s\n", verify.last_mismatch.c_str());
         }
-        std::printf("attach plan:\n%s", header.attach_plan.c_str());
+        std::printf("attach %s",
+                    plan::format_plan(plan::Plan::from_text(header.attach_plan)).c_str());
         return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope stat: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a window that does not fit the trace
+        std::fprintf(stderr, "epscope stat: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -299,11 +385,17 @@ CLI::App* add_stat_command(CLI::App& app, StatOptions& o) {
     auto* cmd = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
     cmd->add_option("file", o.input, "Trace file")->required();
     cmd->add_flag("--json", o.json, "One JSON object, for scripts");
+    cmd->add_flag("-T,--wall-clock", o.wall_clock,
+                  "Say when the trace starts and ends in wall-clock time (local time; --from/--to "
+                  "take it back)");
     cmd->add_flag("--mismatches", o.mismatches,
                   "With a --verify trace: list the first 64 mismatches with their times "
                   "(find them with `epscope dump`: the same ids)");
     cmd->add_flag("--raw-addresses", o.raw_addresses,
                   "Show kernel addresses, not per-trace ids (tables and mismatches)");
+    // --pid/--instance: the rows shown; --from/--to: the counts of that window
+    // and the state at its end (the model is built from every record before it).
+    add_filter_options(cmd, o.filter, false);
     return cmd;
 }
 

@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "stream/sock_name.hpp"
 
@@ -328,6 +329,23 @@ std::string format_line(const Record& rec, IdMap& ids) {
         }
     }
     return out;
+}
+
+std::string wall_clock_text(std::uint64_t ts, std::int64_t realtime_offset_ns, bool date) {
+    const std::int64_t wall = static_cast<std::int64_t>(ts) + realtime_offset_ns;
+    const std::time_t s = static_cast<std::time_t>(wall / 1000000000);
+    std::tm tm{};
+    localtime_r(&s, &tm);
+    char buf[64];
+    const std::size_t n =
+        std::strftime(buf, sizeof buf, date ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%09lld", static_cast<long long>(wall % 1000000000));
+    return buf;
+}
+
+std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtime_offset_ns) {
+    std::string line = format_line(rec, ids);
+    return wall_clock_text(rec.header().ts, realtime_offset_ns) + line.substr(line.find(' '));
 }
 
 std::string fields_json(const Record& rec, IdMap& ids) {
