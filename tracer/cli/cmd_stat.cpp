@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -200,6 +201,76 @@ model::VerifyStats named_mismatches(const model::VerifyStats& v, stream::IdMap& 
     return named;
 }
 
+using Json = nlohmann::ordered_json;  // keys in the order written: the output's, as before
+using ByProcess = std::map<std::uint32_t, std::vector<const InstanceSummary*>>;
+
+// What `stat --json` reports, gathered by run_stat.
+struct StatJson {
+    const StatOptions& opts;
+    const trace::TraceReader& reader;
+    StatCollector& collector;
+    const model::VerifyStats& verify;  // mismatches with the trace's ids
+    const std::string& incomplete;
+    const ByProcess& by_process;
+    const std::vector<const findings::Finding*>& shown;
+    std::uint64_t findings_t0;  // the engine's first record: findings' relative times
+};
+
+Json instance_json(const InstanceSummary& s, stream::IdMap& ids) {
+    Json callbacks = Json::object();
+    for (std::size_t o = 0; o < model::kOutcomes; ++o)
+        callbacks[stream::callback_outcome_name(static_cast<std::uint32_t>(o))] =
+            s.stats.callbacks[o];
+    return Json{{"ep", ids.name(stream::AddrSpace::Instance, s.ep)},
+                {"epfds", s.epfds},
+                {"items", s.items},
+                {"ready", s.ready},
+                {"waiters", s.waiters},
+                {"freed", s.freed},
+                {"waits", s.stats.waits},
+                {"harvests", s.stats.harvests},
+                {"deliveries", s.stats.deliveries},
+                {"wakeups", s.stats.wakeups},
+                {"spurious_wakeups", s.stats.spurious_wakeups},
+                {"herds", s.stats.herds},
+                {"callbacks", callbacks},
+                {"latency_p50_ns", s.stats.latency.quantile(0.5)},
+                {"latency_p99_ns", s.stats.latency.quantile(0.99)},
+                {"wait_p50_ns", s.stats.wait_time.quantile(0.5)},
+                {"wait_p99_ns", s.stats.wait_time.quantile(0.99)}};
+}
+
+std::string stat_json(const StatJson& in) {
+    const auto& header = in.reader.header();
+    const auto& st = in.collector.model().stats();
+    stream::IdMap& ids = in.collector.ids();
+    Json processes = Json::array();
+    for (const auto& [tgid, list] : in.by_process) {
+        Json instances = Json::array();
+        for (const auto* s : list) instances.push_back(instance_json(*s, ids));
+        processes.push_back(
+            {{"tgid", tgid}, {"comm", in.collector.comm(tgid)}, {"instances", instances}});
+    }
+    Json found = Json::array();
+    for (const auto* f : in.shown)
+        found.push_back(Json::parse(finding_json(*f, ids, in.findings_t0)));
+    const Json out{{"file", in.opts.input},
+                   {"kernel", header.kernel_release},
+                   {"backend", std::string(header.get("backend").value_or(""))},
+                   {"records", st.records},
+                   {"lost", st.lost},
+                   {"truncated", in.reader.truncated()},
+                   {"verify_checks", st.verify.total_checks()},
+                   {"verify_mismatches", st.verify.total_mismatches()},
+                   {"fidelity", Json::parse(fidelity_json(in.verify))},
+                   {"incomplete", in.incomplete},
+                   {"epoll_activity", in.collector.epoll_activity()},
+                   {"processes", processes},
+                   {"findings", found}};
+    // Names from the traced program are bytes, not always UTF-8.
+    return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
@@ -230,69 +301,16 @@ int run_stat(const StatOptions& opts) {
         // was gone starts mid-capture (serve/stream_server.hpp).
         const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
 
-        std::map<std::uint32_t, std::vector<const InstanceSummary*>> by_process;
+        ByProcess by_process;
         for (const auto& [key, s] : collector.summaries())
             if (stream::summary_selected(opts.filter, s.tgid, s.ep, ids))
                 by_process[s.tgid].push_back(&s);
         const auto shown = shown_findings(engine, opts.filter, ids);
 
         if (opts.json) {
-            std::printf(
-                "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
-                "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
-                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"incomplete\":\"%s\","
-                "\"epoll_activity\":%s,\"processes\":[",
-                stream::json_escape(opts.input).c_str(),
-                stream::json_escape(header.kernel_release).c_str(),
-                stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
-                static_cast<unsigned long long>(st.records),
-                static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
-                static_cast<unsigned long long>(st.verify.total_checks()),
-                static_cast<unsigned long long>(st.verify.total_mismatches()),
-                fidelity_json(verify).c_str(), stream::json_escape(incomplete).c_str(),
-                collector.epoll_activity() ? "true" : "false");
-            bool first_p = true;
-            for (const auto& [tgid, list] : by_process) {
-                std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
-                            tgid, stream::json_escape(collector.comm(tgid)).c_str());
-                first_p = false;
-                bool first_i = true;
-                for (const auto* s : list) {
-                    std::printf(
-                        "%s{\"ep\":\"%s\",\"epfds\":[%s],\"items\":%u,\"ready\":%u,\"waiters\":%u,"
-                        "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
-                        "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
-                        "\"callbacks\":{",
-                        first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                        epfd_list(*s).c_str(), s->items, s->ready, s->waiters,
-                        s->freed ? "true" : "false",
-                        static_cast<unsigned long long>(s->stats.waits),
-                        static_cast<unsigned long long>(s->stats.harvests),
-                        static_cast<unsigned long long>(s->stats.deliveries),
-                        static_cast<unsigned long long>(s->stats.wakeups),
-                        static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                        static_cast<unsigned long long>(s->stats.herds));
-                    first_i = false;
-                    for (std::size_t o = 0; o < model::kOutcomes; ++o)
-                        std::printf(
-                            "%s\"%s\":%llu", o ? "," : "",
-                            stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
-                            static_cast<unsigned long long>(s->stats.callbacks[o]));
-                    std::printf(
-                        "},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
-                        "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu}",
-                        static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
-                        static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
-                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
-                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)));
-                }
-                std::printf("]}");
-            }
-            std::printf("],\"findings\":[");
-            for (std::size_t i = 0; i < shown.size(); ++i)
-                std::printf("%s%s", i ? "," : "",
-                            finding_json(*shown[i], ids, engine.first_ts()).c_str());
-            std::printf("]}\n");
+            StatJson in{opts,       reader,     collector, verify,
+                        incomplete, by_process, shown,     engine.first_ts()};
+            std::printf("%s\n", stat_json(in).c_str());
             return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
         }
 
