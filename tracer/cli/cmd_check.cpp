@@ -4,6 +4,7 @@
 // so it can gate a server project's CI.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -72,23 +73,21 @@ void print_text(const CheckOptions& o, const trace::TraceReader& reader, finding
 
 void print_json(const CheckOptions& o, const trace::TraceReader& reader, findings::Engine& engine,
                 stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
-    std::printf(
-        "{\"file\":\"%s\",\"backend\":\"%s\",\"records\":%llu,\"lost\":%llu,"
-        "\"truncated\":%s,\"findings\":[",
-        stream::json_escape(o.input).c_str(),
-        stream::json_escape(std::string(reader.header().get("backend").value_or(""))).c_str(),
-        static_cast<unsigned long long>(engine.records()),
-        static_cast<unsigned long long>(engine.lost()), reader.truncated() ? "true" : "false");
-    for (std::size_t i = 0; i < shown.size(); ++i)
-        std::printf("%s%s", i ? "," : "", finding_json(*shown[i], ids, engine.first_ts()).c_str());
-    std::printf("],\"unjudged\":[");
-    bool first = true;
-    for (const auto& u : engine.unjudged()) {
-        std::printf("%s{\"kind\":\"%s\",\"reason\":\"%s\"}", first ? "" : ",",
-                    std::string(kind_name(u.kind)).c_str(), stream::json_escape(u.reason).c_str());
-        first = false;
-    }
-    std::printf("]}\n");
+    using Json = nlohmann::ordered_json;  // keys in the order written, as before
+    Json found = Json::array();
+    for (const auto* f : shown)
+        found.push_back(Json::parse(finding_json(*f, ids, engine.first_ts())));
+    Json unjudged = Json::array();
+    for (const auto& u : engine.unjudged())
+        unjudged.push_back({{"kind", std::string(kind_name(u.kind))}, {"reason", u.reason}});
+    const Json out{{"file", o.input},
+                   {"backend", std::string(reader.header().get("backend").value_or(""))},
+                   {"records", engine.records()},
+                   {"lost", engine.lost()},
+                   {"truncated", reader.truncated()},
+                   {"findings", found},
+                   {"unjudged", unjudged}};
+    std::printf("%s\n", out.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 }  // namespace
