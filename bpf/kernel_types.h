@@ -57,11 +57,18 @@ struct epoll_filefd {
 	int fd;
 };
 
-/* The kernel's struct epoll_event is packed on x86_64 (12 bytes). */
+/* The kernel's struct epoll_event is packed on x86_64 (12 bytes, EPOLL_PACKED
+ * in include/uapi/linux/eventpoll.h), naturally aligned elsewhere (16 bytes):
+ * the harvest reads the user's array with this stride. */
+#if defined(__TARGET_ARCH_x86)
+#define EPSCOPE_EPOLL_PACKED __attribute__((packed))
+#else
+#define EPSCOPE_EPOLL_PACKED
+#endif
 struct epoll_event {
 	__u32 events;
 	__u64 data;
-} __attribute__((packed));
+} EPSCOPE_EPOLL_PACKED;
 
 struct hlist_node {
 	struct hlist_node *next;
@@ -196,10 +203,27 @@ struct timespec64 {
 
 struct linux_binprm;
 
+/* The registers kprobes see, as bpf_tracing.h names them per architecture
+ * (__TARGET_ARCH_*, set by bpf/bpf.cmake from EPSCOPE_BPF_ARCH). */
+#if defined(__TARGET_ARCH_x86)
 struct pt_regs {
 	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
 	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
 };
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+};
+struct pt_regs {
+	struct user_pt_regs user_regs;
+	__u64 orig_x0;
+};
+#else
+#error "kernel_types.h: no pt_regs for this __TARGET_ARCH (x86 and arm64 are declared)"
+#endif
 
 #pragma clang attribute pop
 

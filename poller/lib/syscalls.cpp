@@ -4,14 +4,12 @@
 
 namespace epscope::poller {
 
-namespace {
 int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = data;
     return epoll_ctl(epfd, op, fd, &ev);
 }
-}  // namespace
 
 int ctl_add(Counters& c, int epfd, int fd, uint32_t events, uint64_t data) {
     bump(c.epoll_ctl_add);

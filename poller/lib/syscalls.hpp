@@ -10,6 +10,10 @@
 
 namespace epscope::poller {
 
+// epoll_ctl with an event of `events` and `data`, not counted: the scenarios,
+// which script what the kernel sees and check it against the trace, not the counters.
+int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+
 int ctl_add(Counters& c, int epfd, int fd, uint32_t events, uint64_t data);
 int ctl_mod(Counters& c, int epfd, int fd, uint32_t events, uint64_t data);
 int ctl_del(Counters& c, int epfd, int fd);

@@ -11,17 +11,11 @@
 #include <cstring>
 
 #include "scenario.hpp"
+#include "syscalls.hpp"
 
 namespace epscope::poller {
 
 namespace {
-
-int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = data;
-    return epoll_ctl(epfd, op, fd, &ev);
-}
 
 // SCM_RIGHTS: sends `fds` with their numbers in this process as the payload.
 bool send_fds(int sock, const int (&fds)[2]) {

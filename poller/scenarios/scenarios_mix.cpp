@@ -17,17 +17,11 @@
 #include <vector>
 
 #include "scenario.hpp"
+#include "syscalls.hpp"
 
 namespace epscope::poller {
 
 namespace {
-
-int ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = data;
-    return epoll_ctl(epfd, op, fd, &ev);
-}
 
 std::string tags(const std::set<uint64_t>& seen) {
     std::string out;

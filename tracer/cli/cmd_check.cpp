@@ -4,10 +4,13 @@
 // so it can gate a server project's CI.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "cli/findings_text.hpp"
+#include "cli/options.hpp"
 #include "findings/findings.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
@@ -32,15 +35,17 @@ private:
     stream::IdMap& ids_;
 };
 
-findings::Options engine_options(const CheckOptions& o, std::string backend) {
+findings::Options engine_options(const CheckOptions& o, std::string backend,
+                                 const stream::TimeWindow& window, std::uint64_t first_ts) {
     findings::Options e;
     e.thresholds = o.thresholds;
     e.thresholds.blocked_turn_ns = static_cast<std::uint64_t>(o.blocked_turn_ms * 1e6);
     e.thresholds.blocked_error_ns = static_cast<std::uint64_t>(o.blocked_error_ms * 1e6);
     e.thresholds.oneshot_stuck_ns = static_cast<std::uint64_t>(o.oneshot_stuck_ms * 1e6);
     e.backend = std::move(backend);
-    e.from_ns = static_cast<std::uint64_t>(o.from_s * 1e9);
-    e.to_ns = static_cast<std::uint64_t>(o.to_s * 1e9);
+    // The engine's window is relative to the first record, 0/0 for all of it.
+    e.from_ns = window.from > first_ts ? window.from - first_ts : 0;
+    if (window.to != UINT64_MAX) e.to_ns = window.to > first_ts ? window.to - first_ts : 1;
     return e;
 }
 
@@ -68,23 +73,21 @@ void print_text(const CheckOptions& o, const trace::TraceReader& reader, finding
 
 void print_json(const CheckOptions& o, const trace::TraceReader& reader, findings::Engine& engine,
                 stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
-    std::printf(
-        "{\"file\":\"%s\",\"backend\":\"%s\",\"records\":%llu,\"lost\":%llu,"
-        "\"truncated\":%s,\"findings\":[",
-        stream::json_escape(o.input).c_str(),
-        stream::json_escape(std::string(reader.header().get("backend").value_or(""))).c_str(),
-        static_cast<unsigned long long>(engine.records()),
-        static_cast<unsigned long long>(engine.lost()), reader.truncated() ? "true" : "false");
-    for (std::size_t i = 0; i < shown.size(); ++i)
-        std::printf("%s%s", i ? "," : "", finding_json(*shown[i], ids, engine.first_ts()).c_str());
-    std::printf("],\"unjudged\":[");
-    bool first = true;
-    for (const auto& u : engine.unjudged()) {
-        std::printf("%s{\"kind\":\"%s\",\"reason\":\"%s\"}", first ? "" : ",",
-                    std::string(kind_name(u.kind)).c_str(), stream::json_escape(u.reason).c_str());
-        first = false;
-    }
-    std::printf("]}\n");
+    using Json = nlohmann::ordered_json;  // keys in the order written, as before
+    Json found = Json::array();
+    for (const auto* f : shown)
+        found.push_back(Json::parse(finding_json(*f, ids, engine.first_ts())));
+    Json unjudged = Json::array();
+    for (const auto& u : engine.unjudged())
+        unjudged.push_back({{"kind", std::string(kind_name(u.kind))}, {"reason", u.reason}});
+    const Json out{{"file", o.input},
+                   {"backend", std::string(reader.header().get("backend").value_or(""))},
+                   {"records", engine.records()},
+                   {"lost", engine.lost()},
+                   {"truncated", reader.truncated()},
+                   {"findings", found},
+                   {"unjudged", unjudged}};
+    std::printf("%s\n", out.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 }  // namespace
@@ -96,28 +99,24 @@ int run_check(const CheckOptions& opts) {
                      opts.min_severity.c_str());
         return 2;
     }
-    if (opts.to_s > 0 && opts.to_s <= opts.from_s) {
-        std::fprintf(stderr,
-                     "epscope check: --to must be later than --from (seconds from the "
-                     "trace's first record)\n");
-        return 2;
-    }
     try {
         trace::TraceReader reader(opts.input);
-        findings::Options eo =
-            engine_options(opts, std::string(reader.header().get("backend").value_or("")));
+        const std::uint64_t first_ts = trace::first_record_ts(reader);
+        const stream::TimeWindow window =
+            stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
+        findings::Options eo = engine_options(
+            opts, std::string(reader.header().get("backend").value_or("")), window, first_ts);
         eo.abi_version = reader.header().abi_version;
         findings::Engine engine(eo);
         stream::IdMap ids(opts.raw_addresses);
         CheckSink sink(engine, ids);
         reader.read_all(sink);
         engine.finish();
-        const double length_s = (engine.last_ts() - engine.first_ts()) / 1e9;
-        if (opts.from_s > length_s) {
+        if (window.from > engine.last_ts()) {
             std::fprintf(stderr,
-                         "epscope check: --from %g is after the trace's last record (+%.3f s): "
+                         "epscope check: --from %s is after the trace's last record (+%.3f s): "
                          "give a window inside the trace\n",
-                         opts.from_s, length_s);
+                         opts.filter.from.c_str(), (engine.last_ts() - engine.first_ts()) / 1e9);
             return 2;
         }
         if (reader.truncated())
@@ -125,7 +124,8 @@ int run_check(const CheckOptions& opts) {
         std::vector<const findings::Finding*> shown;
         bool bad = false;
         for (const auto& f : engine.findings()) {
-            if (f.severity < min) continue;
+            if (f.severity < min || !stream::summary_selected(opts.filter, f.tgid, f.ep, ids))
+                continue;
             shown.push_back(&f);
             bad = bad || f.severity >= findings::Severity::Warning;
         }
@@ -138,6 +138,9 @@ int run_check(const CheckOptions& opts) {
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope check: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a window that does not fit the trace
+        std::fprintf(stderr, "epscope check: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -155,10 +158,9 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& o) {
                     "status judges the shown ones)")
         ->check(CLI::IsMember({"info", "warning", "error"}))
         ->capture_default_str();
-    chk->add_option("--from", o.from_s, "Judge only events from SECONDS after the first record")
-        ->check(CLI::NonNegativeNumber);
-    chk->add_option("--to", o.to_s, "Judge only events up to SECONDS after the first record")
-        ->check(CLI::PositiveNumber);
+    // --from/--to: only events in the window are judged, the state before it
+    // still built; --pid/--instance: the findings shown (and judged for the exit status).
+    add_filter_options(chk, o.filter, false);
     auto add = [&](const char* name, auto& value, const char* help) {
         chk->add_option(name, value, help)
             ->check(CLI::PositiveNumber)

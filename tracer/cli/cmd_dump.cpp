@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -21,9 +23,34 @@ namespace epscope::cli {
 
 namespace {
 
-void print(std::ostream& out, const stream::Record& rec, stream::IdMap& ids, bool json) {
-    out << (json ? stream::format_json(rec, ids) : stream::format_line(rec, ids)) << '\n';
-}
+// Prints each record it gets, as a line or JSON; with -T, wall-clock times
+// (the line's time of day, JSON's "wall_time" beside "ts").
+class Printer : public stream::RecordSink {
+public:
+    Printer(std::ostream& out, stream::IdMap& ids, bool json) : out_(out), ids_(ids), json_(json) {}
+    void set_wall_clock(std::int64_t realtime_offset_ns) { wall_ = realtime_offset_ns; }
+    void on_record(const stream::Record& rec) override {
+        if (!json_) {
+            out_ << (wall_ ? stream::format_line_wall(rec, ids_, *wall_)
+                           : stream::format_line(rec, ids_))
+                 << '\n';
+            return;
+        }
+        std::string line = stream::format_json(rec, ids_);
+        if (wall_)  // after "ts", before "kind"
+            line.insert(line.find(",\"kind\""),
+                        ",\"wall_time\":\"" +
+                            stream::wall_clock_text(rec.header().ts, *wall_, true) + "\"");
+        out_ << line << '\n';
+    }
+    void on_unselected(const stream::Record& rec) override { stream::name_addresses(rec, ids_); }
+
+private:
+    std::ostream& out_;
+    stream::IdMap& ids_;
+    bool json_;
+    std::optional<std::int64_t> wall_;
+};
 
 // What became of the output at the end, for stderr ("" when nothing to say).
 void tell_kept(const std::string& kept) {
@@ -44,6 +71,8 @@ int dump_stream(const DumpOptions& opts, trace::AtomicOutput& out) {
         }
     }
     stream::IdMap ids(opts.raw_addresses);
+    Printer printer(out.out(), ids, opts.json);
+    std::unique_ptr<stream::RecordFilter> filter;  // once the header gives the wall clock
     stream::Record rec;
     trace::StreamClient::Read st;
     bool told = false;
@@ -51,11 +80,15 @@ int dump_stream(const DumpOptions& opts, trace::AtomicOutput& out) {
         st = client->wait_and_pump(-1);
         if (!told && client->parser().has_header()) {
             told = true;
-            if (auto note = client->parser().header().get(trace::kMetaStreamIncomplete))
+            const auto& header = client->parser().header();
+            if (auto note = header.get(trace::kMetaStreamIncomplete))
                 std::fprintf(stderr, "epscope dump: %s: incomplete stream: %.*s\n",
                              opts.connect.c_str(), static_cast<int>(note->size()), note->data());
+            if (opts.wall_clock) printer.set_wall_clock(header.realtime_offset_ns);
+            filter = std::make_unique<stream::RecordFilter>(opts.filter, ids,
+                                                            header.realtime_offset_ns, printer);
         }
-        while (client->parser().next(rec)) print(out.out(), rec, ids, opts.json);
+        while (client->parser().next(rec)) filter->on_record(rec);
         out.out().flush();
     } while (st != trace::StreamClient::Read::Eof);
     if (!client->parser().has_header()) {
@@ -102,8 +135,9 @@ int run_dump(const DumpOptions& opts) {
         trace::TraceReader reader(opts.input);
         trace::AtomicOutput out(opts.output, opts.force);
         stream::IdMap ids(opts.raw_addresses);
-        stream::Record rec;
-        while (reader.next(rec)) print(out.out(), rec, ids, opts.json);
+        Printer printer(out.out(), ids, opts.json);
+        if (opts.wall_clock) printer.set_wall_clock(reader.header().realtime_offset_ns);
+        trace::read_selected(reader, opts.filter, printer, ids);
         tell_kept(out.commit());  // what reads is written out whole, said cut off below
         if (reader.truncated())
             std::fprintf(stderr, "epscope dump: %s\n", reader.incomplete_note().c_str());
@@ -111,6 +145,9 @@ int run_dump(const DumpOptions& opts) {
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope dump: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a filter that does not fit the trace
+        std::fprintf(stderr, "epscope dump: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -125,7 +162,8 @@ trace::ExportFormat trace_format(const std::string& name) {
 std::uint64_t export_perfetto(trace::TraceReader& reader, const std::string& path,
                               const trace::ExportOptions& eo, std::string* kept) {
     exporter::PerfettoExporter e(path, eo);
-    std::uint64_t n = reader.read_all(e);
+    stream::IdMap ids(eo.raw_addresses);
+    std::uint64_t n = trace::read_selected(reader, eo.filter, e, ids);
     *kept = e.finish();
     return n;
 }
@@ -145,6 +183,7 @@ int run_export(const ExportOptions& opts) {
         trace::ExportOptions eo;
         eo.raw_addresses = opts.raw_addresses;
         eo.force = opts.force;
+        eo.filter = opts.filter;
         std::string kept;
         auto n = opts.format == "perfetto" ? export_perfetto(reader, opts.output, eo, &kept)
                                            : trace::export_trace(reader, trace_format(opts.format),
@@ -160,6 +199,9 @@ int run_export(const ExportOptions& opts) {
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope export: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a filter that does not fit the trace
+        std::fprintf(stderr, "epscope export: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -176,6 +218,7 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
         ->check(CLI::IsMember({"perfetto", "chrome-json", "jsonl", "csv"}))
         ->capture_default_str();
     cmd->add_flag("--raw-addresses", o.raw_addresses, "Keep kernel addresses");
+    add_filter_options(cmd, o.filter, true);
     return cmd;
 }
 
@@ -189,11 +232,15 @@ CLI::App* add_dump_command(CLI::App& app, DumpOptions& o) {
     cmd->add_option("--wait", o.wait_s, "With --connect: retry connecting for SECONDS")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", o.json, "JSON Lines instead of text");
+    cmd->add_flag("-T,--wall-clock", o.wall_clock,
+                  "Wall-clock times (local time of day, as strace -tt; JSON: wall_time with the "
+                  "date); --from/--to take them back");
     cmd->add_flag("--raw-addresses", o.raw_addresses, "Show kernel addresses, not per-trace ids");
     cmd->add_option("-o,--output", o.output, "Write to this file (- for standard output)")
         ->check(kPath)
         ->capture_default_str();
     cmd->add_flag("--force", o.force, "Replace an existing output (else it is kept as FILE.old)");
+    add_filter_options(cmd, o.filter, true);
     return cmd;
 }
 

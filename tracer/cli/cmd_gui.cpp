@@ -22,6 +22,7 @@
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "model/model.hpp"
+#include "serve/stream_publisher.hpp"
 #include "trace/safe_path.hpp"
 
 namespace epscope::cli {
@@ -77,7 +78,7 @@ int run_gui(const GuiOptions& opts) {
         const PlannedSession planned = plan_session(args);
         capture::CaptureOptions cap = capture_options(args, planned);
         // The window must feel live.
-        cap.poll_interval = std::min(cap.poll_interval, std::chrono::milliseconds(50));
+        cap.poll_interval = std::min(cap.poll_interval, serve::kLiveChunkInterval);
 
         const std::optional<DropTo> user = sudo_user();
         PrivateDir dir(user);

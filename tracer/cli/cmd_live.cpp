@@ -24,6 +24,7 @@
 #include "metrics/metrics_families.hpp"
 #include "metrics/metrics_server.hpp"
 #include "model/model.hpp"
+#include "serve/stream_publisher.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 #include "trace/visibility.hpp"
@@ -203,7 +204,7 @@ int run_live(const LiveOptions& opts) {
         const trace::Visibility seen = trace::visibility_of(header);
         MetricsPublisher metrics(opts, seen);
         LiveStream live(header, opts.stream);
-        if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
+        if (live.active()) cap.poll_interval = serve::kLiveChunkInterval;
         serve::TeeSink tee(model, live.active() ? live.sink() : model);
         stream::RecordSink& sink = live.active() ? static_cast<stream::RecordSink&>(tee) : model;
         const bool tty = isatty(STDOUT_FILENO);

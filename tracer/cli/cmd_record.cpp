@@ -8,6 +8,7 @@
 #include "cli/live_stream.hpp"
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
+#include "serve/stream_publisher.hpp"
 #include "stream/abi.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/writer.hpp"
@@ -58,7 +59,7 @@ int run_record(const RecordOptions& opts) {
         trace::WriterOptions wo;
         wo.force = opts.force;
         trace::TraceWriter writer(opts.output, header, wo);
-        if (live.active()) cap.poll_interval = std::chrono::milliseconds(50);
+        if (live.active()) cap.poll_interval = serve::kLiveChunkInterval;
         serve::TeeSink tee(writer, live.active() ? live.sink() : writer);
         ActivityWatch sink(live.active() ? static_cast<stream::RecordSink&>(tee) : writer);
         capture::CaptureResult result;

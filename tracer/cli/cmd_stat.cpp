@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "cli/options.hpp"
 #include "findings/findings.hpp"
 #include "model/model.hpp"
+#include "plan/doctor.hpp"
 #include "stream/abi.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
@@ -40,21 +43,61 @@ struct StaleSummary {
 
 struct InstanceSummary {
     std::uint64_t ep = 0;
-    std::vector<StaleSummary> stale;
     std::uint32_t tgid = 0;
     std::vector<std::int32_t> epfds;
     std::uint32_t items = 0, ready = 0, waiters = 0;
     bool freed = false;
     model::InstanceStats stats;
+    std::vector<StaleSummary> stale;
 };
+
+// What a histogram counted since `base` was taken from it. Percentiles are
+// interpolated from bucket counts alone, so one duration per count at the
+// bucket's lower bound gives the window's percentiles exactly (not its sum).
+model::WideHistogram since(const model::WideHistogram& now, const model::WideHistogram& base) {
+    model::WideHistogram out;
+    for (std::size_t b = 0; b < model::WideHistogram::buckets(); ++b) {
+        const std::uint64_t lower = b == 0 ? 0 : model::WideHistogram::upper_bound(b - 1);
+        for (std::uint32_t n = now.count(b) - base.count(b); n > 0; --n) out.add(lower);
+    }
+    return out;
+}
+
+// An instance's counts since `base` (its stats when a --from window opened).
+model::InstanceStats since(const model::InstanceStats& now, const model::InstanceStats& base) {
+    model::InstanceStats d = now;
+    for (std::size_t o = 0; o < model::kOutcomes; ++o) d.callbacks[o] -= base.callbacks[o];
+    d.deliveries -= base.deliveries;
+    d.harvests -= base.harvests;
+    d.waits -= base.waits;
+    d.wakeups -= base.wakeups;
+    d.spurious_wakeups -= base.spurious_wakeups;
+    d.herds -= base.herds;
+    d.dropped_unready -= base.dropped_unready;
+    d.unexplained_deliveries -= base.unexplained_deliveries;
+    d.desyncs -= base.desyncs;
+    d.callbacks_after_close -= base.callbacks_after_close;
+    d.latency = since(now.latency, base.latency);
+    d.wait_time = since(now.wait_time, base.wait_time);
+    return d;
+}
 
 // Feeds the model and keeps a summary of each instance taken just before a
 // record that may release it, so nothing the trace saw is missing at the end.
+// With a --from/--to window the model still takes every record up to the
+// window's end (its state must be right), counts are those since the window
+// opened and instances freed before it are not summarised.
 class StatCollector : public stream::RecordSink {
 public:
-    explicit StatCollector(bool raw_addresses) : ids_(raw_addresses) {}
+    StatCollector(bool raw_addresses, stream::TimeWindow window)
+        : ids_(raw_addresses), window_(window) {}
     void on_record(const stream::Record& rec) override {
         stream::name_addresses(rec, ids_);  // ids in first-seen order, as dump's
+        if (first_ts_ == 0) first_ts_ = rec.header().ts;
+        last_ts_ = std::max<std::uint64_t>(last_ts_, rec.header().ts);
+        if (findings_) findings_->on_record(rec);  // the engine has its own window
+        if (rec.header().ts > window_.to) return;  // the state at the window's end
+        if (!opened_ && rec.header().ts >= window_.from) open_window();
         activity_ |= abi::is_epoll_activity(rec.kind());
         if (rec.kind() == EP_KIND_PROCESS) {
             const auto& p = rec.as<ep_process>();
@@ -70,7 +113,6 @@ public:
             for (auto ref : model_.instances()) summarise(ref, false);
         }
         model_.on_record(rec);
-        if (findings_) findings_->on_record(rec);
     }
     // The findings engine sees the same records (`stat` prints one line per finding).
     void set_findings(findings::Engine* e) { findings_ = e; }
@@ -84,6 +126,8 @@ public:
     const model::Model& model() const { return model_; }
     stream::IdMap& ids() { return ids_; }
     bool epoll_activity() const { return activity_; }
+    std::uint64_t first_ts() const { return first_ts_; }
+    std::uint64_t last_ts() const { return last_ts_; }
     // The model forgets exited processes; their names are kept here.
     std::string comm(std::uint32_t tgid) const {
         auto it = comms_.find(tgid);
@@ -117,7 +161,14 @@ private:
             }
         }
     }
+    // The counts so far become each instance's baseline.
+    void open_window() {
+        opened_ = true;
+        for (auto ref : model_.instances())
+            baseline_[model_.instance(ref).serial] = model_.instance(ref).stats;
+    }
     void summarise(model::InstanceRef ref, bool freed) {
+        if (!opened_) return;  // gone before the window
         const auto& in = model_.instance(ref);
         InstanceSummary s;
         s.ep = in.ep;
@@ -127,7 +178,8 @@ private:
         s.ready = in.ready.count;
         s.waiters = static_cast<std::uint32_t>(in.waiters.size());
         s.freed = freed;
-        s.stats = in.stats;
+        auto base = baseline_.find(in.serial);
+        s.stats = base == baseline_.end() ? in.stats : since(in.stats, base->second);
         // Keyed by the model's serial: a later instance can reuse the same
         // address, and instances known only by fd (snapshots, tracepoints)
         // have none.
@@ -155,6 +207,10 @@ private:
     bool activity_ = false;
     std::map<std::uint32_t, std::string> comms_;
     std::map<std::uint64_t, InstanceSummary> summaries_;
+    stream::TimeWindow window_;
+    bool opened_ = false;
+    std::uint64_t first_ts_ = 0, last_ts_ = 0;
+    std::map<std::uint64_t, model::InstanceStats> baseline_;  // by serial
 };
 
 // "4" or "4,7": the fds that reach the instance.
@@ -186,28 +242,24 @@ void print_stale(const InstanceSummary& s, stream::IdMap& ids, const trace::Visi
     }
 }
 
-std::string stale_json(const InstanceSummary& s, stream::IdMap& ids) {
-    std::string out;
-    for (const StaleSummary& st : s.stale) {
-        out += out.empty() ? "" : ",";
-        out += "{\"fd\":" + std::to_string(st.fd) + ",\"file\":\"" +
-               ids.name(stream::AddrSpace::File, st.file) + "\",\"name\":\"" +
-               stream::json_escape(st.name) + "\",\"closed_ts\":" + std::to_string(st.closed_ts) +
-               ",\"callbacks\":" + std::to_string(st.callbacks) +
-               ",\"deliveries\":" + std::to_string(st.deliveries) +
-               ",\"removed\":" + (st.removed ? "true" : "false") + "}";
-    }
-    return "[" + out + "]";
+// The findings of the processes and instances --pid and --instance select.
+std::vector<const findings::Finding*> shown_findings(const findings::Engine& engine,
+                                                     const stream::FilterArgs& filter,
+                                                     stream::IdMap& ids) {
+    std::vector<const findings::Finding*> shown;
+    for (const auto& f : engine.findings())
+        if (stream::summary_selected(filter, f.tgid, f.ep, ids)) shown.push_back(&f);
+    return shown;
 }
 
 // One line per finding; `epscope check` has the evidence.
-void print_findings(const findings::Engine& engine, stream::IdMap& ids) {
-    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence",
-                engine.findings().size());
+void print_findings(const findings::Engine& engine,
+                    const std::vector<const findings::Finding*>& shown, stream::IdMap& ids) {
+    std::printf("\nfindings: %zu (`epscope check FILE` shows the evidence", shown.size());
     if (!engine.unjudged().empty())
         std::printf(" and the %zu kinds this trace cannot judge", engine.unjudged().size());
     std::printf(")\n");
-    for (const auto& f : engine.findings()) std::printf("  %s\n", finding_line(f, ids).c_str());
+    for (const auto* f : shown) std::printf("  %s\n", finding_line(*f, ids).c_str());
 }
 
 // The mismatch messages with the trace's ids for kernel addresses (as dump
@@ -219,15 +271,201 @@ model::VerifyStats named_mismatches(const model::VerifyStats& v, stream::IdMap& 
     return named;
 }
 
+using Json = nlohmann::ordered_json;  // keys in the order written: the output's, as before
+using ByProcess = std::map<std::uint32_t, std::vector<const InstanceSummary*>>;
+
+// What `stat` reports, as text or JSON, gathered by run_stat.
+struct StatReport {
+    const StatOptions& opts;
+    const trace::TraceReader& reader;
+    StatCollector& collector;
+    const model::VerifyStats& verify;  // mismatches with the trace's ids
+    const std::string& incomplete;
+    const ByProcess& by_process;
+    const std::vector<const findings::Finding*>& shown;
+    const findings::Engine& engine;
+};
+
+Json stale_json(const InstanceSummary& s, stream::IdMap& ids) {
+    Json out = Json::array();
+    for (const StaleSummary& st : s.stale)
+        out.push_back({{"fd", st.fd},
+                       {"file", ids.name(stream::AddrSpace::File, st.file)},
+                       {"name", st.name},
+                       {"closed_ts", st.closed_ts},
+                       {"callbacks", st.callbacks},
+                       {"deliveries", st.deliveries},
+                       {"removed", st.removed}});
+    return out;
+}
+
+Json instance_json(const InstanceSummary& s, stream::IdMap& ids) {
+    Json callbacks = Json::object();
+    for (std::size_t o = 0; o < model::kOutcomes; ++o)
+        callbacks[stream::callback_outcome_name(static_cast<std::uint32_t>(o))] =
+            s.stats.callbacks[o];
+    return Json{{"ep", ids.name(stream::AddrSpace::Instance, s.ep)},
+                {"epfds", s.epfds},
+                {"items", s.items},
+                {"ready", s.ready},
+                {"waiters", s.waiters},
+                {"freed", s.freed},
+                {"waits", s.stats.waits},
+                {"harvests", s.stats.harvests},
+                {"deliveries", s.stats.deliveries},
+                {"wakeups", s.stats.wakeups},
+                {"spurious_wakeups", s.stats.spurious_wakeups},
+                {"herds", s.stats.herds},
+                {"callbacks", callbacks},
+                {"latency_p50_ns", s.stats.latency.quantile(0.5)},
+                {"latency_p99_ns", s.stats.latency.quantile(0.99)},
+                {"wait_p50_ns", s.stats.wait_time.quantile(0.5)},
+                {"wait_p99_ns", s.stats.wait_time.quantile(0.99)},
+                {"stale_items", stale_json(s, ids)}};
+}
+
+std::string stat_json(const StatReport& in) {
+    const auto& header = in.reader.header();
+    const auto& st = in.collector.model().stats();
+    stream::IdMap& ids = in.collector.ids();
+    Json processes = Json::array();
+    for (const auto& [tgid, list] : in.by_process) {
+        Json instances = Json::array();
+        for (const auto* s : list) instances.push_back(instance_json(*s, ids));
+        processes.push_back(
+            {{"tgid", tgid}, {"comm", in.collector.comm(tgid)}, {"instances", instances}});
+    }
+    Json found = Json::array();
+    for (const auto* f : in.shown)
+        found.push_back(Json::parse(finding_json(*f, ids, in.engine.first_ts())));
+    const Json out{{"file", in.opts.input},
+                   {"kernel", header.kernel_release},
+                   {"backend", std::string(header.get("backend").value_or(""))},
+                   {"records", st.records},
+                   {"lost", st.lost},
+                   {"truncated", in.reader.truncated()},
+                   {"verify_checks", st.verify.total_checks()},
+                   {"verify_mismatches", st.verify.total_mismatches()},
+                   {"fidelity", Json::parse(fidelity_json(in.verify))},
+                   {"incomplete", in.incomplete},
+                   {"epoll_activity", in.collector.epoll_activity()},
+                   {"processes", processes},
+                   {"findings", found}};
+    // Names from the traced program are bytes, not always UTF-8.
+    return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The text report: a table per process, findings, losses, fidelity, the plan.
+void print_stat_text(const StatReport& in) {
+    const StatOptions& opts = in.opts;
+    const trace::TraceReader& reader = in.reader;
+    const auto& header = reader.header();
+    const auto& st = in.collector.model().stats();
+    const StatCollector& collector = in.collector;
+    const trace::Visibility seen = trace::visibility_of(header);
+    stream::IdMap& ids = in.collector.ids();
+    const auto& by_process = in.by_process;
+    const findings::Engine& engine = in.engine;
+    const auto& shown = in.shown;
+    const model::VerifyStats& verify = in.verify;
+    const std::string& incomplete = in.incomplete;
+    std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
+                header.kernel_release.c_str(), header.host.c_str(),
+                std::string(header.get("backend").value_or("?")).c_str(),
+                static_cast<unsigned long long>(st.records),
+                reader.truncated() ? " (file cut off: readable prefix only)" : "");
+    if (opts.wall_clock && collector.last_ts())
+        std::printf(
+            "time: from %s to %s (%.3f s)\n",
+            stream::wall_clock_text(collector.first_ts(), header.realtime_offset_ns, true)
+                .c_str(),
+            stream::wall_clock_text(collector.last_ts(), header.realtime_offset_ns, true)
+                .c_str(),
+            (collector.last_ts() - collector.first_ts()) / 1e9);
+    for (const auto& [tgid, list] : by_process) {
+        std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
+        std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n",
+                    "instance", "epfd", "items", "ready", "waiters", "waits", "harvests",
+                    "callbacks", "delivered", "spur.", "lat p50", "lat p99", "wait p50",
+                    "wait p99");
+        for (const auto* s : list) {
+            const std::string fds = epfd_list(*s);
+            const std::string id = ids.name(stream::AddrSpace::Instance, s->ep);
+            std::uint64_t cbs = 0;
+            for (auto c : s->stats.callbacks) cbs += c;
+            std::printf("  %-8s %-8s %5u %5u %7u %6llu %8s %10s %9llu %7s %9s %9s %9s %9s%s\n",
+                        id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(),
+                        s->items, s->ready, s->waiters,
+                        static_cast<unsigned long long>(s->stats.waits),
+                        count_cell(s->stats.harvests, seen.harvests).c_str(),
+                        count_cell(cbs, seen.callbacks).c_str(),
+                        static_cast<unsigned long long>(s->stats.deliveries),
+                        count_cell(s->stats.spurious_wakeups, seen.wakeups).c_str(),
+                        duration_cell(s->stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                        duration_cell(s->stats.latency.quantile(0.99), seen.callbacks).c_str(),
+                        format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
+                        format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
+                        s->freed ? "  (freed)" : "");
+            if (cbs) {
+                std::printf("           callbacks:");
+                for (std::size_t o = 0; o < model::kOutcomes; ++o)
+                    if (s->stats.callbacks[o])
+                        std::printf(" %s %llu",
+                                    stream::callback_outcome_name(static_cast<std::uint32_t>(o))
+                                        .c_str(),
+                                    static_cast<unsigned long long>(s->stats.callbacks[o]));
+                std::printf("\n");
+            }
+            print_stale(*s, ids, seen);
+        }
+    }
+    if (const std::string note = unseen_note(seen); !note.empty() && !by_process.empty())
+        std::printf("\n%s\n", note.c_str());
+    print_findings(engine, shown, ids);
+    if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
+    std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),
+                st.lost > st.lost_skipped
+                    ? " (the ring buffer was full: record with a larger --ring-mb)"
+                    : "",
+                !st.lost_skipped ? ""
+                // kprobe programs are skipped only when another BPF program runs on the
+                // same CPU (bpf_prog_active): no other backend avoids that.
+                : header.get("backend").value_or("") == "kprobe"
+                    ? " (program runs the kernel skipped: another BPF program was running "
+                      "on the CPU)"
+                    : " (program runs the kernel skipped: record with --backend kprobe)");
+    if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
+    const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
+    std::printf("%s\n", fidelity_line(st.verify, verified).c_str());
+    if (opts.mismatches) {
+        for (const std::string& line : verify.log)
+            std::printf("  mismatch at %s\n", line.c_str());
+        if (st.verify.total_mismatches() > st.verify.log.size())
+            std::printf("  (%llu more not listed)\n",
+                        static_cast<unsigned long long>(st.verify.total_mismatches() -
+                                                        st.verify.log.size()));
+    } else if (!verify.last_mismatch.empty()) {
+        std::printf("  last mismatch: %s\n", verify.last_mismatch.c_str());
+    }
+    std::printf("attach %s",
+                plan::format_plan(plan::Plan::from_text(header.attach_plan)).c_str());
+}
+
 }  // namespace
 
 int run_stat(const StatOptions& opts) {
-    StatCollector collector(opts.raw_addresses);
     try {
         trace::TraceReader reader(opts.input);
+        const std::uint64_t first_ts = trace::first_record_ts(reader);
+        const stream::TimeWindow window =
+            stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
+        StatCollector collector(opts.raw_addresses, window);
         findings::Options fo;
         fo.backend = std::string(reader.header().get("backend").value_or(""));
         fo.abi_version = reader.header().abi_version;
+        // As check's window (relative to the first record; 0/0: all of it).
+        fo.from_ns = window.from > first_ts ? window.from - first_ts : 0;
+        if (window.to != UINT64_MAX) fo.to_ns = window.to > first_ts ? window.to - first_ts : 1;
         findings::Engine engine(fo);
         collector.set_findings(&engine);
         reader.read_all(collector);
@@ -236,153 +474,31 @@ int run_stat(const StatOptions& opts) {
         if (reader.truncated())
             std::fprintf(stderr, "epscope stat: warning: %s\n", reader.incomplete_note().c_str());
         const auto& header = reader.header();
-        const auto& st = collector.model().stats();
-        const trace::Visibility seen = trace::visibility_of(header);
         stream::IdMap& ids = collector.ids();
-        const model::VerifyStats verify = named_mismatches(st.verify, ids);
+        const model::VerifyStats verify = named_mismatches(collector.model().stats().verify, ids);
         // A stream saved by a reader that joined after the server's history
         // was gone starts mid-capture (serve/stream_server.hpp).
         const std::string incomplete(header.get(trace::kMetaStreamIncomplete).value_or(""));
 
-        std::map<std::uint32_t, std::vector<const InstanceSummary*>> by_process;
-        for (const auto& [key, s] : collector.summaries()) by_process[s.tgid].push_back(&s);
+        ByProcess by_process;
+        for (const auto& [key, s] : collector.summaries())
+            if (stream::summary_selected(opts.filter, s.tgid, s.ep, ids))
+                by_process[s.tgid].push_back(&s);
+        const auto shown = shown_findings(engine, opts.filter, ids);
 
-        if (opts.json) {
-            std::printf(
-                "{\"file\":\"%s\",\"kernel\":\"%s\",\"backend\":\"%s\",\"records\":%llu,"
-                "\"lost\":%llu,\"truncated\":%s,\"verify_checks\":%llu,"
-                "\"verify_mismatches\":%llu,\"fidelity\":%s,\"incomplete\":\"%s\","
-                "\"epoll_activity\":%s,\"processes\":[",
-                stream::json_escape(opts.input).c_str(),
-                stream::json_escape(header.kernel_release).c_str(),
-                stream::json_escape(std::string(header.get("backend").value_or(""))).c_str(),
-                static_cast<unsigned long long>(st.records),
-                static_cast<unsigned long long>(st.lost), reader.truncated() ? "true" : "false",
-                static_cast<unsigned long long>(st.verify.total_checks()),
-                static_cast<unsigned long long>(st.verify.total_mismatches()),
-                fidelity_json(verify).c_str(), stream::json_escape(incomplete).c_str(),
-                collector.epoll_activity() ? "true" : "false");
-            bool first_p = true;
-            for (const auto& [tgid, list] : by_process) {
-                std::printf("%s{\"tgid\":%u,\"comm\":\"%s\",\"instances\":[", first_p ? "" : ",",
-                            tgid, stream::json_escape(collector.comm(tgid)).c_str());
-                first_p = false;
-                bool first_i = true;
-                for (const auto* s : list) {
-                    std::printf(
-                        "%s{\"ep\":\"%s\",\"epfds\":[%s],\"items\":%u,\"ready\":%u,\"waiters\":%u,"
-                        "\"freed\":%s,\"waits\":%llu,\"harvests\":%llu,\"deliveries\":%llu,"
-                        "\"wakeups\":%llu,\"spurious_wakeups\":%llu,\"herds\":%llu,"
-                        "\"callbacks\":{",
-                        first_i ? "" : ",", ids.name(stream::AddrSpace::Instance, s->ep).c_str(),
-                        epfd_list(*s).c_str(), s->items, s->ready, s->waiters,
-                        s->freed ? "true" : "false",
-                        static_cast<unsigned long long>(s->stats.waits),
-                        static_cast<unsigned long long>(s->stats.harvests),
-                        static_cast<unsigned long long>(s->stats.deliveries),
-                        static_cast<unsigned long long>(s->stats.wakeups),
-                        static_cast<unsigned long long>(s->stats.spurious_wakeups),
-                        static_cast<unsigned long long>(s->stats.herds));
-                    first_i = false;
-                    for (std::size_t o = 0; o < model::kOutcomes; ++o)
-                        std::printf(
-                            "%s\"%s\":%llu", o ? "," : "",
-                            stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
-                            static_cast<unsigned long long>(s->stats.callbacks[o]));
-                    std::printf(
-                        "},\"latency_p50_ns\":%llu,\"latency_p99_ns\":%llu,"
-                        "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu,\"stale_items\":%s}",
-                        static_cast<unsigned long long>(s->stats.latency.quantile(0.5)),
-                        static_cast<unsigned long long>(s->stats.latency.quantile(0.99)),
-                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.5)),
-                        static_cast<unsigned long long>(s->stats.wait_time.quantile(0.99)),
-                        stale_json(*s, ids).c_str());
-                }
-                std::printf("]}");
-            }
-            std::printf("],\"findings\":[");
-            for (std::size_t i = 0; i < engine.findings().size(); ++i)
-                std::printf("%s%s", i ? "," : "",
-                            finding_json(engine.findings()[i], ids, engine.first_ts()).c_str());
-            std::printf("]}\n");
-            return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
-        }
-
-        std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
-                    header.kernel_release.c_str(), header.host.c_str(),
-                    std::string(header.get("backend").value_or("?")).c_str(),
-                    static_cast<unsigned long long>(st.records),
-                    reader.truncated() ? " (file cut off: readable prefix only)" : "");
-        for (const auto& [tgid, list] : by_process) {
-            std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
-            std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n",
-                        "instance", "epfd", "items", "ready", "waiters", "waits", "harvests",
-                        "callbacks", "delivered", "spur.", "lat p50", "lat p99", "wait p50",
-                        "wait p99");
-            for (const auto* s : list) {
-                const std::string fds = epfd_list(*s);
-                const std::string id = ids.name(stream::AddrSpace::Instance, s->ep);
-                std::uint64_t cbs = 0;
-                for (auto c : s->stats.callbacks) cbs += c;
-                std::printf("  %-8s %-8s %5u %5u %7u %6llu %8s %10s %9llu %7s %9s %9s %9s %9s%s\n",
-                            id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(),
-                            s->items, s->ready, s->waiters,
-                            static_cast<unsigned long long>(s->stats.waits),
-                            count_cell(s->stats.harvests, seen.harvests).c_str(),
-                            count_cell(cbs, seen.callbacks).c_str(),
-                            static_cast<unsigned long long>(s->stats.deliveries),
-                            count_cell(s->stats.spurious_wakeups, seen.wakeups).c_str(),
-                            duration_cell(s->stats.latency.quantile(0.5), seen.callbacks).c_str(),
-                            duration_cell(s->stats.latency.quantile(0.99), seen.callbacks).c_str(),
-                            format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
-                            format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
-                            s->freed ? "  (freed)" : "");
-                print_stale(*s, ids, seen);
-                if (cbs) {
-                    std::printf("           callbacks:");
-                    for (std::size_t o = 0; o < model::kOutcomes; ++o)
-                        if (s->stats.callbacks[o])
-                            std::printf(" %s %llu",
-                                        stream::callback_outcome_name(static_cast<std::uint32_t>(o))
-                                            .c_str(),
-                                        static_cast<unsigned long long>(s->stats.callbacks[o]));
-                    std::printf("\n");
-                }
-            }
-        }
-        if (const std::string note = unseen_note(seen); !note.empty() && !by_process.empty())
-            std::printf("\n%s\n", note.c_str());
-        print_findings(engine, ids);
-        if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
-        std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),
-                    st.lost > st.lost_skipped
-                        ? " (the ring buffer was full: record with a larger --ring-mb)"
-                        : "",
-                    !st.lost_skipped ? ""
-                    // kprobe programs are skipped only when another BPF program runs on the
-                    // same CPU (bpf_prog_active): no other backend avoids that.
-                    : header.get("backend").value_or("") == "kprobe"
-                        ? " (program runs the kernel skipped: another BPF program was running "
-                          "on the CPU)"
-                        : " (program runs the kernel skipped: record with --backend kprobe)");
-        if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
-        const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
-        std::printf("%s\n", fidelity_line(st.verify, verified).c_str());
-        if (opts.mismatches) {
-            for (const std::string& line : verify.log)
-                std::printf("  mismatch at %s\n", line.c_str());
-            if (st.verify.total_mismatches() > st.verify.log.size())
-                std::printf("  (%llu more not listed)\n",
-                            static_cast<unsigned long long>(st.verify.total_mismatches() -
-                                                            st.verify.log.size()));
-        } else if (!verify.last_mismatch.empty()) {
-            std::printf("  last mismatch: %s\n", verify.last_mismatch.c_str());
-        }
-        std::printf("attach plan:\n%s", header.attach_plan.c_str());
+        const StatReport in{opts,       reader,     collector, verify,
+                            incomplete, by_process, shown,     engine};
+        if (opts.json)
+            std::printf("%s\n", stat_json(in).c_str());
+        else
+            print_stat_text(in);
         return reader.truncated() ? 2 : 0;  // as epscope-gui: shown, but cut off
     } catch (const trace::TraceError& e) {
         std::fprintf(stderr, "epscope stat: %s\n", e.what());
         return 1;
+    } catch (const std::invalid_argument& e) {  // a window that does not fit the trace
+        std::fprintf(stderr, "epscope stat: %s\n", e.what());
+        return 2;
     }
 }
 
@@ -390,11 +506,17 @@ CLI::App* add_stat_command(CLI::App& app, StatOptions& o) {
     auto* cmd = app.add_subcommand("stat", "Summarise a trace per process and epoll instance");
     cmd->add_option("file", o.input, "Trace file")->required();
     cmd->add_flag("--json", o.json, "One JSON object, for scripts");
+    cmd->add_flag("-T,--wall-clock", o.wall_clock,
+                  "Say when the trace starts and ends in wall-clock time (local time; --from/--to "
+                  "take it back)");
     cmd->add_flag("--mismatches", o.mismatches,
                   "With a --verify trace: list the first 64 mismatches with their times "
                   "(find them with `epscope dump`: the same ids)");
     cmd->add_flag("--raw-addresses", o.raw_addresses,
                   "Show kernel addresses, not per-trace ids (tables and mismatches)");
+    // --pid/--instance: the rows shown; --from/--to: the counts of that window
+    // and the state at its end (the model is built from every record before it).
+    add_filter_options(cmd, o.filter, false);
     return cmd;
 }
 

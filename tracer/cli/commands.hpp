@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "findings/findings.hpp"
+#include "stream/record_filter.hpp"
 
 namespace CLI {
 class App;
@@ -128,8 +129,10 @@ struct DumpOptions {
     double wait_s = 0;    // --wait: keep retrying the connection this long
     bool json = false;
     bool raw_addresses = false;
+    bool wall_clock = false;   // -T: wall-clock times
     std::string output = "-";  // -o: a file written whole (FILE.partial, renamed), or stdout
     bool force = false;        // --force: replace an existing output (else FILE.old)
+    stream::FilterArgs filter;  // the records printed
 };
 CLI::App* add_dump_command(CLI::App& app, DumpOptions& o);
 int run_dump(const DumpOptions&);
@@ -139,6 +142,10 @@ struct StatOptions {
     bool json = false;
     bool raw_addresses = false;
     bool mismatches = false;  // print the verify mismatch log (first 64, with times)
+    bool wall_clock = false;  // -T: the trace's span in wall-clock time
+    // The processes and instances shown; --from/--to: the counts and findings
+    // of that window, the state (items, ready, waiters) at its end.
+    stream::FilterArgs filter;
 };
 CLI::App* add_stat_command(CLI::App& app, StatOptions& o);
 int run_stat(const StatOptions&);
@@ -148,8 +155,8 @@ struct CheckOptions {
     bool json = false;
     bool raw_addresses = false;
     std::string min_severity = "info";  // shown, and judged for the exit status
-    double from_s = 0;                  // --from/--to: seconds after the first record
-    double to_s = 0;                    // 0: to the end
+    // --from/--to: the window judged; --pid/--instance: the findings shown.
+    stream::FilterArgs filter;
     findings::Thresholds thresholds;    // the counts and shares; durations below
     // Durations in ms on the command line; defaults from Thresholds, the one place.
     double blocked_turn_ms = findings::Thresholds{}.blocked_turn_ns / 1e6;
@@ -165,6 +172,7 @@ struct ExportOptions {
     std::string format = "perfetto";
     bool raw_addresses = false;
     bool force = false;  // --force: replace an existing output (else kept as FILE.old)
+    stream::FilterArgs filter;  // the records exported
 };
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o);
 int run_export(const ExportOptions&);

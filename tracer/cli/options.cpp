@@ -44,6 +44,11 @@ std::string power_of_two_error(std::string& v) {
     return {};
 }
 
+std::string time_bound_error(std::string& v) {
+    stream::TimeBound b;
+    return stream::parse_time_bound(v, b);
+}
+
 }  // namespace
 
 const CLI::Validator kPid(pid_error, "PID");
@@ -107,6 +112,51 @@ void add_stream_out_options(CLI::App* cmd, StreamOutOptions& o, const std::strin
     cmd->add_option("--serve-history-kb", o.history_kb)->check(CLI::Range(0u, 1048576u))->group("");
     // Test-only: a small reader queue gets a stalled reader dropped soon.
     cmd->add_option("--serve-queue-kb", o.queue_kb)->check(CLI::Range(16u, 1048576u))->group("");
+}
+
+void add_filter_options(CLI::App* cmd, stream::FilterArgs& f, bool records) {
+    static const CLI::Validator time_bound(time_bound_error, "TIME");
+    const char* group = "Filter";
+    cmd->add_option("--pid", f.pids, "Only these processes (comma-separated, repeatable)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->check(kPid)
+        ->group(group);
+    cmd->add_option("--instance", f.instances,
+                    "Only these epoll instances: ids as dump prints them (ep#2) or kernel "
+                    "addresses (0x...); comma-separated")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->group(group);
+    cmd->add_option("--from", f.from,
+                    "From TIME: seconds after the first record (12.5), a wall-clock time "
+                    "(13:04:05.25) or date and time (2026-12-05T13:04:05), local time")
+        ->check(time_bound)
+        ->group(group);
+    cmd->add_option("--to", f.to, "Up to TIME (as --from)")->check(time_bound)->group(group);
+    // A window that ends before it starts is refused before the trace is read.
+    cmd->parse_complete_callback([&f] {
+        if (std::string e = stream::check_window(f); !e.empty()) throw CLI::ValidationError(e);
+    });
+    if (!records) return;
+    cmd->add_option("--tid", f.tids, "Only records of these threads (comma-separated)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->check(kPid)
+        ->group(group);
+    cmd->add_option("--fd", f.fds,
+                    "Only records of these fds: an item's fd or an instance's epfd "
+                    "(comma-separated; fds are per process: add --pid)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->check(CLI::NonNegativeNumber)
+        ->group(group);
+    cmd->add_option("--kind", f.kinds,
+                    "Only records of these kinds, as dump names them (comma-separated)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->check(CLI::IsMember(stream::kind_names()))
+        ->group(group);
 }
 
 bool has_target(const CaptureArgs& a, const char* command) {

@@ -23,6 +23,12 @@ void add_capture_options(CLI::App* cmd, CaptureArgs& args, const std::string& la
 // --serve, --stream-to and the spool's options (record, live).
 void add_stream_out_options(CLI::App* cmd, StreamOutOptions& o, const std::string& spool_default);
 
+// The record filter (stream/record_filter.hpp) of dump, export, stat and
+// check: --pid, --instance, --from, --to; with `records`, also --tid, --fd and
+// --kind (dump and export: stat and check summarise instances, built from
+// every record, so a record-level criterion has no meaning there).
+void add_filter_options(CLI::App* cmd, stream::FilterArgs& f, bool records);
+
 // False, with one line on stderr, when nothing was named to capture.
 bool has_target(const CaptureArgs& args, const char* command);
 

@@ -595,6 +595,13 @@ void PerfettoExporter::on_record(const stream::Record& rec) {
     m.update_counters(h.ts, before_track, after);
 }
 
+// Left out by a filter: its ids and the model's state (the counter tracks of
+// the records shown) still take it.
+void PerfettoExporter::on_unselected(const stream::Record& rec) {
+    stream::name_addresses(rec, impl_->ids);
+    impl_->model.on_record(rec);
+}
+
 std::string PerfettoExporter::finish() {
     impl_->model.flush_all_deferred();
     impl_->close_open_slices();

@@ -32,6 +32,7 @@ public:
     PerfettoExporter& operator=(const PerfettoExporter&) = delete;
 
     void on_record(const stream::Record& rec) override;
+    void on_unselected(const stream::Record& rec) override;
     // Closes slices still open at the last timestamp, then completes the file;
     // returns what became of an older FILE (see AtomicOutput::commit).
     std::string finish();

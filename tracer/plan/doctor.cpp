@@ -53,6 +53,11 @@ std::string format_doctor(const KernelDescription& d, const Plan& plan) {
     o << "  privileges: root " << yes_no(d.root) << ", CAP_BPF " << yes_no(d.cap_bpf)
       << ", CAP_PERFMON " << yes_no(d.cap_perfmon) << ", CAP_SYS_ADMIN " << yes_no(d.cap_sys_admin)
       << "\n";
+    return o.str() + format_plan(plan);
+}
+
+std::string format_plan(const Plan& plan) {
+    std::ostringstream o;
     o << "plan (requested " << to_string(plan.requested) << "): backend " << to_string(plan.backend)
       << ": " << plan.backend_reason << "\n";
     // Columns: hook, backend, reason (names are short; pad() never truncates).

@@ -669,6 +669,66 @@ std::string Plan::to_text() const {
     return o.str();
 }
 
+namespace {
+
+// The enum value whose to_string is `word` (else `fallback`).
+template <class E, std::size_t N>
+E enum_named(const std::string& word, const E (&values)[N], E fallback) {
+    for (E v : values)
+        if (word == to_string(v)) return v;
+    return fallback;
+}
+
+constexpr Backend kBackends[] = {Backend::Fentry, Backend::Kprobe, Backend::Tracepoint,
+                                 Backend::None};
+
+}  // namespace
+
+Plan Plan::from_text(const std::string& text) {
+    Plan plan;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const std::size_t sp = line.find(' ');
+        const std::string key = line.substr(0, sp);
+        const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
+        std::istringstream words(value);
+        std::string a, b, c;
+        words >> a >> b >> c;
+        if (key == "requested") {
+            constexpr BackendChoice kChoices[] = {BackendChoice::Auto, BackendChoice::Fentry,
+                                                  BackendChoice::Kprobe, BackendChoice::Tracepoint};
+            plan.requested = enum_named(a, kChoices, BackendChoice::Auto);
+        } else if (key == "backend") {
+            plan.backend = enum_named(a, kBackends, Backend::None);
+        } else if (key == "backend_reason") {
+            plan.backend_reason = value;
+        } else if (key == "level") {
+            constexpr Level kLevels[] = {Level::Full, Level::Partial, Level::SyscallOnly,
+                                         Level::Nothing};
+            plan.level = enum_named(a, kLevels, Level::Nothing);
+        } else if (key == "hook") {
+            HookPlan h;
+            h.hook = enum_named(a, kAllHooks, Hook::Create);
+            h.backend = enum_named(b, kBackends, Backend::None);
+            plan.hooks.push_back(h);
+        } else if (key == "reason" && !plan.hooks.empty()) {
+            plan.hooks.back().reason = value;
+        } else if (key == "program") {
+            constexpr AttachKind kKinds[] = {AttachKind::Fentry,     AttachKind::Fexit,
+                                             AttachKind::Kprobe,     AttachKind::Kretprobe,
+                                             AttachKind::Tracepoint, AttachKind::TpBtf};
+            plan.always.push_back({a, enum_named(b, kKinds, AttachKind::Fentry), c});
+        } else if (key == "missing") {
+            plan.missing.push_back(value);
+        } else if (key == "release_file_reports_items") {
+            for (auto& h : plan.hooks)
+                if (h.hook == Hook::Remove) h.release_file_reports_items = a == "yes";
+        }
+    }
+    return plan;
+}
+
 Plan plan_for(const KernelDescription& d, BackendChoice forced) {
     Plan plan;
     plan.requested = forced;

@@ -67,6 +67,9 @@ struct Plan {
     std::vector<ProgramAttach> programs() const;
     // Stable text for trace headers: `key value` lines.
     std::string to_text() const;
+    // The plan back from to_text() (a trace header's), for showing it: the
+    // programs come back in `always`, lines it does not know are skipped.
+    static Plan from_text(const std::string& text);
 };
 
 class PlanError : public std::runtime_error {

@@ -16,8 +16,12 @@
 
 namespace epscope::serve {
 
+// How often a live stream's pending records become a chunk: what a live
+// reader lags by. A capture that feeds one drains its ring buffer this often too.
+inline constexpr std::chrono::milliseconds kLiveChunkInterval{50};
+
 struct PublisherOptions {
-    std::chrono::milliseconds flush_interval{50};
+    std::chrono::milliseconds flush_interval = kLiveChunkInterval;
     std::size_t chunk_records = 1024;
     int zstd_level = 1;  // cheap: the stream is read now, not stored
 };

@@ -15,16 +15,17 @@
 
 #include "trace/format.hpp"
 #include "trace/safe_path.hpp"
+#include "trace/trace_error.hpp"
 
 namespace epscope::serve {
+using trace::errno_text;
+
 namespace {
 
 // A dropped reader gets this long to take its end marker (and the rest of
 // the block it was in): a reader stalled (stopped, swapped out) long enough
 // to be dropped may wake late; what waits for it is one block at most.
 constexpr auto kDroppedGrace = std::chrono::seconds(30);
-
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 sockaddr_un address_of(const std::string& path) {
     sockaddr_un addr{};

@@ -60,6 +60,9 @@ class RecordSink {
 public:
     virtual ~RecordSink() = default;
     virtual void on_record(const Record& rec) = 0;
+    // A record a filter (stream/record_filter.hpp) left out. A view that names
+    // kernel addresses names this one's too, so its ids are an unfiltered view's.
+    virtual void on_unselected(const Record&) {}
 };
 
 }  // namespace epscope::stream

@@ -1,8 +1,12 @@
 #include "stream/record_text.hpp"
 
+#include <poll.h>
+#include <sys/epoll.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "stream/sock_name.hpp"
 
@@ -46,15 +50,27 @@ std::string ts_text(std::uint64_t ts) {
 std::string_view fixed_text(const char* p, std::size_t n) { return {p, strnlen(p, n)}; }
 
 std::string events_text(std::uint32_t mask) {
-    // Values from include/uapi/linux/eventpoll.h and poll.h.
+    // The kernel's own values (uapi eventpoll.h and poll.h, as libc spells them).
     static constexpr struct {
         std::uint32_t bit;
         const char* name;
     } kBits[] = {
-        {0x001, "IN"},           {0x002, "PRI"},       {0x004, "OUT"},        {0x008, "ERR"},
-        {0x010, "HUP"},          {0x020, "NVAL"},      {0x040, "RDNORM"},     {0x080, "RDBAND"},
-        {0x100, "WRNORM"},       {0x200, "WRBAND"},    {0x400, "MSG"},        {0x2000, "RDHUP"},
-        {1u << 28, "EXCLUSIVE"}, {1u << 29, "WAKEUP"}, {1u << 30, "ONESHOT"}, {1u << 31, "ET"},
+        {EPOLLIN, "IN"},
+        {EPOLLPRI, "PRI"},
+        {EPOLLOUT, "OUT"},
+        {EPOLLERR, "ERR"},
+        {EPOLLHUP, "HUP"},
+        {POLLNVAL, "NVAL"},
+        {EPOLLRDNORM, "RDNORM"},
+        {EPOLLRDBAND, "RDBAND"},
+        {EPOLLWRNORM, "WRNORM"},
+        {EPOLLWRBAND, "WRBAND"},
+        {EPOLLMSG, "MSG"},
+        {EPOLLRDHUP, "RDHUP"},
+        {EPOLLEXCLUSIVE, "EXCLUSIVE"},
+        {EPOLLWAKEUP, "WAKEUP"},
+        {EPOLLONESHOT, "ONESHOT"},
+        {EPOLLET, "ET"},
     };
     if (mask == 0) return "0";
     std::string out;
@@ -341,6 +357,23 @@ std::string format_line(const Record& rec, IdMap& ids) {
         }
     }
     return out;
+}
+
+std::string wall_clock_text(std::uint64_t ts, std::int64_t realtime_offset_ns, bool date) {
+    const std::int64_t wall = static_cast<std::int64_t>(ts) + realtime_offset_ns;
+    const std::time_t s = static_cast<std::time_t>(wall / 1000000000);
+    std::tm tm{};
+    localtime_r(&s, &tm);
+    char buf[64];
+    const std::size_t n =
+        std::strftime(buf, sizeof buf, date ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%09lld", static_cast<long long>(wall % 1000000000));
+    return buf;
+}
+
+std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtime_offset_ns) {
+    std::string line = format_line(rec, ids);
+    return wall_clock_text(rec.header().ts, realtime_offset_ns) + line.substr(line.find(' '));
 }
 
 std::string fields_json(const Record& rec, IdMap& ids) {

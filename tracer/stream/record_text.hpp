@@ -44,6 +44,15 @@ void name_addresses(const Record& rec, IdMap& ids);
 // "1234.000000567 callback tgid=10 tid=11 cpu=0 src=fentry ep=ep#1 ... outcome=queued_ready"
 std::string format_line(const Record& rec, IdMap& ids);
 
+// `ts` (the stream's CLOCK_MONOTONIC ns) as local wall-clock time, given the
+// trace's CLOCK_REALTIME - CLOCK_MONOTONIC offset: "13:04:05.123456789" (as
+// strace -tt), or with the date, "2026-12-05T13:04:05.123456789". --from and
+// --to take both back (stream/record_filter.hpp).
+std::string wall_clock_text(std::uint64_t ts, std::int64_t realtime_offset_ns, bool date = false);
+
+// format_line with the wall-clock time of day in place of the monotonic ts (dump -T).
+std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtime_offset_ns);
+
 // {"ts":..,"kind":"callback","tgid":..,"tid":..,"cpu":..,"source":"fentry",...} on one line.
 std::string format_json(const Record& rec, IdMap& ids);
 

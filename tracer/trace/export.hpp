@@ -13,6 +13,7 @@
 
 #include "stream/id_map.hpp"
 #include "stream/record.hpp"
+#include "stream/record_filter.hpp"
 #include "trace/atomic_output.hpp"
 
 namespace epscope::trace {
@@ -24,6 +25,8 @@ struct ExportOptions {
     bool raw_addresses = false;
     // Replace an existing output instead of keeping it as FILE.old.
     bool force = false;
+    // The records exported (export --pid, --kind, --from...); empty: all.
+    stream::FilterArgs filter;
 };
 
 enum class ExportFormat { JsonLines, Chrome, CsvSummary };
@@ -33,6 +36,7 @@ class JsonLinesExporter : public stream::RecordSink {
 public:
     JsonLinesExporter(std::filesystem::path path, ExportOptions opts = {});
     void on_record(const stream::Record& rec) override;
+    void on_unselected(const stream::Record& rec) override;  // names its addresses
     // Returns what became of an older FILE (see AtomicOutput::commit).
     std::string finish();
 
@@ -50,6 +54,7 @@ class ChromeTraceExporter : public stream::RecordSink {
 public:
     ChromeTraceExporter(std::filesystem::path path, ExportOptions opts = {});
     void on_record(const stream::Record& rec) override;
+    void on_unselected(const stream::Record& rec) override;  // names its addresses
     // Returns what became of an older FILE (see AtomicOutput::commit).
     std::string finish();
 
@@ -88,8 +93,8 @@ private:
 };
 
 // Reads every remaining record of `reader` into the exporter of `format`
-// writing `path`. Returns the number of records exported; `kept`, if given,
-// gets what became of an older FILE.
+// writing `path` (those opts.filter selects). Returns the number of records exported; `kept`, if
+// given, gets what became of an older FILE.
 std::uint64_t export_trace(TraceReader& reader, ExportFormat format,
                            const std::filesystem::path& path, ExportOptions opts = {},
                            std::string* kept = nullptr);

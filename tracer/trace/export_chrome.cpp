@@ -63,6 +63,10 @@ void ChromeTraceExporter::name_meta(std::uint32_t pid, std::uint32_t tid, const 
           "\"}}");
 }
 
+void ChromeTraceExporter::on_unselected(const stream::Record& rec) {
+    stream::name_addresses(rec, ids_);
+}
+
 void ChromeTraceExporter::on_record(const stream::Record& rec) {
     const ep_header& h = rec.header();
     if (h.ts > last_ts_) last_ts_ = h.ts;

@@ -407,4 +407,20 @@ void TraceReader::seek(std::uint64_t ts) {
     }
 }
 
+std::uint64_t first_record_ts(TraceReader& reader) {
+    stream::Record rec;
+    std::uint64_t ts = 0;
+    while (ts == 0 && reader.next(rec)) ts = rec.header().ts;
+    reader.rewind();
+    return ts;
+}
+
+std::uint64_t read_selected(TraceReader& reader, const stream::FilterArgs& filter,
+                            stream::RecordSink& sink, stream::IdMap& ids) {
+    if (filter.empty()) return reader.read_all(sink);
+    stream::RecordFilter f(filter, ids, reader.header().realtime_offset_ns, sink);
+    reader.read_all(f);
+    return f.selected();
+}
+
 }  // namespace epscope::trace

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "stream/id_map.hpp"
 #include "stream/record.hpp"
+#include "stream/record_filter.hpp"
 #include "trace/format.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/trace_header.hpp"
@@ -122,5 +124,16 @@ private:
     std::size_t raw_pos_ = 0;
     std::uint32_t raw_left_ = 0;
 };
+
+// The ts of the trace's first record with one (the origin of --from/--to
+// in seconds), read ahead; the reader is rewound. 0 for an empty trace.
+std::uint64_t first_record_ts(TraceReader& reader);
+
+// Delivers the remaining records of `reader` that `filter` selects to `sink`
+// (the others to sink.on_unselected), their addresses named in `ids` in file
+// order. Returns how many were selected. Throws std::invalid_argument (one
+// line) for a window that does not fit the trace.
+std::uint64_t read_selected(TraceReader& reader, const stream::FilterArgs& filter,
+                            stream::RecordSink& sink, stream::IdMap& ids);
 
 }  // namespace epscope::trace

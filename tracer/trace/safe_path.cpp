@@ -19,8 +19,6 @@ namespace {
     throw TraceError(TraceErrorKind::Io, p.string(), -1, why);
 }
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
 std::optional<unsigned long> env_number(const char* name) {
     const char* v = std::getenv(name);
     if (v == nullptr || *v == 0) return std::nullopt;
@@ -140,13 +138,13 @@ std::string install_output(const std::filesystem::path& partial, const std::file
                                 ", another user: the new output is left as " + partial.string());
             // rename() moves names, never follows them: a planted link moves aside.
             if (::rename(path.c_str(), old.c_str()) != 0)
-                refuse(path, errno_text(("cannot keep it as " + old.string()).c_str()));
+                refuse(path, errno_text("cannot keep it as " + old.string()));
             note = "kept the previous " + path.string() + " as " + old.string() +
                    " (--force replaces it)";
         }
     }
     if (::rename(partial.c_str(), path.c_str()) != 0)
-        refuse(partial, errno_text(("cannot rename to " + path.string()).c_str()));
+        refuse(partial, errno_text("cannot rename to " + path.string()));
     return note;
 }
 

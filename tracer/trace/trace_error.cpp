@@ -1,5 +1,8 @@
 #include "trace/trace_error.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 namespace epscope::trace {
 namespace {
 
@@ -35,5 +38,10 @@ TraceError::TraceError(TraceErrorKind kind, const std::string& file, std::int64_
       kind_(kind),
       file_(file),
       offset_(offset) {}
+
+std::string errno_text(std::string_view what) {
+    const int err = errno;
+    return std::string(what) + ": " + std::strerror(err);
+}
 
 }  // namespace epscope::trace

@@ -21,6 +21,10 @@ enum class TraceErrorKind {
 
 std::string_view trace_error_kind_name(TraceErrorKind kind);
 
+// "WHAT: strerror(errno)", for the one line an error becomes (trace and serve
+// alike; call it before anything else can change errno).
+std::string errno_text(std::string_view what);
+
 class TraceError : public std::runtime_error {
 public:
     // `what()` reads "FILE: at offset N: DETAIL" (offset omitted when < 0).

@@ -13,11 +13,6 @@
 #include "trace/trace_error.hpp"
 
 namespace epscope::trace {
-namespace {
-
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-}  // namespace
 
 TraceWriter::TraceWriter(std::filesystem::path path, const TraceHeader& header, WriterOptions opts)
     : path_(std::move(path)), opts_(opts), encoder_(opts.zstd_level) {

@@ -32,6 +32,19 @@ TEST(Doctor, LabReportShowsKernelHooks) {
     EXPECT_TRUE(contains(r, "capability: full kernel hooks")) << r;
 }
 
+// A trace header keeps the plan as text; stat shows it back as doctor does:
+// the same lines as doctor's for the plan itself, on every recorded kernel.
+TEST(Doctor, PlanFromATraceHeaderRendersAsDoctorDoes) {
+    for (const char* kernel : {"5.10", "6.1", "6.12", "6.18", "7.2"}) {
+        const auto d = test::recorded(kernel);
+        const Plan plan = plan_for(d);
+        const std::string shown = format_plan(Plan::from_text(plan.to_text()));
+        EXPECT_EQ(shown, format_plan(plan)) << kernel;
+        EXPECT_TRUE(contains(format_doctor(d, plan), shown)) << kernel;
+        EXPECT_EQ(Plan::from_text(plan.to_text()).to_text(), plan.to_text()) << kernel;
+    }
+}
+
 // 7.2: ep_remove_epi is out of line again (no clone), and both scan functions exist.
 TEST(Doctor, Lab72ReportUsesEpRemoveEpiAndBothScanFunctions) {
     const auto d = test::recorded("7.2");

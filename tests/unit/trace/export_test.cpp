@@ -103,7 +103,7 @@ TEST(Export, JsonLinesRawAddressesOnRequest) {
     ScratchDir dir;
     TraceReader rd(write_trace(dir, known_stream()));
     auto out = dir / "raw.jsonl";
-    export_trace(rd, ExportFormat::JsonLines, out, ExportOptions{.raw_addresses = true});
+    export_trace(rd, ExportFormat::JsonLines, out, ExportOptions{.raw_addresses = true, .force = false, .filter = {}});
     EXPECT_NE(read_text(out).find("\"ep\":\"0xffff0001\""), std::string::npos);
 }
 
