@@ -129,7 +129,8 @@ void close_spin(Ctx& c, InstState& in, std::int32_t fd, ItemState& it) {
                 " times with EPOLLOUT only in " + std::to_string(span / 1'000'000) + " ms (" +
                 std::to_string(static_cast<std::uint64_t>(rate)) +
                 "/s) without an epoll_ctl changing it, from " + rec_text(it.spin_first_rec);
-            in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts});
+            in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts},
+                        it.spin_last_ts);
             in.spin.fd(fd, it.name);
         }
     }
@@ -195,6 +196,8 @@ void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
     InstState& in = c.inst(th.inst, r.ep, r.h.tgid, r.epfd);
     th.in_wait = true;
     th.begin_ts = r.h.ts;
+    th.begin_rec = c.s.records;
+    th.epfd = r.epfd;
     th.timeout_ns = r.timeout_ns;
     th.maxevents = r.maxevents;
     th.woken = false;
@@ -240,6 +243,16 @@ void count_busy(Ctx& c, ThreadState& th, const ep_wait_end& r) {
     th.zero_inst = th.inst;
 }
 
+void count_poller(Ctx& c, ThreadState& th, const ep_wait_end& r) {
+    if (th.timeout_ns == 0 || !c.in_window()) return;
+    if (th.blocking_waits++ == 0) {
+        th.first_wait_ts = th.begin_ts;
+        th.first_wait_rec = th.begin_rec;
+    }
+    if (r.result > 0) th.delivered += static_cast<std::uint64_t>(r.result);
+    th.wait_ns += r.h.ts - th.begin_ts;
+}
+
 void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
     if (!th.woken || r.result != 0 || !c.in_window()) return;
     if (th.herd_file) {
@@ -257,7 +270,10 @@ void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_
 void count_starved(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
     if (r.result <= 0 || r.result != th.maxevents || !c.in_window()) return;
     ++in.full_harvests;
-    if (th.harvest_end_ready < 0) return;
+    if (th.harvest_end_ready < 0) {  // a kernel backend walks the ready list with --verify only
+        ++in.full_unwalked;
+        return;
+    }
     // After ep_done_scan the ready list holds: items the harvest did not
     // reach (maxevents), level-triggered items it delivered (requeued), and
     // what came through the overflow list. Only the first kind starved.
@@ -279,6 +295,7 @@ void on_wait_end(Ctx& c, const ep_wait_end& r) {
     th.last_end_rec = c.s.records;
     th.last_end_inst = th.inst;
     count_busy(c, th, r);
+    count_poller(c, th, r);
     auto ii = c.s.insts.find(th.inst);
     if (ii == c.s.insts.end()) return;
     count_wakeup_outcome(c, th, ii->second, r);

@@ -66,6 +66,7 @@ struct InstState {
     // maxevents stopped it, so it no longer waits.
     std::uint64_t last_harvest_ts = 0;
     std::uint64_t full_harvests = 0;  // returned maxevents
+    std::uint64_t full_unwalked = 0;  // ... with the ready list after them not walked
     Agg blocked, starved, spurious, oneshot, spin, overflow;
     std::uint64_t oneshot_unconfirmed = 0;  // long disarmed; the backend cannot tell more
 };
@@ -86,6 +87,11 @@ struct ThreadState {
     // Busy polling: timeout-0 waits, and those that returned nothing.
     std::uint64_t zero_polls = 0, zero_empty = 0, zero_first_ts = 0, zero_last_ts = 0;
     std::uint64_t zero_first_rec = 0, zero_inst = 0;
+    // Unbalanced pollers: its blocking waits (timeout not 0), the events they
+    // returned and the time spent inside them, from the first one on.
+    std::uint64_t blocking_waits = 0, delivered = 0, wait_ns = 0;
+    std::uint64_t first_wait_ts = 0, first_wait_rec = 0, begin_rec = 0;
+    std::int32_t epfd = -1;  // of its current or last wait
 };
 
 // Callbacks of one waker thread on one file, and the waiters they woke: one
