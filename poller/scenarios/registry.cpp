@@ -64,7 +64,8 @@ const std::vector<Scenario>& scenarios() {
          "callbacks while long harvests run land on the overflow list (info; 4000 writes)",
          scenario_bad_overflow_pressure},
         {"bad-unbalanced-pollers",
-         "misuse: 3 threads with an instance each, all 8 busy items on the first (1.5 s)",
+         "misuse: 3 threads with an instance each, all 32 busy items on the first, 40 ms of "
+         "work per turn (4 s)",
          scenario_bad_unbalanced_pollers},
     };
     return table;

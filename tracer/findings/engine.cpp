@@ -203,6 +203,7 @@ void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
     th.woken = false;
     th.herd_file = 0;
     th.harvest_end_ready = -1;
+    th.txlist_left = -1;
     th.lt_delivered = 0;
     if (!th.last_end_ts || th.last_end_inst != th.inst || !c.in_window()) return;
     // Event loop blocked: the turn just ended was long and an event queued
@@ -270,14 +271,16 @@ void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_
 void count_starved(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
     if (r.result <= 0 || r.result != th.maxevents || !c.in_window()) return;
     ++in.full_harvests;
-    if (th.harvest_end_ready < 0) {  // a kernel backend walks the ready list with --verify only
+    if (th.harvest_end_ready < 0 && th.txlist_left < 0) {  // kernel backends walk with --verify
         ++in.full_unwalked;
         return;
     }
-    // After ep_done_scan the ready list holds: items the harvest did not
-    // reach (maxevents), level-triggered items it delivered (requeued), and
-    // what came through the overflow list. Only the first kind starved.
-    const std::int64_t left = th.harvest_end_ready - th.lt_delivered - th.harvest_end_overflow;
+    // The txlist walk counts the items the harvest did not reach. Without
+    // it: after ep_done_scan the ready list holds those, level-triggered
+    // items it delivered (requeued), and what came through the overflow list.
+    const std::int64_t left =
+        th.txlist_left >= 0 ? th.txlist_left
+                            : th.harvest_end_ready - th.lt_delivered - th.harvest_end_overflow;
     if (left <= 0) return;
     std::string text = "epoll_wait returned maxevents=" + std::to_string(r.result) + " (" +
                        rec_text(c.s.records) + ") and left " + std::to_string(left) +
@@ -347,6 +350,12 @@ void on_harvest_begin(Ctx& c, const ep_harvest_begin& r) {
     if (ii != c.s.insts.end()) ii->second.harvest_begin_ts = ii->second.last_harvest_ts = r.h.ts;
     auto t = c.s.threads.find(r.h.tid);
     if (t != c.s.threads.end()) t->second.lt_delivered = 0;
+}
+
+void on_walk_end(Ctx& c, const ep_walk_end& r) {
+    if (r.list != EP_WALK_TXLIST || r.truncated) return;
+    auto t = c.s.threads.find(r.h.tid);
+    if (t != c.s.threads.end() && t->second.in_wait) t->second.txlist_left = r.count;
 }
 
 void on_harvest_end(Ctx& c, const ep_harvest_end& r) {
@@ -567,6 +576,9 @@ void Engine::on_record(const stream::Record& rec) {
             break;
         case EP_KIND_HARVEST_END:
             on_harvest_end(c, rec.as<ep_harvest_end>());
+            break;
+        case EP_KIND_WALK_END:
+            on_walk_end(c, rec.as<ep_walk_end>());
             break;
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(c, rec.as<ep_snapshot_item>());

@@ -83,6 +83,9 @@ struct ThreadState {
     std::uint64_t herd_file = 0;  // woken by a herd on this file (0: not)
     std::uint32_t lt_delivered = 0;
     std::int64_t harvest_end_ready = -1;
+    // Items the harvest did not reach (maxevents): the txlist walk at
+    // ep_done_scan's entry, before they are spliced back (-1: not walked).
+    std::int64_t txlist_left = -1;
     std::uint32_t harvest_end_overflow = 0;
     // Busy polling: timeout-0 waits, and those that returned nothing.
     std::uint64_t zero_polls = 0, zero_empty = 0, zero_first_ts = 0, zero_last_ts = 0;

@@ -532,6 +532,36 @@ TEST(Findings, MaxeventsStarvedCountsTxlistLeftoversOnly) {
     EXPECT_TRUE(run(kIn, 20).empty());       // level-triggered: the two are requeued
 }
 
+// A kernel backend hooks ep_done_scan at its entry: the items maxevents left
+// are on the txlist (its walk counts them), the ready list holds only the
+// level-triggered items requeued. The txlist count is what starved.
+TEST(Findings, MaxeventsStarvedFromTheTxlistWalk) {
+    auto run = [](std::uint32_t txlist) {
+        auto e = std::make_unique<Engine>(opts());
+        Stream s(*e);
+        for (int fd = 10; fd < 74; ++fd) s.insert(fd, kIn);
+        for (int i = 0; i < 10; ++i) {
+            s.wait_begin(101, -1, 4);
+            s.harvest_begin(101);
+            ep_walk_end w{};
+            w.ep = kEp;
+            w.list = EP_WALK_TXLIST;
+            w.count = txlist;
+            s.feed(EP_KIND_WALK_END, w, 101);
+            s.harvest_end(101, 4);
+            for (int fd = 10; fd < 14; ++fd) s.deliver(101, fd);
+            s.wait_end(101, 4);
+            s.ts += kMs;
+        }
+        return of_kind(*e, Kind::MaxeventsStarved);
+    };
+    auto f = run(60);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].count, 10u);
+    EXPECT_NE(f[0].title.find("10 full harvests left up to 60 items"), std::string::npos);
+    EXPECT_TRUE(run(0).empty());  // exactly maxevents were ready: nothing left
+}
+
 // Without --verify a kernel backend does not walk the ready list after a
 // harvest (HARVEST_END ready = -1u): full harvests are listed as not judged.
 TEST(Findings, MaxeventsStarvedUnjudgedWithoutReadyWalk) {
@@ -550,8 +580,8 @@ TEST(Findings, MaxeventsStarvedUnjudgedWithoutReadyWalk) {
     EXPECT_TRUE(of_kind(e, Kind::MaxeventsStarved).empty());
     ASSERT_TRUE(unjudged(e, Kind::MaxeventsStarved));
     const auto& u = e.unjudged();
-    const auto it = std::find_if(u.begin(), u.end(),
-                                 [](const Unjudged& x) { return x.kind == Kind::MaxeventsStarved; });
+    const auto it = std::find_if(
+        u.begin(), u.end(), [](const Unjudged& x) { return x.kind == Kind::MaxeventsStarved; });
     EXPECT_NE(it->reason.find("10 epoll_wait calls returned maxevents"), std::string::npos);
     EXPECT_NE(it->reason.find("--verify"), std::string::npos);
 }
