@@ -61,7 +61,8 @@ const std::vector<Scenario>& scenarios() {
          "misuse: 4 MOD, a DEL and an ADD of the item per delivered event (1000 events)",
          scenario_bad_registration_churn},
         {"bad-overflow-pressure",
-         "callbacks while long harvests run land on the overflow list (info; 4000 writes)",
+         "callbacks while a harvest is stopped on a userfaultfd page land on the overflow list "
+         "(info; 10 rounds of 100)",
          scenario_bad_overflow_pressure},
         {"bad-unbalanced-pollers",
          "misuse: 3 threads with an instance each, all 32 busy items on the first, 40 ms of "
