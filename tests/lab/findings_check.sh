@@ -20,6 +20,7 @@ bad="bad-busy-poll bad-oneshot-not-rearmed bad-loop-blocked bad-maxevents-starve
      bad-overflow-pressure bad-unbalanced-pollers"
 healthy=$("$poller" --list-scenarios | cut -d' ' -f1 | grep -v '^bad-')  # every other one
 "$lab" --kernel "$kernel" --timeout 1200 --out "$out" --bin "$epscope" --bin "$poller" -- sh -c "
+    ulimit -n 65536  # overflow-harvest and many-fds hold thousands of eventfds
     for s in $(echo $bad $healthy); do
         epscope record -o /out/\$s.trace -- epscope-poller --scenario \$s >/out/\$s.out 2>&1 ||
             echo \"\$s failed\" >>/out/failures
