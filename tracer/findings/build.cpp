@@ -183,8 +183,8 @@ struct Builder {
         if (rate < o.thresholds.churn_min_rate || per < o.thresholds.churn_min_per_delivery) return;
         Agg a;
         a.add(in.ctl_first_ts, 0,
-              {fmt("%.0f epoll_ctl calls changing or undoing registrations (MOD, DEL and "
-                   "the ADD it undid) at %.0f/s for %.0f delivered events",
+              {fmt("%.0f epoll_ctl calls changing or redoing registrations (MOD, and DEL "
+                   "with the ADD after it) at %.0f/s for %.0f delivered events",
                    in.ctl_calls, rate, in.deliveries) +
                    ", the first at record #" + std::to_string(in.ctl_first_rec),
                in.ctl_first_rec, in.ctl_first_ts});

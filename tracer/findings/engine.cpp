@@ -170,8 +170,12 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
     in.by_data[r.data] = r.fd;
     if (r.queued == EP_CTL_QUEUED_READY || r.queued == EP_CTL_QUEUED_OVERFLOW)
         mark_pending(in, it, r.h.ts);
-    // A first ADD is setup, not churn; its DEL counts it (on_remove).
-    if (!insert) count_ctl(c, in, 1);
+    // A first ADD is setup and a DEL alone teardown, not churn; an ADD of an
+    // fd the program deleted redoes a registration: it and its DEL count.
+    if (!insert)
+        count_ctl(c, in, 1);
+    else if (in.deleted.erase(r.fd))
+        count_ctl(c, in, 2);
 }
 
 void on_remove(Ctx& c, const ep_item_remove& r) {
@@ -186,7 +190,7 @@ void on_remove(Ctx& c, const ep_item_remove& r) {
         close_spin(c, in, r.fd, it->second);
         in.items.erase(it);
     }
-    if (r.reason == EP_REMOVE_CTL) count_ctl(c, in, 2);  // the DEL and the ADD it undoes
+    if (r.reason == EP_REMOVE_CTL) in.deleted.insert(r.fd);
 }
 
 void on_wait_begin(Ctx& c, const ep_wait_begin& r) {

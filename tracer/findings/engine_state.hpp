@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct InstState {
     std::unordered_map<std::int32_t, ItemState> items;
     std::unordered_map<std::uint64_t, std::int32_t> by_data;  // epoll_event.data -> fd
     std::uint64_t ctl_calls = 0, ctl_first_ts = 0, ctl_last_ts = 0, ctl_first_rec = 0;
+    // fds removed by EPOLL_CTL_DEL: adding one again redoes a registration.
+    std::unordered_set<std::int32_t> deleted;
     std::uint64_t deliveries = 0;
     std::uint64_t wakeups = 0, spurious_herd = 0;
     std::uint64_t cb_queued = 0, cb_overflow = 0;
