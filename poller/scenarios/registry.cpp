@@ -43,6 +43,35 @@ const std::vector<Scenario>& scenarios() {
          "misuse: a registered fd closed while its dup keeps the file open, the number reused "
          "and registered for another pipe; data keeps arriving on both (0.5 s)",
          scenario_bad_closed_fd_registered},
+        {"bad-loop-blocked",
+         "misuse: the handler blocks 200 ms per turn while the next event waits (6 turns)",
+         scenario_bad_loop_blocked},
+        {"bad-maxevents-starved",
+         "misuse: 64 ready items harvested with maxevents 4, 60 left behind each time (40 waits)",
+         scenario_bad_maxevents_starved},
+        {"bad-thundering-herd",
+         "misuse: one eventfd in 4 instances without EPOLLEXCLUSIVE, each write wakes 4 "
+         "threads (40 writes, 2 s)",
+         scenario_bad_thundering_herd},
+        {"bad-spurious-wakeups",
+         "misuse: other signals wake a signalfd item's waiter, whose wait returns nothing "
+         "(80 signals, 2 s)",
+         scenario_bad_spurious_wakeups},
+        {"bad-level-spin",
+         "misuse: a writable socket registered for EPOLLOUT level-triggered, returned by "
+         "3000 waits in a row",
+         scenario_bad_level_spin},
+        {"bad-registration-churn",
+         "misuse: 4 MOD, a DEL and an ADD of the item per delivered event (1000 events)",
+         scenario_bad_registration_churn},
+        {"bad-overflow-pressure",
+         "callbacks while a harvest is stopped on a userfaultfd page land on the overflow list "
+         "(info; 10 rounds of 100)",
+         scenario_bad_overflow_pressure},
+        {"bad-unbalanced-pollers",
+         "misuse: 3 threads with an instance each, all 32 busy items on the first, 40 ms of "
+         "work per turn (4 s)",
+         scenario_bad_unbalanced_pollers},
     };
     return table;
 }

@@ -39,5 +39,14 @@ void scenario_many_fds(Script& s);
 void scenario_bad_busy_poll(Script& s);
 void scenario_bad_oneshot_not_rearmed(Script& s);
 void scenario_bad_closed_fd_registered(Script& s);
+void scenario_bad_loop_blocked(Script& s);
+void scenario_bad_maxevents_starved(Script& s);
+void scenario_bad_level_spin(Script& s);
+void scenario_bad_registration_churn(Script& s);
+// Defined in scenarios_bad_threads.cpp
+void scenario_bad_thundering_herd(Script& s);
+void scenario_bad_spurious_wakeups(Script& s);
+void scenario_bad_overflow_pressure(Script& s);
+void scenario_bad_unbalanced_pollers(Script& s);
 
 }  // namespace epscope::poller

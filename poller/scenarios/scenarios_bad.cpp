@@ -2,12 +2,15 @@
 // `epscope check` (docs/FINDINGS.md): the host and lab tests record them and
 // check that exactly that finding is reported.
 #include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "scenario.hpp"
 
@@ -20,6 +23,13 @@ int add(int epfd, int fd, uint32_t events, uint64_t data) {
     ev.events = events;
     ev.data.u64 = data;
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int mod(int epfd, int fd, uint32_t events, uint64_t data) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 using Clock = std::chrono::steady_clock;
@@ -109,6 +119,96 @@ void scenario_bad_closed_fd_registered(Script& s) {
     close(keep);  // A's last reference: its item goes
     s.checkpoint("dup closed: only B's item left", epfd, {{n, stored(EPOLLIN), 0xb}});
     for (int fd : {n, a[1], b[1], epfd}) close(fd);
+// A loop whose handler blocks for 200 ms per turn (a synchronous disk or DNS
+// call) while its peer has already written again: 6 turns, each leaving the
+// pipe's item on the ready list for 200 ms (4x the 50 ms threshold, 5x below
+// the 1 s error).
+void scenario_bad_loop_blocked(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) std::abort();
+    add(epfd, p[0], EPOLLIN, 1);
+    fill(p[1], 10);
+    epoll_event ev[2];
+    int delivered = 0;
+    for (int turn = 0; turn < 7; ++turn) {
+        if (wait_events(epfd, ev, 2, 1000) == 1) ++delivered;
+        drain(p[0], 64);
+        if (turn == 6) break;
+        fill(p[1], 10);  // the next request arrives while the handler blocks
+        usleep(200'000);
+    }
+    s.expect(delivered == 7, "7 events delivered, 6 of them 200 ms late");
+    s.checkpoint("pipe registered", epfd, {{p[0], stored(EPOLLIN), 1}});
+    for (int fd : {p[0], p[1], epfd}) close(fd);
+}
+
+// 64 level-triggered eventfds always ready, harvested with maxevents 4: each
+// of 40 epoll_wait calls returns 4 and leaves 60 on the ready list (40 full
+// harvests: 4x the threshold of 10).
+void scenario_bad_maxevents_starved(Script& s) {
+    constexpr int kItems = 64, kMax = 4, kWaits = 40;
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    std::vector<int> fds;
+    std::vector<ExpectedItem> expected;
+    for (int i = 0; i < kItems; ++i) {
+        const int fd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);  // readable, never read
+        if (fd < 0) std::abort();
+        fds.push_back(fd);
+        add(epfd, fd, EPOLLIN, static_cast<uint64_t>(i));
+        expected.push_back({fd, stored(EPOLLIN), static_cast<uint64_t>(i)});
+    }
+    epoll_event ev[kMax];
+    int full = 0;
+    for (int i = 0; i < kWaits; ++i)
+        if (wait_events(epfd, ev, kMax, 1000) == kMax) ++full;
+    s.expect(full == kWaits, "40 harvests returned maxevents=4 of 64 ready items");
+    s.checkpoint("64 ready items", epfd, expected);
+    for (int fd : fds) close(fd);
+    close(epfd);
+}
+
+// A socket registered for EPOLLOUT, level-triggered, with nothing to write:
+// it is writable, so every one of 3000 epoll_wait calls returns it at once
+// (3x the 1000-delivery threshold, at thousands per second against 100/s).
+void scenario_bad_level_spin(Script& s) {
+    constexpr int kWaits = 3000;
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) std::abort();
+    add(epfd, sv[0], EPOLLOUT, 5);
+    epoll_event ev[2];
+    int out = 0;
+    for (int i = 0; i < kWaits; ++i)
+        if (wait_events(epfd, ev, 2, 1000) == 1 && ev[0].events == EPOLLOUT) ++out;
+    s.expect(out == kWaits, "3000 waits each returned EPOLLOUT only");
+    s.checkpoint("writable socket registered for EPOLLOUT", epfd, {{sv[0], stored(EPOLLOUT), 5}});
+    for (int fd : {sv[0], sv[1], epfd}) close(fd);
+}
+
+// Per delivered event the loop toggles EPOLLOUT on and off twice and removes
+// and re-adds the item: 6 counted epoll_ctl calls per event (4 MOD, a DEL
+// and the ADD it undid), 2x the threshold of 3, over 1000 events.
+void scenario_bad_registration_churn(Script& s) {
+    constexpr int kEvents = 1000;
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    const int efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);  // readable, never read
+    add(epfd, efd, EPOLLIN, 9);
+    epoll_event ev[2];
+    int delivered = 0, failed = 0;
+    for (int i = 0; i < kEvents; ++i) {
+        if (wait_events(epfd, ev, 2, 1000) == 1) ++delivered;
+        for (int k = 0; k < 2; ++k) {
+            failed += mod(epfd, efd, EPOLLIN | EPOLLOUT, 9) < 0;
+            failed += mod(epfd, efd, EPOLLIN, 9) < 0;
+        }
+        failed += epoll_ctl(epfd, EPOLL_CTL_DEL, efd, nullptr) < 0;
+        failed += add(epfd, efd, EPOLLIN, 9) < 0;
+    }
+    s.expect(delivered == kEvents && failed == 0,
+             "1000 events, each followed by 4 MOD, a DEL and an ADD");
+    s.checkpoint("eventfd registered", epfd, {{efd, stored(EPOLLIN), 9}});
+    for (int fd : {efd, epfd}) close(fd);
 }
 
 }  // namespace epscope::poller

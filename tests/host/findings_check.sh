@@ -66,7 +66,48 @@ check oneshot-plain 0
 grep -q '^  oneshot-not-rearmed: 1 one-shot items stayed disarmed' "$dir/oneshot-plain.txt" ||
     fail "oneshot without --verify: not listed as not judged"
 
-# Healthy: the load models and the one-shot scenario that re-arms.
+# The misuse scenarios this backend sees from syscalls alone: exactly their
+# finding, with the figures the scenario made.
+expect() {  # expect NAME JQ-CONDITION WHAT: on the one finding of NAME.json
+    jq -e ".findings[0] | $2" "$dir/$1.json" >/dev/null || fail "$1: $3"
+}
+for s in level-spin registration-churn unbalanced-pollers; do
+    rec "$s" -o "$dir/$s.trace" -- "$poller" --scenario "bad-$s"
+    check "$s" 3
+    [ "$(kinds "$s")" = "\"kind\":\"$s\",\"severity\":\"warning\"" ] ||
+        fail "$s: expected exactly $s, got: $(kinds "$s")"
+    expect "$s" '.comm == "epscope-poller" and .first_s >= 0 and .last_s > .first_s' "subject, times"
+done
+expect level-spin '.count == 1 and (.title | test("up to 3000 times")) and
+    (.items | length) == 1' "3000 EPOLLOUT deliveries of one item"
+expect registration-churn '.count == 6000 and
+    (.title | test("^Registration churn: 6.0 epoll_ctl calls per delivered event"))' "6 per event"
+expect unbalanced-pollers '.count >= 3000 and (.threads | length) == 3 and
+    (.title | test("one of 3 threads delivered 100% of the events, outside epoll_wait ([6-9][0-9]|100)%"))' \
+    "one busy thread of 3"
+# The ones that need callbacks or wakeups: not judged here, and said so.
+not_judged() {  # not_judged SCENARIO KIND
+    rec "$1" -o "$dir/$1.trace" -- "$poller" --scenario "bad-$1"
+    check "$1" 0
+    [ -z "$(kinds "$1")" ] || fail "$1: findings on a backend that cannot see it: $(kinds "$1")"
+    jq -e ".unjudged | any(.kind == \"$2\")" "$dir/$1.json" >/dev/null ||
+        fail "$1: $2 not listed as not judged"
+}
+not_judged loop-blocked loop-blocked
+not_judged maxevents-starved maxevents-starved
+not_judged thundering-herd thundering-herd
+not_judged spurious-wakeups spurious-wakeups
+not_judged overflow-pressure overflow-pressure
+grep -q '^  maxevents-starved: .*: 40 epoll_wait calls returned maxevents' "$dir/maxevents-starved.txt" ||
+    fail "maxevents-starved: the full harvests are not counted in the not-judged line"
+
+# Healthy: the scenarios without bad- and the load models give nothing of
+# warning or worse.
+for s in oneshot-rearm edge-vs-level maxevents-small exclusive-waiters mixed-types \
+         overflow-harvest; do
+    rec "ok-$s" -o "$dir/ok-$s.trace" -- "$poller" --scenario "$s"
+    check "ok-$s" 0
+done
 rec oneshot-ok --verify --verify-interval 100 -o "$dir/oneshot-ok.trace" -- \
     "$poller" --scenario oneshot-rearm
 check oneshot-ok 0
@@ -77,5 +118,6 @@ for m in "basic --trigger level" "basic --trigger edge" "basic --trigger oneshot
     # shellcheck disable=SC2086
     rec "$n" -o "$dir/$n.trace" -- "$poller" --model $m --role both --conns 8 --duration 1
     check "$n" 0
+    ! kinds "$n" | grep -q unbalanced-pollers || fail "$n: unbalanced-pollers on a healthy load"
 done
 echo "findings_check: ok"

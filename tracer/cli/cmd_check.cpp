@@ -198,6 +198,13 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& o) {
         "Overflow pressure: share (0-1) of queueing callbacks on the overflow list");
     add("--overflow-min-callbacks", t.overflow_min_callbacks,
         "Overflow pressure: judged over at least this many queueing callbacks");
+    add("--unbalanced-min-deliveries", t.unbalanced_min_deliveries,
+        "Unbalanced pollers: judged over at least this many events of a process's pollers");
+    add("--unbalanced-min-share", t.unbalanced_min_share,
+        "Unbalanced pollers: share (0-1) of the events delivered to the busiest thread");
+    add("--unbalanced-busy-share", t.unbalanced_busy_share,
+        "Unbalanced pollers: a warning when the busiest thread spent this share (0-1) of its "
+        "time outside epoll_wait");
     return chk;
 }
 

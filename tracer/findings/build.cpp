@@ -3,6 +3,7 @@
 // list of what this backend could not judge.
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "findings/engine_state.hpp"
 
@@ -182,8 +183,8 @@ struct Builder {
         if (rate < o.thresholds.churn_min_rate || per < o.thresholds.churn_min_per_delivery) return;
         Agg a;
         a.add(in.ctl_first_ts, 0,
-              {fmt("%.0f epoll_ctl calls changing or undoing registrations (MOD, DEL and "
-                   "the ADD it undid) at %.0f/s for %.0f delivered events",
+              {fmt("%.0f epoll_ctl calls changing or redoing registrations (MOD, and DEL "
+                   "with the ADD after it) at %.0f/s for %.0f delivered events",
                    in.ctl_calls, rate, in.deliveries) +
                    ", the first at record #" + std::to_string(in.ctl_first_rec),
                in.ctl_first_rec, in.ctl_first_ts});
@@ -271,6 +272,70 @@ struct Builder {
             "last reference goes: call EPOLL_CTL_DEL before close() whenever the file may be "
             "open elsewhere (dup, fork, SCM_RIGHTS), or the loop keeps getting events for an "
             "fd it no longer owns, under a number that may now name another file.";
+    // One process's threads that blocked in epoll_wait (its pollers): the
+    // busiest one's share of their deliveries, and of its own time at work.
+    using Poller = std::pair<std::uint32_t, const ThreadState*>;
+    void unbalanced(std::vector<Poller> ps) {
+        std::vector<std::uint64_t> insts;
+        std::uint64_t total = 0;
+        for (const auto& [tid, th] : ps) {
+            total += th->delivered;
+            if (std::find(insts.begin(), insts.end(), th->inst) == insts.end())
+                insts.push_back(th->inst);
+        }
+        const auto& t = o.thresholds;
+        if (ps.size() < 2 || insts.size() < 2 || total < t.unbalanced_min_deliveries) return;
+        std::sort(ps.begin(), ps.end(), [](const Poller& a, const Poller& b) {
+            return a.second->delivered != b.second->delivered
+                       ? a.second->delivered > b.second->delivered
+                       : a.first < b.first;
+        });
+        const ThreadState& top = *ps.front().second;
+        const double share = static_cast<double>(top.delivered) / static_cast<double>(total);
+        const InstState* in = inst(top.inst);
+        if (share < t.unbalanced_min_share || !in) return;
+        const double busy = busy_share(top);
+        Agg a;
+        for (const auto& [tid, th] : ps) {
+            a.thread(tid);
+            a.first_ts = a.first_ts ? std::min(a.first_ts, th->first_wait_ts) : th->first_wait_ts;
+            a.last_ts = std::max(a.last_ts, th->last_end_ts);
+            if (a.top.size() < Agg::kTop)
+                a.top.push_back({th->delivered, poller_evidence(tid, *th, total)});
+        }
+        a.count = top.delivered;
+        const auto sev = busy >= t.unbalanced_busy_share ? Severity::Warning : Severity::Info;
+        Finding& f = make(Kind::UnbalancedPollers, sev, *in, a);
+        f.confidence.clear();  // syscalls are what every backend sees
+        f.title =
+            fmt("Unbalanced pollers: one of %.0f threads delivered %.0f%% of the events, "
+                "outside epoll_wait %.0f%% of its time",
+                ps.size(), share * 100, busy * 100);
+        if (ps.size() > Agg::kTop)
+            f.evidence.push_back(
+                {fmt("%.0f more pollers, %.0f events in all", ps.size() - Agg::kTop, total), 0, 0});
+        f.advice =
+            "The other threads sleep while this one works through the events: spread the "
+            "connections over the instances (accept in each thread with SO_REUSEPORT, or hand "
+            "new connections out round-robin); EPOLLEXCLUSIVE on a shared listener favours "
+            "the first idle waiter.";
+    }
+
+    static double busy_share(const ThreadState& th) {
+        const std::uint64_t span = th.last_end_ts - th.first_wait_ts;
+        if (!span) return 0;
+        return 1.0 - static_cast<double>(std::min(th.wait_ns, span)) / static_cast<double>(span);
+    }
+
+    static Evidence poller_evidence(std::uint32_t tid, const ThreadState& th, std::uint64_t total) {
+        const double pct = 100.0 * static_cast<double>(th.delivered) /
+                           static_cast<double>(std::max<std::uint64_t>(total, 1));
+        return {"thread " + std::to_string(tid) + " (epfd " + std::to_string(th.epfd) + "): " +
+                    fmt("%.0f events (%.0f%%) in %.0f blocking waits", th.delivered, pct,
+                        th.blocking_waits) +
+                    fmt(", outside epoll_wait %.0f%% of its time", busy_share(th) * 100) +
+                    ", first wait at record #" + std::to_string(th.first_wait_rec),
+                th.first_wait_rec, th.first_wait_ts};
     }
 
     void herd(const HerdAgg& h) {
@@ -334,11 +399,12 @@ void Engine::build() {
     State& s = *s_;
     findings_.clear();
     Builder b{s, opts_, findings_};
-    std::uint64_t unconfirmed = 0, full_harvests = 0;
+    std::uint64_t unconfirmed = 0, full_harvests = 0, full_unwalked = 0;
     auto judge = [&](const InstState& in) {
         const InstState open = open_episodes(s, opts_, in);
         unconfirmed += open.oneshot_unconfirmed;
         full_harvests += in.full_harvests;
+        full_unwalked += in.full_unwalked;
         b.blocked(in);
         b.starved(in);
         b.spurious(in);
@@ -352,15 +418,20 @@ void Engine::build() {
     for (const auto& [tid, th] : s.threads) b.busy(tid, th);
     for (const auto& [file, h] : s.herds) b.herd(h);
     for (const auto& st : s.stale) b.closed_fd(st);
+    std::unordered_map<std::uint32_t, std::vector<Builder::Poller>> pollers;
+    for (const auto& [tid, th] : s.threads)
+        if (th.blocking_waits) pollers[th.tgid].push_back({tid, &th});
+    for (auto& [tgid, ps] : pollers) b.unbalanced(std::move(ps));
     std::stable_sort(findings_.begin(), findings_.end(), [](const Finding& x, const Finding& y) {
         if (x.severity != y.severity) return x.severity > y.severity;
         if (x.count != y.count) return x.count > y.count;
         return x.first_ts < y.first_ts;
     });
-    build_unjudged(unconfirmed, full_harvests);
+    build_unjudged(unconfirmed, full_harvests, full_unwalked);
 }
 
-void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harvests) {
+void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harvests,
+                            std::uint64_t full_unwalked) {
     const State& s = *s_;
     unjudged_.clear();
     if (!s.sees_callbacks) {
@@ -386,6 +457,14 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
                      "cannot tell whether their fds were closed: record with --verify (fdinfo "
                      "checkpoints show them still registered)"});
     }
+    // A kernel backend counts the ready list after a harvest by walking it,
+    // which `record --verify` turns on: without it full harvests say nothing.
+    if (s.sees_callbacks && full_unwalked)
+        unjudged_.push_back({Kind::MaxeventsStarved,
+                             std::to_string(full_unwalked) +
+                                 " epoll_wait calls returned maxevents and the ready list after "
+                                 "them was not walked: record with --verify to see the items "
+                                 "left behind"});
     unjudged_.push_back(
         {Kind::EdgeUndrained,
          "needs the results of reads on the item's fd, which no backend records yet"});
@@ -393,7 +472,6 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
         unjudged_.push_back({Kind::ClosedFdRegistered,
                              "the trace's event ABI " + std::to_string(opts_.abi_version) +
                                  " predates the records of close(): record it again"});
-    unjudged_.push_back({Kind::UnbalancedPollers, "not checked by this version"});
 }
 
 }  // namespace epscope::findings

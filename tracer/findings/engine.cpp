@@ -129,7 +129,8 @@ void close_spin(Ctx& c, InstState& in, std::int32_t fd, ItemState& it) {
                 " times with EPOLLOUT only in " + std::to_string(span / 1'000'000) + " ms (" +
                 std::to_string(static_cast<std::uint64_t>(rate)) +
                 "/s) without an epoll_ctl changing it, from " + rec_text(it.spin_first_rec);
-            in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts});
+            in.spin.add(it.spin_first_ts, it.spin, {text, it.spin_first_rec, it.spin_first_ts},
+                        it.spin_last_ts);
             in.spin.fd(fd, it.name);
         }
     }
@@ -248,8 +249,12 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
     in.by_data[r.data] = r.fd;
     if (r.queued == EP_CTL_QUEUED_READY || r.queued == EP_CTL_QUEUED_OVERFLOW)
         mark_pending(in, it, r.h.ts);
-    // A first ADD is setup, not churn; its DEL counts it (on_remove).
-    if (!insert) count_ctl(c, in, 1);
+    // A first ADD is setup and a DEL alone teardown, not churn; an ADD of an
+    // fd the program deleted redoes a registration: it and its DEL count.
+    if (!insert)
+        count_ctl(c, in, 1);
+    else if (in.deleted.erase(r.fd))
+        count_ctl(c, in, 2);
 }
 
 void on_remove(Ctx& c, const ep_item_remove& r) {
@@ -265,7 +270,7 @@ void on_remove(Ctx& c, const ep_item_remove& r) {
         close_spin(c, in, r.fd, it->second);
         in.items.erase(it);
     }
-    if (r.reason == EP_REMOVE_CTL) count_ctl(c, in, 2);  // the DEL and the ADD it undoes
+    if (r.reason == EP_REMOVE_CTL) in.deleted.insert(r.fd);
 }
 
 void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
@@ -275,11 +280,14 @@ void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
     InstState& in = c.inst(th.inst, r.ep, r.h.tgid, r.epfd);
     th.in_wait = true;
     th.begin_ts = r.h.ts;
+    th.begin_rec = c.s.records;
+    th.epfd = r.epfd;
     th.timeout_ns = r.timeout_ns;
     th.maxevents = r.maxevents;
     th.woken = false;
     th.herd_file = 0;
     th.harvest_end_ready = -1;
+    th.txlist_left = -1;
     th.lt_delivered = 0;
     if (!th.last_end_ts || th.last_end_inst != th.inst || !c.in_window()) return;
     // Event loop blocked: the turn just ended was long and an event queued
@@ -320,6 +328,16 @@ void count_busy(Ctx& c, ThreadState& th, const ep_wait_end& r) {
     th.zero_inst = th.inst;
 }
 
+void count_poller(Ctx& c, ThreadState& th, const ep_wait_end& r) {
+    if (th.timeout_ns == 0 || !c.in_window()) return;
+    if (th.blocking_waits++ == 0) {
+        th.first_wait_ts = th.begin_ts;
+        th.first_wait_rec = th.begin_rec;
+    }
+    if (r.result > 0) th.delivered += static_cast<std::uint64_t>(r.result);
+    th.wait_ns += r.h.ts - th.begin_ts;
+}
+
 void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
     if (!th.woken || r.result != 0 || !c.in_window()) return;
     if (th.herd_file) {
@@ -337,11 +355,16 @@ void count_wakeup_outcome(Ctx& c, ThreadState& th, InstState& in, const ep_wait_
 void count_starved(Ctx& c, ThreadState& th, InstState& in, const ep_wait_end& r) {
     if (r.result <= 0 || r.result != th.maxevents || !c.in_window()) return;
     ++in.full_harvests;
-    if (th.harvest_end_ready < 0) return;
-    // After ep_done_scan the ready list holds: items the harvest did not
-    // reach (maxevents), level-triggered items it delivered (requeued), and
-    // what came through the overflow list. Only the first kind starved.
-    const std::int64_t left = th.harvest_end_ready - th.lt_delivered - th.harvest_end_overflow;
+    if (th.harvest_end_ready < 0 && th.txlist_left < 0) {  // kernel backends walk with --verify
+        ++in.full_unwalked;
+        return;
+    }
+    // The txlist walk counts the items the harvest did not reach. Without
+    // it: after ep_done_scan the ready list holds those, level-triggered
+    // items it delivered (requeued), and what came through the overflow list.
+    const std::int64_t left =
+        th.txlist_left >= 0 ? th.txlist_left
+                            : th.harvest_end_ready - th.lt_delivered - th.harvest_end_overflow;
     if (left <= 0) return;
     std::string text = "epoll_wait returned maxevents=" + std::to_string(r.result) + " (" +
                        rec_text(c.s.records) + ") and left " + std::to_string(left) +
@@ -359,6 +382,7 @@ void on_wait_end(Ctx& c, const ep_wait_end& r) {
     th.last_end_rec = c.s.records;
     th.last_end_inst = th.inst;
     count_busy(c, th, r);
+    count_poller(c, th, r);
     auto ii = c.s.insts.find(th.inst);
     if (ii == c.s.insts.end()) return;
     count_wakeup_outcome(c, th, ii->second, r);
@@ -411,6 +435,12 @@ void on_harvest_begin(Ctx& c, const ep_harvest_begin& r) {
     if (ii != c.s.insts.end()) ii->second.harvest_begin_ts = ii->second.last_harvest_ts = r.h.ts;
     auto t = c.s.threads.find(r.h.tid);
     if (t != c.s.threads.end()) t->second.lt_delivered = 0;
+}
+
+void on_walk_end(Ctx& c, const ep_walk_end& r) {
+    if (r.list != EP_WALK_TXLIST || r.truncated) return;
+    auto t = c.s.threads.find(r.h.tid);
+    if (t != c.s.threads.end() && t->second.in_wait) t->second.txlist_left = r.count;
 }
 
 void on_harvest_end(Ctx& c, const ep_harvest_end& r) {
@@ -660,6 +690,9 @@ void Engine::on_record(const stream::Record& rec) {
             break;
         case EP_KIND_HARVEST_END:
             on_harvest_end(c, rec.as<ep_harvest_end>());
+            break;
+        case EP_KIND_WALK_END:
+            on_walk_end(c, rec.as<ep_walk_end>());
             break;
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(c, rec.as<ep_snapshot_item>());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct InstState {
     std::unordered_map<std::int32_t, ItemState> items;
     std::unordered_map<std::uint64_t, std::int32_t> by_data;  // epoll_event.data -> fd
     std::uint64_t ctl_calls = 0, ctl_first_ts = 0, ctl_last_ts = 0, ctl_first_rec = 0;
+    // fds removed by EPOLL_CTL_DEL: adding one again redoes a registration.
+    std::unordered_set<std::int32_t> deleted;
     std::uint64_t deliveries = 0;
     std::uint64_t wakeups = 0, spurious_herd = 0;
     std::uint64_t cb_queued = 0, cb_overflow = 0;
@@ -66,6 +69,7 @@ struct InstState {
     // maxevents stopped it, so it no longer waits.
     std::uint64_t last_harvest_ts = 0;
     std::uint64_t full_harvests = 0;  // returned maxevents
+    std::uint64_t full_unwalked = 0;  // ... with the ready list after them not walked
     Agg blocked, starved, spurious, oneshot, spin, overflow;
     std::uint64_t oneshot_unconfirmed = 0;  // long disarmed; the backend cannot tell more
 };
@@ -82,10 +86,18 @@ struct ThreadState {
     std::uint64_t herd_file = 0;  // woken by a herd on this file (0: not)
     std::uint32_t lt_delivered = 0;
     std::int64_t harvest_end_ready = -1;
+    // Items the harvest did not reach (maxevents): the txlist walk at
+    // ep_done_scan's entry, before they are spliced back (-1: not walked).
+    std::int64_t txlist_left = -1;
     std::uint32_t harvest_end_overflow = 0;
     // Busy polling: timeout-0 waits, and those that returned nothing.
     std::uint64_t zero_polls = 0, zero_empty = 0, zero_first_ts = 0, zero_last_ts = 0;
     std::uint64_t zero_first_rec = 0, zero_inst = 0;
+    // Unbalanced pollers: its blocking waits (timeout not 0), the events they
+    // returned and the time spent inside them, from the first one on.
+    std::uint64_t blocking_waits = 0, delivered = 0, wait_ns = 0;
+    std::uint64_t first_wait_ts = 0, first_wait_rec = 0, begin_rec = 0;
+    std::int32_t epfd = -1;  // of its current or last wait
 };
 
 // Callbacks of one waker thread on one file, and the waiters they woke: one

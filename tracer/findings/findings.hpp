@@ -79,6 +79,14 @@ struct Thresholds {
     // overflow list, over at least overflow_min_callbacks.
     double overflow_min_share = 0.25;
     std::uint64_t overflow_min_callbacks = 100;
+    // Unbalanced pollers: in one process, threads blocking in epoll_wait on
+    // at least two instances, and one of them delivered this share of at
+    // least unbalanced_min_deliveries events (a fair share is 1/threads:
+    // 0.5 for two). A warning when that thread also spent this share of its
+    // time outside epoll_wait (saturated while the others slept), else info.
+    std::uint64_t unbalanced_min_deliveries = 1000;
+    double unbalanced_min_share = 0.8;
+    double unbalanced_busy_share = 0.5;
 };
 
 struct Options {
@@ -156,7 +164,8 @@ private:
     std::vector<Finding> findings_;
     std::vector<Unjudged> unjudged_;
     void build();
-    void build_unjudged(std::uint64_t unconfirmed_oneshots, std::uint64_t full_harvests);
+    void build_unjudged(std::uint64_t unconfirmed_oneshots, std::uint64_t full_harvests,
+                        std::uint64_t full_unwalked);
 };
 
 }  // namespace epscope::findings

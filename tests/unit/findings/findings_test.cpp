@@ -28,6 +28,7 @@ public:
     std::uint64_t ts = 1'000'000'000;
     std::uint32_t tgid = 100;
     bool kernel = true;  // false: the tracepoint backend (no ep addresses)
+    int epfd = 3;        // the instance of the next records (ep() follows it)
 
     template <class T>
     void feed(ep_kind kind, T body, std::uint32_t tid = 0) {
@@ -39,14 +40,16 @@ public:
         body.h.source = kernel ? EP_SOURCE_FENTRY : EP_SOURCE_TRACEPOINT;
         e_.on_record(Record::of(body));
     }
-    std::uint64_t ep() const { return kernel ? kEp : 0; }
+    std::uint64_t ep() const {
+        return kernel ? kEp + 0x1000ull * static_cast<unsigned>(epfd - 3) : 0;
+    }
 
     void ctl(ep_kind kind, int fd, std::uint32_t events, std::uint32_t tid = 0) {
         ep_item_ctl r{};
         r.ep = ep();
         r.file = kernel ? file_of(fd) : 0;
         r.data = 0x100 + fd;
-        r.epfd = 3;
+        r.epfd = epfd;
         r.fd = fd;
         r.events = events;
         feed(kind, r, tid);
@@ -56,14 +59,14 @@ public:
     void remove(int fd) {
         ep_item_remove r{};
         r.ep = ep();
-        r.epfd = 3;
+        r.epfd = epfd;
         r.fd = fd;
         feed(EP_KIND_ITEM_REMOVE, r);
     }
     void wait_begin(std::uint32_t tid, std::int64_t timeout_ns = -1, int maxevents = 64) {
         ep_wait_begin r{};
         r.ep = ep();
-        r.epfd = 3;
+        r.epfd = epfd;
         r.timeout_ns = timeout_ns;
         r.maxevents = maxevents;
         feed(EP_KIND_WAIT_BEGIN, r, tid);
@@ -71,7 +74,7 @@ public:
     void wait_end(std::uint32_t tid, int result) {
         ep_wait_end r{};
         r.ep = ep();
-        r.epfd = 3;
+        r.epfd = epfd;
         r.result = result;
         feed(EP_KIND_WAIT_END, r, tid);
     }
@@ -110,7 +113,7 @@ public:
     }
     void snapshot_item(int tfd, std::uint32_t events) {
         ep_snapshot_item r{};
-        r.epfd = 3;
+        r.epfd = epfd;
         r.tfd = tfd;
         r.events = events;
         feed(EP_KIND_SNAPSHOT_ITEM, r);
@@ -530,6 +533,60 @@ TEST(Findings, MaxeventsStarvedCountsTxlistLeftoversOnly) {
     EXPECT_TRUE(run(kIn, 20).empty());       // level-triggered: the two are requeued
 }
 
+// A kernel backend hooks ep_done_scan at its entry: the items maxevents left
+// are on the txlist (its walk counts them), the ready list holds only the
+// level-triggered items requeued. The txlist count is what starved.
+TEST(Findings, MaxeventsStarvedFromTheTxlistWalk) {
+    auto run = [](std::uint32_t txlist) {
+        auto e = std::make_unique<Engine>(opts());
+        Stream s(*e);
+        for (int fd = 10; fd < 74; ++fd) s.insert(fd, kIn);
+        for (int i = 0; i < 10; ++i) {
+            s.wait_begin(101, -1, 4);
+            s.harvest_begin(101);
+            ep_walk_end w{};
+            w.ep = kEp;
+            w.list = EP_WALK_TXLIST;
+            w.count = txlist;
+            s.feed(EP_KIND_WALK_END, w, 101);
+            s.harvest_end(101, 4);
+            for (int fd = 10; fd < 14; ++fd) s.deliver(101, fd);
+            s.wait_end(101, 4);
+            s.ts += kMs;
+        }
+        return of_kind(*e, Kind::MaxeventsStarved);
+    };
+    auto f = run(60);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].count, 10u);
+    EXPECT_NE(f[0].title.find("10 full harvests left up to 60 items"), std::string::npos);
+    EXPECT_TRUE(run(0).empty());  // exactly maxevents were ready: nothing left
+}
+
+// Without --verify a kernel backend does not walk the ready list after a
+// harvest (HARVEST_END ready = -1u): full harvests are listed as not judged.
+TEST(Findings, MaxeventsStarvedUnjudgedWithoutReadyWalk) {
+    Engine e(opts());
+    Stream s(e);
+    for (int fd = 10; fd < 14; ++fd) s.insert(fd, kIn | kEt);
+    for (int i = 0; i < 10; ++i) {
+        s.wait_begin(101, -1, 2);
+        s.harvest_begin(101);
+        s.deliver(101, 10);
+        s.deliver(101, 11);
+        s.harvest_end(101, ~0u);
+        s.wait_end(101, 2);
+        s.ts += kMs;
+    }
+    EXPECT_TRUE(of_kind(e, Kind::MaxeventsStarved).empty());
+    ASSERT_TRUE(unjudged(e, Kind::MaxeventsStarved));
+    const auto& u = e.unjudged();
+    const auto it = std::find_if(
+        u.begin(), u.end(), [](const Unjudged& x) { return x.kind == Kind::MaxeventsStarved; });
+    EXPECT_NE(it->reason.find("10 epoll_wait calls returned maxevents"), std::string::npos);
+    EXPECT_NE(it->reason.find("--verify"), std::string::npos);
+}
+
 // ---- churn, spin, overflow ------------------------------------------------------
 
 TEST(Findings, RegistrationChurn) {
@@ -543,7 +600,7 @@ TEST(Findings, RegistrationChurn) {
     }
     auto f = of_kind(e, Kind::RegistrationChurn);
     ASSERT_EQ(f.size(), 1u);
-    EXPECT_EQ(f[0].count, 3000u);
+    EXPECT_EQ(f[0].count, 2998u);  // 1499 re-ADDs, each with the DEL before it
 
     // A one-shot server re-arms once per event: one call per delivery is the design.
     Engine rearm(opts("tracepoint"));
@@ -575,6 +632,17 @@ TEST(Findings, RegistrationChurn) {
         s4.ts += kMs / 4;
     }
     EXPECT_TRUE(of_kind(short_conns, Kind::RegistrationChurn).empty());
+
+    // Teardown is not churn: 1500 items removed once, after 1000 events
+    // (many-fds; counted as 3 per event when a DEL alone counted 2).
+    Engine teardown(opts("tracepoint"));
+    Stream s5(teardown);
+    s5.kernel = false;
+    for (int fd = 10; fd < 3010; ++fd) s5.insert(fd, kIn | kEt);
+    for (int i = 0; i < 1000; ++i) s5.turn(101, {10 + 3 * i});
+    s5.ts += kMs;
+    for (int fd = 10; fd < 3010; fd += 2) s5.remove(fd);
+    EXPECT_TRUE(of_kind(teardown, Kind::RegistrationChurn).empty());
 }
 
 TEST(Findings, LevelTriggeredEpolloutSpin) {
@@ -586,9 +654,13 @@ TEST(Findings, LevelTriggeredEpolloutSpin) {
         s.turn(101, {9}, kOut);
         s.ts += kMs;
     }
+    const std::uint64_t last = s.ts - kMs;
     auto f = of_kind(e, Kind::LevelSpin);
     ASSERT_EQ(f.size(), 1u);
     EXPECT_EQ(f[0].fds, std::vector<std::int32_t>{9});
+    // The spin spans its deliveries: from the first to the last.
+    EXPECT_EQ(f[0].first_ts, 1'000'000'000u);
+    EXPECT_EQ(f[0].last_ts, last);
 
     // The same deliveries on an edge-triggered item, or interrupted by input: no spin.
     Engine et(opts("tracepoint"));
@@ -788,6 +860,91 @@ TEST(Findings, ClosedFdNotJudgedOnTracesBeforeAbi4) {
     Engine e(o);
     e.finish();
     EXPECT_TRUE(unjudged(e, Kind::ClosedFdRegistered));
+}
+
+}  // namespace
+}  // namespace epscope::findings
+
+namespace epscope::findings {
+namespace {
+
+// ---- unbalanced pollers -------------------------------------------------------
+
+// `tid` waits `waits` times on instance `epfd`, each wait lasting wait_ns and
+// returning `events`, then works turn_ns.
+void poll_loop(Stream& s, std::uint32_t tid, int epfd, int waits, int events, std::uint64_t wait_ns,
+               std::uint64_t turn_ns) {
+    s.epfd = epfd;
+    for (int i = 0; i < waits; ++i) {
+        s.wait_begin(tid, 100 * kMs);
+        s.ts += wait_ns;
+        s.wait_end(tid, events);
+        s.ts += turn_ns;
+    }
+}
+
+TEST(Findings, UnbalancedPollersOneBusyThreadOthersAsleep) {
+    Engine e(opts("tracepoint"));
+    Stream s(e);
+    s.kernel = false;
+    poll_loop(s, 102, 4, 1, 0, 100 * kMs, 0);  // the idle pollers' waits
+    poll_loop(s, 103, 5, 1, 0, 100 * kMs, 0);
+    poll_loop(s, 101, 3, 300, 8, 10'000, kMs);
+    auto f = of_kind(e, Kind::UnbalancedPollers);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].severity, Severity::Warning);
+    EXPECT_EQ(f[0].count, 2400u);
+    EXPECT_EQ(f[0].epfd, 3);
+    EXPECT_EQ(f[0].threads, (std::vector<std::uint32_t>{101, 102, 103}));
+    EXPECT_NE(f[0].title.find("one of 3 threads delivered 100% of the events, outside "
+                              "epoll_wait 99%"),
+              std::string::npos)
+        << f[0].title;
+    ASSERT_GE(f[0].evidence.size(), 1u);
+    EXPECT_NE(f[0].evidence[0].text.find("thread 101 (epfd 3): 2400 events (100%) in 300"),
+              std::string::npos)
+        << f[0].evidence[0].text;
+    EXPECT_EQ(f[0].evidence[0].record, 5u);  // its first WAIT_BEGIN
+}
+
+TEST(Findings, UnbalancedPollersIdleBusiestIsInfo) {
+    Engine e(opts());
+    Stream s(e);
+    poll_loop(s, 102, 4, 1, 0, 100 * kMs, 0);
+    poll_loop(s, 101, 3, 300, 8, kMs, 10'000);  // asleep most of its time
+    auto f = of_kind(e, Kind::UnbalancedPollers);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].severity, Severity::Info);
+}
+
+TEST(Findings, BalancedOrSharedPollersAreHealthy) {
+    Engine balanced(opts());
+    Stream s1(balanced);
+    for (int i = 0; i < 150; ++i) {  // two threads, 4:3 (57%), both busy
+        poll_loop(s1, 101, 3, 1, 8, 10'000, kMs);
+        poll_loop(s1, 102, 4, 1, 6, 10'000, kMs);
+    }
+    EXPECT_TRUE(of_kind(balanced, Kind::UnbalancedPollers).empty());
+
+    Engine shared(opts());  // one instance: the herd and spurious rules judge it
+    Stream s2(shared);
+    poll_loop(s2, 102, 3, 1, 0, 100 * kMs, 0);
+    poll_loop(s2, 101, 3, 300, 8, 10'000, kMs);
+    EXPECT_TRUE(of_kind(shared, Kind::UnbalancedPollers).empty());
+
+    Engine few(opts());  // 999 events: below unbalanced_min_deliveries
+    Stream s3(few);
+    poll_loop(s3, 102, 4, 1, 0, 100 * kMs, 0);
+    poll_loop(s3, 101, 3, 333, 3, 10'000, kMs);
+    EXPECT_TRUE(of_kind(few, Kind::UnbalancedPollers).empty());
+
+    Engine busy_polls(opts());  // timeout-0 polls are not pollers that sleep
+    Stream s4(busy_polls);
+    s4.epfd = 4;
+    s4.wait_begin(102, 0);
+    s4.wait_end(102, 0);
+    poll_loop(s4, 101, 3, 300, 8, 10'000, kMs);
+    EXPECT_TRUE(of_kind(busy_polls, Kind::UnbalancedPollers).empty());
 }
 
 }  // namespace
