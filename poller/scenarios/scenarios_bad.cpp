@@ -119,6 +119,8 @@ void scenario_bad_closed_fd_registered(Script& s) {
     close(keep);  // A's last reference: its item goes
     s.checkpoint("dup closed: only B's item left", epfd, {{n, stored(EPOLLIN), 0xb}});
     for (int fd : {n, a[1], b[1], epfd}) close(fd);
+}
+
 // A loop whose handler blocks for 200 ms per turn (a synchronous disk or DNS
 // call) while its peer has already written again: 6 turns, each leaving the
 // pipe's item on the ready list for 200 ms (4x the 50 ms threshold, 5x below

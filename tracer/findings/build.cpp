@@ -272,6 +272,8 @@ struct Builder {
             "last reference goes: call EPOLL_CTL_DEL before close() whenever the file may be "
             "open elsewhere (dup, fork, SCM_RIGHTS), or the loop keeps getting events for an "
             "fd it no longer owns, under a number that may now name another file.";
+    }
+
     // One process's threads that blocked in epoll_wait (its pollers): the
     // busiest one's share of their deliveries, and of its own time at work.
     using Poller = std::pair<std::uint32_t, const ThreadState*>;
