@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
     }
     try {
         fs::path out(argv[1]);
+        // This program's own output from an earlier run: the cut trace stays
+        // as cut.eps.partial, which the writer refuses to replace (a leftover
+        // .partial may be another user's), so a second run starts afresh.
+        fs::remove_all(out / "trace_reader");
+        fs::remove_all(out / "decoder");
         fs::create_directories(out / "trace_reader");
         fs::create_directories(out / "decoder");
         trace_seed(out / "trace_reader" / "one_chunk.eps", 21, 100, true);
