@@ -23,16 +23,14 @@
 #include <vector>
 
 #include "scenario.hpp"
+#include "syscalls.hpp"
 
 namespace epscope::poller {
 
 namespace {
 
 int add(int epfd, int fd, uint32_t events, uint64_t data) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = data;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    return ctl(epfd, EPOLL_CTL_ADD, fd, events, data);
 }
 
 // Waits on epfd (timeout 100 ms, to see `stop`) until stop; counts events.

@@ -41,20 +41,8 @@ target=${url#http://}
 target=${target%/metrics}
 
 # Prometheus scraping it every second.
-prom_port=$((20000 + $$ % 20000))
-cat >"$dir/prometheus.yml" <<YML
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: epscope
-    static_configs: [{targets: ["$target"]}]
-YML
-prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >"$dir/prometheus.log" 2>&1 &
-pids+=("$!")
-query() {
-    curl -sf --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" |
-        jq -r '.data.result[0].value[1] // empty'
-}
+. "$(dirname "$0")/prometheus_lib.sh"
+start_prometheus "$dir" "$target" || exit 1
 for _ in $(seq 100); do [ "$(query up)" = 1 ] && break; sleep 0.2; done
 [ "$(query up)" = 1 ] || fail "Prometheus never scraped the exporter"
 
