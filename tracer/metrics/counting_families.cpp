@@ -182,16 +182,10 @@ void add_counting_counters(std::vector<MetricFamily>& out, const std::vector<Row
 
 void add_histograms(std::vector<MetricFamily>& out, const std::vector<Row>& rows,
                     const capture::CountingVisibility& seen) {
-    MetricFamily wait = family("epscope_instance_wait_seconds",
-                               "Time from entering to leaving epoll_wait", MetricType::Histogram);
-    for (const Row& r : rows) wait.metric.push_back(histogram_metric(r.labels, r.c.wait_time));
-    out.push_back(std::move(wait));
-    if (!seen.callbacks) return;
-    MetricFamily lat =
-        family("epscope_instance_latency_seconds",
-               "Time from an item's callback to its delivery by a harvest", MetricType::Histogram);
-    for (const Row& r : rows) lat.metric.push_back(histogram_metric(r.labels, r.c.latency));
-    out.push_back(std::move(lat));
+    add_instance_histogram_families(
+        out, rows, seen.callbacks,
+        [](const Row& r) { return histogram_metric(r.labels, r.c.wait_time); },
+        [](const Row& r) { return histogram_metric(r.labels, r.c.latency); });
 }
 
 // The busiest items of the processes with series of their own.
