@@ -28,16 +28,15 @@ prometheus::ClientMetric value_metric(Labels labels, prometheus::MetricType type
 template <class Rows, class Wait, class Latency>
 void add_instance_histogram_families(std::vector<prometheus::MetricFamily>& out, const Rows& rows,
                                      bool callbacks_seen, Wait wait, Latency latency) {
-    prometheus::MetricFamily w = family("epscope_instance_wait_seconds",
-                                        "Time from entering to leaving epoll_wait",
-                                        prometheus::MetricType::Histogram);
+    prometheus::MetricFamily w =
+        family("epscope_instance_wait_seconds", "Time from entering to leaving epoll_wait",
+               prometheus::MetricType::Histogram);
     for (const auto& r : rows) w.metric.push_back(wait(r));
     out.push_back(std::move(w));
     if (!callbacks_seen) return;
-    prometheus::MetricFamily l =
-        family("epscope_instance_latency_seconds",
-               "Time from an item's callback to its delivery by a harvest",
-               prometheus::MetricType::Histogram);
+    prometheus::MetricFamily l = family("epscope_instance_latency_seconds",
+                                        "Time from an item's callback to its delivery by a harvest",
+                                        prometheus::MetricType::Histogram);
     for (const auto& r : rows) l.metric.push_back(latency(r));
     out.push_back(std::move(l));
 }
