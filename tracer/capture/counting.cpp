@@ -48,23 +48,6 @@ InstanceCounts from_bpf(std::uint64_t ep, const ep_count_instance& c) {
     return out;
 }
 
-void add_into(InstanceCounts& sum, const InstanceCounts& c) {
-    sum.ctl_add += c.ctl_add;
-    sum.ctl_mod += c.ctl_mod;
-    sum.ctl_del += c.ctl_del;
-    sum.ctl_failed += c.ctl_failed;
-    sum.waits += c.waits;
-    sum.waits_slept += c.waits_slept;
-    sum.timeouts += c.timeouts;
-    sum.wait_errors += c.wait_errors;
-    sum.deliveries += c.deliveries;
-    sum.harvests += c.harvests;
-    sum.wakeups += c.wakeups;
-    for (std::size_t o = 0; o < sum.callbacks.size(); ++o) sum.callbacks[o] += c.callbacks[o];
-    sum.wait_time.add(c.wait_time);
-    sum.latency.add(c.latency);
-}
-
 // Every key of a hash map, then each value: BPF may add or evict entries
 // meanwhile, so a key whose value is gone by the lookup is skipped.
 template <typename Key, typename Value, typename Fn>
@@ -125,6 +108,23 @@ void CountHistogram::add(const CountHistogram& other) {
     count += other.count;
     sum_ns += other.sum_ns;
     for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += other.buckets[i];
+}
+
+void InstanceCounts::add(const InstanceCounts& c) {
+    ctl_add += c.ctl_add;
+    ctl_mod += c.ctl_mod;
+    ctl_del += c.ctl_del;
+    ctl_failed += c.ctl_failed;
+    waits += c.waits;
+    waits_slept += c.waits_slept;
+    timeouts += c.timeouts;
+    wait_errors += c.wait_errors;
+    deliveries += c.deliveries;
+    harvests += c.harvests;
+    wakeups += c.wakeups;
+    for (std::size_t o = 0; o < callbacks.size(); ++o) callbacks[o] += c.callbacks[o];
+    wait_time.add(c.wait_time);
+    latency.add(c.latency);
 }
 
 std::uint64_t InstanceCounts::total_callbacks() const {
@@ -221,7 +221,7 @@ void CountingSession::group_by_process(CountingSnapshot& out) {
         p.tgid = c.tgid;
         if (p.comm.empty()) p.comm = c.comm;
         p.instances.push_back(i);
-        add_into(p.total, c);
+        p.total.add(c);
     }
     for (auto& [tgid, p] : by_tgid) {
         p.total.tgid = tgid;

@@ -61,6 +61,8 @@ struct InstanceCounts {
     CountHistogram wait_time, latency;
 
     std::uint64_t total_callbacks() const;
+    // Adds another instance's counts (a process's total, "other" in metrics).
+    void add(const InstanceCounts& other);
 };
 
 struct ItemCounts {

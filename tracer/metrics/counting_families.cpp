@@ -33,29 +33,6 @@ std::uint64_t activity(const InstanceCounts& c) {
     return c.waits + c.deliveries + callbacks_of(c.callbacks);
 }
 
-void add_histogram(CountHistogram& to, const CountHistogram& from) {
-    to.count += from.count;
-    to.sum_ns += from.sum_ns;
-    for (std::size_t b = 0; b < to.buckets.size(); ++b) to.buckets[b] += from.buckets[b];
-}
-
-void add_counts(InstanceCounts& to, const InstanceCounts& from) {
-    to.ctl_add += from.ctl_add;
-    to.ctl_mod += from.ctl_mod;
-    to.ctl_del += from.ctl_del;
-    to.ctl_failed += from.ctl_failed;
-    to.waits += from.waits;
-    to.waits_slept += from.waits_slept;
-    to.timeouts += from.timeouts;
-    to.wait_errors += from.wait_errors;
-    to.deliveries += from.deliveries;
-    to.harvests += from.harvests;
-    to.wakeups += from.wakeups;
-    for (std::size_t o = 0; o < to.callbacks.size(); ++o) to.callbacks[o] += from.callbacks[o];
-    add_histogram(to.wait_time, from.wait_time);
-    add_histogram(to.latency, from.latency);
-}
-
 // The busiest processes keep their own series; the others' are "other".
 std::set<std::uint32_t> kept_processes(const capture::CountingSnapshot& snap, std::size_t cap) {
     std::vector<const capture::ProcessCounts*> ps;
@@ -88,7 +65,7 @@ std::vector<Row> instance_rows(const capture::CountingSnapshot& snap, const Coun
                             *c});
         } else {
             ++*aggregated;
-            add_counts(other.c, *c);
+            other.c.add(*c);
         }
     }
     if (*aggregated) rows.push_back(std::move(other));
