@@ -154,9 +154,13 @@ std::vector<FdinfoItem> parse_epoll_fdinfo(const std::string& text) {
     return items;
 }
 
-FdName name_fd(pid_t tgid, int fd) {
-    const std::string link =
-        read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd));
+namespace {
+std::string fd_link(pid_t tgid, int fd) {
+    return read_link("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd));
+}
+
+// The name of the file `link` (what /proc/TGID/fd/FD reads) shows.
+FdName name_of_link(pid_t tgid, int fd, const std::string& link) {
     const std::uint64_t num = bracket_number(link);
     if (link.empty()) return {EP_FD_UNKNOWN, 0, "?"};
     if (link.rfind("socket:", 0) == 0) {
@@ -174,6 +178,41 @@ FdName name_fd(pid_t tgid, int fd) {
     if (stat(("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(fd)).c_str(), &st) == 0)
         return {S_ISREG(st.st_mode) ? EP_FD_FILE : EP_FD_OTHER, st.st_ino, link};
     return {EP_FD_OTHER, 0, link};
+}
+
+// A socket found in no table yet (not connected, or its table not read):
+// worth asking again.
+bool settled(const FdName& n) {
+    return n.type != EP_FD_UNKNOWN && !(n.type == EP_FD_SOCKET && n.name == "socket");
+}
+}  // namespace
+
+FdName name_fd(pid_t tgid, int fd) { return name_of_link(tgid, fd, fd_link(tgid, fd)); }
+
+FdName FdNameCache::name(pid_t tgid, int fd) {
+    const std::string link = fd_link(tgid, fd);
+    const auto key = std::make_pair(tgid, fd);
+    if (link.empty()) {
+        names_.erase(key);
+        return {EP_FD_UNKNOWN, 0, "?"};
+    }
+    auto it = names_.find(key);
+    if (it != names_.end() && it->second.link == link) return it->second.name;
+    ++misses_;
+    FdName n = name_of_link(tgid, fd, link);
+    if (settled(n))
+        names_[key] = Entry{link, n};
+    else if (it != names_.end())
+        names_.erase(it);
+    return n;
+}
+
+void FdNameCache::forget(const std::vector<std::uint32_t>& tgids) {
+    for (std::uint32_t tgid : tgids) {
+        auto first = names_.lower_bound({static_cast<pid_t>(tgid), INT32_MIN});
+        auto last = names_.upper_bound({static_cast<pid_t>(tgid), INT32_MAX});
+        names_.erase(first, last);
+    }
 }
 
 ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n) {

@@ -8,8 +8,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stream/record.hpp"
@@ -36,6 +38,30 @@ struct FdName {
 
 // Names one fd of a process from /proc (readlink + net tables).
 FdName name_fd(pid_t tgid, int fd);
+
+// Names of fds asked for again and again (the exporter's busiest items, at
+// every publication). The fd's link in /proc/PID/fd is read each time (one
+// readlink) and its name kept while the link shows the same file; the socket
+// tables (/proc/PID/net/tcp and /proc/net/unix: whole tables, most of what
+// naming costs) are read only for a file not seen before. A socket not found
+// in them (not connected yet) is looked up again next time.
+class FdNameCache {
+public:
+    FdName name(pid_t tgid, int fd);
+    // The processes gone: their fds' names are dropped.
+    void forget(const std::vector<std::uint32_t>& tgids);
+    std::size_t size() const { return names_.size(); }
+    // Lookups that read the socket tables or a file's inode (cache misses).
+    std::uint64_t misses() const { return misses_; }
+
+private:
+    struct Entry {
+        std::string link;
+        FdName name;
+    };
+    std::map<std::pair<pid_t, int>, Entry> names_;
+    std::uint64_t misses_ = 0;
+};
 
 // The processes descended from `roots` now (children, their children, ...),
 // from the parent pid of every /proc/PID/stat; roots excluded. A master

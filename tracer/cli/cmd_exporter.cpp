@@ -105,13 +105,14 @@ private:
         if (const auto left = gone(snap, traced); !left.empty()) {
             counting_->forget(left);
             item_fds_.forget(left);
+            fd_names_.forget(left);
             snap = counting_->snapshot();
         }
         item_fds_.fill(snap);
         name_instances(snap);
         metrics::CountingNames names{[this](std::uint64_t ep) { return instance_ids_.at(ep); },
-                                     [](std::uint32_t tgid, std::int32_t fd) {
-                                         return capture::name_fd(static_cast<pid_t>(tgid), fd).name;
+                                     [this](std::uint32_t tgid, std::int32_t fd) {
+                                         return fd_names_.name(static_cast<pid_t>(tgid), fd).name;
                                      }};
         metrics::CountingLimits limits{o_.max_processes, o_.max_instances, o_.top_items};
         server_.publish(metrics::counting_families(snap, counting_->visibility(), names, limits,
@@ -138,6 +139,9 @@ private:
     std::optional<capture::CountingSession> counting_;
     capture::SnapshotItemFds item_fds_;
     capture::ProcSnapshot proc_{item_fds_};
+    // The busiest items are named at every publication: from the cache
+    // while their fd shows the same file.
+    capture::FdNameCache fd_names_;
     std::map<std::uint64_t, std::string> instance_ids_;
     std::uint64_t next_instance_ = 1;
     Clock::time_point last_scan_, last_publish_;
