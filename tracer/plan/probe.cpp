@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <utility>
@@ -324,10 +325,14 @@ KernelDescription describe_running_kernel(const ProbeOptions& options) {
         d.release = u.release;
         d.machine = u.machine;
     }
+    // /proc/kallsyms (formatted by the kernel line by line) is read while
+    // vmlinux BTF is parsed: independent jobs, together most of the planner's
+    // time, and each of `epscope record`'s start-up.
+    auto kallsyms = std::async(std::launch::async, [&d] { read_kallsyms(d); });
     const BtfPtr vmlinux = load_vmlinux_btf();
     d.btf = vmlinux != nullptr;
     if (vmlinux) read_btf(d, vmlinux.get());
-    read_kallsyms(d);
+    kallsyms.get();
     read_tracepoints(d, options.mount_missing);
     std::error_code ec;
     d.kprobes = fs::exists("/sys/bus/event_source/devices/kprobe", ec);

@@ -7,8 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <cstddef>
 #include <cstring>
-#include <future>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "stream/decoder.hpp"
 #include "trace/byte_io.hpp"
@@ -64,6 +69,19 @@ private:
     std::vector<std::byte> bytes_;
     std::string name_;
 };
+
+// decode() for a record check_records() already passed, into a Record only
+// ever written here: the checks are not repeated, and of the tail past the
+// record only what the previous record left non-zero is cleared (a record's
+// tail is zero, so that equal records compare equal byte for byte).
+void copy_checked_record(std::span<const std::byte> raw, stream::Record& out) {
+    const std::uint16_t previous = out.size();
+    std::uint16_t size = 0;
+    std::memcpy(&size, raw.data() + offsetof(ep_header, size), sizeof size);
+    auto storage = out.storage();
+    std::memcpy(storage.data(), raw.data(), size);
+    if (previous > size) std::memset(storage.data() + size, 0, previous - size);
+}
 
 template <std::size_t N>
 bool starts_with(std::span<const std::byte> b, const std::array<std::byte, N>& m) {
@@ -345,7 +363,7 @@ std::uint64_t TraceReader::deliver_current(stream::RecordSink& sink) {
     stream::Record rec;
     const std::uint64_t n = raw_left_;
     while (raw_left_ != 0) {
-        stream::decode(std::span<const std::byte>(raw_).subspan(raw_pos_), rec);
+        copy_checked_record(std::span<const std::byte>(raw_).subspan(raw_pos_), rec);
         raw_pos_ += rec.size();
         --raw_left_;
         sink.on_record(rec);
@@ -353,28 +371,102 @@ std::uint64_t TraceReader::deliver_current(stream::RecordSink& sink) {
     return n;
 }
 
-// The whole rest of the trace: chunk i+1 is read, checked and decompressed
-// on a second thread while the records of chunk i go to the sink (a replay
-// costs the larger of the two, not their sum: zstd is about half of a
-// reader's time). A bad chunk throws where next() would: after every record
-// before it was delivered, with the chunk counted as read.
+// Decodes chunks [first, end) in order on one thread of its own, at most
+// kDepth chunks ahead of the caller. One thread for the whole read: a thread
+// per chunk cost a clone, a fresh stack and its page faults every 4096
+// records. Several chunks of slack: the deliverer and the decoder take turns
+// at different speeds (a chunk of inserts models slower than one of
+// callbacks), and one chunk ahead made each wait for the other.
+class TraceReader::AheadDecoder {
+public:
+    AheadDecoder(const TraceReader& r, std::size_t first, ZstdBuffers& z)
+        : reader_(r), zstd_(z), next_(first), thread_([this] { run(); }) {}
+    ~AheadDecoder() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    AheadDecoder(const AheadDecoder&) = delete;
+    AheadDecoder& operator=(const AheadDecoder&) = delete;
+
+    // Gives back `d`'s buffers (the chunk delivered last) and fills `d` with
+    // the next chunk; throws that chunk's TraceError.
+    void take(DecodedChunk& d) {
+        std::unique_lock lock(mu_);
+        free_.push_back(std::move(d));
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !ready_.empty(); });
+        Slot s = std::move(ready_.front());
+        ready_.pop_front();
+        changed_.notify_all();
+        if (s.error) std::rethrow_exception(s.error);
+        d = std::move(s.chunk);
+    }
+
+private:
+    static constexpr std::size_t kDepth = 4;
+    struct Slot {
+        DecodedChunk chunk;
+        std::exception_ptr error;
+    };
+
+    void run() {
+        const std::size_t end = reader_.chunks_.size();
+        for (; next_ < end; ++next_) {
+            Slot s;
+            {
+                std::unique_lock lock(mu_);
+                changed_.wait(lock, [this] { return stop_ || ready_.size() < kDepth; });
+                if (stop_) return;
+                if (!free_.empty()) {
+                    s.chunk = std::move(free_.back());
+                    free_.pop_back();
+                }
+            }
+            try {
+                reader_.decode_chunk(next_, zstd_, s.chunk);
+            } catch (...) {
+                s.error = std::current_exception();
+            }
+            const bool failed = s.error != nullptr;
+            {
+                std::lock_guard lock(mu_);
+                ready_.push_back(std::move(s));
+            }
+            changed_.notify_all();
+            if (failed) return;  // the caller stops at the bad chunk
+        }
+    }
+
+    const TraceReader& reader_;
+    ZstdBuffers& zstd_;
+    std::size_t next_;
+    std::mutex mu_;
+    std::condition_variable changed_;
+    std::deque<Slot> ready_;
+    std::vector<DecodedChunk> free_;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts once the members above exist
+};
+
+// The whole rest of the trace: the chunks after the current one are read,
+// checked and decompressed on a second thread (AheadDecoder) while the
+// records of earlier ones go to the sink (a replay costs the larger of the
+// two, not their sum: zstd is about half of a reader's time). A bad chunk
+// throws where next() would: after every record before it was delivered,
+// with the chunk counted as read.
 std::uint64_t TraceReader::read_all(stream::RecordSink& sink) {
     std::uint64_t n = deliver_current(sink);
     if (next_chunk_ >= chunks_.size()) return n;
-    auto decode_ahead = [this](std::size_t i, DecodedChunk d) {
-        return std::async(std::launch::async, [this, i, d = std::move(d)]() mutable {
-            decode_chunk(i, ahead_zstd_, d);
-            return std::move(d);
-        });
-    };
-    std::future<DecodedChunk> ahead = decode_ahead(next_chunk_, DecodedChunk{});
-    DecodedChunk spare;
-    while (ahead.valid()) {
+    AheadDecoder ahead(*this, next_chunk_, ahead_zstd_);
+    DecodedChunk d;
+    while (next_chunk_ < chunks_.size()) {
         const std::size_t i = next_chunk_++;
-        DecodedChunk d = ahead.get();  // throws the chunk's TraceError
-        if (next_chunk_ < chunks_.size()) ahead = decode_ahead(next_chunk_, std::move(spare));
+        ahead.take(d);  // throws chunk i's TraceError
         adopt_chunk(i, d);
-        spare = std::move(d);
         n += deliver_current(sink);
     }
     return n;

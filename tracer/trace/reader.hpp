@@ -99,6 +99,8 @@ private:
         std::vector<std::byte> payload;  // compressed bytes of the chunk being decoded
     };
     void decode_chunk(std::size_t i, ZstdBuffers& z, DecodedChunk& out) const;
+    // read_all()'s decoding thread (reader.cpp).
+    class AheadDecoder;
     std::uint32_t check_records(std::uint64_t offset, const ChunkInfo& h,
                                 std::span<const std::byte> raw) const;
     void adopt_chunk(std::size_t i, DecodedChunk& d);
@@ -115,7 +117,7 @@ private:
     bool index_damaged_ = false;
 
     ZstdBuffers zstd_;        // next() and seeks
-    ZstdBuffers ahead_zstd_;  // read_all()'s second thread, one chunk ahead
+    ZstdBuffers ahead_zstd_;  // read_all()'s decoding thread, a few chunks ahead
 
     // Iteration state: the decoded chunk and the position in it.
     std::size_t next_chunk_ = 0;

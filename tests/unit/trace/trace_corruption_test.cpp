@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "sample_records.hpp"
@@ -229,6 +230,90 @@ TEST(TraceCorruption, ReadAllAfterNextDeliversTheRestInOrder) {
         for (std::size_t i = 0; i < rest.records.size(); ++i)
             ASSERT_EQ(bytes_of(rest.records[i]), bytes_of(t.records[skip + i])) << skip;
         EXPECT_FALSE(rd.next(r));
+    }
+}
+
+// A trace of many chunks, more than read_all() decodes ahead at a time.
+SmallTrace many_chunk_trace() {
+    ScratchDir dir;
+    auto path = dir / "many.eps";
+    SmallTrace t;
+    for (std::uint64_t round = 0; round < 12; ++round) {
+        auto kinds = one_of_each_kind(1'000'000'000 + round * 1'000'000);
+        t.records.insert(t.records.end(), kinds.begin(), kinds.end());
+    }
+    WriterOptions o;
+    o.chunk_records = 5;
+    {
+        TraceWriter w(path, TraceHeader{}, o);
+        for (const auto& r : t.records) w.on_record(r);
+        w.close();
+    }
+    t.bytes = epscope::testing::read_bytes(path);
+    t.chunks = TraceReader(path).chunks();
+    return t;
+}
+
+// Many chunks in flight: a damaged chunk anywhere still throws after exactly
+// the records before it, and the chunks decoded ahead of it are not lost to a
+// retry, which goes on after it.
+TEST(TraceCorruption, ReadAllOverManyChunksStopsAtADamagedOneAndResumesAfterIt) {
+    auto t = many_chunk_trace();
+    ASSERT_GE(t.chunks.size(), 20u);
+    for (std::size_t bad : {std::size_t{0}, std::size_t{1}, std::size_t{7}, t.chunks.size() - 1}) {
+        auto b = t.bytes;
+        b[t.chunks[bad].offset + kChunkHeaderSize + 2] ^= std::byte{0x04};
+        auto rd = TraceReader::from_memory(b, "many.eps");
+        std::size_t before = 0, after = 0;
+        for (std::size_t i = 0; i < t.chunks.size(); ++i)
+            if (i != bad) (i < bad ? before : after) += t.chunks[i].record_count;
+        Collect got;
+        EXPECT_THROW(rd.read_all(got), TraceError) << "chunk " << bad;
+        EXPECT_EQ(got.records.size(), before) << "chunk " << bad;
+        Collect rest;
+        EXPECT_EQ(rd.read_all(rest), after) << "chunk " << bad;
+        if (after != 0) {
+            EXPECT_EQ(bytes_of(rest.records.back()), bytes_of(t.records.back()));
+        }
+    }
+}
+
+// Past its size a delivered record is zero (records of several sizes follow
+// each other), so that equal records compare equal byte for byte.
+bool tail_is_zero(const Record& r) {
+    Record copy = r;
+    auto all = copy.storage();
+    return std::all_of(all.begin() + r.size(), all.end(),
+                       [](std::byte b) { return b == std::byte{0}; });
+}
+
+// A sink that throws stops read_all() (its decoding thread is stopped and
+// joined, not left waiting for room); reading on delivers the records after
+// the one that threw, none of those decoded ahead skipped.
+TEST(TraceCorruption, ASinkThatThrowsStopsReadAllAndReadingGoesOnAfterItsRecord) {
+    auto t = many_chunk_trace();
+    class Throwing : public Collect {
+    public:
+        explicit Throwing(std::size_t at) : at_(at) {}
+        void on_record(const Record& r) override {
+            if (records.size() == at_) throw std::runtime_error("sink failed");
+            Collect::on_record(r);
+        }
+
+    private:
+        std::size_t at_;
+    };
+    for (std::size_t at : {std::size_t{0}, std::size_t{3}, std::size_t{17}, t.records.size() - 1}) {
+        auto rd = TraceReader::from_memory(t.bytes);
+        Throwing first(at);
+        EXPECT_THROW(rd.read_all(first), std::runtime_error);
+        ASSERT_EQ(first.records.size(), at);
+        Collect rest;
+        EXPECT_EQ(rd.read_all(rest), t.records.size() - at - 1) << at;
+        for (std::size_t i = 0; i < rest.records.size(); ++i) {
+            ASSERT_EQ(bytes_of(rest.records[i]), bytes_of(t.records[at + 1 + i])) << at;
+            ASSERT_TRUE(tail_is_zero(rest.records[i])) << "record " << at + 1 + i;
+        }
     }
 }
 

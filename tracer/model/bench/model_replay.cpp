@@ -32,8 +32,8 @@
 
 #include "model/model.hpp"
 #include "trace/reader.hpp"
-#include "trace/writer.hpp"
 #include "trace/trace_error.hpp"
+#include "trace/writer.hpp"
 
 namespace {
 
@@ -48,6 +48,7 @@ struct Options {
     std::string trace;          // replay this recorded trace instead
     std::uint64_t passes = 20;  // --trace: replays, each into a fresh model
     std::string write_trace;    // synthetic: write the stream to this trace file instead
+    bool e2e_only = false;      // --trace: only the end-to-end passes (for perf record)
 };
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -229,18 +230,27 @@ void print_memory(const Model& model) {
 // The replaying thread's CPU time, not wall time: the figure is "records/s on
 // one core", and on a shared 2-core machine wall time also counts the time
 // other processes held the core.
-struct Clock {
+template <clockid_t Id>
+struct CpuClock {
     using duration = std::chrono::nanoseconds;
     using rep = duration::rep;
     using period = duration::period;
-    using time_point = std::chrono::time_point<Clock>;
+    using time_point = std::chrono::time_point<CpuClock>;
     static constexpr bool is_steady = true;
     static time_point now() {
         timespec ts{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        clock_gettime(Id, &ts);
         return time_point(duration(std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec));
     }
 };
+using Clock = CpuClock<CLOCK_THREAD_CPUTIME_ID>;
+// The whole process's CPU time: less the delivering thread's, what read_all's
+// decoding thread spent (the program runs no other thread).
+using ProcessClock = CpuClock<CLOCK_PROCESS_CPUTIME_ID>;
+
+double ns_per(std::chrono::nanoseconds d, std::uint64_t records) {
+    return static_cast<double>(d.count()) / static_cast<double>(records);
+}
 
 int replay_synthetic(const Options& o) {
     Model model;
@@ -306,8 +316,7 @@ int write_synthetic(const Options& o) {
     }
     w.close();
     std::printf("model_replay: wrote %llu records (%u instances x %u items) to %s\n",
-                static_cast<unsigned long long>(done), o.instances, o.items,
-                o.write_trace.c_str());
+                static_cast<unsigned long long>(done), o.instances, o.items, o.write_trace.c_str());
     return 0;
 }
 
@@ -335,13 +344,19 @@ int replay_trace(const Options& o) {
     std::unique_ptr<Model> e2e;
     std::uint64_t n = 0;
     std::chrono::steady_clock::duration e2e_wall{};
+    Clock::duration e2e_thread{};
+    ProcessClock::duration e2e_process{};
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         e2e = std::make_unique<Model>();
         auto t0 = std::chrono::steady_clock::now();
+        auto c0 = Clock::now();
+        auto p0 = ProcessClock::now();
         TraceReader pass(o.trace);
         n = pass.read_all(*e2e);
         e2e->flush_all_deferred();
         e2e_wall += std::chrono::steady_clock::now() - t0;
+        e2e_thread += Clock::now() - c0;
+        e2e_process += ProcessClock::now() - p0;
     }
     double e2e_secs = std::chrono::duration<double>(e2e_wall).count();
     if (n == 0) {
@@ -349,16 +364,31 @@ int replay_trace(const Options& o) {
                      o.trace.c_str());
         return 2;
     }
+    const std::uint64_t done = n * o.passes;
+    std::printf("model_replay: %s, %llu records, %llu passes\n", o.trace.c_str(),
+                static_cast<unsigned long long>(n), static_cast<unsigned long long>(o.passes));
+    std::printf(
+        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
+        "two threads)\n",
+        done / e2e_secs / 1e6);
+    std::printf(
+        "  end to end CPU      %.1f ns/record delivering + modelling, %.1f ns/record "
+        "decoding ahead\n",
+        ns_per(e2e_thread, done), ns_per(e2e_process - e2e_thread, done));
+    if (o.e2e_only) return 0;
 
     // Reader only, the same passes: what the file costs before the model.
     Clock::duration read_busy{};
+    ProcessClock::duration read_process{};
     std::uint64_t checksum = 0;
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         Count c;
         auto t0 = Clock::now();
+        auto p0 = ProcessClock::now();
         TraceReader pass(o.trace);
         pass.read_all(c);
         read_busy += Clock::now() - t0;
+        read_process += ProcessClock::now() - p0;
         checksum += c.sum;
     }
     double read_secs = std::chrono::duration<double>(read_busy).count();
@@ -380,21 +410,19 @@ int replay_trace(const Options& o) {
     }
     double secs = std::chrono::duration<double>(busy).count();
     double best_secs = std::chrono::duration<double>(best).count();
-    std::uint64_t done = n * o.passes;
 
     const auto& st = e2e->stats();
-    std::printf("model_replay: %s, %llu records (%llu lost), %llu passes\n", o.trace.c_str(),
-                static_cast<unsigned long long>(n), static_cast<unsigned long long>(st.lost),
-                static_cast<unsigned long long>(o.passes));
     std::printf(
-        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
-        "two threads)\n",
-        done / e2e_secs / 1e6);
-    std::printf("  reader only         %.2f M records/s (the same without the model; CPU time of "
-                "the delivering thread)%s\n",
-                done / read_secs / 1e6, checksum == 0 ? " (no timestamps?)" : "");
+        "  reader only         %.2f M records/s (the same without the model; CPU time of "
+        "the delivering thread)%s\n",
+        done / read_secs / 1e6, checksum == 0 ? " (no timestamps?)" : "");
+    std::printf(
+        "  reader CPU          %.1f ns/record delivering, %.1f ns/record decoding ahead "
+        "(read, CRC, zstd, record checks)\n",
+        ns_per(read_busy, done), ns_per(read_process - read_busy, done));
     std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
                 done / secs / 1e6, n / best_secs / 1e6);
+    std::printf("  lost records        %llu\n", static_cast<unsigned long long>(st.lost));
     std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
                 e2e->instances().size(), e2e->live_items(), e2e->memory_bytes() / 1048576.0);
     // Memory, untimed: sampled every 1024 records of one more pass.
@@ -435,7 +463,8 @@ int main(int argc, char** argv) {
     auto usage = [](const std::string& what) {
         std::fprintf(stderr,
                      "model_replay: %s; usage: model_replay [--records N] [--instances N] "
-                     "[--items N] [--write-trace FILE] | --trace FILE [--passes N] (N positive "
+                     "[--items N] [--write-trace FILE] | --trace FILE [--passes N] [--e2e-only] (N "
+                     "positive "
                      "integers)\n",
                      what.c_str());
         return 2;
@@ -445,6 +474,10 @@ int main(int argc, char** argv) {
         if (a == "--trace" || a == "--write-trace") {
             if (i + 1 >= argc) return usage(a + " needs a file");
             (a == "--trace" ? o.trace : o.write_trace) = argv[++i];
+            continue;
+        }
+        if (a == "--e2e-only") {
+            o.e2e_only = true;
             continue;
         }
         std::uint64_t v = 0;
