@@ -995,7 +995,51 @@ int tp_sys_exit_epoll_create(struct syscall_exit_ctx *ctx)
 	return 0;
 }
 
-/* ---- epoll_ctl: insert, modify, remove -------------------------------- */
+/* ---- edge-triggered items' fds ------------------------------------------ */
+
+/*
+ * The fds a traced process registered with EPOLLET, keyed by (tgid, fd), so
+ * that the read-family hooks below (FD_READ) record only reads of those: an
+ * edge-triggered item gets a new event only when data arrives, so whether
+ * the program read it down to -EAGAIN is what tells a stalled item from an
+ * idle one. Filled at a successful EPOLL_CTL_ADD/MOD with EPOLLET, emptied
+ * by DEL, a MOD without it, close() and dup2()/dup3() over the fd; an LRU
+ * map, so the entries of processes that exit without closing age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* tgid << 32 | fd */
+	__type(value, __u8);
+} edge_fds SEC(".maps");
+
+static __always_inline __u64 edge_key(__u32 tgid, int fd)
+{
+	return ((__u64)tgid << 32) | (__u32)fd;
+}
+
+static __always_inline void edge_fd_ctl(int op, int fd, __u32 events, int ret)
+{
+	if (ret != 0)
+		return;
+	__u64 key = edge_key(current_tgid(), fd);
+	if (op != EP_CTL_DEL && (events & EPOLLET)) {
+		__u8 one = 1;
+		bpf_map_update_elem(&edge_fds, &key, &one, BPF_ANY);
+	} else if (bpf_map_lookup_elem(&edge_fds, &key)) {
+		bpf_map_delete_elem(&edge_fds, &key);
+	}
+}
+
+/* The fd is going away (close, or the target of dup2/dup3). */
+static __always_inline void edge_fd_gone(int fd)
+{
+	if (counting)
+		return;
+	__u64 key = edge_key(current_tgid(), fd);
+	if (bpf_map_lookup_elem(&edge_fds, &key))
+		bpf_map_delete_elem(&edge_fds, &key);
+}
 
 static __always_inline void on_ctl_enter(int epfd, int op, int fd, __u32 events, __u64 data)
 {
@@ -1137,6 +1181,7 @@ static __always_inline void on_ctl_exit(int ret, __u8 source)
 	if (verify && ret == 0 && (s->op == EP_CTL_ADD || s->op == EP_CTL_DEL) && s->ep &&
 	    source != EP_SOURCE_TRACEPOINT)
 		walk_tree(s->ep, source);
+	edge_fd_ctl(s->op, s->fd, s->events, ret);
 	activity_end(s->ep);
 	bpf_map_delete_elem(&ctls, &tid);
 }
@@ -1411,6 +1456,7 @@ static __always_inline __u8 file_shared(struct file *file)
 
 static __always_inline void on_fd_gone_enter(int fd, __u8 via)
 {
+	edge_fd_gone(fd);
 	if (counting || !tgid_traced(current_tgid()))
 		return;
 	struct file *file = fd_file(fd);
@@ -1493,6 +1539,137 @@ SEC("tracepoint/syscalls/sys_exit_dup3")
 int tp_sys_exit_dup3(struct syscall_exit_ctx *ctx)
 {
 	on_fd_gone_exit(ctx->ret);
+	return 0;
+}
+
+/* ---- reads of edge-triggered items' fds ------------------------------- */
+
+/*
+ * FD_READ: read(), readv(), recv()/recvfrom(), recvmsg() and recvmmsg() on an
+ * fd in edge_fds, with the result at exit (bytes, 0 at end of file, or
+ * -errno: -EAGAIN says the program read the queue empty). Every read of the
+ * machine passes here: an untraced process or an fd not edge-triggered costs
+ * one or two hash lookups and nothing is stored.
+ */
+#define MSG_PEEK 2
+
+struct read_state {
+	__u64 requested;
+	__s32 fd;
+	__u8 via;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct read_state);
+} reads SEC(".maps");
+
+static __always_inline void on_read_enter(int fd, __u64 requested, __u8 via)
+{
+	if (counting)
+		return;
+	__u32 tgid = current_tgid();
+	__u64 key = edge_key(tgid, fd);
+	if (!bpf_map_lookup_elem(&edge_fds, &key) || !tgid_traced(tgid))
+		return;
+	struct read_state st = {.requested = requested, .fd = fd, .via = via};
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&reads, &tid, &st, BPF_ANY);
+}
+
+static __always_inline void on_read_exit(long ret)
+{
+	if (counting)
+		return;
+	__u32 tid = current_tid();
+	struct read_state *st = bpf_map_lookup_elem(&reads, &tid);
+	if (!st)
+		return;
+	struct ep_fd_read *r = RESERVE(ep_fd_read, EP_KIND_FD_READ, EP_SOURCE_TRACEPOINT);
+	if (r) {
+		r->result = ret;
+		r->requested = st->requested;
+		r->fd = st->fd;
+		r->via = st->via;
+		__builtin_memset(r->pad, 0, sizeof(r->pad));
+		submit_record(r);
+	}
+	bpf_map_delete_elem(&reads, &tid);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int tp_sys_enter_read(struct syscall_enter_ctx *ctx)
+{
+	on_read_enter(ctx->args[0], ctx->args[2], EP_FD_READ_READ);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int tp_sys_enter_readv(struct syscall_enter_ctx *ctx)
+{
+	on_read_enter(ctx->args[0], 0, EP_FD_READ_READV);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int tp_sys_enter_recvfrom(struct syscall_enter_ctx *ctx)
+{
+	if (!(ctx->args[3] & MSG_PEEK))
+		on_read_enter(ctx->args[0], ctx->args[2], EP_FD_READ_RECVFROM);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int tp_sys_enter_recvmsg(struct syscall_enter_ctx *ctx)
+{
+	if (!(ctx->args[2] & MSG_PEEK))
+		on_read_enter(ctx->args[0], 0, EP_FD_READ_RECVMSG);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int tp_sys_enter_recvmmsg(struct syscall_enter_ctx *ctx)
+{
+	if (!(ctx->args[3] & MSG_PEEK))
+		on_read_enter(ctx->args[0], 0, EP_FD_READ_RECVMMSG);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int tp_sys_exit_read(struct syscall_exit_ctx *ctx)
+{
+	on_read_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int tp_sys_exit_readv(struct syscall_exit_ctx *ctx)
+{
+	on_read_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int tp_sys_exit_recvfrom(struct syscall_exit_ctx *ctx)
+{
+	on_read_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int tp_sys_exit_recvmsg(struct syscall_exit_ctx *ctx)
+{
+	on_read_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmmsg")
+int tp_sys_exit_recvmmsg(struct syscall_exit_ctx *ctx)
+{
+	on_read_exit(ctx->ret);
 	return 0;
 }
 

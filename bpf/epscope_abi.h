@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define EPSCOPE_ABI_VERSION 4
+#define EPSCOPE_ABI_VERSION 5
 
 /* Kinds of record. Values are stable: they are stored in trace files. */
 enum ep_kind {
@@ -43,7 +43,8 @@ enum ep_kind {
 	EP_KIND_CHECKPOINT = 21,     /* a workload or tracer marked a point to verify */
 	EP_KIND_SOCK_NAME = 22,      /* a socket's endpoints, read by BPF when it became an item */
 	EP_KIND_FD_CLOSE = 23,       /* a traced process closed an fd whose file is an item (ABI 4) */
-	EP_KIND_COUNT = 24,
+	EP_KIND_FD_READ = 24,        /* a read-family syscall on an EPOLLET item's fd returned (ABI 5) */
+	EP_KIND_COUNT = 25,
 };
 
 /* Which mechanism produced a record (ep_header.source). */
@@ -381,6 +382,33 @@ struct ep_fd_close {
 	 * EP_FD_CLOSE_SHARED_UNKNOWN: the kernel's count could not be read. */
 	__u8 shared;
 	__u8 pad[6];
+};
+
+/*
+ * FD_READ (ABI 5): a read-family syscall of a traced process on an fd that
+ * some epoll instance of that process watches edge-triggered (EPOLLET),
+ * emitted at the syscall's exit with its result, on every backend (syscall
+ * tracepoints). An edge-triggered item is queued by a callback, i.e. when
+ * new data arrives, not while data is left: a program that stops reading
+ * before -EAGAIN gets no new event for what it left until the peer sends more.
+ * recv/recvfrom/recvmsg calls with MSG_PEEK are not recorded (they consume
+ * nothing).
+ */
+enum ep_fd_read_via {
+	EP_FD_READ_READ = 0,     /* read() */
+	EP_FD_READ_READV = 1,    /* readv() */
+	EP_FD_READ_RECVFROM = 2, /* recvfrom() (and recv()) */
+	EP_FD_READ_RECVMSG = 3,  /* recvmsg() */
+	EP_FD_READ_RECVMMSG = 4, /* recvmmsg(): result counts messages, not bytes */
+};
+
+struct ep_fd_read {
+	struct ep_header h; /* tgid/tid: the reading thread */
+	__s64 result;       /* bytes read (messages for recvmmsg), 0 at end of file, or -errno */
+	__u64 requested;    /* the buffer's size (read, recvfrom); 0: not read (vector calls) */
+	__s32 fd;
+	__u8 via;           /* enum ep_fd_read_via */
+	__u8 pad[3];
 };
 
 #endif /* EPSCOPE_ABI_H */

@@ -26,7 +26,8 @@ constexpr const char* kKindNames[] = {
     "wait_begin",    "wait_sleep",      "wait_end",      "harvest_begin",
     "harvest_item",  "harvest_end",     "kernel_node",   "walk_end",
     "lost",          "process",         "fd_name",       "snapshot_instance",
-    "snapshot_item", "checkpoint",      "sock_name",     "fd_close"};
+    "snapshot_item", "checkpoint",      "sock_name",     "fd_close",
+    "fd_read"};
 static_assert(std::size(kKindNames) == EP_KIND_COUNT);
 
 constexpr float kLabelW = 170.0f;  // lane names

@@ -43,6 +43,10 @@ const std::vector<Scenario>& scenarios() {
          "misuse: a registered fd closed while its dup keeps the file open, the number reused "
          "and registered for another pipe; data keeps arriving on both (0.5 s)",
          scenario_bad_closed_fd_registered},
+        {"bad-edge-undrained",
+         "misuse: an EPOLLET socket read once (1 KiB of 4 KiB) and left; no new event for the "
+         "rest while the loop waits (1.5 s)",
+         scenario_bad_edge_undrained},
         {"bad-loop-blocked",
          "misuse: the handler blocks 200 ms per turn while the next event waits (6 turns)",
          scenario_bad_loop_blocked},

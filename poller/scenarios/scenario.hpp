@@ -39,6 +39,7 @@ void scenario_many_fds(Script& s);
 void scenario_bad_busy_poll(Script& s);
 void scenario_bad_oneshot_not_rearmed(Script& s);
 void scenario_bad_closed_fd_registered(Script& s);
+void scenario_bad_edge_undrained(Script& s);
 void scenario_bad_loop_blocked(Script& s);
 void scenario_bad_maxevents_starved(Script& s);
 void scenario_bad_level_spin(Script& s);

@@ -116,6 +116,31 @@ void scenario_bad_closed_fd_registered(Script& s) {
     for (int fd : {n, a[1], b[1], epfd}) close(fd);
 }
 
+// An edge-triggered socket delivered once with 4 KiB queued, of which the
+// handler reads one 1 KiB buffer and returns to epoll_wait: the kernel
+// queues an EPOLLET item only when new data arrives, so the 3 KiB left get
+// no event while the loop waits 15 x 100 ms (the peer waits for a reply).
+void scenario_bad_edge_undrained(Script& s) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) std::abort();
+    const uint32_t req = EPOLLIN | EPOLLET;
+    add(epfd, sv[0], req, 5);
+    s.checkpoint("edge-triggered socket registered", epfd, {{sv[0], stored(req), 5}});
+    fill(sv[1], 4096);
+    epoll_event ev[2];
+    s.expect(wait_events(epfd, ev, 2, 1000) == 1, "the 4 KiB delivered once");
+    char buf[1024];
+    s.expect(read(sv[0], buf, sizeof buf) == static_cast<ssize_t>(sizeof buf),
+             "one full 1 KiB read, not to EAGAIN");
+    int silent = 0;
+    for (int i = 0; i < 15; ++i)
+        if (wait_events(epfd, ev, 2, 100) == 0) ++silent;
+    s.expect(silent == 15, "no event for the 3 KiB left (15 waits of 100 ms)");
+    s.expect(drain(sv[0], 8192) == 3072, "3 KiB were still queued");
+    for (int fd : {sv[0], sv[1], epfd}) close(fd);
+}
+
 // A loop whose handler blocks for 200 ms per turn (a synchronous disk or DNS
 // call) while its peer has already written again: 6 turns, each leaving the
 // pipe's item on the ready list for 200 ms (4x the 50 ms threshold, 5x below

@@ -71,7 +71,7 @@ grep -q '^  oneshot-not-rearmed: 1 one-shot items stayed disarmed' "$dir/oneshot
 expect() {  # expect NAME JQ-CONDITION WHAT: on the one finding of NAME.json
     jq -e ".findings[0] | $2" "$dir/$1.json" >/dev/null || fail "$1: $3"
 }
-for s in level-spin registration-churn unbalanced-pollers; do
+for s in level-spin registration-churn unbalanced-pollers edge-undrained; do
     rec "$s" -o "$dir/$s.trace" -- "$poller" --scenario "bad-$s"
     check "$s" 3
     [ "$(kinds "$s")" = "\"kind\":\"$s\",\"severity\":\"warning\"" ] ||
@@ -85,6 +85,18 @@ expect registration-churn '.count == 6000 and
 expect unbalanced-pollers '.count >= 3000 and (.threads | length) == 3 and
     (.title | test("one of 3 threads delivered 100% of the events, outside epoll_wait ([6-9][0-9]|100)%"))' \
     "one busy thread of 3"
+# One EPOLLET socket read once (1 KiB of 4 KiB) and left for 1.5 s: the
+# reads are recorded (fd_read), the stall measured until the program read
+# the rest at the end.
+expect edge-undrained '.count == 1 and (.items | length) == 1 and (.threads | length) == 1 and
+    (.title | test("^Edge-triggered item left undrained: read short of EAGAIN, then no event for up to 1\\.[4-9] s \\(stalls: 1\\)$")) and
+    (.evidence[0].text | test("which read it 1 time \\(1024 bytes, the last at record #[0-9]+\\) without reaching EAGAIN, then entered epoll_wait at record #[0-9]+; no new event for it for 1[4-9][0-9][0-9] ms \\(until the program read it again\\)"))' \
+    "one stall of 1.5 s after a 1 KiB read"
+"$epscope" dump --kind fd_read "$dir/edge-undrained.trace" >"$dir/edge-undrained.dump"
+grep -q ' fd_read .*via=read .*requested=1024 result=1024' "$dir/edge-undrained.dump" ||
+    fail "edge-undrained: the partial read is not recorded"
+grep -q ' fd_read .*via=read .*requested=8192 result=3072' "$dir/edge-undrained.dump" ||
+    fail "edge-undrained: the late read of the rest is not recorded"
 # The ones that need callbacks or wakeups: not judged here, and said so.
 not_judged() {  # not_judged SCENARIO KIND
     rec "$1" -o "$dir/$1.trace" -- "$poller" --scenario "bad-$1"

@@ -17,7 +17,7 @@ out=$(mktemp -d)
 trap '[ -z "${FINDINGS_KEEP:-}" ] || cp -r "$out" "$FINDINGS_KEEP"; rm -rf "$out"' EXIT  # FINDINGS_KEEP=DIR: keep the traces
 bad="bad-busy-poll bad-oneshot-not-rearmed bad-loop-blocked bad-maxevents-starved
      bad-thundering-herd bad-spurious-wakeups bad-level-spin bad-registration-churn
-     bad-overflow-pressure bad-unbalanced-pollers"
+     bad-overflow-pressure bad-unbalanced-pollers bad-edge-undrained"
 # dup-registered-twice delivers an event on the item of a closed fd on
 # purpose (the kernel keeps it while the dup holds the file): the
 # closed-fd-registered finding, checked below with bad-closed-fd-registered.
@@ -106,6 +106,16 @@ check bad-unbalanced-pollers 3 'unbalanced-pollers:warning'
 expect bad-unbalanced-pollers '.count >= 3000 and (.threads | length) == 3 and
     (.title | test("one of 3 threads delivered 100% of the events, outside epoll_wait ([6-9][0-9]|100)%"))' \
     "one busy thread of 3"
+# One EPOLLET socket read once (1 KiB of 4 KiB) and left: no callback for
+# 1.5 s, until the program read the rest; the reads are recorded (fd_read).
+check bad-edge-undrained 3 'edge-undrained:warning'
+expect bad-edge-undrained '.count == 1 and (.items | length) == 1 and (.threads | length) == 1 and
+    (.confidence | test("^reads of the fd and callbacks are seen")) and
+    (.evidence[0].text | test("which read it 1 time \\(1024 bytes, the last at record #[0-9]+\\) without reaching EAGAIN, then entered epoll_wait at record #[0-9]+; no new event for it for 1[4-9][0-9][0-9] ms \\(until the program read it again\\)"))' \
+    "one stall of 1.5 s after a 1 KiB read"
+"$epscope" dump --kind fd_read "$out/bad-edge-undrained.trace" >"$out/bad-edge-undrained.dump"
+grep -q ' fd_read .*via=read .*requested=1024 result=1024' "$out/bad-edge-undrained.dump" ||
+    fail "edge-undrained: the partial read is not recorded"
 # The herd's instance is whichever the eventfd's wake-up called first.
 for s in $(echo "$bad" | sed s/bad-maxevents-starved/starved-verify/); do
     [ "$s" = bad-thundering-herd ] || expect_subject "$s"

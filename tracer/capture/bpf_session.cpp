@@ -19,6 +19,13 @@
 namespace epscope::capture {
 namespace {
 
+// The read-family hooks (FD_READ) feed records only: counting mode leaves
+// them unloaded, so it costs every read on the machine nothing.
+bool records_only(const std::string& program) {
+    return program.starts_with("tp_sys_") && (program.find("_read") != std::string::npos ||
+                                              program.find("_recv") != std::string::npos);
+}
+
 bool g_verbose = false;  // libbpf's print callback has no user pointer
 
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
@@ -91,7 +98,8 @@ BpfSession::BpfSession(const SessionConfig& config) {
     // Autoload exactly the planned programs; everything else stays unloaded
     // so a kernel without, say, ep_start_scan never sees that program.
     std::set<std::string> wanted;
-    for (const auto& choice : config.programs) wanted.insert(choice.program);
+    for (const auto& choice : config.programs)
+        if (!config.counting || !records_only(choice.program)) wanted.insert(choice.program);
     bpf_program* prog;
     std::set<std::string> known;
     bpf_object__for_each_program(prog, skel_->obj) {
@@ -100,6 +108,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
         bpf_program__set_autoload(prog, wanted.count(name) > 0);
     }
     for (const auto& choice : config.programs) {
+        if (!wanted.count(choice.program)) continue;
         if (!known.count(choice.program))
             throw CaptureError("attach plan names an unknown BPF program '" + choice.program + "'");
         if (choice.via != AttachVia::Trampoline) continue;
@@ -114,6 +123,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
                            " (rerun with -v for the verifier's log)");
 
     for (const auto& choice : config.programs) {
+        if (!wanted.count(choice.program)) continue;
         prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
         bpf_link* link = nullptr;
         if (choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe)

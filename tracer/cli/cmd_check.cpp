@@ -42,6 +42,7 @@ findings::Options engine_options(const CheckOptions& o, std::string backend,
     e.thresholds.blocked_turn_ns = static_cast<std::uint64_t>(o.blocked_turn_ms * 1e6);
     e.thresholds.blocked_error_ns = static_cast<std::uint64_t>(o.blocked_error_ms * 1e6);
     e.thresholds.oneshot_stuck_ns = static_cast<std::uint64_t>(o.oneshot_stuck_ms * 1e6);
+    e.thresholds.edge_stall_ns = static_cast<std::uint64_t>(o.edge_stall_ms * 1e6);
     e.backend = std::move(backend);
     // The engine's window is relative to the first record, 0/0 for all of it.
     e.from_ns = window.from > first_ts ? window.from - first_ts : 0;
@@ -181,6 +182,8 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& o) {
         "Busy polling: this share (0-1) of the timeout-0 waits returned nothing");
     add("--oneshot-stuck-ms", o.oneshot_stuck_ms,
         "One-shot never re-armed: disarmed at least this long");
+    add("--edge-stall-ms", o.edge_stall_ms,
+        "Edge-triggered item left undrained: silent at least this long after partial reads");
     add("--herd-min-events", t.herd_min_events,
         "Thundering herd: at least this many wakeups that woke several waiters");
     add("--spurious-min", t.spurious_min, "Spurious wakeups: at least this many");

@@ -162,6 +162,7 @@ struct CheckOptions {
     double blocked_turn_ms = findings::Thresholds{}.blocked_turn_ns / 1e6;
     double blocked_error_ms = findings::Thresholds{}.blocked_error_ns / 1e6;
     double oneshot_stuck_ms = findings::Thresholds{}.oneshot_stuck_ns / 1e6;
+    double edge_stall_ms = findings::Thresholds{}.edge_stall_ns / 1e6;
 };
 CLI::App* add_check_command(CLI::App& app, CheckOptions& o);
 int run_check(const CheckOptions&);

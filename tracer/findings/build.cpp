@@ -175,6 +175,27 @@ struct Builder {
             "is something to write, or use EPOLLET.";
     }
 
+    void edge(const InstState& in, const InstState& open) {
+        const Agg& a = open.edge;
+        if (!a.count) return;
+        Finding& f = make(Kind::EdgeUndrained, Severity::Warning, in, a);
+        f.title = fmt(
+            "Edge-triggered item left undrained: read short of EAGAIN, then no event for up to "
+            "%.1f s (stalls: %.0f)",
+            a.worst / 1e9, a.count);
+        f.confidence =
+            s.sees_callbacks
+                ? "reads of the fd and callbacks are seen: data was left and no callback came"
+                : "this backend sees no callbacks: the silence is measured until the item's next "
+                  "delivery";
+        f.confidence +=
+            "; a read that exactly filled its buffer may have emptied the queue by chance";
+        f.advice =
+            "An EPOLLET item is queued only when new data arrives: read (or recv) until it "
+            "returns EAGAIN before going back to epoll_wait, or keep a list of fds with data "
+            "left and serve it with a zero timeout; or register the fd level-triggered.";
+    }
+
     void churn(const InstState& in) {
         if (in.ctl_calls < o.thresholds.churn_min_rate) return;
         const double rate = per_second(in.ctl_calls, in.ctl_last_ts - in.ctl_first_ts);
@@ -412,6 +433,7 @@ void Engine::build() {
         b.spurious(in);
         b.oneshot(in, open);
         b.spin(in, open);
+        b.edge(in, open);
         b.churn(in);
         b.overflow(in);
     };
@@ -467,9 +489,10 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
                                  " epoll_wait calls returned maxevents and the ready list after "
                                  "them was not walked: record with --verify to see the items "
                                  "left behind"});
-    unjudged_.push_back(
-        {Kind::EdgeUndrained,
-         "needs the results of reads on the item's fd, which no backend records yet"});
+    if (opts_.abi_version != 0 && opts_.abi_version < 5)
+        unjudged_.push_back(
+            {Kind::EdgeUndrained, "the trace's event ABI " + std::to_string(opts_.abi_version) +
+                                      " predates the records of reads: record it again"});
     if (opts_.abi_version != 0 && opts_.abi_version < 4)
         unjudged_.push_back({Kind::ClosedFdRegistered,
                              "the trace's event ABI " + std::to_string(opts_.abi_version) +

@@ -154,6 +154,127 @@ void mark_pending(const InstState& in, ItemState& it, std::uint64_t ts) {
     if (!it.pending_since || it.pending_since < in.last_harvest_ts) it.pending_since = ts;
 }
 
+// ---- edge-undrained ------------------------------------------------------------
+
+// An edge-triggered item left undrained at since_ts and silent until end_ts:
+// an occurrence if that reached the threshold.
+// Into agg: the instance's own, or a copy's (open_episodes).
+void judge_edge(Ctx& c, const InstState& in, Agg& agg, std::int32_t fd, const EdgeEpisode& ep,
+                std::uint64_t end_ts, const char* how) {
+    if (!ep.waiting || end_ts < ep.since_ts) return;
+    const std::uint64_t dur = end_ts - ep.since_ts;
+    if (dur < c.o.thresholds.edge_stall_ns) return;
+    auto it = in.items.find(fd);
+    const std::string name = it == in.items.end() ? c.name(in.tgid, fd) : it->second.name;
+    std::string text = "fd " + std::to_string(fd) + (name.empty() ? "" : " (" + name + ")") +
+                       " delivered EPOLLIN at " + rec_text(ep.deliver_rec) + " to thread " +
+                       std::to_string(ep.tid) + ", which read it " + std::to_string(ep.reads) +
+                       (ep.reads == 1 ? " time (" : " times (") + std::to_string(ep.bytes) +
+                       " bytes, the last at " + rec_text(ep.last_read_rec) +
+                       ") without reaching EAGAIN, then entered epoll_wait at " +
+                       rec_text(ep.since_rec) + "; no new event for it for " + ms_text(dur) + " (" +
+                       how + ")";
+    agg.add(ep.since_ts, dur, {text, ep.deliver_rec, ep.deliver_ts}, end_ts);
+    agg.fd(fd, name);
+    agg.thread(ep.tid);
+}
+
+// The episode of (tgid, fd) ends: the item got a new event, or the program
+// changed, removed, closed or read it again. Left undrained (waiting) for at
+// least the threshold, it is one occurrence.
+void end_edge(Ctx& c, std::uint32_t tgid, std::int32_t fd, std::uint64_t end_ts, const char* how) {
+    if (c.s.edge.empty()) return;
+    auto e = c.s.edge.find(fdref(tgid, fd));
+    if (e == c.s.edge.end()) return;
+    const EdgeEpisode ep = e->second;
+    c.s.edge.erase(e);
+    auto ii = c.s.insts.find(ep.inst);
+    if (ii != c.s.insts.end()) judge_edge(c, ii->second, ii->second.edge, fd, ep, end_ts, how);
+}
+
+// A successful read that left nothing behind. -EAGAIN says the queue is
+// empty, 0 the end of the file, another error a dead connection. An eventfd
+// or timerfd read takes the whole counter; a stream read shorter than its
+// buffer emptied the receive queue (tcp_recvmsg and pipe_read return as
+// soon as it is empty); a datagram read takes one message, whatever is left.
+bool read_drains(const State& s, const ep_fd_read& r) {
+    if (r.result <= 0) return true;
+    auto t = s.fd_types.find(fdref(r.h.tgid, r.fd));
+    const std::uint32_t type = t == s.fd_types.end() ? std::uint32_t{EP_FD_UNKNOWN} : t->second;
+    if (type == EP_FD_EVENTFD || type == EP_FD_TIMERFD) return true;
+    if (type == EP_FD_UDP || r.via == EP_FD_READ_RECVMMSG) return false;
+    return r.requested && static_cast<std::uint64_t>(r.result) < r.requested;
+}
+
+void on_fd_read(Ctx& c, const ep_fd_read& r) {
+    auto e = c.s.edge.find(fdref(r.h.tgid, r.fd));
+    if (e == c.s.edge.end()) return;
+    EdgeEpisode& ep = e->second;
+    const bool drains = read_drains(c.s, r);
+    if (ep.waiting) {
+        // The program came back to it: the silence ends here. A read that
+        // still left data starts the reader's own turn with it.
+        const EdgeEpisode old = ep;
+        end_edge(c, r.h.tgid, r.fd, r.h.ts, "until the program read it again");
+        if (drains) return;
+        EdgeEpisode next{old.inst, r.h.tid, false, old.deliver_ts, old.deliver_rec, 0, 0, 0, 0, 0};
+        e = c.s.edge.emplace(fdref(r.h.tgid, r.fd), next).first;
+        c.s.threads[r.h.tid].edge_reading.push_back(e->first);
+    }
+    if (drains) {
+        c.s.edge.erase(e);
+        return;
+    }
+    ++e->second.reads;
+    e->second.bytes += static_cast<std::uint64_t>(r.result);
+    e->second.last_read_rec = c.s.records;
+}
+
+// An EPOLLIN delivery of an edge-triggered item (not one-shot: that one is
+// disarmed, oneshot-not-rearmed's case) starts its reading by this thread.
+void edge_delivery(Ctx& c, InstState& in, std::int32_t fd, const ItemState& it,
+                   const ep_harvest_item& r) {
+    end_edge(c, in.tgid, fd, r.h.ts, "until its next delivery");
+    if ((it.events & (kEpollEt | kEpollOneshot)) != kEpollEt || !(r.revents & kEpollIn) ||
+        !c.in_window())
+        return;
+    EdgeEpisode ep;
+    ep.inst = in.key;
+    ep.tid = r.h.tid;
+    ep.deliver_ts = r.h.ts;
+    ep.deliver_rec = c.s.records;
+    auto e = c.s.edge.insert_or_assign(fdref(in.tgid, fd), ep).first;
+    c.s.threads[r.h.tid].edge_reading.push_back(e->first);
+}
+
+// The thread enters epoll_wait: the items delivered to it that it read
+// without draining (at least one read: an fd it did not read at all, such as
+// a listening socket it accepts on, says nothing) now wait for new data.
+void edge_turn_over(Ctx& c, ThreadState& th, std::uint32_t tid) {
+    for (std::uint64_t key : th.edge_reading) {
+        auto e = c.s.edge.find(key);
+        if (e == c.s.edge.end() || e->second.waiting || e->second.tid != tid) continue;
+        if (!e->second.reads) {
+            c.s.edge.erase(e);
+            continue;
+        }
+        e->second.waiting = true;
+        e->second.since_ts = c.h.ts;
+        e->second.since_rec = c.s.records;
+    }
+    th.edge_reading.clear();
+}
+
+// Every episode of a process, or of an instance, ends (exit, instance freed).
+void end_edges_where(Ctx& c, std::uint32_t tgid, std::uint64_t inst, const char* how) {
+    std::vector<std::uint64_t> keys;
+    for (const auto& [key, ep] : c.s.edge)
+        if ((tgid && key >> 32 == tgid) || (inst && ep.inst == inst)) keys.push_back(key);
+    for (std::uint64_t key : keys)
+        end_edge(c, static_cast<std::uint32_t>(key >> 32), static_cast<std::int32_t>(key), c.h.ts,
+                 how);
+}
+
 // ---- closed-fd-registered -----------------------------------------------------
 
 // The stale item (instance k, file, fd) was removed: its file's last
@@ -193,7 +314,9 @@ bool name_stale(Ctx& c, const ep_fd_name& r, const std::string& name) {
 // kernel keys items by (file, fd) and removes them only at the file's last
 // close: with the file open elsewhere (shared) its items stay, stale.
 void on_fd_close(Ctx& c, const ep_fd_close& r) {
+    end_edge(c, r.h.tgid, r.fd, r.h.ts, "until its fd was closed");
     c.s.fd_names.erase(fdref(r.h.tgid, r.fd));
+    c.s.fd_types.erase(fdref(r.h.tgid, r.fd));
     if (r.shared != 1) {
         // The last reference (or unknown): the kernel releases the file's items.
         for (StaleState& st : c.s.stale)
@@ -240,6 +363,8 @@ void on_ctl(Ctx& c, const ep_item_ctl& r, bool insert) {
     InstState& in = c.inst(k, r.ep, r.h.tgid, r.epfd);
     ItemState& it = in.items[r.fd];
     if (insert) it = ItemState{};
+    // A MOD polls the file again and queues the item if data is left.
+    end_edge(c, r.h.tgid, r.fd, r.h.ts, "until epoll_ctl changed it");
     close_oneshot(c, in, r.fd, it, r.h.ts, "re-armed by EPOLL_CTL_MOD then");
     close_spin(c, in, r.fd, it);
     it.events = r.events;
@@ -264,6 +389,7 @@ void on_remove(Ctx& c, const ep_item_remove& r) {
     auto ii = c.s.insts.find(k);
     if (ii == c.s.insts.end()) return;
     InstState& in = ii->second;
+    end_edge(c, in.tgid, r.fd, r.h.ts, "until it was removed");
     auto it = in.items.find(r.fd);
     if (it != in.items.end()) {
         close_oneshot(c, in, r.fd, it->second, r.h.ts, "removed then");
@@ -275,6 +401,7 @@ void on_remove(Ctx& c, const ep_item_remove& r) {
 
 void on_wait_begin(Ctx& c, const ep_wait_begin& r) {
     ThreadState& th = c.s.threads[r.h.tid];
+    edge_turn_over(c, th, r.h.tid);
     th.tgid = r.h.tgid;
     th.inst = c.key(r.ep, r.h.tgid, r.epfd);
     InstState& in = c.inst(th.inst, r.ep, r.h.tgid, r.epfd);
@@ -407,6 +534,7 @@ void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
     if (itx == in.items.end()) return;
     ItemState& it = itx->second;
     it.pending_since = 0;
+    edge_delivery(c, in, d->second, it, r);
     if (it.events & kEpollOneshot) {
         it.disarm_ts = r.h.ts;
         it.disarm_rec = c.s.records;
@@ -509,7 +637,10 @@ void on_callback(Ctx& c, const ep_callback& r) {
     if (stale_event(c.s, c.o, c.h, k, r.file, r.fd, 0, false)) return;
     if (itx == in.items.end()) return;
     ItemState& it = itx->second;
-    if (r.outcome <= EP_CB_ALREADY_OVERFLOW) mark_pending(in, it, r.h.ts);
+    if (r.outcome <= EP_CB_ALREADY_OVERFLOW) {
+        mark_pending(in, it, r.h.ts);
+        end_edge(c, in.tgid, r.fd, r.h.ts, "until a callback queued it again");
+    }
     if (r.outcome == EP_CB_IGNORED_DISARMED && it.disarm_ts && it.ignored++ == 0)
         it.first_ignored_rec = c.s.records;
 }
@@ -557,6 +688,7 @@ void on_fd_name(Ctx& c, const ep_fd_name& r) {
         if (it != in.items.end() && it->second.name.empty()) it->second.name = name;
     }
     c.s.fd_names[fdref(r.h.tgid, r.fd)] = std::move(name);
+    c.s.fd_types[fdref(r.h.tgid, r.fd)] = r.type;
 }
 
 // The instance is gone (freed, or its process exited): its disarmed items end here.
@@ -576,6 +708,7 @@ void close_instance(Ctx& c, InstState& in, const char* how) {
 
 void on_process(Ctx& c, const ep_process& r) {
     if (r.what == EP_PROC_EXIT) {
+        end_edges_where(c, r.h.tgid, 0, "until the process exited");
         for (auto& [k, in] : c.s.insts)
             if (in.tgid == r.h.tgid && !in.items.empty())
                 close_instance(c, in, "the process exited then");
@@ -623,9 +756,14 @@ InstState open_episodes(Engine::State& s, const Options& o, const InstState& in)
     tmp.oneshot = in.oneshot;
     tmp.spin = in.spin;
     tmp.oneshot_unconfirmed = in.oneshot_unconfirmed;
+    tmp.edge = in.edge;
     ep_header h{};
     h.ts = s.last_ts;
     Ctx c{s, o, h};
+    for (const auto& [key, ep] : s.edge)
+        if (ep.inst == in.key && ep.waiting)
+            judge_edge(c, in, tmp.edge, static_cast<std::int32_t>(key), ep, s.last_ts,
+                       "still silent at the end of the trace");
     for (const auto& [fd, it] : in.items) {
         if (!it.disarm_ts && !it.spin) continue;
         ItemState copy = it;
@@ -707,9 +845,13 @@ void Engine::on_record(const stream::Record& rec) {
         case EP_KIND_FD_CLOSE:
             on_fd_close(c, rec.as<ep_fd_close>());
             break;
+        case EP_KIND_FD_READ:
+            on_fd_read(c, rec.as<ep_fd_read>());
+            break;
         case EP_KIND_INSTANCE_FREE: {
             auto ii = s.insts.find(rec.as<ep_instance_free>().ep);
             if (ii != s.insts.end()) {
+                end_edges_where(c, 0, ii->first, "until its instance was freed");
                 close_instance(c, ii->second, "the instance was freed then");
                 s.retired.push_back(std::move(ii->second));
                 s.insts.erase(ii);

@@ -70,7 +70,7 @@ struct InstState {
     std::uint64_t last_harvest_ts = 0;
     std::uint64_t full_harvests = 0;  // returned maxevents
     std::uint64_t full_unwalked = 0;  // ... with the ready list after them not walked
-    Agg blocked, starved, spurious, oneshot, spin, overflow;
+    Agg blocked, starved, spurious, oneshot, spin, overflow, edge;
     std::uint64_t oneshot_unconfirmed = 0;  // long disarmed; the backend cannot tell more
 };
 
@@ -98,6 +98,23 @@ struct ThreadState {
     std::uint64_t blocking_waits = 0, delivered = 0, wait_ns = 0;
     std::uint64_t first_wait_ts = 0, first_wait_rec = 0, begin_rec = 0;
     std::int32_t epfd = -1;  // of its current or last wait
+    // Edge-triggered items delivered to it with EPOLLIN in this turn (keys of
+    // State::edge): its next epoll_wait ends their reading.
+    std::vector<std::uint64_t> edge_reading;
+};
+
+// An edge-triggered item delivered with EPOLLIN (edge-undrained): the reads
+// of its fd until the delivering thread's next epoll_wait, then, if they
+// stopped before the queue was empty, the silence that follows. The kernel
+// queues such an item only from a callback (new data), so data left behind
+// waits for the peer to send more.
+struct EdgeEpisode {
+    std::uint64_t inst = 0;  // key in State::insts
+    std::uint32_t tid = 0;   // the thread it was delivered to (or that read it last)
+    bool waiting = false;    // that thread entered epoll_wait with the item undrained
+    std::uint64_t deliver_ts = 0, deliver_rec = 0;
+    std::uint64_t reads = 0, bytes = 0, last_read_rec = 0;
+    std::uint64_t since_ts = 0, since_rec = 0;  // the epoll_wait it was left undrained at
 };
 
 // Callbacks of one waker thread on one file, and the waiters they woke: one
@@ -155,6 +172,8 @@ struct Engine::State {
     std::vector<StaleState> stale;
     std::size_t stale_live = 0;       // not ended: events are matched against them
     std::uint64_t stale_dropped = 0;  // beyond kMaxStale
+    std::unordered_map<std::uint64_t, std::uint32_t> fd_types;  // tgid << 32 | fd -> ep_fd_type
+    std::unordered_map<std::uint64_t, EdgeEpisode> edge;        // tgid << 32 | fd
 };
 
 // closed-fd-registered (engine.cpp): a callback (file, fd) or a delivery (data)
@@ -162,10 +181,10 @@ struct Engine::State {
 bool stale_event(Engine::State& s, const Options& o, const ep_header& h, std::uint64_t inst,
                  std::uint64_t file, std::int32_t fd, std::uint64_t data, bool delivery);
 
-// The instance's one-shot and spin Aggs with its still-open episodes judged
-// as of the last record (engine.cpp), for build.cpp.
 // Ends the wakeup bursts still open at the end of the stream (engine.cpp).
 void close_bursts(Engine::State& s, const Options& o);
+// The instance's one-shot, spin and edge-undrained Aggs with its still-open
+// episodes judged as of the last record (engine.cpp), for build.cpp.
 InstState open_episodes(Engine::State& s, const Options& o, const InstState& in);
 
 }  // namespace epscope::findings

@@ -57,6 +57,9 @@ struct Thresholds {
     double busy_min_empty_share = 0.9;
     // One-shot never re-armed: disarmed at least this long.
     std::uint64_t oneshot_stuck_ns = 1'000'000'000;
+    // Edge-triggered item left undrained: after partial reads, no new event
+    // (callback, or delivery where callbacks are unseen) for this long.
+    std::uint64_t edge_stall_ns = 1'000'000'000;
     // Thundering herd: callbacks that woke several waiters, at least this many.
     std::uint64_t herd_min_events = 10;
     // Spurious wakeups: woken waits that returned nothing: this many, this
@@ -95,7 +98,8 @@ struct Options {
     // only (no callbacks, wakeups, harvest ends or removals at file close).
     std::string backend;
     // The trace's event ABI (0: the current one). Before 4, close() of
-    // registered fds was not recorded: closed-fd-registered is not judged.
+    // registered fds was not recorded: closed-fd-registered is not judged;
+    // before 5, reads were not (edge-undrained).
     std::uint32_t abi_version = 0;
     // Only events in [from_ns, to_ns] (relative to the first record) count; 0/0: all.
     std::uint64_t from_ns = 0;

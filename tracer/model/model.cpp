@@ -269,6 +269,8 @@ void Model::dispatch(const stream::Record& rec) {
         case EP_KIND_FD_CLOSE:
             on_fd_close(h, rec.as<ep_fd_close>());
             break;
+        case EP_KIND_FD_READ:
+            break;  // reads change no epoll state (the findings engine judges them)
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
             break;  // the decoder never passes these on

@@ -501,6 +501,9 @@ std::vector<std::string> missing_of(const KernelDescription& d) {
     return m;
 }
 
+void add_closes(const KernelDescription& d, Plan& plan);
+void add_reads(const KernelDescription& d, Plan& plan);
+
 // Process tracking: BTF-typed raw tracepoints in bpf/epscope.bpf.c (they read task_struct
 // directly), so they need vmlinux BTF, not tracefs.
 void add_always(const KernelDescription& d, Plan& plan) {
@@ -512,8 +515,13 @@ void add_always(const KernelDescription& d, Plan& plan) {
             plan.missing.push_back(std::string("no BTF tracepoint ") + ev +
                                    ": process tracking misses it");
     }
-    // fds going away (FD_CLOSE), on every backend: an item whose fd was closed
-    // while its file stays open elsewhere is still registered (stale).
+    add_closes(d, plan);
+    add_reads(d, plan);
+}
+
+// fds going away (FD_CLOSE), on every backend: an item whose fd was closed
+// while its file stays open elsewhere is still registered (stale).
+void add_closes(const KernelDescription& d, Plan& plan) {
     if (!d.has_tracepoint("syscalls:sys_enter_close") ||
         !d.has_tracepoint("syscalls:sys_exit_close")) {
         plan.missing.push_back(
@@ -529,6 +537,27 @@ void add_always(const KernelDescription& d, Plan& plan) {
         plan.always.push_back(tracepoint(enter));
         plan.always.push_back(tracepoint(exit));
     }
+}
+
+// Reads of edge-triggered items' fds (FD_READ), on every backend: whether the
+// program read an EPOLLET item down to -EAGAIN (edge-undrained).
+void add_reads(const KernelDescription& d, Plan& plan) {
+    std::vector<std::string> unseen;
+    for (const char* sc : kReadSyscalls) {
+        const std::string enter = std::string("sys_enter_") + sc;
+        const std::string exit = std::string("sys_exit_") + sc;
+        if (!d.has_tracepoint("syscalls:" + enter) || !d.has_tracepoint("syscalls:" + exit)) {
+            unseen.push_back(sc);
+            continue;
+        }
+        plan.always.push_back(tracepoint(enter));
+        plan.always.push_back(tracepoint(exit));
+    }
+    std::string list;
+    for (const auto& sc : unseen) list += (list.empty() ? "" : ", ") + sc + "()";
+    if (!list.empty())
+        plan.missing.push_back("no syscalls tracepoints of " + list +
+                               ": reads of edge-triggered items through them are not seen");
 }
 
 Level level_of(const Plan& plan) {

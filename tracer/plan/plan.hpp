@@ -18,6 +18,9 @@ enum class Level { Full, Partial, SyscallOnly, Nothing };
 // How the loader attaches a program: the section kind in the BPF object.
 enum class AttachKind { Fentry, Fexit, Kprobe, Kretprobe, Tracepoint, TpBtf };
 
+// The read-family syscalls whose results on edge-triggered items' fds are
+// recorded (FD_READ), each through its sys_enter_/sys_exit_ tracepoints.
+inline constexpr const char* kReadSyscalls[] = {"read", "readv", "recvfrom", "recvmsg", "recvmmsg"};
 inline constexpr Hook kAllHooks[] = {Hook::Create, Hook::Insert, Hook::Remove,  Hook::Callback,
                                      Hook::Wakeup, Hook::Wait,   Hook::Harvest, Hook::Free};
 

@@ -23,6 +23,8 @@
 #include <sstream>
 #include <utility>
 
+#include "plan/plan.hpp"
+
 namespace epscope::plan {
 namespace fs = std::filesystem;
 namespace {
@@ -191,6 +193,13 @@ void read_tracepoints(KernelDescription& d, bool mount_missing) {
         if (fs::is_directory(events / "syscalls" / n, ec))
             d.tracepoints.insert(std::string("syscalls:") + n);
     }
+    // Reads of edge-triggered items' fds (FD_READ).
+    for (const char* sc : kReadSyscalls)
+        for (const char* dir : {"sys_enter_", "sys_exit_"}) {
+            const std::string n = std::string(dir) + sc;
+            if (fs::is_directory(events / "syscalls" / n, ec))
+                d.tracepoints.insert("syscalls:" + n);
+        }
     for (const char* n :
          {"sched_switch", "sched_process_fork", "sched_process_exec", "sched_process_exit"}) {
         if (fs::is_directory(events / "sched" / n, ec))

@@ -19,8 +19,8 @@ namespace epscope::abi {
 inline constexpr std::string_view kFdinfoBusyLabel = "fdinfo busy";
 
 inline constexpr std::uint32_t kVersion = EPSCOPE_ABI_VERSION;
-// ABI 3 only appended SOCK_NAME to ABI 2, ABI 4 FD_CLOSE to ABI 3: an ABI 2
-// or 3 trace reads unchanged.
+// ABI 3 only appended SOCK_NAME to ABI 2, ABI 4 FD_CLOSE to ABI 3, ABI 5
+// FD_READ to ABI 4: an ABI 2, 3 or 4 trace reads unchanged.
 inline constexpr std::uint32_t kOldestReadable = 2;
 inline constexpr std::size_t kKindCount = EP_KIND_COUNT;
 
@@ -47,6 +47,7 @@ static_assert(sizeof(ep_snapshot_item) == 72);
 static_assert(sizeof(ep_checkpoint) == 80);
 static_assert(sizeof(ep_sock_name) == 88);
 static_assert(sizeof(ep_fd_close) == 56);
+static_assert(sizeof(ep_fd_read) == 48);
 
 struct KindInfo {
     std::uint16_t size;     // exact record size, header included
@@ -79,6 +80,7 @@ inline constexpr std::array<KindInfo, kKindCount> kKinds = {{
     {sizeof(ep_checkpoint), "checkpoint"},
     {sizeof(ep_sock_name), "sock_name"},
     {sizeof(ep_fd_close), "fd_close"},
+    {sizeof(ep_fd_read), "fd_read"},
 }};
 
 inline constexpr std::size_t kMaxRecordSize = [] {
@@ -131,5 +133,6 @@ template <> struct KindOf<ep_snapshot_item> { static constexpr ep_kind kinds[] =
 template <> struct KindOf<ep_checkpoint> { static constexpr ep_kind kinds[] = {EP_KIND_CHECKPOINT}; };
 template <> struct KindOf<ep_sock_name> { static constexpr ep_kind kinds[] = {EP_KIND_SOCK_NAME}; };
 template <> struct KindOf<ep_fd_close> { static constexpr ep_kind kinds[] = {EP_KIND_FD_CLOSE}; };
+template <> struct KindOf<ep_fd_read> { static constexpr ep_kind kinds[] = {EP_KIND_FD_READ}; };
 
 }  // namespace epscope::abi

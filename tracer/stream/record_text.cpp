@@ -121,6 +121,9 @@ std::string process_what_name(std::uint32_t what) {
     return enum_name(what, {"found", "fork", "exec", "exit", "thread", "thread_exit"});
 }
 std::string fd_close_via_name(std::uint32_t via) { return enum_name(via, {"close", "dup2"}); }
+std::string fd_read_via_name(std::uint32_t via) {
+    return enum_name(via, {"read", "readv", "recvfrom", "recvmsg", "recvmmsg"});
+}
 std::string fd_close_shared_name(std::uint32_t shared) {
     return enum_name(shared, {"no", "yes", "unknown"});
 }
@@ -255,6 +258,11 @@ std::vector<Field> fields_of(const Record& rec) {
                     u_("ino", r.ino),
                     e_("shared", fd_close_shared_name(r.shared)),
                     i_("result", r.result)};
+        }
+        case EP_KIND_FD_READ: {
+            const auto& r = rec.as<ep_fd_read>();
+            return {e_("via", fd_read_via_name(r.via)), i_("fd", r.fd),
+                    u_("requested", r.requested), i_("result", r.result)};
         }
         case EP_KIND_SNAPSHOT_INSTANCE: {
             const auto& r = rec.as<ep_snapshot_instance>();

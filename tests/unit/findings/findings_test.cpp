@@ -323,8 +323,9 @@ TEST(Findings, KernelBackendsJudgeWithoutCallbacks) {
     busy_loop(s2, 10);
     tp.finish();
     EXPECT_TRUE(unjudged(tp, Kind::LoopBlocked));
-    EXPECT_TRUE(unjudged(tp, Kind::EdgeUndrained));
-    EXPECT_TRUE(unjudged(fentry, Kind::EdgeUndrained));
+    // Reads are recorded on every backend (FD_READ, ABI 5).
+    EXPECT_FALSE(unjudged(tp, Kind::EdgeUndrained));
+    EXPECT_FALSE(unjudged(fentry, Kind::EdgeUndrained));
 }
 
 // ---- event loop blocked -------------------------------------------------------
@@ -945,6 +946,167 @@ TEST(Findings, BalancedOrSharedPollersAreHealthy) {
     s4.wait_end(102, 0);
     poll_loop(s4, 101, 3, 300, 8, 10'000, kMs);
     EXPECT_TRUE(of_kind(busy_polls, Kind::UnbalancedPollers).empty());
+}
+
+}  // namespace
+}  // namespace epscope::findings
+
+namespace epscope::findings {
+namespace {
+
+// ---- edge-triggered item left undrained ----------------------------------------
+
+void read_fd(Stream& s, std::uint32_t tid, int fd, std::int64_t result, std::uint64_t requested) {
+    ep_fd_read r{};
+    r.fd = fd;
+    r.result = result;
+    r.requested = requested;
+    r.via = EP_FD_READ_READ;
+    s.feed(EP_KIND_FD_READ, r, tid);
+}
+
+void type_fd(Stream& s, int fd, std::uint32_t type, const char* name) {
+    ep_fd_name r{};
+    r.fd = fd;
+    r.type = type;
+    std::snprintf(r.name, sizeof r.name, "%s", name);
+    s.feed(EP_KIND_FD_NAME, r);
+}
+
+// fd 7, EPOLLET, delivered to thread 101, which reads it as `reads` says
+// (results of reads of 1 KiB buffers), then waits silent_ns with no event.
+void edge_turn(Stream& s, std::vector<std::int64_t> reads, std::uint64_t silent_ns,
+               std::uint32_t events = kIn | kEt) {
+    type_fd(s, 7, EP_FD_TCP, "TCP 127.0.0.1:8080->127.0.0.1:40000");
+    s.insert(7, events);
+    s.ts += kMs;
+    s.turn(101, {7});
+    for (auto r : reads) {
+        s.ts += 10'000;
+        read_fd(s, 101, 7, r, 1024);
+    }
+    s.ts += 10'000;
+    s.wait_begin(101);
+    s.ts += silent_ns;
+    s.wait_end(101, 0);
+}
+
+TEST(Findings, EdgeUndrainedAfterPartialReads) {
+    for (const char* backend : {"fentry", "tracepoint"}) {
+        Engine e(opts(backend));
+        Stream s(e);
+        s.kernel = std::string(backend) != "tracepoint";
+        edge_turn(s, {1024, 1024}, 1500 * kMs);
+        const auto f = of_kind(e, Kind::EdgeUndrained);
+        ASSERT_EQ(f.size(), 1u) << backend;
+        EXPECT_EQ(f[0].severity, Severity::Warning);
+        EXPECT_EQ(f[0].count, 1u);
+        EXPECT_EQ(f[0].fds, std::vector<std::int32_t>{7});
+        EXPECT_EQ(f[0].threads, std::vector<std::uint32_t>{101});
+        ASSERT_FALSE(f[0].evidence.empty());
+        const std::string& t = f[0].evidence[0].text;
+        EXPECT_NE(t.find("fd 7 (TCP 127.0.0.1:8080->127.0.0.1:40000) delivered EPOLLIN at record "
+                         "#5 to thread 101, which read it 2 times (2048 bytes, the last at "
+                         "record #9) without reaching EAGAIN, then entered epoll_wait at "
+                         "record #10; no new event for it for 1500 ms (still silent at the end "
+                         "of the trace)"),
+                  std::string::npos)
+            << t;
+        EXPECT_EQ(f[0].evidence[0].record, 5u);
+        EXPECT_NE(f[0].title.find("up to 1.5 s"), std::string::npos) << f[0].title;
+        EXPECT_NE(f[0].advice.find("until it returns EAGAIN"), std::string::npos);
+        EXPECT_FALSE(unjudged(e, Kind::EdgeUndrained));
+    }
+}
+
+// Read to EAGAIN, to end of file, or short of the buffer (the queue is empty
+// then): drained, whatever the silence after.
+TEST(Findings, EdgeDrainedIsHealthy) {
+    for (std::vector<std::int64_t> reads :
+         {std::vector<std::int64_t>{1024, 1024, -11}, {1024, 0}, {1024, 300}, {-104}}) {
+        Engine e(opts());
+        Stream s(e);
+        edge_turn(s, reads, 5000 * kMs);
+        EXPECT_TRUE(of_kind(e, Kind::EdgeUndrained).empty()) << reads.size();
+    }
+}
+
+// Below the threshold; level-triggered; one-shot; not read at all (a
+// listener that accepts); a callback that queued it again (new data: a new
+// edge) before the threshold.
+TEST(Findings, EdgeUndrainedNeedsItsConditions) {
+    auto none = [](auto setup) {
+        Engine e(opts());
+        Stream s(e);
+        setup(s);
+        return of_kind(e, Kind::EdgeUndrained).empty();
+    };
+    EXPECT_TRUE(none([](Stream& s) { edge_turn(s, {1024}, 900 * kMs); }));
+    EXPECT_TRUE(none([](Stream& s) { edge_turn(s, {1024}, 1500 * kMs, kIn); }));
+    EXPECT_TRUE(none([](Stream& s) { edge_turn(s, {1024}, 1500 * kMs, kIn | kEt | kOneshot); }));
+    EXPECT_TRUE(none([](Stream& s) { edge_turn(s, {}, 1500 * kMs); }));
+    EXPECT_TRUE(none([](Stream& s) {
+        edge_turn(s, {1024}, 100 * kMs);
+        s.callback(200, 7, EP_CB_QUEUED_READY);
+        s.ts += 1500 * kMs;
+        s.wait_begin(101);
+    }));
+    // An eventfd read takes the whole counter: one read drains it.
+    EXPECT_TRUE(none([](Stream& s) {
+        type_fd(s, 7, EP_FD_EVENTFD, "eventfd");
+        s.insert(7, kIn | kEt);
+        s.turn(101, {7});
+        ep_fd_read r{};
+        r.fd = 7, r.result = 8, r.requested = 8;
+        s.feed(EP_KIND_FD_READ, r, 101);
+        s.wait_begin(101);
+        s.ts += 1500 * kMs;
+        s.wait_end(101, 0);
+    }));
+}
+
+// The silence ends when the program comes back to the fd (a read, a MOD, a
+// close): reported with how it ended if it lasted; a UDP read of one datagram
+// shorter than the buffer does not drain the queue.
+TEST(Findings, EdgeUndrainedEndsWhenTheProgramComesBack) {
+    Engine e(opts("tracepoint"));
+    Stream s(e);
+    s.kernel = false;
+    edge_turn(s, {1024}, 1200 * kMs);
+    read_fd(s, 101, 7, 3072, 8192);  // the rest, at last
+    s.ts += 5000 * kMs;
+    s.wait_begin(101);
+    const auto f = of_kind(e, Kind::EdgeUndrained);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_NE(f[0].evidence[0].text.find("for 1200 ms (until the program read it again)"),
+              std::string::npos)
+        << f[0].evidence[0].text;
+
+    Engine u(opts("tracepoint"));
+    Stream su(u);
+    su.kernel = false;
+    type_fd(su, 7, EP_FD_UDP, "UDP 127.0.0.1:53");
+    su.insert(7, kIn | kEt);
+    su.turn(101, {7});
+    read_fd(su, 101, 7, 100, 1500);  // one datagram: more may be queued
+    su.wait_begin(101);
+    su.ts += 1500 * kMs;
+    su.modify(7, kIn | kEt);
+    const auto g = of_kind(u, Kind::EdgeUndrained);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_NE(g[0].evidence[0].text.find("(until epoll_ctl changed it)"), std::string::npos)
+        << g[0].evidence[0].text;
+}
+
+TEST(Findings, EdgeUndrainedNotJudgedOnTracesBeforeAbi5) {
+    Options o = opts();
+    o.abi_version = 4;
+    Engine e(o);
+    e.finish();
+    EXPECT_TRUE(unjudged(e, Kind::EdgeUndrained));
+    Engine now(opts());
+    now.finish();
+    EXPECT_FALSE(unjudged(now, Kind::EdgeUndrained));
 }
 
 }  // namespace

@@ -1807,5 +1807,20 @@ TEST(ModelStale, WithoutFilesInKeysANewAddOfTheNumberKeepsApart) {
     EXPECT_EQ(m.stale_item(a), nullptr);
 }
 
+// FD_READ (ABI 5) is for the findings engine: the model counts it by kind,
+// changes nothing, and never takes it for malformed.
+TEST(ModelReads, FdReadIsKnownAndChangesNothing) {
+    Model m;
+    Stream s{m};
+    ep_fd_read r{};
+    r.fd = 7;
+    r.result = -11;
+    r.requested = 4096;
+    s.feed(EP_KIND_FD_READ, r);
+    EXPECT_EQ(m.stats().malformed, 0u);
+    EXPECT_EQ(m.stats().by_kind[EP_KIND_FD_READ], 1u);
+    EXPECT_TRUE(m.processes().empty());
+}
+
 }  // namespace
 }  // namespace epscope::model

@@ -67,14 +67,18 @@ TEST(PlanHost618, ProgramsAreTracepointsOnly) {
     ASSERT_NE(ctl, nullptr);
     EXPECT_EQ(ctl->target, "syscalls/sys_enter_epoll_ctl");
     for (const char* name :
-         {"tp_sys_exit_epoll_create1", "tp_sys_exit_epoll_create", "tp_sys_exit_epoll_ctl",
-          "tp_sys_enter_epoll_wait", "tp_sys_exit_epoll_wait", "tp_sys_enter_epoll_pwait",
-          "tp_sys_exit_epoll_pwait", "tp_sys_enter_epoll_pwait2", "tp_sys_exit_epoll_pwait2",
-          "tp_sched_process_fork", "tp_sched_process_exec", "tp_sched_process_exit",
-          "tp_sys_enter_close", "tp_sys_exit_close", "tp_sys_enter_dup2", "tp_sys_exit_dup2",
-          "tp_sys_enter_dup3", "tp_sys_exit_dup3"})
+         {"tp_sys_exit_epoll_create1", "tp_sys_exit_epoll_create",  "tp_sys_exit_epoll_ctl",
+          "tp_sys_enter_epoll_wait",   "tp_sys_exit_epoll_wait",    "tp_sys_enter_epoll_pwait",
+          "tp_sys_exit_epoll_pwait",   "tp_sys_enter_epoll_pwait2", "tp_sys_exit_epoll_pwait2",
+          "tp_sched_process_fork",     "tp_sched_process_exec",     "tp_sched_process_exit",
+          "tp_sys_enter_close",        "tp_sys_exit_close",         "tp_sys_enter_dup2",
+          "tp_sys_exit_dup2",          "tp_sys_enter_dup3",         "tp_sys_exit_dup3",
+          "tp_sys_enter_read",         "tp_sys_exit_read",          "tp_sys_enter_readv",
+          "tp_sys_exit_readv",         "tp_sys_enter_recvfrom",     "tp_sys_exit_recvfrom",
+          "tp_sys_enter_recvmsg",      "tp_sys_exit_recvmsg",       "tp_sys_enter_recvmmsg",
+          "tp_sys_exit_recvmmsg"})
         EXPECT_NE(find_program(p, name), nullptr) << name;
-    EXPECT_EQ(p.programs().size(), 19u);
+    EXPECT_EQ(p.programs().size(), 29u);
 }
 
 TEST(PlanHost618, MissingNamesLockdownFentryAndKprobes) {
@@ -556,6 +560,24 @@ TEST(PlanText, SaysWhenCloseIsNotSeen) {
         std::find_if(p.missing.begin(), p.missing.end(),
                      [](const std::string& m) { return contains(m, "sys_enter/exit_close"); }),
         p.missing.end());
+}
+
+// Reads of edge-triggered items' fds (FD_READ): on every backend, and a
+// missing tracepoint is said, not silently skipped.
+TEST(PlanText, ReadsOnEveryBackendAndSaysWhenOneIsNotSeen) {
+    for (auto choice : {BackendChoice::Fentry, BackendChoice::Kprobe, BackendChoice::Tracepoint}) {
+        const Plan p = plan_for(recorded("6.12"), choice);
+        EXPECT_NE(find_program(p, "tp_sys_exit_recvmsg"), nullptr) << to_string(choice);
+        EXPECT_NE(find_program(p, "tp_sys_enter_read"), nullptr) << to_string(choice);
+    }
+    auto d = recorded("6.12");
+    d.tracepoints.erase("syscalls:sys_exit_recvmmsg");
+    const Plan p = plan_for(d, BackendChoice::Tracepoint);
+    EXPECT_EQ(find_program(p, "tp_sys_enter_recvmmsg"), nullptr);
+    EXPECT_NE(std::find(p.missing.begin(), p.missing.end(),
+                        "no syscalls tracepoints of recvmmsg(): reads of edge-triggered items "
+                        "through them are not seen"),
+              p.missing.end());
 }
 
 TEST(BackendChoiceWords, ParseAndReject) {

@@ -155,6 +155,11 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         v.push_back(Record::of(r));
     }
     {
+        auto r = make<ep_fd_read>(EP_KIND_FD_READ, ts += 10);
+        r.fd = 5, r.result = 1024, r.requested = 1024, r.via = EP_FD_READ_RECVFROM;
+        v.push_back(Record::of(r));
+    }
+    {
         auto r = make<ep_instance_free>(EP_KIND_INSTANCE_FREE, ts += 10);
         r.ep = kEp;
         v.push_back(Record::of(r));

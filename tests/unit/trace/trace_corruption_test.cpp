@@ -399,6 +399,13 @@ TEST(TraceCorruption, AnAbi3TraceReads) {
     EXPECT_EQ(r.header().abi_version, 3u);
 }
 
+// ABI 5 appended FD_READ to ABI 4: ABI 4 traces read too.
+TEST(TraceCorruption, AnAbi4TraceReads) {
+    auto t = small_trace();
+    auto r = TraceReader::from_memory(with_versions(t.bytes, kFormatVersion, 4), "abi4.eps");
+    EXPECT_EQ(r.header().abi_version, 4u);
+}
+
 TEST(TraceCorruption, AnOlderEventAbiNamesBothVersions) {
     auto t = small_trace();
     try {
