@@ -68,6 +68,9 @@ private:
                const std::string& args);
     void instant(const stream::Record& rec, const std::string& name);
     void name_meta(std::uint32_t pid, std::uint32_t tid, const char* what, const std::string& n);
+    void begin_slice(const stream::Record& rec);
+    void end_slice(const stream::Record& rec);
+    void on_process(const stream::Record& rec);
 
     AtomicOutput out_;
     stream::IdMap ids_;

@@ -32,8 +32,8 @@
 
 #include "model/model.hpp"
 #include "trace/reader.hpp"
-#include "trace/writer.hpp"
 #include "trace/trace_error.hpp"
+#include "trace/writer.hpp"
 
 namespace {
 
@@ -306,8 +306,7 @@ int write_synthetic(const Options& o) {
     }
     w.close();
     std::printf("model_replay: wrote %llu records (%u instances x %u items) to %s\n",
-                static_cast<unsigned long long>(done), o.instances, o.items,
-                o.write_trace.c_str());
+                static_cast<unsigned long long>(done), o.instances, o.items, o.write_trace.c_str());
     return 0;
 }
 
@@ -325,86 +324,74 @@ public:
     std::uint64_t sum = 0;
 };
 
-int replay_trace(const Options& o) {
-    using epscope::trace::TraceReader;
-    // End to end: file -> checked, decompressed chunks -> decoded records -> model.
-    // Each pass opens the file again into a fresh model; the last model is kept
-    // for the report.
-    // TraceReader::read_all decodes the next chunk on a second thread: end to
-    // end is wall time (a loaded machine stretches it), the rest CPU time.
-    std::unique_ptr<Model> e2e;
-    std::uint64_t n = 0;
-    std::chrono::steady_clock::duration e2e_wall{};
+// End to end: file -> checked, decompressed chunks -> decoded records -> model. Each pass
+// opens the file again into a fresh model; the last model is kept for the report.
+// TraceReader::read_all decodes the next chunk on a second thread: end to end is wall time
+// (a loaded machine stretches it), the rest CPU time.
+struct EndToEnd {
+    std::unique_ptr<Model> model;
+    std::uint64_t records = 0;
+    double secs = 0;
+};
+EndToEnd time_end_to_end(const Options& o) {
+    EndToEnd e;
+    std::chrono::steady_clock::duration wall{};
     for (std::uint64_t p = 0; p < o.passes; ++p) {
-        e2e = std::make_unique<Model>();
+        e.model = std::make_unique<Model>();
         auto t0 = std::chrono::steady_clock::now();
-        TraceReader pass(o.trace);
-        n = pass.read_all(*e2e);
-        e2e->flush_all_deferred();
-        e2e_wall += std::chrono::steady_clock::now() - t0;
+        epscope::trace::TraceReader pass(o.trace);
+        e.records = pass.read_all(*e.model);
+        e.model->flush_all_deferred();
+        wall += std::chrono::steady_clock::now() - t0;
     }
-    double e2e_secs = std::chrono::duration<double>(e2e_wall).count();
-    if (n == 0) {
-        std::fprintf(stderr, "model_replay: %s holds no records: nothing to measure\n",
-                     o.trace.c_str());
-        return 2;
-    }
+    e.secs = std::chrono::duration<double>(wall).count();
+    return e;
+}
 
-    // Reader only, the same passes: what the file costs before the model.
-    Clock::duration read_busy{};
-    std::uint64_t checksum = 0;
+// Reader only, the same passes: what the file costs before the model. `checksum` sums the
+// timestamps, so the records are looked at.
+double time_reader(const Options& o, std::uint64_t& checksum) {
+    Clock::duration busy{};
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         Count c;
         auto t0 = Clock::now();
-        TraceReader pass(o.trace);
+        epscope::trace::TraceReader pass(o.trace);
         pass.read_all(c);
-        read_busy += Clock::now() - t0;
+        busy += Clock::now() - t0;
         checksum += c.sum;
     }
-    double read_secs = std::chrono::duration<double>(read_busy).count();
+    return std::chrono::duration<double>(busy).count();
+}
 
-    Collect all;
-    all.records.reserve(n);
-    TraceReader(o.trace).read_all(all);
-
-    // Model only: each pass into a fresh model, constructed outside the timing.
+// Model only: each pass into a fresh model, constructed outside the timing.
+struct ModelOnly {
+    double secs = 0;
+    double best_secs = 0;
+};
+ModelOnly time_model(const Options& o, const std::vector<Record>& records) {
     Clock::duration busy{};
     Clock::duration best = Clock::duration::max();
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         Model m;
         auto s = Clock::now();
-        for (const Record& r : all.records) m.on_record(r);
+        for (const Record& r : records) m.on_record(r);
         auto d = Clock::now() - s;
         busy += d;
         best = std::min(best, d);
     }
-    double secs = std::chrono::duration<double>(busy).count();
-    double best_secs = std::chrono::duration<double>(best).count();
-    std::uint64_t done = n * o.passes;
+    return {std::chrono::duration<double>(busy).count(),
+            std::chrono::duration<double>(best).count()};
+}
 
-    const auto& st = e2e->stats();
-    std::printf("model_replay: %s, %llu records (%llu lost), %llu passes\n", o.trace.c_str(),
-                static_cast<unsigned long long>(n), static_cast<unsigned long long>(st.lost),
-                static_cast<unsigned long long>(o.passes));
-    std::printf(
-        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
-        "two threads)\n",
-        done / e2e_secs / 1e6);
-    std::printf("  reader only         %.2f M records/s (the same without the model; CPU time of "
-                "the delivering thread)%s\n",
-                done / read_secs / 1e6, checksum == 0 ? " (no timestamps?)" : "");
-    std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
-                done / secs / 1e6, n / best_secs / 1e6);
-    std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
-                e2e->instances().size(), e2e->live_items(), e2e->memory_bytes() / 1048576.0);
-    // Memory, untimed: sampled every 1024 records of one more pass.
+// Memory, untimed: sampled every 1024 records of one more pass.
+void print_peak_memory(const std::vector<Record>& records) {
     Model mem;
     std::size_t peak_bytes = 0;
     std::size_t peak_items = 0;
     double peak_per_item = 0;
-    for (std::size_t i = 0; i < all.records.size(); ++i) {
-        mem.on_record(all.records[i]);
-        if ((i & 1023) != 0 && i + 1 != all.records.size()) continue;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        mem.on_record(records[i]);
+        if ((i & 1023) != 0 && i + 1 != records.size()) continue;
         std::size_t b = mem.memory_bytes();
         peak_bytes = std::max(peak_bytes, b);
         if (mem.live_items() >= peak_items && mem.live_items() > 0) {
@@ -416,6 +403,10 @@ int replay_trace(const Options& o) {
         "  peak                %zu live items, %.1f MiB model memory, %.1f bytes per live "
         "item at the peak\n",
         peak_items, peak_bytes / 1048576.0, peak_per_item);
+}
+
+void print_model_counts(const Model& model) {
+    const auto& st = model.stats();
     // The model's work per record (replays of held-back records included):
     // a small constant whatever the trace; tests/lab/replay_bound.sh bounds it.
     std::printf("  model work          %.3f routed per record\n",
@@ -425,6 +416,43 @@ int replay_trace(const Options& o) {
                 static_cast<unsigned long long>(st.verify.total_checks()),
                 static_cast<unsigned long long>(st.verify.total_mismatches()),
                 static_cast<unsigned long long>(st.malformed));
+}
+
+int replay_trace(const Options& o) {
+    const EndToEnd e2e = time_end_to_end(o);
+    const std::uint64_t n = e2e.records;
+    if (n == 0) {
+        std::fprintf(stderr, "model_replay: %s holds no records: nothing to measure\n",
+                     o.trace.c_str());
+        return 2;
+    }
+    std::uint64_t checksum = 0;
+    const double read_secs = time_reader(o, checksum);
+    Collect all;
+    all.records.reserve(n);
+    epscope::trace::TraceReader(o.trace).read_all(all);
+    const ModelOnly model = time_model(o, all.records);
+    const std::uint64_t done = n * o.passes;
+
+    std::printf("model_replay: %s, %llu records (%llu lost), %llu passes\n", o.trace.c_str(),
+                static_cast<unsigned long long>(n),
+                static_cast<unsigned long long>(e2e.model->stats().lost),
+                static_cast<unsigned long long>(o.passes));
+    std::printf(
+        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
+        "two threads)\n",
+        done / e2e.secs / 1e6);
+    std::printf(
+        "  reader only         %.2f M records/s (the same without the model; CPU time of "
+        "the delivering thread)%s\n",
+        done / read_secs / 1e6, checksum == 0 ? " (no timestamps?)" : "");
+    std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
+                done / model.secs / 1e6, n / model.best_secs / 1e6);
+    std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
+                e2e.model->instances().size(), e2e.model->live_items(),
+                e2e.model->memory_bytes() / 1048576.0);
+    print_peak_memory(all.records);
+    print_model_counts(*e2e.model);
     return 0;
 }
 
