@@ -349,7 +349,7 @@ TEST_F(ModelTest, OverflowListDuringHarvestRequeuesInArrivalOrder) {
     // [txlist leftovers][overflow items in arrival order, unlinked ones][LT requeued]
     EXPECT_EQ(ready(), (std::vector<int>{6, 3, 5, 2, 4, 1}));
     EXPECT_TRUE(overflow().empty());
-    EXPECT_FALSE(m.instance(inst()).harvesting);
+    EXPECT_FALSE(m.instance(inst()).harvest.active);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
     EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
 }
@@ -479,14 +479,14 @@ TEST_F(ModelTest, HarvestItemsAfterHarvestEndAreAppliedBeforeTheRequeue) {
     he.ep = kEp;
     he.ready = 0xffffffffu;
     s.feed(EP_KIND_HARVEST_END, he, 77);
-    EXPECT_TRUE(m.instance(inst()).harvest_ended);
+    EXPECT_TRUE(m.instance(inst()).harvest.ended);
     s.callback(4, EP_CB_QUEUED_READY);  // after the kernel's requeue
     // Delivered: 1 (LT), 2 (ET), 5 (LT); 3 re-polled empty and was dropped.
     s.harvest_item(1, 0, kEp, 77);
     s.harvest_item(2, 1, kEp, 77);
     s.harvest_item(5, 2, kEp, 77);
     s.wait_end(77, 3);
-    EXPECT_FALSE(m.instance(inst()).harvesting);
+    EXPECT_FALSE(m.instance(inst()).harvest.active);
     // Kernel order: no txlist leftovers; the overflow chain requeues 2 (it was
     // delivered, so unlinked, by the time of ep_done_scan); the LT items 1 and 5
     // were re-added during the scan; 4 came from the later callback.
