@@ -337,7 +337,7 @@ std::string stat_json(const StatReport& in) {
     }
     Json found = Json::array();
     for (const auto* f : in.shown)
-        found.push_back(Json::parse(finding_json(*f, ids, in.engine.first_ts())));
+        found.push_back(finding_json(*f, ids, in.engine.first_ts()));
     const Json out{{"file", in.opts.input},
                    {"kernel", header.kernel_release},
                    {"backend", std::string(header.get("backend").value_or(""))},
@@ -346,13 +346,13 @@ std::string stat_json(const StatReport& in) {
                    {"truncated", in.reader.truncated()},
                    {"verify_checks", st.verify.total_checks()},
                    {"verify_mismatches", st.verify.total_mismatches()},
-                   {"fidelity", Json::parse(fidelity_json(in.verify))},
+                   {"fidelity", fidelity_json(in.verify)},
                    {"incomplete", in.incomplete},
                    {"epoll_activity", in.collector.epoll_activity()},
                    {"processes", processes},
                    {"findings", found}};
     // Names from the traced program are bytes, not always UTF-8.
-    return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return stream::json_text(out);
 }
 
 // One instance's row of the text report, its callbacks by outcome and its stale items.

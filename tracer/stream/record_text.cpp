@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "stream/sock_name.hpp"
 
@@ -332,33 +333,11 @@ std::vector<Field> fields_of(const Record& rec) {
 }
 
 std::string json_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c >= 0x7f) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out;
+    // ensure_ascii: the text stays ASCII whatever a comm or fd name holds; bytes that are not
+    // UTF-8 become U+FFFD.
+    const std::string quoted = nlohmann::json(std::string(s))
+                                   .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+    return quoted.substr(1, quoted.size() - 2);
 }
 
 void name_addresses(const Record& rec, IdMap& ids) {
@@ -424,56 +403,53 @@ std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtim
     return wall_clock_text(rec.header().ts, realtime_offset_ns) + line.substr(line.find(' '));
 }
 
-std::string fields_json(const Record& rec, IdMap& ids) {
-    std::string out = "{";
+nlohmann::ordered_json fields_object(const Record& rec, IdMap& ids) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
     for (const Field& f : fields_of(rec)) {
-        if (out.size() > 1) out += ',';
-        out += '"';
-        out += f.name;
-        out += "\":";
+        auto& v = out[std::string(f.name)];
         switch (f.type) {
             case T::Int:
-                out += std::to_string(f.i);
+                v = f.i;
                 break;
             case T::Uint:
-                out += std::to_string(f.u);
+                v = f.u;
                 break;
             case T::Hex:
-                // As a string: 64-bit values do not survive JSON doubles.
-                out += '"' + hex(f.u) + '"';
+                v = hex(f.u);  // as a string: 64-bit values do not survive JSON doubles
                 break;
             case T::Addr: {
                 std::string n = ids.name(f.space, f.u);
-                out += n.empty() ? "null" : '"' + n + '"';
+                if (!n.empty()) v = std::move(n);  // else null: no address
                 break;
             }
             case T::Mask:
-                out += '"' + events_text(static_cast<std::uint32_t>(f.u)) + '"';
+                v = events_text(static_cast<std::uint32_t>(f.u));
                 break;
             case T::Name:
             case T::Text:
-                out += '"' + json_escape(f.text) + '"';
+                v = f.text;
                 break;
         }
     }
-    out += '}';
     return out;
 }
 
-std::string format_json(const Record& rec, IdMap& ids) {
+std::string json_text(const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', true, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string format_json(const Record& rec, IdMap& ids, std::string_view wall_time) {
     const ep_header& h = rec.header();
-    std::string out = "{\"ts\":" + std::to_string(h.ts) + ",\"kind\":\"";
-    out += abi::kind_name(h.kind);
-    out += "\",\"tgid\":" + std::to_string(h.tgid) + ",\"tid\":" + std::to_string(h.tid) +
-           ",\"cpu\":" + std::to_string(h.cpu) + ",\"source\":\"" + source_name(h.source) +
-           "\",\"inferred\":" + ((h.flags & EP_FLAG_INFERRED) ? "true" : "false");
-    std::string fields = fields_json(rec, ids);
-    if (fields.size() > 2) {
-        out += ',';
-        out.append(fields, 1, fields.size() - 2);
-    }
-    out += '}';
-    return out;
+    nlohmann::ordered_json out = {{"ts", h.ts}};
+    if (!wall_time.empty()) out["wall_time"] = std::string(wall_time);
+    out.update(nlohmann::ordered_json{{"kind", std::string(abi::kind_name(h.kind))},
+                                      {"tgid", h.tgid},
+                                      {"tid", h.tid},
+                                      {"cpu", h.cpu},
+                                      {"source", source_name(h.source)},
+                                      {"inferred", (h.flags & EP_FLAG_INFERRED) != 0}});
+    out.update(fields_object(rec, ids));
+    return json_text(out);
 }
 
 }  // namespace epscope::stream

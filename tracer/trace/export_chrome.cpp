@@ -1,5 +1,4 @@
-#include <cinttypes>
-#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "stream/record_text.hpp"
@@ -8,49 +7,56 @@
 namespace epscope::trace {
 namespace {
 
-// Trace-event timestamps are microseconds; keep the nanoseconds as decimals.
-std::string us(std::uint64_t ns) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
-    return buf;
-}
+using Json = nlohmann::ordered_json;
 
-std::string pid_tid(const ep_header& h) {
-    return ",\"pid\":" + std::to_string(h.tgid) + ",\"tid\":" + std::to_string(h.tid);
-}
+// Trace-event timestamps are microseconds, read as doubles by every viewer.
+double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-// Adds `extra` ("\"k\":v") to a JSON object text.
-std::string with(const std::string& object, const std::string& extra) {
-    if (object.size() <= 2) return "{" + extra + "}";
-    return object.substr(0, object.size() - 1) + "," + extra + "}";
+// The fields of an open slice's begin record, marked as never ended.
+Json unfinished(Json args) {
+    args["unfinished"] = true;
+    return args;
 }
 
 }  // namespace
 
+// The events are written one by one (a trace may hold millions): only the array around them
+// is literal text.
 ChromeTraceExporter::ChromeTraceExporter(std::filesystem::path path, ExportOptions opts)
     : out_(std::move(path), opts.force), ids_(opts.raw_addresses) {
     out_.write("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
 }
 
-void ChromeTraceExporter::event(const std::string& body) {
+void ChromeTraceExporter::event(const Json& e) {
     if (!first_) out_.write(",\n");
     first_ = false;
-    out_.write(body);
+    out_.write(stream::json_text(e));
 }
 
 void ChromeTraceExporter::slice(const stream::Record& begin, std::uint64_t end_ts,
-                                const std::string& name, const std::string& args) {
+                                const std::string& name, Json args) {
     const ep_header& h = begin.header();
     std::uint64_t dur = end_ts >= h.ts ? end_ts - h.ts : 0;
-    event("{\"name\":\"" + name + "\",\"cat\":\"epoll\",\"ph\":\"X\",\"ts\":" + us(h.ts) +
-          ",\"dur\":" + us(dur) + pid_tid(h) + ",\"args\":" + args + "}");
+    event({{"name", name},
+           {"cat", "epoll"},
+           {"ph", "X"},
+           {"ts", us(h.ts)},
+           {"dur", us(dur)},
+           {"pid", h.tgid},
+           {"tid", h.tid},
+           {"args", std::move(args)}});
 }
 
 void ChromeTraceExporter::instant(const stream::Record& rec, const std::string& name) {
     const ep_header& h = rec.header();
-    event("{\"name\":\"" + stream::json_escape(name) + "\",\"cat\":\"" +
-          std::string(abi::kind_name(h.kind)) + "\",\"ph\":\"i\",\"s\":\"t\",\"ts\":" + us(h.ts) +
-          pid_tid(h) + ",\"args\":" + stream::fields_json(rec, ids_) + "}");
+    event({{"name", name},
+           {"cat", std::string(abi::kind_name(h.kind))},
+           {"ph", "i"},
+           {"s", "t"},
+           {"ts", us(h.ts)},
+           {"pid", h.tgid},
+           {"tid", h.tid},
+           {"args", stream::fields_object(rec, ids_)}});
 }
 
 void ChromeTraceExporter::name_meta(std::uint32_t pid, std::uint32_t tid, const char* what,
@@ -59,9 +65,7 @@ void ChromeTraceExporter::name_meta(std::uint32_t pid, std::uint32_t tid, const 
     auto& known = names_[{pid, what[0] == 'p' ? 0u : tid}];
     if (known == n) return;
     known = n;
-    event(std::string("{\"name\":\"") + what + "\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
-          ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"name\":\"" + stream::json_escape(n) +
-          "\"}}");
+    event({{"name", what}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", n}}}});
 }
 
 void ChromeTraceExporter::on_unselected(const stream::Record& rec) {
@@ -111,7 +115,7 @@ void ChromeTraceExporter::begin_slice(const stream::Record& rec) {
     // A lost end record: close the previous slice where the new one begins.
     if (o.open)
         slice(o.begin, rec.header().ts, wait ? "epoll_wait" : "harvest",
-              with(stream::fields_json(o.begin, ids_), "\"unfinished\":true"));
+              unfinished(stream::fields_object(o.begin, ids_)));
     o.begin = rec;
     o.open = true;
 }
@@ -124,12 +128,13 @@ void ChromeTraceExporter::end_slice(const stream::Record& rec) {
         instant(rec, wait ? "epoll_wait end" : "harvest end");
         return;
     }
-    if (wait)
-        slice(o.begin, rec.header().ts, "epoll_wait",
-              with(stream::fields_json(o.begin, ids_),
-                   "\"result\":" + std::to_string(rec.as<ep_wait_end>().result)));
-    else
-        slice(o.begin, rec.header().ts, "harvest", stream::fields_json(rec, ids_));
+    if (wait) {
+        Json args = stream::fields_object(o.begin, ids_);
+        args["result"] = rec.as<ep_wait_end>().result;
+        slice(o.begin, rec.header().ts, "epoll_wait", std::move(args));
+    } else {
+        slice(o.begin, rec.header().ts, "harvest", stream::fields_object(rec, ids_));
+    }
     o.open = false;
 }
 
@@ -172,8 +177,7 @@ std::string ChromeTraceExporter::finish() {
         for (auto& [tid, o] : *opens) {
             if (!o.open) continue;
             const char* name = opens == &waits_ ? "epoll_wait" : "harvest";
-            slice(o.begin, last_ts_, name,
-                  with(stream::fields_json(o.begin, ids_), "\"unfinished\":true"));
+            slice(o.begin, last_ts_, name, unfinished(stream::fields_object(o.begin, ids_)));
             o.open = false;
         }
     }
