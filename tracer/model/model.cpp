@@ -492,6 +492,19 @@ void Model::destroy_item(ItemRef it) {
 
 // A seeded or lazily created item learns its file pointer: its key changes,
 // so it moves in the tree (whose shape was not exact anyway).
+// An event names (file, fd), which no item has: the item keyed (0, fd) is it, its file now
+// known (seeded by a snapshot, or recorded by the syscall-tracepoint backend), else the
+// item was registered before the trace began and is created lazily.
+ItemRef Model::adopt_or_create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) {
+    if (file != 0) {
+        if (ItemRef keyless = lookup_item(inst, 0, fd); keyless != kNil) {
+            rekey_item(keyless, file);
+            return keyless;
+        }
+    }
+    return create_item(inst, file, fd, Item::kLazy);
+}
+
 void Model::rekey_item(ItemRef it, std::uint64_t file) {
     ++shape_version_;
     Item& x = items_[it];
@@ -589,14 +602,7 @@ void Model::on_item_modify(const ep_header& h, const ep_item_ctl& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
     if (inst == kNil) return;
     ItemRef it = lookup_item(inst, r.file, r.fd);
-    if (it == kNil && r.file != 0) {
-        ItemRef seeded = lookup_item(inst, 0, r.fd);
-        if (seeded != kNil) {
-            rekey_item(seeded, r.file);
-            it = seeded;
-        }
-    }
-    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    if (it == kNil) it = adopt_or_create_item(inst, r.file, r.fd);
     Item& x = items_[it];
     if (r.epi != 0) x.epi = r.epi;
     if (r.ino != 0) x.ino = r.ino;
@@ -745,14 +751,7 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
         in.last_cb_item = kNil;  // a wakeup it causes is tied to no item
         return;
     }
-    if (it == kNil && r.file != 0) {
-        ItemRef seeded = lookup_item(inst, 0, r.fd);
-        if (seeded != kNil) {
-            rekey_item(seeded, r.file);
-            it = seeded;
-        }
-    }
-    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    if (it == kNil) it = adopt_or_create_item(inst, r.file, r.fd);
     Instance& in = instances_[inst];
     Item& x = items_[it];
     if (r.epi != 0) x.epi = r.epi;
@@ -1035,9 +1034,9 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
             Item& x = items_[i];
             x.place = ItemPlace::None;
             deliver(inst, i, h.ts);
-            if (x.events & kEpollOneshot) {
+            if (x.events & EPOLLONESHOT) {
                 x.events &= kEpPrivateBits;  // disarmed until EPOLL_CTL_MOD
-            } else if (!(x.events & kEpollEt)) {
+            } else if (!(x.events & EPOLLET)) {
                 requeue_level_triggered(inst, i, h.ts);
             }
             return;
@@ -1054,9 +1053,9 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
     if (it != kNil) {
         deliver(inst, it, h.ts);
         Item& x = items_[it];
-        if (x.events & kEpollOneshot) {
+        if (x.events & EPOLLONESHOT) {
             x.events &= kEpPrivateBits;
-        } else if (!(x.events & kEpollEt) && in.stats.harvests != 0) {
+        } else if (!(x.events & EPOLLET) && in.stats.harvests != 0) {
             // (Only where harvests are seen: the syscall-tracepoint backend
             // sees deliveries but no ready list.)
             // The kernel requeues every level-triggered item it delivers,

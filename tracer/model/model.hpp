@@ -18,22 +18,13 @@
 #include "model/histogram.hpp"
 #include "model/index_table.hpp"
 #include "model/rbtree.hpp"
+#include "stream/epoll_bits.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::model {
 
 using InstanceRef = std::uint32_t;  // index of a live instance
 using ItemRef = std::uint32_t;      // index of a live item
-
-inline constexpr std::uint32_t kEpollErr = 0x008;
-inline constexpr std::uint32_t kEpollHup = 0x010;
-// epoll flag bits the kernel keeps when a one-shot item fires (EP_PRIVATE_BITS).
-inline constexpr std::uint32_t kEpollExclusive = 1u << 28;
-inline constexpr std::uint32_t kEpollWakeup = 1u << 29;
-inline constexpr std::uint32_t kEpollOneshot = 1u << 30;
-inline constexpr std::uint32_t kEpollEt = 1u << 31;
-inline constexpr std::uint32_t kEpPrivateBits =
-    kEpollExclusive | kEpollWakeup | kEpollOneshot | kEpollEt;
 
 inline constexpr std::size_t kOutcomes = 6;  // enum ep_callback_outcome
 
@@ -80,8 +71,8 @@ struct Item {
     bool seeded() const { return flags & kSeeded; }
     bool stale() const { return flags & kStale; }
     bool on_overflow() const { return overflow != 0; }
-    bool level_triggered() const { return !(events & (kEpollEt | kEpollOneshot)); }
-    bool disarmed() const { return (events & kEpollOneshot) && !(events & ~kEpPrivateBits); }
+    bool level_triggered() const { return !(events & (EPOLLET | EPOLLONESHOT)); }
+    bool disarmed() const { return (events & EPOLLONESHOT) && !(events & ~kEpPrivateBits); }
 };
 
 // The memory budget is <= 256 bytes per live item, hash table included.
@@ -435,6 +426,7 @@ private:
     ItemRef create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd, std::uint8_t flags);
     void destroy_item(ItemRef it);
     void rekey_item(ItemRef it, std::uint64_t file);
+    ItemRef adopt_or_create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd);
     ItemRef find_by_data(InstanceRef inst, std::uint64_t data) const;
     void set_item_data(ItemRef it, std::uint64_t data);
     std::uint64_t item_hash(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;

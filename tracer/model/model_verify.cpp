@@ -451,7 +451,7 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
         // do_epoll_ctl adds EPOLLERR|EPOLLHUP to every ADD and MOD mask; a
         // one-shot disarm then clears all but EP_PRIVATE_BITS.
         std::uint32_t events = x.events;
-        if (events & ~kEpPrivateBits) events |= kEpollErr | kEpollHup;
+        if (events & ~kEpPrivateBits) events |= EPOLLERR | EPOLLHUP;
         bool same = x.fd == k.tfd && events == k.events && x.data == k.data &&
                     (x.ino == 0 || k.ino == 0 || x.ino == k.ino);
         if (!same) {

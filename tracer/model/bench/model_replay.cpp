@@ -37,7 +37,6 @@
 
 namespace {
 
-using epscope::model::kEpollEt;
 using epscope::model::Model;
 using epscope::stream::Record;
 
@@ -164,7 +163,7 @@ private:
         c.ino = 1000 + i;
         c.epfd = 3;
         c.fd = fd_of(i);
-        c.events = 1 | kEpollEt;
+        c.events = 1 | EPOLLET;
         push(out, EP_KIND_ITEM_INSERT, c, tgid_of(e));
     }
 
@@ -176,7 +175,7 @@ private:
         c.file = file_ptr(e, i);
         c.fd = fd_of(i);
         c.key = 1;
-        c.events = 1 | kEpollEt;
+        c.events = 1 | EPOLLET;
         c.outcome = outcome;
         c.waiters = waiters ? 1 : 0;
         push(out, EP_KIND_CALLBACK, c, 9, 9);
