@@ -403,10 +403,15 @@ std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtim
     return wall_clock_text(rec.header().ts, realtime_offset_ns) + line.substr(line.find(' '));
 }
 
-nlohmann::ordered_json fields_object(const Record& rec, IdMap& ids) {
-    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Appends a record's fields to `out` (keys are unique per layout: no lookup, which made
+// JSON Lines five times slower than the text it replaced).
+void append_fields(Json::object_t& out, const Record& rec, IdMap& ids) {
     for (const Field& f : fields_of(rec)) {
-        auto& v = out[std::string(f.name)];
+        Json v;
         switch (f.type) {
             case T::Int:
                 v = f.i;
@@ -430,7 +435,15 @@ nlohmann::ordered_json fields_object(const Record& rec, IdMap& ids) {
                 v = f.text;
                 break;
         }
+        out.emplace_back(std::string(f.name), std::move(v));
     }
+}
+
+}  // namespace
+
+Json fields_object(const Record& rec, IdMap& ids) {
+    Json out = Json::object();
+    append_fields(out.get_ref<Json::object_t&>(), rec, ids);
     return out;
 }
 
@@ -440,15 +453,18 @@ std::string json_text(const nlohmann::ordered_json& j) {
 
 std::string format_json(const Record& rec, IdMap& ids, std::string_view wall_time) {
     const ep_header& h = rec.header();
-    nlohmann::ordered_json out = {{"ts", h.ts}};
-    if (!wall_time.empty()) out["wall_time"] = std::string(wall_time);
-    out.update(nlohmann::ordered_json{{"kind", std::string(abi::kind_name(h.kind))},
-                                      {"tgid", h.tgid},
-                                      {"tid", h.tid},
-                                      {"cpu", h.cpu},
-                                      {"source", source_name(h.source)},
-                                      {"inferred", (h.flags & EP_FLAG_INFERRED) != 0}});
-    out.update(fields_object(rec, ids));
+    Json out = Json::object();
+    auto& o = out.get_ref<Json::object_t&>();
+    o.reserve(24);
+    o.emplace_back("ts", h.ts);
+    if (!wall_time.empty()) o.emplace_back("wall_time", std::string(wall_time));
+    o.emplace_back("kind", std::string(abi::kind_name(h.kind)));
+    o.emplace_back("tgid", h.tgid);
+    o.emplace_back("tid", h.tid);
+    o.emplace_back("cpu", h.cpu);
+    o.emplace_back("source", source_name(h.source));
+    o.emplace_back("inferred", (h.flags & EP_FLAG_INFERRED) != 0);
+    append_fields(o, rec, ids);
     return json_text(out);
 }
 
