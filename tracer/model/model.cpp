@@ -79,6 +79,20 @@ std::uint64_t record_ep(const stream::Record& rec) {
     }
 }
 
+// LOST: records the ring buffer dropped, and program runs the kernel skipped (any CPU).
+void count_lost(ModelStats& st, const ep_header& h, const ep_lost& r) {
+    st.lost += r.count;
+    if (h.cpu == EP_LOST_ANY_CPU) st.lost_skipped += r.count;
+}
+
+void count_checkpoint(ModelStats& st, const ep_checkpoint& c) {
+    ++st.checkpoints;
+    // The tracer gave up an fdinfo read (the instance never stood still).
+    if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
+            .starts_with(abi::kFdinfoBusyLabel))
+        ++st.verify.snapshots_busy;
+}
+
 }  // namespace
 
 // Harvests of one instance by several threads: thread A's harvest ends under
@@ -240,8 +254,7 @@ void Model::dispatch(const stream::Record& rec) {
             on_walk_end(rec.as<ep_walk_end>());
             break;
         case EP_KIND_LOST:
-            stats_.lost += rec.as<ep_lost>().count;
-            if (h.cpu == EP_LOST_ANY_CPU) stats_.lost_skipped += rec.as<ep_lost>().count;
+            count_lost(stats_, h, rec.as<ep_lost>());
             break;
         case EP_KIND_PROCESS:
             on_process(h, rec.as<ep_process>());
@@ -255,15 +268,9 @@ void Model::dispatch(const stream::Record& rec) {
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(rec.as<ep_snapshot_item>());
             break;
-        case EP_KIND_CHECKPOINT: {
-            ++stats_.checkpoints;
-            // The tracer gave up an fdinfo read (the instance never stood still).
-            const auto& c = rec.as<ep_checkpoint>();
-            if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
-                    .starts_with(abi::kFdinfoBusyLabel))
-                ++stats_.verify.snapshots_busy;
+        case EP_KIND_CHECKPOINT:
+            count_checkpoint(stats_, rec.as<ep_checkpoint>());
             break;
-        }
         case EP_KIND_SOCK_NAME:
             break;  // the tracer also says it as an FD_NAME, which names the fd
         case EP_KIND_FD_CLOSE:
