@@ -19,9 +19,9 @@ void queue_row(const char* title, const std::vector<view::QueueEntry>& q, view::
         // Mark the items that will not be re-queued after delivery.
         std::string text = "fd " + std::to_string(q[i].fd);
         if (q[i].stale) text += " closed";
-        if (q[i].events & model::kEpollOneshot) {
+        if (q[i].events & EPOLLONESHOT) {
             text += " oneshot";
-        } else if (q[i].events & model::kEpollEt) {
+        } else if (q[i].events & EPOLLET) {
             text += " et";
         }
         if (i > 0) {

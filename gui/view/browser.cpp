@@ -56,7 +56,7 @@ std::vector<InstanceRow> browser_rows(const model::Model& m, const BrowserQuery&
         r.overflow = in.ovf_count;
         r.waiters = static_cast<std::uint32_t>(in.waiters.size());
         for (std::uint64_t c : in.stats.callbacks) r.callbacks += c;
-        r.harvesting = in.harvesting;
+        r.harvesting = in.harvest.active;
         if (row_matches(r, q.filter)) rows.push_back(std::move(r));
     }
     // Ties keep creation order (stable sort), so the list does not jump around.

@@ -27,7 +27,7 @@ Queues queues_of(const model::Model& m, model::InstanceRef inst) {
     q.ready = entries(m, owner, m.ready_list(inst));
     q.txlist = entries(m, owner, m.txlist(inst));
     q.overflow = entries(m, owner, m.overflow_list(inst));
-    q.harvesting = in.harvesting;
+    q.harvesting = in.harvest.active;
     return q;
 }
 

@@ -160,121 +160,133 @@ void TimelineIndex::add(const stream::Record& rec) {
     if (detailed_ && records_ > detail_limit_) drop_detail();
 }
 
+// An insert or modify names its epitem's fd (for WAKEUP); an insert or a remove of a stale
+// item's key ends its staleness.
+void TimelineIndex::on_item_ctl(const stream::Record& rec) {
+    if (rec.kind() == EP_KIND_ITEM_REMOVE) {
+        const ep_item_remove& r = rec.as<ep_item_remove>();
+        if (r.result == 0) unstale(r.file, r.fd);
+        return;
+    }
+    const ep_item_ctl& r = rec.as<ep_item_ctl>();
+    if (r.epi != 0 && r.result == 0) fd_of_epi_[r.epi] = r.fd;
+    if (rec.kind() == EP_KIND_ITEM_INSERT && r.result == 0) unstale(r.file, r.fd);
+}
+
+void TimelineIndex::on_fd_close(const ep_fd_close& r) {
+    if (r.shared == 1 && r.file != 0) stale_keys_.emplace_back(r.file, r.fd);
+}
+
+void TimelineIndex::on_callback(const ep_header& h, const ep_callback& r) {
+    if (r.epi != 0) fd_of_epi_[r.epi] = r.fd;
+    std::size_t t = track(h.tid, h.tgid);
+    state_[t].last_cb_fd = r.fd;
+    TimeMark m;
+    m.ts = h.ts;
+    m.kind = MarkKind::Callback;
+    m.outcome = r.outcome;
+    m.fd = r.fd;
+    m.ep = r.ep;
+    m.stale = std::find(stale_keys_.begin(), stale_keys_.end(),
+                        std::pair<std::uint64_t, std::int32_t>(r.file, r.fd)) != stale_keys_.end();
+    push_mark(t, m);
+}
+
+// A Woke mark on the waker's lane and a Woken mark on the woken thread's.
+void TimelineIndex::on_wakeup(const ep_header& h, const ep_wakeup& r) {
+    std::size_t waker = track(h.tid, h.tgid);
+    std::int32_t fd = state_[waker].last_cb_fd;
+    if (auto f = fd_of_epi_.find(r.epi); r.epi != 0 && f != fd_of_epi_.end()) fd = f->second;
+    TimeMark m;
+    m.ts = h.ts;
+    m.kind = MarkKind::Woke;
+    m.fd = fd;
+    m.other_tid = r.woken_tid;
+    m.ep = r.ep;
+    push_mark(waker, m);
+    std::size_t woken = track(r.woken_tid, 0);
+    m.kind = MarkKind::Woken;
+    m.other_tid = h.tid;
+    push_mark(woken, m);
+}
+
+void TimelineIndex::wait_began(const ep_header& h, const ep_wait_begin& r) {
+    std::size_t t = track(h.tid, h.tgid);
+    ThreadTrack& tr = threads_[t];
+    // A thread waits once at a time: an open wait lost its WAIT_END.
+    if (detailed_ && !tr.waits.empty() && tr.waits.back().end == 0) tr.waits.back().end = h.ts;
+    end_wait(t, h.ts);
+    if (detailed_) {
+        WaitSpan w;
+        w.begin = h.ts;
+        w.ep = r.ep;
+        w.epfd = r.epfd;
+        tr.waits.push_back(w);
+    }
+    if (summarise_) {
+        open_[t].begin = h.ts;
+        ++bucket(t, h.ts).waits;
+    }
+    state_[t].harvested_in_wait = false;
+    state_[t].open_harvest = SIZE_MAX;
+    state_[t].harvest_open = false;
+}
+
+void TimelineIndex::wait_slept(const ep_header& h) {
+    std::size_t t = track(h.tid, h.tgid);
+    ThreadTrack& tr = threads_[t];
+    if (detailed_ && !tr.waits.empty() && tr.waits.back().end == 0 && tr.waits.back().sleep == 0)
+        tr.waits.back().sleep = h.ts;
+    if (open_[t].begin != 0 && open_[t].sleep == 0) open_[t].sleep = h.ts;
+}
+
+void TimelineIndex::harvest_began(const ep_header& h, const ep_harvest_begin& r) {
+    std::size_t t = track(h.tid, h.tgid);
+    TimeMark m;
+    m.ts = h.ts;
+    m.kind = MarkKind::Harvest;
+    m.ep = r.ep;
+    State& st = state_[t];
+    st.open_harvest = detailed_ ? threads_[t].marks.size() : SIZE_MAX;
+    st.harvest_open = true;
+    st.harvest_ts = h.ts;
+    st.harvest_count = 0;
+    st.harvested_in_wait = true;
+    push_mark(t, m);
+}
+
+// Records of a size other than their kind's layout are ignored (a damaged trace).
 void TimelineIndex::add_detail(const stream::Record& rec) {
     const ep_header& h = rec.header();
     switch (rec.kind()) {
         case EP_KIND_ITEM_INSERT:
         case EP_KIND_ITEM_MODIFY:
-            if (rec.size() == sizeof(ep_item_ctl)) {
-                const ep_item_ctl& r = rec.as<ep_item_ctl>();
-                if (r.epi != 0 && r.result == 0) fd_of_epi_[r.epi] = r.fd;
-                if (rec.kind() == EP_KIND_ITEM_INSERT && r.result == 0) unstale(r.file, r.fd);
-            }
+            if (rec.size() == sizeof(ep_item_ctl)) on_item_ctl(rec);
             break;
         case EP_KIND_ITEM_REMOVE:
-            if (rec.size() == sizeof(ep_item_remove)) {
-                const ep_item_remove& r = rec.as<ep_item_remove>();
-                if (r.result == 0) unstale(r.file, r.fd);
-            }
+            if (rec.size() == sizeof(ep_item_remove)) on_item_ctl(rec);
             break;
         case EP_KIND_FD_CLOSE:
-            if (rec.size() == sizeof(ep_fd_close)) {
-                const ep_fd_close& r = rec.as<ep_fd_close>();
-                if (r.shared == 1 && r.file != 0) stale_keys_.emplace_back(r.file, r.fd);
-            }
+            if (rec.size() == sizeof(ep_fd_close)) on_fd_close(rec.as<ep_fd_close>());
             break;
         case EP_KIND_CALLBACK:
-            if (rec.size() == sizeof(ep_callback)) {
-                const ep_callback& r = rec.as<ep_callback>();
-                if (r.epi != 0) fd_of_epi_[r.epi] = r.fd;
-                std::size_t t = track(h.tid, h.tgid);
-                state_[t].last_cb_fd = r.fd;
-                TimeMark m;
-                m.ts = h.ts;
-                m.kind = MarkKind::Callback;
-                m.outcome = r.outcome;
-                m.fd = r.fd;
-                m.ep = r.ep;
-                m.stale = std::find(stale_keys_.begin(), stale_keys_.end(),
-                                    std::pair<std::uint64_t, std::int32_t>(r.file, r.fd)) !=
-                          stale_keys_.end();
-                push_mark(t, m);
-            }
+            if (rec.size() == sizeof(ep_callback)) on_callback(h, rec.as<ep_callback>());
             break;
         case EP_KIND_WAKEUP:
-            if (rec.size() == sizeof(ep_wakeup)) {
-                const ep_wakeup& r = rec.as<ep_wakeup>();
-                std::size_t waker = track(h.tid, h.tgid);
-                std::int32_t fd = state_[waker].last_cb_fd;
-                if (auto f = fd_of_epi_.find(r.epi); r.epi != 0 && f != fd_of_epi_.end()) {
-                    fd = f->second;
-                }
-                TimeMark m;
-                m.ts = h.ts;
-                m.kind = MarkKind::Woke;
-                m.fd = fd;
-                m.other_tid = r.woken_tid;
-                m.ep = r.ep;
-                push_mark(waker, m);
-                std::size_t woken = track(r.woken_tid, 0);
-                m.kind = MarkKind::Woken;
-                m.other_tid = h.tid;
-                push_mark(woken, m);
-            }
+            if (rec.size() == sizeof(ep_wakeup)) on_wakeup(h, rec.as<ep_wakeup>());
             break;
         case EP_KIND_WAIT_BEGIN:
-            if (rec.size() == sizeof(ep_wait_begin)) {
-                const ep_wait_begin& r = rec.as<ep_wait_begin>();
-                std::size_t t = track(h.tid, h.tgid);
-                ThreadTrack& tr = threads_[t];
-                // A thread waits once at a time: an open wait lost its WAIT_END.
-                if (detailed_ && !tr.waits.empty() && tr.waits.back().end == 0)
-                    tr.waits.back().end = h.ts;
-                end_wait(t, h.ts);
-                if (detailed_) {
-                    WaitSpan w;
-                    w.begin = h.ts;
-                    w.ep = r.ep;
-                    w.epfd = r.epfd;
-                    tr.waits.push_back(w);
-                }
-                if (summarise_) {
-                    open_[t].begin = h.ts;
-                    ++bucket(t, h.ts).waits;
-                }
-                state_[t].harvested_in_wait = false;
-                state_[t].open_harvest = SIZE_MAX;
-                state_[t].harvest_open = false;
-            }
+            if (rec.size() == sizeof(ep_wait_begin)) wait_began(h, rec.as<ep_wait_begin>());
             break;
-        case EP_KIND_WAIT_SLEEP: {
-            std::size_t t = track(h.tid, h.tgid);
-            ThreadTrack& tr = threads_[t];
-            if (detailed_ && !tr.waits.empty() && tr.waits.back().end == 0 &&
-                tr.waits.back().sleep == 0) {
-                tr.waits.back().sleep = h.ts;
-            }
-            if (open_[t].begin != 0 && open_[t].sleep == 0) open_[t].sleep = h.ts;
+        case EP_KIND_WAIT_SLEEP:
+            wait_slept(h);
             break;
-        }
         case EP_KIND_WAIT_END:
             if (rec.size() == sizeof(ep_wait_end)) wait_ended(rec);
             break;
         case EP_KIND_HARVEST_BEGIN:
-            if (rec.size() == sizeof(ep_harvest_begin)) {
-                std::size_t t = track(h.tid, h.tgid);
-                TimeMark m;
-                m.ts = h.ts;
-                m.kind = MarkKind::Harvest;
-                m.ep = rec.as<ep_harvest_begin>().ep;
-                State& st = state_[t];
-                st.open_harvest = detailed_ ? threads_[t].marks.size() : SIZE_MAX;
-                st.harvest_open = true;
-                st.harvest_ts = h.ts;
-                st.harvest_count = 0;
-                st.harvested_in_wait = true;
-                push_mark(t, m);
-            }
+            if (rec.size() == sizeof(ep_harvest_begin))
+                harvest_began(h, rec.as<ep_harvest_begin>());
             break;
         case EP_KIND_HARVEST_ITEM: {
             std::size_t t = track(h.tid, h.tgid);

@@ -120,6 +120,13 @@ private:
     void count_harvested(std::size_t t, std::uint32_t n);
     std::size_t track(std::uint32_t tid, std::uint32_t tgid);
     void add_detail(const stream::Record& rec);
+    void on_item_ctl(const stream::Record& rec);
+    void on_fd_close(const ep_fd_close& r);
+    void on_callback(const ep_header& h, const ep_callback& r);
+    void on_wakeup(const ep_header& h, const ep_wakeup& r);
+    void wait_began(const ep_header& h, const ep_wait_begin& r);
+    void wait_slept(const ep_header& h);
+    void harvest_began(const ep_header& h, const ep_harvest_begin& r);
     void add_summary(const stream::Record& rec);
     void end_wait(std::size_t t, std::uint64_t end);
     void wait_ended(const stream::Record& rec);

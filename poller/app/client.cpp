@@ -110,123 +110,132 @@ void Client::stop() {
     threads_.clear();
 }
 
-void Client::run(Worker& w) {
+void Client::write_some(Worker& w, size_t idx) {
+    ClientConn& c = w.conns[idx];
     const size_t payload = opt_.payload;
-    std::vector<epoll_event> events(256);
-    std::vector<char> rbuf(65536);
-
-    auto fail = [&](ClientConn& c) {
+    while (c.sent < payload) {
+        const ssize_t n = send(c.fd, c.request.data() + c.sent, payload - c.sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            c.sent += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) break;
         failed_ = true;
         c.active = false;
-    };
-    auto write_some = [&](size_t idx) {
-        ClientConn& c = w.conns[idx];
-        while (c.sent < payload) {
-            const ssize_t n = send(c.fd, c.request.data() + c.sent, payload - c.sent, MSG_NOSIGNAL);
-            if (n > 0) {
-                c.sent += static_cast<size_t>(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno == EAGAIN) break;
-            fail(c);
-            return;
-        }
-        const bool want_out = c.sent < payload;
-        if (want_out != c.want_out) {
-            c.want_out = want_out;
-            ctl_mod(counters_, w.epfd, c.fd, EPOLLIN | (want_out ? EPOLLOUT : 0u), idx);
-        }
-    };
-    auto begin = [&](size_t idx) {
-        ClientConn& c = w.conns[idx];
-        c.active = true;
-        c.sent = 0;
-        c.received = 0;
-        // Generated once per request: write_some may run many times for a large payload.
-        c.request.resize(payload);
-        for (size_t i = 0; i < payload; ++i) c.request[i] = pattern(c.id, c.seq, i);
-        write_some(idx);
-    };
-    auto reconnect = [&](size_t idx) {
-        ClientConn& c = w.conns[idx];
-        ctl_del(counters_, w.epfd, c.fd);
-        close(c.fd);
-        c.fd = connect_to(ep_);
-        c.on_socket = 0;
-        c.want_out = false;
-        if (c.fd < 0 || ctl_add(counters_, w.epfd, c.fd, EPOLLIN, idx) < 0) {
-            failed_ = true;
-            return false;
-        }
-        return true;
-    };
-    auto finish = [&](size_t idx) {
-        ClientConn& c = w.conns[idx];
-        c.active = false;
-        ++c.seq;
-        ++c.on_socket;
-        bump(counters_.requests);
-        if (opt_.requests_per_conn > 0 &&
-            c.on_socket >= static_cast<uint64_t>(opt_.requests_per_conn) && !reconnect(idx))
-            return;
-        w.idle.push_back(idx);
-    };
+        return;
+    }
+    const bool want_out = c.sent < payload;
+    if (want_out != c.want_out) {
+        c.want_out = want_out;
+        ctl_mod(counters_, w.epfd, c.fd, EPOLLIN | (want_out ? EPOLLOUT : 0u), idx);
+    }
+}
 
+void Client::begin_request(Worker& w, size_t idx) {
+    ClientConn& c = w.conns[idx];
+    c.active = true;
+    c.sent = 0;
+    c.received = 0;
+    // Generated once per request: write_some may run many times for a large payload.
+    c.request.resize(opt_.payload);
+    for (size_t i = 0; i < opt_.payload; ++i) c.request[i] = pattern(c.id, c.seq, i);
+    write_some(w, idx);
+}
+
+// --requests-per-conn: a new socket for the same connection id; false when that failed.
+bool Client::reconnect(Worker& w, size_t idx) {
+    ClientConn& c = w.conns[idx];
+    ctl_del(counters_, w.epfd, c.fd);
+    close(c.fd);
+    c.fd = connect_to(ep_);
+    c.on_socket = 0;
+    c.want_out = false;
+    if (c.fd < 0 || ctl_add(counters_, w.epfd, c.fd, EPOLLIN, idx) < 0) {
+        failed_ = true;
+        return false;
+    }
+    return true;
+}
+
+void Client::finish_request(Worker& w, size_t idx) {
+    ClientConn& c = w.conns[idx];
+    c.active = false;
+    ++c.seq;
+    ++c.on_socket;
+    bump(counters_.requests);
+    if (opt_.requests_per_conn > 0 &&
+        c.on_socket >= static_cast<uint64_t>(opt_.requests_per_conn) && !reconnect(w, idx))
+        return;
+    w.idle.push_back(idx);
+}
+
+// Starts the requests of idle connections that the rate allows.
+void Client::start_allowed(Worker& w) {
+    if (w.rate > 0) {
+        const auto now = Clock::now();
+        w.tokens += w.rate * std::chrono::duration<double>(now - w.last).count();
+        w.last = now;
+        const double cap = std::max(1.0, w.rate / 10);  // at most 100 ms of burst
+        if (w.tokens > cap) w.tokens = cap;
+    }
+    while (!w.idle.empty() && (w.rate <= 0 || w.tokens >= 1)) {
+        const size_t idx = w.idle.front();
+        w.idle.pop_front();
+        if (w.rate > 0) w.tokens -= 1;
+        begin_request(w, idx);
+    }
+}
+
+// How long epoll_wait may block: until the next rate token when a connection is idle.
+int Client::rate_timeout(const Worker& w) const {
+    if (w.idle.empty()) return -1;
+    return std::max(1, static_cast<int>(1000.0 * (1 - w.tokens) / w.rate));
+}
+
+// Reads what the server echoed and compares it with the request as sent.
+void Client::read_echo(Worker& w, size_t idx, std::vector<char>& rbuf) {
+    ClientConn& c = w.conns[idx];
+    const ssize_t got = read(c.fd, rbuf.data(), rbuf.size());
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+        bump(counters_.events_spurious);
+        return;
+    }
+    if (got <= 0) {
+        // The server closed or reset: a lost connection is a failure of the run.
+        failed_ = true;
+        ctl_del(counters_, w.epfd, c.fd);
+        c.active = false;
+        return;
+    }
+    bump(counters_.bytes, static_cast<uint64_t>(got));
+    // Bytes beyond what was sent (or arriving with no request in flight) are mismatches too.
+    const size_t n = static_cast<size_t>(got);
+    const size_t comparable = c.active ? std::min(n, c.sent - std::min(c.sent, c.received)) : 0;
+    if (std::memcmp(rbuf.data(), c.request.data() + c.received, comparable) != 0) {
+        for (size_t i = 0; i < comparable; ++i)
+            if (rbuf[i] != c.request[c.received + i]) bump(counters_.mismatches);
+    }
+    if (n > comparable) bump(counters_.mismatches, n - comparable);
+    c.received += n;
+    if (c.active && c.received == opt_.payload) finish_request(w, idx);
+}
+
+void Client::run(Worker& w) {
+    std::vector<epoll_event> events(256);
+    std::vector<char> rbuf(65536);
     for (;;) {
-        // Start what the rate allows.
-        if (w.rate > 0) {
-            const auto now = Clock::now();
-            w.tokens += w.rate * std::chrono::duration<double>(now - w.last).count();
-            w.last = now;
-            const double cap = std::max(1.0, w.rate / 10);  // at most 100 ms of burst
-            if (w.tokens > cap) w.tokens = cap;
-        }
-        while (!w.idle.empty() && (w.rate <= 0 || w.tokens >= 1)) {
-            const size_t idx = w.idle.front();
-            w.idle.pop_front();
-            if (w.rate > 0) w.tokens -= 1;
-            begin(idx);
-        }
-        int timeout = -1;
-        if (!w.idle.empty())
-            timeout = std::max(1, static_cast<int>(1000.0 * (1 - w.tokens) / w.rate));
-        const int n =
-            wait(counters_, w.epfd, events.data(), static_cast<int>(events.size()), timeout);
+        start_allowed(w);
+        const int n = wait(counters_, w.epfd, events.data(), static_cast<int>(events.size()),
+                           rate_timeout(w));
         if (n < 0) return;
         for (int e = 0; e < n; ++e) {
             const uint64_t data = events[static_cast<size_t>(e)].data.u64;
             if (data == kStopData) return;
             const size_t idx = static_cast<size_t>(data);
-            ClientConn& c = w.conns[idx];
             const uint32_t rev = events[static_cast<size_t>(e)].events;
-            if ((rev & EPOLLOUT) && c.active) write_some(idx);
-            if (!(rev & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
-            const ssize_t got = read(c.fd, rbuf.data(), rbuf.size());
-            if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
-                bump(counters_.events_spurious);
-                continue;
-            }
-            if (got <= 0) {
-                // The server closed or reset: a lost connection is a failure of the run.
-                failed_ = true;
-                ctl_del(counters_, w.epfd, c.fd);
-                c.active = false;
-                continue;
-            }
-            bump(counters_.bytes, static_cast<uint64_t>(got));
-            // Compare with the request as sent; bytes beyond what was sent (or arriving with
-            // no request in flight) are mismatches too.
-            const size_t n = static_cast<size_t>(got);
-            const size_t comparable =
-                c.active ? std::min(n, c.sent - std::min(c.sent, c.received)) : 0;
-            if (std::memcmp(rbuf.data(), c.request.data() + c.received, comparable) != 0) {
-                for (size_t i = 0; i < comparable; ++i)
-                    if (rbuf[i] != c.request[c.received + i]) bump(counters_.mismatches);
-            }
-            if (n > comparable) bump(counters_.mismatches, n - comparable);
-            c.received += n;
-            if (c.active && c.received == payload) finish(idx);
+            if ((rev & EPOLLOUT) && w.conns[idx].active) write_some(w, idx);
+            if (rev & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_echo(w, idx, rbuf);
         }
     }
 }

@@ -30,6 +30,13 @@ public:
 private:
     struct Worker;
     void run(Worker& w);
+    void start_allowed(Worker& w);
+    int rate_timeout(const Worker& w) const;
+    void begin_request(Worker& w, size_t idx);
+    void write_some(Worker& w, size_t idx);
+    bool reconnect(Worker& w, size_t idx);
+    void finish_request(Worker& w, size_t idx);
+    void read_echo(Worker& w, size_t idx, std::vector<char>& rbuf);
 
     const Options& opt_;
     Endpoint ep_;

@@ -3,6 +3,7 @@
 // 2 bad input.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "../scenarios/scenario.hpp"
@@ -67,8 +68,10 @@ int run_scenario(const Cli& cli) {
     if (!sc) return bad("unknown --scenario '" + cli.scenario + "' (--list-scenarios names them)");
     Script script(sc->name, cli.verify_fdinfo);
     sc->run(script);
-    std::printf("{\"scenario\":\"%s\",\"verify_fdinfo\":%s,\"failures\":%d}\n", sc->name,
-                cli.verify_fdinfo ? "true" : "false", script.failures());
+    const nlohmann::ordered_json summary = {{"scenario", sc->name},
+                                            {"verify_fdinfo", cli.verify_fdinfo},
+                                            {"failures", script.failures()}};
+    std::printf("%s\n", summary.dump().c_str());
     if (script.failures() > 0) {
         std::fprintf(stderr,
                      "epscope-poller: scenario %s: %d check(s) failed (see the JSON lines)\n",

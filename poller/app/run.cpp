@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "client.hpp"
 #include "net.hpp"
@@ -194,27 +195,32 @@ std::string result_json(const Options& opt, const RunResult& r) {
     const Counters& s = r.server;
     const Counters& c = r.client;
     const uint64_t waits = s.epoll_wait_calls.load();
-    char head[768];
-    std::snprintf(
-        head, sizeof head,
-        "{\"model\":\"%s\",\"trigger\":\"%s\",\"threads\":%d,\"shared_epoll\":%s,"
-        "\"exclusive\":%s,\"pollers\":%d,\"handlers\":%d,\"transport\":\"%s\","
-        "\"conns\":%d,\"payload\":%zu,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
-        "\"mismatches\":%llu,\"client_failed\":%s,\"epoll_wait_calls\":%llu,"
-        "\"epoll_ctl_calls\":%llu,\"mean_events_per_wait\":%.3f,"
-        "\"syscalls_saved_by_speculation\":%llu,\"cpu_s\":%.3f,",
-        model_name(opt.model), trigger_name(opt.trigger), opt.threads,
-        opt.shared_epoll ? "true" : "false", opt.exclusive ? "true" : "false", opt.pollers,
-        opt.handlers, opt.transport == Transport::Unix ? "unix" : "tcp", opt.conns, opt.payload,
-        r.seconds, r.seconds > 0 ? static_cast<double>(c.requests.load()) / r.seconds : 0.0,
-        static_cast<unsigned long long>(c.mismatches.load()), r.client_failed ? "true" : "false",
-        static_cast<unsigned long long>(waits),
-        static_cast<unsigned long long>(s.epoll_ctl_calls()),
-        waits ? static_cast<double>(s.epoll_wait_events.load()) / static_cast<double>(waits) : 0.0,
-        static_cast<unsigned long long>(s.waits_skipped.load() + s.ctl_saved.load()),
-        process_cpu_seconds());
-    return std::string(head) + "\"server\":" + counters_json(s, r.seconds) +
-           ",\"client\":" + counters_json(c, r.seconds) + "}";
+    const double rps = r.seconds > 0 ? static_cast<double>(c.requests.load()) / r.seconds : 0.0;
+    const double mean =
+        waits ? static_cast<double>(s.epoll_wait_events.load()) / static_cast<double>(waits) : 0.0;
+    const nlohmann::ordered_json j = {
+        {"model", model_name(opt.model)},
+        {"trigger", trigger_name(opt.trigger)},
+        {"threads", opt.threads},
+        {"shared_epoll", opt.shared_epoll},
+        {"exclusive", opt.exclusive},
+        {"pollers", opt.pollers},
+        {"handlers", opt.handlers},
+        {"transport", opt.transport == Transport::Unix ? "unix" : "tcp"},
+        {"conns", opt.conns},
+        {"payload", opt.payload},
+        {"seconds", rounded(r.seconds, 3)},
+        {"requests_per_s", rounded(rps, 1)},
+        {"mismatches", c.mismatches.load()},
+        {"client_failed", r.client_failed},
+        {"epoll_wait_calls", waits},
+        {"epoll_ctl_calls", s.epoll_ctl_calls()},
+        {"mean_events_per_wait", rounded(mean, 3)},
+        {"syscalls_saved_by_speculation", s.waits_skipped.load() + s.ctl_saved.load()},
+        {"cpu_s", rounded(process_cpu_seconds(), 3)},
+        {"server", counters_json(s, r.seconds)},
+        {"client", counters_json(c, r.seconds)}};
+    return j.dump();
 }
 
 }  // namespace epscope::poller

@@ -1,44 +1,41 @@
 #include "counters.hpp"
 
-#include <cstdio>
+#include <cmath>
 
 namespace epscope::poller {
 
-std::string counters_json(const Counters& c, double seconds) {
+double rounded(double v, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(v * scale) / scale;
+}
+
+nlohmann::ordered_json counters_json(const Counters& c, double seconds) {
     const uint64_t waits = c.epoll_wait_calls.load();
     const uint64_t events = c.epoll_wait_events.load();
     const double mean = waits ? static_cast<double>(events) / static_cast<double>(waits) : 0.0;
     const double rps = seconds > 0 ? static_cast<double>(c.requests.load()) / seconds : 0.0;
-    char buf[1024];
-    std::snprintf(
-        buf, sizeof buf,
-        "{\"requests\":%llu,\"requests_per_s\":%.1f,\"bytes\":%llu,\"mismatches\":%llu,"
-        "\"epoll_wait_calls\":%llu,\"epoll_wait_events\":%llu,\"epoll_wait_empty\":%llu,"
-        "\"mean_events_per_wait\":%.3f,\"epoll_ctl_calls\":%llu,\"epoll_ctl_add\":%llu,"
-        "\"epoll_ctl_mod\":%llu,\"epoll_ctl_del\":%llu,\"events_handled\":%llu,"
-        "\"events_spurious\":%llu,\"accepts\":%llu,\"spec_attempts\":%llu,"
-        "\"spec_successes\":%llu,\"waits_skipped\":%llu,\"ctl_saved\":%llu,"
-        "\"syscalls_saved_by_speculation\":%llu,\"handler_messages\":%llu,\"timeouts\":%llu}",
-        static_cast<unsigned long long>(c.requests.load()), rps,
-        static_cast<unsigned long long>(c.bytes.load()),
-        static_cast<unsigned long long>(c.mismatches.load()),
-        static_cast<unsigned long long>(waits), static_cast<unsigned long long>(events),
-        static_cast<unsigned long long>(c.epoll_wait_empty.load()), mean,
-        static_cast<unsigned long long>(c.epoll_ctl_calls()),
-        static_cast<unsigned long long>(c.epoll_ctl_add.load()),
-        static_cast<unsigned long long>(c.epoll_ctl_mod.load()),
-        static_cast<unsigned long long>(c.epoll_ctl_del.load()),
-        static_cast<unsigned long long>(c.events_handled.load()),
-        static_cast<unsigned long long>(c.events_spurious.load()),
-        static_cast<unsigned long long>(c.accepts.load()),
-        static_cast<unsigned long long>(c.spec_attempts.load()),
-        static_cast<unsigned long long>(c.spec_successes.load()),
-        static_cast<unsigned long long>(c.waits_skipped.load()),
-        static_cast<unsigned long long>(c.ctl_saved.load()),
-        static_cast<unsigned long long>(c.waits_skipped.load() + c.ctl_saved.load()),
-        static_cast<unsigned long long>(c.handler_messages.load()),
-        static_cast<unsigned long long>(c.timeouts.load()));
-    return buf;
+    return {{"requests", c.requests.load()},
+            {"requests_per_s", rounded(rps, 1)},
+            {"bytes", c.bytes.load()},
+            {"mismatches", c.mismatches.load()},
+            {"epoll_wait_calls", waits},
+            {"epoll_wait_events", events},
+            {"epoll_wait_empty", c.epoll_wait_empty.load()},
+            {"mean_events_per_wait", rounded(mean, 3)},
+            {"epoll_ctl_calls", c.epoll_ctl_calls()},
+            {"epoll_ctl_add", c.epoll_ctl_add.load()},
+            {"epoll_ctl_mod", c.epoll_ctl_mod.load()},
+            {"epoll_ctl_del", c.epoll_ctl_del.load()},
+            {"events_handled", c.events_handled.load()},
+            {"events_spurious", c.events_spurious.load()},
+            {"accepts", c.accepts.load()},
+            {"spec_attempts", c.spec_attempts.load()},
+            {"spec_successes", c.spec_successes.load()},
+            {"waits_skipped", c.waits_skipped.load()},
+            {"ctl_saved", c.ctl_saved.load()},
+            {"syscalls_saved_by_speculation", c.waits_skipped.load() + c.ctl_saved.load()},
+            {"handler_messages", c.handler_messages.load()},
+            {"timeouts", c.timeouts.load()}};
 }
 
 }  // namespace epscope::poller

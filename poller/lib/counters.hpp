@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace epscope::poller {
@@ -39,6 +40,8 @@ inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
 }
 
 // One JSON object (no trailing newline) with every counter and the derived figures.
-std::string counters_json(const Counters& c, double seconds);
+nlohmann::ordered_json counters_json(const Counters& c, double seconds);
+// `v` to `decimals` places: the JSON reports' figures, as short as printf's "%.Nf" made them.
+double rounded(double v, int decimals);
 
 }  // namespace epscope::poller

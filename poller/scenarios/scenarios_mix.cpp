@@ -32,6 +32,44 @@ std::string tags(const std::set<uint64_t>& seen) {
     return out;
 }
 
+// A TCP listener on a loopback port the kernel picks; `sa` is its address.
+int loopback_listener(sockaddr_in& sa) {
+    const int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(lfd, 8) < 0 ||
+        getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len) < 0)
+        std::abort();
+    return lfd;
+}
+
+// The data tags reported until `want` distinct ones were, or 2 s passed. Level items report
+// on every wait, so waiting is bounded by time, not by rounds: a timer needs its millisecond.
+std::set<uint64_t> tags_seen(int epfd, size_t want) {
+    std::set<uint64_t> seen;
+    epoll_event ev[8];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (seen.size() < want && std::chrono::steady_clock::now() < deadline) {
+        const int n = wait_events(epfd, ev, 8, 20);
+        for (int i = 0; i < n; ++i) seen.insert(ev[i].data.u64);
+        if (seen.size() < want) usleep(1000);
+    }
+    return seen;
+}
+
+// Whether the item tagged `tag` reports EPOLLRDHUP within 2 s.
+bool rdhup_seen(int epfd, uint64_t tag) {
+    epoll_event ev[8];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const int n = wait_events(epfd, ev, 8, 20);
+        for (int i = 0; i < n; ++i)
+            if (ev[i].data.u64 == tag && (ev[i].events & EPOLLRDHUP)) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 void scenario_mixed_types(Script& s) {
@@ -48,14 +86,8 @@ void scenario_mixed_types(Script& s) {
     sigaddset(&mask, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     const int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    const int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(lfd, 8) < 0 ||
-        getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len) < 0)
-        std::abort();
+    const int lfd = loopback_listener(sa);
     const int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     const std::vector<std::pair<int, uint64_t>> items = {{p[0], kPipe},   {efd, kEventfd},
@@ -87,15 +119,7 @@ void scenario_mixed_types(Script& s) {
     raise(SIGUSR2);
     fill(cfd, 3);
     fill(u[1], 2);
-    std::set<uint64_t> seen;
-    // Level items report on every wait, so waiting is bounded by time, not by rounds: the
-    // timer needs its millisecond.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (seen.size() < 6 && std::chrono::steady_clock::now() < deadline) {
-        const int n = wait_events(epfd, ev, 8, 20);
-        for (int i = 0; i < n; ++i) seen.insert(ev[i].data.u64);
-        if (seen.size() < 6) usleep(1000);
-    }
+    const std::set<uint64_t> seen = tags_seen(epfd, 6);
     s.expect(seen == std::set<uint64_t>{kPipe, kEventfd, kTimerfd, kSignalfd, kTcp, kUnix},
              "pipe(1), eventfd(2), timerfd(3), signalfd(4), TCP(6) and unix(7) all report "
              "readable (seen: " +
@@ -105,14 +129,7 @@ void scenario_mixed_types(Script& s) {
         read(sfd, &info, sizeof info) == sizeof info && info.ssi_signo == SIGUSR2;
     s.expect(got_signal, "the signal was consumed through signalfd");
     close(cfd);  // the peer's FIN shows as EPOLLRDHUP on the accepted socket
-    bool rdhup = false;
-    const auto rdhup_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!rdhup && std::chrono::steady_clock::now() < rdhup_deadline) {
-        const int n = wait_events(epfd, ev, 8, 20);
-        for (int i = 0; i < n; ++i)
-            rdhup = rdhup || (ev[i].data.u64 == kTcp && (ev[i].events & EPOLLRDHUP));
-    }
-    s.expect(rdhup, "TCP peer close reports EPOLLRDHUP");
+    s.expect(rdhup_seen(epfd, kTcp), "TCP peer close reports EPOLLRDHUP");
     for (int fd : {p[0], p[1], u[0], u[1], efd, tfd, sfd, lfd, afd}) close(fd);
     s.checkpoint("everything closed", epfd, {});
     close(epfd);

@@ -6,31 +6,24 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace epscope::poller {
 
 namespace {
 
-std::string json_escape(const std::string& s) {
-    std::string out;
-    for (char ch : s) {
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += ch;
-    }
-    return out;
+std::string hex(unsigned long long v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", v);
+    return buf;
 }
 
-std::string items_json(const std::vector<ExpectedItem>& items) {
-    std::string out = "[";
-    char buf[96];
-    for (size_t i = 0; i < items.size(); ++i) {
-        std::snprintf(buf, sizeof buf, "%s{\"tfd\":%d,\"events\":\"0x%x\",\"data\":\"0x%llx\"}",
-                      i ? "," : "", items[i].tfd, items[i].events,
-                      static_cast<unsigned long long>(items[i].data));
-        out += buf;
-    }
-    return out + "]";
+nlohmann::ordered_json items_json(const std::vector<ExpectedItem>& items) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const ExpectedItem& it : items)
+        out.push_back({{"tfd", it.tfd}, {"events", hex(it.events)}, {"data", hex(it.data)}});
+    return out;
 }
 
 bool less(const ExpectedItem& a, const ExpectedItem& b) {
@@ -63,11 +56,9 @@ bool read_fdinfo(int epfd, std::vector<ExpectedItem>& items) {
 }
 
 void Script::checkpoint(const std::string& label, int epfd, std::vector<ExpectedItem> expected) {
-    const int id = next_++;
-    std::string line =
-        "{\"checkpoint\":" + std::to_string(id) + ",\"label\":\"" + json_escape(label) +
-        "\",\"scenario\":\"" + json_escape(scenario_) + "\",\"pid\":" + std::to_string(getpid()) +
-        ",\"epfd\":" + std::to_string(epfd) + ",\"items\":" + std::to_string(expected.size());
+    nlohmann::ordered_json line = {{"checkpoint", next_++}, {"label", label},
+                                   {"scenario", scenario_}, {"pid", getpid()},
+                                   {"epfd", epfd},          {"items", expected.size()}};
     if (verify_) {
         std::vector<ExpectedItem> actual;
         const bool readable = read_fdinfo(epfd, actual);
@@ -82,21 +73,21 @@ void Script::checkpoint(const std::string& label, int epfd, std::vector<Expected
             readable && missing.empty() && unexpected.empty() &&
             std::equal(expected.begin(), expected.end(), actual.begin(), actual.end(), same);
         if (!match) ++failures_;
-        line += ",\"fdinfo_items\":" + std::to_string(actual.size()) +
-                ",\"match\":" + (match ? "true" : "false");
-        if (!readable) line += ",\"error\":\"cannot read /proc/self/fdinfo\"";
+        line["fdinfo_items"] = actual.size();
+        line["match"] = match;
+        if (!readable) line["error"] = "cannot read /proc/self/fdinfo";
         // Only the differences are printed: a scenario with thousands of items stays short.
-        if (!missing.empty()) line += ",\"missing\":" + items_json(missing);
-        if (!unexpected.empty()) line += ",\"unexpected\":" + items_json(unexpected);
+        if (!missing.empty()) line["missing"] = items_json(missing);
+        if (!unexpected.empty()) line["unexpected"] = items_json(unexpected);
     }
-    std::printf("%s}\n", line.c_str());
+    std::printf("%s\n", line.dump().c_str());
     std::fflush(stdout);
 }
 
 void Script::expect(bool ok, const std::string& what) {
     if (!ok) ++failures_;
-    std::printf("{\"check\":\"%s\",\"scenario\":\"%s\",\"ok\":%s}\n", json_escape(what).c_str(),
-                json_escape(scenario_).c_str(), ok ? "true" : "false");
+    const nlohmann::ordered_json line = {{"check", what}, {"scenario", scenario_}, {"ok", ok}};
+    std::printf("%s\n", line.dump().c_str());
     std::fflush(stdout);
 }
 

@@ -35,7 +35,7 @@ inline std::filesystem::path write_findings_trace(const std::filesystem::path& p
     s.tgid = 200;
     s.process("stuck");
     s.create(ep_of(2), 5);
-    s.insert(ep_of(2), 5, 7, 0x1 | model::kEpollOneshot);
+    s.insert(ep_of(2), 5, 7, 0x1 | EPOLLONESHOT);
     s.ts = kStuckDeliveryTs;
     s.wait_begin(ep_of(2), 5, 201);
     s.harvest_begin(ep_of(2), 201);

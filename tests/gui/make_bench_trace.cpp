@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const bool active = seconds > 0;
-    const std::uint32_t events = 1u | (active ? model::kEpollEt : 0u);
+    const std::uint32_t events = 1u | (active ? std::uint32_t{EPOLLET} : 0u);
     try {
         trace::TraceHeader h = trace::TraceHeader::for_this_host();
         h.set(trace::kMetaBackend, "synthetic");

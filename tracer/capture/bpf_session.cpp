@@ -34,7 +34,9 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
     return std::vfprintf(stderr, fmt, args);
 }
 
-std::string errno_text(int err) {
+// strerror of a libbpf or syscall error (libbpf returns -errno), with what to do when it is a
+// missing privilege. (trace::errno_text prefixes errno with what failed: another job.)
+std::string bpf_error_text(int err) {
     err = err < 0 ? -err : err;
     std::string s = std::strerror(err);
     if (err == EPERM || err == EACCES)
@@ -81,7 +83,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     if (!g_verbose) libbpf_set_print(libbpf_print);
 
     skel_.reset(open_object());
-    if (!skel_) throw CaptureError("cannot open the BPF object: " + errno_text(errno));
+    if (!skel_) throw CaptureError("cannot open the BPF object: " + bpf_error_text(errno));
 
     skel_->rodata->targ_all = config.all_processes;
     skel_->rodata->have_start_scan = config.have_start_scan;
@@ -92,7 +94,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     skel_->rodata->wake_threshold = config.wake_on_threshold ? config.wake_threshold_bytes() : 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, config.ring_bytes))
         throw CaptureError("ring buffer size " + std::to_string(config.ring_bytes) +
-                           " rejected: " + errno_text(err));
+                           " rejected: " + bpf_error_text(err));
     size_counting_maps(config);
 
     // Autoload exactly the planned programs; everything else stays unloaded
@@ -115,11 +117,11 @@ BpfSession::BpfSession(const SessionConfig& config) {
         prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
         if (int err = bpf_program__set_attach_target(prog, 0, choice.target.c_str()))
             throw CaptureError("cannot target " + choice.program + " at " + choice.target + ": " +
-                               errno_text(err));
+                               bpf_error_text(err));
     }
 
     if (int err = epscope_bpf__load(skel_.get()))
-        throw CaptureError("cannot load the BPF programs: " + errno_text(err) +
+        throw CaptureError("cannot load the BPF programs: " + bpf_error_text(err) +
                            " (rerun with -v for the verifier's log)");
 
     for (const auto& choice : config.programs) {
@@ -135,7 +137,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
             int err = errno;
             throw CaptureError("cannot attach " + choice.program +
                                (choice.target.empty() ? "" : " to " + choice.target) + ": " +
-                               errno_text(err));
+                               bpf_error_text(err));
         }
         links_.emplace_back(link);
         attached_.push_back(choice.program +
@@ -153,13 +155,13 @@ void BpfSession::fill_selectors(const SessionConfig& config) {
         comm.copy(key, sizeof(key) - 1);
         if (bpf_map__update_elem(skel_->maps.select_comms, key, sizeof(key), &one, sizeof(one),
                                  BPF_ANY))
-            throw CaptureError("cannot select the name " + comm + ": " + errno_text(errno));
+            throw CaptureError("cannot select the name " + comm + ": " + bpf_error_text(errno));
     }
     for (std::uint64_t id : config.select_cgroups)
         if (bpf_map__update_elem(skel_->maps.select_cgroups, &id, sizeof(id), &one, sizeof(one),
                                  BPF_ANY))
             throw CaptureError("cannot select cgroup id " + std::to_string(id) + ": " +
-                               errno_text(errno));
+                               bpf_error_text(errno));
 }
 
 // LRU maps allocate every entry at creation: full size only when counting.
@@ -169,7 +171,7 @@ void BpfSession::size_counting_maps(const SessionConfig& config) {
     const std::uint32_t items = config.counting ? config.counting_items : kUnused;
     if (bpf_map__set_max_entries(skel_->maps.count_instances, instances) ||
         bpf_map__set_max_entries(skel_->maps.count_items, items))
-        throw CaptureError("cannot size the counting maps: " + errno_text(errno));
+        throw CaptureError("cannot size the counting maps: " + bpf_error_text(errno));
 }
 
 BpfSession::~BpfSession() { detach_all(); }
@@ -197,7 +199,7 @@ void BpfSession::trace_tgid(pid_t tgid) {
     std::uint8_t one = 1;
     if (bpf_map__update_elem(skel_->maps.tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
         throw CaptureError("cannot add process " + std::to_string(tgid) +
-                           " to the filter: " + errno_text(errno));
+                           " to the filter: " + bpf_error_text(errno));
 }
 
 std::vector<pid_t> BpfSession::traced_tgids() const {
@@ -250,7 +252,7 @@ BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
     } else if (errno != ENOENT) {
         // Never "idle" by mistake: a checkpoint taken on a failed read would
         // be compared as if nothing had been in flight.
-        throw CaptureError("cannot read the verify activity map: " + errno_text(errno));
+        throw CaptureError("cannot read the verify activity map: " + bpf_error_text(errno));
     }
     return a;
 }

@@ -76,8 +76,7 @@ void print_json(const CheckOptions& o, const trace::TraceReader& reader, finding
                 stream::IdMap& ids, const std::vector<const findings::Finding*>& shown) {
     using Json = nlohmann::ordered_json;  // keys in the order written, as before
     Json found = Json::array();
-    for (const auto* f : shown)
-        found.push_back(Json::parse(finding_json(*f, ids, engine.first_ts())));
+    for (const auto* f : shown) found.push_back(finding_json(*f, ids, engine.first_ts()));
     Json unjudged = Json::array();
     for (const auto& u : engine.unjudged())
         unjudged.push_back({{"kind", std::string(kind_name(u.kind))}, {"reason", u.reason}});
@@ -88,7 +87,7 @@ void print_json(const CheckOptions& o, const trace::TraceReader& reader, finding
                    {"truncated", reader.truncated()},
                    {"findings", found},
                    {"unjudged", unjudged}};
-    std::printf("%s\n", out.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+    std::printf("%s\n", stream::json_text(out).c_str());
 }
 
 }  // namespace

@@ -36,12 +36,9 @@ public:
                  << '\n';
             return;
         }
-        std::string line = stream::format_json(rec, ids_);
-        if (wall_)  // after "ts", before "kind"
-            line.insert(line.find(",\"kind\""),
-                        ",\"wall_time\":\"" +
-                            stream::wall_clock_text(rec.header().ts, *wall_, true) + "\"");
-        out_ << line << '\n';
+        const std::string wall =
+            wall_ ? stream::wall_clock_text(rec.header().ts, *wall_, true) : std::string();
+        out_ << stream::format_json(rec, ids_, wall) << '\n';
     }
     void on_unselected(const stream::Record& rec) override { stream::name_addresses(rec, ids_); }
 

@@ -337,7 +337,7 @@ std::string stat_json(const StatReport& in) {
     }
     Json found = Json::array();
     for (const auto* f : in.shown)
-        found.push_back(Json::parse(finding_json(*f, ids, in.engine.first_ts())));
+        found.push_back(finding_json(*f, ids, in.engine.first_ts()));
     const Json out{{"file", in.opts.input},
                    {"kernel", header.kernel_release},
                    {"backend", std::string(header.get("backend").value_or(""))},
@@ -346,83 +346,50 @@ std::string stat_json(const StatReport& in) {
                    {"truncated", in.reader.truncated()},
                    {"verify_checks", st.verify.total_checks()},
                    {"verify_mismatches", st.verify.total_mismatches()},
-                   {"fidelity", Json::parse(fidelity_json(in.verify))},
+                   {"fidelity", fidelity_json(in.verify)},
                    {"incomplete", in.incomplete},
                    {"epoll_activity", in.collector.epoll_activity()},
                    {"processes", processes},
                    {"findings", found}};
     // Names from the traced program are bytes, not always UTF-8.
-    return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return stream::json_text(out);
 }
 
-// The text report: a table per process, findings, losses, fidelity, the plan.
-void print_stat_text(const StatReport& in) {
-    const StatOptions& opts = in.opts;
-    const trace::TraceReader& reader = in.reader;
-    const auto& header = reader.header();
-    const auto& st = in.collector.model().stats();
-    const StatCollector& collector = in.collector;
-    const trace::Visibility seen = trace::visibility_of(header);
-    stream::IdMap& ids = in.collector.ids();
-    const auto& by_process = in.by_process;
-    const findings::Engine& engine = in.engine;
-    const auto& shown = in.shown;
-    const model::VerifyStats& verify = in.verify;
-    const std::string& incomplete = in.incomplete;
-    std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
-                header.kernel_release.c_str(), header.host.c_str(),
-                std::string(header.get("backend").value_or("?")).c_str(),
-                static_cast<unsigned long long>(st.records),
-                reader.truncated() ? " (file cut off: readable prefix only)" : "");
-    if (opts.wall_clock && collector.last_ts())
-        std::printf(
-            "time: from %s to %s (%.3f s)\n",
-            stream::wall_clock_text(collector.first_ts(), header.realtime_offset_ns, true)
-                .c_str(),
-            stream::wall_clock_text(collector.last_ts(), header.realtime_offset_ns, true)
-                .c_str(),
-            (collector.last_ts() - collector.first_ts()) / 1e9);
-    for (const auto& [tgid, list] : by_process) {
-        std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
-        std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n",
-                    "instance", "epfd", "items", "ready", "waiters", "waits", "harvests",
-                    "callbacks", "delivered", "spur.", "lat p50", "lat p99", "wait p50",
-                    "wait p99");
-        for (const auto* s : list) {
-            const std::string fds = epfd_list(*s);
-            const std::string id = ids.name(stream::AddrSpace::Instance, s->ep);
-            std::uint64_t cbs = 0;
-            for (auto c : s->stats.callbacks) cbs += c;
-            std::printf("  %-8s %-8s %5u %5u %7u %6llu %8s %10s %9llu %7s %9s %9s %9s %9s%s\n",
-                        id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(),
-                        s->items, s->ready, s->waiters,
-                        static_cast<unsigned long long>(s->stats.waits),
-                        count_cell(s->stats.harvests, seen.harvests).c_str(),
-                        count_cell(cbs, seen.callbacks).c_str(),
-                        static_cast<unsigned long long>(s->stats.deliveries),
-                        count_cell(s->stats.spurious_wakeups, seen.wakeups).c_str(),
-                        duration_cell(s->stats.latency.quantile(0.5), seen.callbacks).c_str(),
-                        duration_cell(s->stats.latency.quantile(0.99), seen.callbacks).c_str(),
-                        format_duration(s->stats.wait_time.quantile(0.5)).c_str(),
-                        format_duration(s->stats.wait_time.quantile(0.99)).c_str(),
-                        s->freed ? "  (freed)" : "");
-            if (cbs) {
-                std::printf("           callbacks:");
-                for (std::size_t o = 0; o < model::kOutcomes; ++o)
-                    if (s->stats.callbacks[o])
-                        std::printf(" %s %llu",
-                                    stream::callback_outcome_name(static_cast<std::uint32_t>(o))
-                                        .c_str(),
-                                    static_cast<unsigned long long>(s->stats.callbacks[o]));
-                std::printf("\n");
-            }
-            print_stale(*s, ids, seen);
-        }
+// One instance's row of the text report, its callbacks by outcome and its stale items.
+void print_instance_row(const InstanceSummary& s, stream::IdMap& ids,
+                        const trace::Visibility& seen) {
+    const std::string fds = epfd_list(s);
+    const std::string id = ids.name(stream::AddrSpace::Instance, s.ep);
+    std::uint64_t cbs = 0;
+    for (auto c : s.stats.callbacks) cbs += c;
+    std::printf("  %-8s %-8s %5u %5u %7u %6llu %8s %10s %9llu %7s %9s %9s %9s %9s%s\n",
+                id.empty() ? "-" : id.c_str(), fds.empty() ? "-" : fds.c_str(), s.items, s.ready,
+                s.waiters, static_cast<unsigned long long>(s.stats.waits),
+                count_cell(s.stats.harvests, seen.harvests).c_str(),
+                count_cell(cbs, seen.callbacks).c_str(),
+                static_cast<unsigned long long>(s.stats.deliveries),
+                count_cell(s.stats.spurious_wakeups, seen.wakeups).c_str(),
+                duration_cell(s.stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                duration_cell(s.stats.latency.quantile(0.99), seen.callbacks).c_str(),
+                format_duration(s.stats.wait_time.quantile(0.5)).c_str(),
+                format_duration(s.stats.wait_time.quantile(0.99)).c_str(),
+                s.freed ? "  (freed)" : "");
+    if (cbs) {
+        std::printf("           callbacks:");
+        for (std::size_t o = 0; o < model::kOutcomes; ++o)
+            if (s.stats.callbacks[o])
+                std::printf(" %s %llu",
+                            stream::callback_outcome_name(static_cast<std::uint32_t>(o)).c_str(),
+                            static_cast<unsigned long long>(s.stats.callbacks[o]));
+        std::printf("\n");
     }
-    if (const std::string note = unseen_note(seen); !note.empty() && !by_process.empty())
-        std::printf("\n%s\n", note.c_str());
-    print_findings(engine, shown, ids);
-    if (!incomplete.empty()) std::printf("\nincomplete stream: %s\n", incomplete.c_str());
+    print_stale(s, ids, seen);
+}
+
+// Lost records and skipped program runs, the fidelity of verify mode, its mismatches.
+void print_losses_and_fidelity(const StatReport& in) {
+    const auto& header = in.reader.header();
+    const auto& st = in.collector.model().stats();
     std::printf("\nlost records: %llu%s%s\n", static_cast<unsigned long long>(st.lost),
                 st.lost > st.lost_skipped
                     ? " (the ring buffer was full: record with a larger --ring-mb)"
@@ -434,21 +401,54 @@ void print_stat_text(const StatReport& in) {
                     ? " (program runs the kernel skipped: another BPF program was running "
                       "on the CPU)"
                     : " (program runs the kernel skipped: record with --backend kprobe)");
-    if (!collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
+    if (!in.collector.epoll_activity()) std::printf("%s\n", kNoEpollActivity);
     const bool verified = header.get(trace::kMetaVerify).value_or("") == "yes";
     std::printf("%s\n", fidelity_line(st.verify, verified).c_str());
-    if (opts.mismatches) {
-        for (const std::string& line : verify.log)
+    if (in.opts.mismatches) {
+        for (const std::string& line : in.verify.log)
             std::printf("  mismatch at %s\n", line.c_str());
         if (st.verify.total_mismatches() > st.verify.log.size())
             std::printf("  (%llu more not listed)\n",
                         static_cast<unsigned long long>(st.verify.total_mismatches() -
                                                         st.verify.log.size()));
-    } else if (!verify.last_mismatch.empty()) {
-        std::printf("  last mismatch: %s\n", verify.last_mismatch.c_str());
+    } else if (!in.verify.last_mismatch.empty()) {
+        std::printf("  last mismatch: %s\n", in.verify.last_mismatch.c_str());
     }
-    std::printf("attach %s",
-                plan::format_plan(plan::Plan::from_text(header.attach_plan)).c_str());
+}
+
+// The text report: a table per process, findings, losses, fidelity, the plan.
+void print_stat_text(const StatReport& in) {
+    const StatOptions& opts = in.opts;
+    const trace::TraceReader& reader = in.reader;
+    const auto& header = reader.header();
+    const auto& st = in.collector.model().stats();
+    const StatCollector& collector = in.collector;
+    const trace::Visibility seen = trace::visibility_of(header);
+    stream::IdMap& ids = in.collector.ids();
+    std::printf("trace %s: kernel %s on %s, backend %s, %llu records%s\n", opts.input.c_str(),
+                header.kernel_release.c_str(), header.host.c_str(),
+                std::string(header.get("backend").value_or("?")).c_str(),
+                static_cast<unsigned long long>(st.records),
+                reader.truncated() ? " (file cut off: readable prefix only)" : "");
+    if (opts.wall_clock && collector.last_ts())
+        std::printf(
+            "time: from %s to %s (%.3f s)\n",
+            stream::wall_clock_text(collector.first_ts(), header.realtime_offset_ns, true).c_str(),
+            stream::wall_clock_text(collector.last_ts(), header.realtime_offset_ns, true).c_str(),
+            (collector.last_ts() - collector.first_ts()) / 1e9);
+    for (const auto& [tgid, list] : in.by_process) {
+        std::printf("\nprocess %u %s\n", tgid, collector.comm(tgid).c_str());
+        std::printf("  %-8s %-8s %5s %5s %7s %6s %8s %10s %9s %7s %9s %9s %9s %9s\n", "instance",
+                    "epfd", "items", "ready", "waiters", "waits", "harvests", "callbacks",
+                    "delivered", "spur.", "lat p50", "lat p99", "wait p50", "wait p99");
+        for (const auto* s : list) print_instance_row(*s, ids, seen);
+    }
+    if (const std::string note = unseen_note(seen); !note.empty() && !in.by_process.empty())
+        std::printf("\n%s\n", note.c_str());
+    print_findings(in.engine, in.shown, ids);
+    if (!in.incomplete.empty()) std::printf("\nincomplete stream: %s\n", in.incomplete.c_str());
+    print_losses_and_fidelity(in);
+    std::printf("attach %s", plan::format_plan(plan::Plan::from_text(header.attach_plan)).c_str());
 }
 
 }  // namespace

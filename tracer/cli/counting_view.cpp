@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cli/format.hpp"
 #include "stream/record_text.hpp"
@@ -61,34 +62,38 @@ std::string busiest_line(const CountingSnapshot& snap, std::uint32_t tgid, std::
     return out.empty() ? out : out + "\n";
 }
 
-std::string hist_json(const CountHistogram& h) {
-    std::string out =
-        "{\"count\":" + num(h.count) + ",\"sum_ns\":" + num(h.sum_ns) + ",\"log2_buckets\":[";
-    for (std::size_t i = 0; i < h.buckets.size(); ++i) out += (i ? "," : "") + num(h.buckets[i]);
-    return out + "]}";
+using Json = nlohmann::ordered_json;
+
+Json hist_json(const CountHistogram& h) {
+    return {{"count", h.count}, {"sum_ns", h.sum_ns}, {"log2_buckets", h.buckets}};
 }
 
-std::string callbacks_json(const std::array<std::uint64_t, EP_COUNT_OUTCOMES>& cbs) {
-    std::string out = "{";
+Json callbacks_json(const std::array<std::uint64_t, EP_COUNT_OUTCOMES>& cbs) {
+    Json out = Json::object();
     for (std::size_t o = 0; o < cbs.size(); ++o)
-        out += std::string(o ? "," : "") + "\"" +
-               stream::callback_outcome_name(static_cast<std::uint32_t>(o)) + "\":" + num(cbs[o]);
-    return out + "}";
+        out[stream::callback_outcome_name(static_cast<std::uint32_t>(o))] = cbs[o];
+    return out;
 }
 
-std::string instance_json(const InstanceCounts& c, const CountingVisibility& seen) {
-    auto opt = [](bool s, const std::string& v) { return s ? v : std::string("null"); };
-    return "{\"epfd\":" + std::to_string(c.epfd) + ",\"ctl_add\":" + num(c.ctl_add) +
-           ",\"ctl_mod\":" + num(c.ctl_mod) + ",\"ctl_del\":" + num(c.ctl_del) +
-           ",\"ctl_failed\":" + num(c.ctl_failed) + ",\"waits\":" + num(c.waits) +
-           ",\"waits_slept\":" + opt(seen.sleeps, num(c.waits_slept)) +
-           ",\"timeouts\":" + num(c.timeouts) + ",\"wait_errors\":" + num(c.wait_errors) +
-           ",\"deliveries\":" + num(c.deliveries) +
-           ",\"harvests\":" + opt(seen.harvests, num(c.harvests)) +
-           ",\"wakeups\":" + opt(seen.wakeups, num(c.wakeups)) +
-           ",\"callbacks\":" + opt(seen.callbacks, callbacks_json(c.callbacks)) +
-           ",\"wait_time\":" + hist_json(c.wait_time) +
-           ",\"latency\":" + opt(seen.callbacks, hist_json(c.latency)) + "}";
+// What the backend cannot see is null, never zero.
+Json seen_or_null(bool seen, Json v) { return seen ? std::move(v) : Json(nullptr); }
+
+Json instance_json(const InstanceCounts& c, const CountingVisibility& seen) {
+    return {{"epfd", c.epfd},
+            {"ctl_add", c.ctl_add},
+            {"ctl_mod", c.ctl_mod},
+            {"ctl_del", c.ctl_del},
+            {"ctl_failed", c.ctl_failed},
+            {"waits", c.waits},
+            {"waits_slept", seen_or_null(seen.sleeps, c.waits_slept)},
+            {"timeouts", c.timeouts},
+            {"wait_errors", c.wait_errors},
+            {"deliveries", c.deliveries},
+            {"harvests", seen_or_null(seen.harvests, c.harvests)},
+            {"wakeups", seen_or_null(seen.wakeups, c.wakeups)},
+            {"callbacks", seen_or_null(seen.callbacks, callbacks_json(c.callbacks))},
+            {"wait_time", hist_json(c.wait_time)},
+            {"latency", seen_or_null(seen.callbacks, hist_json(c.latency))}};
 }
 
 }  // namespace
@@ -132,31 +137,35 @@ std::string counting_json(const CountingSnapshot& snap, const CountingVisibility
                           const CountingViewInfo& info) {
     std::map<std::uint64_t, std::int32_t> epfd_of;
     for (const auto& c : snap.instances) epfd_of[c.ep] = c.epfd;
-    std::string out = "{\"backend\":\"" + stream::json_escape(info.backend) + "\",\"unseen\":\"" +
-                      stream::json_escape(seen.unseen()) +
-                      "\",\"instances_evicted\":" + num(snap.instances_evicted) +
-                      ",\"items_evicted\":" + num(snap.items_evicted) +
-                      ",\"failed_updates\":" + num(snap.failed_updates) + ",\"processes\":[";
-    for (std::size_t k = 0; k < snap.processes.size(); ++k) {
-        const auto& p = snap.processes[k];
-        out += std::string(k ? "," : "") + "{\"tgid\":" + std::to_string(p.tgid) + ",\"comm\":\"" +
-               stream::json_escape(p.comm) + "\",\"total\":" + instance_json(p.total, seen) +
-               ",\"instances\":[";
-        for (std::size_t j = 0; j < p.instances.size(); ++j)
-            out += (j ? "," : "") + instance_json(snap.instances[p.instances[j]], seen);
-        out += "]}";
+    Json processes = Json::array();
+    for (const auto& p : snap.processes) {
+        Json instances = Json::array();
+        for (std::size_t i : p.instances)
+            instances.push_back(instance_json(snap.instances[i], seen));
+        processes.push_back({{"tgid", p.tgid},
+                             {"comm", p.comm},
+                             {"total", instance_json(p.total, seen)},
+                             {"instances", std::move(instances)}});
     }
-    out += "],\"items\":[";
-    for (std::size_t k = 0; k < snap.items.size(); ++k) {
-        const ItemCounts& it = snap.items[k];
+    Json items = Json::array();
+    for (const ItemCounts& it : snap.items) {
         auto e = epfd_of.find(it.ep);
-        out += std::string(k ? "," : "") + "{\"tgid\":" + std::to_string(it.tgid) +
-               ",\"epfd\":" + std::to_string(e == epfd_of.end() ? -1 : e->second) +
-               ",\"fd\":" + std::to_string(it.fd) + ",\"data\":" + num(it.data) +
-               ",\"deliveries\":" + num(it.deliveries) + ",\"callbacks\":" +
-               (seen.callbacks ? callbacks_json(it.callbacks) : std::string("null")) + "}";
+        items.push_back(
+            {{"tgid", it.tgid},
+             {"epfd", e == epfd_of.end() ? -1 : e->second},
+             {"fd", it.fd},
+             {"data", it.data},
+             {"deliveries", it.deliveries},
+             {"callbacks", seen_or_null(seen.callbacks, callbacks_json(it.callbacks))}});
     }
-    return out + "]}\n";
+    const Json out = {{"backend", info.backend},
+                      {"unseen", seen.unseen()},
+                      {"instances_evicted", snap.instances_evicted},
+                      {"items_evicted", snap.items_evicted},
+                      {"failed_updates", snap.failed_updates},
+                      {"processes", std::move(processes)},
+                      {"items", std::move(items)}};
+    return stream::json_text(out) + "\n";
 }
 
 }  // namespace epscope::cli

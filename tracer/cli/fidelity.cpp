@@ -34,21 +34,22 @@ std::string fidelity_line(const model::VerifyStats& v, bool verified) {
     return out;
 }
 
-std::string fidelity_json(const model::VerifyStats& v) {
-    std::string checks, mismatches;
+nlohmann::ordered_json fidelity_json(const model::VerifyStats& v) {
+    nlohmann::ordered_json checks = nlohmann::ordered_json::object();
+    nlohmann::ordered_json mismatches = nlohmann::ordered_json::object();
     for (std::size_t w = 0; w < model::VerifyStats::kWhats; ++w) {
         const char* name = model::VerifyStats::name(static_cast<model::VerifyStats::What>(w));
-        checks += std::string(w ? "," : "") + "\"" + name + "\":" + std::to_string(v.checks[w]);
-        mismatches +=
-            std::string(w ? "," : "") + "\"" + name + "\":" + std::to_string(v.mismatches[w]);
+        checks[name] = v.checks[w];
+        mismatches[name] = v.mismatches[w];
     }
-    return "{\"checks\":{" + checks + "},\"mismatches\":{" + mismatches +
-           "},\"tree_rebuilds\":" + std::to_string(v.tree_rebuilds) +
-           ",\"seeded\":" + std::to_string(v.snapshots_seeded) +
-           ",\"fdinfo_busy\":" + std::to_string(v.snapshots_busy) +
-           ",\"raced\":" + std::to_string(v.raced) +
-           ",\"unseen_close_removals\":" + std::to_string(v.unseen_close_removals) +
-           ",\"last_mismatch\":\"" + stream::json_escape(v.last_mismatch) + "\"}";
+    return {{"checks", checks},
+            {"mismatches", mismatches},
+            {"tree_rebuilds", v.tree_rebuilds},
+            {"seeded", v.snapshots_seeded},
+            {"fdinfo_busy", v.snapshots_busy},
+            {"raced", v.raced},
+            {"unseen_close_removals", v.unseen_close_removals},
+            {"last_mismatch", v.last_mismatch}};
 }
 
 }  // namespace epscope::cli

@@ -2,6 +2,7 @@
 // `epscope live`: checks and mismatches by what the model was compared with.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/model.hpp"
@@ -13,6 +14,6 @@ namespace epscope::cli {
 // means nothing was there to check, not a missing option).
 std::string fidelity_line(const model::VerifyStats& v, bool verified = false);
 // The same as one JSON object.
-std::string fidelity_json(const model::VerifyStats& v);
+nlohmann::ordered_json fidelity_json(const model::VerifyStats& v);
 
 }  // namespace epscope::cli

@@ -72,31 +72,36 @@ std::string finding_block(const findings::Finding& f, stream::IdMap& ids, std::u
     return out;
 }
 
-std::string finding_json(const findings::Finding& f, stream::IdMap& ids, std::uint64_t t0) {
-    using stream::json_escape;
-    std::string items;
+nlohmann::ordered_json finding_json(const findings::Finding& f, stream::IdMap& ids,
+                                    std::uint64_t t0) {
+    using Json = nlohmann::ordered_json;
+    Json items = Json::array();
     for (std::size_t i = 0; i < f.fds.size(); ++i)
-        items += std::string(i ? "," : "") + "{\"fd\":" + std::to_string(f.fds[i]) +
-                 ",\"name\":\"" + json_escape(i < f.fd_names.size() ? f.fd_names[i] : "") + "\"}";
-    std::string evidence;
-    for (std::size_t i = 0; i < f.evidence.size(); ++i)
-        evidence += std::string(i ? "," : "") + "{\"text\":\"" + json_escape(f.evidence[i].text) +
-                    "\",\"record\":" + std::to_string(f.evidence[i].record) +
-                    ",\"ts\":" + std::to_string(f.evidence[i].ts) + "}";
-    char rel[64];
-    std::snprintf(rel, sizeof rel, "\"first_s\":%.9f,\"last_s\":%.9f",
-                  f.first_ts >= t0 ? (f.first_ts - t0) / 1e9 : 0.0,
-                  f.last_ts >= t0 ? (f.last_ts - t0) / 1e9 : 0.0);
-    return "{\"kind\":\"" + std::string(kind_name(f.kind)) + "\",\"severity\":\"" +
-           std::string(severity_name(f.severity)) + "\",\"title\":\"" + json_escape(f.title) +
-           "\",\"tgid\":" + std::to_string(f.tgid) + ",\"comm\":\"" + json_escape(f.comm) +
-           "\",\"instance\":\"" + ids.name(stream::AddrSpace::Instance, f.ep) +
-           "\",\"epfd\":" + std::to_string(f.epfd) + ",\"items\":[" + items + "],\"threads\":[" +
-           number_list(f.threads) + "],\"first_ts\":" + std::to_string(f.first_ts) +
-           ",\"last_ts\":" + std::to_string(f.last_ts) + "," + rel +
-           ",\"count\":" + std::to_string(f.count) + ",\"evidence\":[" + evidence +
-           "],\"confidence\":\"" + json_escape(f.confidence) + "\",\"advice\":\"" +
-           json_escape(f.advice) + "\"}";
+        items.push_back({{"fd", f.fds[i]}, {"name", i < f.fd_names.size() ? f.fd_names[i] : ""}});
+    Json evidence = Json::array();
+    for (const auto& e : f.evidence)
+        evidence.push_back({{"text", e.text}, {"record", e.record}, {"ts", e.ts}});
+    // Seconds from the trace's first record, to the nanosecond.
+    auto rel = [t0](std::uint64_t ts) {
+        return ts >= t0 ? static_cast<double>(ts - t0) / 1e9 : 0.0;
+    };
+    return {{"kind", std::string(kind_name(f.kind))},
+            {"severity", std::string(severity_name(f.severity))},
+            {"title", f.title},
+            {"tgid", f.tgid},
+            {"comm", f.comm},
+            {"instance", ids.name(stream::AddrSpace::Instance, f.ep)},
+            {"epfd", f.epfd},
+            {"items", items},
+            {"threads", f.threads},
+            {"first_ts", f.first_ts},
+            {"last_ts", f.last_ts},
+            {"first_s", rel(f.first_ts)},
+            {"last_s", rel(f.last_ts)},
+            {"count", f.count},
+            {"evidence", evidence},
+            {"confidence", f.confidence},
+            {"advice", f.advice}};
 }
 
 }  // namespace epscope::cli

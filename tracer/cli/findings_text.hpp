@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "findings/findings.hpp"
@@ -17,6 +18,7 @@ std::string finding_line(const findings::Finding& f, stream::IdMap& ids);
 // The block of `epscope check`: title, who, when, evidence, confidence, advice.
 // t0: the trace's first record time (times are printed relative to it too).
 std::string finding_block(const findings::Finding& f, stream::IdMap& ids, std::uint64_t t0);
-std::string finding_json(const findings::Finding& f, stream::IdMap& ids, std::uint64_t t0);
+nlohmann::ordered_json finding_json(const findings::Finding& f, stream::IdMap& ids,
+                                    std::uint64_t t0);
 
 }  // namespace epscope::cli

@@ -235,7 +235,7 @@ void on_fd_read(Ctx& c, const ep_fd_read& r) {
 void edge_delivery(Ctx& c, InstState& in, std::int32_t fd, const ItemState& it,
                    const ep_harvest_item& r) {
     end_edge(c, in.tgid, fd, r.h.ts, "until its next delivery");
-    if ((it.events & (kEpollEt | kEpollOneshot)) != kEpollEt || !(r.revents & kEpollIn) ||
+    if ((it.events & (EPOLLET | EPOLLONESHOT)) != EPOLLET || !(r.revents & EPOLLIN) ||
         !c.in_window())
         return;
     EdgeEpisode ep;
@@ -535,18 +535,17 @@ void on_harvest_item(Ctx& c, const ep_harvest_item& r) {
     ItemState& it = itx->second;
     it.pending_since = 0;
     edge_delivery(c, in, d->second, it, r);
-    if (it.events & kEpollOneshot) {
+    if (it.events & EPOLLONESHOT) {
         it.disarm_ts = r.h.ts;
         it.disarm_rec = c.s.records;
         it.ignored = 0;
         it.confirmed_ts = 0;
     }
-    if (it.events & (kEpollEt | kEpollOneshot)) return;
+    if (it.events & (EPOLLET | EPOLLONESHOT)) return;
     auto t = c.s.threads.find(r.h.tid);
     if (t != c.s.threads.end()) ++t->second.lt_delivered;
-    const bool out_only =
-        (r.revents & kEpollOut) &&
-        !(r.revents & (kEpollIn | kEpollPri | kEpollErr | kEpollHup | kEpollRdHup));
+    const bool out_only = (r.revents & EPOLLOUT) &&
+                          !(r.revents & (EPOLLIN | EPOLLPRI | EPOLLERR | EPOLLHUP | EPOLLRDHUP));
     if (!out_only || !c.in_window()) {
         close_spin(c, in, d->second, it);
         return;
@@ -595,7 +594,7 @@ void close_burst(Ctx& c, std::uint32_t waker) {
         HerdAgg& herd = c.s.herds[burst.file];
         herd.tgid = burst.tgid;
         herd.woken += burst.woken.size();
-        herd.exclusive = herd.exclusive || (burst.events & kEpollExclusive);
+        herd.exclusive = herd.exclusive || (burst.events & EPOLLEXCLUSIVE);
         for (auto k : burst.insts)
             if (std::find(herd.insts.begin(), herd.insts.end(), k) == herd.insts.end())
                 herd.insts.push_back(k);
@@ -672,7 +671,7 @@ void on_snapshot_item(Ctx& c, const ep_snapshot_item& r) {
     auto itx = ii->second.items.find(r.tfd);
     if (itx == ii->second.items.end()) return;
     ItemState& it = itx->second;
-    if (it.disarm_ts && !(r.events & ~kPrivateBits)) {
+    if (it.disarm_ts && !(r.events & ~kEpPrivateBits)) {
         it.confirmed_ts = r.h.ts;
         it.confirmed_rec = c.s.records;
     }

@@ -11,14 +11,9 @@
 #include <vector>
 
 #include "findings/findings.hpp"
+#include "stream/epoll_bits.hpp"
 
 namespace epscope::findings {
-
-inline constexpr std::uint32_t kEpollIn = 0x001, kEpollPri = 0x002, kEpollOut = 0x004,
-                               kEpollErr = 0x008, kEpollHup = 0x010, kEpollRdHup = 0x2000;
-inline constexpr std::uint32_t kEpollExclusive = 1u << 28, kEpollOneshot = 1u << 30,
-                               kEpollEt = 1u << 31;
-inline constexpr std::uint32_t kPrivateBits = (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31);
 
 // Occurrences of one rule on one subject: counts, span, the worst few with
 // their evidence, the fds and threads involved (each list capped).

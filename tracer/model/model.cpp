@@ -79,6 +79,20 @@ std::uint64_t record_ep(const stream::Record& rec) {
     }
 }
 
+// LOST: records the ring buffer dropped, and program runs the kernel skipped (any CPU).
+void count_lost(ModelStats& st, const ep_header& h, const ep_lost& r) {
+    st.lost += r.count;
+    if (h.cpu == EP_LOST_ANY_CPU) st.lost_skipped += r.count;
+}
+
+void count_checkpoint(ModelStats& st, const ep_checkpoint& c) {
+    ++st.checkpoints;
+    // The tracer gave up an fdinfo read (the instance never stood still).
+    if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
+            .starts_with(abi::kFdinfoBusyLabel))
+        ++st.verify.snapshots_busy;
+}
+
 }  // namespace
 
 // Harvests of one instance by several threads: thread A's harvest ends under
@@ -146,12 +160,12 @@ bool Model::defer_new_harvest(const stream::Record& rec, std::uint64_t ep, std::
     Instance& in = instances_[inst];
     // (An overflow callback older than the HARVEST_END belongs to the ended
     // harvest: its record came late from another CPU.)
-    if (!in.harvesting || !in.harvest_ended || in.harvest_released || in.harvest_tid == 0 ||
-        in.harvest_tid == h.tid || find_waiter(in, in.harvest_tid) == nullptr ||
+    if (!in.harvest.active || !in.harvest.ended || in.harvest.released || in.harvest.tid == 0 ||
+        in.harvest.tid == h.tid || find_waiter(in, in.harvest.tid) == nullptr ||
         !harvest_awaits_deliveries(in) || (overflow_cb && h.ts <= in.harvest_end_ts))
         return false;
     deferred_.push_back(
-        Deferral{ep, in.harvest_tid, {HeldRecord{rec, static_cast<std::uint8_t>(deferrals + 1)}}});
+        Deferral{ep, in.harvest.tid, {HeldRecord{rec, static_cast<std::uint8_t>(deferrals + 1)}}});
     return true;
 }
 
@@ -160,8 +174,8 @@ bool Model::defer_new_harvest(const stream::Record& rec, std::uint64_t ep, std::
 // level-triggered items went back on the ready list; with both empty (or a
 // harvest that found nothing) the deliveries change no list.
 bool Model::harvest_awaits_deliveries(const Instance& in) const {
-    if (in.harvest_walks.empty()) return in.txlist.count != 0;
-    for (const HarvestWalk& w : in.harvest_walks)
+    if (in.harvest.walks.empty()) return in.txlist.count != 0;
+    for (const HarvestWalk& w : in.harvest.walks)
         if ((w.end.list == EP_WALK_READY || w.end.list == EP_WALK_TXLIST) && w.end.count != 0)
             return true;
     return false;
@@ -178,7 +192,7 @@ void Model::flush_deferred(std::uint64_t ep) {
     // replayed HARVEST_BEGIN that held the records back goes through (else a
     // flush at kMaxDeferred would hold them all back again, and again).
     if (InstanceRef inst = find_instance(ep); inst != kNil)
-        instances_[inst].harvest_released = true;
+        instances_[inst].harvest.released = true;
     // Replayed through route(): a later harvest in them may defer again.
     for (const HeldRecord& r : records) route(r.rec, r.deferrals);
 }
@@ -240,8 +254,7 @@ void Model::dispatch(const stream::Record& rec) {
             on_walk_end(rec.as<ep_walk_end>());
             break;
         case EP_KIND_LOST:
-            stats_.lost += rec.as<ep_lost>().count;
-            if (h.cpu == EP_LOST_ANY_CPU) stats_.lost_skipped += rec.as<ep_lost>().count;
+            count_lost(stats_, h, rec.as<ep_lost>());
             break;
         case EP_KIND_PROCESS:
             on_process(h, rec.as<ep_process>());
@@ -255,15 +268,9 @@ void Model::dispatch(const stream::Record& rec) {
         case EP_KIND_SNAPSHOT_ITEM:
             on_snapshot_item(rec.as<ep_snapshot_item>());
             break;
-        case EP_KIND_CHECKPOINT: {
-            ++stats_.checkpoints;
-            // The tracer gave up an fdinfo read (the instance never stood still).
-            const auto& c = rec.as<ep_checkpoint>();
-            if (std::string_view(c.label, strnlen(c.label, sizeof(c.label)))
-                    .starts_with(abi::kFdinfoBusyLabel))
-                ++stats_.verify.snapshots_busy;
+        case EP_KIND_CHECKPOINT:
+            count_checkpoint(stats_, rec.as<ep_checkpoint>());
             break;
-        }
         case EP_KIND_SOCK_NAME:
             break;  // the tracer also says it as an FD_NAME, which names the fd
         case EP_KIND_FD_CLOSE:
@@ -475,7 +482,7 @@ void Model::destroy_item(ItemRef it) {
         if (w.woken_by_item == it) w.woken_by_item = kNil;
     }
     if (in.last_cb_item == it) in.last_cb_item = kNil;
-    if (in.late_lt_anchor == it) in.late_lt_anchor = kNil;
+    if (in.harvest.late_lt_anchor == it) in.harvest.late_lt_anchor = kNil;
     ItemAcc at{this};
     rb_erase(at, in.root, it);
     --in.items;
@@ -494,6 +501,19 @@ void Model::destroy_item(ItemRef it) {
 
 // A seeded or lazily created item learns its file pointer: its key changes,
 // so it moves in the tree (whose shape was not exact anyway).
+// An event names (file, fd), which no item has: the item keyed (0, fd) is it, its file now
+// known (seeded by a snapshot, or recorded by the syscall-tracepoint backend), else the
+// item was registered before the trace began and is created lazily.
+ItemRef Model::adopt_or_create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd) {
+    if (file != 0) {
+        if (ItemRef keyless = lookup_item(inst, 0, fd); keyless != kNil) {
+            rekey_item(keyless, file);
+            return keyless;
+        }
+    }
+    return create_item(inst, file, fd, Item::kLazy);
+}
+
 void Model::rekey_item(ItemRef it, std::uint64_t file) {
     ++shape_version_;
     Item& x = items_[it];
@@ -591,14 +611,7 @@ void Model::on_item_modify(const ep_header& h, const ep_item_ctl& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, r.epfd, true);
     if (inst == kNil) return;
     ItemRef it = lookup_item(inst, r.file, r.fd);
-    if (it == kNil && r.file != 0) {
-        ItemRef seeded = lookup_item(inst, 0, r.fd);
-        if (seeded != kNil) {
-            rekey_item(seeded, r.file);
-            it = seeded;
-        }
-    }
-    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    if (it == kNil) it = adopt_or_create_item(inst, r.file, r.fd);
     Item& x = items_[it];
     if (r.epi != 0) x.epi = r.epi;
     if (r.ino != 0) x.ino = r.ino;
@@ -747,14 +760,7 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
         in.last_cb_item = kNil;  // a wakeup it causes is tied to no item
         return;
     }
-    if (it == kNil && r.file != 0) {
-        ItemRef seeded = lookup_item(inst, 0, r.fd);
-        if (seeded != kNil) {
-            rekey_item(seeded, r.file);
-            it = seeded;
-        }
-    }
-    if (it == kNil) it = create_item(inst, r.file, r.fd, Item::kLazy);
+    if (it == kNil) it = adopt_or_create_item(inst, r.file, r.fd);
     Instance& in = instances_[inst];
     Item& x = items_[it];
     if (r.epi != 0) x.epi = r.epi;
@@ -797,7 +803,7 @@ void Model::queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     if (x.place != ItemPlace::None) {
         // The kernel found it unlinked: trust the kernel. Expected for an item
         // delivered by a harvest whose HARVEST_ITEM is still to come.
-        if (!(x.place == ItemPlace::Txlist && in.harvest_ended)) ++in.stats.desyncs;
+        if (!(x.place == ItemPlace::Txlist && in.harvest.ended)) ++in.stats.desyncs;
         unlink_rdllink(it);
     }
     list_append(in.ready, it);
@@ -807,11 +813,11 @@ void Model::queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts) {
 
 void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts, bool during_done_scan) {
     Instance& in = instances_[inst];
-    if (during_done_scan && in.harvesting && in.harvest_ended) {
+    if (during_done_scan && in.harvest.active && in.harvest.ended) {
         // Chained on the ending harvest's overflow list, which ep_done_scan
         // was about to move to the ready list: it stays with that harvest
         // (no other harvest can begin before ep_done_scan returns).
-    } else if (!in.harvest_ended && !in.harvesting &&
+    } else if (!in.harvest.ended && !in.harvest.active &&
                (during_done_scan || ts < in.harvest_end_ts)) {
         // Older than the HARVEST_END of the harvest the model already
         // finished: its record came late from another CPU. It ran while that
@@ -820,26 +826,26 @@ void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts, bool 
         // ep_done_scan released ep->lock.
         if (items_[it].place == ItemPlace::None) queue_ready(inst, it, ts);
         return;
-    } else if (!in.harvest_ended && !in.harvesting) {
+    } else if (!in.harvest.ended && !in.harvest.active) {
         // The harvest began without a HARVEST_BEGIN yet: lost, or (6.1, where
         // ep_start_scan is inlined) inferred at ep_done_scan, after this.
         begin_harvest(inst);
-        in.harvest_implicit = true;
-    } else if (in.harvest_ended && ts > in.harvest_end_ts) {
+        in.harvest.implicit = true;
+    } else if (in.harvest.ended && ts > in.harvest_end_ts) {
         // ep_done_scan deactivated the overflow list: a new harvest runs. The
         // ended one is complete (its thread waits again without delivering).
         // (A callback older than the HARVEST_END, its record late from
         // another CPU, still chained on the ended harvest's overflow list.)
         finish_harvest(inst);
         begin_harvest(inst);
-        instances_[inst].harvest_implicit = true;
+        instances_[inst].harvest.implicit = true;
     }
     Item& x = items_[it];
     if (x.on_overflow()) {
         ++in.stats.desyncs;
         overflow_unlink(in, it);
     }
-    instances_[inst].ovf_queued.push_back({it, ts});
+    instances_[inst].harvest.ovf_queued.push_back({it, ts});
     x.ovf_next = in.ovf_head;  // LIFO chain, as chain_epi_lockless pushes
     x.overflow = 1;
     in.ovf_head = it;
@@ -922,7 +928,7 @@ void Model::on_wait_end(const ep_header& h, const ep_wait_end& r) {
     if (inst == kNil) return;
     Instance& in = instances_[inst];
     ++in.stats.waits;
-    if (in.harvesting && in.harvest_ended && in.harvest_tid == h.tid) {
+    if (in.harvest.active && in.harvest.ended && in.harvest.tid == h.tid) {
         finish_harvest(inst);  // the deferred requeue: all deliveries are known now
     }
     auto w = std::find_if(in.waiters.begin(), in.waiters.end(),
@@ -941,9 +947,9 @@ void Model::on_harvest_begin(const ep_header& h, const ep_harvest_begin& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
     if (inst == kNil) return;
     bool adopt = false;
-    if (instances_[inst].harvesting) {
+    if (instances_[inst].harvest.active) {
         Instance& cur = instances_[inst];
-        if (cur.harvest_implicit && !cur.harvest_ended) {
+        if (cur.harvest.implicit && !cur.harvest.ended) {
             // Overflow queueings came first: this harvest already began. The
             // begin is seen after the splice on 6.1 (inferred at ep_done_scan)
             // and on 5.10 (ep_send_events_proc's entry: the harvesting thread
@@ -952,16 +958,16 @@ void Model::on_harvest_begin(const ep_header& h, const ep_harvest_begin& r) {
             adopt = true;
         } else {
             // A deferred requeue completes now; otherwise the HARVEST_END was lost.
-            if (!cur.harvest_ended) ++cur.stats.desyncs;
+            if (!cur.harvest.ended) ++cur.stats.desyncs;
             finish_harvest(inst);
         }
     }
     if (!adopt) begin_harvest(inst);
     Instance& in = instances_[inst];
-    in.harvest_implicit = false;
-    in.harvest_tid = h.tid;
+    in.harvest.implicit = false;
+    in.harvest.tid = h.tid;
     const Waiter* w = find_waiter(in, h.tid);
-    in.harvest_maxevents = w != nullptr ? w->maxevents : 0;
+    in.harvest.maxevents = w != nullptr ? w->maxevents : 0;
 }
 
 // ep_start_scan: the whole ready list becomes the private txlist and the
@@ -969,22 +975,13 @@ void Model::on_harvest_begin(const ep_header& h, const ep_harvest_begin& r) {
 void Model::begin_harvest(InstanceRef inst) {
     Instance& in = instances_[inst];
     ++in.stats.harvests;
-    in.harvest_tid = 0;
-    in.harvest_items = 0;
-    in.harvest_maxevents = 0;
-    in.late_lt_anchor = kNil;
-    in.harvest_released = false;
-    in.harvest_lt.clear();
-    in.harvest_walks.clear();
-    in.ovf_queued.clear();
-    in.harvest_end_seen = false;
-    in.harvest_raced = false;
+    in.harvest.reset();
     for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next) {
         items_[i].place = ItemPlace::Txlist;
     }
     in.txlist = in.ready;
     in.ready = ListHead{};
-    in.harvesting = true;
+    in.harvest.active = true;
 }
 
 void Model::deliver(InstanceRef inst, ItemRef it, std::uint64_t ts) {
@@ -1006,12 +1003,12 @@ void Model::deliver(InstanceRef inst, ItemRef it, std::uint64_t ts) {
 void Model::requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     Instance& in = instances_[inst];
     Item& x = items_[it];
-    in.harvest_lt.push_back(ItemKey{x.file, x.fd});
-    if (in.harvest_ended) {
-        ItemRef anchor = in.late_lt_anchor;
+    in.harvest.lt.push_back(ItemKey{x.file, x.fd});
+    if (in.harvest.ended) {
+        ItemRef anchor = in.harvest.late_lt_anchor;
         if (anchor != kNil && items_[anchor].place != ItemPlace::Ready) anchor = kNil;
         list_insert_after(in.ready, anchor, it);
-        in.late_lt_anchor = it;
+        in.harvest.late_lt_anchor = it;
     } else {
         list_append(in.ready, it);
     }
@@ -1027,7 +1024,7 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
         if (inst == kNil) return;
     }
     Instance& in = instances_[inst];
-    if (in.harvesting) {
+    if (in.harvest.active) {
         // ep_send_events walks the txlist in order: items before the delivered
         // one were dropped because their re-poll showed no event - or the
         // kernel linked them later than their callbacks' records say (the
@@ -1042,13 +1039,13 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
                 items_[j].flags |= Item::kSkipped;
             list_unlink(in.txlist, i);
             items_[i].flags &= ~Item::kSkipped;
-            ++in.harvest_items;
+            ++in.harvest.items;
             Item& x = items_[i];
             x.place = ItemPlace::None;
             deliver(inst, i, h.ts);
-            if (x.events & kEpollOneshot) {
+            if (x.events & EPOLLONESHOT) {
                 x.events &= kEpPrivateBits;  // disarmed until EPOLL_CTL_MOD
-            } else if (!(x.events & kEpollEt)) {
+            } else if (!(x.events & EPOLLET)) {
                 requeue_level_triggered(inst, i, h.ts);
             }
             return;
@@ -1058,16 +1055,16 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
     // such as ep_insert finding the file ready): count the delivery on the item
     // that carries this data.
     ItemRef it = find_by_data(inst, r.data);
-    if (in.harvesting) ++in.harvest_items;  // it still counts towards maxevents
-    if (in.harvesting || in.stats.callbacks[EP_CB_QUEUED_READY] != 0) {
+    if (in.harvest.active) ++in.harvest.items;  // it still counts towards maxevents
+    if (in.harvest.active || in.stats.callbacks[EP_CB_QUEUED_READY] != 0) {
         ++in.stats.unexplained_deliveries;
     }
     if (it != kNil) {
         deliver(inst, it, h.ts);
         Item& x = items_[it];
-        if (x.events & kEpollOneshot) {
+        if (x.events & EPOLLONESHOT) {
             x.events &= kEpPrivateBits;
-        } else if (!(x.events & kEpollEt) && in.stats.harvests != 0) {
+        } else if (!(x.events & EPOLLET) && in.stats.harvests != 0) {
             // (Only where harvests are seen: the syscall-tracepoint backend
             // sees deliveries but no ready list.)
             // The kernel requeues every level-triggered item it delivers,
@@ -1076,9 +1073,9 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
             // which waited for ep->lock while another CPU's harvest held it,
             // and that harvest, finding nothing, made the model drop it.
             if (x.place != ItemPlace::None) unlink_rdllink(it);
-            if (in.harvesting && (in.harvest_tid == h.tid || in.harvest_tid == 0)) {
+            if (in.harvest.active && (in.harvest.tid == h.tid || in.harvest.tid == 0)) {
                 requeue_level_triggered(inst, it, h.ts);
-            } else if (in.harvesting) {
+            } else if (in.harvest.active) {
                 // Requeued before another thread's harvest took the ready list.
                 list_append(in.txlist, it);
                 x.place = ItemPlace::Txlist;
@@ -1103,8 +1100,8 @@ void Model::finish_harvest(InstanceRef inst) {
     // looks at the overflow chain, which then sees them unlinked).
     // With maxevents reached, the items skipped by a delivery were dropped
     // and the rest are leftovers.
-    const bool all_polled = in.harvest_maxevents > 0 &&
-                            in.harvest_items < static_cast<std::uint32_t>(in.harvest_maxevents);
+    const bool all_polled = in.harvest.maxevents > 0 &&
+                            in.harvest.items < static_cast<std::uint32_t>(in.harvest.maxevents);
     for (std::uint32_t j = in.txlist.head; j != kNil;) {
         Item& x = items_[j];
         const std::uint32_t next = x.next;
@@ -1133,7 +1130,6 @@ void Model::finish_harvest(InstanceRef inst) {
     }
     in.ovf_head = kNil;
     in.ovf_count = 0;
-    in.harvest_ended = false;
     if (in.txlist.count != 0) {
         for (std::uint32_t i = in.txlist.head; i != kNil; i = items_[i].next) {
             items_[i].place = ItemPlace::Ready;
@@ -1148,37 +1144,34 @@ void Model::finish_harvest(InstanceRef inst) {
         in.ready.count += in.txlist.count;
         in.txlist = ListHead{};
     }
-    in.harvesting = false;
-    in.harvest_implicit = false;
-    in.harvest_lt.clear();
-    in.harvest_walks.clear();
-    in.harvest_end_seen = false;
-    in.harvest_raced = false;
+    // What else the harvest held is read only while one runs: the next begin_harvest resets it.
+    in.harvest.active = false;
+    in.harvest.ended = false;
 }
 
 void Model::on_harvest_end(const ep_header& h, const ep_harvest_end& r) {
     InstanceRef inst = resolve_instance(r.ep, h.tgid, -1, true);
     if (inst == kNil) return;
     Instance& pending = instances_[inst];
-    if (!pending.harvesting) {
+    if (!pending.harvest.active) {
         // Its HARVEST_BEGIN was lost: nothing of it was modelled.
         ++pending.stats.desyncs;
         return;
     }
     // Begun by an overflow queueing and never announced: HARVEST_BEGIN was lost.
-    if (pending.harvest_implicit) ++pending.stats.desyncs;
+    if (pending.harvest.implicit) ++pending.stats.desyncs;
     // The kernel's counts at ep_done_scan entry, checked with the walks.
-    pending.harvest_end_seen = r.ready != 0xffffffffu;
-    pending.harvest_raced = (h.flags & EP_FLAG_RACED) != 0;
-    pending.harvest_end_ready = r.ready;
-    pending.harvest_end_overflow = r.overflow;
+    pending.harvest.end_seen = r.ready != 0xffffffffu;
+    pending.harvest.raced = (h.flags & EP_FLAG_RACED) != 0;
+    pending.harvest.end_ready = r.ready;
+    pending.harvest.end_overflow = r.overflow;
     pending.harvest_end_ts = h.ts;
-    if (pending.harvest_items == 0 &&
-        (pending.txlist.count != 0 || (pending.harvest_end_seen && r.ready != 0))) {
+    if (pending.harvest.items == 0 &&
+        (pending.txlist.count != 0 || (pending.harvest.end_seen && r.ready != 0))) {
         // Nothing delivered yet from a non-empty txlist, or (verify mode) the
         // kernel requeued level-triggered items, which only a delivery does:
         // the deliveries are still to come. Requeue once they are known.
-        pending.harvest_ended = true;
+        pending.harvest.ended = true;
         return;
     }
     finish_harvest(inst);
@@ -1451,10 +1444,10 @@ std::size_t Model::memory_bytes() const {
     for (const Deferral& d : deferred_) b += d.records.capacity() * sizeof(HeldRecord);
     for (const Instance& in : instances_) {
         b += in.fds.capacity() * sizeof(FdRef) + in.waiters.capacity() * sizeof(Waiter);
-        b += in.harvest_lt.capacity() * sizeof(ItemKey) +
-             in.harvest_walks.capacity() * sizeof(HarvestWalk) +
-             in.ovf_queued.capacity() * sizeof(in.ovf_queued[0]);
-        for (const HarvestWalk& w : in.harvest_walks) {
+        b += in.harvest.lt.capacity() * sizeof(ItemKey) +
+             in.harvest.walks.capacity() * sizeof(HarvestWalk) +
+             in.harvest.ovf_queued.capacity() * sizeof(in.harvest.ovf_queued[0]);
+        for (const HarvestWalk& w : in.harvest.walks) {
             b += w.nodes.capacity() * sizeof(ep_kernel_node);
         }
     }

@@ -18,22 +18,13 @@
 #include "model/histogram.hpp"
 #include "model/index_table.hpp"
 #include "model/rbtree.hpp"
+#include "stream/epoll_bits.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::model {
 
 using InstanceRef = std::uint32_t;  // index of a live instance
 using ItemRef = std::uint32_t;      // index of a live item
-
-inline constexpr std::uint32_t kEpollErr = 0x008;
-inline constexpr std::uint32_t kEpollHup = 0x010;
-// epoll flag bits the kernel keeps when a one-shot item fires (EP_PRIVATE_BITS).
-inline constexpr std::uint32_t kEpollExclusive = 1u << 28;
-inline constexpr std::uint32_t kEpollWakeup = 1u << 29;
-inline constexpr std::uint32_t kEpollOneshot = 1u << 30;
-inline constexpr std::uint32_t kEpollEt = 1u << 31;
-inline constexpr std::uint32_t kEpPrivateBits =
-    kEpollExclusive | kEpollWakeup | kEpollOneshot | kEpollEt;
 
 inline constexpr std::size_t kOutcomes = 6;  // enum ep_callback_outcome
 
@@ -80,8 +71,8 @@ struct Item {
     bool seeded() const { return flags & kSeeded; }
     bool stale() const { return flags & kStale; }
     bool on_overflow() const { return overflow != 0; }
-    bool level_triggered() const { return !(events & (kEpollEt | kEpollOneshot)); }
-    bool disarmed() const { return (events & kEpollOneshot) && !(events & ~kEpPrivateBits); }
+    bool level_triggered() const { return !(events & (EPOLLET | EPOLLONESHOT)); }
+    bool disarmed() const { return (events & EPOLLONESHOT) && !(events & ~kEpPrivateBits); }
 };
 
 // The memory budget is <= 256 bytes per live item, hash table included.
@@ -144,6 +135,51 @@ struct FdRef {
     bool operator==(const FdRef&) const = default;
 };
 
+// An instance's harvest, from ep_start_scan (or the first overflow queueing) to the model's
+// requeue: reset as a whole by Model::begin_harvest, the one place a harvest starts.
+struct Harvest {
+    bool active = false;  // between HARVEST_BEGIN and HARVEST_END: overflow list active
+    // HARVEST_END came before any HARVEST_ITEM: the items may still come (read
+    // from the user buffer when epoll_wait returns), so the requeue waits for
+    // the harvesting thread's WAIT_END (or the next HARVEST_BEGIN).
+    bool ended = false;
+    std::uint32_t tid = 0;
+    std::uint32_t items = 0;        // HARVEST_ITEMs matched in this harvest
+    std::int32_t maxevents = 0;     // of the harvesting wait; 0: unknown
+    ItemRef late_lt_anchor = kNil;  // last level-triggered item requeued by a late delivery
+    bool implicit = false;          // started by an overflow queueing, not by HARVEST_BEGIN
+    // The ended harvest's deliveries are no longer waited for: the records
+    // held back for them were replayed without them (too many, or the
+    // harvesting thread moved on).
+    bool released = false;
+    // What ep_done_scan saw, checked when the harvest completes in the model.
+    std::vector<ItemKey> lt;  // level-triggered items delivered and requeued, in order
+    std::vector<HarvestWalk> walks;
+    // Overflow queueings of this harvest and when their callbacks ran: the
+    // overflow walk at ep_done_scan entry takes no lock, so a callback that
+    // ran after the walk ended chained too late to be in it (the kernel still
+    // moved it, under ep->lock).
+    std::vector<std::pair<ItemRef, std::uint64_t>> ovf_queued;
+    bool end_seen = false;  // HARVEST_END carried the kernel's counts (ready walked)
+    bool raced = false;     // HARVEST_END had EP_FLAG_RACED
+    std::uint32_t end_ready = 0;
+    std::uint32_t end_overflow = 0;
+
+    // Back to a harvest not begun; the lists keep their memory (one harvest per wait).
+    void reset() {
+        std::vector<ItemKey> l = std::move(lt);
+        std::vector<HarvestWalk> w = std::move(walks);
+        std::vector<std::pair<ItemRef, std::uint64_t>> o = std::move(ovf_queued);
+        l.clear();
+        w.clear();
+        o.clear();
+        *this = Harvest{};
+        lt = std::move(l);
+        walks = std::move(w);
+        ovf_queued = std::move(o);
+    }
+};
+
 struct Instance {
     std::uint64_t ep = 0;    // 0 on the tracepoint backend: then keyed by its first FdRef
     std::uint64_t file = 0;  // struct file * of the epoll fd
@@ -161,33 +197,9 @@ struct Instance {
     std::uint32_t ovf_head = kNil;  // overflow chain, newest first (kernel pushes at head)
     std::uint32_t ovf_count = 0;
     bool live = false;
-    bool harvesting = false;  // between HARVEST_BEGIN and HARVEST_END: overflow list active
-    // HARVEST_END came before any HARVEST_ITEM: the items may still come (read
-    // from the user buffer when epoll_wait returns), so the requeue waits for
-    // the harvesting thread's WAIT_END (or the next HARVEST_BEGIN).
-    bool harvest_ended = false;
-    std::uint32_t harvest_tid = 0;
-    std::uint32_t harvest_items = 0;     // HARVEST_ITEMs matched in this harvest
-    std::int32_t harvest_maxevents = 0;  // of the harvesting wait; 0: unknown
-    ItemRef late_lt_anchor = kNil;       // last level-triggered item requeued by a late delivery
-    bool harvest_implicit = false;       // started by an overflow queueing, not by HARVEST_BEGIN
-    // The ended harvest's deliveries are no longer waited for: the records
-    // held back for them were replayed without them (too many, or the
-    // harvesting thread moved on). Cleared by the next harvest.
-    bool harvest_released = false;
-    // What ep_done_scan saw, checked when the harvest completes in the model.
-    std::vector<ItemKey> harvest_lt;  // level-triggered items delivered and requeued, in order
-    std::vector<HarvestWalk> harvest_walks;
-    // Overflow queueings of this harvest and when their callbacks ran: the
-    // overflow walk at ep_done_scan entry takes no lock, so a callback that
-    // ran after the walk ended chained too late to be in it (the kernel still
-    // moved it, under ep->lock).
-    std::vector<std::pair<ItemRef, std::uint64_t>> ovf_queued;
-    std::uint64_t harvest_end_ts = 0;
-    bool harvest_end_seen = false;
-    bool harvest_raced = false;  // HARVEST_END had EP_FLAG_RACED
-    std::uint32_t harvest_end_ready = 0;
-    std::uint32_t harvest_end_overflow = 0;
+    Harvest harvest;  // the running one, or the last one
+    std::uint64_t harvest_end_ts =
+        0;                   // the last HARVEST_END's: outlives its harvest (late records)
     bool complete = false;   // interest set known from its creation or a snapshot
     bool tree_exact = true;  // every tree operation was seen: shape equals the kernel's
     std::vector<FdRef> fds;
@@ -414,6 +426,7 @@ private:
     ItemRef create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd, std::uint8_t flags);
     void destroy_item(ItemRef it);
     void rekey_item(ItemRef it, std::uint64_t file);
+    ItemRef adopt_or_create_item(InstanceRef inst, std::uint64_t file, std::int32_t fd);
     ItemRef find_by_data(InstanceRef inst, std::uint64_t data) const;
     void set_item_data(ItemRef it, std::uint64_t data);
     std::uint64_t item_hash(InstanceRef inst, std::uint64_t file, std::int32_t fd) const;

@@ -125,8 +125,8 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
         return;
     }
     Instance& in = instances_[inst];
-    if (what != VerifyStats::Tree && in.harvesting) {
-        in.harvest_walks.push_back(HarvestWalk{end, w.nodes});
+    if (what != VerifyStats::Tree && in.harvest.active) {
+        in.harvest.walks.push_back(HarvestWalk{end, w.nodes});
         return;
     }
     bool truncated = end.truncated != 0;
@@ -222,7 +222,7 @@ ItemKey Model::bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node&
     if (seeded == kNil || !items_[seeded].seeded() || lookup_item(inst, k.file, k.fd) != kNil)
         return mine;
     rekey_item(seeded, k.file);
-    for (ItemKey& lt : instances_[inst].harvest_lt)
+    for (ItemKey& lt : instances_[inst].harvest.lt)
         if (lt.file == 0 && lt.fd == k.fd) lt.file = k.file;
     return ItemKey{k.file, k.fd};
 }
@@ -233,8 +233,8 @@ ItemKey Model::bind_seeded(InstanceRef inst, ItemKey mine, const ep_kernel_node&
 // that arrived during the harvest - the three lists ep_done_scan walked.
 void Model::verify_harvest(InstanceRef inst) {
     Instance& in = instances_[inst];
-    std::vector<HarvestWalk> walks = std::move(in.harvest_walks);
-    in.harvest_walks.clear();
+    std::vector<HarvestWalk> walks = std::move(in.harvest.walks);
+    in.harvest.walks.clear();
     // The overflow walk starts right after the ready walk's WALK_END: it saw
     // the callbacks that ran before then, not those after (a later one, its
     // record from another CPU, chained while ep_done_scan waited for the lock).
@@ -243,9 +243,9 @@ void Model::verify_harvest(InstanceRef inst) {
         if (w.end.list == EP_WALK_READY) ovf_walk_start = w.end.h.ts;
     std::vector<ItemKey> ovf;
     for (ItemRef i : overflow_list(inst)) {
-        auto q = std::find_if(in.ovf_queued.begin(), in.ovf_queued.end(),
+        auto q = std::find_if(in.harvest.ovf_queued.begin(), in.harvest.ovf_queued.end(),
                               [i](const auto& e) { return e.first == i; });
-        if (q != in.ovf_queued.end() && q->second > ovf_walk_start) continue;
+        if (q != in.harvest.ovf_queued.end() && q->second > ovf_walk_start) continue;
         ovf.push_back(ItemKey{items_[i].file, items_[i].fd});
     }
     const auto ovf_seen = static_cast<std::uint32_t>(ovf.size());
@@ -261,12 +261,12 @@ void Model::verify_harvest(InstanceRef inst) {
     // are on different sides of them, which only the overflow list and the
     // txlist can show. The ready list holds only this harvest's requeued
     // items (callbacks chain on the overflow list meanwhile): still compared.
-    const bool raced = in.harvest_raced;
+    const bool raced = in.harvest.raced;
     if (raced) ++stats_.verify.raced;
     for (const HarvestWalk& w : walks) {
         if (raced && w.end.list != EP_WALK_READY) continue;
         if (w.end.list == EP_WALK_READY) {
-            verify_list(inst, w.end, w.nodes, in.harvest_lt);
+            verify_list(inst, w.end, w.nodes, in.harvest.lt);
         } else if (w.end.list == EP_WALK_OVERFLOW) {
             verify_list(inst, w.end, w.nodes, ovf);
         } else {
@@ -275,18 +275,18 @@ void Model::verify_harvest(InstanceRef inst) {
             verify_list(inst, w.end, w.nodes, tx);
         }
     }
-    if (in.harvest_end_seen) {
-        in.harvest_end_seen = false;
-        auto lt = static_cast<std::uint32_t>(in.harvest_lt.size());
+    if (in.harvest.end_seen) {
+        in.harvest.end_seen = false;
+        auto lt = static_cast<std::uint32_t>(in.harvest.lt.size());
         ++stats_.verify.checks[VerifyStats::HarvestEnd];
-        bool ready_ok = ready_cut ? in.harvest_end_ready <= lt : in.harvest_end_ready == lt;
-        bool overflow_ok = raced || (overflow_cut ? in.harvest_end_overflow <= ovf_seen
-                                                  : in.harvest_end_overflow == ovf_seen);
+        bool ready_ok = ready_cut ? in.harvest.end_ready <= lt : in.harvest.end_ready == lt;
+        bool overflow_ok = raced || (overflow_cut ? in.harvest.end_overflow <= ovf_seen
+                                                  : in.harvest.end_overflow == ovf_seen);
         if (!ready_ok || !overflow_ok) {
             note_mismatch(VerifyStats::HarvestEnd,
                           "harvest end of ep " + hex(in.ep) + ": kernel ready " +
-                              std::to_string(in.harvest_end_ready) + " overflow " +
-                              std::to_string(in.harvest_end_overflow) + ", model ready " +
+                              std::to_string(in.harvest.end_ready) + " overflow " +
+                              std::to_string(in.harvest.end_overflow) + ", model ready " +
                               std::to_string(lt) + " overflow " + std::to_string(ovf_seen));
         }
     }
@@ -451,7 +451,7 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
         // do_epoll_ctl adds EPOLLERR|EPOLLHUP to every ADD and MOD mask; a
         // one-shot disarm then clears all but EP_PRIVATE_BITS.
         std::uint32_t events = x.events;
-        if (events & ~kEpPrivateBits) events |= kEpollErr | kEpollHup;
+        if (events & ~kEpPrivateBits) events |= EPOLLERR | EPOLLHUP;
         bool same = x.fd == k.tfd && events == k.events && x.data == k.data &&
                     (x.ino == 0 || k.ino == 0 || x.ino == k.ino);
         if (!same) {

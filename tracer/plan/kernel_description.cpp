@@ -1,6 +1,8 @@
 #include "plan/kernel_description.hpp"
 
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <sstream>
 
 namespace epscope::plan {
@@ -101,69 +103,108 @@ std::string KernelDescription::to_text() const {
     return o.str();
 }
 
-KernelDescription KernelDescription::parse(const std::string& text) {
-    KernelDescription d;
-    std::set<std::string> seen;  // single-valued keys, to reject a repeated one
-    bool have_format = false;
-    std::istringstream in(text);
-    std::string raw;
-    int line = 0;
+namespace {
 
-    auto scalar = [&](const std::string& key) {
-        if (!seen.insert(key).second) fail(line, "'" + key + "' given twice");
-    };
-    auto flag = [&](bool& out) {
+// One word from `words` ("'preempt' wants none, voluntary or unknown, got 'x'" otherwise).
+std::string one_of(int line, const std::string& key, const std::string& v,
+                   std::initializer_list<const char*> words) {
+    const std::string w = single_word(line, key, v);
+    std::string wanted;
+    size_t i = 0;
+    for (const char* word : words) {
+        if (w == word) return w;
+        wanted += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + std::string(word);
+        ++i;
+    }
+    fail(line, "'" + key + "' wants " + wanted + ", got '" + w + "'");
+}
+
+using Setter = std::function<void(int, const std::string&, const std::string&)>;
+
+// The keys given once, each with how its value is read into `d`.
+std::map<std::string, Setter> scalar_setters(KernelDescription& d, bool& have_format) {
+    auto flag = [](bool& out) {
         return [&out](int l, const std::string& k, const std::string& v) {
             out = parse_bool(l, k, v);
         };
     };
-    using Setter = std::function<void(int, const std::string&, const std::string&)>;
-    const std::map<std::string, Setter> scalars = {
+    auto word = [](std::string& out) {
+        return [&out](int l, const std::string& k, const std::string& v) {
+            out = single_word(l, k, v);
+        };
+    };
+    auto trial = [](TrialResult& out) {
+        return [&out](int l, const std::string& k, const std::string& v) {
+            out = parse_trial(l, k, v);
+        };
+    };
+    return {
         {"format",
-         [&](int l, const std::string& k, const std::string& v) {
+         [&have_format](int l, const std::string& k, const std::string& v) {
              if (v != std::to_string(kFormatVersion))
                  fail(l, "'" + k + "' " + v + " is not supported (this epscope reads format " +
                              std::to_string(kFormatVersion) + ")");
              have_format = true;
          }},
-        {"release", [&](int l, const std::string& k,
-                        const std::string& v) { d.release = single_word(l, k, v); }},
-        {"machine", [&](int l, const std::string& k,
-                        const std::string& v) { d.machine = single_word(l, k, v); }},
+        {"release", word(d.release)},
+        {"machine", word(d.machine)},
         {"btf", flag(d.btf)},
         {"tracefs",
-         [&](int l, const std::string& k, const std::string& v) {
+         [&d](int l, const std::string& k, const std::string& v) {
              const std::string w = single_word(l, k, v);
              d.tracefs = w == "none" ? "" : w;
          }},
         {"kprobes", flag(d.kprobes)},
         {"lockdown",
-         [&](int l, const std::string& k, const std::string& v) {
-             const std::string w = single_word(l, k, v);
-             if (w != "none" && w != "integrity" && w != "confidentiality" && w != "unknown")
-                 fail(l, "'" + k + "' wants none, integrity, confidentiality or unknown, got '" +
-                             w + "'");
-             d.lockdown = w;
+         [&d](int l, const std::string& k, const std::string& v) {
+             d.lockdown = one_of(l, k, v, {"none", "integrity", "confidentiality", "unknown"});
          }},
         {"preempt",
-         [&](int l, const std::string& k, const std::string& v) {
-             const std::string w = single_word(l, k, v);
-             if (w != "none" && w != "voluntary" && w != "full" && w != "lazy" && w != "rt" &&
-                 w != "unknown")
-                 fail(l, "'" + k + "' wants none, voluntary, full, lazy, rt or unknown, got '" + w +
-                             "'");
-             d.preempt = w;
+         [&d](int l, const std::string& k, const std::string& v) {
+             d.preempt = one_of(l, k, v, {"none", "voluntary", "full", "lazy", "rt", "unknown"});
          }},
-        {"fentry_trial", [&](int l, const std::string& k,
-                             const std::string& v) { d.fentry_trial = parse_trial(l, k, v); }},
-        {"kprobe_trial", [&](int l, const std::string& k,
-                             const std::string& v) { d.kprobe_trial = parse_trial(l, k, v); }},
+        {"fentry_trial", trial(d.fentry_trial)},
+        {"kprobe_trial", trial(d.kprobe_trial)},
         {"cap_bpf", flag(d.cap_bpf)},
         {"cap_perfmon", flag(d.cap_perfmon)},
         {"cap_sys_admin", flag(d.cap_sys_admin)},
         {"root", flag(d.root)},
     };
+}
 
+// The keys that may repeat, one entry each; false for any other key.
+bool add_list_entry(KernelDescription& d, int line, const std::string& key,
+                    const std::string& value) {
+    if (key == "btf_func") {
+        const auto nsp = value.find(' ');
+        const std::string name = value.substr(0, nsp);
+        if (!d.btf_funcs.emplace(name, nsp == std::string::npos ? "" : value.substr(nsp + 1))
+                 .second)
+            fail(line, "btf_func '" + name + "' given twice");
+    } else if (key == "kallsyms") {
+        d.kallsyms.insert(single_word(line, key, value));
+    } else if (key == "tracepoint") {
+        const std::string t = single_word(line, key, value);
+        if (t.find(':') == std::string::npos) fail(line, "tracepoint '" + t + "' wants group:name");
+        d.tracepoints.insert(t);
+    } else if (key == "btf_tracepoint") {
+        d.btf_tracepoints.insert(single_word(line, key, value));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+KernelDescription KernelDescription::parse(const std::string& text) {
+    KernelDescription d;
+    std::set<std::string> seen;  // single-valued keys, to reject a repeated one
+    bool have_format = false;
+    const auto scalars = scalar_setters(d, have_format);
+    std::istringstream in(text);
+    std::string raw;
+    int line = 0;
     while (std::getline(in, raw)) {
         ++line;
         if (!raw.empty() && raw.back() == '\r') raw.pop_back();
@@ -175,28 +216,11 @@ KernelDescription KernelDescription::parse(const std::string& text) {
             fail(line, "expected 'format " + std::to_string(kFormatVersion) + "' first, got '" +
                            raw.substr(0, 40) + "': is this an epscope kernel description?");
         if (value.empty()) fail(line, "'" + key + "' has no value");
-
-        if (key == "btf_func") {
-            const auto nsp = value.find(' ');
-            const std::string name = value.substr(0, nsp);
-            if (!d.btf_funcs.emplace(name, nsp == std::string::npos ? "" : value.substr(nsp + 1))
-                     .second)
-                fail(line, "btf_func '" + name + "' given twice");
-        } else if (key == "kallsyms") {
-            d.kallsyms.insert(single_word(line, key, value));
-        } else if (key == "tracepoint") {
-            const std::string t = single_word(line, key, value);
-            if (t.find(':') == std::string::npos)
-                fail(line, "tracepoint '" + t + "' wants group:name");
-            d.tracepoints.insert(t);
-        } else if (key == "btf_tracepoint") {
-            d.btf_tracepoints.insert(single_word(line, key, value));
-        } else if (auto it = scalars.find(key); it != scalars.end()) {
-            scalar(key);
-            it->second(line, key, value);
-        } else {
-            fail(line, "unknown key '" + key + "'");
-        }
+        if (add_list_entry(d, line, key, value)) continue;
+        const auto it = scalars.find(key);
+        if (it == scalars.end()) fail(line, "unknown key '" + key + "'");
+        if (!seen.insert(key).second) fail(line, "'" + key + "' given twice");
+        it->second(line, key, value);
     }
     if (!have_format) throw DescriptionError("kernel description: empty (no 'format' line)");
     if (d.release.empty()) throw DescriptionError("kernel description: no 'release' line");

@@ -151,166 +151,204 @@ Attempt harvest_in_send_events_proc(const KernelDescription& d, Backend b,
     return {hp, ""};
 }
 
-Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
-    HookPlan hp{h, b, {}, ""};
-    const std::string name = to_string(h);
-    auto need = [&](std::initializer_list<const char*> fns) -> std::string {
+// What the hook builders below share: the kernel, the backend, the plan being filled, and
+// the reason's wording ("insert: <why not the named function> -> <programs><tail>").
+struct HookBuilder {
+    const KernelDescription& d;
+    Backend b;
+    HookPlan hp;
+
+    HookBuilder(const KernelDescription& kd, Backend backend, Hook h)
+        : d(kd), b(backend), hp{h, backend, {}, ""} {}
+
+    // The first of `fns` that cannot carry a program, as a reason; empty when all can.
+    std::string need(std::initializer_list<const char*> fns) const {
         for (const char* fn : fns)
             if (auto why = unhookable(d, b, fn); !why.empty()) return why;
         return "";
-    };
-    auto fail = [](std::string why) { return Attempt{std::nullopt, std::move(why)}; };
-    auto done = [&](std::string why_not_named, const std::vector<ProgramAttach>& shown,
-                    std::string tail = "") {
-        std::string r = name + ": ";
+    }
+    static Attempt fail(std::string why) { return Attempt{std::nullopt, std::move(why)}; }
+    Attempt done(const std::string& why_not_named, const std::vector<ProgramAttach>& shown,
+                 const std::string& tail = "") {
+        std::string r = std::string(to_string(hp.hook)) + ": ";
         if (!why_not_named.empty()) r += why_not_named + " -> ";
         for (size_t i = 0; i < shown.size(); ++i) r += (i ? " + " : "") + said(shown[i]);
         r += tail;
         hp.reason = r;
         return Attempt{hp, ""};
-    };
-
-    switch (h) {
-        case Hook::Create: {
-            if (auto why = need({"do_epoll_create"}); !why.empty()) return fail(why);
-            hp.programs = {exit_of(b, "do_epoll_create")};
-            return done("", hp.programs, " (the new instance and its fd)");
-        }
-        case Hook::Insert: {
-            if (auto why = need({"do_epoll_ctl", "ep_ptable_queue_proc"}); !why.empty())
-                return fail(why);
-            hp.programs = {entry(b, "do_epoll_ctl"), exit_of(b, "do_epoll_ctl"),
-                           entry(b, "ep_ptable_queue_proc")};
-            const std::string ins = unhookable(d, b, "ep_insert");
-            return done(ins.empty() ? "ep_insert is hookable, but do_epoll_ctl sees every op" : ins,
-                        {hp.programs[1], hp.programs[2]},
-                        " (the new epitem); modify from do_epoll_ctl");
-        }
-        case Hook::Remove: {
-            std::string skipped;
-            std::string target;
-            // The function every removal path goes through, measured in the lab
-            // (tests/unit/plan/data/*-remove-paths.txt): __ep_remove (6.4 era), else
-            // ep_remove_epi where it is out of line (6.1), else ep_remove (6.12, 6.18), which
-            // eventpoll_release_file bypasses when it calls ep_remove_file/ep_remove_epi itself.
-            for (const char* fn : {"__ep_remove", "ep_remove_epi", "ep_remove"}) {
-                if (!hookable(d, b, fn)) {
-                    if (d.has_btf_func(fn) || !d.clones_of(fn).empty())
-                        skipped += (skipped.empty() ? "" : "; ") + unhookable(d, b, fn);
-                    continue;
-                }
-                if (!takes_first(d, fn, {"struct eventpoll *", "struct epitem *"})) {
-                    skipped += (skipped.empty() ? "" : "; ") + std::string(fn) +
-                               " does not take (struct eventpoll *, struct epitem *)";
-                    continue;
-                }
-                target = fn;
-                break;
-            }
-            if (target.empty())
-                return fail("no function that unlinks an epitem is hookable" +
-                            (skipped.empty() ? std::string() : " (" + skipped + ")"));
-            hp.programs = {entry(b, "ep_remove", target)};
-            const bool bypassed = target == "ep_remove" && (d.has_symbol("ep_remove_epi") ||
-                                                            !d.clones_of("ep_remove_epi").empty());
-            std::string tail =
-                bypassed ? " (unlinks the epitem on ctl and teardown)" : " (unlinks the epitem)";
-            if (hookable(d, b, "eventpoll_release_file")) {
-                hp.programs.push_back(entry(b, "eventpoll_release_file"));
-                hp.release_file_reports_items = bypassed;
-                tail += " + " + said(hp.programs.back()) +
-                        (bypassed ? " (reason file close; it bypasses ep_remove, so this program "
-                                    "reports each item on file->f_ep)"
-                                  : " (reason file close)");
-            } else {
-                tail += "; " + unhookable(d, b, "eventpoll_release_file") +
-                        (bypassed ? ": file-close removals are not visible"
-                                  : ": file-close removals look like ctl");
-            }
-            for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
-                if (!hookable(d, b, fn)) continue;
-                hp.programs.push_back(entry(b, "ep_clear_and_put", fn));
-                tail += " + " + said(hp.programs.back()) + " (reason teardown)";
-                break;
-            }
-            return done(skipped, {hp.programs[0]}, tail);
-        }
-        case Hook::Callback: {
-            if (auto why = need({"ep_poll_callback"}); !why.empty()) return fail(why);
-            hp.programs = {entry(b, "ep_poll_callback")};
-            return done("", hp.programs, " (outcome read from the item and instance)");
-        }
-        case Hook::Wakeup: {
-            if (auto why = need({"ep_autoremove_wake_function"}); !why.empty()) return fail(why);
-            hp.programs = {entry(b, "ep_autoremove_wake_function")};
-            return done("", hp.programs, " (the waiter woken)");
-        }
-        case Hook::Wait: {
-            if (auto why = need({"do_epoll_wait"}); !why.empty()) return fail(why);
-            hp.programs = {entry(b, "do_epoll_wait"), exit_of(b, "do_epoll_wait")};
-            std::string tail;
-            if (b == Backend::Fentry && d.btf_tracepoints.count("sched_switch")) {
-                hp.programs.push_back({"tp_btf_sched_switch", AttachKind::TpBtf, "sched_switch"});
-                tail = " + tp_btf sched_switch (the waiter sleeps)";
-            } else if (b == Backend::Kprobe && d.has_tracepoint("sched:sched_switch")) {
-                hp.programs.push_back(
-                    {"tp_sched_switch", AttachKind::Tracepoint, "sched/sched_switch"});
-                tail = " + tracepoint sched_switch (the waiter sleeps)";
-            } else {
-                tail = "; no sched_switch tracepoint: the waiter's sleep is not seen";
-            }
-            return done(unhookable(d, b, "ep_poll"), {hp.programs[0], hp.programs[1]}, tail);
-        }
-        case Hook::Harvest: {
-            if (auto why = need({"do_epoll_wait"}); !why.empty()) return fail(why);
-            if (auto why = unhookable(d, b, "ep_done_scan"); !why.empty()) {
-                if (!hookable(d, b, "ep_send_events_proc")) return fail(why);
-                return harvest_in_send_events_proc(d, b, why, hp);
-            }
-            std::string before = unhookable(d, b, "ep_send_events");
-            std::string tail;
-            if (hookable(d, b, "ep_start_scan")) {
-                hp.programs.push_back(entry(b, "ep_start_scan"));
-            } else {
-                before += (before.empty() ? "" : "; ") + unhookable(d, b, "ep_start_scan");
-                tail = " (begin inferred at ep_done_scan)";
-            }
-            hp.programs.push_back(entry(b, "ep_done_scan"));
-            std::vector<ProgramAttach> shown = hp.programs;
-            hp.programs.push_back(exit_of(b, "do_epoll_wait"));
-            tail += "; items from the user buffer at " + said(hp.programs.back());
-            return done(before, shown, tail);
-        }
-        case Hook::Free: {
-            // With the eventpoll refcount (6.4, Debian's 6.1) the instance is freed where its
-            // last reference drops: at process exit its items can outlive ep_clear_and_put
-            // (tests/unit/plan/data/*-remove-paths.txt, exit_teardown).
-            // 7.x renamed it ep_put (same prototype, the caller frees on true).
-            for (const char* fn : {"ep_refcount_dec_and_test", "ep_put"}) {
-                if (!hookable(d, b, fn) || !takes_first(d, fn, {"struct eventpoll *"})) continue;
-                ProgramAttach at_exit = exit_of(b, "ep_refcount_dec_and_test");
-                at_exit.target = fn;
-                hp.programs = {at_exit};
-                if (b == Backend::Kprobe)
-                    hp.programs.insert(hp.programs.begin(),
-                                       entry(b, "ep_refcount_dec_and_test", fn));
-                return done("", {hp.programs.back()},
-                            " returns true (the last reference: of its epoll file, or at "
-                            "process exit of an item outliving ep_clear_and_put)");
-            }
-            for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
-                if (!hookable(d, b, fn)) continue;
-                // At the exit: every item has been removed (TEARDOWN) by then.
-                ProgramAttach at_exit = exit_of(b, "ep_clear_and_put");
-                at_exit.target = fn;
-                hp.programs = {at_exit};
-                return done("", hp.programs, " (the instance is released)");
-            }
-            return fail(unhookable(d, b, "ep_clear_and_put") + " and " +
-                        unhookable(d, b, "ep_free"));
-        }
     }
-    return fail("unknown hook");
+};
+
+Attempt create_hook(HookBuilder k) {
+    if (auto why = k.need({"do_epoll_create"}); !why.empty()) return k.fail(why);
+    k.hp.programs = {exit_of(k.b, "do_epoll_create")};
+    return k.done("", k.hp.programs, " (the new instance and its fd)");
+}
+
+Attempt insert_hook(HookBuilder k) {
+    if (auto why = k.need({"do_epoll_ctl", "ep_ptable_queue_proc"}); !why.empty())
+        return k.fail(why);
+    k.hp.programs = {entry(k.b, "do_epoll_ctl"), exit_of(k.b, "do_epoll_ctl"),
+                     entry(k.b, "ep_ptable_queue_proc")};
+    const std::string ins = unhookable(k.d, k.b, "ep_insert");
+    return k.done(ins.empty() ? "ep_insert is hookable, but do_epoll_ctl sees every op" : ins,
+                  {k.hp.programs[1], k.hp.programs[2]},
+                  " (the new epitem); modify from do_epoll_ctl");
+}
+
+// The function every removal path goes through, measured in the lab
+// (tests/unit/plan/data/*-remove-paths.txt): __ep_remove (6.4 era), else ep_remove_epi where
+// it is out of line (6.1), else ep_remove (6.12, 6.18), which eventpoll_release_file bypasses
+// when it calls ep_remove_file/ep_remove_epi itself. Empty when none is; `skipped` says why
+// each candidate the kernel has was passed over.
+std::string removal_target(const KernelDescription& d, Backend b, std::string& skipped) {
+    for (const char* fn : {"__ep_remove", "ep_remove_epi", "ep_remove"}) {
+        if (!hookable(d, b, fn)) {
+            if (d.has_btf_func(fn) || !d.clones_of(fn).empty())
+                skipped += (skipped.empty() ? "" : "; ") + unhookable(d, b, fn);
+            continue;
+        }
+        if (!takes_first(d, fn, {"struct eventpoll *", "struct epitem *"})) {
+            skipped += (skipped.empty() ? "" : "; ") + std::string(fn) +
+                       " does not take (struct eventpoll *, struct epitem *)";
+            continue;
+        }
+        return fn;
+    }
+    return "";
+}
+
+Attempt remove_hook(HookBuilder k) {
+    std::string skipped;
+    const std::string target = removal_target(k.d, k.b, skipped);
+    if (target.empty())
+        return k.fail("no function that unlinks an epitem is hookable" +
+                      (skipped.empty() ? std::string() : " (" + skipped + ")"));
+    k.hp.programs = {entry(k.b, "ep_remove", target)};
+    const bool bypassed = target == "ep_remove" && (k.d.has_symbol("ep_remove_epi") ||
+                                                    !k.d.clones_of("ep_remove_epi").empty());
+    std::string tail =
+        bypassed ? " (unlinks the epitem on ctl and teardown)" : " (unlinks the epitem)";
+    if (hookable(k.d, k.b, "eventpoll_release_file")) {
+        k.hp.programs.push_back(entry(k.b, "eventpoll_release_file"));
+        k.hp.release_file_reports_items = bypassed;
+        tail += " + " + said(k.hp.programs.back()) +
+                (bypassed ? " (reason file close; it bypasses ep_remove, so this program "
+                            "reports each item on file->f_ep)"
+                          : " (reason file close)");
+    } else {
+        tail += "; " + unhookable(k.d, k.b, "eventpoll_release_file") +
+                (bypassed ? ": file-close removals are not visible"
+                          : ": file-close removals look like ctl");
+    }
+    for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
+        if (!hookable(k.d, k.b, fn)) continue;
+        k.hp.programs.push_back(entry(k.b, "ep_clear_and_put", fn));
+        tail += " + " + said(k.hp.programs.back()) + " (reason teardown)";
+        break;
+    }
+    return k.done(skipped, {k.hp.programs[0]}, tail);
+}
+
+Attempt callback_hook(HookBuilder k) {
+    if (auto why = k.need({"ep_poll_callback"}); !why.empty()) return k.fail(why);
+    k.hp.programs = {entry(k.b, "ep_poll_callback")};
+    return k.done("", k.hp.programs, " (outcome read from the item and instance)");
+}
+
+Attempt wakeup_hook(HookBuilder k) {
+    if (auto why = k.need({"ep_autoremove_wake_function"}); !why.empty()) return k.fail(why);
+    k.hp.programs = {entry(k.b, "ep_autoremove_wake_function")};
+    return k.done("", k.hp.programs, " (the waiter woken)");
+}
+
+Attempt wait_hook(HookBuilder k) {
+    if (auto why = k.need({"do_epoll_wait"}); !why.empty()) return k.fail(why);
+    k.hp.programs = {entry(k.b, "do_epoll_wait"), exit_of(k.b, "do_epoll_wait")};
+    std::string tail;
+    if (k.b == Backend::Fentry && k.d.btf_tracepoints.count("sched_switch")) {
+        k.hp.programs.push_back({"tp_btf_sched_switch", AttachKind::TpBtf, "sched_switch"});
+        tail = " + tp_btf sched_switch (the waiter sleeps)";
+    } else if (k.b == Backend::Kprobe && k.d.has_tracepoint("sched:sched_switch")) {
+        k.hp.programs.push_back({"tp_sched_switch", AttachKind::Tracepoint, "sched/sched_switch"});
+        tail = " + tracepoint sched_switch (the waiter sleeps)";
+    } else {
+        tail = "; no sched_switch tracepoint: the waiter's sleep is not seen";
+    }
+    return k.done(unhookable(k.d, k.b, "ep_poll"), {k.hp.programs[0], k.hp.programs[1]}, tail);
+}
+
+Attempt harvest_hook(HookBuilder k) {
+    if (auto why = k.need({"do_epoll_wait"}); !why.empty()) return k.fail(why);
+    if (auto why = unhookable(k.d, k.b, "ep_done_scan"); !why.empty()) {
+        if (!hookable(k.d, k.b, "ep_send_events_proc")) return k.fail(why);
+        return harvest_in_send_events_proc(k.d, k.b, why, k.hp);
+    }
+    std::string before = unhookable(k.d, k.b, "ep_send_events");
+    std::string tail;
+    if (hookable(k.d, k.b, "ep_start_scan")) {
+        k.hp.programs.push_back(entry(k.b, "ep_start_scan"));
+    } else {
+        before += (before.empty() ? "" : "; ") + unhookable(k.d, k.b, "ep_start_scan");
+        tail = " (begin inferred at ep_done_scan)";
+    }
+    k.hp.programs.push_back(entry(k.b, "ep_done_scan"));
+    std::vector<ProgramAttach> shown = k.hp.programs;
+    k.hp.programs.push_back(exit_of(k.b, "do_epoll_wait"));
+    tail += "; items from the user buffer at " + said(k.hp.programs.back());
+    return k.done(before, shown, tail);
+}
+
+Attempt free_hook(HookBuilder k) {
+    // With the eventpoll refcount (6.4, Debian's 6.1) the instance is freed where its
+    // last reference drops: at process exit its items can outlive ep_clear_and_put
+    // (tests/unit/plan/data/*-remove-paths.txt, exit_teardown).
+    // 7.x renamed it ep_put (same prototype, the caller frees on true).
+    for (const char* fn : {"ep_refcount_dec_and_test", "ep_put"}) {
+        if (!hookable(k.d, k.b, fn) || !takes_first(k.d, fn, {"struct eventpoll *"})) continue;
+        ProgramAttach at_exit = exit_of(k.b, "ep_refcount_dec_and_test");
+        at_exit.target = fn;
+        k.hp.programs = {at_exit};
+        if (k.b == Backend::Kprobe)
+            k.hp.programs.insert(k.hp.programs.begin(), entry(k.b, "ep_refcount_dec_and_test", fn));
+        return k.done("", {k.hp.programs.back()},
+                      " returns true (the last reference: of its epoll file, or at "
+                      "process exit of an item outliving ep_clear_and_put)");
+    }
+    for (const char* fn : {"ep_clear_and_put", "ep_free"}) {
+        if (!hookable(k.d, k.b, fn)) continue;
+        // At the exit: every item has been removed (TEARDOWN) by then.
+        ProgramAttach at_exit = exit_of(k.b, "ep_clear_and_put");
+        at_exit.target = fn;
+        k.hp.programs = {at_exit};
+        return k.done("", k.hp.programs, " (the instance is released)");
+    }
+    return k.fail(unhookable(k.d, k.b, "ep_clear_and_put") + " and " +
+                  unhookable(k.d, k.b, "ep_free"));
+}
+
+// One builder per logical hook on a kernel-function backend.
+Attempt kernel_hook(const KernelDescription& d, Backend b, Hook h) {
+    const HookBuilder k(d, b, h);
+    switch (h) {
+        case Hook::Create:
+            return create_hook(k);
+        case Hook::Insert:
+            return insert_hook(k);
+        case Hook::Remove:
+            return remove_hook(k);
+        case Hook::Callback:
+            return callback_hook(k);
+        case Hook::Wakeup:
+            return wakeup_hook(k);
+        case Hook::Wait:
+            return wait_hook(k);
+        case Hook::Harvest:
+            return harvest_hook(k);
+        case Hook::Free:
+            return free_hook(k);
+    }
+    return HookBuilder::fail("unknown hook");
 }
 
 // Syscall tracepoints: what user space asked and got, no kernel identities.

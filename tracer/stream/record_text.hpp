@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,11 +54,16 @@ std::string wall_clock_text(std::uint64_t ts, std::int64_t realtime_offset_ns, b
 // format_line with the wall-clock time of day in place of the monotonic ts (dump -T).
 std::string format_line_wall(const Record& rec, IdMap& ids, std::int64_t realtime_offset_ns);
 
-// {"ts":..,"kind":"callback","tgid":..,"tid":..,"cpu":..,"source":"fentry",...} on one line.
-std::string format_json(const Record& rec, IdMap& ids);
+// {"ts":..,"kind":"callback","tgid":..,"tid":..,"cpu":..,"source":"fentry",...} on one line;
+// with `wall_time` (dump -T) given, "wall_time" follows "ts".
+std::string format_json(const Record& rec, IdMap& ids, std::string_view wall_time = {});
 
 // The kind-specific fields alone as a JSON object: {"ep":"ep#1","fd":5,...}.
-std::string fields_json(const Record& rec, IdMap& ids);
+nlohmann::ordered_json fields_object(const Record& rec, IdMap& ids);
+
+// A JSON value as one line of ASCII (bytes that are not UTF-8 become U+FFFD): the one way
+// records and what is built of them are written.
+std::string json_text(const nlohmann::ordered_json& j);
 
 // EPOLLIN|EPOLLOUT|EPOLLET -> "IN|OUT|ET"; bits without a name as "0x..."; 0 -> "0".
 std::string events_text(std::uint32_t mask);
@@ -74,8 +80,7 @@ std::string fd_type_name(std::uint32_t type);
 // A char array of the ABI up to its first NUL (or its full length if none).
 std::string_view fixed_text(const char* p, std::size_t n);
 
-// JSON string body escaping; bytes >= 0x80 become \u00XX so the output is
-// always valid JSON whatever a comm or fd name holds.
+// A JSON string's body, ASCII whatever a comm or fd name holds (for the text forms).
 std::string json_escape(std::string_view s);
 
 }  // namespace epscope::stream

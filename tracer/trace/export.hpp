@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 
@@ -63,11 +64,14 @@ private:
         stream::Record begin;
         bool open = false;
     };
-    void event(const std::string& body);
+    void event(const nlohmann::ordered_json& e);
     void slice(const stream::Record& begin, std::uint64_t end_ts, const std::string& name,
-               const std::string& args);
+               nlohmann::ordered_json args);
     void instant(const stream::Record& rec, const std::string& name);
     void name_meta(std::uint32_t pid, std::uint32_t tid, const char* what, const std::string& n);
+    void begin_slice(const stream::Record& rec);
+    void end_slice(const stream::Record& rec);
+    void on_process(const stream::Record& rec);
 
     AtomicOutput out_;
     stream::IdMap ids_;

@@ -20,7 +20,7 @@ using stream::Record;
 
 constexpr std::uint64_t kEp = 0xffff888000100000ull;
 // EPOLLIN as fdinfo shows it after EPOLL_CTL_ADD (do_epoll_ctl adds ERR|HUP).
-constexpr std::uint32_t kIn = 1 | kEpollErr | kEpollHup;
+constexpr std::uint32_t kIn = 1 | EPOLLERR | EPOLLHUP;
 
 std::uint64_t file_of(int fd) { return 0xffff888000200000ull + 0x100ull * fd; }
 std::uint64_t epi_of(int fd) { return 0xffff888000300000ull + 0x80ull * fd; }
@@ -287,9 +287,9 @@ TEST_F(ModelTest, CallbackOutcomes) {
 }
 
 TEST_F(ModelTest, HarvestRequeuesLevelTriggeredOnlyAndDisarmsOneshot) {
-    s.insert(1);                // level-triggered
-    s.insert(2, 1 | kEpollEt);  // edge-triggered
-    s.insert(3, 1 | kEpollOneshot);
+    s.insert(1);               // level-triggered
+    s.insert(2, 1 | EPOLLET);  // edge-triggered
+    s.insert(3, 1 | EPOLLONESHOT);
     s.insert(4);
     for (int fd : {1, 2, 3, 4}) s.callback(fd, EP_CB_QUEUED_READY);
     s.harvest_begin();
@@ -305,7 +305,7 @@ TEST_F(ModelTest, HarvestRequeuesLevelTriggeredOnlyAndDisarmsOneshot) {
     s.harvest_end(1, 0);
     EXPECT_EQ(ready(), (std::vector<int>{4, 1}));
     EXPECT_TRUE(item(3).disarmed());
-    EXPECT_EQ(item(3).events, kEpollOneshot);
+    EXPECT_EQ(item(3).events, EPOLLONESHOT);
     EXPECT_EQ(item(1).stats.deliveries, 1u);
     EXPECT_EQ(item(1).stats.latency.total(), 1u);
     EXPECT_EQ(m.instance(inst()).stats.deliveries, 3u);
@@ -313,14 +313,14 @@ TEST_F(ModelTest, HarvestRequeuesLevelTriggeredOnlyAndDisarmsOneshot) {
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
 
     // The disarmed item ignores callbacks until EPOLL_CTL_MOD re-arms it.
-    s.callback(3, EP_CB_IGNORED_DISARMED, kEpollOneshot);
+    s.callback(3, EP_CB_IGNORED_DISARMED, EPOLLONESHOT);
     EXPECT_EQ(item(3).stats.callbacks[EP_CB_IGNORED_DISARMED], 1u);
-    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 3, 1 | kEpollOneshot, 0x103);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 3, 1 | EPOLLONESHOT, 0x103);
     EXPECT_FALSE(item(3).disarmed());
 }
 
 TEST_F(ModelTest, HarvestDropsItemsWhoseRepollShowsNothing) {
-    for (int fd = 1; fd <= 3; ++fd) s.insert(fd, 1 | kEpollEt);
+    for (int fd = 1; fd <= 3; ++fd) s.insert(fd, 1 | EPOLLET);
     for (int fd = 1; fd <= 3; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
     s.harvest_begin();
     s.harvest_item(3, 0);  // 1 and 2 came before it and were not delivered
@@ -331,7 +331,7 @@ TEST_F(ModelTest, HarvestDropsItemsWhoseRepollShowsNothing) {
 }
 
 TEST_F(ModelTest, OverflowListDuringHarvestRequeuesInArrivalOrder) {
-    for (int fd = 1; fd <= 6; ++fd) s.insert(fd, fd == 1 ? 1 : (1 | kEpollEt));
+    for (int fd = 1; fd <= 6; ++fd) s.insert(fd, fd == 1 ? 1 : (1 | EPOLLET));
     s.callback(1, EP_CB_QUEUED_READY);
     s.callback(2, EP_CB_QUEUED_READY);
     s.callback(6, EP_CB_QUEUED_READY);
@@ -349,7 +349,7 @@ TEST_F(ModelTest, OverflowListDuringHarvestRequeuesInArrivalOrder) {
     // [txlist leftovers][overflow items in arrival order, unlinked ones][LT requeued]
     EXPECT_EQ(ready(), (std::vector<int>{6, 3, 5, 2, 4, 1}));
     EXPECT_TRUE(overflow().empty());
-    EXPECT_FALSE(m.instance(inst()).harvesting);
+    EXPECT_FALSE(m.instance(inst()).harvest.active);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u);
     EXPECT_EQ(m.instance(inst()).stats.desyncs, 0u);
 }
@@ -377,7 +377,7 @@ TEST_F(ModelTest, CtlQueuedItemsGoWhereTheKernelPutThem) {
 // The list walks are taken at ep_done_scan entry and arrive before the
 // delivered events: they are checked once the harvest is complete.
 TEST_F(ModelTest, HarvestWalksAreCheckedWhenTheDeliveriesAreKnown) {
-    for (int fd = 1; fd <= 5; ++fd) s.insert(fd, fd == 3 ? (1 | kEpollEt) : 1);
+    for (int fd = 1; fd <= 5; ++fd) s.insert(fd, fd == 3 ? (1 | EPOLLET) : 1);
     for (int fd = 1; fd <= 4; ++fd) s.callback(fd, EP_CB_QUEUED_READY);
     s.wait_begin(100, kEp, 3, 2);
     s.harvest_begin();
@@ -440,8 +440,8 @@ TEST_F(ModelTest, TruncatedHarvestWalkMakesHarvestEndALowerBound) {
 // Debian 6.1 inlines ep_start_scan: HARVEST_BEGIN is inferred at
 // ep_done_scan, after the callbacks that went to the overflow list.
 TEST_F(ModelTest, InferredHarvestBeginAfterOverflowCallbacks) {
-    s.insert(1, 1 | kEpollEt);
-    s.insert(2, 1 | kEpollEt);
+    s.insert(1, 1 | EPOLLET);
+    s.insert(2, 1 | EPOLLET);
     s.callback(1, EP_CB_QUEUED_READY);
     s.wait_begin(100);
     s.callback(2, EP_CB_QUEUED_OVERFLOW, 0, 0, 200);
@@ -465,9 +465,9 @@ TEST_F(ModelTest, InferredHarvestBeginAfterOverflowCallbacks) {
 // waits for them and ends up as the kernel's.
 TEST_F(ModelTest, HarvestItemsAfterHarvestEndAreAppliedBeforeTheRequeue) {
     s.insert(1);  // level-triggered
-    s.insert(2, 1 | kEpollEt);
-    s.insert(3, 1 | kEpollEt);
-    s.insert(4, 1 | kEpollEt);
+    s.insert(2, 1 | EPOLLET);
+    s.insert(3, 1 | EPOLLET);
+    s.insert(4, 1 | EPOLLET);
     s.insert(5, 1);
     for (int fd : {1, 2, 3, 5}) s.callback(fd, EP_CB_QUEUED_READY);
     s.wait_begin(77);
@@ -479,14 +479,14 @@ TEST_F(ModelTest, HarvestItemsAfterHarvestEndAreAppliedBeforeTheRequeue) {
     he.ep = kEp;
     he.ready = 0xffffffffu;
     s.feed(EP_KIND_HARVEST_END, he, 77);
-    EXPECT_TRUE(m.instance(inst()).harvest_ended);
+    EXPECT_TRUE(m.instance(inst()).harvest.ended);
     s.callback(4, EP_CB_QUEUED_READY);  // after the kernel's requeue
     // Delivered: 1 (LT), 2 (ET), 5 (LT); 3 re-polled empty and was dropped.
     s.harvest_item(1, 0, kEp, 77);
     s.harvest_item(2, 1, kEp, 77);
     s.harvest_item(5, 2, kEp, 77);
     s.wait_end(77, 3);
-    EXPECT_FALSE(m.instance(inst()).harvesting);
+    EXPECT_FALSE(m.instance(inst()).harvest.active);
     // Kernel order: no txlist leftovers; the overflow chain requeues 2 (it was
     // delivered, so unlinked, by the time of ep_done_scan); the LT items 1 and 5
     // were re-added during the scan; 4 came from the later callback.
@@ -556,10 +556,10 @@ TEST_F(ModelTest, RemoveForEveryReasonDropsTheItemFromTreeAndLists) {
 // worker's close). That callback must not bring the removed item back.
 TEST_F(ModelTest, CallbackAfterAFileCloseRemovalDoesNotRecreateTheItem) {
     s.insert(3);
-    s.insert(8, 1u | kEpollEt);
+    s.insert(8, 1u | EPOLLET);
     s.remove(8, EP_REMOVE_FILE_CLOSE);
-    s.callback(8, EP_CB_QUEUED_READY, 1u | kEpollEt, 0, 200);
-    s.callback(8, EP_CB_ALREADY_READY, 1u | kEpollEt, 0, 200);
+    s.callback(8, EP_CB_QUEUED_READY, 1u | EPOLLET, 0, 200);
+    s.callback(8, EP_CB_ALREADY_READY, 1u | EPOLLET, 0, 200);
     EXPECT_EQ(m.find_item(inst(), file_of(8), 8), kNil);
     EXPECT_EQ(fds_of(m, m.items_in_order(inst())), (std::vector<int>{3}));
     EXPECT_TRUE(ready().empty());
@@ -752,7 +752,7 @@ TEST_F(ModelTest, ReadyWalkAndTreeWalkAreVerified) {
 TEST(ModelSnapshot, SeedsAnUnknownInstanceThenTreeWalkGivesTheRealShape) {
     Model m;
     Stream s{m};
-    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | kEpollEt}}, 1);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | EPOLLET}}, 1);
     InstanceRef i = m.find_instance(kEp);
     ASSERT_NE(i, kNil);
     EXPECT_EQ(m.instance(i).items, 3u);
@@ -773,10 +773,10 @@ TEST(ModelSnapshot, SeedsAnUnknownInstanceThenTreeWalkGivesTheRealShape) {
     for (ItemRef it : m.items_in_order(i)) EXPECT_FALSE(m.item(it).seeded());
     EXPECT_EQ(m.ready_list(i).size(), 1u);  // list state survived the rebuild
     // Now complete: the next snapshot verifies instead of seeding.
-    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | kEpollEt}}, 2);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, kIn}, {3, kIn | EPOLLET}}, 2);
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u);
-    s.snapshot(kEp, 7, {{1, kIn}, {2, 4 | kEpollErr | kEpollHup}, {3, kIn | kEpollEt}}, 3);
+    s.snapshot(kEp, 7, {{1, kIn}, {2, 4 | EPOLLERR | EPOLLHUP}, {3, kIn | EPOLLET}}, 3);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
     s.snapshot(kEp, 7, {{1, kIn}}, 4);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);
@@ -787,9 +787,9 @@ TEST(ModelSnapshot, AnInstanceCreatedInTheStreamIsVerifiedNotSeeded) {
     Stream s{m};
     s.create(kEp, 3);
     s.insert(4);
-    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 4, 1 | kEpollOneshot, 0x104);
+    s.ctl(EP_KIND_ITEM_MODIFY, kEp, 3, 4, 1 | EPOLLONESHOT, 0x104);
     // fdinfo shows the mask as do_epoll_ctl stored it: EPOLLERR|EPOLLHUP added.
-    s.snapshot(kEp, 3, {{4, kIn | kEpollOneshot}}, 1);
+    s.snapshot(kEp, 3, {{4, kIn | EPOLLONESHOT}}, 1);
     EXPECT_EQ(m.stats().verify.snapshots_seeded, 0u);
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
@@ -874,7 +874,7 @@ TEST(ModelTracepoint, FdinfoRemovesItemsClosedUnseenAndStillCatchesExtraOnes) {
     InstanceRef a = m.find_instance(kEp);
     ASSERT_NE(a, kNil);
     EXPECT_EQ(m.instance(a).items, 6u);
-    const std::uint32_t shown = kIn | kEpollErr | kEpollHup;
+    const std::uint32_t shown = kIn | EPOLLERR | EPOLLHUP;
     s.snapshot(kEp, 5, {{10, shown}, {12, shown}, {13, shown}, {14, shown}}, 1);  // 11 closed
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
@@ -889,7 +889,7 @@ TEST(ModelTracepoint, FdinfoRemovesItemsClosedUnseenAndStillCatchesExtraOnes) {
         m.stats().verify.last_mismatch.find("kernel has 5 items, model 4 (kernel only: fd 15)"),
         std::string::npos)
         << m.stats().verify.last_mismatch;
-    s.snapshot(kEp, 5, {{10, kIn | kEpollEt}, {12, shown}, {13, shown}, {14, shown}}, 3);
+    s.snapshot(kEp, 5, {{10, kIn | EPOLLET}, {12, shown}, {13, shown}, {14, shown}}, 3);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 2u);  // a mask it lacks
 }
 
@@ -900,7 +900,7 @@ TEST(ModelSnapshot, AnItemMissingFromFdinfoIsAMismatchWithKernelHooks) {
     s.create(kEp, 3);
     s.insert(4);
     s.insert(5);
-    s.snapshot(kEp, 3, {{4, kIn | kEpollErr | kEpollHup}}, 1);
+    s.snapshot(kEp, 3, {{4, kIn | EPOLLERR | EPOLLHUP}}, 1);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.unseen_close_removals, 0u);
     // What differs is named: the model's extra item with its file.
@@ -998,10 +998,10 @@ TEST(ModelFuzz, RandomStreamsKeepStateConsistent) {
                     s.create(ep, 3 + pick(3));
                     break;
                 case 1:
-                    s.ctl(EP_KIND_ITEM_INSERT, ep, 3, fd, pick(2) ? 1 : (1 | kEpollEt), fd);
+                    s.ctl(EP_KIND_ITEM_INSERT, ep, 3, fd, pick(2) ? 1 : (1 | EPOLLET), fd);
                     break;
                 case 2:
-                    s.ctl(EP_KIND_ITEM_MODIFY, ep, 3, fd, pick(2) ? 1 : (1 | kEpollOneshot), fd);
+                    s.ctl(EP_KIND_ITEM_MODIFY, ep, 3, fd, pick(2) ? 1 : (1 | EPOLLONESHOT), fd);
                     break;
                 case 3:
                     s.remove(fd, static_cast<std::uint32_t>(pick(3)), ep);
@@ -1193,9 +1193,9 @@ TEST(ModelSnapshot, ATruncatedTreeWalkDoesNotGiveASeededTreeItsShape) {
 }
 
 TEST_F(ModelTest, FdinfoIsComparedWithTheKernelsFormOfTheMask) {
-    s.insert(4, 1 | kEpollOneshot);
+    s.insert(4, 1 | EPOLLONESHOT);
     s.insert(5, 4);
-    s.snapshot(kEp, 3, {{4, kIn | kEpollOneshot}, {5, 4 | kEpollErr | kEpollHup}}, 1);
+    s.snapshot(kEp, 3, {{4, kIn | EPOLLONESHOT}, {5, 4 | EPOLLERR | EPOLLHUP}}, 1);
     EXPECT_EQ(m.stats().verify.checks[VerifyStats::Snapshot], 1u);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u)
         << m.stats().verify.last_mismatch;
@@ -1207,7 +1207,7 @@ TEST_F(ModelTest, FdinfoIsComparedWithTheKernelsFormOfTheMask) {
     s.harvest_item(4, 0, kEp, 50);
     s.harvest_end();
     s.wait_end(50, 1);
-    s.snapshot(kEp, 3, {{4, kEpollOneshot}, {5, 4 | kEpollErr | kEpollHup}}, 2);
+    s.snapshot(kEp, 3, {{4, EPOLLONESHOT}, {5, 4 | EPOLLERR | EPOLLHUP}}, 2);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 0u)
         << m.stats().verify.last_mismatch;
     // fdinfo lists one item, the model two.
@@ -1221,7 +1221,7 @@ TEST_F(ModelTest, FdinfoIsComparedWithTheKernelsFormOfTheMask) {
     item.data = 0x999;
     item.epfd = 3;
     item.tfd = 5;
-    item.events = 4 | kEpollErr | kEpollHup;
+    item.events = 4 | EPOLLERR | EPOLLHUP;
     item.snapshot_id = 4;
     s.feed(EP_KIND_SNAPSHOT_ITEM, item);
     EXPECT_EQ(m.stats().verify.mismatches[VerifyStats::Snapshot], 1u);
@@ -1405,7 +1405,7 @@ TEST_F(ModelTest, AnItemLinkedLaterThanItsRecordSaysIsDeliveredNotDropped) {
 // walk started chained too late to be in it (the kernel still moved it).
 TEST_F(ModelTest, AnOverflowCallbackAfterTheWalkIsNotExpectedInIt) {
     s.insert(1);
-    s.insert(2, 1 | kEpollEt);
+    s.insert(2, 1 | EPOLLET);
     s.callback(1, EP_CB_QUEUED_READY);
     s.wait_begin(80);
     ep_harvest_begin hb{};

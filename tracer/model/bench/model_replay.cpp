@@ -18,6 +18,8 @@
 // callbacks that change nothing, a wakeup, a harvest delivering the 8, the
 // wait ends, and one item is removed and re-added with a new file pointer so
 // the rb-tree keeps rebalancing.
+#include <sys/epoll.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -37,7 +39,6 @@
 
 namespace {
 
-using epscope::model::kEpollEt;
 using epscope::model::Model;
 using epscope::stream::Record;
 
@@ -165,7 +166,7 @@ private:
         c.ino = 1000 + i;
         c.epfd = 3;
         c.fd = fd_of(i);
-        c.events = 1 | kEpollEt;
+        c.events = 1 | EPOLLET;
         push(out, EP_KIND_ITEM_INSERT, c, tgid_of(e));
     }
 
@@ -177,7 +178,7 @@ private:
         c.file = file_ptr(e, i);
         c.fd = fd_of(i);
         c.key = 1;
-        c.events = 1 | kEpollEt;
+        c.events = 1 | EPOLLET;
         c.outcome = outcome;
         c.waiters = waiters ? 1 : 0;
         push(out, EP_KIND_CALLBACK, c, 9, 9);
@@ -334,105 +335,87 @@ public:
     std::uint64_t sum = 0;
 };
 
-int replay_trace(const Options& o) {
-    using epscope::trace::TraceReader;
-    // End to end: file -> checked, decompressed chunks -> decoded records -> model.
-    // Each pass opens the file again into a fresh model; the last model is kept
-    // for the report.
-    // TraceReader::read_all decodes the next chunk on a second thread: end to
-    // end is wall time (a loaded machine stretches it), the rest CPU time.
-    std::unique_ptr<Model> e2e;
-    std::uint64_t n = 0;
-    std::chrono::steady_clock::duration e2e_wall{};
-    Clock::duration e2e_thread{};
-    ProcessClock::duration e2e_process{};
+using epscope::trace::TraceReader;
+
+// End to end: file -> checked, decompressed chunks -> decoded records -> model. Each pass
+// opens the file again into a fresh model; the last model is kept for the report.
+// TraceReader::read_all decodes ahead on a second thread: end to end is wall time (a
+// loaded machine stretches it), with the CPU time of each thread beside it.
+struct EndToEnd {
+    std::unique_ptr<Model> model;
+    std::uint64_t records = 0;
+    std::chrono::steady_clock::duration wall{};
+    Clock::duration thread{};          // delivering + modelling
+    ProcessClock::duration process{};  // both threads
+};
+EndToEnd time_end_to_end(const Options& o) {
+    EndToEnd e;
     for (std::uint64_t p = 0; p < o.passes; ++p) {
-        e2e = std::make_unique<Model>();
+        e.model = std::make_unique<Model>();
         auto t0 = std::chrono::steady_clock::now();
         auto c0 = Clock::now();
         auto p0 = ProcessClock::now();
         TraceReader pass(o.trace);
-        n = pass.read_all(*e2e);
-        e2e->flush_all_deferred();
-        e2e_wall += std::chrono::steady_clock::now() - t0;
-        e2e_thread += Clock::now() - c0;
-        e2e_process += ProcessClock::now() - p0;
+        e.records = pass.read_all(*e.model);
+        e.model->flush_all_deferred();
+        e.wall += std::chrono::steady_clock::now() - t0;
+        e.thread += Clock::now() - c0;
+        e.process += ProcessClock::now() - p0;
     }
-    double e2e_secs = std::chrono::duration<double>(e2e_wall).count();
-    if (n == 0) {
-        std::fprintf(stderr, "model_replay: %s holds no records: nothing to measure\n",
-                     o.trace.c_str());
-        return 2;
-    }
-    const std::uint64_t done = n * o.passes;
-    std::printf("model_replay: %s, %llu records, %llu passes\n", o.trace.c_str(),
-                static_cast<unsigned long long>(n), static_cast<unsigned long long>(o.passes));
-    std::printf(
-        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
-        "two threads)\n",
-        done / e2e_secs / 1e6);
-    std::printf(
-        "  end to end CPU      %.1f ns/record delivering + modelling, %.1f ns/record "
-        "decoding ahead\n",
-        ns_per(e2e_thread, done), ns_per(e2e_process - e2e_thread, done));
-    if (o.e2e_only) return 0;
+    return e;
+}
 
-    // Reader only, the same passes: what the file costs before the model.
-    Clock::duration read_busy{};
-    ProcessClock::duration read_process{};
+// Reader only, the same passes: what the file costs before the model. `checksum` sums
+// the timestamps, so the records are looked at.
+struct ReaderOnly {
+    Clock::duration busy{};
+    ProcessClock::duration process{};
     std::uint64_t checksum = 0;
+};
+ReaderOnly time_reader(const Options& o) {
+    ReaderOnly r;
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         Count c;
         auto t0 = Clock::now();
         auto p0 = ProcessClock::now();
         TraceReader pass(o.trace);
         pass.read_all(c);
-        read_busy += Clock::now() - t0;
-        read_process += ProcessClock::now() - p0;
-        checksum += c.sum;
+        r.busy += Clock::now() - t0;
+        r.process += ProcessClock::now() - p0;
+        r.checksum += c.sum;
     }
-    double read_secs = std::chrono::duration<double>(read_busy).count();
+    return r;
+}
 
-    Collect all;
-    all.records.reserve(n);
-    TraceReader(o.trace).read_all(all);
-
-    // Model only: each pass into a fresh model, constructed outside the timing.
+// Model only: each pass into a fresh model, constructed outside the timing.
+struct ModelOnly {
+    double secs = 0;
+    double best_secs = 0;
+};
+ModelOnly time_model(const Options& o, const std::vector<Record>& records) {
     Clock::duration busy{};
     Clock::duration best = Clock::duration::max();
     for (std::uint64_t p = 0; p < o.passes; ++p) {
         Model m;
         auto s = Clock::now();
-        for (const Record& r : all.records) m.on_record(r);
+        for (const Record& r : records) m.on_record(r);
         auto d = Clock::now() - s;
         busy += d;
         best = std::min(best, d);
     }
-    double secs = std::chrono::duration<double>(busy).count();
-    double best_secs = std::chrono::duration<double>(best).count();
+    return {std::chrono::duration<double>(busy).count(),
+            std::chrono::duration<double>(best).count()};
+}
 
-    const auto& st = e2e->stats();
-    std::printf(
-        "  reader only         %.2f M records/s (the same without the model; CPU time of "
-        "the delivering thread)%s\n",
-        done / read_secs / 1e6, checksum == 0 ? " (no timestamps?)" : "");
-    std::printf(
-        "  reader CPU          %.1f ns/record delivering, %.1f ns/record decoding ahead "
-        "(read, CRC, zstd, record checks)\n",
-        ns_per(read_busy, done), ns_per(read_process - read_busy, done));
-    std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
-                done / secs / 1e6, n / best_secs / 1e6);
-    std::printf("  lost records        %llu\n", static_cast<unsigned long long>(st.lost));
-    std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
-                e2e->instances().size(), e2e->live_items(), e2e->memory_bytes() / 1048576.0);
-    // Memory, untimed: sampled every 1024 records of one more pass.
+// Memory, untimed: sampled every 1024 records of one more pass.
+void print_peak_memory(const std::vector<Record>& records) {
     Model mem;
     std::size_t peak_bytes = 0;
     std::size_t peak_items = 0;
     double peak_per_item = 0;
-    for (std::size_t i = 0; i < all.records.size(); ++i) {
-        mem.on_record(all.records[i]);
-        if ((i & 1023) != 0 && i + 1 != all.records.size()) continue;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        mem.on_record(records[i]);
+        if ((i & 1023) != 0 && i + 1 != records.size()) continue;
         std::size_t b = mem.memory_bytes();
         peak_bytes = std::max(peak_bytes, b);
         if (mem.live_items() >= peak_items && mem.live_items() > 0) {
@@ -444,6 +427,33 @@ int replay_trace(const Options& o) {
         "  peak                %zu live items, %.1f MiB model memory, %.1f bytes per live "
         "item at the peak\n",
         peak_items, peak_bytes / 1048576.0, peak_per_item);
+}
+
+void print_end_to_end(const Options& o, const EndToEnd& e) {
+    const std::uint64_t done = e.records * o.passes;
+    std::printf("model_replay: %s, %llu records, %llu passes\n", o.trace.c_str(),
+                static_cast<unsigned long long>(e.records),
+                static_cast<unsigned long long>(o.passes));
+    std::printf(
+        "  end to end          %.2f M records/s wall (read, check, decompress, decode, model; "
+        "two threads)\n",
+        done / std::chrono::duration<double>(e.wall).count() / 1e6);
+    std::printf(
+        "  end to end CPU      %.1f ns/record delivering + modelling, %.1f ns/record "
+        "decoding ahead\n",
+        ns_per(e.thread, done), ns_per(e.process - e.thread, done));
+}
+
+// The model's figures at the end of the last end-to-end pass.
+void print_model_stats(const Model& m) {
+    const auto& st = m.stats();
+    std::printf("  lost records        %llu\n", static_cast<unsigned long long>(st.lost));
+    std::printf("  at the end          %zu live instances, %zu live items, %.1f MiB model memory\n",
+                m.instances().size(), m.live_items(), m.memory_bytes() / 1048576.0);
+}
+
+void print_model_work(const Model& m) {
+    const auto& st = m.stats();
     // The model's work per record (replays of held-back records included):
     // a small constant whatever the trace; tests/lab/replay_bound.sh bounds it.
     std::printf("  model work          %.3f routed per record\n",
@@ -453,6 +463,39 @@ int replay_trace(const Options& o) {
                 static_cast<unsigned long long>(st.verify.total_checks()),
                 static_cast<unsigned long long>(st.verify.total_mismatches()),
                 static_cast<unsigned long long>(st.malformed));
+}
+
+int replay_trace(const Options& o) {
+    const EndToEnd e2e = time_end_to_end(o);
+    if (e2e.records == 0) {
+        std::fprintf(stderr, "model_replay: %s holds no records: nothing to measure\n",
+                     o.trace.c_str());
+        return 2;
+    }
+    print_end_to_end(o, e2e);
+    if (o.e2e_only) return 0;
+
+    const ReaderOnly reader = time_reader(o);
+    Collect all;
+    all.records.reserve(e2e.records);
+    TraceReader(o.trace).read_all(all);
+    const ModelOnly model = time_model(o, all.records);
+
+    const std::uint64_t done = e2e.records * o.passes;
+    std::printf(
+        "  reader only         %.2f M records/s (the same without the model; CPU time of "
+        "the delivering thread)%s\n",
+        done / std::chrono::duration<double>(reader.busy).count() / 1e6,
+        reader.checksum == 0 ? " (no timestamps?)" : "");
+    std::printf(
+        "  reader CPU          %.1f ns/record delivering, %.1f ns/record decoding ahead "
+        "(read, CRC, zstd, record checks)\n",
+        ns_per(reader.busy, done), ns_per(reader.process - reader.busy, done));
+    std::printf("  model only          %.2f M records/s mean, %.2f M records/s best pass\n",
+                done / model.secs / 1e6, e2e.records / model.best_secs / 1e6);
+    print_model_stats(*e2e.model);
+    print_peak_memory(all.records);
+    print_model_work(*e2e.model);
     return 0;
 }
 
