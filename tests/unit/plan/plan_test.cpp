@@ -385,7 +385,9 @@ TEST(PlanUnknownKernel, OlderKernelWithoutBtfGetsAKprobePlan) {
     EXPECT_EQ(p.backend, Backend::Kprobe);
     EXPECT_EQ(p.hook(Hook::Callback).backend, Backend::Kprobe);
     EXPECT_EQ(p.hook(Hook::Harvest).backend, Backend::Kprobe);
-    EXPECT_EQ(find_program(p, "kprobe_ep_send_events_proc")->target, "ep_send_events_proc");
+    const ProgramAttach* harvest = find_program(p, "kprobe_ep_send_events_proc");
+    ASSERT_NE(harvest, nullptr);
+    EXPECT_EQ(harvest->target, "ep_send_events_proc");
     const std::string r = format_doctor(d, p);
     EXPECT_TRUE(contains(r, "kernel 4.19.0-synthetic")) << r;
     EXPECT_TRUE(contains(r, "ep_free")) << r;
