@@ -192,7 +192,11 @@ struct ep_activity_seen activity_seen[EP_ACTIVITY_BUCKETS] = {};
 
 static __always_inline struct ep_activity_seen *activity_bucket(__u64 ep)
 {
-	return &activity_seen[EP_ACTIVITY_BUCKET(ep)];
+	/* In fentry programs ep holds a typed pointer, on which the verifier
+	 * allows no multiplication: its value is read as a plain number. */
+	__u64 addr = 0;
+	bpf_probe_read_kernel(&addr, sizeof(addr), &ep);
+	return &activity_seen[EP_ACTIVITY_BUCKET(addr)];
 }
 
 /* A tree larger than walk_limit is walked (truncated) once per this many ADD/DEL:
