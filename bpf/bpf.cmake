@@ -28,7 +28,7 @@ function(epscope_bpf_flavour NAME DEFINES)
     COMMAND ${CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_${EPSCOPE_BPF_ARCH} ${DEFINES}
             -I${CMAKE_CURRENT_SOURCE_DIR} -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
             -c ${CMAKE_CURRENT_SOURCE_DIR}/epscope.bpf.c -o ${obj}
-    DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h epscope_counting.h
+    DEPENDS epscope.bpf.c kernel_types.h epscope_abi.h epscope_counting.h epscope_shared.h
     COMMENT "BPF object ${NAME}.bpf.o"
     VERBATIM)
   string(REPLACE "." "_" skel_name ${NAME})

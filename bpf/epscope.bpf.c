@@ -15,6 +15,7 @@
 
 #include "epscope_abi.h"
 #include "epscope_counting.h"
+#include "epscope_shared.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -39,13 +40,8 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized by the loader */
 } events SEC(".maps");
 
-/* Records dropped because the ring buffer was full, per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
+/* Read by the tracer through mmap (epscope_shared.h says why). */
+__u64 ring_drops[EP_DROP_CPUS] = {};
 
 /* Traced processes (tgid). Children of traced processes are added at fork. */
 struct {
@@ -165,12 +161,12 @@ struct {
  * tree walk shows a state the stream has not reached yet. busy counts such
  * operations from their start to the moment their records are submitted; gen
  * counts every start and end. A reader (a tree walk here, the tracer's
- * fdinfo checkpoints through the map) whose busy was 0 (a walk: only its own
- * call) and whose gen did not move saw a state that sits exactly at its
- * place in the stream.
+ * fdinfo checkpoints through activity_seen below) whose busy was 0 (a walk:
+ * only its own call) and whose gen did not move saw a state that sits
+ * exactly at its place in the stream.
  */
 struct ep_activity {
-	__u64 gen;  /* read by the tracer: the first two fields */
+	__u64 gen; /* mirrored in activity_seen for the tracer */
 	__u64 busy;
 	__u32 tree_ops;   /* ADD/DEL since the last tree walk */
 	__u32 tree_large; /* the last tree walk hit its bound */
@@ -186,6 +182,22 @@ struct ep_activity {
 	__u64 done_scans; /* ep_done_scan calls running (verify: its exit) */
 	__u64 scans_done; /* ep_done_scan calls returned (the overflow list made inactive) */
 };
+
+/* The tracer's view of gen and busy (its fdinfo checkpoints), read through
+ * mmap: instances share a bucket by a hash of their address, so a bucket's
+ * busy is 0 only if each of its instances' is, and its gen stays put only if
+ * each of theirs does (a neighbour's activity costs a checkpoint, never
+ * makes a wrong one). */
+struct ep_activity_seen activity_seen[EP_ACTIVITY_BUCKETS] = {};
+
+static __always_inline struct ep_activity_seen *activity_bucket(__u64 ep)
+{
+	/* In fentry programs ep holds a typed pointer, on which the verifier
+	 * allows no multiplication: its value is read as a plain number. */
+	__u64 addr = 0;
+	bpf_probe_read_kernel(&addr, sizeof(addr), &ep);
+	return &activity_seen[EP_ACTIVITY_BUCKET(addr)];
+}
 
 /* A tree larger than walk_limit is walked (truncated) once per this many ADD/DEL:
  * a walk after each of thousands of inserts would fill the ring buffer. */
@@ -378,10 +390,15 @@ static __always_inline bool file_released(struct file *file)
 
 static __always_inline void count_drop(void)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
-	if (n)
-		*n += 1;
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (cpu >= EP_DROP_CPUS)
+		cpu = EP_DROP_CPUS - 1;
+	/* A no-op after the clamp, but the bound the verifier sees: clang
+	 * tests one copy of cpu and indexes with another, which 5.10 and 6.1
+	 * reject; the barrier keeps clang from dropping the mask. */
+	barrier_var(cpu);
+	cpu &= EP_DROP_CPUS - 1;
+	__sync_fetch_and_add(&ring_drops[cpu], 1);
 }
 
 /* Every record leaves through here: see wake_threshold. */
@@ -764,6 +781,9 @@ static __always_inline void activity_begin(__u64 ep)
 		return;
 	__sync_fetch_and_add(&a->gen, 1);
 	__sync_fetch_and_add(&a->busy, 1);
+	struct ep_activity_seen *b = activity_bucket(ep);
+	__sync_fetch_and_add(&b->gen, 1);
+	__sync_fetch_and_add(&b->busy, 1);
 }
 
 /* Called after the operation's records are submitted. */
@@ -774,6 +794,9 @@ static __always_inline void activity_end(__u64 ep)
 		return;
 	__sync_fetch_and_add(&a->gen, 1);
 	__sync_fetch_and_add(&a->busy, (__u64)-1);
+	struct ep_activity_seen *b = activity_bucket(ep);
+	__sync_fetch_and_add(&b->gen, 1);
+	__sync_fetch_and_add(&b->busy, (__u64)-1);
 }
 
 /* A change reported before it is made (file release): readers retry. */
@@ -783,6 +806,7 @@ static __always_inline void activity_bump(__u64 ep)
 	if (!verify || !ep || !(a = activity_of(ep)))
 		return;
 	__sync_fetch_and_add(&a->gen, 1);
+	__sync_fetch_and_add(&activity_bucket(ep)->gen, 1);
 }
 
 static __always_inline __u64 rb_parent_of(struct rb_node *node)

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -47,6 +48,8 @@ std::string bpf_error_text(int err) {
 // Both flavours come from one source: same maps, programs and read-only data.
 static_assert(sizeof(epscope_bpf::epscope_bpf__rodata) ==
               sizeof(epscope_bounded_bpf::epscope_bounded_bpf__rodata));
+static_assert(sizeof(epscope_bpf::epscope_bpf__bss) ==
+              sizeof(epscope_bounded_bpf::epscope_bounded_bpf__bss));
 
 // The object flavour the running kernel loads: bpf_loop where it has the
 // helper (5.17+), else the bounded-loop build (5.10-5.16), opened through the
@@ -123,6 +126,8 @@ BpfSession::BpfSession(const SessionConfig& config) {
     if (int err = epscope_bpf__load(skel_.get()))
         throw CaptureError("cannot load the BPF programs: " + bpf_error_text(err) +
                            " (rerun with -v for the verifier's log)");
+    if (!skel_->bss)  // BPF_F_MMAPABLE is 5.5+; the object needs 5.10 anyway
+        throw CaptureError("the kernel cannot map BPF global data (Linux 5.5 or newer needed)");
 
     for (const auto& choice : config.programs) {
         if (!wanted.count(choice.program)) continue;
@@ -218,12 +223,22 @@ std::vector<pid_t> BpfSession::traced_tgids() const {
 
 int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.events); }
 
+namespace {
+
+// BPF adds to these words with atomics while we read them through the mmap.
+std::uint64_t load_shared(const std::uint64_t& word) {
+    return __atomic_load_n(&word, __ATOMIC_ACQUIRE);
+}
+
+}  // namespace
+
+// Read through the .bss mmap, never a map syscall (bpf/epscope.bpf.c says why).
 std::vector<std::uint64_t> BpfSession::drops() const {
-    int ncpu = libbpf_num_possible_cpus();
-    std::vector<std::uint64_t> per_cpu(ncpu > 0 ? ncpu : 1, 0);
-    std::uint32_t zero = 0;
-    bpf_map__lookup_elem(skel_->maps.drops, &zero, sizeof(zero), per_cpu.data(),
-                         per_cpu.size() * sizeof(std::uint64_t), 0);
+    const auto& slots = skel_->bss->ring_drops;
+    const int ncpu = libbpf_num_possible_cpus();
+    const std::size_t n = std::clamp<std::size_t>(ncpu > 0 ? ncpu : 1, 1, EP_DROP_CPUS);
+    std::vector<std::uint64_t> per_cpu(n);
+    for (std::size_t cpu = 0; cpu < n; ++cpu) per_cpu[cpu] = load_shared(slots[cpu]);
     return per_cpu;
 }
 
@@ -240,20 +255,13 @@ std::uint64_t BpfSession::skipped_runs() const {
     return total;
 }
 
+// The instance's bucket of activity_seen, hashed as BPF's activity_bucket()
+// does, read through the .bss mmap: gen first, as BPF bumps it first.
 BpfSession::Activity BpfSession::activity(std::uint64_t ep) const {
+    const auto& b = skel_->bss->activity_seen[EP_ACTIVITY_BUCKET(ep)];
     Activity a;
-    // struct ep_activity starts with gen and busy; the rest is BPF's own
-    // bookkeeping, so the value is read at the map's size, whatever it is.
-    const std::size_t size = bpf_map__value_size(skel_->maps.activity);
-    std::vector<std::uint64_t> value((size + 7) / 8 < 2 ? 2 : (size + 7) / 8, 0);
-    if (bpf_map__lookup_elem(skel_->maps.activity, &ep, sizeof(ep), value.data(), size, 0) == 0) {
-        a.gen = value[0];
-        a.busy = value[1];
-    } else if (errno != ENOENT) {
-        // Never "idle" by mistake: a checkpoint taken on a failed read would
-        // be compared as if nothing had been in flight.
-        throw CaptureError("cannot read the verify activity map: " + bpf_error_text(errno));
-    }
+    a.gen = load_shared(b.gen);
+    a.busy = load_shared(b.busy);
     return a;
 }
 

@@ -13,6 +13,7 @@
 
 // Counting mode's map layouts; the skeleton also names a global of them.
 #include "epscope_counting.h"
+#include "epscope_shared.h"  // the skeletons' .bss names its types
 
 struct epscope_bpf;
 struct bpf_link;
@@ -76,7 +77,8 @@ public:
     // since (BPF adds a child at fork and removes a process at its exit).
     std::vector<pid_t> traced_tgids() const;
     int ring_fd() const;
-    // Sum of records dropped per CPU since load (index = CPU).
+    // Sum of records dropped per CPU since load (index = CPU). Like activity(),
+    // read through the object's mmapped .bss, no map syscall (bpf/epscope_shared.h).
     std::vector<std::uint64_t> drops() const;
     // Runs of the loaded programs the kernel skipped because the same program
     // was already running on that CPU (bpf_prog_info.recursion_misses, 5.12+):
@@ -85,8 +87,9 @@ public:
     std::uint64_t skipped_runs() const;
     const std::vector<std::string>& attached() const { return attached_; }
 
-    // Verify mode: what BPF counted as in flight on one instance (bpf/epscope.bpf.c,
-    // struct ep_activity). No entry yet: nothing ever started, {0, 0}.
+    // Verify mode: what BPF counted as in flight on the instance's bucket of
+    // instances (bpf/epscope_shared.h, activity_seen): busy 0 and gen unchanged
+    // across a read of its fdinfo mean nothing was in flight on it.
     struct Activity {
         std::uint64_t gen = 0;
         std::uint64_t busy = 0;

@@ -373,6 +373,30 @@ TEST(PlanUnknownKernel, RenamedFunctionsGiveAPartialPlanWithReasons) {
     EXPECT_TRUE(contains(r, "kernel 9.0.0-synthetic")) << r;
 }
 
+// A kernel older than any description: 5.10's functions without BTF (before 5.2 no
+// BTF FUNC records; fentry needs them) and with ep_free inlined. The plan takes kprobes
+// from kallsyms, says why, and nothing throws.
+TEST(PlanUnknownKernel, OlderKernelWithoutBtfGetsAKprobePlan) {
+    auto d = recorded("5.10");
+    d.release = "4.19.0-synthetic";
+    d.btf = false;
+    d.btf_funcs.clear();
+    d.btf_tracepoints.clear();
+    d.fentry_trial = {TrialResult::Outcome::NotTried, "no BTF"};
+    d.kallsyms.erase("ep_free");
+    Plan p;
+    ASSERT_NO_THROW(p = plan_for(d));
+    EXPECT_EQ(p.backend, Backend::Kprobe);
+    EXPECT_EQ(p.hook(Hook::Callback).backend, Backend::Kprobe);
+    EXPECT_EQ(p.hook(Hook::Harvest).backend, Backend::Kprobe);
+    const ProgramAttach* harvest = find_program(p, "kprobe_ep_send_events_proc");
+    ASSERT_NE(harvest, nullptr);
+    EXPECT_EQ(harvest->target, "ep_send_events_proc");
+    const std::string r = format_doctor(d, p);
+    EXPECT_TRUE(contains(r, "kernel 4.19.0-synthetic")) << r;
+    EXPECT_TRUE(contains(r, "ep_free")) << r;
+}
+
 TEST(Plan61, RemoveAndFreeTargets) {
     const Plan p = plan_for(recorded("6.1"));
     EXPECT_EQ(p.hook(Hook::Remove).programs,
