@@ -37,6 +37,7 @@ inline constexpr LegendEntry kLegend[] = {
     {"timeline", kMarkWakeup, Swatch::Box, "wakeup: woken (top), woke another (bottom)"},
     {"timeline", kMarkHarvest, Swatch::Box, "harvest, with its count of events"},
     {"timeline", kCursorLine, Swatch::Line, "the cursor: the model is shown after it"},
+    {"timeline", kSpanSelection, Swatch::Bar, "a dragged span: its statistics and length"},
     {"timeline", kFindingSpan, Swatch::Bar, "the selected finding's span and evidence"},
     {"findings", kSeverityError, Swatch::Box, "finding of severity error"},
     {"findings", kSeverityWarning, Swatch::Box, "finding of severity warning"},

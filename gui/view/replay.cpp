@@ -177,6 +177,14 @@ void Replay::seek(std::uint64_t ts) {
     cursor_ts_ = ts;
 }
 
+Replay::Start Replay::checkpoint_before(std::size_t n) const {
+    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    if (it == checkpoints_.begin()) return {};
+    --it;
+    return {it->at, it->model.get()};
+}
+
 void Replay::seek_records(std::size_t n) {
     n = std::min(n, store_.size());
     // The nearest checkpoint at or before n, else the start. Forward too

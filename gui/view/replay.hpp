@@ -103,6 +103,13 @@ public:
     std::size_t applied() const { return applied_; }
     std::uint64_t cursor_ts() const { return cursor_ts_; }
     const model::Model& model() const { return *model_; }
+    // Where a replay of the first `n` records may start: the latest
+    // checkpoint at or before n (model null: from the first record).
+    struct Start {
+        std::size_t at = 0;
+        const model::Model* model = nullptr;
+    };
+    Start checkpoint_before(std::size_t n) const;
     // Checkpoints held and their spacing, in records (for tests and the bench).
     std::size_t checkpoint_count() const { return checkpoints_.size(); }
     std::size_t checkpoint_every() const { return checkpoint_every_; }
