@@ -16,6 +16,7 @@
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "trace/visibility.hpp"
+#include "view/counters.hpp"
 #include "view/span_stats.hpp"
 
 namespace epscope::gui {
@@ -62,6 +63,7 @@ constexpr float kHarvestRight = 3;    // ... to this far right (5 px)
 constexpr float kHarvestTextDx = 4;   // its count, right of it
 constexpr float kHarvestTextDy = 5;   // ... below the lane's top
 constexpr std::uint64_t kHarvestTextSpan = 50'000'000;  // counts shown below this window
+constexpr float kCounterInset = 3;            // a counter's bars inside its lane, top and bottom
 constexpr float kHitSlop = 3;                 // a mark answers the pointer this far around it
 constexpr float kShiftWheelLanes = 3;         // lanes scrolled per notch of Shift+wheel
 constexpr double kWheelZoom = 0.8;            // span kept per notch of the wheel
@@ -284,7 +286,13 @@ struct LanesFrame {
     ImVec2 origin{};    // screen position of row 0
     float scroll = 0, view_h = 0;
     std::size_t rows = 0, first_row = 0, last_row = 0;
-    bool item_lane = false;  // row 0: the selected item's callbacks
+    // Rows above the thread lanes: the selected instance's counter tracks
+    // (kCounterCount rows when it has one), then the selected item's callbacks.
+    const view::CounterTrack* counters = nullptr;
+    std::size_t counter_rows = 0;
+    bool item_lane = false;
+    std::size_t fixed_rows() const { return counter_rows + (item_lane ? 1 : 0); }
+    bool row_shown(std::size_t row) const { return row >= first_row && row < last_row; }
     bool hovered = false;
     ImVec2 mouse{};
     float row_y(std::size_t row) const { return origin.y + kLaneH * static_cast<float>(row); }
@@ -408,11 +416,54 @@ void paint_rules(const LanesFrame& f) {
     }
 }
 
-// Row 0 when an item is selected: that item's callbacks (stale or not).
+constexpr view::Rgb kCounterColours[view::kCounterCount] = {
+    view::kCounterItems, view::kCounterReady, view::kCounterWaiters};
+
+// One counter track: bars from the lane's bottom, scaled to the largest
+// value in the window (named beside the counter), as Perfetto draws counters.
+void paint_counter(const LanesFrame& f, view::TrackCounter c, std::size_t row, Hit& hit) {
+    const float y0 = f.row_y(row);
+    const view::Rgb colour = kCounterColours[static_cast<std::size_t>(c)];
+    std::string name = view::counter_name(c);
+    // The ready list fills by callbacks: a backend that cannot see them
+    // cannot see it either (not a list that stays empty).
+    const trace::Visibility seen = trace::visibility_of(f.r.header());
+    if (c == view::TrackCounter::Ready && !seen.callbacks) {
+        name += ": " + seen.not_seen();
+        f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(colour), name.c_str());
+        return;
+    }
+    const std::vector<view::CounterStep> steps =
+        view::counter_steps(f.r.counters(), *f.counters, c, f.w);
+    std::uint32_t top = 0;
+    for (const view::CounterStep& st : steps) top = std::max(top, st.value);
+    name += " (max " + std::to_string(top) + ")";
+    f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(colour), name.c_str());
+    const float bottom = y0 + kLaneH - kCounterInset;
+    const float scale = (kLaneH - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
+    for (const view::CounterStep& st : steps) {
+        const float x0 = f.x_lanes + st.x0, x1 = f.x_lanes + st.x1;
+        if (st.value != 0)
+            f.dl->AddRectFilled(ImVec2(x0, bottom - scale * static_cast<float>(st.value)),
+                                ImVec2(x1, bottom), col(colour));
+        if (f.hovered && f.mouse.x >= x0 && f.mouse.x < x1 && f.mouse.y >= y0 &&
+            f.mouse.y < y0 + kLaneH)
+            hit.tip = std::string(view::counter_name(c)) + ": " + std::to_string(st.value) +
+                      "\n(the largest sampled in this stretch)";
+    }
+}
+
+// The selected instance's counter tracks: items, ready-list length, waiters.
+void paint_counters(const LanesFrame& f, Hit& hit) {
+    for (std::size_t k = 0; k < f.counter_rows; ++k)
+        if (f.row_shown(k)) paint_counter(f, static_cast<view::TrackCounter>(k), k, hit);
+}
+
+// The row under the counters when an item is selected: that item's callbacks (stale or not).
 void paint_item_lane(const LanesFrame& f, Hit& hit) {
-    if (!f.item_lane || f.first_row != 0) return;
+    if (!f.item_lane || !f.row_shown(f.counter_rows)) return;
     const UiState& ui = f.ui;
-    const float y0 = f.row_y(0);
+    const float y0 = f.row_y(f.counter_rows);
     std::string name = "fd " + std::to_string(ui.selected_fd) +
                        (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
     const trace::Visibility seen = trace::visibility_of(f.r.header());
@@ -547,10 +598,9 @@ void paint_mark(const LanesFrame& f, const view::LaneMark& m, float y0, const La
 
 // The thread lanes scrolled into view: name, waits, marks.
 void paint_lanes(const LanesFrame& f, Hit& hit) {
-    const std::size_t thread0 =
-        f.item_lane ? (f.first_row == 0 ? 0 : f.first_row - 1) : f.first_row;
+    const std::size_t thread0 = f.first_row > f.fixed_rows() ? f.first_row - f.fixed_rows() : 0;
     const std::vector<view::Lane>& lanes = f.v.lanes(f.r, f.w, thread0, f.last_row - f.first_row);
-    const std::size_t lane_row0 = thread0 + (f.item_lane ? 1 : 0);
+    const std::size_t lane_row0 = thread0 + f.fixed_rows();
     LaneMids mids;
     for (std::size_t i = 0; i < lanes.size(); ++i)
         mids[lanes[i].tid] = f.row_y(lane_row0 + i) + kLaneH / 2;
@@ -588,7 +638,10 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
     f.lo = lo;
     f.hi = std::max(r.last_ts(), lo) + 1;
     f.item_lane = ui.selected_fd >= 0;
-    f.rows = v.timeline(r).threads().size() + (f.item_lane ? 1 : 0);
+    if (ui.selected != model::kNil)
+        f.counters = r.counters().track(r.model().instance(ui.selected).serial);
+    f.counter_rows = f.counters != nullptr ? view::kCounterCount : 0;
+    f.rows = v.timeline(r).threads().size() + f.fixed_rows();
     ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     f.dl = ImGui::GetWindowDrawList();
     f.origin = ImGui::GetCursorScreenPos();
@@ -609,6 +662,7 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
     f.last_row = std::min(f.rows, static_cast<std::size_t>((f.scroll + f.view_h) / kLaneH) + 1);
     Hit hit;
     paint_rules(f);
+    paint_counters(f, hit);
     paint_item_lane(f, hit);
     paint_lanes(f, hit);
     paint_span_and_cursor(f, lo + ui.rel_ns);

@@ -17,6 +17,7 @@
 #include "model/model.hpp"
 #include "stream/record.hpp"
 #include "trace/trace_header.hpp"
+#include "view/counters.hpp"
 #include "view/record_store.hpp"
 #include "view/timeline.hpp"
 
@@ -84,6 +85,8 @@ public:
 
     // The timeline of every record so far, fed as records first arrive.
     const TimelineIndex& timeline() const { return timeline_; }
+    // Every instance's counters sampled as records first arrive (counters.hpp).
+    const CounterIndex& counters() const { return counters_; }
     // How many records come before the first one later than `ts`.
     std::size_t records_until(std::uint64_t ts) const { return store_.prefix_until(ts); }
     // An index of records [from, to) read back (a window's detail when the
@@ -147,6 +150,7 @@ private:
     trace::TraceHeader header_;
     RecordStore store_;
     TimelineIndex timeline_;
+    CounterIndex counters_;
     std::string spool_note_;  // why a live stream is held in memory, if it is
     std::uint64_t first_ts_ = 0;
     std::uint64_t last_ts_ = 0;
