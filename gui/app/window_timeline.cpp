@@ -286,8 +286,8 @@ struct LanesFrame {
     ImVec2 origin{};    // screen position of row 0
     float scroll = 0, view_h = 0;
     std::size_t rows = 0, first_row = 0, last_row = 0;
-    // Rows above the thread lanes: the selected instance's counter tracks
-    // (kCounterCount rows when it has one), then the selected item's callbacks.
+    // Rows above the thread lanes: the selected item's callbacks, then the
+    // selected instance's counters (one row when it has a track).
     const view::CounterTrack* counters = nullptr;
     std::size_t counter_rows = 0;
     bool item_lane = false;
@@ -419,51 +419,54 @@ void paint_rules(const LanesFrame& f) {
 constexpr view::Rgb kCounterColours[view::kCounterCount] = {
     view::kCounterItems, view::kCounterReady, view::kCounterWaiters};
 
-// One counter track: bars from the lane's bottom, scaled to the largest
-// value in the window (named beside the counter), as Perfetto draws counters.
-void paint_counter(const LanesFrame& f, view::TrackCounter c, std::size_t row, Hit& hit) {
-    const float y0 = f.row_y(row);
+// One counter as a step line across the counter row, scaled to its largest
+// value in the window; its name and that value in the row's label.
+void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& label_x, Hit& hit) {
     const view::Rgb colour = kCounterColours[static_cast<std::size_t>(c)];
     std::string name = view::counter_name(c);
     // The ready list fills by callbacks: a backend that cannot see them
     // cannot see it either (not a list that stays empty).
     const trace::Visibility seen = trace::visibility_of(f.r.header());
-    if (c == view::TrackCounter::Ready && !seen.callbacks) {
-        name += ": " + seen.not_seen();
-        f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(colour), name.c_str());
-        return;
-    }
+    const bool unseen = c == view::TrackCounter::Ready && !seen.callbacks;
     const std::vector<view::CounterStep> steps =
-        view::counter_steps(f.r.counters(), *f.counters, c, f.w);
+        unseen ? std::vector<view::CounterStep>{}
+               : view::counter_steps(f.r.counters(), *f.counters, c, f.w);
     std::uint32_t top = 0;
     for (const view::CounterStep& st : steps) top = std::max(top, st.value);
-    name += " (max " + std::to_string(top) + ")";
-    f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(colour), name.c_str());
+    name += unseen ? " unseen" : " " + std::to_string(top);
+    f.dl->AddText(ImVec2(label_x, y0 + kTextInset), col(colour), name.c_str());
+    label_x += ImGui::CalcTextSize(name.c_str()).x + kTextInset * 2;
     const float bottom = y0 + kLaneH - kCounterInset;
     const float scale = (kLaneH - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
+    float prev_y = -1;
     for (const view::CounterStep& st : steps) {
         const float x0 = f.x_lanes + st.x0, x1 = f.x_lanes + st.x1;
-        if (st.value != 0)
-            f.dl->AddRectFilled(ImVec2(x0, bottom - scale * static_cast<float>(st.value)),
-                                ImVec2(x1, bottom), col(colour));
+        const float y = bottom - scale * static_cast<float>(st.value);
+        if (prev_y >= 0) f.dl->AddLine(ImVec2(x0, prev_y), ImVec2(x0, y), col(colour));
+        f.dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), col(colour));
+        prev_y = y;
         if (f.hovered && f.mouse.x >= x0 && f.mouse.x < x1 && f.mouse.y >= y0 &&
             f.mouse.y < y0 + kLaneH)
-            hit.tip = std::string(view::counter_name(c)) + ": " + std::to_string(st.value) +
-                      "\n(the largest sampled in this stretch)";
+            hit.tip += std::string(hit.tip.empty() ? "" : "\n") + view::counter_name(c) + ": " +
+                       std::to_string(st.value);
     }
 }
 
-// The selected instance's counter tracks: items, ready-list length, waiters.
+// The selected instance's counter track: its items, ready-list length and
+// waiters as three step lines in one row (the largest sample of a stretch).
 void paint_counters(const LanesFrame& f, Hit& hit) {
-    for (std::size_t k = 0; k < f.counter_rows; ++k)
-        if (f.row_shown(k)) paint_counter(f, static_cast<view::TrackCounter>(k), k, hit);
+    const std::size_t row = f.item_lane ? 1 : 0;
+    if (f.counter_rows == 0 || !f.row_shown(row)) return;
+    float label_x = f.origin.x + kTextInset;
+    for (std::size_t k = 0; k < view::kCounterCount; ++k)
+        paint_counter(f, static_cast<view::TrackCounter>(k), f.row_y(row), label_x, hit);
 }
 
-// The row under the counters when an item is selected: that item's callbacks (stale or not).
+// Row 0 when an item is selected: that item's callbacks (stale or not).
 void paint_item_lane(const LanesFrame& f, Hit& hit) {
-    if (!f.item_lane || !f.row_shown(f.counter_rows)) return;
+    if (!f.item_lane || !f.row_shown(0)) return;
     const UiState& ui = f.ui;
-    const float y0 = f.row_y(f.counter_rows);
+    const float y0 = f.row_y(0);
     std::string name = "fd " + std::to_string(ui.selected_fd) +
                        (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
     const trace::Visibility seen = trace::visibility_of(f.r.header());
@@ -640,7 +643,7 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
     f.item_lane = ui.selected_fd >= 0;
     if (ui.selected != model::kNil)
         f.counters = r.counters().track(r.model().instance(ui.selected).serial);
-    f.counter_rows = f.counters != nullptr ? view::kCounterCount : 0;
+    f.counter_rows = f.counters != nullptr ? 1 : 0;
     f.rows = v.timeline(r).threads().size() + f.fixed_rows();
     ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     f.dl = ImGui::GetWindowDrawList();
