@@ -113,6 +113,7 @@ int run(const Options& o) {
     ViewCache views;
     position(replay, ui, o);
     ui.selected_fd = o.select_fd;
+    ui.select_fd_pending = o.select_fd;
 
     if (!o.screenshot.empty()) {
         views.findings_budget_s = -1;  // the one frame shows the whole trace's findings

@@ -48,6 +48,11 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     s << "keys_overlay " << overlay_rows_ << '\n';
     s << "text_input " << (io.WantTextInput ? 1 : 0) << '\n';
     s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
+    s << "axis " << axis_.x0 << ' ' << axis_.y0 << ' ' << axis_.x1 << ' ' << axis_.y1 << '\n';
+    if (ui.has_span() && !ui.span_dragging)
+        s << "span " << ui.span_t0 - std::min(ui.span_t0, first_ts) << ' '
+          << ui.span_t1 - std::min(ui.span_t1, first_ts) << '\n';
+    for (const std::string& row : span_rows_) s << "span_row " << row << '\n';
     for (const std::string& c : counters_) s << "counter " << c << '\n';
     s << "shares " << ui.shares.side << ' ' << ui.shares.details << ' ' << ui.shares.timeline << ' '
       << ui.shares.browser << ' ' << ui.shares.findings << '\n';

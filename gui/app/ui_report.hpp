@@ -28,6 +28,11 @@
 //   legend PANE R G B              a row of the overlay's legend as drawn
 //   wall_clock TEXT                the cursor's wall-clock time as shown (absent: unknown)
 //   search INDEX HITS              the search box's selected hit and hits (-1: none yet)
+//   axis X0 Y0 X1 Y1               the time axis (drag on it: a span)
+//   span T0 T1                     the dragged span, ns after the first record (absent: none)
+//   span_row TGID EPFDS WAITS HARVESTS CALLBACKS DELIVERIES WAKEUPS LAT_P50 LAT_P99
+//            WAIT_P50 WAIT_P99    a row of the span's statistics as shown (EPFDS: "4,7" or
+//                                  "-"; latencies in ns), one per instance
 //   target WINDOW FD X0 Y0 X1 Y1   a clickable fd: tree, queues, details, timeline
 //                                  (a callback mark in a thread's lane)
 #pragma once
@@ -52,6 +57,8 @@ public:
     // Called by the windows while they lay out a frame.
     void target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max);
     void lanes(ImVec2 min, ImVec2 max) { lanes_ = {min.x, min.y, max.x, max.y}; }
+    void axis(ImVec2 min, ImVec2 max) { axis_ = {min.x, min.y, max.x, max.y}; }
+    void span_row(std::string row) { span_rows_.push_back(std::move(row)); }
     void keys_overlay_row() { ++overlay_rows_; }
     void legend_row(const char* pane, view::Rgb c) {
         legend_.push_back(std::string(pane) + ' ' + std::to_string(c.r) + ' ' +
@@ -68,6 +75,7 @@ public:
     void begin_frame() {
         targets_.clear();
         counters_.clear();
+        span_rows_.clear();
         overlay_rows_ = 0;
         findings_ = -1;
         finding_rows_.clear();
@@ -93,8 +101,9 @@ private:
     std::vector<Target> targets_;
     struct {
         float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-    } lanes_;
-    std::vector<std::string> counters_;  // "TABLE NAME VALUE"
+    } lanes_, axis_;
+    std::vector<std::string> span_rows_;  // span_row lines, without the key
+    std::vector<std::string> counters_;   // "TABLE NAME VALUE"
     int overlay_rows_ = 0;
     int findings_ = -1;
     std::vector<std::string> finding_rows_;  // "I KIND X0 Y0 X1 Y1"

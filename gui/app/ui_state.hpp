@@ -35,6 +35,9 @@ struct UiState {
                (selected_file != 0 && s.file != 0 ? s.file == selected_file
                                                   : s.stale == selected_stale);
     }
+    // --select-fd: a number, resolved into its item (view::item_of_fd) once
+    // an instance is selected (-1: none pending).
+    std::int32_t select_fd_pending = -1;
     // Tree.
     float zoom = 1.0f;                 // tree spacing multiplier
     std::int32_t find_fd = -1;         // "find fd": scroll the tree to it
@@ -59,8 +62,16 @@ struct UiState {
     bool tl_follow = true;             // keep the cursor inside the window when it moves
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
-    bool keys_overlay = false;         // `?`: the list of keys over the tree
-    view::Shares shares;               // how the panes share the window (dragged gutters)
+    // Range selection: a span dragged on the time axis (or with Shift in the
+    // lanes), absolute ts; span_t1 == 0: none. Its statistics are shown once
+    // the drag ends.
+    std::uint64_t span_t0 = 0;
+    std::uint64_t span_t1 = 0;
+    std::uint64_t span_anchor = 0;  // where the drag began
+    bool span_dragging = false;
+    bool has_span() const { return span_t1 > span_t0; }
+    bool keys_overlay = false;  // `?`: the list of keys over the tree
+    view::Shares shares;        // how the panes share the window (dragged gutters)
     // Findings: the one selected (an index into the findings of generation
     // `finding_gen`; -1: none); the timeline marks its span.
     int finding = -1;

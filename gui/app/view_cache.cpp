@@ -93,6 +93,16 @@ const std::vector<view::Lane>& ViewCache::lanes(const view::Replay& r, const vie
     return lanes_;
 }
 
+const view::SpanStats& ViewCache::span_stats(const view::Replay& r, std::uint64_t t0,
+                                             std::uint64_t t1) {
+    const StatsKey k{&r, t0, t1, r.record_count()};
+    if (!(k == stats_key_)) {
+        span_stats_ = view::span_stats(r, t0, t1);
+        stats_key_ = k;
+    }
+    return span_stats_;
+}
+
 std::vector<view::LaneMark> ViewCache::item_callbacks(const view::Replay& r, std::int32_t fd,
                                                       const view::TimeWindow& w, bool stale) {
     const view::TimelineIndex* span = span_for(r, w);

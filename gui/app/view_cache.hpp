@@ -13,6 +13,7 @@
 #include "view/findings.hpp"
 #include "view/queues.hpp"
 #include "view/replay.hpp"
+#include "view/span_stats.hpp"
 #include "view/timeline.hpp"
 #include "view/tree_layout.hpp"
 
@@ -53,6 +54,9 @@ public:
     // The findings engine over the replay's records (the Findings window
     // advances it each frame by `findings_budget_s`; negative: at once).
     view::FindingsRun& findings() { return findings_; }
+    // The statistics of the dragged span [t0, t1] (absolute ts), computed
+    // again only when the span or the records change.
+    const view::SpanStats& span_stats(const view::Replay& r, std::uint64_t t0, std::uint64_t t1);
     double findings_budget_s = 0.004;
 
 private:
@@ -121,6 +125,14 @@ private:
     view::FindingsRun findings_;
     Key waiters_key_;
     std::vector<view::WaiterRow> waiters_;
+    struct StatsKey {
+        const view::Replay* replay = nullptr;
+        std::uint64_t t0 = 0, t1 = 0;
+        std::size_t records = SIZE_MAX;
+        bool operator==(const StatsKey&) const = default;
+    };
+    StatsKey stats_key_;
+    view::SpanStats span_stats_;
 };
 
 }  // namespace epscope::gui

@@ -44,7 +44,7 @@ void search_row(const view::Replay& r, UiState& ui) {
     ui.search_index = prev ? (ui.search_index + n - 1) % n : (ui.search_index + 1) % n;
     const view::SearchHit& h = hits[static_cast<std::size_t>(ui.search_index)];
     ui.selected = h.inst;
-    ui.selected_fd = h.fd;
+    ui.select(h.fd >= 0 ? view::item_of_fd(r.model(), h.inst, h.fd) : view::ItemSel{});
     if (h.fd >= 0) {
         ui.find_fd = h.fd;
         ui.scroll_to_find = true;

@@ -84,13 +84,13 @@ void draw_queues(const view::Replay& r, ViewCache& v, UiState& ui, const Layout&
             ImGui::TableNextColumn();
             ImGui::Text("%d", w.maxevents);
             ImGui::TableNextColumn();
-            if (w.woken_by_fd >= 0) {
+            if (w.woken_by.fd >= 0) {
                 // The fd is a link: it selects the item that woke the waiter.
                 std::string text = std::string(view::waiter_state_name(w.state)) + " by fd " +
-                                   std::to_string(w.woken_by_fd);
+                                   std::to_string(w.woken_by.fd);
                 ImGui::PushID(static_cast<int>(w.tid));
-                if (ImGui::Selectable(text.c_str(), w.woken_by_fd == ui.selected_fd)) {
-                    ui.select(view::ItemSel{w.woken_by_fd});
+                if (ImGui::Selectable(text.c_str(), ui.is_selected(w.woken_by))) {
+                    ui.select(w.woken_by);
                 }
                 ImGui::PopID();
             } else {

@@ -16,6 +16,8 @@
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "trace/visibility.hpp"
+#include "view/counters.hpp"
+#include "view/span_stats.hpp"
 
 namespace epscope::gui {
 namespace {
@@ -35,24 +37,43 @@ constexpr float kLaneH = 22.0f;
 constexpr float kAxisH = 16.0f;
 constexpr std::uint64_t kMinSpan = 2000;  // 2 us across the lanes at the deepest zoom
 
+// Where things sit inside the axis and a lane, in pixels. Mark widths are
+// those view::mark_merge_px() merges by, so merged marks are one shape.
+constexpr float kTextInset = 4;       // a lane's name from its top-left corner
+constexpr float kTickPx = 110;        // axis ticks about this far apart
+constexpr float kTickH = 4;           // tick length, up from the axis's bottom
+constexpr float kTickTextDx = 2;      // a tick's time, right of it
+constexpr float kFindingBarH = 5;     // the finding's span, up from the axis's bottom
+constexpr float kMinFindingW = 3;     // ... at least this wide
+constexpr float kEvidenceH = 6;       // an evidence tick (triangle) above the span
+constexpr float kEvidenceHalfW = 4;   // ... half its width
+constexpr float kBarInset = 6;        // a wait's bar: this far inside the lane's top and bottom
+constexpr float kCallbackTop = 1;     // callback tick: from the lane's top...
+constexpr float kCallbackBottom = 8;  // ... to here
+constexpr float kCallbackHalfW = 1;   // ... half its width (2 px: kMarkMergePx)
+constexpr float kItemTickInset = 3;   // the item lane's callback ticks inside the lane
+constexpr float kWokenH = 6;          // woken: a triangle under the lane's top
+constexpr float kWokenHalfW = 4;      // ... 8 px wide
+constexpr float kWokenRunH = 3;       // a merged run of woken: a bar this high
+constexpr float kWokeTop = 6;         // woke: a square from this far above the lane's bottom
+constexpr float kWokeBottom = 2;      // ... to this far above it
+constexpr float kWokeHalfW = 2;       // ... 4 px wide
+constexpr float kHarvestH = 5;        // harvest: a bar on the lane's bottom, this high
+constexpr float kHarvestLeft = 2;     // ... from this far left of the harvest
+constexpr float kHarvestRight = 3;    // ... to this far right (5 px)
+constexpr float kHarvestTextDx = 4;   // its count, right of it
+constexpr float kHarvestTextDy = 5;   // ... below the lane's top
+constexpr std::uint64_t kHarvestTextSpan = 50'000'000;  // counts shown below this window
+constexpr float kCounterInset = 3;            // a counter's bars inside its lane, top and bottom
+constexpr float kHitSlop = 3;                 // a mark answers the pointer this far around it
+constexpr float kShiftWheelLanes = 3;         // lanes scrolled per notch of Shift+wheel
+constexpr double kWheelZoom = 0.8;            // span kept per notch of the wheel
+constexpr std::uint8_t kSpanAlpha = 60;       // the dragged span over the lanes
+constexpr std::uint8_t kWakeLineAlpha = 110;  // waker-to-woken line
+
 std::uint64_t rel_of(const view::Replay& r, std::size_t i) {
     std::uint64_t ts = r.record(i).header().ts;
     return ts > r.first_ts() ? ts - r.first_ts() : 0;
-}
-
-// "12.5 ms", "3 us", "1.25 s" for a span in ns.
-std::string span_text(double ns) {
-    char buf[32];
-    if (ns >= 1e9) {
-        std::snprintf(buf, sizeof buf, "%.3g s", ns / 1e9);
-    } else if (ns >= 1e6) {
-        std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
-    } else if (ns >= 1e3) {
-        std::snprintf(buf, sizeof buf, "%.3g us", ns / 1e3);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-    }
-    return buf;
 }
 
 // Axis tick spacing: 1, 2 or 5 times a power of ten, about `px` pixels apart.
@@ -71,6 +92,8 @@ const char* outcome_name(std::uint8_t o) {
                                              "ignored (mask)", "ignored (disarmed)"};
     return o < std::size(kNames) ? kNames[o] : "?";
 }
+
+using view::span_text;
 
 // The cursor to the previous or next record's time (the buttons and the
 // arrow keys); records with the same time are one step. Records can be a
@@ -190,16 +213,466 @@ void finding_on_axis(const view::Replay& r, ViewCache& v, const UiState& ui,
     if (f->last_ts < w.t0 || f->first_ts > w.t1) return;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float a = x_lanes + w.x_of(std::max(f->first_ts, w.t0));
-    const float b = std::max(x_lanes + w.x_of(std::min(f->last_ts, w.t1)), a + 3);
-    dl->AddRectFilled(ImVec2(a, axis.y + kAxisH - 5), ImVec2(b, axis.y + kAxisH),
-                      col(view::kFindingSpan));
+    const float b = std::max(x_lanes + w.x_of(std::min(f->last_ts, w.t1)), a + kMinFindingW);
+    const float bar_top = axis.y + kAxisH - kFindingBarH;
+    dl->AddRectFilled(ImVec2(a, bar_top), ImVec2(b, axis.y + kAxisH), col(view::kFindingSpan));
     for (const findings::Evidence& e : f->evidence) {
         if (e.ts < w.t0 || e.ts > w.t1) continue;
         const float x = x_lanes + w.x_of(e.ts);
-        dl->AddTriangleFilled(ImVec2(x - 4, axis.y + kAxisH - 11),
-                              ImVec2(x + 4, axis.y + kAxisH - 11), ImVec2(x, axis.y + kAxisH - 5),
+        dl->AddTriangleFilled(ImVec2(x - kEvidenceHalfW, bar_top - kEvidenceH),
+                              ImVec2(x + kEvidenceHalfW, bar_top - kEvidenceH), ImVec2(x, bar_top),
                               col(view::kFindingSpan));
     }
+}
+
+// ---- layout ------------------------------------------------------------------
+
+// The lanes' time window: the whole trace (growing with a live stream) until
+// the user zooms or pans.
+view::TimeWindow window_of(const view::Replay& r, UiState& ui, float lanes_w) {
+    const std::uint64_t lo = r.first_ts();
+    const std::uint64_t hi = std::max(r.last_ts(), lo) + 1;
+    if (ui.tl_whole || ui.tl_t1 <= ui.tl_t0 || ui.tl_t0 < lo || ui.tl_t1 > hi) {
+        ui.tl_t0 = lo;
+        ui.tl_t1 = hi;
+    }
+    return view::TimeWindow{ui.tl_t0, ui.tl_t1, lanes_w};
+}
+
+// The zoom buttons (around the cursor when it is visible, else the middle),
+// "whole trace", "follow cursor" and the window's length.
+void window_row(UiState& ui, view::TimeWindow& w, std::uint64_t lo, std::uint64_t hi,
+                std::uint64_t cursor) {
+    const std::uint64_t anchor =
+        cursor >= w.t0 && cursor <= w.t1 ? cursor : w.t0 + (w.t1 - w.t0) / 2;
+    if (ImGui::Button("zoom in")) w = view::zoom_window(w, anchor, 0.25, lo, hi, kMinSpan);
+    ImGui::SameLine();
+    if (ImGui::Button("zoom out")) w = view::zoom_window(w, anchor, 4.0, lo, hi, kMinSpan);
+    ImGui::SameLine();
+    if (ImGui::Button("whole trace")) {
+        w = view::TimeWindow{lo, hi, w.width};
+        ui.tl_whole = true;
+    }
+    ImGui::SameLine();
+    ImGui::Checkbox("follow cursor", &ui.tl_follow);
+    ImGui::SameLine();
+    ImGui::TextDisabled(
+        "window %s   wheel: zoom, drag: pan, click: cursor or item, drag the axis (or "
+        "Shift+drag): span",
+        span_text(static_cast<double>(w.t1 - w.t0)).c_str());
+}
+
+// Keeps a cursor that moved (playing, stepping, a live stream) in view.
+void follow_cursor(UiState& ui, view::TimeWindow& w, std::uint64_t cursor, std::uint64_t lo,
+                   std::uint64_t hi) {
+    const bool cursor_moved = cursor != ui.tl_cursor_seen;
+    ui.tl_cursor_seen = cursor;
+    if (ui.tl_follow && cursor_moved && (cursor < w.t0 || cursor > w.t1)) {
+        const std::uint64_t s = w.t1 - w.t0;
+        w.t0 = std::clamp(cursor - std::min(cursor, s / 10), lo, hi - s);
+        w.t1 = w.t0 + s;
+    }
+}
+
+// What one frame of the lanes is laid out as: shared by input, painting
+// and tooltips, so they agree on where everything is.
+struct LanesFrame {
+    const view::Replay& r;
+    ViewCache& v;
+    UiState& ui;
+    view::TimeWindow w;
+    std::uint64_t lo = 0, hi = 0;
+    ImDrawList* dl = nullptr;
+    float x_lanes = 0;  // screen x of the lanes' left edge
+    ImVec2 origin{};    // screen position of row 0
+    float scroll = 0, view_h = 0;
+    std::size_t rows = 0, first_row = 0, last_row = 0;
+    // Rows above the thread lanes: the selected item's callbacks, then the
+    // selected instance's counters (one row when it has a track).
+    const view::CounterTrack* counters = nullptr;
+    std::size_t counter_rows = 0;
+    bool item_lane = false;
+    std::size_t fixed_rows() const { return counter_rows + (item_lane ? 1 : 0); }
+    bool row_shown(std::size_t row) const { return row >= first_row && row < last_row; }
+    bool hovered = false;
+    ImVec2 mouse{};
+    float row_y(std::size_t row) const { return origin.y + kLaneH * static_cast<float>(row); }
+    bool near(float x, float xe, float y0) const {
+        return hovered && mouse.x >= x - kHitSlop && mouse.x <= xe + kHitSlop && mouse.y >= y0 &&
+               mouse.y < y0 + kLaneH;
+    }
+};
+
+// What the pointer is over: a tooltip and, for a mark, the item a click selects.
+struct Hit {
+    std::string tip;
+    bool has_item = false;
+    view::ItemSel item;
+};
+
+// ---- input -------------------------------------------------------------------
+
+// The range selection: a drag from where the button went down to the pointer
+// selects [earlier, later]; a press without a drag selects nothing.
+void span_drag(UiState& ui, const view::TimeWindow& w, float x_lanes, bool begin, bool active) {
+    const float x = std::clamp(ImGui::GetIO().MousePos.x - x_lanes, 0.0f, w.width);
+    const std::uint64_t at = w.ts_of(x);
+    if (begin) {
+        ui.span_anchor = at;
+        ui.span_dragging = true;
+    }
+    if (!ui.span_dragging) return;
+    ui.span_t0 = std::min(ui.span_anchor, at);
+    ui.span_t1 = std::max(ui.span_anchor, at);
+    if (!active) ui.span_dragging = false;
+}
+
+// The lanes' mouse: Shift+wheel scrolls the lanes, the wheel zooms around
+// the pointer, a drag pans (Shift+drag selects a span instead).
+void lanes_input(LanesFrame& f) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (f.hovered && io.KeyShift && io.MouseWheel != 0)
+        ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * kLaneH * kShiftWheelLanes);
+    if (ImGui::IsItemActivated() && io.KeyShift) span_drag(f.ui, f.w, f.x_lanes, true, true);
+    if (f.ui.span_dragging && (ImGui::IsItemActive() || ImGui::IsItemDeactivated())) {
+        span_drag(f.ui, f.w, f.x_lanes, false, ImGui::IsItemActive());
+    } else if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left) &&
+               io.MouseDelta.x != 0) {
+        f.w = view::pan_window(f.w, -io.MouseDelta.x, f.lo, f.hi);
+    }
+    if (f.hovered && !io.KeyShift && io.MouseWheel != 0 && f.mouse.x >= f.x_lanes) {
+        const std::uint64_t at = f.w.ts_of(f.mouse.x - f.x_lanes);
+        f.w = view::zoom_window(f.w, at, std::pow(kWheelZoom, io.MouseWheel), f.lo, f.hi, kMinSpan);
+    }
+}
+
+// A click on the lanes that did not drag: selects the item of the mark under
+// the pointer, else moves the cursor there.
+void lanes_click(const LanesFrame& f, const Hit& hit) {
+    const ImVec2 drag = ImGui::GetMouseDragDelta(ImGuiMouseButton_Left);
+    const bool clicked = ImGui::IsItemDeactivated() && drag.x == 0 && drag.y == 0;
+    if (!clicked || f.mouse.x < f.x_lanes) return;
+    if (hit.has_item) {
+        f.ui.select(hit.item);
+    } else {
+        const std::uint64_t at = f.w.ts_of(f.mouse.x - f.x_lanes);
+        f.ui.rel_ns = at > f.lo ? at - f.lo : 0;
+    }
+}
+
+// ---- the axis ------------------------------------------------------------------
+
+void axis_ticks(ImDrawList* dl, const view::TimeWindow& w, std::uint64_t lo, ImVec2 axis,
+                float x_lanes) {
+    const double span = static_cast<double>(w.t1 - w.t0);
+    const double step = tick_step(span, w.width, kTickPx);
+    const double rel0 = static_cast<double>(w.t0 - lo);
+    for (double t = std::ceil(rel0 / step) * step; t <= rel0 + span; t += step) {
+        const float x = x_lanes + w.x_of(lo + static_cast<std::uint64_t>(t));
+        dl->AddLine(ImVec2(x, axis.y + kAxisH - kTickH), ImVec2(x, axis.y + kAxisH),
+                    col(view::kAxisText));
+        dl->AddText(ImVec2(x + kTickTextDx, axis.y), col(view::kAxisText), span_text(t).c_str());
+    }
+}
+
+// The span on the axis: a band with its length in the middle (the measure).
+void span_on_axis(ImDrawList* dl, const UiState& ui, const view::TimeWindow& w, ImVec2 axis,
+                  float x_lanes) {
+    if (!ui.has_span() || ui.span_t1 < w.t0 || ui.span_t0 > w.t1) return;
+    const float a = x_lanes + w.x_of(std::max(ui.span_t0, w.t0));
+    const float b = x_lanes + w.x_of(std::min(ui.span_t1, w.t1));
+    dl->AddRectFilled(ImVec2(a, axis.y), ImVec2(b, axis.y + kAxisH),
+                      col(view::kSpanSelection, kSpanAlpha));
+    const std::string len = span_text(static_cast<double>(ui.span_t1 - ui.span_t0));
+    const float text_w = ImGui::CalcTextSize(len.c_str()).x;
+    dl->AddText(ImVec2((a + b - text_w) / 2, axis.y), col(view::kSpanSelection), len.c_str());
+}
+
+// The time axis: ticks, the selected finding, the span; dragging on it
+// selects a span, a click on it clears the span.
+void draw_axis(const view::Replay& r, ViewCache& v, UiState& ui, const view::TimeWindow& w) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 axis = ImGui::GetCursorScreenPos();
+    const float x_lanes = axis.x + kLabelW;
+    ImGui::InvisibleButton("axis", ImVec2(kLabelW + w.width, kAxisH));
+    if (ImGui::IsItemActivated()) span_drag(ui, w, x_lanes, true, true);
+    if (ImGui::IsItemActive() || ImGui::IsItemDeactivated())
+        span_drag(ui, w, x_lanes, false, ImGui::IsItemActive());
+    if (ui.report != nullptr)
+        ui.report->axis(ImVec2(x_lanes, axis.y), ImVec2(x_lanes + w.width, axis.y + kAxisH));
+    axis_ticks(dl, w, r.first_ts(), axis, x_lanes);
+    finding_on_axis(r, v, ui, w, axis, x_lanes);
+    span_on_axis(dl, ui, w, axis, x_lanes);
+}
+
+// ---- painting and tooltips, per element ------------------------------------------
+
+// A hairline between lanes: shading every other lane would blend ~80k pixels
+// a frame, which a software rasteriser feels.
+void paint_rules(const LanesFrame& f) {
+    for (std::size_t row = std::max<std::size_t>(f.first_row, 1); row < f.last_row; ++row) {
+        const float y0 = f.row_y(row);
+        f.dl->AddLine(ImVec2(f.origin.x, y0), ImVec2(f.x_lanes + f.w.width, y0),
+                      col(view::kLaneRule));
+    }
+}
+
+constexpr view::Rgb kCounterColours[view::kCounterCount] = {
+    view::kCounterItems, view::kCounterReady, view::kCounterWaiters};
+
+// One counter as a step line across the counter row, scaled to its largest
+// value in the window; its name and that value in the row's label.
+void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& label_x, Hit& hit) {
+    const view::Rgb colour = kCounterColours[static_cast<std::size_t>(c)];
+    std::string name = view::counter_name(c);
+    // The ready list fills by callbacks: a backend that cannot see them
+    // cannot see it either (not a list that stays empty).
+    const trace::Visibility seen = trace::visibility_of(f.r.header());
+    const bool unseen = c == view::TrackCounter::Ready && !seen.callbacks;
+    const std::vector<view::CounterStep> steps =
+        unseen ? std::vector<view::CounterStep>{}
+               : view::counter_steps(f.r.counters(), *f.counters, c, f.w);
+    std::uint32_t top = 0;
+    for (const view::CounterStep& st : steps) top = std::max(top, st.value);
+    name += unseen ? " unseen" : " " + std::to_string(top);
+    f.dl->AddText(ImVec2(label_x, y0 + kTextInset), col(colour), name.c_str());
+    label_x += ImGui::CalcTextSize(name.c_str()).x + kTextInset * 2;
+    const float bottom = y0 + kLaneH - kCounterInset;
+    const float scale = (kLaneH - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
+    float prev_y = -1;
+    for (const view::CounterStep& st : steps) {
+        const float x0 = f.x_lanes + st.x0, x1 = f.x_lanes + st.x1;
+        const float y = bottom - scale * static_cast<float>(st.value);
+        if (prev_y >= 0) f.dl->AddLine(ImVec2(x0, prev_y), ImVec2(x0, y), col(colour));
+        f.dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), col(colour));
+        prev_y = y;
+        if (f.hovered && f.mouse.x >= x0 && f.mouse.x < x1 && f.mouse.y >= y0 &&
+            f.mouse.y < y0 + kLaneH)
+            hit.tip += std::string(hit.tip.empty() ? "" : "\n") + view::counter_name(c) + ": " +
+                       std::to_string(st.value);
+    }
+}
+
+// The selected instance's counter track: its items, ready-list length and
+// waiters as three step lines in one row (the largest sample of a stretch).
+void paint_counters(const LanesFrame& f, Hit& hit) {
+    const std::size_t row = f.item_lane ? 1 : 0;
+    if (f.counter_rows == 0 || !f.row_shown(row)) return;
+    float label_x = f.origin.x + kTextInset;
+    for (std::size_t k = 0; k < view::kCounterCount; ++k)
+        paint_counter(f, static_cast<view::TrackCounter>(k), f.row_y(row), label_x, hit);
+}
+
+// Row 0 when an item is selected: that item's callbacks (stale or not).
+void paint_item_lane(const LanesFrame& f, Hit& hit) {
+    if (!f.item_lane || !f.row_shown(0)) return;
+    const UiState& ui = f.ui;
+    const float y0 = f.row_y(0);
+    std::string name = "fd " + std::to_string(ui.selected_fd) +
+                       (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
+    const trace::Visibility seen = trace::visibility_of(f.r.header());
+    if (!seen.callbacks) name += ": " + seen.not_seen();
+    f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(view::kMarkCallback),
+                  name.c_str());
+    for (const view::LaneMark& m :
+         f.v.item_callbacks(f.r, ui.selected_fd, f.w, ui.selected_stale)) {
+        const float x = f.x_lanes + m.x;
+        const float xe = f.x_lanes + m.x_end;
+        f.dl->AddRectFilled(ImVec2(x - kCallbackHalfW, y0 + kItemTickInset),
+                            ImVec2(xe + kCallbackHalfW + 1, y0 + kLaneH - kItemTickInset),
+                            col(view::kSelection));
+        if (f.near(x, xe, y0)) {
+            hit.tip = "fd " + std::to_string(m.fd) + ": " + std::to_string(m.n) + " callback" +
+                      (m.n > 1 ? "s" : "") + "\nfirst " + outcome_name(m.outcome) + " at " +
+                      seconds(m.ts - f.lo);
+        }
+    }
+}
+
+std::string segment_tip(const view::LaneSegment& s) {
+    if (s.waits > 1) return std::to_string(s.waits) + " waits (zoom in)";
+    return "epoll_wait on epfd " + std::to_string(s.epfd) +
+           (s.open ? ": still blocked" : ": returned " + std::to_string(s.result));
+}
+
+// Blocked in epoll_wait: the awake part, then the part asleep.
+void paint_segments(const LanesFrame& f, const view::Lane& lane, float y0, Hit& hit) {
+    const float top = y0 + kBarInset;
+    const float bottom = y0 + kLaneH - kBarInset;
+    for (const view::LaneSegment& s : lane.segments) {
+        const float a = f.x_lanes + s.x0;
+        const float b = f.x_lanes + std::max(s.x1, s.x0 + 1);
+        const float sl = f.x_lanes + std::min(std::max(s.x_sleep, s.x0), s.x1);
+        if (sl > a)
+            f.dl->AddRectFilled(ImVec2(a, top), ImVec2(sl, bottom), col(view::kLaneBlocked));
+        if (b > sl)
+            f.dl->AddRectFilled(ImVec2(std::max(a, sl), top), ImVec2(b, bottom),
+                                col(view::kLaneAsleep));
+        if (hit.tip.empty() && f.hovered && f.mouse.x >= a && f.mouse.x < b && f.mouse.y >= y0 &&
+            f.mouse.y < y0 + kLaneH)
+            hit.tip = segment_tip(s);
+    }
+}
+
+std::string mark_tip(const view::LaneMark& m, std::uint64_t lo) {
+    char buf[160];
+    switch (m.kind) {
+        case view::MarkKind::Callback:
+            std::snprintf(buf, sizeof buf, "callback on fd %d%s: %s%s", m.fd,
+                          m.stale ? " closed (stale item)" : "", outcome_name(m.outcome),
+                          m.n > 1 ? " (first of a run: zoom in)" : "");
+            break;
+        case view::MarkKind::Woken:
+            std::snprintf(buf, sizeof buf, "woken by tid %u (fd %d)", m.other_tid, m.fd);
+            break;
+        case view::MarkKind::Woke:
+            std::snprintf(buf, sizeof buf, "woke tid %u (fd %d)", m.other_tid, m.fd);
+            break;
+        case view::MarkKind::Harvest:
+            std::snprintf(buf, sizeof buf, "harvest: %u event%s%s", m.count,
+                          m.count == 1 ? "" : "s", m.n > 1 ? " (merged)" : "");
+            break;
+    }
+    return std::string(buf) + "\nat " + seconds(m.ts - lo);
+}
+
+using LaneMids = std::unordered_map<std::uint32_t, float>;  // tid -> y of its lane's middle
+
+void paint_callback(const LanesFrame& f, const view::LaneMark& m, float x, float xe, float y0) {
+    const bool sel = m.fd >= 0 && f.ui.is_selected(m.sel());
+    const ImVec2 a(x - kCallbackHalfW, y0 + kCallbackTop);
+    const ImVec2 b(xe + kCallbackHalfW, y0 + kCallbackBottom);
+    f.dl->AddRectFilled(a, b, col(sel ? view::kSelection : view::kMarkCallback));
+    if (f.ui.report != nullptr && m.fd >= 0) f.ui.report->target("timeline", m.fd, a, b);
+}
+
+void paint_woken(const LanesFrame& f, float x, float xe, float y0) {
+    f.dl->AddTriangleFilled(ImVec2(x - kWokenHalfW, y0 + kCallbackTop),
+                            ImVec2(x + kWokenHalfW, y0 + kCallbackTop),
+                            ImVec2(x, y0 + kCallbackTop + kWokenH), col(view::kMarkWakeup));
+    if (xe > x + kWokenHalfW)
+        f.dl->AddRectFilled(ImVec2(x, y0 + kCallbackTop),
+                            ImVec2(xe, y0 + kCallbackTop + kWokenRunH), col(view::kMarkWakeup));
+}
+
+// Who woke whom: a square, and a line to the woken thread's lane when it is in view.
+void paint_woke(const LanesFrame& f, const view::LaneMark& m, float x, float xe, float y0,
+                const LaneMids& mids) {
+    f.dl->AddRectFilled(ImVec2(x - kWokeHalfW, y0 + kLaneH - kWokeTop),
+                        ImVec2(xe + kWokeHalfW, y0 + kLaneH - kWokeBottom), col(view::kMarkWakeup));
+    auto to = mids.find(m.other_tid);
+    if (to != mids.end())
+        f.dl->AddLine(ImVec2(x, y0 + kLaneH / 2), ImVec2(x, to->second),
+                      col(view::kMarkWakeup, kWakeLineAlpha), 1.0f);
+}
+
+void paint_harvest(const LanesFrame& f, const view::LaneMark& m, float x, float xe, float y0) {
+    f.dl->AddRectFilled(ImVec2(x - kHarvestLeft, y0 + kLaneH - kHarvestH),
+                        ImVec2(xe + kHarvestRight, y0 + kLaneH), col(view::kMarkHarvest));
+    if (m.n == 1 && (f.w.t1 - f.w.t0) < kHarvestTextSpan) {
+        f.dl->AddText(ImVec2(x + kHarvestTextDx, y0 + kHarvestTextDy), col(view::kMarkHarvest),
+                      std::to_string(m.count).c_str());
+    }
+}
+
+void paint_mark(const LanesFrame& f, const view::LaneMark& m, float y0, const LaneMids& mids,
+                Hit& hit) {
+    const float x = f.x_lanes + m.x;
+    const float xe = f.x_lanes + m.x_end;  // a merged run ends here
+    switch (m.kind) {
+        case view::MarkKind::Callback:
+            paint_callback(f, m, x, xe, y0);
+            break;
+        case view::MarkKind::Woken:
+            paint_woken(f, x, xe, y0);
+            break;
+        case view::MarkKind::Woke:
+            paint_woke(f, m, x, xe, y0, mids);
+            break;
+        case view::MarkKind::Harvest:
+            paint_harvest(f, m, x, xe, y0);
+            break;
+    }
+    if (f.near(x, xe, y0)) {
+        hit.has_item = m.fd >= 0;
+        hit.item = m.sel();
+        hit.tip = mark_tip(m, f.lo);
+    }
+}
+
+// The thread lanes scrolled into view: name, waits, marks.
+void paint_lanes(const LanesFrame& f, Hit& hit) {
+    const std::size_t thread0 = f.first_row > f.fixed_rows() ? f.first_row - f.fixed_rows() : 0;
+    const std::vector<view::Lane>& lanes = f.v.lanes(f.r, f.w, thread0, f.last_row - f.first_row);
+    const std::size_t lane_row0 = thread0 + f.fixed_rows();
+    LaneMids mids;
+    for (std::size_t i = 0; i < lanes.size(); ++i)
+        mids[lanes[i].tid] = f.row_y(lane_row0 + i) + kLaneH / 2;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        const float y0 = f.row_y(lane_row0 + i);
+        f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(view::kLaneText),
+                      lane_name(f.r, lanes[i]).c_str());
+        paint_segments(f, lanes[i], y0, hit);
+        for (const view::LaneMark& m : lanes[i].marks) paint_mark(f, m, y0, mids, hit);
+    }
+}
+
+// Over the lanes: the span (translucent) and the cursor.
+void paint_span_and_cursor(const LanesFrame& f, std::uint64_t cursor) {
+    const float top = f.origin.y + f.scroll;
+    const float bottom = top + f.view_h;
+    const UiState& ui = f.ui;
+    if (ui.has_span() && ui.span_t1 >= f.w.t0 && ui.span_t0 <= f.w.t1) {
+        const float a = f.x_lanes + f.w.x_of(std::max(ui.span_t0, f.w.t0));
+        const float b = f.x_lanes + f.w.x_of(std::min(ui.span_t1, f.w.t1));
+        f.dl->AddRectFilled(ImVec2(a, top), ImVec2(std::max(b, a + 1), bottom),
+                            col(view::kSpanSelection, kSpanAlpha));
+    }
+    if (cursor >= f.w.t0 && cursor <= f.w.t1) {
+        const float x = f.x_lanes + f.w.x_of(cursor);
+        f.dl->AddLine(ImVec2(x, top), ImVec2(x, bottom), col(view::kCursorLine), 1.0f);
+    }
+}
+
+// The lanes: the selected item's callbacks first (when one is selected), then
+// one lane per thread; only the lanes scrolled into view are cut.
+void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWindow& w) {
+    const std::uint64_t lo = r.first_ts();
+    LanesFrame f{r, v, ui, w};
+    f.lo = lo;
+    f.hi = std::max(r.last_ts(), lo) + 1;
+    f.item_lane = ui.selected_fd >= 0;
+    if (ui.selected != model::kNil)
+        f.counters = r.counters().track(r.model().instance(ui.selected).serial);
+    f.counter_rows = f.counters != nullptr ? 1 : 0;
+    f.rows = v.timeline(r).threads().size() + f.fixed_rows();
+    ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
+    f.dl = ImGui::GetWindowDrawList();
+    f.origin = ImGui::GetCursorScreenPos();
+    f.x_lanes = f.origin.x + kLabelW;
+    f.scroll = ImGui::GetScrollY();
+    f.view_h = ImGui::GetWindowHeight();
+    const float rows_h = kLaneH * static_cast<float>(std::max<std::size_t>(f.rows, 1));
+    ImGui::InvisibleButton("lanes_area", ImVec2(kLabelW + w.width, rows_h));
+    f.hovered = ImGui::IsItemHovered();
+    f.mouse = ImGui::GetIO().MousePos;
+    if (ui.report != nullptr)
+        ui.report->lanes(
+            ImVec2(f.x_lanes, f.origin.y + f.scroll),
+            ImVec2(f.x_lanes + w.width, f.origin.y + std::min(f.scroll + f.view_h, rows_h)));
+    lanes_input(f);
+    w = f.w;  // the window as zoomed and panned, for this frame's painting too
+    f.first_row = static_cast<std::size_t>(std::max(0.0f, f.scroll / kLaneH));
+    f.last_row = std::min(f.rows, static_cast<std::size_t>((f.scroll + f.view_h) / kLaneH) + 1);
+    Hit hit;
+    paint_rules(f);
+    paint_counters(f, hit);
+    paint_item_lane(f, hit);
+    paint_lanes(f, hit);
+    paint_span_and_cursor(f, lo + ui.rel_ns);
+    if (!hit.tip.empty()) ImGui::SetTooltip("%s", hit.tip.c_str());
+    lanes_click(f, hit);
+    ImGui::EndChild();
 }
 
 }  // namespace
@@ -211,259 +684,22 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
                  ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoTitleBar |
                      ImGuiWindowFlags_NoScrollbar);
     const std::uint64_t before = ui.rel_ns;
-    const std::size_t n = r.record_count();
-    ImGui::BeginDisabled(n == 0);
+    ImGui::BeginDisabled(r.record_count() == 0);
     control_row(r, ui, frame_dt);
-
-    // The lanes' time window: the whole trace (growing with a live stream)
-    // until the user zooms or pans.
     const std::uint64_t lo = r.first_ts();
     const std::uint64_t hi = std::max(r.last_ts(), lo) + 1;
-    if (ui.tl_whole || ui.tl_t1 <= ui.tl_t0 || ui.tl_t0 < lo || ui.tl_t1 > hi) {
-        ui.tl_t0 = lo;
-        ui.tl_t1 = hi;
-    }
-    const float lanes_w = std::max(10.0f, ImGui::GetContentRegionAvail().x - kLabelW);
-    view::TimeWindow w{ui.tl_t0, ui.tl_t1, lanes_w};
+    view::TimeWindow w =
+        window_of(r, ui, std::max(10.0f, ImGui::GetContentRegionAvail().x - kLabelW));
     timeline_keys(r, ui, w, lo, hi);
     const std::uint64_t cursor = lo + ui.rel_ns;
-    // Zoom buttons act around the cursor when it is visible, else the middle.
-    const std::uint64_t anchor =
-        cursor >= w.t0 && cursor <= w.t1 ? cursor : w.t0 + (w.t1 - w.t0) / 2;
-    if (ImGui::Button("zoom in")) w = view::zoom_window(w, anchor, 0.25, lo, hi, kMinSpan);
-    ImGui::SameLine();
-    if (ImGui::Button("zoom out")) w = view::zoom_window(w, anchor, 4.0, lo, hi, kMinSpan);
-    ImGui::SameLine();
-    if (ImGui::Button("whole trace")) {
-        w = view::TimeWindow{lo, hi, lanes_w};
-        ui.tl_whole = true;
-    }
-    ImGui::SameLine();
-    ImGui::Checkbox("follow cursor", &ui.tl_follow);
-    ImGui::SameLine();
-    ImGui::TextDisabled("window %s   wheel: zoom, drag: pan, click: cursor or item",
-                        span_text(static_cast<double>(w.t1 - w.t0)).c_str());
-    // Follow a cursor that moved (playing, stepping, a live stream) out of view.
-    const bool cursor_moved = cursor != ui.tl_cursor_seen;
-    ui.tl_cursor_seen = cursor;
-    if (ui.tl_follow && cursor_moved && (cursor < w.t0 || cursor > w.t1)) {
-        const std::uint64_t s = w.t1 - w.t0;
-        w.t0 = std::clamp(cursor - std::min(cursor, s / 10), lo, hi - s);
-        w.t1 = w.t0 + s;
-    }
-
-    const view::TimelineIndex& idx = v.timeline(r);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    // Time axis.
-    ImVec2 axis = ImGui::GetCursorScreenPos();
-    const float x_lanes = axis.x + kLabelW;
-    {
-        const double span = static_cast<double>(w.t1 - w.t0);
-        const double step = tick_step(span, lanes_w, 110);
-        const double rel0 = static_cast<double>(w.t0 - lo);
-        for (double t = std::ceil(rel0 / step) * step; t <= rel0 + span; t += step) {
-            const float x = x_lanes + w.x_of(lo + static_cast<std::uint64_t>(t));
-            dl->AddLine(ImVec2(x, axis.y + kAxisH - 4), ImVec2(x, axis.y + kAxisH),
-                        IM_COL32(90, 90, 90, 255));
-            std::string text = span_text(t);
-            dl->AddText(ImVec2(x + 2, axis.y), IM_COL32(90, 90, 90, 255), text.c_str());
-        }
-        finding_on_axis(r, v, ui, w, axis, x_lanes);
-        ImGui::Dummy(ImVec2(kLabelW + lanes_w, kAxisH));
-    }
-
-    // Lanes: the selected item's callbacks first (when an fd is selected),
-    // then one lane per thread; only the lanes scrolled into view are cut.
-    const std::size_t threads = idx.threads().size();
-    const bool item_lane = ui.selected_fd >= 0;
-    const std::size_t rows = threads + (item_lane ? 1 : 0);
-    ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
-    // Scrolling the lanes: the wheel zooms, so scroll with the scrollbar or
-    // shift+wheel.
-    if (ImGui::IsWindowHovered() && ImGui::GetIO().KeyShift && ImGui::GetIO().MouseWheel != 0) {
-        ImGui::SetScrollY(ImGui::GetScrollY() - ImGui::GetIO().MouseWheel * kLaneH * 3);
-    }
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const float scroll = ImGui::GetScrollY();
-    const float view_h = ImGui::GetWindowHeight();
-    ImGui::InvisibleButton(
-        "lanes_area",
-        ImVec2(kLabelW + lanes_w, kLaneH * static_cast<float>(std::max<std::size_t>(rows, 1))));
-    const bool hovered = ImGui::IsItemHovered();
-    if (ui.report != nullptr) {
-        ui.report->lanes(ImVec2(x_lanes, origin.y + scroll),
-                         ImVec2(x_lanes + lanes_w,
-                                origin.y + std::min(scroll + view_h, ImGui::GetItemRectSize().y)));
-    }
-    const ImVec2 drag = ImGui::GetMouseDragDelta(ImGuiMouseButton_Left);
-    const bool clicked = ImGui::IsItemDeactivated() && drag.x == 0 && drag.y == 0;
-    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
-        const float dx = ImGui::GetIO().MouseDelta.x;
-        if (dx != 0) w = view::pan_window(w, -dx, lo, hi);
-    }
-    const ImVec2 mouse = ImGui::GetIO().MousePos;
-    if (hovered && !ImGui::GetIO().KeyShift && ImGui::GetIO().MouseWheel != 0 &&
-        mouse.x >= origin.x + kLabelW) {
-        const std::uint64_t at = w.ts_of(mouse.x - origin.x - kLabelW);
-        w = view::zoom_window(w, at, std::pow(0.8, ImGui::GetIO().MouseWheel), lo, hi, kMinSpan);
-    }
+    window_row(ui, w, lo, hi, cursor);
+    follow_cursor(ui, w, cursor, lo, hi);
+    draw_axis(r, v, ui, w);
+    draw_lanes(r, v, ui, w);
     // Any zoom or pan leaves the whole-trace view.
     if (w.t0 != lo || w.t1 != hi) ui.tl_whole = false;
     ui.tl_t0 = w.t0;
     ui.tl_t1 = w.t1;
-
-    const std::size_t first_row = static_cast<std::size_t>(std::max(0.0f, scroll / kLaneH));
-    const std::size_t last_row =
-        std::min(rows, static_cast<std::size_t>((scroll + view_h) / kLaneH) + 1);
-    auto row_y = [&](std::size_t row) { return origin.y + kLaneH * static_cast<float>(row); };
-    const std::size_t thread0 = item_lane ? (first_row == 0 ? 0 : first_row - 1) : first_row;
-    const std::size_t thread_rows = last_row - first_row;
-    const std::vector<view::Lane>& lanes = v.lanes(r, w, thread0, thread_rows);
-    std::unordered_map<std::uint32_t, float> lane_mid;  // tid -> y of its lane's middle
-    const std::size_t lane_row0 = thread0 + (item_lane ? 1 : 0);
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-        lane_mid[lanes[i].tid] = row_y(lane_row0 + i) + kLaneH / 2;
-    }
-    std::int32_t hit_fd = -1;
-    std::string tip;
-    auto near = [&](float x, float xe, float y0) {
-        return hovered && mouse.x >= x - 3 && mouse.x <= xe + 3 && mouse.y >= y0 &&
-               mouse.y < y0 + kLaneH;
-    };
-    for (std::size_t row = first_row; row < last_row; ++row) {
-        const float y0 = row_y(row);
-        // A hairline between lanes: shading every other lane would blend
-        // ~80k pixels a frame, which a software rasteriser feels.
-        if (row > 0) {
-            dl->AddLine(ImVec2(origin.x, y0), ImVec2(x_lanes + lanes_w, y0),
-                        IM_COL32(215, 215, 215, 255));
-        }
-    }
-    if (item_lane && first_row == 0) {
-        const float y0 = row_y(0);
-        std::string name = "fd " + std::to_string(ui.selected_fd) +
-                           (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
-        const trace::Visibility seen = trace::visibility_of(r.header());
-        if (!seen.callbacks) name += ": " + seen.not_seen();
-        dl->AddText(ImVec2(origin.x + 4, y0 + 4), col(view::kMarkCallback), name.c_str());
-        for (const view::LaneMark& m : v.item_callbacks(r, ui.selected_fd, w, ui.selected_stale)) {
-            const float x = x_lanes + m.x;
-            const float xe = x_lanes + m.x_end;
-            dl->AddRectFilled(ImVec2(x - 1, y0 + 3), ImVec2(xe + 2, y0 + kLaneH - 3),
-                              col(view::kSelection));
-            if (near(x, xe, y0)) {
-                tip = "fd " + std::to_string(m.fd) + ": " + std::to_string(m.n) + " callback" +
-                      (m.n > 1 ? "s" : "") + "\nfirst " + outcome_name(m.outcome) + " at " +
-                      seconds(m.ts - lo);
-            }
-        }
-    }
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-        const view::Lane& lane = lanes[i];
-        const float y0 = row_y(lane_row0 + i);
-        const std::string name = lane_name(r, lane);
-        dl->AddText(ImVec2(origin.x + 4, y0 + 4), IM_COL32(30, 30, 30, 255), name.c_str());
-        // Blocked in epoll_wait: the awake part, then the part asleep.
-        for (const view::LaneSegment& s : lane.segments) {
-            const float a = x_lanes + s.x0;
-            const float b = x_lanes + std::max(s.x1, s.x0 + 1);
-            const float sl = x_lanes + std::min(std::max(s.x_sleep, s.x0), s.x1);
-            if (sl > a)
-                dl->AddRectFilled(ImVec2(a, y0 + 6), ImVec2(sl, y0 + kLaneH - 6),
-                                  col(view::kLaneBlocked));
-            if (b > sl)
-                dl->AddRectFilled(ImVec2(std::max(a, sl), y0 + 6), ImVec2(b, y0 + kLaneH - 6),
-                                  col(view::kLaneAsleep));
-            if (hovered && mouse.x >= a && mouse.x < b && mouse.y >= y0 && mouse.y < y0 + kLaneH &&
-                tip.empty()) {
-                tip = s.waits > 1 ? std::to_string(s.waits) + " waits (zoom in)"
-                                  : "epoll_wait on epfd " + std::to_string(s.epfd) +
-                                        (s.open ? ": still blocked"
-                                                : ": returned " + std::to_string(s.result));
-            }
-        }
-        for (const view::LaneMark& m : lane.marks) {
-            const float x = x_lanes + m.x;
-            const float xe = x_lanes + m.x_end;  // a merged run ends here
-            const bool sel = m.fd >= 0 && m.fd == ui.selected_fd;
-            switch (m.kind) {
-                case view::MarkKind::Callback:
-                    dl->AddRectFilled(ImVec2(x - 1, y0 + 1), ImVec2(xe + 1, y0 + 8),
-                                      col(sel ? view::kSelection : view::kMarkCallback));
-                    if (ui.report != nullptr && m.fd >= 0)
-                        ui.report->target("timeline", m.fd, ImVec2(x - 1, y0 + 1),
-                                          ImVec2(xe + 1, y0 + 8));
-                    break;
-                case view::MarkKind::Woken:
-                    dl->AddTriangleFilled(ImVec2(x - 4, y0 + 1), ImVec2(x + 4, y0 + 1),
-                                          ImVec2(x, y0 + 7), col(view::kMarkWakeup));
-                    if (xe > x + 4) {
-                        dl->AddRectFilled(ImVec2(x, y0 + 1), ImVec2(xe, y0 + 4),
-                                          col(view::kMarkWakeup));
-                    }
-                    break;
-                case view::MarkKind::Woke: {
-                    dl->AddRectFilled(ImVec2(x - 2, y0 + kLaneH - 6),
-                                      ImVec2(xe + 2, y0 + kLaneH - 2), col(view::kMarkWakeup));
-                    // Who woke whom: a line to the woken thread's lane when it is in view.
-                    auto to = lane_mid.find(m.other_tid);
-                    if (to != lane_mid.end()) {
-                        dl->AddLine(ImVec2(x, y0 + kLaneH / 2), ImVec2(x, to->second),
-                                    col(view::kMarkWakeup, 110), 1.0f);
-                    }
-                    break;
-                }
-                case view::MarkKind::Harvest: {
-                    dl->AddRectFilled(ImVec2(x - 2, y0 + kLaneH - 5), ImVec2(xe + 3, y0 + kLaneH),
-                                      col(view::kMarkHarvest));
-                    if (m.n == 1 && (w.t1 - w.t0) < 50'000'000) {
-                        std::string c = std::to_string(m.count);
-                        dl->AddText(ImVec2(x + 4, y0 + 5), col(view::kMarkHarvest), c.c_str());
-                    }
-                    break;
-                }
-            }
-            if (near(x, xe, y0)) {
-                hit_fd = m.fd;
-                char buf[160];
-                switch (m.kind) {
-                    case view::MarkKind::Callback:
-                        std::snprintf(buf, sizeof buf, "callback on fd %d: %s%s", m.fd,
-                                      outcome_name(m.outcome),
-                                      m.n > 1 ? " (first of a run: zoom in)" : "");
-                        break;
-                    case view::MarkKind::Woken:
-                        std::snprintf(buf, sizeof buf, "woken by tid %u (fd %d)", m.other_tid,
-                                      m.fd);
-                        break;
-                    case view::MarkKind::Woke:
-                        std::snprintf(buf, sizeof buf, "woke tid %u (fd %d)", m.other_tid, m.fd);
-                        break;
-                    case view::MarkKind::Harvest:
-                        std::snprintf(buf, sizeof buf, "harvest: %u event%s%s", m.count,
-                                      m.count == 1 ? "" : "s", m.n > 1 ? " (merged)" : "");
-                        break;
-                }
-                tip = std::string(buf) + "\nat " + seconds(m.ts - lo);
-            }
-        }
-    }
-    // The cursor.
-    if (cursor >= w.t0 && cursor <= w.t1) {
-        const float x = x_lanes + w.x_of(cursor);
-        dl->AddLine(ImVec2(x, origin.y + scroll), ImVec2(x, origin.y + scroll + view_h),
-                    col(view::kCursorLine), 1.0f);
-    }
-    if (!tip.empty()) ImGui::SetTooltip("%s", tip.c_str());
-    if (clicked && mouse.x >= x_lanes) {
-        if (hit_fd >= 0) {
-            ui.select(view::ItemSel{hit_fd});
-        } else {
-            const std::uint64_t at = w.ts_of(mouse.x - x_lanes);
-            ui.rel_ns = at > lo ? at - lo : 0;
-        }
-    }
-    ImGui::EndChild();
     ImGui::EndDisabled();
     ImGui::End();
     return ui.rel_ns != before;

@@ -17,6 +17,8 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
                    double frame_dt);
 // Returns true if a click on a finding moved the cursor (the caller re-seeks
 // the replay, then select_finding_instance()).
+// The dragged span's statistics (window_span.cpp); nothing when no span.
+void draw_span(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 bool draw_findings(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l);
 // After the seek to the selected finding: its instance and item selected.
 void select_finding_instance(const view::Replay& r, ViewCache& v, UiState& ui);

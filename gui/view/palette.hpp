@@ -33,6 +33,14 @@ inline constexpr Rgb kMarkCallback{0, 150, 136};
 inline constexpr Rgb kMarkWakeup{200, 60, 160};
 inline constexpr Rgb kMarkHarvest{130, 90, 40};
 inline constexpr Rgb kCursorLine{230, 40, 40};
+inline constexpr Rgb kSpanSelection{60, 110, 230};  // a dragged span (drawn translucent)
+inline constexpr Rgb kAxisText{90, 90, 90};         // time axis ticks and times
+inline constexpr Rgb kLaneRule{215, 215, 215};      // hairline between lanes
+inline constexpr Rgb kLaneText{30, 30, 30};         // lane names
+// Counter tracks of the selected instance, above the thread lanes.
+inline constexpr Rgb kCounterItems{100, 100, 180};
+inline constexpr Rgb kCounterReady{60, 160, 120};
+inline constexpr Rgb kCounterWaiters{180, 100, 60};
 // Findings: the severity tag before each title, and the selected finding's
 // time span and evidence on the timeline's axis.
 inline constexpr Rgb kSeverityError{200, 30, 60};

@@ -46,7 +46,7 @@ std::vector<WaiterRow> waiter_rows(const model::Model& m, model::InstanceRef ins
         } else if (w.slept_at != 0) {
             r.state = WaiterState::Sleeping;
         }
-        if (w.woken_by_item != model::kNil) r.woken_by_fd = m.item(w.woken_by_item).fd;
+        if (w.woken_by_item != model::kNil) r.woken_by = ItemSel::of(m.item(w.woken_by_item));
         rows.push_back(r);
     }
     return rows;

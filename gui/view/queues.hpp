@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/model.hpp"
+#include "view/tree_layout.hpp"
 
 namespace epscope::view {
 
@@ -38,7 +39,7 @@ struct WaiterRow {
     std::int32_t maxevents = 0;
     std::uint64_t since = 0;  // WAIT_BEGIN timestamp
     WaiterState state = WaiterState::Running;
-    std::int32_t woken_by_fd = -1;  // the item whose callback woke it, -1 if unknown
+    ItemSel woken_by;  // the item whose callback woke it (stale or not); fd -1 if unknown
 };
 
 std::vector<WaiterRow> waiter_rows(const model::Model& m, model::InstanceRef inst);

@@ -42,6 +42,7 @@ void Replay::read_file(trace::TraceReader& reader) {
                 lost_total_ += rec.as<ep_lost>().count;
             count_kind(rec);
             apply(rec);
+            counters_.sample(*model_, ts);
             note_busiest();
             timeline_.add(rec);
             // A chunk is delivered whole or not at all (the reader checks it
@@ -81,8 +82,8 @@ void Replay::apply(const stream::Record& rec) {
 }
 
 std::size_t Replay::memory_bytes() const {
-    return store_.memory_bytes() + timeline_.memory_bytes() + checkpoint_bytes_ +
-           checkpoints_.capacity() * sizeof(Checkpoint);
+    return store_.memory_bytes() + timeline_.memory_bytes() + counters_.memory_bytes() +
+           checkpoint_bytes_ + checkpoints_.capacity() * sizeof(Checkpoint);
 }
 
 TimelineIndex Replay::span_timeline(std::size_t from, std::size_t to, std::uint64_t t0,
@@ -115,6 +116,7 @@ void Replay::restart(const trace::TraceHeader& header) {
     header_ = header;
     store_.clear();
     timeline_ = TimelineIndex(limits_.timeline_detail);
+    counters_ = CounterIndex{};
     first_ts_ = last_ts_ = lost_total_ = 0;
     busiest_prefix_ = most_items_ = applied_ = 0;
     cursor_ts_ = 0;
@@ -162,6 +164,7 @@ void Replay::append(const stream::Record& rec) {
     count_kind(rec);
     if (following) {
         apply(rec);
+        counters_.sample(*model_, ts);
         cursor_ts_ = ts;
         note_busiest();
     }
@@ -175,6 +178,14 @@ std::string Replay::backend() const {
 void Replay::seek(std::uint64_t ts) {
     seek_records(store_.prefix_until(ts));
     cursor_ts_ = ts;
+}
+
+Replay::Start Replay::checkpoint_before(std::size_t n) const {
+    auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), n,
+                               [](std::size_t v, const Checkpoint& c) { return v < c.at; });
+    if (it == checkpoints_.begin()) return {};
+    --it;
+    return {it->at, it->model.get()};
 }
 
 void Replay::seek_records(std::size_t n) {

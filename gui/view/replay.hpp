@@ -17,6 +17,7 @@
 #include "model/model.hpp"
 #include "stream/record.hpp"
 #include "trace/trace_header.hpp"
+#include "view/counters.hpp"
 #include "view/record_store.hpp"
 #include "view/timeline.hpp"
 
@@ -84,6 +85,8 @@ public:
 
     // The timeline of every record so far, fed as records first arrive.
     const TimelineIndex& timeline() const { return timeline_; }
+    // Every instance's counters sampled as records first arrive (counters.hpp).
+    const CounterIndex& counters() const { return counters_; }
     // How many records come before the first one later than `ts`.
     std::size_t records_until(std::uint64_t ts) const { return store_.prefix_until(ts); }
     // An index of records [from, to) read back (a window's detail when the
@@ -103,6 +106,13 @@ public:
     std::size_t applied() const { return applied_; }
     std::uint64_t cursor_ts() const { return cursor_ts_; }
     const model::Model& model() const { return *model_; }
+    // Where a replay of the first `n` records may start: the latest
+    // checkpoint at or before n (model null: from the first record).
+    struct Start {
+        std::size_t at = 0;
+        const model::Model* model = nullptr;
+    };
+    Start checkpoint_before(std::size_t n) const;
     // Checkpoints held and their spacing, in records (for tests and the bench).
     std::size_t checkpoint_count() const { return checkpoints_.size(); }
     std::size_t checkpoint_every() const { return checkpoint_every_; }
@@ -140,6 +150,7 @@ private:
     trace::TraceHeader header_;
     RecordStore store_;
     TimelineIndex timeline_;
+    CounterIndex counters_;
     std::string spool_note_;  // why a live stream is held in memory, if it is
     std::uint64_t first_ts_ = 0;
     std::uint64_t last_ts_ = 0;

@@ -58,7 +58,10 @@ LaneBucket merged(const LaneBucket& a, const LaneBucket& b) {
         if (a.marks[k] == 0 && b.marks[k] != 0) {
             m.fd[k] = b.fd[k];
             m.other_tid[k] = b.other_tid[k];
-            if (k == static_cast<std::size_t>(MarkKind::Callback)) m.outcome = b.outcome;
+            if (k == static_cast<std::size_t>(MarkKind::Callback)) {
+                m.outcome = b.outcome;
+                m.stale = b.stale;
+            }
         }
         m.marks[k] += b.marks[k];
     }
@@ -122,7 +125,10 @@ void TimelineIndex::push_mark(std::size_t t, const TimeMark& m) {
     if (b.marks[k]++ == 0) {
         b.fd[k] = m.fd;
         b.other_tid[k] = m.other_tid;
-        if (m.kind == MarkKind::Callback) b.outcome = m.outcome;
+        if (m.kind == MarkKind::Callback) {
+            b.outcome = m.outcome;
+            b.stale = m.stale;
+        }
     }
     b.harvested += m.count;
 }
@@ -374,6 +380,7 @@ void put_mark(std::vector<LaneMark>& out, std::array<std::size_t, 4>& last, cons
     m.x_end = x;
     m.kind = t.kind;
     m.outcome = t.outcome;
+    m.stale = t.kind == MarkKind::Callback && t.stale != 0;
     m.fd = t.fd;
     m.other_tid = t.other_tid;
     m.count = t.count;
@@ -491,6 +498,7 @@ Lane summary_lane(const TimelineIndex& idx, std::size_t i, const TimeWindow& w) 
             m.x_end = k.marks[kind] > 1 ? std::max(bx0, bx1 - 1) : bx0;
             m.kind = static_cast<MarkKind>(kind);
             m.outcome = k.outcome;
+            m.stale = m.kind == MarkKind::Callback && k.stale != 0;
             m.fd = k.fd[kind];
             m.other_tid = k.other_tid[kind];
             m.count = m.kind == MarkKind::Harvest ? k.harvested : 0;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "stream/record.hpp"
+#include "view/tree_layout.hpp"
 
 namespace epscope::view {
 
@@ -67,6 +68,7 @@ struct LaneBucket {
     std::array<std::int32_t, 4> fd{-1, -1, -1, -1};  // by MarkKind: of the first mark
     std::array<std::uint32_t, 4> other_tid{};        // by MarkKind: of the first mark
     std::uint8_t outcome = 0;                        // of the first callback
+    std::uint8_t stale = 0;                          // ... on a stale item
 };
 
 struct ThreadTrack {
@@ -205,11 +207,17 @@ struct LaneMark {
     float x_end = 0;
     MarkKind kind = MarkKind::Callback;
     std::uint8_t outcome = 0;
+    // Callback: on the stale item under fd (its fd closed, its file still
+    // registered), not on the file the number names now.
+    bool stale = false;
     std::int32_t fd = -1;
     std::uint32_t other_tid = 0;
     std::uint32_t count = 0;
     std::uint32_t n = 1;
     std::uint64_t ts = 0;
+    // The item a click on the mark selects: the callback's item, stale or
+    // not; for a wakeup, the item whose callback woke (by its number).
+    ItemSel sel() const { return {fd, 0, stale}; }
 };
 
 struct Lane {

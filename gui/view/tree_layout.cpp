@@ -152,6 +152,18 @@ TreeLayout fold_tree(const TreeLayout& t, const std::set<std::int32_t>& folded) 
     return out;
 }
 
+ItemSel item_of_fd(const model::Model& m, model::InstanceRef inst, std::int32_t fd) {
+    ItemSel found{fd};
+    if (inst == model::kNil) return found;
+    for (model::ItemRef i : m.items_in_order(inst)) {
+        const model::Item& it = m.item(i);
+        if (it.fd != fd) continue;
+        if (!it.stale()) return ItemSel::of(it);
+        found = ItemSel::of(it);
+    }
+    return found;
+}
+
 std::int32_t find_node(const TreeLayout& t, std::int32_t fd, std::vector<std::int32_t>* path) {
     // A number: the item of the file it names (not a stale one) if there is one.
     const std::int32_t fresh = find_node(t, ItemSel{fd, 0, false}, path);

@@ -27,6 +27,11 @@ struct ItemSel {
     bool operator==(const ItemSel&) const = default;
 };
 
+// The item a bare fd number names in `inst` (--select-fd): the item of the
+// file the number names now, else the stale item under it; {fd} (no item)
+// when neither is registered.
+ItemSel item_of_fd(const model::Model& m, model::InstanceRef inst, std::int32_t fd);
+
 struct TreeNodeLayout {
     model::ItemRef item = model::kNil;
     std::uint32_t x = 0;       // in-order index: left to right as fdinfo lists them

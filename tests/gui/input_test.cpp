@@ -23,6 +23,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -119,6 +120,10 @@ struct Report {
     float shares[5] = {0, 0, 0, 0, 0};      // side details timeline browser findings
     std::map<std::string, Target> gutters;  // and the View menu's button and item
     std::uint64_t span_t0 = 0, span_t1 = 0;
+    float axis[4] = {0, 0, 0, 0};
+    bool has_sel = false;  // a dragged span (span T0 T1)
+    std::uint64_t sel_t0 = 0, sel_t1 = 0;
+    std::vector<std::string> span_rows;  // "TGID EPFDS WAITS ..." as reported
     std::uint64_t span() const { return t1 - t0; }
     const Target* find(const std::string& window, int fd) const {
         for (const Target& t : targets) {
@@ -156,6 +161,15 @@ Report parse_report(const fs::path& p) {
             s >> r.text_input;
         } else if (key == "lanes") {
             s >> r.lanes[0] >> r.lanes[1] >> r.lanes[2] >> r.lanes[3];
+        } else if (key == "axis") {
+            s >> r.axis[0] >> r.axis[1] >> r.axis[2] >> r.axis[3];
+        } else if (key == "span") {
+            s >> r.sel_t0 >> r.sel_t1;
+            r.has_sel = true;
+        } else if (key == "span_row") {
+            std::string rest;
+            std::getline(s, rest);
+            r.span_rows.push_back(rest.substr(rest.find_first_not_of(' ')));
         } else if (key == "counter") {
             std::string table, name, value;
             s >> table >> name >> value;
@@ -576,6 +590,88 @@ TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
     const double expect_t0 =
         static_cast<double>(r2.t0) + 200.0 * static_cast<double>(r2.span()) / width;
     EXPECT_NEAR(static_cast<double>(r3.t0), expect_t0, 0.02 * static_cast<double>(r2.span()));
+}
+
+// "12.000345678": ns as the seconds --from/--to take.
+std::string seconds_arg(std::uint64_t ns) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%llu.%09llu",
+                  static_cast<unsigned long long>(ns / 1'000'000'000),
+                  static_cast<unsigned long long>(ns % 1'000'000'000));
+    return buf;
+}
+
+// `epscope stat --json --from --to` over a span, as span_row lines
+// (gui/app/ui_report.hpp), one per instance.
+std::set<std::string> stat_rows(const fs::path& trace, std::uint64_t t0, std::uint64_t t1) {
+    const std::optional<std::string> out =
+        run({EPSCOPE_BIN, "stat", "--json", "--from", seconds_arg(t0), "--to", seconds_arg(t1),
+             trace.string()});
+    std::set<std::string> rows;
+    if (!out) return rows;
+    const nlohmann::json j = nlohmann::json::parse(*out);
+    for (const auto& p : j.at("processes")) {
+        for (const auto& in : p.at("instances")) {
+            std::string fds;
+            for (const auto& fd : in.at("epfds")) fds += (fds.empty() ? "" : ",") + fd.dump();
+            std::uint64_t callbacks = 0;
+            for (const auto& [outcome, n] : in.at("callbacks").items())
+                callbacks += n.get<std::uint64_t>();
+            std::ostringstream s;
+            s << p.at("tgid").get<std::uint32_t>() << ' ' << (fds.empty() ? "-" : fds) << ' '
+              << in.at("waits") << ' ' << in.at("harvests") << ' ' << callbacks << ' '
+              << in.at("deliveries") << ' ' << in.at("wakeups") << ' ' << in.at("latency_p50_ns")
+              << ' ' << in.at("latency_p99_ns") << ' ' << in.at("wait_p50_ns") << ' '
+              << in.at("wait_p99_ns");
+            rows.insert(s.str());
+        }
+    }
+    return rows;
+}
+
+// A span dragged on the time axis (real X button events): the statistics
+// window shows, per instance, what `epscope stat --from --to --json` says for
+// the same span; a click on the axis clears it.
+TEST_F(Input, DraggedSpanShowsTheStatisticsOfStatFromTo) {
+    Gui gui(kPollerTrace, dir_);
+    ASSERT_TRUE(gui.started());
+    const Report r0 = gui.wait_for([](const Report& r) { return r.axis[2] > r.axis[0]; });
+    ASSERT_GT(r0.axis[2], r0.axis[0]) << "no time axis in the GUI's report";
+    ASSERT_TRUE(gui.find_window());
+    const float width = r0.axis[2] - r0.axis[0];
+    const int y = static_cast<int>((r0.axis[1] + r0.axis[3]) / 2);
+    const int x0 = static_cast<int>(r0.axis[0] + width * 0.2f);
+    const int x1 = static_cast<int>(r0.axis[0] + width * 0.7f);
+    ASSERT_TRUE(gui.drag(x0, y, x1 - x0, 0));
+    const Report r =
+        gui.wait_for([](const Report& r) { return r.has_sel && !r.span_rows.empty(); });
+    ASSERT_TRUE(r.has_sel) << "the drag selected no span";
+    ASSERT_FALSE(r.span_rows.empty()) << "no statistics shown for the span";
+    // The span is where the pointer went down and came up (within a pixel).
+    const double ns_per_px = static_cast<double>(r0.span()) / width;
+    EXPECT_NEAR(static_cast<double>(r.sel_t0), (x0 - r0.axis[0]) * ns_per_px, ns_per_px);
+    EXPECT_NEAR(static_cast<double>(r.sel_t1), (x1 - r0.axis[0]) * ns_per_px, ns_per_px);
+
+    const std::set<std::string> shown(r.span_rows.begin(), r.span_rows.end());
+    EXPECT_EQ(shown, stat_rows(kPollerTrace, r.sel_t0, r.sel_t1));
+    // Not a span of nothing: the poller waited and was delivered events in it.
+    std::uint64_t waits = 0, deliveries = 0;
+    for (const std::string& row : r.span_rows) {
+        std::istringstream s(row);
+        std::string tgid, fds;
+        std::uint64_t w = 0, h = 0, c = 0, d = 0;
+        s >> tgid >> fds >> w >> h >> c >> d;
+        waits += w;
+        deliveries += d;
+    }
+    EXPECT_GT(waits, 0u);
+    EXPECT_GT(deliveries, 0u);
+
+    // A click on the axis clears the span and its window.
+    ASSERT_TRUE(gui.click_at(x0, y));
+    const Report cleared = gui.wait_for([](const Report& r) { return !r.has_sel; });
+    EXPECT_FALSE(cleared.has_sel);
+    EXPECT_TRUE(cleared.span_rows.empty());
 }
 
 // A minute of callbacks on 8 items, 3 s apart: playing at 1x takes long

@@ -213,7 +213,7 @@ TEST(Queues, WaitersAndWhoWokeThem) {
     w = waiter_rows(m, inst);
     for (const WaiterRow& r : w) by_tid[r.tid] = r;
     EXPECT_EQ(by_tid.at(101).state, WaiterState::Woken);
-    EXPECT_EQ(by_tid.at(101).woken_by_fd, 4);
+    EXPECT_EQ(by_tid.at(101).woken_by.fd, 4);
     EXPECT_STREQ(waiter_state_name(WaiterState::Woken), "woken");
 }
 
@@ -766,6 +766,68 @@ TEST(StaleItem, TreeDetailsQueuesAndTimelineKeepItApartAndLabelIt) {
     for (const LaneMark& mk : item_callbacks(both.idx, 11, w)) on_b += mk.n;
     EXPECT_EQ(on_a, 2u);
     EXPECT_EQ(on_b, 1u);
+}
+
+// A click on a waiter's "woken by fd N", on a callback mark in a thread's
+// lane, and --select-fd N each select an item: under fd 11 the stale item
+// (pipe A) and the new file's (pipe B) are two, and the number alone names B.
+TEST(StaleItem, WaiterMarkAndNumberClicksSelectTheItemNotTheNumber) {
+    ModelAndTimeline both;
+    Synth s(both);
+    stale_and_reused(s);
+    const model::Model& m = both.m;
+    const model::InstanceRef inst = m.find_instance(ep_of(1));
+    model::ItemRef a = model::kNil, b = model::kNil;
+    for (model::ItemRef i : m.items_in_order(inst)) (m.item(i).stale() ? a : b) = i;
+    ASSERT_NE(a, model::kNil);
+    ASSERT_NE(b, model::kNil);
+
+    // Thread 101 sleeps and the stale item's callback wakes it.
+    s.wait_begin(ep_of(1), 3, 101);
+    s.wait_sleep(ep_of(1), 101);
+    s.callback(ep_of(1), 11, EP_CB_ALREADY_READY, 1, 7);
+    s.wakeup(ep_of(1), 11, 101, 7);
+    const std::vector<WaiterRow> rows = waiter_rows(m, inst);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].woken_by.fd, 11);
+    EXPECT_TRUE(rows[0].woken_by.matches(m.item(a)));
+    EXPECT_FALSE(rows[0].woken_by.matches(m.item(b)));
+
+    // The callback marks: the stale item's select it, the new file's select B.
+    const TimeWindow w{0, s.ts + 1000, 100000};
+    std::uint32_t on_a = 0, on_b = 0;
+    for (const Lane& lane : timeline_lanes(both.idx, w)) {
+        for (const LaneMark& mk : lane.marks) {
+            if (mk.kind != MarkKind::Callback) continue;
+            ASSERT_EQ(mk.n, 1u);
+            if (mk.sel().matches(m.item(a))) ++on_a;
+            if (mk.sel().matches(m.item(b))) ++on_b;
+        }
+    }
+    EXPECT_EQ(on_a, 3u);
+    EXPECT_EQ(on_b, 1u);
+
+    // A number names the new file's item while there is one, else the stale one.
+    EXPECT_EQ(item_of_fd(m, inst, 11), ItemSel::of(m.item(b)));
+    EXPECT_EQ(item_of_fd(m, inst, 12).fd, 12);
+    EXPECT_FALSE(item_of_fd(m, inst, 12).matches(m.item(b)));
+}
+
+TEST(StaleItem, ANumberWhoseOnlyItemIsStaleSelectsIt) {
+    model::Model m;
+    Synth s(m);
+    s.create(ep_of(1), 3);
+    s.insert(ep_of(1), 3, 11);
+    ep_fd_close c{};
+    c.file = gui_test::file_of(11);
+    c.fd = 11;
+    c.shared = 1;
+    s.feed(EP_KIND_FD_CLOSE, c);
+    const model::InstanceRef inst = m.find_instance(ep_of(1));
+    const ItemSel sel = item_of_fd(m, inst, 11);
+    ASSERT_EQ(m.items_in_order(inst).size(), 1u);
+    EXPECT_TRUE(sel.matches(m.item(m.items_in_order(inst)[0])));
+    EXPECT_TRUE(sel.stale);
 }
 
 }  // namespace

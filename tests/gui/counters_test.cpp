@@ -1,0 +1,122 @@
+// Counter tracks (view/counters.hpp): the items, ready-list length and
+// waiters of each instance sampled while the replay reads the trace equal
+// the model's values at the sample times, and the steps drawn for a window
+// show those values.
+#include "view/counters.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "synthetic_stream.hpp"
+#include "trace/writer.hpp"
+#include "view/replay.hpp"
+
+namespace epscope::view {
+namespace {
+
+using gui_test::ep_of;
+using gui_test::Synth;
+
+// Two instances: the first grows to 12 items, its ready list fills with
+// callbacks and drains with harvests while 1 or 2 threads wait; the second
+// holds 3 items. Records 5 us apart: each has a bucket of its own at first.
+void busy(Synth& s) {
+    s.process("counted");
+    s.create(ep_of(1), 3);
+    s.create(ep_of(2), 4);
+    for (int fd = 10; fd < 13; ++fd) s.insert(ep_of(2), 4, fd);
+    for (int round = 0; round < 6; ++round) {
+        for (int fd = 20 + round * 2; fd < 22 + round * 2; ++fd) s.insert(ep_of(1), 3, fd);
+        s.wait_begin(ep_of(1), 3, 101);
+        if (round % 2 == 1) s.wait_begin(ep_of(1), 3, 102);
+        for (int fd = 20; fd < 20 + round + 1; ++fd)
+            s.callback(ep_of(1), fd, EP_CB_QUEUED_READY, 1, 200);
+        s.harvest_begin(ep_of(1), 101);
+        for (int fd = 20, i = 0; fd < 20 + round + 1; ++fd, ++i)
+            s.harvest_item(ep_of(1), fd, static_cast<std::uint32_t>(i), 101);
+        s.harvest_end(ep_of(1), 101, 0);
+        s.wait_end(ep_of(1), 3, round + 1, 101);
+        if (round % 2 == 1) s.wait_end(ep_of(1), 3, 0, 102);
+    }
+}
+
+// Forwards to the writer and spaces the records 2.5 us apart (more than the
+// first bucket width, 1024 ns).
+struct Spaced : stream::RecordSink {
+    trace::TraceWriter& w;
+    Synth* s = nullptr;
+    explicit Spaced(trace::TraceWriter& w) : w(w) {}
+    void on_record(const stream::Record& r) override {
+        w.on_record(r);
+        s->ts += 1500;
+    }
+};
+
+TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
+    const std::filesystem::path p = std::filesystem::temp_directory_path() /
+                                    ("epscope-counters-" + std::to_string(::getpid()) + ".trace");
+    {
+        trace::TraceHeader h;
+        h.set(trace::kMetaBackend, "fentry");
+        trace::TraceWriter w(p, h);
+        Spaced sp(w);
+        Synth s(sp);
+        sp.s = &s;
+        busy(s);
+        w.close();
+    }
+    Replay r(p);
+    std::filesystem::remove(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    const CounterIndex& idx = r.counters();
+
+    std::size_t samples = 0;
+    std::uint32_t max_ready = 0, max_waiters = 0, max_items = 0;
+    for (model::InstanceRef ref : r.model().instances()) {
+        const std::uint64_t serial = r.model().instance(ref).serial;
+        const CounterTrack* t = idx.track(serial);
+        ASSERT_NE(t, nullptr);
+        for (const CounterBucket& b : t->buckets) {
+            if (!b.sampled) continue;
+            r.seek(b.ts);  // the state after every record up to the sample's
+            model::InstanceRef now = model::kNil;
+            for (model::InstanceRef i : r.model().instances())
+                if (r.model().instance(i).serial == serial) now = i;
+            ASSERT_NE(now, model::kNil);
+            EXPECT_EQ(b.last, counters_of(r.model(), now)) << "at " << b.ts;
+            EXPECT_EQ(b.max, b.last);  // one record per bucket
+            max_items = std::max(max_items, b.last[0]);
+            max_ready = std::max(max_ready, b.last[1]);
+            max_waiters = std::max(max_waiters, b.last[2]);
+            ++samples;
+        }
+    }
+    EXPECT_GT(samples, 50u);
+    EXPECT_EQ(max_items, 12u);
+    EXPECT_EQ(max_ready, 6u);
+    EXPECT_EQ(max_waiters, 2u);
+
+    // The whole trace on 1,000,000 px: a step per sample, at its value.
+    r.seek(r.last_ts());
+    const model::InstanceRef first = r.model().instances().front();
+    const CounterTrack* t = idx.track(r.model().instance(first).serial);
+    const TimeWindow w{r.first_ts(), r.last_ts() + 1, 1'000'000};
+    for (TrackCounter c : {TrackCounter::Items, TrackCounter::Ready, TrackCounter::Waiters}) {
+        const std::vector<CounterStep> steps = counter_steps(idx, *t, c, w);
+        ASSERT_FALSE(steps.empty());
+        for (const CounterBucket& b : t->buckets) {
+            if (!b.sampled) continue;
+            const float x = w.x_of(b.ts);
+            auto s = std::find_if(steps.begin(), steps.end(),
+                                  [&](const CounterStep& st) { return x >= st.x0 && x < st.x1; });
+            ASSERT_NE(s, steps.end()) << counter_name(c) << " at " << b.ts;
+            EXPECT_EQ(s->value, b.last[static_cast<std::size_t>(c)]) << counter_name(c);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace epscope::view
