@@ -60,6 +60,8 @@ struct UiState {
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
     bool keys_overlay = false;         // `?`: the list of keys over the tree
+    float font_zoom = 1.0f;            // Ctrl+= / Ctrl+-: text and widgets' zoom
+    float scale = 1.0f;                // this frame's scale: content scale x font_zoom
     view::Shares shares;               // how the panes share the window (dragged gutters)
     // Findings: the one selected (an index into the findings of generation
     // `finding_gen`; -1: none); the timeline marks its span.

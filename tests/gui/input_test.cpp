@@ -105,6 +105,7 @@ struct Report {
     std::uint64_t cursor = 0;
     int playing = 0;
     int keys_overlay = 0;
+    float font = 0;                // px
     std::set<std::string> legend;  // "PANE R G B" rows drawn
     int text_input = 0;
     float lanes[4] = {0, 0, 0, 0};
@@ -152,6 +153,8 @@ Report parse_report(const fs::path& p) {
             s >> r.playing;
         } else if (key == "keys_overlay") {
             s >> r.keys_overlay;
+        } else if (key == "font") {
+            s >> r.font;
         } else if (key == "text_input") {
             s >> r.text_input;
         } else if (key == "lanes") {
@@ -715,6 +718,19 @@ TEST_F(Input, EveryKeyOfTheTableActs) {
     save(gui.screenshot(), "keys-overlay");
     r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
     EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
+
+    // Ctrl+= and Ctrl+- rebuild the font a step larger or smaller, Ctrl+0
+    // brings the screen's size back (Xvfb: content scale 1, 15 px).
+    const float px = r.font;
+    ASSERT_EQ(px, 15.0f);
+    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep)) << "Ctrl+= did not enlarge the text";
+    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px * 1.3f; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep * view::kTextZoomStep));
+    r = press(KeyAction::TextReset, [&](const Report& r) { return r.font == px; });
+    EXPECT_EQ(r.font, px) << "Ctrl+0 did not reset the text's size";
+    r = press(KeyAction::TextSmaller, [&](const Report& r) { return r.font < px; });
+    EXPECT_EQ(r.font, std::round(px / view::kTextZoomStep)) << "Ctrl+- did not shrink the text";
 
     // Every row of the table was pressed.
     EXPECT_EQ(pressed.size(), view::kKeyCount);

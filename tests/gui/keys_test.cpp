@@ -25,7 +25,7 @@ TEST(Keys, EveryActionHasOneRowAndEveryKeyOneAction) {
         EXPECT_TRUE(actions.insert(b.action).second) << b.label << ": a second row for an action";
         EXPECT_TRUE(keys.insert({b.key, b.ctrl}).second) << b.label << ": a key bound twice";
     }
-    EXPECT_EQ(actions.size(), static_cast<std::size_t>(KeyAction::Help) + 1);
+    EXPECT_EQ(actions.size(), static_cast<std::size_t>(KeyAction::TextReset) + 1);
 }
 
 // "| Space | play / pause |" lines of README.md's GUI section, in order.
