@@ -125,14 +125,24 @@ int run(const Options& o) {
 
     if (!o.screenshot.empty()) {
         views.findings_budget_s = -1;  // the one frame shows the whole trace's findings
+        // With --ui-report: what the saved frame drew, for the screenshot tests.
+        std::unique_ptr<UiReport> report;
+        if (!o.ui_report.empty()) report = std::make_unique<UiReport>(o.ui_report);
         // A few frames first: windows and tables settle their sizes.
-        for (int i = 0; i < 4; ++i) {
+        constexpr int kFrames = 4;
+        for (int i = 0; i < kFrames; ++i) {
+            const bool last = i == kFrames - 1;
+            if (last && report) {
+                ui.report = report.get();
+                report->begin_frame();
+            }
             begin_frame(*b, ui, 0);
             draw_frame(replay, views, ui, layout_now(ui), 0);
             b->render();
-            if (i < 3) b->swap();
+            if (!last) b->swap();
         }
         try {
+            if (report) report->end_frame(ui, replay.first_ts());
             png::write_png(o.screenshot, b->read_pixels());
         } catch (const std::exception& e) {
             std::cerr << "epscope-gui: " << e.what() << "\n";
@@ -230,9 +240,10 @@ int main(int argc, char** argv) {
     app.add_option("--ui-report", o.ui_report,
                    "For tests driving the window with X input: after each frame write the UI "
                    "state and the screen rectangle of every clickable fd to this file; creating "
-                   "FILE.request saves the next frame to FILE.png");
+                   "FILE.request saves the next frame to FILE.png (with --screenshot: the "
+                   "report of the frame saved)");
     app.get_option("--screenshot")->excludes("--bench");
-    app.get_option("--ui-report")->excludes("--bench")->excludes("--screenshot");
+    app.get_option("--ui-report")->excludes("--bench");
     CLI11_PARSE(app, argc, argv);
     if (o.file.empty() && o.connect.empty()) {
         std::cerr << "epscope-gui: give a trace FILE or --connect SOCKET (see --help)\n";
