@@ -34,8 +34,11 @@ namespace fs = std::filesystem;
 const fs::path kData = EPSCOPE_GUI_DATA;
 // `epscope record -- epscope-poller --model basic` (tracepoint backend).
 const fs::path kTracepointTrace = kData / "poller-basic-tracepoint.trace";
-// tests/host/epoll-script recorded in the kernel lab on 6.12 (fentry backend).
-const fs::path kFentryTrace = EPSCOPE_FENTRY_TRACE;
+// Recorded in the kernel lab on 6.12 (fentry backend): `tests/lab/run --kernel
+// 6.12 -- epscope record --backend fentry -- epscope-poller --model mpoller
+// --role both --conns 12 --duration 1 --rate 200`. Re-record it when the event
+// ABI changes incompatibly.
+const fs::path kFentryTrace = kData / "poller-mpoller-6.12-fentry.trace";
 
 // ImGui's light style: text, and greyed ("disabled") text.
 constexpr view::Rgb kText{0, 0, 0};
@@ -172,6 +175,7 @@ TEST_F(Scaled, FentryTraceShowsCallbacksWakeupsAndTheReadyList) {
             EXPECT_NE(v, "unseen") << name;
         }
         EXPECT_NE(s->counters.at("instance_counters callbacks"), "0");
+        EXPECT_NE(s->counters.at("instance_counters wakeups"), "0");
         const Rect tl = area(s->layout.timeline());
         EXPECT_GT(count_pixels(s->img, tl, view::kMarkCallback), 0u);
         EXPECT_GT(count_pixels(s->img, tl, view::kMarkWakeup), 0u);
