@@ -5,9 +5,12 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "png/png.hpp"
 #include "view/keys.hpp"
+
+struct ImGuiStyle;
 
 namespace epscope::gui {
 
@@ -19,14 +22,20 @@ bool key_went_down(view::Key k, bool ctrl, bool repeats);
 class Backend {
 public:
     // Opens the window, or returns nullptr with one line in `error` (no
-    // display, no OpenGL 3).
+    // display, no OpenGL 3). `scale` > 0 overrides the monitor's content
+    // scale (--scale); 0 follows the monitor the window is on.
     static std::unique_ptr<Backend> open(int width, int height, const std::string& title,
-                                         std::string& error);
+                                         float scale, std::string& error);
     ~Backend();
     Backend(const Backend&) = delete;
     Backend& operator=(const Backend&) = delete;
 
     bool should_close() const;
+    // The user's zoom of text and widgets (Ctrl+= / Ctrl+- / Ctrl+0), on top
+    // of the content scale; the next begin_frame() rebuilds the font for it.
+    void set_zoom(float zoom) { zoom_ = zoom; }
+    // The scale the current frame is drawn at: content scale x zoom.
+    float scale() const { return scale_; }
     // Polls input (waiting up to `wait_s` seconds for some when > 0) and starts
     // an ImGui frame.
     void begin_frame(double wait_s);
@@ -56,9 +65,18 @@ public:
 
 private:
     Backend() = default;
+    // Sizes the font (rebuilding the atlas and its texture) and the style's
+    // paddings and spacings for `scale`.
+    void apply_scale(float scale);
+    float wanted_scale() const;
     void* window_ = nullptr;  // GLFWwindow
     bool font_filter_set_ = false;
-    std::array<float, 3> clear_{};  // the windows' background colour
+    float scale_override_ = 0;  // --scale; 0: the monitor's content scale
+    float zoom_ = 1;
+    float scale_ = 0;                  // applied; 0: not yet
+    std::vector<unsigned char> font_;  // the TTF's bytes (the atlas reads them on each rebuild)
+    std::unique_ptr<ImGuiStyle> base_style_;  // the style at scale 1
+    std::array<float, 3> clear_{};            // the windows' background colour
 };
 
 }  // namespace epscope::gui

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <iostream>
 #include <vector>
 
 #include "app/backend.hpp"
+#include "app/font.hpp"
 #include "backends/imgui_impl_glfw.h"
 #include "backends/imgui_impl_opengl3.h"
 #include "imgui.h"
@@ -64,6 +66,12 @@ int glfw_key(view::Key k) {
             return GLFW_KEY_L;
         case view::Key::F:
             return GLFW_KEY_F;
+        case view::Key::Equal:
+            return GLFW_KEY_EQUAL;
+        case view::Key::Minus:
+            return GLFW_KEY_MINUS;
+        case view::Key::Zero:
+            return GLFW_KEY_0;
         case view::Key::Question:
             return -1;
     }
@@ -79,7 +87,7 @@ bool key_went_down(view::Key k, bool ctrl, bool repeats) {
     return (p.pressed || (repeats && p.repeated)) && p.ctrl == ctrl;
 }
 
-std::unique_ptr<Backend> Backend::open(int width, int height, const std::string& title,
+std::unique_ptr<Backend> Backend::open(int width, int height, const std::string& title, float scale,
                                        std::string& error) {
     const char* display = std::getenv("DISPLAY");
     const char* wayland = std::getenv("WAYLAND_DISPLAY");
@@ -127,6 +135,14 @@ std::unique_ptr<Backend> Backend::open(int width, int height, const std::string&
     std::unique_ptr<Backend> b(new Backend());
     b->window_ = w;
     b->clear_ = {clear.x, clear.y, clear.z};
+    b->scale_override_ = scale;
+    b->base_style_ = std::make_unique<ImGuiStyle>(ImGui::GetStyle());
+    std::string why;
+    b->font_ = read_system_font(kFontPath, why);
+    if (b->font_.empty()) {
+        std::cerr << "epscope-gui: " << why
+                  << "; using ImGui's built-in font (install fonts-dejavu-core)\n";
+    }
     return b;
 }
 
@@ -140,6 +156,45 @@ Backend::~Backend() {
 
 bool Backend::should_close() const { return glfwWindowShouldClose(win(window_)) != 0; }
 
+float Backend::wanted_scale() const {
+    float s = scale_override_;
+    if (s <= 0) {
+        // X11: Xft.dpi / 96; Wayland and macOS: the monitor's scale. The
+        // window's, so moving it to another monitor follows that one's.
+        float y = 1;
+        glfwGetWindowContentScale(win(window_), &s, &y);
+        if (!(s > 0)) s = 1;
+    }
+    return std::clamp(s * zoom_, 0.25f, 8.0f);
+}
+
+void Backend::apply_scale(float scale) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    ImFontConfig cfg;
+    // One texel per pixel, glyphs on whole pixels: crisp with the nearest
+    // sampling set below, and the atlas stays small.
+    cfg.OversampleH = 1;
+    cfg.OversampleV = 1;
+    cfg.PixelSnapH = true;
+    if (!font_.empty()) {
+        cfg.FontDataOwnedByAtlas = false;  // font_ keeps the bytes for the next rebuild
+        io.Fonts->AddFontFromMemoryTTF(font_.data(), static_cast<int>(font_.size()),
+                                       std::round(kFontPx * scale), &cfg);
+    } else {
+        cfg.SizePixels = std::round(13.0f * scale);
+        io.Fonts->AddFontDefault(&cfg);
+    }
+    // The GL texture of the old atlas goes, the new one is uploaded.
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    font_filter_set_ = false;
+    ImGuiStyle& style = ImGui::GetStyle();
+    style = *base_style_;
+    style.ScaleAllSizes(scale);
+    scale_ = scale;
+}
+
 void Backend::begin_frame(double wait_s) {
     presses.fill(Press{});
     if (wait_s > 0) {
@@ -147,7 +202,10 @@ void Backend::begin_frame(double wait_s) {
     } else {
         glfwPollEvents();
     }
+    // Makes the GL objects (a font texture of the default atlas) on the first
+    // frame; the atlas is rebuilt at the frame's scale right after.
     ImGui_ImplOpenGL3_NewFrame();
+    if (const float s = wanted_scale(); s != scale_) apply_scale(s);
     if (!font_filter_set_) {
         // The backend made the font atlas with bilinear filtering. ImGui draws
         // text and shapes texel-aligned (1:1), where nearest sampling gives

@@ -144,10 +144,11 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
         std::array<Clock::time_point, kParts + 1> t;
         t[0] = Clock::now();
         b.begin_frame(0);
+        ui.scale = b.scale();
         t[1] = Clock::now();
         ImVec2 d = ImGui::GetIO().DisplaySize;
         const std::size_t applied_before = r.applied();
-        draw_frame(r, v, ui, Layout{d.x, d.y}, play ? kFrameDt : 0);
+        draw_frame(r, v, ui, Layout{d.x, d.y, {}, ui.scale}, play ? kFrameDt : 0);
         t[2] = Clock::now();
         b.finish_ui();
         t[3] = Clock::now();
@@ -174,7 +175,8 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
         "epscope-gui bench: %d frames of %.0fx%.0f, %zu instances, %zu items, GL renderer %s",
         frames, d.x, d.y, r.model().instances().size(), r.model().live_items(),
         b.renderer().c_str());
-    std::printf(", LP_NUM_THREADS=%s\n", lp ? lp : "(unset)");
+    std::printf(", LP_NUM_THREADS=%s, scale %.2f (font %.0f px)\n", lp ? lp : "(unset)",
+                static_cast<double>(b.scale()), static_cast<double>(ImGui::GetFontSize()));
     if (play) {
         double sum = 0;
         for (double a : applied_per_frame) sum += a;

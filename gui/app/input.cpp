@@ -1,5 +1,7 @@
 #include "app/input.hpp"
 
+#include <algorithm>
+
 #include "app/backend.hpp"
 #include "app/draw_util.hpp"
 #include "app/splitters.hpp"
@@ -88,6 +90,11 @@ void app_keys(UiState& ui) {
     if (key_pressed(view::KeyAction::Help)) ui.keys_overlay = !ui.keys_overlay;
     if (key_pressed(view::KeyAction::FindFd)) ui.focus_find = true;
     if (key_pressed(view::KeyAction::ResetLayout)) reset_layout(ui);
+    // The next frame's font is rebuilt at the new size (Backend::begin_frame).
+    if (key_pressed(view::KeyAction::TextLarger)) ui.font_zoom *= view::kTextZoomStep;
+    if (key_pressed(view::KeyAction::TextSmaller)) ui.font_zoom /= view::kTextZoomStep;
+    if (key_pressed(view::KeyAction::TextReset)) ui.font_zoom = 1.0f;
+    ui.font_zoom = std::clamp(ui.font_zoom, view::kTextZoomMin, view::kTextZoomMax);
 }
 
 void draw_keys_overlay(const UiState& ui, const Layout& l) {
@@ -117,11 +124,11 @@ void draw_keys_overlay(const UiState& ui, const Layout& l) {
         }
         ImGui::EndTable();
     }
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300 * ui.scale);
     ImGui::TextDisabled("mouse: wheel zooms, drag pans, click selects, drag a gutter resizes");
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
-    ImGui::SameLine(0, 16);
+    ImGui::SameLine(0, 16 * ui.scale);
     ImGui::BeginGroup();
     legend(ui.report);
     ImGui::EndGroup();

@@ -40,6 +40,7 @@ struct Options {
     std::string ui_report;
     int width = 1280;
     int height = 800;
+    float scale = 0;  // 0: the monitor's content scale
 };
 
 void position(view::Replay& r, UiState& ui, const Options& o) {
@@ -54,7 +55,15 @@ void position(view::Replay& r, UiState& ui, const Options& o) {
 
 Layout layout_now(const UiState& ui) {
     ImVec2 d = ImGui::GetIO().DisplaySize;
-    return Layout{d.x, d.y, ui.shares};
+    return Layout{d.x, d.y, ui.shares, ui.scale};
+}
+
+// Starts a frame at the scale the user's zoom asks for; the windows read it
+// from `ui`.
+void begin_frame(Backend& b, UiState& ui, double wait_s) {
+    b.set_zoom(ui.font_zoom);
+    b.begin_frame(wait_s);
+    ui.scale = b.scale();
 }
 
 // With --screenshot or --bench on a live stream: read it until it ends (or
@@ -103,8 +112,8 @@ int run(const Options& o) {
         std::cerr << "epscope-gui: " << o.file << ": the trace holds no records\n";
     }
     std::string error;
-    std::unique_ptr<Backend> b =
-        Backend::open(o.width, o.height, "epscope - " + (live ? o.connect : o.file), error);
+    std::unique_ptr<Backend> b = Backend::open(
+        o.width, o.height, "epscope - " + (live ? o.connect : o.file), o.scale, error);
     if (!b) {
         std::cerr << "epscope-gui: " << error << "\n";
         return 1;
@@ -117,14 +126,24 @@ int run(const Options& o) {
 
     if (!o.screenshot.empty()) {
         views.findings_budget_s = -1;  // the one frame shows the whole trace's findings
+        // With --ui-report: what the saved frame drew, for the screenshot tests.
+        std::unique_ptr<UiReport> report;
+        if (!o.ui_report.empty()) report = std::make_unique<UiReport>(o.ui_report);
         // A few frames first: windows and tables settle their sizes.
-        for (int i = 0; i < 4; ++i) {
-            b->begin_frame(0);
+        constexpr int kFrames = 4;
+        for (int i = 0; i < kFrames; ++i) {
+            const bool last = i == kFrames - 1;
+            if (last && report) {
+                ui.report = report.get();
+                report->begin_frame();
+            }
+            begin_frame(*b, ui, 0);
             draw_frame(replay, views, ui, layout_now(ui), 0);
             b->render();
-            if (i < 3) b->swap();
+            if (!last) b->swap();
         }
         try {
+            if (report) report->end_frame(ui, replay.first_ts());
             png::write_png(o.screenshot, b->read_pixels());
         } catch (const std::exception& e) {
             std::cerr << "epscope-gui: " << e.what() << "\n";
@@ -164,7 +183,7 @@ int run(const Options& o) {
             }
         }
         // Idle at low cost unless playing or live.
-        b->begin_frame(ui.playing ? 0 : source ? 0.05 : 0.25);
+        begin_frame(*b, ui, ui.playing ? 0 : source ? 0.05 : 0.25);
         auto now = std::chrono::steady_clock::now();
         double dt = std::chrono::duration<double>(now - last).count();
         last = now;
@@ -215,12 +234,17 @@ int main(int argc, char** argv) {
         ->needs("--bench");
     app.add_option("--width", o.width, "Window width")->check(CLI::Range(320, 8192));
     app.add_option("--height", o.height, "Window height")->check(CLI::Range(240, 8192));
+    app.add_option("--scale", o.scale,
+                   "Size text and widgets for this scale (2 for a 200% screen) instead of the "
+                   "monitor's content scale; Ctrl+= and Ctrl+- zoom from there")
+        ->check(CLI::Range(0.5, 4.0));
     app.add_option("--ui-report", o.ui_report,
                    "For tests driving the window with X input: after each frame write the UI "
                    "state and the screen rectangle of every clickable fd to this file; creating "
-                   "FILE.request saves the next frame to FILE.png");
+                   "FILE.request saves the next frame to FILE.png (with --screenshot: the "
+                   "report of the frame saved)");
     app.get_option("--screenshot")->excludes("--bench");
-    app.get_option("--ui-report")->excludes("--bench")->excludes("--screenshot");
+    app.get_option("--ui-report")->excludes("--bench");
     CLI11_PARSE(app, argc, argv);
     if (o.file.empty() && o.connect.empty()) {
         std::cerr << "epscope-gui: give a trace FILE or --connect SOCKET (see --help)\n";

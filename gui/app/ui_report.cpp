@@ -46,6 +46,7 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
     s << "cursor " << ui.rel_ns << '\n';
     s << "playing " << (ui.playing ? 1 : 0) << '\n';
     s << "keys_overlay " << overlay_rows_ << '\n';
+    s << "font " << ImGui::GetFontSize() << '\n';
     s << "text_input " << (io.WantTextInput ? 1 : 0) << '\n';
     s << "lanes " << lanes_.x0 << ' ' << lanes_.y0 << ' ' << lanes_.x1 << ' ' << lanes_.y1 << '\n';
     s << "axis " << axis_.x0 << ' ' << axis_.y0 << ' ' << axis_.x1 << ' ' << axis_.y1 << '\n';

@@ -13,6 +13,7 @@
 //   cursor NS                      the timeline's cursor, ns after the first record
 //   playing 0|1                    the replay is playing
 //   keys_overlay ROWS              the `?` list of keys as drawn: its rows (0: hidden)
+//   font PX                        the font's size in pixels (scale x zoom x 15)
 //   text_input 0|1                 a text box has the keyboard (Ctrl+F: "find fd")
 //   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
 //   counter TABLE NAME VALUE       a counter the details panel shows ("unseen": greyed,

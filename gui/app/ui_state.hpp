@@ -71,6 +71,8 @@ struct UiState {
     bool span_dragging = false;
     bool has_span() const { return span_t1 > span_t0; }
     bool keys_overlay = false;  // `?`: the list of keys over the tree
+    float font_zoom = 1.0f;     // Ctrl+= / Ctrl+-: text and widgets' zoom
+    float scale = 1.0f;         // this frame's scale: content scale x font_zoom
     view::Shares shares;        // how the panes share the window (dragged gutters)
     // Findings: the one selected (an index into the findings of generation
     // `finding_gen`; -1: none); the timeline marks its span.

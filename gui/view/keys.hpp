@@ -22,10 +22,13 @@ enum class KeyAction {
     FindFd,
     ResetLayout,
     Help,
+    TextLarger,
+    TextSmaller,
+    TextReset,
 };
 
 // Physical keys, named as on a US keyboard (`Question` is typed: shift+/ there).
-enum class Key { Space, Left, Right, W, S, A, D, Home, End, F, L, Question };
+enum class Key { Space, Left, Right, W, S, A, D, Home, End, F, L, Question, Equal, Minus, Zero };
 
 struct KeyBinding {
     KeyAction action;
@@ -53,6 +56,12 @@ inline constexpr KeyBinding kKeys[] = {
      "reset the panes' sizes (also in the View menu)"},
     {KeyAction::Help, Key::Question, false, false, "?", "question",
      "show / hide this list and the legend of colours"},
+    {KeyAction::TextLarger, Key::Equal, true, false, "Ctrl+=", "ctrl+equal",
+     "larger text and widgets"},
+    {KeyAction::TextSmaller, Key::Minus, true, false, "Ctrl+-", "ctrl+minus",
+     "smaller text and widgets"},
+    {KeyAction::TextReset, Key::Zero, true, false, "Ctrl+0", "ctrl+0",
+     "text and widgets at the screen's scale"},
 };
 inline constexpr std::size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
 
@@ -60,5 +69,11 @@ inline constexpr std::size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
 // notch), A/D pan by this share of the visible span.
 inline constexpr double kKeyZoomFactor = 0.8;
 inline constexpr double kKeyPanShare = 0.10;
+
+// Ctrl+= / Ctrl+- multiply the text's zoom by this factor per press, within
+// these bounds (on top of the monitor's content scale or --scale).
+inline constexpr float kTextZoomStep = 1.25f;
+inline constexpr float kTextZoomMin = 0.5f;
+inline constexpr float kTextZoomMax = 4.0f;
 
 }  // namespace epscope::view

@@ -55,10 +55,13 @@ struct Layout {
     float w = 0;
     float h = 0;
     Shares s{};
+    float scale = 1;  // text and widgets' scale (monitor content scale x zoom)
     float side_w() const { return w * s.side; }
     float details_w() const { return w * s.details; }
-    float status_h() const { return 26.0f; }
-    float timeline_h() const { return std::clamp(h * s.timeline, 120.0f, h * 0.75f); }
+    float status_h() const { return 26.0f * scale; }
+    float timeline_h() const {
+        return std::clamp(h * s.timeline, std::min(120.0f * scale, h * 0.75f), h * 0.75f);
+    }
     float bottom_h() const { return timeline_h() + status_h(); }
     float top_h() const { return h - bottom_h(); }
     float browser_h() const { return top_h() * s.browser; }

@@ -15,6 +15,8 @@ struct Rgb {
 inline constexpr Rgb kNodeRed{214, 48, 49};
 inline constexpr Rgb kNodeBlack{24, 24, 24};
 inline constexpr Rgb kTreeEdge{150, 150, 150};
+inline constexpr Rgb kTreeText{0, 0, 0};           // node labels
+inline constexpr Rgb kTreeFoldText{60, 60, 60};    // "+N" beside a folded subtree
 inline constexpr Rgb kReadyMark{46, 160, 67};      // ring: on the ready list / txlist
 inline constexpr Rgb kOverflowMark{230, 140, 20};  // ring: on the overflow list
 inline constexpr Rgb kSeededMark{60, 120, 220};    // ring: seeded from /proc, shape unknown

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,21 @@ inline std::size_t count_pixels(const png::Image& img, Rect a, view::Rgb c) {
     std::size_t n = 0;
     for (int y = a.y0; y < a.y1; ++y) {
         for (int x = a.x0; x < a.x1; ++x) n += is(img, x, y, c);
+    }
+    return n;
+}
+
+// Pixels within `tol` of `c` on every channel: anti-aliased text (the TTF
+// font) has few pixels of exactly its colour, its strokes' cores are close.
+inline std::size_t count_near(const png::Image& img, Rect a, view::Rgb c, int tol) {
+    std::size_t n = 0;
+    for (int y = a.y0; y < a.y1; ++y) {
+        for (int x = a.x0; x < a.x1; ++x) {
+            const std::uint8_t* p =
+                img.at(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
+            n += std::abs(p[0] - c.r) <= tol && std::abs(p[1] - c.g) <= tol &&
+                 std::abs(p[2] - c.b) <= tol;
+        }
     }
     return n;
 }

@@ -106,6 +106,7 @@ struct Report {
     std::uint64_t cursor = 0;
     int playing = 0;
     int keys_overlay = 0;
+    float font = 0;                // px
     std::set<std::string> legend;  // "PANE R G B" rows drawn
     int text_input = 0;
     float lanes[4] = {0, 0, 0, 0};
@@ -157,6 +158,8 @@ Report parse_report(const fs::path& p) {
             s >> r.playing;
         } else if (key == "keys_overlay") {
             s >> r.keys_overlay;
+        } else if (key == "font") {
+            s >> r.font;
         } else if (key == "text_input") {
             s >> r.text_input;
         } else if (key == "lanes") {
@@ -389,11 +392,12 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     save(before, "before");
     ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
     // Nothing selected: no selection colour anywhere, no item in the details
-    // (its "item fd N" line is the only text in the node-black colour), no
-    // item lane in the timeline (its label is in the callback colour; this
-    // backend sees no callbacks).
+    // (no item counters drawn: the font's anti-aliased text has pixels of
+    // any grey, so the report says it), no item lane in the timeline (its
+    // label is in the callback colour; this backend sees no callbacks).
     EXPECT_EQ(count_pixels(before, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
-    EXPECT_EQ(count_pixels(before, kDetailsArea, view::kNodeBlack), 0u);
+    for (const auto& [name, value] : first.counters)
+        EXPECT_FALSE(name.starts_with("item_counters"));
     EXPECT_EQ(count_pixels(before, kTimelineArea, view::kMarkCallback), 0u);
 
     // Click the node of an item that is not the root, deep enough to be
@@ -425,6 +429,7 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     // Timeline: the selected item's own lane above the threads' lanes.
     EXPECT_GT(count_pixels(after, kTimelineArea, view::kMarkCallback), 20u);
     Report now = gui.wait_for([](const Report&) { return true; });
+    EXPECT_TRUE(now.counters.contains("item_counters deliveries"));
     EXPECT_NEAR(now.lanes[3] - now.lanes[1], first.lanes[3] - first.lanes[1] + 22, 1.0f);
     // Details: the clicked fd is one of the busiest items (a target there),
     // highlighted as the selected row; a click on another one moves the
@@ -811,6 +816,19 @@ TEST_F(Input, EveryKeyOfTheTableActs) {
     save(gui.screenshot(), "keys-overlay");
     r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
     EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
+
+    // Ctrl+= and Ctrl+- rebuild the font a step larger or smaller, Ctrl+0
+    // brings the screen's size back (Xvfb: content scale 1, 15 px).
+    const float px = r.font;
+    ASSERT_EQ(px, 15.0f);
+    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep)) << "Ctrl+= did not enlarge the text";
+    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px * 1.3f; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep * view::kTextZoomStep));
+    r = press(KeyAction::TextReset, [&](const Report& r) { return r.font == px; });
+    EXPECT_EQ(r.font, px) << "Ctrl+0 did not reset the text's size";
+    r = press(KeyAction::TextSmaller, [&](const Report& r) { return r.font < px; });
+    EXPECT_EQ(r.font, std::round(px / view::kTextZoomStep)) << "Ctrl+- did not shrink the text";
 
     // Every row of the table was pressed.
     EXPECT_EQ(pressed.size(), view::kKeyCount);
