@@ -76,33 +76,42 @@ void read_stream_once(view::LiveSource& src, const Options& o) {
     }
 }
 
-int run(const Options& o) {
+// The trace or stream opened, and what went wrong, said on stderr.
+struct Opened {
+    std::unique_ptr<view::Replay> replay;
+    std::unique_ptr<view::LiveSource> source;
+    double open_s = 0;
+    bool unreachable = false;  // a one-shot read got no stream (refused, nothing there)
+    bool bad = false;          // not opened, or damaged
+};
+
+// A live socket read once (screenshots, the bench) or followed.
+void open_live(Opened& in, const Options& o) {
+    view::LiveSourceOptions lo;
+    lo.reconnect_after_end = o.screenshot.empty() && !o.bench;
+    in.source = std::make_unique<view::LiveSource>(o.connect, *in.replay, lo);
+    if (lo.reconnect_after_end) return;
+    read_stream_once(*in.source, o);
+    // A refused or failed connection is the answer of this one-shot read.
+    if (in.replay->record_count() == 0 && !in.source->last_error().empty()) {
+        std::cerr << "epscope-gui: " << in.source->last_error() << "\n";
+        in.unreachable = true;
+    }
+    std::cerr << "epscope-gui: " << in.replay->source_label() << ": " << in.replay->record_count()
+              << " records\n";
+}
+
+Opened open_input(const Options& o) {
+    Opened in;
     const bool live = !o.connect.empty();
     const auto open_start = std::chrono::steady_clock::now();
-    std::unique_ptr<view::Replay> owned =
-        live ? std::make_unique<view::Replay>(view::Replay::LiveTag{}, o.connect)
-             : std::make_unique<view::Replay>(o.file);
-    view::Replay& replay = *owned;
-    const double open_s =
+    in.replay = live ? std::make_unique<view::Replay>(view::Replay::LiveTag{}, o.connect)
+                     : std::make_unique<view::Replay>(o.file);
+    in.open_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - open_start).count();
-    std::unique_ptr<view::LiveSource> source;
-    bool unreachable = false;  // a one-shot read got no stream (refused, nothing there)
-    if (live) {
-        view::LiveSourceOptions lo;
-        lo.reconnect_after_end = o.screenshot.empty() && !o.bench;
-        source = std::make_unique<view::LiveSource>(o.connect, replay, lo);
-        if (!lo.reconnect_after_end) {
-            read_stream_once(*source, o);
-            // A refused or failed connection is the answer of this one-shot read.
-            if (replay.record_count() == 0 && !source->last_error().empty()) {
-                std::cerr << "epscope-gui: " << source->last_error() << "\n";
-                unreachable = true;
-            }
-            std::cerr << "epscope-gui: " << replay.source_label() << ": " << replay.record_count()
-                      << " records\n";
-        }
-    }
-    const bool bad = !replay.opened() || !replay.damage().empty();
+    if (live) open_live(in, o);
+    const view::Replay& replay = *in.replay;
+    in.bad = !replay.opened() || !replay.damage().empty();
     if (!replay.opened()) {
         std::cerr << "epscope-gui: " << replay.open_error() << "\n";
     } else if (!replay.damage().empty()) {
@@ -111,6 +120,94 @@ int run(const Options& o) {
     } else if (replay.record_count() == 0 && !live) {
         std::cerr << "epscope-gui: " << o.file << ": the trace holds no records\n";
     }
+    return in;
+}
+
+// --screenshot: a few frames (windows and tables settle their sizes), the last saved.
+int run_screenshot(Backend& b, const Opened& in, ViewCache& views, UiState& ui, const Options& o) {
+    views.findings_budget_s = -1;  // the one frame shows the whole trace's findings
+    // With --ui-report: what the saved frame drew, for the screenshot tests.
+    std::unique_ptr<UiReport> report;
+    if (!o.ui_report.empty()) report = std::make_unique<UiReport>(o.ui_report);
+    constexpr int kFrames = 4;
+    for (int i = 0; i < kFrames; ++i) {
+        const bool last = i == kFrames - 1;
+        if (last && report) {
+            ui.report = report.get();
+            report->begin_frame();
+        }
+        begin_frame(b, ui, 0);
+        draw_frame(*in.replay, views, ui, layout_now(ui), 0);
+        b.render();
+        if (!last) b.swap();
+    }
+    try {
+        if (report) report->end_frame(ui, in.replay->first_ts());
+        png::write_png(o.screenshot, b.read_pixels());
+    } catch (const std::exception& e) {
+        std::cerr << "epscope-gui: " << e.what() << "\n";
+        return 1;
+    }
+    return in.unreachable ? 1 : in.bad ? 2 : 0;
+}
+
+// Follows the stream while the cursor is at its end.
+void follow_stream(view::LiveSource& source, view::Replay& replay, UiState& ui) {
+    const bool following = replay.applied() == replay.record_count();
+    const bool was_ended = source.ended();
+    if (source.poll() && following) {
+        replay.seek_records(replay.record_count());
+        ui.rel_ns = replay.cursor_ts() - replay.first_ts();
+    }
+    // The stream ended with the processes torn down: show where the most was
+    // going on, as when a file is opened.
+    if (!was_ended && source.ended() && following && replay.record_count() != 0) {
+        replay.seek_records(replay.busiest_prefix());
+        ui.rel_ns = replay.cursor_ts() - replay.first_ts();
+    }
+}
+
+// Interactive: the panes as the user left them (screenshots and the bench keep
+// the default layout).
+int run_interactive(Backend& b, Opened& in, ViewCache& views, UiState& ui, const Options& o) {
+    LayoutStore layout_store(ui.shares);
+    if (!layout_store.note().empty())
+        std::cerr << "epscope-gui: layout not kept: " << layout_store.note() << "\n";
+    std::unique_ptr<UiReport> report;
+    if (!o.ui_report.empty()) {
+        report = std::make_unique<UiReport>(o.ui_report);
+        ui.report = report.get();
+    }
+    view::Replay& replay = *in.replay;
+    auto last = std::chrono::steady_clock::now();
+    while (!b.should_close()) {
+        if (in.source) follow_stream(*in.source, replay, ui);
+        // Idle at low cost unless playing or live.
+        begin_frame(b, ui, ui.playing ? 0 : in.source ? 0.05 : 0.25);
+        auto now = std::chrono::steady_clock::now();
+        double dt = std::chrono::duration<double>(now - last).count();
+        last = now;
+        if (report) report->begin_frame();
+        draw_frame(replay, views, ui, layout_now(ui), dt);
+        b.render();
+        if (report) {
+            try {
+                report->end_frame(ui, replay.first_ts());
+                if (report->screenshot_requested()) report->save_screenshot(b.read_pixels());
+            } catch (const std::exception& e) {
+                std::cerr << "epscope-gui: --ui-report: " << e.what() << "\n";
+                return 1;
+            }
+        }
+        b.swap();
+        layout_store.save_if_wanted();
+    }
+    return in.bad && !in.source ? 2 : 0;
+}
+
+int run(const Options& o) {
+    const bool live = !o.connect.empty();
+    Opened in = open_input(o);
     std::string error;
     std::unique_ptr<Backend> b = Backend::open(
         o.width, o.height, "epscope - " + (live ? o.connect : o.file), o.scale, error);
@@ -120,89 +217,15 @@ int run(const Options& o) {
     }
     UiState ui;
     ViewCache views;
-    position(replay, ui, o);
+    position(*in.replay, ui, o);
     ui.selected_fd = o.select_fd;
     ui.select_fd_pending = o.select_fd;
-
-    if (!o.screenshot.empty()) {
-        views.findings_budget_s = -1;  // the one frame shows the whole trace's findings
-        // With --ui-report: what the saved frame drew, for the screenshot tests.
-        std::unique_ptr<UiReport> report;
-        if (!o.ui_report.empty()) report = std::make_unique<UiReport>(o.ui_report);
-        // A few frames first: windows and tables settle their sizes.
-        constexpr int kFrames = 4;
-        for (int i = 0; i < kFrames; ++i) {
-            const bool last = i == kFrames - 1;
-            if (last && report) {
-                ui.report = report.get();
-                report->begin_frame();
-            }
-            begin_frame(*b, ui, 0);
-            draw_frame(replay, views, ui, layout_now(ui), 0);
-            b->render();
-            if (!last) b->swap();
-        }
-        try {
-            if (report) report->end_frame(ui, replay.first_ts());
-            png::write_png(o.screenshot, b->read_pixels());
-        } catch (const std::exception& e) {
-            std::cerr << "epscope-gui: " << e.what() << "\n";
-            return 1;
-        }
-        return unreachable ? 1 : bad ? 2 : 0;
-    }
+    if (!o.screenshot.empty()) return run_screenshot(*b, in, views, ui, o);
     if (o.bench) {
-        run_bench(*b, replay, views, ui, o.frames, o.play, open_s);
-        return bad ? 2 : 0;
+        run_bench(*b, *in.replay, views, ui, o.frames, o.play, in.open_s);
+        return in.bad ? 2 : 0;
     }
-    // Interactive: the panes as the user left them (screenshots and the bench
-    // keep the default layout).
-    LayoutStore layout_store(ui.shares);
-    if (!layout_store.note().empty())
-        std::cerr << "epscope-gui: layout not kept: " << layout_store.note() << "\n";
-    std::unique_ptr<UiReport> report;
-    if (!o.ui_report.empty()) {
-        report = std::make_unique<UiReport>(o.ui_report);
-        ui.report = report.get();
-    }
-    auto last = std::chrono::steady_clock::now();
-    while (!b->should_close()) {
-        if (source) {
-            // Follow the stream while the cursor is at its end.
-            const bool following = replay.applied() == replay.record_count();
-            const bool was_ended = source->ended();
-            if (source->poll() && following) {
-                replay.seek_records(replay.record_count());
-                ui.rel_ns = replay.cursor_ts() - replay.first_ts();
-            }
-            // The stream ended with the processes torn down: show where the
-            // most was going on, as when a file is opened.
-            if (!was_ended && source->ended() && following && replay.record_count() != 0) {
-                replay.seek_records(replay.busiest_prefix());
-                ui.rel_ns = replay.cursor_ts() - replay.first_ts();
-            }
-        }
-        // Idle at low cost unless playing or live.
-        begin_frame(*b, ui, ui.playing ? 0 : source ? 0.05 : 0.25);
-        auto now = std::chrono::steady_clock::now();
-        double dt = std::chrono::duration<double>(now - last).count();
-        last = now;
-        if (report) report->begin_frame();
-        draw_frame(replay, views, ui, layout_now(ui), dt);
-        b->render();
-        if (report) {
-            try {
-                report->end_frame(ui, replay.first_ts());
-                if (report->screenshot_requested()) report->save_screenshot(b->read_pixels());
-            } catch (const std::exception& e) {
-                std::cerr << "epscope-gui: --ui-report: " << e.what() << "\n";
-                return 1;
-            }
-        }
-        b->swap();
-        layout_store.save_if_wanted();
-    }
-    return bad && !live ? 2 : 0;
+    return run_interactive(*b, in, views, ui, o);
 }
 
 }  // namespace

@@ -35,6 +35,11 @@ static_assert(std::size(kKindNames) == EP_KIND_COUNT);
 constexpr float kLabelW = 170.0f;  // lane names
 constexpr float kLaneH = 22.0f;
 constexpr float kAxisH = 16.0f;
+// The three at this frame's scale (monitor content scale x zoom): the
+// constants are scale 1.
+float label_w(const UiState& ui) { return kLabelW * ui.scale; }
+float lane_h(const UiState& ui) { return kLaneH * ui.scale; }
+float axis_h(const UiState& ui) { return kAxisH * ui.scale; }
 constexpr std::uint64_t kMinSpan = 2000;  // 2 us across the lanes at the deepest zoom
 
 // Where things sit inside the axis and a lane, in pixels. Mark widths are
@@ -214,8 +219,8 @@ void finding_on_axis(const view::Replay& r, ViewCache& v, const UiState& ui,
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float a = x_lanes + w.x_of(std::max(f->first_ts, w.t0));
     const float b = std::max(x_lanes + w.x_of(std::min(f->last_ts, w.t1)), a + kMinFindingW);
-    const float bar_top = axis.y + kAxisH - kFindingBarH;
-    dl->AddRectFilled(ImVec2(a, bar_top), ImVec2(b, axis.y + kAxisH), col(view::kFindingSpan));
+    const float bar_top = axis.y + axis_h(ui) - kFindingBarH;
+    dl->AddRectFilled(ImVec2(a, bar_top), ImVec2(b, axis.y + axis_h(ui)), col(view::kFindingSpan));
     for (const findings::Evidence& e : f->evidence) {
         if (e.ts < w.t0 || e.ts > w.t1) continue;
         const float x = x_lanes + w.x_of(e.ts);
@@ -283,8 +288,9 @@ struct LanesFrame {
     view::TimeWindow w;
     std::uint64_t lo = 0, hi = 0;
     ImDrawList* dl = nullptr;
-    float x_lanes = 0;  // screen x of the lanes' left edge
-    ImVec2 origin{};    // screen position of row 0
+    float x_lanes = 0;      // screen x of the lanes' left edge
+    float lane_h = kLaneH;  // a lane's height at this frame's scale
+    ImVec2 origin{};        // screen position of row 0
     float scroll = 0, view_h = 0;
     std::size_t rows = 0, first_row = 0, last_row = 0;
     // Rows above the thread lanes: the selected item's callbacks, then the
@@ -296,10 +302,10 @@ struct LanesFrame {
     bool row_shown(std::size_t row) const { return row >= first_row && row < last_row; }
     bool hovered = false;
     ImVec2 mouse{};
-    float row_y(std::size_t row) const { return origin.y + kLaneH * static_cast<float>(row); }
+    float row_y(std::size_t row) const { return origin.y + lane_h * static_cast<float>(row); }
     bool near(float x, float xe, float y0) const {
         return hovered && mouse.x >= x - kHitSlop && mouse.x <= xe + kHitSlop && mouse.y >= y0 &&
-               mouse.y < y0 + kLaneH;
+               mouse.y < y0 + lane_h;
     }
 };
 
@@ -332,7 +338,7 @@ void span_drag(UiState& ui, const view::TimeWindow& w, float x_lanes, bool begin
 void lanes_input(LanesFrame& f) {
     ImGuiIO& io = ImGui::GetIO();
     if (f.hovered && io.KeyShift && io.MouseWheel != 0)
-        ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * kLaneH * kShiftWheelLanes);
+        ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * f.lane_h * kShiftWheelLanes);
     if (ImGui::IsItemActivated() && io.KeyShift) span_drag(f.ui, f.w, f.x_lanes, true, true);
     if (f.ui.span_dragging && (ImGui::IsItemActive() || ImGui::IsItemDeactivated())) {
         span_drag(f.ui, f.w, f.x_lanes, false, ImGui::IsItemActive());
@@ -363,13 +369,13 @@ void lanes_click(const LanesFrame& f, const Hit& hit) {
 // ---- the axis ------------------------------------------------------------------
 
 void axis_ticks(ImDrawList* dl, const view::TimeWindow& w, std::uint64_t lo, ImVec2 axis,
-                float x_lanes) {
+                float x_lanes, float axis_height) {
     const double span = static_cast<double>(w.t1 - w.t0);
     const double step = tick_step(span, w.width, kTickPx);
     const double rel0 = static_cast<double>(w.t0 - lo);
     for (double t = std::ceil(rel0 / step) * step; t <= rel0 + span; t += step) {
         const float x = x_lanes + w.x_of(lo + static_cast<std::uint64_t>(t));
-        dl->AddLine(ImVec2(x, axis.y + kAxisH - kTickH), ImVec2(x, axis.y + kAxisH),
+        dl->AddLine(ImVec2(x, axis.y + axis_height - kTickH), ImVec2(x, axis.y + axis_height),
                     col(view::kAxisText));
         dl->AddText(ImVec2(x + kTickTextDx, axis.y), col(view::kAxisText), span_text(t).c_str());
     }
@@ -381,7 +387,7 @@ void span_on_axis(ImDrawList* dl, const UiState& ui, const view::TimeWindow& w, 
     if (!ui.has_span() || ui.span_t1 < w.t0 || ui.span_t0 > w.t1) return;
     const float a = x_lanes + w.x_of(std::max(ui.span_t0, w.t0));
     const float b = x_lanes + w.x_of(std::min(ui.span_t1, w.t1));
-    dl->AddRectFilled(ImVec2(a, axis.y), ImVec2(b, axis.y + kAxisH),
+    dl->AddRectFilled(ImVec2(a, axis.y), ImVec2(b, axis.y + axis_h(ui)),
                       col(view::kSpanSelection, kSpanAlpha));
     const std::string len = span_text(static_cast<double>(ui.span_t1 - ui.span_t0));
     const float text_w = ImGui::CalcTextSize(len.c_str()).x;
@@ -393,14 +399,14 @@ void span_on_axis(ImDrawList* dl, const UiState& ui, const view::TimeWindow& w, 
 void draw_axis(const view::Replay& r, ViewCache& v, UiState& ui, const view::TimeWindow& w) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 axis = ImGui::GetCursorScreenPos();
-    const float x_lanes = axis.x + kLabelW;
-    ImGui::InvisibleButton("axis", ImVec2(kLabelW + w.width, kAxisH));
+    const float x_lanes = axis.x + label_w(ui);
+    ImGui::InvisibleButton("axis", ImVec2(label_w(ui) + w.width, axis_h(ui)));
     if (ImGui::IsItemActivated()) span_drag(ui, w, x_lanes, true, true);
     if (ImGui::IsItemActive() || ImGui::IsItemDeactivated())
         span_drag(ui, w, x_lanes, false, ImGui::IsItemActive());
     if (ui.report != nullptr)
-        ui.report->axis(ImVec2(x_lanes, axis.y), ImVec2(x_lanes + w.width, axis.y + kAxisH));
-    axis_ticks(dl, w, r.first_ts(), axis, x_lanes);
+        ui.report->axis(ImVec2(x_lanes, axis.y), ImVec2(x_lanes + w.width, axis.y + axis_h(ui)));
+    axis_ticks(dl, w, r.first_ts(), axis, x_lanes, axis_h(ui));
     finding_on_axis(r, v, ui, w, axis, x_lanes);
     span_on_axis(dl, ui, w, axis, x_lanes);
 }
@@ -437,8 +443,8 @@ void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& l
     name += unseen ? " unseen" : " " + std::to_string(top);
     f.dl->AddText(ImVec2(label_x, y0 + kTextInset), col(colour), name.c_str());
     label_x += ImGui::CalcTextSize(name.c_str()).x + kTextInset * 2;
-    const float bottom = y0 + kLaneH - kCounterInset;
-    const float scale = (kLaneH - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
+    const float bottom = y0 + f.lane_h - kCounterInset;
+    const float scale = (f.lane_h - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
     float prev_y = -1;
     for (const view::CounterStep& st : steps) {
         const float x0 = f.x_lanes + st.x0, x1 = f.x_lanes + st.x1;
@@ -447,7 +453,7 @@ void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& l
         f.dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), col(colour));
         prev_y = y;
         if (f.hovered && f.mouse.x >= x0 && f.mouse.x < x1 && f.mouse.y >= y0 &&
-            f.mouse.y < y0 + kLaneH)
+            f.mouse.y < y0 + f.lane_h)
             hit.tip += std::string(hit.tip.empty() ? "" : "\n") + view::counter_name(c) + ": " +
                        std::to_string(st.value);
     }
@@ -479,7 +485,7 @@ void paint_item_lane(const LanesFrame& f, Hit& hit) {
         const float x = f.x_lanes + m.x;
         const float xe = f.x_lanes + m.x_end;
         f.dl->AddRectFilled(ImVec2(x - kCallbackHalfW, y0 + kItemTickInset),
-                            ImVec2(xe + kCallbackHalfW + 1, y0 + kLaneH - kItemTickInset),
+                            ImVec2(xe + kCallbackHalfW + 1, y0 + f.lane_h - kItemTickInset),
                             col(view::kSelection));
         if (f.near(x, xe, y0)) {
             hit.tip = "fd " + std::to_string(m.fd) + ": " + std::to_string(m.n) + " callback" +
@@ -498,7 +504,7 @@ std::string segment_tip(const view::LaneSegment& s) {
 // Blocked in epoll_wait: the awake part, then the part asleep.
 void paint_segments(const LanesFrame& f, const view::Lane& lane, float y0, Hit& hit) {
     const float top = y0 + kBarInset;
-    const float bottom = y0 + kLaneH - kBarInset;
+    const float bottom = y0 + f.lane_h - kBarInset;
     for (const view::LaneSegment& s : lane.segments) {
         const float a = f.x_lanes + s.x0;
         const float b = f.x_lanes + std::max(s.x1, s.x0 + 1);
@@ -509,7 +515,7 @@ void paint_segments(const LanesFrame& f, const view::Lane& lane, float y0, Hit& 
             f.dl->AddRectFilled(ImVec2(std::max(a, sl), top), ImVec2(b, bottom),
                                 col(view::kLaneAsleep));
         if (hit.tip.empty() && f.hovered && f.mouse.x >= a && f.mouse.x < b && f.mouse.y >= y0 &&
-            f.mouse.y < y0 + kLaneH)
+            f.mouse.y < y0 + f.lane_h)
             hit.tip = segment_tip(s);
     }
 }
@@ -558,17 +564,18 @@ void paint_woken(const LanesFrame& f, float x, float xe, float y0) {
 // Who woke whom: a square, and a line to the woken thread's lane when it is in view.
 void paint_woke(const LanesFrame& f, const view::LaneMark& m, float x, float xe, float y0,
                 const LaneMids& mids) {
-    f.dl->AddRectFilled(ImVec2(x - kWokeHalfW, y0 + kLaneH - kWokeTop),
-                        ImVec2(xe + kWokeHalfW, y0 + kLaneH - kWokeBottom), col(view::kMarkWakeup));
+    f.dl->AddRectFilled(ImVec2(x - kWokeHalfW, y0 + f.lane_h - kWokeTop),
+                        ImVec2(xe + kWokeHalfW, y0 + f.lane_h - kWokeBottom),
+                        col(view::kMarkWakeup));
     auto to = mids.find(m.other_tid);
     if (to != mids.end())
-        f.dl->AddLine(ImVec2(x, y0 + kLaneH / 2), ImVec2(x, to->second),
+        f.dl->AddLine(ImVec2(x, y0 + f.lane_h / 2), ImVec2(x, to->second),
                       col(view::kMarkWakeup, kWakeLineAlpha), 1.0f);
 }
 
 void paint_harvest(const LanesFrame& f, const view::LaneMark& m, float x, float xe, float y0) {
-    f.dl->AddRectFilled(ImVec2(x - kHarvestLeft, y0 + kLaneH - kHarvestH),
-                        ImVec2(xe + kHarvestRight, y0 + kLaneH), col(view::kMarkHarvest));
+    f.dl->AddRectFilled(ImVec2(x - kHarvestLeft, y0 + f.lane_h - kHarvestH),
+                        ImVec2(xe + kHarvestRight, y0 + f.lane_h), col(view::kMarkHarvest));
     if (m.n == 1 && (f.w.t1 - f.w.t0) < kHarvestTextSpan) {
         f.dl->AddText(ImVec2(x + kHarvestTextDx, y0 + kHarvestTextDy), col(view::kMarkHarvest),
                       std::to_string(m.count).c_str());
@@ -607,7 +614,7 @@ void paint_lanes(const LanesFrame& f, Hit& hit) {
     const std::size_t lane_row0 = thread0 + f.fixed_rows();
     LaneMids mids;
     for (std::size_t i = 0; i < lanes.size(); ++i)
-        mids[lanes[i].tid] = f.row_y(lane_row0 + i) + kLaneH / 2;
+        mids[lanes[i].tid] = f.row_y(lane_row0 + i) + f.lane_h / 2;
     for (std::size_t i = 0; i < lanes.size(); ++i) {
         const float y0 = f.row_y(lane_row0 + i);
         f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(view::kLaneText),
@@ -649,11 +656,12 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
     ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     f.dl = ImGui::GetWindowDrawList();
     f.origin = ImGui::GetCursorScreenPos();
-    f.x_lanes = f.origin.x + kLabelW;
+    f.x_lanes = f.origin.x + label_w(ui);
+    f.lane_h = lane_h(ui);
     f.scroll = ImGui::GetScrollY();
     f.view_h = ImGui::GetWindowHeight();
-    const float rows_h = kLaneH * static_cast<float>(std::max<std::size_t>(f.rows, 1));
-    ImGui::InvisibleButton("lanes_area", ImVec2(kLabelW + w.width, rows_h));
+    const float rows_h = f.lane_h * static_cast<float>(std::max<std::size_t>(f.rows, 1));
+    ImGui::InvisibleButton("lanes_area", ImVec2(label_w(ui) + w.width, rows_h));
     f.hovered = ImGui::IsItemHovered();
     f.mouse = ImGui::GetIO().MousePos;
     if (ui.report != nullptr)
@@ -662,8 +670,8 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
             ImVec2(f.x_lanes + w.width, f.origin.y + std::min(f.scroll + f.view_h, rows_h)));
     lanes_input(f);
     w = f.w;  // the window as zoomed and panned, for this frame's painting too
-    f.first_row = static_cast<std::size_t>(std::max(0.0f, f.scroll / kLaneH));
-    f.last_row = std::min(f.rows, static_cast<std::size_t>((f.scroll + f.view_h) / kLaneH) + 1);
+    f.first_row = static_cast<std::size_t>(std::max(0.0f, f.scroll / f.lane_h));
+    f.last_row = std::min(f.rows, static_cast<std::size_t>((f.scroll + f.view_h) / f.lane_h) + 1);
     Hit hit;
     paint_rules(f);
     paint_counters(f, hit);
@@ -689,7 +697,7 @@ bool draw_timeline(const view::Replay& r, ViewCache& v, UiState& ui, const Layou
     const std::uint64_t lo = r.first_ts();
     const std::uint64_t hi = std::max(r.last_ts(), lo) + 1;
     view::TimeWindow w =
-        window_of(r, ui, std::max(10.0f, ImGui::GetContentRegionAvail().x - kLabelW));
+        window_of(r, ui, std::max(10.0f, ImGui::GetContentRegionAvail().x - label_w(ui)));
     timeline_keys(r, ui, w, lo, hi);
     const std::uint64_t cursor = lo + ui.rel_ns;
     window_row(ui, w, lo, hi, cursor);
