@@ -82,6 +82,32 @@ TEST(RecordText, EveryKindRendersValidJsonWithItsName) {
     }
 }
 
+// format_json writes its line by hand (the export's hot path): it must be the very bytes
+// nlohmann-json writes for the same document, strings with quotes, control bytes, DEL and
+// bytes that are not UTF-8 included.
+TEST(RecordText, JsonLineIsWhatNlohmannWritesForTheSameDocument) {
+    std::vector<Record> records = epscope::testing::one_of_each_kind();
+    auto odd = make<ep_process>(EP_KIND_PROCESS, 5, 7, 7);
+    std::memcpy(odd.comm, "a\"b\\\x01\x7f\xe9\xc3\xa9", 10);
+    records.push_back(Record::of(odd));
+    for (const Record& r : records) {
+        IdMap ids_line, ids_doc;
+        const std::string line = format_json(r, ids_line, "12:00:00.000000001");
+        const ep_header& h = r.header();
+        nlohmann::ordered_json doc = {{"ts", h.ts},
+                                      {"wall_time", "12:00:00.000000001"},
+                                      {"kind", std::string(abi::kind_name(h.kind))},
+                                      {"tgid", h.tgid},
+                                      {"tid", h.tid},
+                                      {"cpu", h.cpu},
+                                      {"source", source_name(h.source)},
+                                      {"inferred", (h.flags & EP_FLAG_INFERRED) != 0}};
+        const nlohmann::ordered_json fields = fields_object(r, ids_doc);
+        for (const auto& [k, v] : fields.items()) doc[k] = v;
+        EXPECT_EQ(line, json_text(doc)) << abi::kind_name(h.kind);
+    }
+}
+
 TEST(RecordText, EventMasks) {
     EXPECT_EQ(events_text(0), "0");
     EXPECT_EQ(events_text(0x1 | 0x4 | 0x2000 | (1u << 30)), "IN|OUT|RDHUP|ONESHOT");
