@@ -1,6 +1,7 @@
 #include "stream/id_map.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +19,40 @@ std::string_view addr_space_prefix(AddrSpace space) {
     return "addr";
 }
 
+// Fibonacci hashing: kernel addresses differ in their middle bits.
+std::size_t IdMap::Numbers::home(std::uint64_t addr) const {
+    return static_cast<std::size_t>((addr * 0x9e3779b97f4a7c15ull) >> shift_);
+}
+
+void IdMap::Numbers::grow() {
+    std::vector<Slot> old = std::move(slots_);
+    const std::size_t size = old.empty() ? 64 : old.size() * 2;
+    slots_.assign(size, Slot{});
+    shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(size));
+    for (const Slot& s : old) {
+        if (s.addr == 0) continue;
+        std::size_t i = home(s.addr);
+        while (slots_[i].addr != 0) i = (i + 1) & (slots_.size() - 1);
+        slots_[i] = s;
+    }
+}
+
+std::uint64_t IdMap::Numbers::number_of(std::uint64_t addr) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();  // at most half full
+    std::size_t i = home(addr);
+    while (slots_[i].addr != 0) {
+        if (slots_[i].addr == addr) return slots_[i].number;
+        i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = {addr, ++count_};
+    return count_;
+}
+
+void IdMap::note(AddrSpace space, std::uint64_t addr) {
+    if (addr == 0 || raw_) return;
+    ids_[static_cast<int>(space)].number_of(addr);
+}
+
 std::string IdMap::name(AddrSpace space, std::uint64_t addr) {
     if (addr == 0) return {};
     char buf[40];
@@ -25,11 +60,12 @@ std::string IdMap::name(AddrSpace space, std::uint64_t addr) {
         std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
         return buf;
     }
-    auto& ids = ids_[static_cast<int>(space)];
-    auto [it, inserted] = ids.try_emplace(addr, ids.size() + 1);
+    const std::uint64_t number = ids_[static_cast<int>(space)].number_of(addr);
     std::string out(addr_space_prefix(space));
-    std::snprintf(buf, sizeof buf, "#%llu", static_cast<unsigned long long>(it->second));
-    return out + buf;
+    out += '#';
+    const auto end = std::to_chars(buf, buf + sizeof buf, number).ptr;
+    out.append(buf, end);
+    return out;
 }
 
 namespace {

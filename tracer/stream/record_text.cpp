@@ -353,7 +353,7 @@ std::string json_escape(std::string_view s) {
 
 void name_addresses(const Record& rec, IdMap& ids) {
     for (const Field& f : fields_of(rec))
-        if (f.type == T::Addr) ids.name(f.space, f.u);
+        if (f.type == T::Addr) ids.note(f.space, f.u);
 }
 
 std::string format_line(const Record& rec, IdMap& ids) {

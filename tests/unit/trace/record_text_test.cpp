@@ -43,6 +43,23 @@ TEST(RecordText, IdsAreStablePerAddressAndPerSpace) {
 }
 
 // Mismatch messages name instances and files as dump does, by first sight.
+// Numbers stay in order of first sight across the table's growth, and note() numbers an
+// address exactly as name() would.
+TEST(RecordText, IdsKeepTheirNumbersAsTheTableGrows) {
+    IdMap ids;
+    constexpr std::uint64_t kBase = 0xffff888100000000ull;
+    for (std::uint64_t i = 0; i < 100'000; ++i) {
+        if (i % 2)
+            ids.note(AddrSpace::Item, kBase + i * 0x40);
+        else
+            EXPECT_EQ(ids.name(AddrSpace::Item, kBase + i * 0x40), "epi#" + std::to_string(i + 1));
+    }
+    for (std::uint64_t i = 0; i < 100'000; i += 997)
+        EXPECT_EQ(ids.name(AddrSpace::Item, kBase + i * 0x40), "epi#" + std::to_string(i + 1));
+    EXPECT_EQ(ids.name(AddrSpace::Instance, kBase), "ep#1");
+    EXPECT_EQ(ids.name(AddrSpace::Item, 0), "");
+}
+
 TEST(RecordText, AddressesInAMessageBecomeTheTracesIds) {
     IdMap ids;
     EXPECT_EQ(ids.name(AddrSpace::Instance, 0xffff8881a), "ep#1");
