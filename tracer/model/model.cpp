@@ -271,16 +271,14 @@ void Model::dispatch(const stream::Record& rec) {
         case EP_KIND_CHECKPOINT:
             count_checkpoint(stats_, rec.as<ep_checkpoint>());
             break;
-        case EP_KIND_SOCK_NAME:
-            break;  // the tracer also says it as an FD_NAME, which names the fd
         case EP_KIND_FD_CLOSE:
             on_fd_close(h, rec.as<ep_fd_close>());
             break;
-        case EP_KIND_FD_READ:
-            break;  // reads change no epoll state (the findings engine judges them)
+        case EP_KIND_SOCK_NAME:  // the tracer also says it as an FD_NAME, which names the fd
+        case EP_KIND_FD_READ:    // reads change no epoll state (the findings engine judges them)
         case EP_KIND_INVALID:
         case EP_KIND_COUNT:
-            break;  // the decoder never passes these on
+            break;  // INVALID and COUNT: the decoder never passes these on
     }
 }
 
