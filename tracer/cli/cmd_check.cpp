@@ -17,6 +17,7 @@
 #include "trace/reader.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/trace_header.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::cli {
 namespace {
@@ -107,6 +108,7 @@ int run_check(const CheckOptions& opts) {
         findings::Options eo = engine_options(
             opts, std::string(reader.header().get("backend").value_or("")), window, first_ts);
         eo.abi_version = reader.header().abi_version;
+        eo.reads_recorded = trace::visibility_of(reader.header()).reads;
         findings::Engine engine(eo);
         stream::IdMap ids(opts.raw_addresses);
         CheckSink sink(engine, ids);

@@ -27,6 +27,7 @@
 #include "trace/reader.hpp"
 #include "trace/trace_error.hpp"
 #include "trace/trace_header.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::cli {
 namespace {
@@ -158,8 +159,7 @@ std::string stat_json(const StatReport& in) {
             {{"tgid", tgid}, {"comm", in.collector.comm(tgid)}, {"instances", instances}});
     }
     Json found = Json::array();
-    for (const auto* f : in.shown)
-        found.push_back(finding_json(*f, ids, in.engine.first_ts()));
+    for (const auto* f : in.shown) found.push_back(finding_json(*f, ids, in.engine.first_ts()));
     const Json out{{"file", in.opts.input},
                    {"kernel", header.kernel_release},
                    {"backend", std::string(header.get("backend").value_or(""))},
@@ -285,6 +285,7 @@ int run_stat(const StatOptions& opts) {
         findings::Options fo;
         fo.backend = std::string(reader.header().get("backend").value_or(""));
         fo.abi_version = reader.header().abi_version;
+        fo.reads_recorded = trace::visibility_of(reader.header()).reads;
         // As check's window (relative to the first record; 0/0: all of it).
         fo.from_ns = window.from > first_ts ? window.from - first_ts : 0;
         if (window.to != UINT64_MAX) fo.to_ns = window.to > first_ts ? window.to - first_ts : 1;

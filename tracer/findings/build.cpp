@@ -179,10 +179,10 @@ struct Builder {
         const Agg& a = open.edge;
         if (!a.count) return;
         Finding& f = make(Kind::EdgeUndrained, Severity::Warning, in, a);
-        f.title = fmt(
-            "Edge-triggered item left undrained: read short of EAGAIN, then no event for up to "
-            "%.1f s (stalls: %.0f)",
-            a.worst / 1e9, a.count);
+        f.title =
+            fmt("Edge-triggered item left undrained: read short of EAGAIN, then no event for up to "
+                "%.1f s (stalls: %.0f)",
+                a.worst / 1e9, a.count);
         f.confidence =
             s.sees_callbacks
                 ? "reads of the fd and callbacks are seen: data was left and no callback came"
@@ -493,6 +493,10 @@ void Engine::build_unjudged(std::uint64_t unconfirmed, std::uint64_t full_harves
         unjudged_.push_back(
             {Kind::EdgeUndrained, "the trace's event ABI " + std::to_string(opts_.abi_version) +
                                       " predates the records of reads: record it again"});
+    else if (!opts_.reads_recorded)
+        unjudged_.push_back({Kind::EdgeUndrained,
+                             "reads were not recorded on this kernel (its syscall tracepoint "
+                             "programs can be preempted: `epscope doctor` says why)"});
     if (opts_.abi_version != 0 && opts_.abi_version < 4)
         unjudged_.push_back({Kind::ClosedFdRegistered,
                              "the trace's event ABI " + std::to_string(opts_.abi_version) +

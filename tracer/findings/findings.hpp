@@ -101,6 +101,8 @@ struct Options {
     // registered fds was not recorded: closed-fd-registered is not judged;
     // before 5, reads were not (edge-undrained).
     std::uint32_t abi_version = 0;
+    // The capture recorded reads (FD_READ); false where the plan left them out.
+    bool reads_recorded = true;
     // Only events in [from_ns, to_ns] (relative to the first record) count; 0/0: all.
     std::uint64_t from_ns = 0;
     std::uint64_t to_ns = 0;

@@ -21,6 +21,9 @@ enum class AttachKind { Fentry, Fexit, Kprobe, Kretprobe, Tracepoint, TpBtf };
 // The read-family syscalls whose results on edge-triggered items' fds are
 // recorded (FD_READ), each through its sys_enter_/sys_exit_ tracepoints.
 inline constexpr const char* kReadSyscalls[] = {"read", "readv", "recvfrom", "recvmsg", "recvmmsg"};
+// The start of the plan's "missing" line when no read is recorded (FD_READ):
+// the findings engine then says edge-undrained was not judged.
+inline constexpr const char* kReadsNotRecorded = "reads of edge-triggered items not recorded";
 inline constexpr Hook kAllHooks[] = {Hook::Create, Hook::Insert, Hook::Remove,  Hook::Callback,
                                      Hook::Wakeup, Hook::Wait,   Hook::Harvest, Hook::Free};
 

@@ -23,6 +23,9 @@ struct Visibility {
     // Herds are callbacks that woke several waiters: both must be seen.
     bool herds() const { return callbacks && wakeups; }
     std::string backend;  // "tracepoint", ... (empty: the header does not say)
+    // Reads of edge-triggered items' fds (FD_READ): not attached where syscall
+    // tracepoint programs run preemptible (plan/plan.cpp, add_reads).
+    bool reads = true;
     // "not seen by the tracepoint backend": what to show instead of a figure.
     std::string not_seen() const;
 };

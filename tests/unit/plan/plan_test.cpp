@@ -8,6 +8,7 @@
 
 #include "plan/doctor.hpp"
 #include "test_data.hpp"
+#include "trace/visibility.hpp"
 
 namespace epscope::plan {
 namespace {
@@ -79,6 +80,26 @@ TEST(PlanHost618, ProgramsAreTracepointsOnly) {
           "tp_sys_exit_recvmmsg"})
         EXPECT_NE(find_program(p, name), nullptr) << name;
     EXPECT_EQ(p.programs().size(), 29u);
+}
+
+// Where kernel code is preemptible (7.2: lazy) a preempted read-syscall program would make
+// the kernel skip the epoll hooks' programs (lost records in the lab): reads are left out,
+// and said to be, in the form the trace's Visibility reads back.
+TEST(PlanPreemptible, ReadsAreLeftOutAndSaidToBe) {
+    const Plan p = plan_for(recorded("7.2"));
+    for (const char* sc : kReadSyscalls)
+        EXPECT_EQ(find_program(p, std::string("tp_sys_exit_") + sc), nullptr) << sc;
+    bool said = false;
+    for (const auto& m : p.missing) said = said || m.rfind(kReadsNotRecorded, 0) == 0;
+    EXPECT_TRUE(said);
+    auto d = recorded("7.2");
+    d.preempt = "voluntary";
+    EXPECT_NE(find_program(plan_for(d), "tp_sys_exit_read"), nullptr);
+    trace::TraceHeader h;
+    h.attach_plan = p.to_text();
+    EXPECT_FALSE(trace::visibility_of(h).reads);
+    h.attach_plan = plan_for(d).to_text();
+    EXPECT_TRUE(trace::visibility_of(h).reads);
 }
 
 TEST(PlanHost618, MissingNamesLockdownFentryAndKprobes) {
