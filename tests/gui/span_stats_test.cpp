@@ -1,6 +1,8 @@
 // The statistics of a dragged span (view/span_stats.hpp) equal those of
 // `epscope stat --from/--to`'s collector fed the whole trace, wherever the
 // span starts relative to the replay's checkpoints.
+#include "view/span_stats.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/replay.hpp"
-#include "view/span_stats.hpp"
 
 namespace epscope::view {
 namespace {
@@ -85,9 +86,11 @@ TEST(SpanStats, EqualStatsCollectorOverTheWholeTraceFromAnyCheckpoint) {
     const std::uint64_t t0 = r.first_ts(), len = r.last_ts() - r.first_ts();
     // Spans: inside the first checkpoint interval, across checkpoints, to the
     // end, the whole trace, and one between two records.
-    const std::pair<std::uint64_t, std::uint64_t> spans[] = {
-        {t0 + len / 100, t0 + len / 50}, {t0 + len / 3, t0 + len * 2 / 3},
-        {t0 + len * 9 / 10, r.last_ts()}, {t0, r.last_ts()}, {t0 + len / 2, t0 + len / 2 + 1}};
+    const std::pair<std::uint64_t, std::uint64_t> spans[] = {{t0 + len / 100, t0 + len / 50},
+                                                             {t0 + len / 3, t0 + len * 2 / 3},
+                                                             {t0 + len * 9 / 10, r.last_ts()},
+                                                             {t0, r.last_ts()},
+                                                             {t0 + len / 2, t0 + len / 2 + 1}};
     for (const auto& [from, to] : spans) {
         stat::StatCollector want(false, stream::TimeWindow{from, to});
         for (const stream::Record& rec : all) want.on_record(rec);

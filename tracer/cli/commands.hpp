@@ -129,9 +129,9 @@ struct DumpOptions {
     double wait_s = 0;    // --wait: keep retrying the connection this long
     bool json = false;
     bool raw_addresses = false;
-    bool wall_clock = false;   // -T: wall-clock times
-    std::string output = "-";  // -o: a file written whole (FILE.partial, renamed), or stdout
-    bool force = false;        // --force: replace an existing output (else FILE.old)
+    bool wall_clock = false;    // -T: wall-clock times
+    std::string output = "-";   // -o: a file written whole (FILE.partial, renamed), or stdout
+    bool force = false;         // --force: replace an existing output (else FILE.old)
     stream::FilterArgs filter;  // the records printed
 };
 CLI::App* add_dump_command(CLI::App& app, DumpOptions& o);
@@ -157,7 +157,7 @@ struct CheckOptions {
     std::string min_severity = "info";  // shown, and judged for the exit status
     // --from/--to: the window judged; --pid/--instance: the findings shown.
     stream::FilterArgs filter;
-    findings::Thresholds thresholds;    // the counts and shares; durations below
+    findings::Thresholds thresholds;  // the counts and shares; durations below
     // Durations in ms on the command line; defaults from Thresholds, the one place.
     double blocked_turn_ms = findings::Thresholds{}.blocked_turn_ns / 1e6;
     double blocked_error_ms = findings::Thresholds{}.blocked_error_ns / 1e6;
@@ -172,7 +172,7 @@ struct ExportOptions {
     std::string output;
     std::string format = "perfetto";
     bool raw_addresses = false;
-    bool force = false;  // --force: replace an existing output (else kept as FILE.old)
+    bool force = false;         // --force: replace an existing output (else kept as FILE.old)
     stream::FilterArgs filter;  // the records exported
 };
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o);

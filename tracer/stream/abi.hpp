@@ -110,29 +110,99 @@ constexpr bool is_epoll_activity(std::uint16_t kind) {
 }
 
 // Maps a record struct to its kind(s); used by Record::as<T>() to check casts.
-template <class T> struct KindOf;
-template <> struct KindOf<ep_instance_create> { static constexpr ep_kind kinds[] = {EP_KIND_INSTANCE_CREATE}; };
-template <> struct KindOf<ep_instance_free> { static constexpr ep_kind kinds[] = {EP_KIND_INSTANCE_FREE}; };
-template <> struct KindOf<ep_item_ctl> { static constexpr ep_kind kinds[] = {EP_KIND_ITEM_INSERT, EP_KIND_ITEM_MODIFY}; };
-template <> struct KindOf<ep_item_remove> { static constexpr ep_kind kinds[] = {EP_KIND_ITEM_REMOVE}; };
-template <> struct KindOf<ep_callback> { static constexpr ep_kind kinds[] = {EP_KIND_CALLBACK}; };
-template <> struct KindOf<ep_wakeup> { static constexpr ep_kind kinds[] = {EP_KIND_WAKEUP}; };
-template <> struct KindOf<ep_wait_begin> { static constexpr ep_kind kinds[] = {EP_KIND_WAIT_BEGIN}; };
-template <> struct KindOf<ep_wait_sleep> { static constexpr ep_kind kinds[] = {EP_KIND_WAIT_SLEEP}; };
-template <> struct KindOf<ep_wait_end> { static constexpr ep_kind kinds[] = {EP_KIND_WAIT_END}; };
-template <> struct KindOf<ep_harvest_begin> { static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_BEGIN}; };
-template <> struct KindOf<ep_harvest_item> { static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_ITEM}; };
-template <> struct KindOf<ep_harvest_end> { static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_END}; };
-template <> struct KindOf<ep_kernel_node> { static constexpr ep_kind kinds[] = {EP_KIND_KERNEL_NODE}; };
-template <> struct KindOf<ep_walk_end> { static constexpr ep_kind kinds[] = {EP_KIND_WALK_END}; };
-template <> struct KindOf<ep_lost> { static constexpr ep_kind kinds[] = {EP_KIND_LOST}; };
-template <> struct KindOf<ep_process> { static constexpr ep_kind kinds[] = {EP_KIND_PROCESS}; };
-template <> struct KindOf<ep_fd_name> { static constexpr ep_kind kinds[] = {EP_KIND_FD_NAME}; };
-template <> struct KindOf<ep_snapshot_instance> { static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_INSTANCE}; };
-template <> struct KindOf<ep_snapshot_item> { static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_ITEM}; };
-template <> struct KindOf<ep_checkpoint> { static constexpr ep_kind kinds[] = {EP_KIND_CHECKPOINT}; };
-template <> struct KindOf<ep_sock_name> { static constexpr ep_kind kinds[] = {EP_KIND_SOCK_NAME}; };
-template <> struct KindOf<ep_fd_close> { static constexpr ep_kind kinds[] = {EP_KIND_FD_CLOSE}; };
-template <> struct KindOf<ep_fd_read> { static constexpr ep_kind kinds[] = {EP_KIND_FD_READ}; };
+template <class T>
+struct KindOf;
+template <>
+struct KindOf<ep_instance_create> {
+    static constexpr ep_kind kinds[] = {EP_KIND_INSTANCE_CREATE};
+};
+template <>
+struct KindOf<ep_instance_free> {
+    static constexpr ep_kind kinds[] = {EP_KIND_INSTANCE_FREE};
+};
+template <>
+struct KindOf<ep_item_ctl> {
+    static constexpr ep_kind kinds[] = {EP_KIND_ITEM_INSERT, EP_KIND_ITEM_MODIFY};
+};
+template <>
+struct KindOf<ep_item_remove> {
+    static constexpr ep_kind kinds[] = {EP_KIND_ITEM_REMOVE};
+};
+template <>
+struct KindOf<ep_callback> {
+    static constexpr ep_kind kinds[] = {EP_KIND_CALLBACK};
+};
+template <>
+struct KindOf<ep_wakeup> {
+    static constexpr ep_kind kinds[] = {EP_KIND_WAKEUP};
+};
+template <>
+struct KindOf<ep_wait_begin> {
+    static constexpr ep_kind kinds[] = {EP_KIND_WAIT_BEGIN};
+};
+template <>
+struct KindOf<ep_wait_sleep> {
+    static constexpr ep_kind kinds[] = {EP_KIND_WAIT_SLEEP};
+};
+template <>
+struct KindOf<ep_wait_end> {
+    static constexpr ep_kind kinds[] = {EP_KIND_WAIT_END};
+};
+template <>
+struct KindOf<ep_harvest_begin> {
+    static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_BEGIN};
+};
+template <>
+struct KindOf<ep_harvest_item> {
+    static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_ITEM};
+};
+template <>
+struct KindOf<ep_harvest_end> {
+    static constexpr ep_kind kinds[] = {EP_KIND_HARVEST_END};
+};
+template <>
+struct KindOf<ep_kernel_node> {
+    static constexpr ep_kind kinds[] = {EP_KIND_KERNEL_NODE};
+};
+template <>
+struct KindOf<ep_walk_end> {
+    static constexpr ep_kind kinds[] = {EP_KIND_WALK_END};
+};
+template <>
+struct KindOf<ep_lost> {
+    static constexpr ep_kind kinds[] = {EP_KIND_LOST};
+};
+template <>
+struct KindOf<ep_process> {
+    static constexpr ep_kind kinds[] = {EP_KIND_PROCESS};
+};
+template <>
+struct KindOf<ep_fd_name> {
+    static constexpr ep_kind kinds[] = {EP_KIND_FD_NAME};
+};
+template <>
+struct KindOf<ep_snapshot_instance> {
+    static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_INSTANCE};
+};
+template <>
+struct KindOf<ep_snapshot_item> {
+    static constexpr ep_kind kinds[] = {EP_KIND_SNAPSHOT_ITEM};
+};
+template <>
+struct KindOf<ep_checkpoint> {
+    static constexpr ep_kind kinds[] = {EP_KIND_CHECKPOINT};
+};
+template <>
+struct KindOf<ep_sock_name> {
+    static constexpr ep_kind kinds[] = {EP_KIND_SOCK_NAME};
+};
+template <>
+struct KindOf<ep_fd_close> {
+    static constexpr ep_kind kinds[] = {EP_KIND_FD_CLOSE};
+};
+template <>
+struct KindOf<ep_fd_read> {
+    static constexpr ep_kind kinds[] = {EP_KIND_FD_READ};
+};
 
 }  // namespace epscope::abi
