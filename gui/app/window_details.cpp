@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/draw_util.hpp"
+#include "app/font.hpp"
 #include "app/ui_report.hpp"
 #include "app/windows.hpp"
 #include "view/details.hpp"
@@ -81,11 +82,13 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
                         view::short_duration(h.p99_ns).c_str());
     const float w = ImGui::GetContentRegionAvail().x;
     const ImVec2 p = ImGui::GetCursorScreenPos();
+    // kBarsH is at the scale-1 font size: the bars grow with the text.
+    const float bars_h = kBarsH * ImGui::GetFontSize() / kFontPx;
     ImGui::PushID(title);
-    ImGui::InvisibleButton("bars", ImVec2(w, kBarsH));
+    ImGui::InvisibleButton("bars", ImVec2(w, bars_h));
     ImGui::PopID();
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + kBarsH), IM_COL32(255, 255, 255, 255));
+    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + bars_h), IM_COL32(255, 255, 255, 255));
     const float bw = w / static_cast<float>(h.bars.size());
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     for (std::size_t i = 0; i < h.bars.size(); ++i) {
@@ -93,9 +96,9 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
         const float x0 = p.x + bw * static_cast<float>(i) + 1;
         const float x1 = p.x + bw * static_cast<float>(i + 1) - 1;
         // A used bucket is never invisible: at least 2 pixels tall.
-        const float bh = b.count == 0 ? 0 : std::max(2.0f, b.height * (kBarsH - 4));
+        const float bh = b.count == 0 ? 0 : std::max(2.0f, b.height * (bars_h - 4));
         if (bh > 0) {
-            dl->AddRectFilled(ImVec2(x0, p.y + kBarsH - bh), ImVec2(x1, p.y + kBarsH), col(colour));
+            dl->AddRectFilled(ImVec2(x0, p.y + bars_h - bh), ImVec2(x1, p.y + bars_h), col(colour));
         }
         if (ImGui::IsItemHovered() && mouse.x >= x0 - 1 && mouse.x < x1 + 1) {
             ImGui::SetTooltip("%s .. %s: %u", view::short_duration(b.lo_ns).c_str(),

@@ -441,7 +441,10 @@ void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& l
     std::uint32_t top = 0;
     for (const view::CounterStep& st : steps) top = std::max(top, st.value);
     name += unseen ? " unseen" : " " + std::to_string(top);
+    // The names share the label column: clipped to it, never over the plot.
+    f.dl->PushClipRect(ImVec2(f.origin.x, y0), ImVec2(f.x_lanes - kTextInset, y0 + f.lane_h), true);
     f.dl->AddText(ImVec2(label_x, y0 + kTextInset), col(colour), name.c_str());
+    f.dl->PopClipRect();
     label_x += ImGui::CalcTextSize(name.c_str()).x + kTextInset * 2;
     const float bottom = y0 + f.lane_h - kCounterInset;
     const float scale = (f.lane_h - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
