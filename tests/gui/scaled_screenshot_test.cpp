@@ -71,16 +71,10 @@ int ink_height(const png::Image& img, Rect a, view::Rgb c) {
 class Scaled : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-gui-scaled-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
+        ASSERT_FALSE(shots_.path().empty()) << "mkdtemp failed";
+        dir_ = shots_.path();
     }
-    void TearDown() override {
-        if (!HasFailure() && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr) {
-            fs::remove_all(dir_);
-        } else {
-            std::printf("screenshots kept in %s\n", dir_.c_str());
-        }
-    }
+    void TearDown() override { shots_.finish(HasFailure()); }
     Shot shoot(const fs::path& trace, int scale) {
         Shot s;
         const std::string name = trace.stem().string() + "-x" + std::to_string(scale);
@@ -141,6 +135,7 @@ protected:
         EXPECT_GE(h2, h1 * 2 - 2) << "scale 2's text is not twice as tall: " << h1 << " " << h2;
         EXPECT_LE(h2, h1 * 2 + 2) << h1 << " " << h2;
     }
+    ShotDir shots_{"epscope-gui-scaled"};
     fs::path dir_;
 };
 

@@ -71,17 +71,10 @@ Expected expected_at(view::Replay& r) {
 class Screenshot : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-gui-test-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
+        ASSERT_FALSE(shots_.path().empty()) << "mkdtemp failed";
+        dir_ = shots_.path();
     }
-    void TearDown() override {
-        // Keep the PNGs of a failure (or when asked) to look at.
-        if (!HasFailure() && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr) {
-            fs::remove_all(dir_);
-        } else {
-            std::printf("screenshots kept in %s\n", dir_.c_str());
-        }
-    }
+    void TearDown() override { shots_.finish(HasFailure()); }
     // Screenshot of `trace` (at `at_ns` after its first record if >= 0).
     GuiRun shoot(const fs::path& trace, const std::string& name, png::Image& img,
                  long long at_ns = -1, int select_fd = -1) {
@@ -127,6 +120,7 @@ protected:
             EXPECT_EQ(count_pixels(img, kStatusArea, view::kLostText), 0u);
         }
     }
+    ShotDir shots_{"epscope-gui-test"};
     fs::path dir_;
 };
 
