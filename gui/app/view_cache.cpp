@@ -125,7 +125,7 @@ const view::InstanceDetails& ViewCache::instance_details(const view::Replay& r,
                                                          model::InstanceRef inst) {
     Key k = key_of(r, inst);
     if (!(k == inst_details_key_)) {
-        inst_details_ = view::instance_details(r.model(), inst, trace::visibility_of(r.header()));
+        inst_details_ = view::instance_details(r.model(), inst, r.visibility());
         inst_details_key_ = k;
     }
     return inst_details_;
@@ -135,7 +135,7 @@ const view::ItemDetails& ViewCache::item_details(const view::Replay& r, model::I
                                                  const view::ItemSel& sel) {
     Key k = key_of(r, inst);
     if (!(k == item_details_key_) || !(sel == item_details_sel_)) {
-        item_details_ = view::item_details(r.model(), inst, sel, trace::visibility_of(r.header()));
+        item_details_ = view::item_details(r.model(), inst, sel, r.visibility());
         item_details_key_ = k;
         item_details_sel_ = sel;
     }

@@ -102,7 +102,7 @@ void draw_span(const view::Replay& r, ViewCache& v, UiState& ui, const Layout& l
         ImGui::TextDisabled("(as `epscope stat --from %.9f --to %.9f`)",
                             static_cast<double>(ui.span_t0 - lo) / 1e9,
                             static_cast<double>(ui.span_t1 - lo) / 1e9);
-        const trace::Visibility seen = trace::visibility_of(r.header());
+        const trace::Visibility& seen = r.visibility();
         const view::SpanStats& s = v.span_stats(r, ui.span_t0, ui.span_t1);
         if (s.rows.empty()) ImGui::TextDisabled("no epoll instance was live in the span");
         span_table(s, seen, ui.report);

@@ -433,7 +433,7 @@ void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& l
     std::string name = view::counter_name(c);
     // The ready list fills by callbacks: a backend that cannot see them
     // cannot see it either (not a list that stays empty).
-    const trace::Visibility seen = trace::visibility_of(f.r.header());
+    const trace::Visibility& seen = f.r.visibility();
     const bool unseen = c == view::TrackCounter::Ready && !seen.callbacks;
     const std::vector<view::CounterStep> steps =
         unseen ? std::vector<view::CounterStep>{}
@@ -479,7 +479,7 @@ void paint_item_lane(const LanesFrame& f, Hit& hit) {
     const float y0 = f.row_y(0);
     std::string name = "fd " + std::to_string(ui.selected_fd) +
                        (ui.selected_stale ? " closed (stale item)" : "") + " callbacks";
-    const trace::Visibility seen = trace::visibility_of(f.r.header());
+    const trace::Visibility& seen = f.r.visibility();
     if (!seen.callbacks) name += ": " + seen.not_seen();
     f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(view::kMarkCallback),
                   name.c_str());

@@ -374,7 +374,7 @@ void node_tooltip(const view::Replay& r, const view::TreeNodeLayout& node) {
     const model::Item& it = r.model().item(node.item);
     std::uint64_t cbs = 0;
     for (std::uint64_t c : it.stats.callbacks) cbs += c;
-    const trace::Visibility seen = trace::visibility_of(r.header());
+    const trace::Visibility& seen = r.visibility();
     const std::string callbacks =
         seen.callbacks ? std::to_string(cbs) : "(" + seen.not_seen() + ")";
     ImGui::SetTooltip(

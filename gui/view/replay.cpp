@@ -16,6 +16,7 @@ Replay::Replay(const std::filesystem::path& path, ReplayLimits limits)
     try {
         reader = std::make_unique<trace::TraceReader>(path);
         header_ = reader->header();
+        visibility_ = trace::visibility_of(header_);
     } catch (const trace::TraceError& e) {
         open_error_ = e.what();
         return;
@@ -114,6 +115,7 @@ std::string Replay::source_label() const {
 
 void Replay::restart(const trace::TraceHeader& header) {
     header_ = header;
+    visibility_ = trace::visibility_of(header_);
     store_.clear();
     timeline_ = TimelineIndex(limits_.timeline_detail);
     counters_ = CounterIndex{};

@@ -17,6 +17,7 @@
 #include "model/model.hpp"
 #include "stream/record.hpp"
 #include "trace/trace_header.hpp"
+#include "trace/visibility.hpp"
 #include "view/counters.hpp"
 #include "view/record_store.hpp"
 #include "view/timeline.hpp"
@@ -71,6 +72,9 @@ public:
     const std::string& open_error() const { return open_error_; }
     const std::string& damage() const { return damage_; }  // empty if the file read whole
     const trace::TraceHeader& header() const { return header_; }
+    // What the trace's backend could see, read from the header once (the
+    // windows ask every frame).
+    const trace::Visibility& visibility() const { return visibility_; }
     std::string backend() const;  // the header's attach backend, "unknown" if absent
 
     std::size_t record_count() const { return store_.size(); }
@@ -148,6 +152,7 @@ private:
     std::string open_error_;
     std::string damage_;
     trace::TraceHeader header_;
+    trace::Visibility visibility_;  // of header_
     RecordStore store_;
     TimelineIndex timeline_;
     CounterIndex counters_;
