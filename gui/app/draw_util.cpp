@@ -21,7 +21,7 @@ bool queue_box(const char* id, const std::string& text, view::Rgb fill, bool sel
     dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), col(fill));
     if (selected)
         dl->AddRect(p, ImVec2(p.x + size.x, p.y + size.y), col(view::kSelection), 0, 0, 3);
-    dl->AddText(ImVec2(p.x + 8, p.y + 6), IM_COL32(255, 255, 255, 255), text.c_str());
+    dl->AddText(ImVec2(p.x + 8, p.y + 6), col(view::kQueueBoxText), text.c_str());
     return clicked;
 }
 

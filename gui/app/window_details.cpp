@@ -88,7 +88,7 @@ void histogram(const char* title, const view::HistogramView& h, view::Rgb colour
     ImGui::InvisibleButton("bars", ImVec2(w, bars_h));
     ImGui::PopID();
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + bars_h), IM_COL32(255, 255, 255, 255));
+    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + bars_h), col(view::kHistogramBackground));
     const float bw = w / static_cast<float>(h.bars.size());
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     for (std::size_t i = 0; i < h.bars.size(); ++i) {
@@ -121,7 +121,7 @@ void draw_details(const view::Replay& r, ViewCache& v, UiState& ui, const Layout
     // The selected item first: it is what the user clicked.
     if (ui.selected_fd >= 0) {
         const view::ItemDetails& it = v.item_details(r, ui.selected, ui.selection());
-        ImGui::PushStyleColor(ImGuiCol_Text, col4(view::kNodeBlack));
+        ImGui::PushStyleColor(ImGuiCol_Text, col4(view::kItemTitleText));
         ImGui::Text(it.stale ? "item fd %d, closed: a stale item (its file still registered)"
                              : "item fd %d",
                     ui.selected_fd);

@@ -70,7 +70,7 @@ bool finding_title(const findings::Finding& f, int index, bool selected, UiRepor
     const ImVec2 ts = ImGui::CalcTextSize("warning");
     ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + ts.x + 8, p.y + ts.y),
                                               col(severity_colour(f.severity)));
-    ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + 4, p.y), IM_COL32(255, 255, 255, 255),
+    ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + 4, p.y), col(view::kSeverityTagText),
                                         tag.c_str());
     ImGui::Dummy(ImVec2(ts.x + 8, ts.y));
     ImGui::SameLine();

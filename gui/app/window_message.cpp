@@ -18,9 +18,9 @@ void banner(view::Rgb fill, const std::string& title, const std::string& text) {
     ImVec2 p = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), col(fill));
-    dl->AddText(ImVec2(p.x + 12, p.y + 12), IM_COL32(255, 255, 255, 255), title.c_str());
-    dl->AddText(nullptr, 0.0f, ImVec2(p.x + 12, p.y + 24 + title_size.y),
-                IM_COL32(255, 255, 255, 255), text.c_str(), nullptr, wrap);
+    dl->AddText(ImVec2(p.x + 12, p.y + 12), col(view::kBannerText), title.c_str());
+    dl->AddText(nullptr, 0.0f, ImVec2(p.x + 12, p.y + 24 + title_size.y), col(view::kBannerText),
+                text.c_str(), nullptr, wrap);
     ImGui::Dummy(ImVec2(w, h));
 }
 

@@ -1,6 +1,9 @@
-// The colours the GUI draws with. Node and queue colours are exact RGB values
-// that nothing else on screen uses, so the screenshot tests can count node
-// discs and queue boxes by colour.
+// The colours the GUI draws with, every one of them: a colour literal
+// anywhere else under gui/ fails a test (tests/gui/keys_test.cpp), which also
+// checks each colour here has a row in the legend (view/legend.hpp) unless
+// it is a text colour (its name ends in "Text") or drawn outside the panes.
+// Node and queue colours are exact RGB values that nothing else on screen
+// uses, so the screenshot tests can count node discs and queue boxes by colour.
 #pragma once
 
 #include <cstdint>
@@ -25,8 +28,10 @@ inline constexpr Rgb kFlash{255, 120, 200};  // halo: callback just fired
 inline constexpr Rgb kQueueReady{40, 110, 180};
 inline constexpr Rgb kQueueTxlist{120, 80, 170};
 inline constexpr Rgb kQueueOverflow{200, 120, 20};
-inline constexpr Rgb kErrorBanner{160, 20, 30};  // the trace could not be read (whole)
-inline constexpr Rgb kInfoBanner{190, 150, 20};  // the trace holds nothing to show
+inline constexpr Rgb kErrorBanner{160, 20, 30};     // the trace could not be read (whole)
+inline constexpr Rgb kInfoBanner{190, 150, 20};     // the trace holds nothing to show
+inline constexpr Rgb kBannerText{255, 255, 255};    // on a banner
+inline constexpr Rgb kQueueBoxText{255, 255, 255};  // an fd in a queue's box
 inline constexpr Rgb kLostText{220, 30, 30};
 // Timeline lanes: blocked in epoll_wait (awake part, asleep part) and marks.
 inline constexpr Rgb kLaneBlocked{236, 196, 120};
@@ -49,10 +54,14 @@ inline constexpr Rgb kSeverityError{200, 30, 60};
 inline constexpr Rgb kSeverityWarning{225, 160, 0};
 inline constexpr Rgb kSeverityInfo{70, 150, 210};
 inline constexpr Rgb kFindingSpan{240, 90, 20};
+inline constexpr Rgb kSeverityTagText{255, 255, 255};  // "error" on its severity's colour
 // The gutter between panes under the pointer or being dragged.
 inline constexpr Rgb kSplitter{120, 160, 230};
-// Details panel: histogram bars.
+// Details panel: histogram bars on their plot, and the selected item's
+// title (the colour of a black node: the input tests find it by it).
 inline constexpr Rgb kHistogramBar{70, 130, 90};
 inline constexpr Rgb kHistogramWaitBar{110, 90, 170};
+inline constexpr Rgb kHistogramBackground{255, 255, 255};
+inline constexpr Rgb kItemTitleText = kNodeBlack;
 
 }  // namespace epscope::view
