@@ -22,6 +22,22 @@ void UiReport::counter(const char* table, const std::string& name, const std::st
     counters_.push_back(std::string(table) + ' ' + n + ' ' + value);
 }
 
+void UiReport::counter_group(ImVec2 min, ImVec2 max, std::size_t shown, std::size_t total,
+                             bool collapsed) {
+    std::ostringstream s;
+    s << "counter_group " << min.x << ' ' << min.y << ' ' << max.x << ' ' << max.y << ' ' << shown
+      << ' ' << total << ' ' << (collapsed ? 1 : 0);
+    counter_rows_.push_back(s.str());
+}
+
+void UiReport::counter_track(std::uint64_t serial, ImVec2 min, ImVec2 max,
+                             const std::string& name) {
+    std::ostringstream s;
+    s << "counter_track " << serial << ' ' << min.x << ' ' << min.y << ' ' << max.x << ' ' << max.y
+      << ' ' << name;
+    counter_rows_.push_back(s.str());
+}
+
 void UiReport::finding(int index, std::string_view kind, ImVec2 min, ImVec2 max) {
     std::ostringstream s;
     s << index << ' ' << kind << ' ' << min.x << ' ' << min.y << ' ' << max.x << ' ' << max.y;
@@ -55,6 +71,13 @@ void UiReport::end_frame(const UiState& ui, std::uint64_t first_ts) {
           << ui.span_t1 - std::min(ui.span_t1, first_ts) << '\n';
     for (const std::string& row : span_rows_) s << "span_row " << row << '\n';
     for (const std::string& c : counters_) s << "counter " << c << '\n';
+    for (const std::string& c : counter_rows_) s << c << '\n';
+    if (!tooltip_.empty()) {
+        std::string t = tooltip_;
+        for (std::size_t i = t.find('\n'); i != std::string::npos; i = t.find('\n', i))
+            t.replace(i, 1, " | ");
+        s << "tooltip " << t << '\n';
+    }
     s << "shares " << ui.shares.side << ' ' << ui.shares.details << ' ' << ui.shares.timeline << ' '
       << ui.shares.browser << ' ' << ui.shares.findings << '\n';
     for (const std::string& g : gutters_) s << "gutter " << g << '\n';

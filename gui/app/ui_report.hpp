@@ -16,6 +16,11 @@
 //   font PX                        the font's size in pixels (scale x zoom x 15)
 //   text_input 0|1                 a text box has the keyboard (Ctrl+F: "find fd")
 //   lanes X0 Y0 X1 Y1              where the lanes are (wheel zooms, drag pans)
+//   counter_group X0 Y0 X1 Y1 SHOWN TOTAL COLLAPSED   the counter tracks' header (a
+//                                  click folds them): tracks shown, instances, 0|1
+//   counter_track SERIAL X0 Y0 X1 Y1 NAME   an instance's counter track as drawn (its
+//                                  plot), by model::Instance::serial
+//   tooltip TEXT                   the timeline's tooltip, lines joined by " | "
 //   counter TABLE NAME VALUE       a counter the details panel shows ("unseen": greyed,
 //                                  not seen by the trace's backend; NAME with _ for spaces)
 //   findings N                     the Findings window's count (-1: still judging)
@@ -59,6 +64,10 @@ public:
     void target(const char* window, std::int32_t fd, ImVec2 min, ImVec2 max);
     void lanes(ImVec2 min, ImVec2 max) { lanes_ = {min.x, min.y, max.x, max.y}; }
     void axis(ImVec2 min, ImVec2 max) { axis_ = {min.x, min.y, max.x, max.y}; }
+    void counter_group(ImVec2 min, ImVec2 max, std::size_t shown, std::size_t total,
+                       bool collapsed);
+    void counter_track(std::uint64_t serial, ImVec2 min, ImVec2 max, const std::string& name);
+    void tooltip(std::string text) { tooltip_ = std::move(text); }
     void span_row(std::string row) { span_rows_.push_back(std::move(row)); }
     void keys_overlay_row() { ++overlay_rows_; }
     void legend_row(const char* pane, view::Rgb c) {
@@ -77,6 +86,8 @@ public:
         targets_.clear();
         counters_.clear();
         span_rows_.clear();
+        counter_rows_.clear();
+        tooltip_.clear();
         overlay_rows_ = 0;
         findings_ = -1;
         finding_rows_.clear();
@@ -103,8 +114,10 @@ private:
     struct {
         float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
     } lanes_, axis_;
-    std::vector<std::string> span_rows_;  // span_row lines, without the key
-    std::vector<std::string> counters_;   // "TABLE NAME VALUE"
+    std::vector<std::string> span_rows_;     // span_row lines, without the key
+    std::vector<std::string> counters_;      // "TABLE NAME VALUE"
+    std::vector<std::string> counter_rows_;  // counter_group and counter_track lines, whole
+    std::string tooltip_;
     int overlay_rows_ = 0;
     int findings_ = -1;
     std::vector<std::string> finding_rows_;  // "I KIND X0 Y0 X1 Y1"

@@ -62,6 +62,7 @@ struct UiState {
     bool tl_follow = true;             // keep the cursor inside the window when it moves
     bool tl_whole = true;              // the window is the whole trace (grows with a live stream)
     std::uint64_t tl_cursor_seen = 0;  // the cursor at the previous frame
+    bool counters_collapsed = false;   // the counter tracks folded to their header
     // Range selection: a span dragged on the time axis (or with Shift in the
     // lanes), absolute ts; span_t1 == 0: none. Its statistics are shown once
     // the drag ends.

@@ -1,11 +1,13 @@
 // The timeline: replay controls (play, pause, speed, step to the next record
-// of a kind, a slider over the trace) and, under them, a lane per thread:
-// the time it was blocked in epoll_wait (awake, then asleep), the wakeups it
-// received and sent (a line joins waker and woken), the harvests it ran with
-// their counts, and the callbacks it caused on items. The mouse wheel zooms
-// (seconds down to microseconds) around the pointer, dragging pans, a click
-// moves the cursor or selects the item under a mark.
+// of a kind, a slider over the trace) and, under them, a counter track per
+// instance (items, ready-list length, waiters; a header folds them) and a
+// lane per thread: the time it was blocked in epoll_wait (awake, then
+// asleep), the wakeups it received and sent (a line joins waker and woken),
+// the harvests it ran with their counts, and the callbacks it caused on items. The mouse wheel
+// zooms (seconds down to microseconds) around the pointer, dragging pans, a click moves the cursor
+// or selects the item under a mark.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -69,11 +71,12 @@ constexpr float kHarvestRight = 3;    // ... to this far right (5 px)
 constexpr float kHarvestTextDx = 4;   // its count, right of it
 constexpr float kHarvestTextDy = 5;   // ... below the lane's top
 constexpr std::uint64_t kHarvestTextSpan = 50'000'000;  // counts shown below this window
-constexpr float kCounterInset = 3;            // a counter's bars inside its lane, top and bottom
-constexpr float kHitSlop = 3;                 // a mark answers the pointer this far around it
-constexpr float kShiftWheelLanes = 3;         // lanes scrolled per notch of Shift+wheel
-constexpr double kWheelZoom = 0.8;            // span kept per notch of the wheel
-constexpr std::uint8_t kSpanAlpha = 60;       // the dragged span over the lanes
+constexpr float kCounterInset = 3;       // a counter's plot inside its track, top and bottom
+constexpr float kSelectedMarkW = 4;      // the selected instance's mark before its track's name
+constexpr float kHitSlop = 3;            // a mark answers the pointer this far around it
+constexpr float kShiftWheelLanes = 3;    // lanes scrolled per notch of Shift+wheel
+constexpr double kWheelZoom = 0.8;       // span kept per notch of the wheel
+constexpr std::uint8_t kSpanAlpha = 60;  // the dragged span over the lanes
 constexpr std::uint8_t kWakeLineAlpha = 110;  // waker-to-woken line
 
 std::uint64_t rel_of(const view::Replay& r, std::size_t i) {
@@ -294,11 +297,14 @@ struct LanesFrame {
     float scroll = 0, view_h = 0;
     std::size_t rows = 0, first_row = 0, last_row = 0;
     // Rows above the thread lanes: the selected item's callbacks, then the
-    // selected instance's counters (one row when it has a track).
-    const view::CounterTrack* counters = nullptr;
-    std::size_t counter_rows = 0;
+    // counter tracks' header (when the trace has an instance) and a track
+    // per instance shown (view::counter_track_list).
+    view::CounterTrackList tracks{};
+    std::uint64_t selected_serial = 0;  // the selected instance's (0: none)
     bool item_lane = false;
-    std::size_t fixed_rows() const { return counter_rows + (item_lane ? 1 : 0); }
+    std::size_t header_row() const { return item_lane ? 1 : 0; }
+    std::size_t counter_rows() const { return tracks.total == 0 ? 0 : 1 + tracks.shown.size(); }
+    std::size_t fixed_rows() const { return counter_rows() + (item_lane ? 1 : 0); }
     bool row_shown(std::size_t row) const { return row >= first_row && row < last_row; }
     bool hovered = false;
     ImVec2 mouse{};
@@ -357,7 +363,13 @@ void lanes_input(LanesFrame& f) {
 void lanes_click(const LanesFrame& f, const Hit& hit) {
     const ImVec2 drag = ImGui::GetMouseDragDelta(ImGuiMouseButton_Left);
     const bool clicked = ImGui::IsItemDeactivated() && drag.x == 0 && drag.y == 0;
-    if (!clicked || f.mouse.x < f.x_lanes) return;
+    if (!clicked) return;
+    const float header_y = f.row_y(f.header_row());
+    if (f.tracks.total != 0 && f.mouse.y >= header_y && f.mouse.y < header_y + f.lane_h) {
+        f.ui.counters_collapsed = !f.ui.counters_collapsed;  // the counter group's header
+        return;
+    }
+    if (f.mouse.x < f.x_lanes) return;
     if (hit.has_item) {
         f.ui.select(hit.item);
     } else {
@@ -426,50 +438,134 @@ void paint_rules(const LanesFrame& f) {
 constexpr view::Rgb kCounterColours[view::kCounterCount] = {
     view::kCounterItems, view::kCounterReady, view::kCounterWaiters};
 
-// One counter as a step line across the counter row, scaled to its largest
-// value in the window; its name and that value in the row's label.
-void paint_counter(const LanesFrame& f, view::TrackCounter c, float y0, float& label_x, Hit& hit) {
-    const view::Rgb colour = kCounterColours[static_cast<std::size_t>(c)];
-    std::string name = view::counter_name(c);
+// The counter group's header, across the row: what is shown and what is
+// elided; a click on it folds or unfolds the group (lanes_click).
+void paint_counter_header(const LanesFrame& f) {
+    if (f.tracks.total == 0 || !f.row_shown(f.header_row())) return;
+    const float y0 = f.row_y(f.header_row());
+    f.dl->AddText(ImVec2(f.origin.x + kTextInset, y0 + kTextInset), col(view::kLaneText),
+                  view::counter_group_title(f.tracks).c_str());
+    if (f.ui.report != nullptr)
+        f.ui.report->counter_group(ImVec2(f.origin.x, y0),
+                                   ImVec2(f.x_lanes + f.w.width, y0 + f.lane_h),
+                                   f.tracks.shown.size(), f.tracks.total, f.tracks.collapsed);
+}
+
+// One counter of a track as drawn: its steps in the window and the largest.
+struct CounterPlot {
+    std::vector<view::CounterStep> steps;
+    std::uint32_t top = 0;
+    bool unseen = false;  // the trace's backend cannot see it
+};
+
+CounterPlot counter_plot(const LanesFrame& f, const view::CounterTrack& t, view::TrackCounter c) {
+    CounterPlot p;
     // The ready list fills by callbacks: a backend that cannot see them
     // cannot see it either (not a list that stays empty).
-    const trace::Visibility& seen = f.r.visibility();
-    const bool unseen = c == view::TrackCounter::Ready && !seen.callbacks;
-    const std::vector<view::CounterStep> steps =
-        unseen ? std::vector<view::CounterStep>{}
-               : view::counter_steps(f.r.counters(), *f.counters, c, f.w);
-    std::uint32_t top = 0;
-    for (const view::CounterStep& st : steps) top = std::max(top, st.value);
-    name += unseen ? " unseen" : " " + std::to_string(top);
-    // The names share the label column: clipped to it, never over the plot.
-    f.dl->PushClipRect(ImVec2(f.origin.x, y0), ImVec2(f.x_lanes - kTextInset, y0 + f.lane_h), true);
-    f.dl->AddText(ImVec2(label_x, y0 + kTextInset), col(colour), name.c_str());
-    f.dl->PopClipRect();
-    label_x += ImGui::CalcTextSize(name.c_str()).x + kTextInset * 2;
+    p.unseen = c == view::TrackCounter::Ready && !f.r.visibility().callbacks;
+    if (p.unseen) return p;
+    p.steps = view::counter_steps(f.r.counters(), t, c, f.w);
+    for (const view::CounterStep& st : p.steps) p.top = std::max(p.top, st.value);
+    return p;
+}
+
+// A counter as Perfetto draws one: a step line scaled to its largest value
+// in the window, and for the items the area under it.
+void paint_counter(const LanesFrame& f, const CounterPlot& p, float y0, view::Rgb line,
+                   const view::Rgb* area) {
     const float bottom = y0 + f.lane_h - kCounterInset;
-    const float scale = (f.lane_h - 2 * kCounterInset) / static_cast<float>(std::max(top, 1u));
+    const float scale = (f.lane_h - 2 * kCounterInset) / static_cast<float>(std::max(p.top, 1u));
     float prev_y = -1;
-    for (const view::CounterStep& st : steps) {
+    for (const view::CounterStep& st : p.steps) {
         const float x0 = f.x_lanes + st.x0, x1 = f.x_lanes + st.x1;
         const float y = bottom - scale * static_cast<float>(st.value);
-        if (prev_y >= 0) f.dl->AddLine(ImVec2(x0, prev_y), ImVec2(x0, y), col(colour));
-        f.dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), col(colour));
+        if (area != nullptr && st.value > 0)
+            f.dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, bottom), col(*area));
+        if (prev_y >= 0) f.dl->AddLine(ImVec2(x0, prev_y), ImVec2(x0, y), col(line));
+        f.dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), col(line));
         prev_y = y;
-        if (f.hovered && f.mouse.x >= x0 && f.mouse.x < x1 && f.mouse.y >= y0 &&
-            f.mouse.y < y0 + f.lane_h)
-            hit.tip += std::string(hit.tip.empty() ? "" : "\n") + view::counter_name(c) + ": " +
-                       std::to_string(st.value);
     }
 }
 
-// The selected instance's counter track: its items, ready-list length and
-// waiters as three step lines in one row (the largest sample of a stretch).
-void paint_counters(const LanesFrame& f, Hit& hit) {
-    const std::size_t row = f.item_lane ? 1 : 0;
-    if (f.counter_rows == 0 || !f.row_shown(row)) return;
-    float label_x = f.origin.x + kTextInset;
+// The counters' value at screen x: the step drawn there ("-" outside the
+// instance's life), or "unseen".
+std::string counter_value_at(const CounterPlot& p, float x) {
+    if (p.unseen) return "unseen";
+    for (const view::CounterStep& st : p.steps) {
+        if (x >= st.x0 && x < st.x1) return std::to_string(st.value);
+    }
+    return "-";
+}
+
+// Pointer over a track: its instance, the time, each counter's value there
+// (the largest of the stretch a pixel covers) and its largest in view.
+std::string counter_tip(const LanesFrame& f, const view::CounterTrack& t,
+                        const std::array<CounterPlot, view::kCounterCount>& plots) {
+    const float x = f.mouse.x - f.x_lanes;
+    std::string tip = t.name + "\nat " + seconds(f.w.ts_of(std::max(x, 0.0f)) - f.lo);
+    for (std::size_t k = 0; k < view::kCounterCount; ++k) {
+        const CounterPlot& p = plots[k];
+        tip += std::string("\n") + view::counter_name(static_cast<view::TrackCounter>(k)) + ": " +
+               counter_value_at(p, x);
+        if (!p.unseen) tip += " (largest in view " + std::to_string(p.top) + ")";
+    }
+    return tip;
+}
+
+// The largest values in view, right-aligned at the track's top as Perfetto
+// labels a counter's scale: "items 12  ready list 6  waiters 2".
+void paint_counter_scale(const LanesFrame& f,
+                         const std::array<CounterPlot, view::kCounterCount>& plots, float y0) {
+    std::array<std::string, view::kCounterCount> parts;
+    float width = 0;
+    for (std::size_t k = 0; k < view::kCounterCount; ++k) {
+        parts[k] = std::string(view::counter_name(static_cast<view::TrackCounter>(k))) + " " +
+                   (plots[k].unseen ? "unseen" : std::to_string(plots[k].top)) + "  ";
+        width += ImGui::CalcTextSize(parts[k].c_str()).x;
+    }
+    float x = std::max(f.x_lanes, f.x_lanes + f.w.width - width);
+    for (std::size_t k = 0; k < view::kCounterCount; ++k) {
+        f.dl->AddText(ImVec2(x, y0), col(kCounterColours[k]), parts[k].c_str());
+        x += ImGui::CalcTextSize(parts[k].c_str()).x;
+    }
+}
+
+// One instance's counter track: its name in the label column (a mark when
+// it is the selected instance), then items as an area, ready-list length
+// and waiters as step lines over it.
+void paint_counter_track(const LanesFrame& f, const view::CounterTrack& t, float y0, Hit& hit) {
+    float name_x = f.origin.x + kTextInset;
+    if (t.serial == f.selected_serial) {
+        f.dl->AddRectFilled(ImVec2(name_x, y0 + kCounterInset),
+                            ImVec2(name_x + kSelectedMarkW, y0 + f.lane_h - kCounterInset),
+                            col(view::kSelection));
+        name_x += kSelectedMarkW + kTextInset;
+    }
+    // The name shares the label column: clipped to it, never over the plot.
+    f.dl->PushClipRect(ImVec2(f.origin.x, y0), ImVec2(f.x_lanes - kTextInset, y0 + f.lane_h), true);
+    f.dl->AddText(ImVec2(name_x, y0 + kTextInset), col(view::kLaneText), t.label.c_str());
+    f.dl->PopClipRect();
+    std::array<CounterPlot, view::kCounterCount> plots;
     for (std::size_t k = 0; k < view::kCounterCount; ++k)
-        paint_counter(f, static_cast<view::TrackCounter>(k), f.row_y(row), label_x, hit);
+        plots[k] = counter_plot(f, t, static_cast<view::TrackCounter>(k));
+    paint_counter(f, plots[0], y0, view::kCounterItems, &view::kCounterItemsArea);
+    paint_counter(f, plots[1], y0, view::kCounterReady, nullptr);
+    paint_counter(f, plots[2], y0, view::kCounterWaiters, nullptr);
+    paint_counter_scale(f, plots, y0);
+    if (f.ui.report != nullptr)
+        f.ui.report->counter_track(t.serial, ImVec2(f.x_lanes, y0),
+                                   ImVec2(f.x_lanes + f.w.width, y0 + f.lane_h), t.name);
+    if (f.hovered && f.mouse.y >= y0 && f.mouse.y < y0 + f.lane_h)
+        hit.tip = counter_tip(f, t, plots);
+}
+
+// The counter tracks under their header, those scrolled into view.
+void paint_counter_tracks(const LanesFrame& f, Hit& hit) {
+    paint_counter_header(f);
+    for (std::size_t i = 0; i < f.tracks.shown.size(); ++i) {
+        const std::size_t row = f.header_row() + 1 + i;
+        if (f.row_shown(row)) paint_counter_track(f, *f.tracks.shown[i], f.row_y(row), hit);
+    }
 }
 
 // Row 0 when an item is selected: that item's callbacks (stale or not).
@@ -644,17 +740,17 @@ void paint_span_and_cursor(const LanesFrame& f, std::uint64_t cursor) {
     }
 }
 
-// The lanes: the selected item's callbacks first (when one is selected), then
-// one lane per thread; only the lanes scrolled into view are cut.
+// The lanes: the selected item's callbacks first (when one is selected), the
+// counter tracks of the instances, then one lane per thread; only the lanes scrolled into view are
+// cut.
 void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWindow& w) {
     const std::uint64_t lo = r.first_ts();
     LanesFrame f{r, v, ui, w};
     f.lo = lo;
     f.hi = std::max(r.last_ts(), lo) + 1;
     f.item_lane = ui.selected_fd >= 0;
-    if (ui.selected != model::kNil)
-        f.counters = r.counters().track(r.model().instance(ui.selected).serial);
-    f.counter_rows = f.counters != nullptr ? 1 : 0;
+    if (ui.selected != model::kNil) f.selected_serial = r.model().instance(ui.selected).serial;
+    f.tracks = view::counter_track_list(r.counters(), f.selected_serial, ui.counters_collapsed);
     f.rows = v.timeline(r).threads().size() + f.fixed_rows();
     ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     f.dl = ImGui::GetWindowDrawList();
@@ -677,11 +773,12 @@ void draw_lanes(const view::Replay& r, ViewCache& v, UiState& ui, view::TimeWind
     f.last_row = std::min(f.rows, static_cast<std::size_t>((f.scroll + f.view_h) / f.lane_h) + 1);
     Hit hit;
     paint_rules(f);
-    paint_counters(f, hit);
+    paint_counter_tracks(f, hit);
     paint_item_lane(f, hit);
     paint_lanes(f, hit);
     paint_span_and_cursor(f, lo + ui.rel_ns);
     if (!hit.tip.empty()) ImGui::SetTooltip("%s", hit.tip.c_str());
+    if (ui.report != nullptr) ui.report->tooltip(hit.tip);
     lanes_click(f, hit);
     ImGui::EndChild();
 }

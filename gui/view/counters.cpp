@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "view/search.hpp"
+#include "view/tree_layout.hpp"
+
 namespace epscope::view {
 
 const char* counter_name(TrackCounter c) {
@@ -23,6 +26,12 @@ CounterValues counters_of(const model::Model& m, model::InstanceRef inst) {
 
 namespace {
 
+std::uint64_t bucket_activity(const CounterBucket& b) {
+    if (!b.sampled) return 0;
+    return std::uint64_t{b.max[static_cast<std::size_t>(TrackCounter::Ready)]} +
+           b.max[static_cast<std::size_t>(TrackCounter::Waiters)];
+}
+
 CounterBucket merged(const CounterBucket& a, const CounterBucket& b) {
     if (!a.sampled) return b;
     if (!b.sampled) return a;
@@ -43,6 +52,7 @@ void CounterIndex::fit(std::uint64_t ts) {
             for (std::size_t i = 0; i < kBuckets / 2; ++i)
                 t.buckets[i] = merged(t.buckets[2 * i], t.buckets[2 * i + 1]);
             std::fill(t.buckets.begin() + kBuckets / 2, t.buckets.end(), CounterBucket{});
+            t.activity = counter_activity(t);
         }
         if (sampled_bucket_ != SIZE_MAX) sampled_bucket_ /= 2;
         bucket_ns_ *= 2;
@@ -58,15 +68,35 @@ void CounterIndex::sample(const model::Model& m, std::uint64_t ts) {
     for (model::InstanceRef ref : m.instances()) {
         const std::uint64_t serial = m.instance(ref).serial;
         auto [it, added] = by_serial_.try_emplace(serial, tracks_.size());
-        if (added) tracks_.push_back(CounterTrack{serial, std::vector<CounterBucket>(kBuckets)});
-        CounterBucket& k = tracks_[it->second].buckets[b];
+        if (added) {
+            tracks_.emplace_back();
+            tracks_.back().serial = serial;
+            tracks_.back().buckets.resize(kBuckets);
+        }
+        CounterTrack& t = tracks_[it->second];
+        if (!t.named) name(t, m, ref);
+        CounterBucket& k = t.buckets[b];
         const CounterValues v = counters_of(m, ref);
+        t.activity -= bucket_activity(k);
         for (std::size_t c = 0; c < kCounterCount; ++c)
             k.max[c] = k.sampled ? std::max(k.max[c], v[c]) : v[c];
         k.sampled = true;
+        t.activity += bucket_activity(k);
         k.ts = ts;
         k.last = v;
     }
+}
+
+void CounterIndex::name(CounterTrack& t, const model::Model& m, model::InstanceRef ref) {
+    const model::Instance& in = m.instance(ref);
+    const std::uint32_t owner = instance_owner(in);
+    auto p = m.processes().find(owner);
+    const bool comm = p != m.processes().end() && !p->second.comm.empty();
+    t.named = !in.fds.empty() && comm;
+    t.name = instance_label(m, ref, owner);
+    t.label = in.fds.empty() ? "instance " + std::to_string(in.serial)
+                             : "epfd " + std::to_string(in.fds.front().fd);
+    if (comm) t.label += " " + p->second.comm;
 }
 
 const CounterTrack* CounterIndex::track(std::uint64_t serial) const {
@@ -113,6 +143,49 @@ std::vector<CounterStep> counter_steps(const CounterIndex& idx, const CounterTra
         if (b.sampled) level = b.last[k];
     }
     return out;
+}
+
+std::uint64_t counter_activity(const CounterTrack& t) {
+    std::uint64_t a = 0;
+    for (const CounterBucket& b : t.buckets) a += bucket_activity(b);
+    return a;
+}
+
+CounterTrackList counter_track_list(const CounterIndex& idx, std::uint64_t selected, bool collapsed,
+                                    std::size_t limit) {
+    CounterTrackList l;
+    const std::vector<CounterTrack>& all = idx.tracks();
+    l.total = all.size();
+    l.collapsed = collapsed;
+    l.folded = all.size() > limit;
+    if (collapsed) return l;
+    std::vector<std::size_t> pick;  // indices into `all`
+    if (!l.folded) {
+        for (std::size_t i = 0; i < all.size(); ++i) pick.push_back(i);
+    } else {
+        // The selected first, then by activity, then by first appearance.
+        std::vector<std::pair<std::uint64_t, std::size_t>> rank;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            const std::uint64_t key =
+                all[i].serial == selected && selected != 0 ? UINT64_MAX : all[i].activity;
+            rank.push_back({key, i});
+        }
+        std::stable_sort(rank.begin(), rank.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (std::size_t k = 0; k < limit; ++k) pick.push_back(rank[k].second);
+        std::sort(pick.begin(), pick.end());
+    }
+    for (std::size_t i : pick) l.shown.push_back(&all[i]);
+    return l;
+}
+
+std::string counter_group_title(const CounterTrackList& l) {
+    const std::string n = std::to_string(l.total) + (l.total == 1 ? " instance" : " instances");
+    std::string s = l.collapsed ? "[+] counter tracks: " : "[-] counter tracks: ";
+    if (l.collapsed) return s + n + " (click to show)";
+    if (!l.folded) return s + n;
+    return s + std::to_string(l.shown.size()) + " of " + n + " (" + std::to_string(l.elided()) +
+           " elided: the selected and the busiest shown)";
 }
 
 }  // namespace epscope::view

@@ -44,8 +44,10 @@ inline constexpr Rgb kSpanSelection{60, 110, 230};  // a dragged span (drawn tra
 inline constexpr Rgb kAxisText{90, 90, 90};         // time axis ticks and times
 inline constexpr Rgb kLaneRule{215, 215, 215};      // hairline between lanes
 inline constexpr Rgb kLaneText{30, 30, 30};         // lane names
-// Counter tracks of the selected instance, above the thread lanes.
+// Counter tracks, one per instance above the thread lanes: items as an
+// area under a line, ready-list length and waiters as lines.
 inline constexpr Rgb kCounterItems{100, 100, 180};
+inline constexpr Rgb kCounterItemsArea{206, 210, 240};
 inline constexpr Rgb kCounterReady{60, 160, 120};
 inline constexpr Rgb kCounterWaiters{180, 100, 60};
 // Findings: the severity tag before each title, and the selected finding's

@@ -23,6 +23,8 @@ long long number_of(std::string_view q) {
     return ec == std::errc() && end == q.data() + q.size() ? n : -1;
 }
 
+}  // namespace
+
 std::string instance_label(const model::Model& m, model::InstanceRef inst, std::uint32_t tgid) {
     std::string s = "pid " + std::to_string(tgid);
     auto p = m.processes().find(tgid);
@@ -31,8 +33,6 @@ std::string instance_label(const model::Model& m, model::InstanceRef inst, std::
     if (!in.fds.empty()) s += ", epfd " + std::to_string(in.fds.front().fd);
     return s;
 }
-
-}  // namespace
 
 std::vector<SearchHit> search(const model::Model& m, std::string_view query) {
     std::vector<SearchHit> hits;

@@ -23,4 +23,8 @@ struct SearchHit {
 // matches fds, pids and tids equal to it. An empty query finds nothing.
 std::vector<SearchHit> search(const model::Model& m, std::string_view query);
 
+// "pid 12 redis-server, epfd 5": an instance as the user knows it, through
+// process `tgid` (its owner: view::instance_owner).
+std::string instance_label(const model::Model& m, model::InstanceRef inst, std::uint32_t tgid);
+
 }  // namespace epscope::view

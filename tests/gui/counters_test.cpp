@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
@@ -55,19 +57,25 @@ struct Spaced : stream::RecordSink {
     }
 };
 
+// The records of `fill` in a trace file (fentry backend), spaced 2.5 us apart.
+template <typename Fill>
+std::filesystem::path write_trace(const std::string& name, Fill fill) {
+    const std::filesystem::path p =
+        std::filesystem::temp_directory_path() /
+        ("epscope-" + name + "-" + std::to_string(::getpid()) + ".trace");
+    trace::TraceHeader h;
+    h.set(trace::kMetaBackend, "fentry");
+    trace::TraceWriter w(p, h);
+    Spaced sp(w);
+    Synth s(sp);
+    sp.s = &s;
+    fill(s);
+    w.close();
+    return p;
+}
+
 TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
-    const std::filesystem::path p = std::filesystem::temp_directory_path() /
-                                    ("epscope-counters-" + std::to_string(::getpid()) + ".trace");
-    {
-        trace::TraceHeader h;
-        h.set(trace::kMetaBackend, "fentry");
-        trace::TraceWriter w(p, h);
-        Spaced sp(w);
-        Synth s(sp);
-        sp.s = &s;
-        busy(s);
-        w.close();
-    }
+    const std::filesystem::path p = write_trace("counters", busy);
     Replay r(p);
     std::filesystem::remove(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
@@ -88,6 +96,7 @@ TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
             ASSERT_NE(now, model::kNil);
             EXPECT_EQ(b.last, counters_of(r.model(), now)) << "at " << b.ts;
             EXPECT_EQ(b.max, b.last);  // one record per bucket
+            EXPECT_EQ(t->name, "pid 100 counted, epfd " + std::to_string(serial == 1 ? 3 : 4));
             max_items = std::max(max_items, b.last[0]);
             max_ready = std::max(max_ready, b.last[1]);
             max_waiters = std::max(max_waiters, b.last[2]);
@@ -95,6 +104,7 @@ TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
         }
     }
     EXPECT_GT(samples, 50u);
+    for (const CounterTrack& t : idx.tracks()) EXPECT_EQ(t.activity, counter_activity(t));
     EXPECT_EQ(max_items, 12u);
     EXPECT_EQ(max_ready, 6u);
     EXPECT_EQ(max_waiters, 2u);
@@ -116,6 +126,89 @@ TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
             EXPECT_EQ(s->value, b.last[static_cast<std::size_t>(c)]) << counter_name(c);
         }
     }
+}
+
+// Ten instances of one process, created in order (epfd 10..19); instance k
+// ends with kReady[k] items on its ready list, then a long idle stretch:
+// the busiest (most area under its ready list) is the one with 9 ready.
+constexpr int kReady[10] = {3, 9, 1, 7, 5, 0, 8, 2, 6, 4};
+
+void ten_instances(Synth& s) {
+    s.process("many");
+    for (int k = 0; k < 10; ++k) s.create(ep_of(k + 1), 10 + k);
+    for (int k = 0; k < 10; ++k) {
+        for (int j = 0; j < 10; ++j) s.insert(ep_of(k + 1), 10 + k, 100 * (k + 1) + j);
+        for (int j = 0; j < kReady[k]; ++j)
+            s.callback(ep_of(k + 1), 100 * (k + 1) + j, EP_CB_QUEUED_READY, 0, 200);
+    }
+    for (int i = 0; i < 600; ++i) s.process("many");  // idle: the ready lists stay
+}
+
+// The serials (1..10 in creation order) of the tracks listed.
+std::vector<std::uint64_t> serials(const CounterTrackList& l) {
+    std::vector<std::uint64_t> out;
+    for (const CounterTrack* t : l.shown) out.push_back(t->serial);
+    return out;
+}
+
+TEST(CounterTracks, OnePerInstanceInTheOrderTheyAppeared) {
+    const std::filesystem::path p = write_trace("counter-tracks", ten_instances);
+    Replay r(p);
+    std::filesystem::remove(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    const CounterIndex& idx = r.counters();
+    ASSERT_EQ(idx.tracks().size(), 10u);
+    for (std::size_t k = 0; k < 10; ++k) {
+        EXPECT_EQ(idx.tracks()[k].serial, k + 1);
+        EXPECT_EQ(idx.tracks()[k].name, "pid 100 many, epfd " + std::to_string(10 + k));
+        EXPECT_EQ(idx.tracks()[k].label, "epfd " + std::to_string(10 + k) + " many");
+        EXPECT_EQ(idx.tracks()[k].activity, counter_activity(idx.tracks()[k]));
+    }
+    // At most `limit` instances: all, whatever is selected.
+    const CounterTrackList all = counter_track_list(idx, 6, false, 10);
+    EXPECT_EQ(serials(all), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+    EXPECT_FALSE(all.folded);
+    EXPECT_EQ(all.elided(), 0u);
+    EXPECT_EQ(counter_group_title(all), "[-] counter tracks: 10 instances");
+    // Collapsed: the header only.
+    const CounterTrackList none = counter_track_list(idx, 6, true, 10);
+    EXPECT_TRUE(none.shown.empty());
+    EXPECT_EQ(none.total, 10u);
+    EXPECT_EQ(counter_group_title(none), "[+] counter tracks: 10 instances (click to show)");
+}
+
+TEST(CounterTracks, ManyFoldToTheSelectedAndTheBusiest) {
+    const std::filesystem::path p = write_trace("counter-fold", ten_instances);
+    Replay r(p);
+    std::filesystem::remove(p);
+    ASSERT_TRUE(r.opened()) << r.open_error();
+    const CounterIndex& idx = r.counters();
+    ASSERT_EQ(idx.tracks().size(), 10u);
+    // Busiest first: 9 ready (serial 2), 8 (7), 7 (4), 6 (9), 5 (5)...
+    for (std::size_t k = 0; k + 1 < 10; ++k) {
+        for (std::size_t j = 0; j < 10; ++j) {
+            if (kReady[k] > kReady[j]) {
+                EXPECT_GT(idx.tracks()[k].activity, idx.tracks()[j].activity) << k << " " << j;
+            }
+        }
+    }
+    // Nothing selected: the four busiest, in the order they appeared.
+    const CounterTrackList busiest = counter_track_list(idx, 0, false, 4);
+    EXPECT_EQ(serials(busiest), (std::vector<std::uint64_t>{2, 4, 7, 9}));
+    EXPECT_TRUE(busiest.folded);
+    EXPECT_EQ(busiest.elided(), 6u);
+    EXPECT_EQ(counter_group_title(busiest),
+              "[-] counter tracks: 4 of 10 instances (6 elided: the selected and the busiest "
+              "shown)");
+    // The idle instance 6 selected: it and the three busiest.
+    EXPECT_EQ(serials(counter_track_list(idx, 6, false, 4)),
+              (std::vector<std::uint64_t>{2, 4, 6, 7}));
+    // A busy one selected: no duplicate, the next busiest joins.
+    EXPECT_EQ(serials(counter_track_list(idx, 4, false, 4)),
+              (std::vector<std::uint64_t>{2, 4, 7, 9}));
+    // The default fold.
+    EXPECT_EQ(counter_track_list(idx, 0, false).shown.size(), kFoldedCounterTracks);
+    EXPECT_TRUE(counter_track_list(idx, 0, true).shown.empty());
 }
 
 }  // namespace

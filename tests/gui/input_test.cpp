@@ -125,6 +125,13 @@ struct Report {
     bool has_sel = false;  // a dragged span (span T0 T1)
     std::uint64_t sel_t0 = 0, sel_t1 = 0;
     std::vector<std::string> span_rows;  // "TGID EPFDS WAITS ..." as reported
+    // The counter tracks' header (window: "collapsed" or "open"; fd: tracks
+    // shown), the instances it counts, and each track drawn (fd: its serial).
+    std::optional<Target> counter_group;
+    std::size_t counter_total = 0;
+    std::vector<Target> counter_tracks;
+    std::vector<std::string> counter_names;  // parallel to counter_tracks
+    std::string tooltip;
     std::uint64_t span() const { return t1 - t0; }
     const Target* find(const std::string& window, int fd) const {
         for (const Target& t : targets) {
@@ -203,6 +210,22 @@ Report parse_report(const fs::path& p) {
         } else if (key == "finding_span") {
             s >> r.span_t0 >> r.span_t1;
             r.has_span = true;
+        } else if (key == "counter_group") {
+            Target t;
+            int collapsed = 0;
+            s >> t.x0 >> t.y0 >> t.x1 >> t.y1 >> t.fd >> r.counter_total >> collapsed;
+            t.window = collapsed != 0 ? "collapsed" : "open";
+            r.counter_group = t;
+        } else if (key == "counter_track") {
+            Target t;
+            s >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
+            std::string name;
+            std::getline(s, name);
+            r.counter_tracks.push_back(t);
+            r.counter_names.push_back(name.substr(name.find_first_not_of(' ')));
+        } else if (key == "tooltip") {
+            std::getline(s, r.tooltip);
+            r.tooltip.erase(0, r.tooltip.find_first_not_of(' '));
         } else if (key == "target") {
             Target t;
             s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
@@ -595,6 +618,68 @@ TEST_F(Input, WheelZoomsTheTimelineAndDragPansIt) {
     const double expect_t0 =
         static_cast<double>(r2.t0) + 200.0 * static_cast<double>(r2.span()) / width;
     EXPECT_NEAR(static_cast<double>(r3.t0), expect_t0, 0.02 * static_cast<double>(r2.span()));
+}
+
+// A recorded trace with several instances: the timeline draws a counter
+// track per instance under the group's header (each with the area of its
+// items in the screenshot), a tooltip gives a track's values under the
+// pointer, and a click on the header folds the group and unfolds it.
+TEST_F(Input, ACounterTrackPerInstanceAboveTheLanesFoldsWithItsHeader) {
+    const fs::path trace = fs::path(EPSCOPE_GUI_DATA) / "poller-mpoller-6.12-fentry.trace";
+    view::Replay model(trace);
+    ASSERT_TRUE(model.opened());
+    const std::vector<view::CounterTrack>& want = model.counters().tracks();
+    ASSERT_GE(want.size(), 2u) << "the test needs a trace with several instances";
+    ASSERT_LE(want.size(), view::kFoldedCounterTracks) << "... few enough to be shown all";
+    Gui gui(trace, dir_);
+    ASSERT_TRUE(gui.started());
+    Report r =
+        gui.wait_for([&](const Report& r) { return r.counter_tracks.size() == want.size(); });
+    ASSERT_TRUE(r.counter_group) << "no counter tracks' header in the GUI's report";
+    ASSERT_EQ(r.counter_tracks.size(), want.size());
+    EXPECT_EQ(r.counter_total, want.size());
+    EXPECT_EQ(r.counter_group->window, "open");
+    const float row_h = r.counter_group->y1 - r.counter_group->y0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        // In the order the instances appeared, a row each under the header.
+        EXPECT_EQ(static_cast<std::uint64_t>(r.counter_tracks[i].fd), want[i].serial);
+        EXPECT_EQ(r.counter_names[i], want[i].name);
+        EXPECT_NEAR(r.counter_tracks[i].y0, r.counter_group->y1 + row_h * static_cast<float>(i), 1);
+    }
+    ASSERT_TRUE(gui.find_window());
+    const png::Image open = gui.screenshot();
+    ASSERT_GT(open.width, 0u);
+    save(open, "open");
+    std::size_t in_tracks = 0;
+    for (const Target& t : r.counter_tracks) {
+        const std::size_t n = count_pixels(open, around(t, 0), view::kCounterItemsArea);
+        EXPECT_GT(n, 0u) << "no items area in the track of instance " << t.fd;
+        in_tracks += n;
+    }
+    EXPECT_EQ(count_pixels(open, kTimelineArea, view::kCounterItemsArea), in_tracks);
+
+    // The pointer over the first track: its instance and its three counters.
+    const Target& first = r.counter_tracks.front();
+    ASSERT_TRUE(gui.move(static_cast<int>(first.x0 + (first.x1 - first.x0) / 3), first.cy()));
+    Report tip = gui.wait_for([](const Report& r) { return !r.tooltip.empty(); });
+    EXPECT_TRUE(tip.tooltip.starts_with(want.front().name)) << tip.tooltip;
+    for (const char* c : {"items: ", "ready list: ", "waiters: "})
+        EXPECT_NE(tip.tooltip.find(c), std::string::npos) << c << " not in " << tip.tooltip;
+
+    // A click on the header folds the tracks: none drawn, no area left.
+    ASSERT_TRUE(gui.click_at(r.counter_group->cx(), r.counter_group->cy()));
+    Report folded = gui.wait_for(
+        [](const Report& r) { return r.counter_group && r.counter_group->window == "collapsed"; });
+    ASSERT_TRUE(folded.counter_group);
+    EXPECT_EQ(folded.counter_group->window, "collapsed");
+    EXPECT_TRUE(folded.counter_tracks.empty());
+    const png::Image closed = gui.screenshot();
+    save(closed, "closed");
+    EXPECT_EQ(count_pixels(closed, kTimelineArea, view::kCounterItemsArea), 0u);
+    ASSERT_TRUE(gui.click_at(r.counter_group->cx(), r.counter_group->cy()));
+    Report again =
+        gui.wait_for([&](const Report& r) { return r.counter_tracks.size() == want.size(); });
+    EXPECT_EQ(again.counter_tracks.size(), want.size());
 }
 
 // "12.000345678": ns as the seconds --from/--to take.
