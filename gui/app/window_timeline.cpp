@@ -538,7 +538,7 @@ void paint_counter_track(const LanesFrame& f, const view::CounterTrack& t, float
     if (t.serial == f.selected_serial) {
         f.dl->AddRectFilled(ImVec2(name_x, y0 + kCounterInset),
                             ImVec2(name_x + kSelectedMarkW, y0 + f.lane_h - kCounterInset),
-                            col(view::kSelection));
+                            col(view::kSelectedInstance));
         name_x += kSelectedMarkW + kTextInset;
     }
     // The name shares the label column: clipped to it, never over the plot.

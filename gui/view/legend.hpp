@@ -41,6 +41,7 @@ inline constexpr LegendEntry kLegend[] = {
     {"timeline", kCounterItemsArea, Swatch::Bar, "... the area under its items"},
     {"timeline", kCounterReady, Swatch::Line, "... its ready-list length"},
     {"timeline", kCounterWaiters, Swatch::Line, "... its waiters"},
+    {"timeline", kSelectedInstance, Swatch::Box, "... of the selected instance"},
     {"timeline", kAxisText, Swatch::Line, "time axis: ticks, time after the first record"},
     {"timeline", kLaneRule, Swatch::Line, "rule between lanes"},
     {"timeline", kLaneText, Swatch::Box, "a lane's name: thread id and process"},

@@ -48,6 +48,7 @@ inline constexpr Rgb kLaneText{30, 30, 30};         // lane names
 // area under a line, ready-list length and waiters as lines.
 inline constexpr Rgb kCounterItems{100, 100, 180};
 inline constexpr Rgb kCounterItemsArea{206, 210, 240};
+inline constexpr Rgb kSelectedInstance{0, 90, 160};  // mark before its counter track's label
 inline constexpr Rgb kCounterReady{60, 160, 120};
 inline constexpr Rgb kCounterWaiters{180, 100, 60};
 // Findings: the severity tag before each title, and the selected finding's

@@ -453,7 +453,9 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     EXPECT_GT(count_pixels(after, kTimelineArea, view::kMarkCallback), 20u);
     Report now = gui.wait_for([](const Report&) { return true; });
     EXPECT_TRUE(now.counters.contains("item_counters deliveries"));
-    EXPECT_NEAR(now.lanes[3] - now.lanes[1], first.lanes[3] - first.lanes[1] + 22, 1.0f);
+    // ... a row of its own: the counter tracks' header moved down by one.
+    ASSERT_TRUE(now.counter_group && first.counter_group);
+    EXPECT_NEAR(now.counter_group->y0, first.counter_group->y0 + 22, 1.0f);
     // Details: the clicked fd is one of the busiest items (a target there),
     // highlighted as the selected row; a click on another one moves the
     // selection everywhere, the tree's ring included.
