@@ -513,17 +513,20 @@ std::string counter_tip(const LanesFrame& f, const view::CounterTrack& t,
 }
 
 // The largest values in view, right-aligned at the track's top as Perfetto
-// labels a counter's scale: "items 12  ready list 6  waiters 2".
+// labels a counter's scale: "items 12  ready list 6  waiters 2" (short of
+// the lanes' scrollbar).
 void paint_counter_scale(const LanesFrame& f,
                          const std::array<CounterPlot, view::kCounterCount>& plots, float y0) {
     std::array<std::string, view::kCounterCount> parts;
     float width = 0;
     for (std::size_t k = 0; k < view::kCounterCount; ++k) {
-        parts[k] = std::string(view::counter_name(static_cast<view::TrackCounter>(k))) + " " +
-                   (plots[k].unseen ? "unseen" : std::to_string(plots[k].top)) + "  ";
+        parts[k] = std::string(k == 0 ? "" : "  ") +
+                   view::counter_name(static_cast<view::TrackCounter>(k)) + " " +
+                   (plots[k].unseen ? "unseen" : std::to_string(plots[k].top));
         width += ImGui::CalcTextSize(parts[k].c_str()).x;
     }
-    float x = std::max(f.x_lanes, f.x_lanes + f.w.width - width);
+    const float right = std::min(f.x_lanes + f.w.width, f.dl->GetClipRectMax().x);
+    float x = std::max(f.x_lanes, right - width - kTextInset);
     for (std::size_t k = 0; k < view::kCounterCount; ++k) {
         f.dl->AddText(ImVec2(x, y0), col(kCounterColours[k]), parts[k].c_str());
         x += ImGui::CalcTextSize(parts[k].c_str()).x;
