@@ -544,10 +544,12 @@ void paint_counter_track(const LanesFrame& f, const view::CounterTrack& t, float
                             col(view::kSelectedInstance));
         name_x += kSelectedMarkW + kTextInset;
     }
-    // The name shares the label column: clipped to it, never over the plot.
-    f.dl->PushClipRect(ImVec2(f.origin.x, y0), ImVec2(f.x_lanes - kTextInset, y0 + f.lane_h), true);
-    f.dl->AddText(ImVec2(name_x, y0 + kTextInset), col(view::kLaneText), t.label.c_str());
-    f.dl->PopClipRect();
+    // The label is clipped to the label column, never over the plot: by
+    // glyph on the CPU (a clip rectangle per track would cost a draw call
+    // each, which a software rasteriser feels).
+    const ImVec4 clip(f.origin.x, y0, f.x_lanes - kTextInset, y0 + f.lane_h);
+    f.dl->AddText(nullptr, 0.0f, ImVec2(name_x, y0 + kTextInset), col(view::kLaneText),
+                  t.label.c_str(), nullptr, 0.0f, &clip);
     std::array<CounterPlot, view::kCounterCount> plots;
     for (std::size_t k = 0; k < view::kCounterCount; ++k)
         plots[k] = counter_plot(f, t, static_cast<view::TrackCounter>(k));
