@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -92,6 +93,20 @@ bool any_traced_alive(const BpfSession& session) {
     return false;
 }
 
+// The reads attach at the first EPOLLET registration (BpfSession::arm_reads).
+// Should one fail to attach mid-capture, the capture goes on without them:
+// edge-undrained then sees no read and judges nothing, which is said here.
+void arm_reads_when_edge_triggered(BpfSession& session) {
+    if (!session.reads_waiting()) return;
+    try {
+        session.arm_reads();
+    } catch (const CaptureError& e) {
+        std::fprintf(stderr,
+                     "epscope: %s: reads of edge-triggered items are not recorded from here on\n",
+                     e.what());
+    }
+}
+
 }  // namespace
 
 CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
@@ -142,6 +157,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         // The ring buffer has its own epoll fd inside libbpf; alternate short
         // waits on it with a non-blocking look at the signals.
         ring.poll(std::min(options.poll_interval, options.drain_interval));
+        arm_reads_when_edge_triggered(session);
         namer.flush();
         if (poll(fds, 1, 0) > 0 && signals.stop_requested()) {
             result.stopped_by = "signal";
