@@ -21,6 +21,7 @@
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "findings/findings.hpp"
+#include "findings/header_options.hpp"
 #include "metrics/metrics_families.hpp"
 #include "metrics/metrics_server.hpp"
 #include "model/model.hpp"
@@ -37,7 +38,8 @@ namespace {
 // findings); the findings engine sees every record too.
 class CountingModel : public stream::RecordSink {
 public:
-    explicit CountingModel(const std::string& backend) : findings_(findings_options(backend)) {}
+    explicit CountingModel(const trace::TraceHeader& header)
+        : findings_(findings::options_for(header)) {}
     void on_record(const stream::Record& rec) override {
         ++records_;
         stream::name_addresses(rec, ids_);
@@ -53,11 +55,6 @@ public:
     stream::IdMap& ids() { return ids_; }
 
 private:
-    static findings::Options findings_options(const std::string& backend) {
-        findings::Options o;
-        o.backend = backend;
-        return o;
-    }
     model::Model model_;
     findings::Engine findings_;
     stream::IdMap ids_;
@@ -104,6 +101,11 @@ std::string findings_section(CountingModel& m) {
     for (std::size_t i = 0; i < found.size() && i < 8; ++i)
         out += "  " + finding_line(found[i], m.ids()) + "\n";
     if (found.size() > 8) out += "  ... (" + std::to_string(found.size() - 8) + " more)\n";
+    // What this capture cannot see is said, not left looking like "none found".
+    std::string unjudged;
+    for (const auto& u : m.findings().unjudged())
+        unjudged += (unjudged.empty() ? "" : ", ") + std::string(findings::kind_name(u.kind));
+    if (!unjudged.empty()) out += "  not judged by this capture: " + unjudged + "\n";
     return out;
 }
 
@@ -199,8 +201,8 @@ int run_live(const LiveOptions& opts) {
         capture::CaptureOptions cap = capture_options(args, planned);
 
         const std::string backend = plan::to_string(planned.plan.backend);
-        CountingModel model(backend);
         const trace::TraceHeader header = header_for(planned, args.invocation, args.verify);
+        CountingModel model(header);
         const trace::Visibility seen = trace::visibility_of(header);
         MetricsPublisher metrics(opts, seen);
         LiveStream live(header, opts.stream);
