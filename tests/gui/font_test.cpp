@@ -16,6 +16,8 @@
 #include <fstream>
 #include <string>
 
+#include "../scratch_dir.hpp"
+
 namespace epscope::gui {
 namespace {
 
@@ -79,12 +81,10 @@ TEST_F(Font, ADirectoryOfAnotherUserOnTheWayIsRefused) {
 
 TEST_F(Font, AWorldWritableDirectoryOnTheWayIsRefused) {
     // /tmp: anyone may create (or rename into) a name there.
-    const fs::path tmp = fs::temp_directory_path() / ("epscope-font-" + std::to_string(::getpid()));
-    fs::create_directory(tmp);
-    ::chmod(tmp.c_str(), 0755);
+    const epscope::testing::ScratchDir tmp("epscope-font");
+    ::chmod(tmp.path().c_str(), 0755);
     const fs::path p = copy(tmp / "f.ttf", 0644);
     EXPECT_TRUE(refused(p));
-    fs::remove_all(tmp);
     fs::create_directory(dir_ / "open");
     ::chmod((dir_ / "open").c_str(), 0777);
     EXPECT_TRUE(refused(copy(dir_ / "open" / "f.ttf", 0644)));
