@@ -18,11 +18,14 @@
 
 namespace epscope::testing {
 
-// The directory goes with the object, unless keep_if_failed() kept it.
+// The directory goes with the object, unless keep_if_failed() kept it. `parent`:
+// the temp directory, or one only root writes (/run) for a test that needs that.
 class ScratchDir {
 public:
-    explicit ScratchDir(const std::string& prefix = "epscope-test") {
-        std::string t = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    explicit ScratchDir(
+        const std::string& prefix = "epscope-test",
+        const std::filesystem::path& parent = std::filesystem::temp_directory_path()) {
+        std::string t = (parent / (prefix + "-XXXXXX")).string();
         if (::mkdtemp(t.data()) == nullptr)
             throw std::runtime_error("mkdtemp " + t + ": " + std::strerror(errno));
         path_ = t;

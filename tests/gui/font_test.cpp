@@ -30,14 +30,10 @@ protected:
         const passwd* pw = ::getpwnam("nobody");
         ASSERT_NE(pw, nullptr) << "no user nobody";
         nobody_ = pw->pw_uid;
-        // Under /run: root's and writable by no one else, as /usr/share/fonts.
-        dir_ = fs::path("/run") / ("epscope-font-test-" + std::to_string(::getpid()));
-        fs::create_directory(dir_);
         ::chmod(dir_.c_str(), 0755);
         ASSERT_FALSE(read_system_font(kFontPath, why_).empty())
             << why_ << " (scripts/setup installs fonts-dejavu-core)";
     }
-    void TearDown() override { fs::remove_all(dir_); }
     // A copy of the real font at `p`, mode `mode`.
     fs::path copy(const fs::path& p, mode_t mode) {
         fs::copy_file(kFontPath, p, fs::copy_options::overwrite_existing);
@@ -48,7 +44,9 @@ protected:
         why_.clear();
         return read_system_font(p.c_str(), why_).empty() && !why_.empty();
     }
-    fs::path dir_;
+    // Under /run: root's and writable by no one else, as /usr/share/fonts.
+    epscope::testing::ScratchDir scratch_{"epscope-font-test", "/run"};
+    const fs::path dir_ = scratch_.path();
     uid_t nobody_ = 0;
     std::string why_;
 };
