@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "../scratch_dir.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/replay.hpp"
@@ -56,8 +57,8 @@ struct Spaced : stream::RecordSink {
 };
 
 TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
-    const std::filesystem::path p = std::filesystem::temp_directory_path() /
-                                    ("epscope-counters-" + std::to_string(::getpid()) + ".trace");
+    const epscope::testing::ScratchDir dir("epscope-counters");
+    const std::filesystem::path p = dir / "counters.trace";
     {
         trace::TraceHeader h;
         h.set(trace::kMetaBackend, "fentry");
@@ -69,7 +70,6 @@ TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
         w.close();
     }
     Replay r(p);
-    std::filesystem::remove(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
     const CounterIndex& idx = r.counters();
 
