@@ -29,7 +29,9 @@ record() {
     rec=$!
     pids+=("$rec")
     while kill -0 "$rec" 2>/dev/null; do
-        n=$(bpftool perf show pid "$rec" 2>/dev/null | grep -c 'tracepoint  sys_e[a-z]*_\(read\|readv\|recv[a-z]*\)$' || true)
+        # Debian 12's bpftool lists every process's links: this epscope's only.
+        n=$(bpftool perf show 2>/dev/null | grep "^pid $rec " |
+            grep -c 'tracepoint  sys_e[a-z]*_\(read\|readv\|recv[a-z]*\)$' || true)
         [ "$n" -gt "$most" ] && most=$n
         sleep 0.1
     done
