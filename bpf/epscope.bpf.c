@@ -1042,6 +1042,12 @@ static __always_inline __u64 edge_key(__u32 tgid, int fd)
 	return ((__u64)tgid << 32) | (__u32)fd;
 }
 
+/* EPOLLET registrations so far, read by the tracer through the mmap
+ * (epscope_shared.h): it attaches the read-family programs at the first one
+ * (BpfSession::arm_reads), so tracing a level-triggered program costs the
+ * machine's reads nothing. */
+__u64 edge_registrations = 0;
+
 static __always_inline void edge_fd_ctl(int op, int fd, __u32 events, int ret)
 {
 	if (ret != 0)
@@ -1050,6 +1056,7 @@ static __always_inline void edge_fd_ctl(int op, int fd, __u32 events, int ret)
 	if (op != EP_CTL_DEL && (events & EPOLLET)) {
 		__u8 one = 1;
 		bpf_map_update_elem(&edge_fds, &key, &one, BPF_ANY);
+		__sync_fetch_and_add(&edge_registrations, 1);
 	} else if (bpf_map_lookup_elem(&edge_fds, &key)) {
 		bpf_map_delete_elem(&edge_fds, &key);
 	}

@@ -93,54 +93,60 @@ void bench_seeks(view::Replay& r) {
     r.seek(r.last_ts());
 }
 
-}  // namespace
+// What the replay holds after opening, and how fast it seeks.
+void report_open(view::Replay& r, double open_s) {
+    const auto [rss, peak] = rss_mib();
+    std::printf(
+        "open: %zu records in %.2f s; RSS %.0f MiB (peak %.0f MiB); the replay holds %.1f "
+        "MiB (checkpoints %.1f), the model at the cursor %.1f MiB\n",
+        r.record_count(), open_s, rss, peak, static_cast<double>(r.memory_bytes()) / 1048576,
+        static_cast<double>(r.checkpoint_bytes()) / 1048576,
+        static_cast<double>(r.model().memory_bytes()) / 1048576);
+    bench_seeks(r);
+}
 
-int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play,
-              double open_s) {
-    {
-        const auto [rss, peak] = rss_mib();
-        std::printf(
-            "open: %zu records in %.2f s; RSS %.0f MiB (peak %.0f MiB); the replay holds %.1f "
-            "MiB (checkpoints %.1f), the model at the cursor %.1f MiB\n",
-            r.record_count(), open_s, rss, peak, static_cast<double>(r.memory_bytes()) / 1048576,
-            static_cast<double>(r.checkpoint_bytes()) / 1048576,
-            static_cast<double>(r.model().memory_bytes()) / 1048576);
-        bench_seeks(r);
-    }
-    b.set_vsync(false);
-    const int warmup = 10;
-    // Playing: the timeline's own play path moves the cursor (draw_timeline
-    // advances it by frame_dt * speed and the frame re-seeks the replay), at
-    // a speed that reaches the last record on the last frame. frame_dt is a
-    // nominal 60 Hz, so every run applies the same records per frame.
-    constexpr double kFrameDt = 1.0 / 60;
+constexpr int kWarmup = 10;
+// Playing: the timeline's own play path moves the cursor (draw_timeline
+// advances it by frame_dt * speed and the frame re-seeks the replay), at
+// a speed that reaches the last record on the last frame. frame_dt is a
+// nominal 60 Hz, so every run applies the same records per frame.
+constexpr double kFrameDt = 1.0 / 60;
+
+void start_playing(view::Replay& r, UiState& ui, int frames) {
     const std::uint64_t span = r.last_ts() - r.first_ts();
-    if (play) {
-        ui.rel_ns = 0;
-        r.seek(r.first_ts());
-        ui.playing = true;
-        ui.speed = static_cast<float>(static_cast<double>(span) / 1e9 / (frames + warmup) /
-                                      kFrameDt * 1.0001);
-    }
-    const std::size_t applied0 = r.applied();
-    CpuTimes cpu0;
+    ui.rel_ns = 0;
+    r.seek(r.first_ts());
+    ui.playing = true;
+    ui.speed = static_cast<float>(static_cast<double>(span) / 1e9 / (frames + kWarmup) / kFrameDt *
+                                  1.0001);
+}
+
+// The parts of a frame, in order: input and ImGui's new frame; the UI
+// (view-model and the windows' draw lists); ImGui's end of frame; handing
+// the vertices to OpenGL; waiting for the rasteriser (glFinish: with
+// llvmpipe this is the CPU drawing the pixels); the swap (with Xvfb a
+// copy of the image to the X server). A frame is all of them.
+enum FramePart { kInputPart, kUiPart, kFinishPart, kSubmitPart, kRasterPart, kSwapPart, kParts };
+constexpr const char* kPartNames[kParts] = {"input",     "ui",     "imgui end",
+                                            "gl submit", "raster", "swap"};
+
+// What the measured frames took and drew (the warm-up frames left out).
+struct FrameStats {
+    CpuTimes cpu0;  // at the first measured frame
     std::vector<double> applied_per_frame;
-    // The parts of a frame, in order: input and ImGui's new frame; the UI
-    // (view-model and the windows' draw lists); ImGui's end of frame; handing
-    // the vertices to OpenGL; waiting for the rasteriser (glFinish: with
-    // llvmpipe this is the CPU drawing the pixels); the swap (with Xvfb a
-    // copy of the image to the X server). A frame is all of them.
-    enum Part { Input, Ui, Finish, Submit, Raster, Swap, kParts };
-    static constexpr const char* kNames[kParts] = {"input",     "ui",     "imgui end",
-                                                   "gl submit", "raster", "swap"};
     std::array<std::vector<double>, kParts> part;
     std::vector<double> frame;
     double vertices = 0;
     double indices = 0;
     double commands = 0;
     double area = 0;
-    for (int i = 0; i < frames + warmup; ++i) {
-        if (i == warmup) cpu0 = cpu_times();
+};
+
+FrameStats measure_frames(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames,
+                          bool play) {
+    FrameStats m;
+    for (int i = 0; i < frames + kWarmup; ++i) {
+        if (i == kWarmup) m.cpu0 = cpu_times();
         std::array<Clock::time_point, kParts + 1> t;
         t[0] = Clock::now();
         b.begin_frame(0);
@@ -158,17 +164,23 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
         t[5] = Clock::now();
         b.swap();
         t[6] = Clock::now();
-        if (i < warmup) continue;
-        applied_per_frame.push_back(
+        if (i < kWarmup) continue;
+        m.applied_per_frame.push_back(
             static_cast<double>(r.applied() > applied_before ? r.applied() - applied_before : 0));
-        for (int k = 0; k < kParts; ++k) part[k].push_back(ms(t[k], t[k + 1]));
-        frame.push_back(ms(t[0], t[kParts]));
+        for (int k = 0; k < kParts; ++k) m.part[k].push_back(ms(t[k], t[k + 1]));
+        m.frame.push_back(ms(t[0], t[kParts]));
         const Backend::DrawStats s = b.draw_stats();
-        vertices += s.vertices;
-        indices += s.indices;
-        commands += s.commands;
-        area += s.area;
+        m.vertices += s.vertices;
+        m.indices += s.indices;
+        m.commands += s.commands;
+        m.area += s.area;
     }
+    return m;
+}
+
+// The machine, what was played, the frame times and what a frame drew.
+void report_frames(Backend& b, const view::Replay& r, const FrameStats& m, int frames, bool play,
+                   std::size_t applied0) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const char* lp = std::getenv("LP_NUM_THREADS");
     std::printf(
@@ -179,31 +191,43 @@ int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames
                 static_cast<double>(b.scale()), static_cast<double>(ImGui::GetFontSize()));
     if (play) {
         double sum = 0;
-        for (double a : applied_per_frame) sum += a;
+        for (double a : m.applied_per_frame) sum += a;
         std::printf(
             "playing: %.3f ms of trace per frame, records applied per frame mean %.0f p99 %.0f "
             "(%zu of %zu records in all)\n",
-            static_cast<double>(span) / 1e6 / (frames + warmup), sum / frames,
-            pct(applied_per_frame, 0.99), r.applied() - applied0, r.record_count());
+            static_cast<double>(r.last_ts() - r.first_ts()) / 1e6 / (frames + kWarmup),
+            sum / frames, pct(m.applied_per_frame, 0.99), r.applied() - applied0, r.record_count());
     }
     const CpuTimes cpu1 = cpu_times();
-    if (cpu0.ok && cpu1.ok && cpu1.total > cpu0.total) {
+    if (m.cpu0.ok && cpu1.ok && cpu1.total > m.cpu0.total) {
         std::printf(
             "machine during the frames: %.1f%% of CPU time stolen by the hypervisor "
             "(/proc/stat steal)\n",
-            100.0 * static_cast<double>(cpu1.steal - cpu0.steal) /
-                static_cast<double>(cpu1.total - cpu0.total));
+            100.0 * static_cast<double>(cpu1.steal - m.cpu0.steal) /
+                static_cast<double>(cpu1.total - m.cpu0.total));
     }
-    std::printf("frame p50 %.3f ms  p99 %.3f ms\n", pct(frame, 0.50), pct(frame, 0.99));
+    std::printf("frame p50 %.3f ms  p99 %.3f ms\n", pct(m.frame, 0.50), pct(m.frame, 0.99));
     std::printf("parts (p50 / p99 ms):");
     for (int k = 0; k < kParts; ++k) {
-        std::printf("  %s %.3f / %.3f", kNames[k], pct(part[k], 0.50), pct(part[k], 0.99));
+        std::printf("  %s %.3f / %.3f", kPartNames[k], pct(m.part[k], 0.50), pct(m.part[k], 0.99));
     }
     std::printf(
         "\nper frame: %.0f vertices, %.0f indices, %.0f draw calls, about %.0f k pixels shaded "
         "(%.2f screens)\n",
-        vertices / frames, indices / frames, commands / frames, area / frames / 1000,
-        area / frames / static_cast<double>(d.x * d.y));
+        m.vertices / frames, m.indices / frames, m.commands / frames, m.area / frames / 1000,
+        m.area / frames / static_cast<double>(d.x * d.y));
+}
+
+}  // namespace
+
+int run_bench(Backend& b, view::Replay& r, ViewCache& v, UiState& ui, int frames, bool play,
+              double open_s) {
+    report_open(r, open_s);
+    b.set_vsync(false);
+    if (play) start_playing(r, ui, frames);
+    const std::size_t applied0 = r.applied();
+    const FrameStats m = measure_frames(b, r, v, ui, frames, play);
+    report_frames(b, r, m, frames, play, applied0);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "findings/header_options.hpp"
 #include "view/replay.hpp"
 
 namespace epscope::view {
@@ -26,9 +27,7 @@ constexpr double kLiveSnapshotS = 1.0;
 }  // namespace
 
 void FindingsRun::reset(const Replay& r) {
-    findings::Options o;
-    o.backend = std::string(r.header().get("backend").value_or(""));
-    engine_ = std::make_unique<findings::Engine>(std::move(o));
+    engine_ = std::make_unique<findings::Engine>(findings::options_for(r.header()));
     replay_ = &r;
     first_ts_ = r.first_ts();
     fed_ = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../scratch_dir.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
 #include "view/replay.hpp"
@@ -57,12 +58,9 @@ struct Spaced : stream::RecordSink {
     }
 };
 
-// The records of `fill` in a trace file (fentry backend), spaced 2.5 us apart.
+// The records of `fill` in a trace file `p` (fentry backend), spaced 2.5 us apart.
 template <typename Fill>
-std::filesystem::path write_trace(const std::string& name, Fill fill) {
-    const std::filesystem::path p =
-        std::filesystem::temp_directory_path() /
-        ("epscope-" + name + "-" + std::to_string(::getpid()) + ".trace");
+void write_trace(const std::filesystem::path& p, Fill fill) {
     trace::TraceHeader h;
     h.set(trace::kMetaBackend, "fentry");
     trace::TraceWriter w(p, h);
@@ -71,13 +69,13 @@ std::filesystem::path write_trace(const std::string& name, Fill fill) {
     sp.s = &s;
     fill(s);
     w.close();
-    return p;
 }
 
 TEST(Counters, SamplesEqualTheModelAtTheirTimesAndStepsShowThem) {
-    const std::filesystem::path p = write_trace("counters", busy);
+    const epscope::testing::ScratchDir dir("epscope-counters");
+    const std::filesystem::path p = dir / "counters.trace";
+    write_trace(p, busy);
     Replay r(p);
-    std::filesystem::remove(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
     const CounterIndex& idx = r.counters();
 
@@ -152,9 +150,9 @@ std::vector<std::uint64_t> serials(const CounterTrackList& l) {
 }
 
 TEST(CounterTracks, OnePerInstanceInTheOrderTheyAppeared) {
-    const std::filesystem::path p = write_trace("counter-tracks", ten_instances);
-    Replay r(p);
-    std::filesystem::remove(p);
+    const epscope::testing::ScratchDir dir("epscope-counter-tracks");
+    write_trace(dir / "tracks.trace", ten_instances);
+    Replay r(dir / "tracks.trace");
     ASSERT_TRUE(r.opened()) << r.open_error();
     const CounterIndex& idx = r.counters();
     ASSERT_EQ(idx.tracks().size(), 10u);
@@ -178,9 +176,9 @@ TEST(CounterTracks, OnePerInstanceInTheOrderTheyAppeared) {
 }
 
 TEST(CounterTracks, ManyFoldToTheSelectedAndTheBusiest) {
-    const std::filesystem::path p = write_trace("counter-fold", ten_instances);
-    Replay r(p);
-    std::filesystem::remove(p);
+    const epscope::testing::ScratchDir dir("epscope-counter-fold");
+    write_trace(dir / "fold.trace", ten_instances);
+    Replay r(dir / "fold.trace");
     ASSERT_TRUE(r.opened()) << r.open_error();
     const CounterIndex& idx = r.counters();
     ASSERT_EQ(idx.tracks().size(), 10u);

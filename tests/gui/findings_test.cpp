@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../scratch_dir.hpp"
 #include "findings_trace.hpp"
 #include "trace/reader.hpp"
 #include "view/replay.hpp"
@@ -23,12 +24,8 @@ namespace fs = std::filesystem;
 
 class FindingsView : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-gui-findings-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    fs::path dir_;
+    epscope::testing::ScratchDir scratch_{"epscope-gui-findings"};
+    const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(FindingsView, ReportsTheStuckOneshotWithWhereToGo) {

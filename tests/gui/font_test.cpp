@@ -16,6 +16,8 @@
 #include <fstream>
 #include <string>
 
+#include "../scratch_dir.hpp"
+
 namespace epscope::gui {
 namespace {
 
@@ -28,14 +30,10 @@ protected:
         const passwd* pw = ::getpwnam("nobody");
         ASSERT_NE(pw, nullptr) << "no user nobody";
         nobody_ = pw->pw_uid;
-        // Under /run: root's and writable by no one else, as /usr/share/fonts.
-        dir_ = fs::path("/run") / ("epscope-font-test-" + std::to_string(::getpid()));
-        fs::create_directory(dir_);
         ::chmod(dir_.c_str(), 0755);
         ASSERT_FALSE(read_system_font(kFontPath, why_).empty())
             << why_ << " (scripts/setup installs fonts-dejavu-core)";
     }
-    void TearDown() override { fs::remove_all(dir_); }
     // A copy of the real font at `p`, mode `mode`.
     fs::path copy(const fs::path& p, mode_t mode) {
         fs::copy_file(kFontPath, p, fs::copy_options::overwrite_existing);
@@ -46,7 +44,9 @@ protected:
         why_.clear();
         return read_system_font(p.c_str(), why_).empty() && !why_.empty();
     }
-    fs::path dir_;
+    // Under /run: root's and writable by no one else, as /usr/share/fonts.
+    epscope::testing::ScratchDir scratch_{"epscope-font-test", "/run"};
+    const fs::path dir_ = scratch_.path();
     uid_t nobody_ = 0;
     std::string why_;
 };
@@ -79,12 +79,10 @@ TEST_F(Font, ADirectoryOfAnotherUserOnTheWayIsRefused) {
 
 TEST_F(Font, AWorldWritableDirectoryOnTheWayIsRefused) {
     // /tmp: anyone may create (or rename into) a name there.
-    const fs::path tmp = fs::temp_directory_path() / ("epscope-font-" + std::to_string(::getpid()));
-    fs::create_directory(tmp);
-    ::chmod(tmp.c_str(), 0755);
+    const epscope::testing::ScratchDir tmp("epscope-font");
+    ::chmod(tmp.path().c_str(), 0755);
     const fs::path p = copy(tmp / "f.ttf", 0644);
     EXPECT_TRUE(refused(p));
-    fs::remove_all(tmp);
     fs::create_directory(dir_ / "open");
     ::chmod((dir_ / "open").c_str(), 0777);
     EXPECT_TRUE(refused(copy(dir_ / "open" / "f.ttf", 0644)));

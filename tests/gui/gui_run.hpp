@@ -63,26 +63,4 @@ inline GuiRun run_gui(const std::vector<std::string>& args, const std::filesyste
     return r;
 }
 
-// A directory of the screenshot tests' own, made by mkdtemp (never a name another
-// user could have made first: the tests run as root); removed at the end unless the
-// test failed or EPSCOPE_GUI_TEST_KEEP is set, when its PNGs are kept to look at.
-class ShotDir {
-public:
-    explicit ShotDir(const std::string& prefix) {
-        std::string t = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-        if (::mkdtemp(t.data()) != nullptr) path_ = t;
-    }
-    void finish(bool failed) const {
-        if (path_.empty()) return;
-        if (!failed && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr)
-            std::filesystem::remove_all(path_);
-        else
-            std::printf("screenshots kept in %s\n", path_.c_str());
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
 }  // namespace epscope::gui_test

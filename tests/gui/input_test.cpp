@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "../scratch_dir.hpp"
 #include "findings_trace.hpp"
 #include "image_check.hpp"
 #include "model/model.hpp"
@@ -345,29 +346,20 @@ private:
 class Input : public ::testing::Test {
 protected:
     void SetUp() override {
-        // One directory per test: a later test's clean-up must not remove
-        // what a failed one kept.
-        const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        dir_ = fs::temp_directory_path() /
-               ("epscope-gui-input-" + std::to_string(::getpid()) + "-" + test);
-        fs::create_directories(dir_);
         // The GUI keeps its layout here, not in the real ~/.config.
         ::setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);
         ::setenv("TZ", "UTC", 1);  // wall-clock times the same in the GUI and here
         ::tzset();
         ASSERT_TRUE(run({"xdotool", "version"})) << "xdotool is missing (scripts/setup)";
     }
-    void TearDown() override {
-        if (!HasFailure() && std::getenv("EPSCOPE_GUI_TEST_KEEP") == nullptr) {
-            fs::remove_all(dir_);
-        } else {
-            std::printf("reports and screenshots kept in %s\n", dir_.c_str());
-        }
-    }
+    void TearDown() override { scratch_.keep_if_failed(HasFailure()); }
     void save(const png::Image& img, const std::string& name) {
         if (img.width != 0) png::write_png(dir_ / (name + ".png"), img);
     }
-    fs::path dir_;
+    // One directory per test (a fixture per test): a later test's clean-up must
+    // not remove what a failed one kept.
+    epscope::testing::ScratchDir scratch_{"epscope-gui-input"};
+    const fs::path dir_ = scratch_.path();
 };
 
 Rect around(const Target& t, int by) {
@@ -386,6 +378,36 @@ std::set<int> model_items(const fs::path& trace) {
         fds.insert(r.model().item(n.item).fd);
     }
     return fds;
+}
+
+// Nothing selected: no selection colour anywhere, no item in the details (no item
+// counters drawn: the font's anti-aliased text has pixels of any grey, so the report
+// says it), no item lane in the timeline (its label is in the callback colour; the
+// tracepoint backend sees no callbacks).
+void expect_nothing_selected(const png::Image& shot, const Report& r) {
+    EXPECT_EQ(count_pixels(shot, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
+    for (const auto& [name, value] : r.counters) EXPECT_FALSE(name.starts_with("item_counters"));
+    EXPECT_EQ(count_pixels(shot, kTimelineArea, view::kMarkCallback), 0u);
+}
+
+// The tree node drawn lowest: an item that is not the root, deep in the tree.
+const Target* lowest_tree_node(const Report& r) {
+    const Target* node = nullptr;
+    for (const Target& t : r.targets) {
+        if (t.window == "tree" && (node == nullptr || t.y0 > node->y0)) node = &t;
+    }
+    return node;
+}
+
+// The topmost busiest item in the details panel other than `fd` (the list may run
+// below the panel's visible part).
+const Target* topmost_busiest_item_but(const Report& r, int fd) {
+    const Target* other = nullptr;
+    for (const Target& t : r.targets) {
+        if (t.window == "details" && t.fd != fd && (other == nullptr || t.y0 < other->y0))
+            other = &t;
+    }
+    return other;
 }
 
 // `epscope record -- epscope-poller --model basic ...` (tracepoint backend),
@@ -414,21 +436,11 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     png::Image before = gui.screenshot();
     save(before, "before");
     ASSERT_EQ(before.width, static_cast<std::uint32_t>(kWidth));
-    // Nothing selected: no selection colour anywhere, no item in the details
-    // (no item counters drawn: the font's anti-aliased text has pixels of
-    // any grey, so the report says it), no item lane in the timeline (its
-    // label is in the callback colour; this backend sees no callbacks).
-    EXPECT_EQ(count_pixels(before, Rect{0, 0, kWidth, kHeight}, view::kSelection), 0u);
-    for (const auto& [name, value] : first.counters)
-        EXPECT_FALSE(name.starts_with("item_counters"));
-    EXPECT_EQ(count_pixels(before, kTimelineArea, view::kMarkCallback), 0u);
+    expect_nothing_selected(before, first);
 
     // Click the node of an item that is not the root, deep enough to be
     // somewhere in the middle of the tree.
-    const Target* node = nullptr;
-    for (const Target& t : first.targets) {
-        if (t.window == "tree" && (node == nullptr || t.y0 > node->y0)) node = &t;
-    }
+    const Target* node = lowest_tree_node(first);
     ASSERT_NE(node, nullptr);
     const Target clicked = *node;
     ASSERT_TRUE(gui.click_at(clicked.cx(), clicked.cy()));
@@ -459,12 +471,7 @@ TEST_F(Input, ClickOnATreeNodeSelectsItsFdInEveryWindow) {
     // Details: the clicked fd is one of the busiest items (a target there),
     // highlighted as the selected row; a click on another one moves the
     // selection everywhere, the tree's ring included.
-    // The topmost one: the list may run below the panel's visible part.
-    const Target* other = nullptr;
-    for (const Target& t : now.targets) {
-        if (t.window == "details" && t.fd != clicked.fd && (other == nullptr || t.y0 < other->y0))
-            other = &t;
-    }
+    const Target* other = topmost_busiest_item_but(now, clicked.fd);
     ASSERT_NE(other, nullptr) << "no busiest item to click in the details panel";
     const int other_fd = other->fd;
     ASSERT_TRUE(gui.click_at(other->cx(), other->cy()));
@@ -783,6 +790,145 @@ fs::path write_minute_trace(const fs::path& p) {
     return p;
 }
 
+// Presses the keys of view/keys.hpp's table as real X key events, noting which.
+struct KeyPresser {
+    Gui& gui;
+    std::set<std::string> pressed;
+    // Presses the key of `action` and waits for a report where `ok` holds.
+    Report press(view::KeyAction action, const std::function<bool(const Report&)>& ok) {
+        for (const view::KeyBinding& b : view::kKeys) {
+            if (b.action != action) continue;
+            pressed.insert(b.label);
+            if (!gui.key(b.xdotool)) return Report{};
+            return gui.wait_for(ok);
+        }
+        return Report{};
+    }
+};
+using view::KeyAction;
+
+// Home, Space (play, pause: the cursor stays), Right and Left.
+void press_play_and_step(KeyPresser& keys, std::uint64_t trace_span) {
+    Report r = keys.press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
+    ASSERT_EQ(r.cursor, 0u) << "Home did not move the cursor to the first record";
+    r = keys.press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 1; });
+    ASSERT_EQ(r.playing, 1) << "Space did not start playing";
+    r = keys.press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 0; });
+    ASSERT_EQ(r.playing, 0) << "Space did not pause";
+    EXPECT_GT(r.cursor, 0u);  // it played for a while
+    EXPECT_LT(r.cursor, trace_span);
+    const std::uint64_t paused = r.cursor;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(keys.gui.wait_for([](const Report&) { return true; }).cursor, paused);
+
+    const std::uint64_t c = r.cursor;
+    r = keys.press(KeyAction::StepForward, [&](const Report& r) { return r.cursor > c; });
+    EXPECT_GT(r.cursor, c) << "Right did not step forward";
+    const std::uint64_t c2 = r.cursor;
+    r = keys.press(KeyAction::StepBack, [&](const Report& r) { return r.cursor < c2; });
+    EXPECT_LT(r.cursor, c2) << "Left did not step back";
+}
+
+// W and S zoom around the cursor, near the start: the window starts there and D
+// has room to pan it later, A back.
+void press_zoom_and_pan(KeyPresser& keys) {
+    Report r = keys.press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
+    const std::uint64_t whole = r.span();
+    r = keys.press(KeyAction::ZoomIn, [&](const Report& r) { return r.span() < whole; });
+    EXPECT_NEAR(static_cast<double>(r.span()), view::kKeyZoomFactor * static_cast<double>(whole),
+                0.01 * static_cast<double>(whole))
+        << "W did not zoom in";
+    // Zoomed around the cursor, which stays in view.
+    EXPECT_TRUE(r.cursor >= r.t0 && r.cursor <= r.t1);
+    r = keys.press(KeyAction::ZoomIn, [&](const Report& r) {
+        return r.span() < view::kKeyZoomFactor * static_cast<double>(whole) * 0.99;
+    });
+    const Report zoomed = r;
+    r = keys.press(KeyAction::ZoomOut, [&](const Report& r) { return r.span() > zoomed.span(); });
+    EXPECT_NEAR(static_cast<double>(r.span()),
+                static_cast<double>(zoomed.span()) / view::kKeyZoomFactor,
+                0.01 * static_cast<double>(whole))
+        << "S did not zoom out";
+    const Report before_pan = r;
+    const double pan = view::kKeyPanShare * static_cast<double>(before_pan.span());
+    r = keys.press(KeyAction::PanLater, [&](const Report& r) { return r.t0 > before_pan.t0; });
+    EXPECT_NEAR(static_cast<double>(r.t0 - before_pan.t0), pan, 0.02 * pan + 2)
+        << "D did not pan later";
+    const Report after_pan = r;
+    r = keys.press(KeyAction::PanEarlier, [&](const Report& r) { return r.t0 < after_pan.t0; });
+    EXPECT_NEAR(static_cast<double>(after_pan.t0 - r.t0), pan, 0.02 * pan + 2)
+        << "A did not pan earlier";
+    EXPECT_EQ(r.span(), before_pan.span());
+}
+
+// End, then Ctrl+F, a tree node's fd typed and Enter: that fd is selected.
+void press_end_and_find_fd(KeyPresser& keys, const Report& first, std::uint64_t trace_span) {
+    Report r =
+        keys.press(KeyAction::ToEnd, [&](const Report& r) { return r.cursor == trace_span; });
+    EXPECT_EQ(r.cursor, trace_span) << "End did not move the cursor to the last record";
+    const Target* node = nullptr;
+    for (const Target& t : first.targets) {
+        if (t.window == "tree" && (node == nullptr || t.fd > node->fd)) node = &t;
+    }
+    ASSERT_NE(node, nullptr);
+    const int fd = node->fd;
+    r = keys.press(KeyAction::FindFd, [](const Report& r) { return r.text_input == 1; });
+    ASSERT_EQ(r.text_input, 1) << "Ctrl+F did not give the find box the keyboard";
+    ASSERT_TRUE(keys.gui.type(std::to_string(fd)));
+    ASSERT_TRUE(keys.gui.key("Return"));
+    r = keys.gui.wait_for(
+        [&](const Report& r) { return r.selected_fd == fd && r.text_input == 0; });
+    EXPECT_EQ(r.selected_fd, fd);
+    EXPECT_EQ(r.text_input, 0);
+}
+
+// Ctrl+L: a gutter dragged, then the default layout back.
+void press_reset_layout(KeyPresser& keys) {
+    Gui& gui = keys.gui;
+    const Report before_drag = gui.wait_for([](const Report& r) { return r.gutters.size() >= 5; });
+    ASSERT_EQ(before_drag.gutters.count("side_gutter"), 1u);
+    const Target side = before_drag.gutters.at("side_gutter");
+    ASSERT_TRUE(gui.drag(side.cx(), side.cy(), 64, 0));
+    Report r =
+        gui.wait_for([&](const Report& r) { return r.shares[0] > before_drag.shares[0] + 0.02f; });
+    ASSERT_GT(r.shares[0], before_drag.shares[0] + 0.02f) << "the gutter drag did not resize";
+    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
+    r = keys.press(KeyAction::ResetLayout, [](const Report& r) {
+        return std::abs(r.shares[0] - view::Shares{}.side) < 1e-4f;
+    });
+    EXPECT_NEAR(r.shares[0], view::Shares{}.side, 1e-4) << "Ctrl+L did not reset the layout";
+}
+
+// `?`: the overlay lists every key, one row each, and the legend a row for every
+// colour of view/legend.hpp (`overlay`: a screenshot of it); `?` again hides it.
+void press_help(KeyPresser& keys, png::Image& overlay) {
+    Report r = keys.press(KeyAction::Help, [](const Report& r) { return r.keys_overlay != 0; });
+    EXPECT_EQ(r.keys_overlay, static_cast<int>(view::kKeyCount)) << "`?` did not show the keys";
+    for (const view::LegendEntry& e : view::kLegend) {
+        const std::string row = std::string(e.pane) + ' ' + std::to_string(e.colour.r) + ' ' +
+                                std::to_string(e.colour.g) + ' ' + std::to_string(e.colour.b);
+        EXPECT_TRUE(r.legend.contains(row)) << "no legend row " << row;
+    }
+    overlay = keys.gui.screenshot();
+    r = keys.press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
+    EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
+}
+
+// Ctrl+= and Ctrl+- rebuild the font a step larger or smaller, Ctrl+0 brings the
+// screen's size back (Xvfb: content scale 1, 15 px).
+void press_text_size(KeyPresser& keys) {
+    const float px = keys.gui.wait_for([](const Report&) { return true; }).font;
+    ASSERT_EQ(px, 15.0f);
+    Report r = keys.press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep)) << "Ctrl+= did not enlarge the text";
+    r = keys.press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px * 1.3f; });
+    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep * view::kTextZoomStep));
+    r = keys.press(KeyAction::TextReset, [&](const Report& r) { return r.font == px; });
+    EXPECT_EQ(r.font, px) << "Ctrl+0 did not reset the text's size";
+    r = keys.press(KeyAction::TextSmaller, [&](const Report& r) { return r.font < px; });
+    EXPECT_EQ(r.font, std::round(px / view::kTextZoomStep)) << "Ctrl+- did not shrink the text";
+}
+
 // Every key of view/keys.hpp's table, pressed as a real X key event, does
 // what the table says, seen in the GUI's report: the cursor moves, the
 // replay plays, the timeline zooms and pans, Ctrl+F gives the "find fd" box
@@ -801,124 +947,17 @@ TEST_F(Input, EveryKeyOfTheTableActs) {
     ASSERT_EQ(r0.keys_overlay, 0);
     ASSERT_EQ(r0.playing, 0);
     ASSERT_GT(r0.cursor, 0u);  // the busiest moment: the end
-    std::set<std::string> pressed;
-    // Presses the key of `action` and waits for a report where `ok` holds.
-    auto press = [&](view::KeyAction action, const std::function<bool(const Report&)>& ok) {
-        for (const view::KeyBinding& b : view::kKeys) {
-            if (b.action != action) continue;
-            pressed.insert(b.label);
-            if (!gui.key(b.xdotool)) return Report{};
-            return gui.wait_for(ok);
-        }
-        return Report{};
-    };
-    using view::KeyAction;
-    Report r = press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
-    ASSERT_EQ(r.cursor, 0u) << "Home did not move the cursor to the first record";
-    r = press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 1; });
-    ASSERT_EQ(r.playing, 1) << "Space did not start playing";
-    r = press(KeyAction::PlayPause, [](const Report& r) { return r.playing == 0; });
-    ASSERT_EQ(r.playing, 0) << "Space did not pause";
-    EXPECT_GT(r.cursor, 0u);  // it played for a while
-    EXPECT_LT(r.cursor, trace_span);
-    const std::uint64_t paused = r.cursor;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    EXPECT_EQ(gui.wait_for([](const Report&) { return true; }).cursor, paused);
-
-    const std::uint64_t c = r.cursor;
-    r = press(KeyAction::StepForward, [&](const Report& r) { return r.cursor > c; });
-    EXPECT_GT(r.cursor, c) << "Right did not step forward";
-    const std::uint64_t c2 = r.cursor;
-    r = press(KeyAction::StepBack, [&](const Report& r) { return r.cursor < c2; });
-    EXPECT_LT(r.cursor, c2) << "Left did not step back";
-
-    // W and S zoom around the cursor, near the start: the window starts
-    // there and D has room to pan it later, A back.
-    r = press(KeyAction::ToStart, [&](const Report& r) { return r.cursor == 0; });
-    const std::uint64_t whole = r.span();
-    r = press(KeyAction::ZoomIn, [&](const Report& r) { return r.span() < whole; });
-    EXPECT_NEAR(static_cast<double>(r.span()), view::kKeyZoomFactor * static_cast<double>(whole),
-                0.01 * static_cast<double>(whole))
-        << "W did not zoom in";
-    // Zoomed around the cursor, which stays in view.
-    EXPECT_TRUE(r.cursor >= r.t0 && r.cursor <= r.t1);
-    r = press(KeyAction::ZoomIn, [&](const Report& r) {
-        return r.span() < view::kKeyZoomFactor * static_cast<double>(whole) * 0.99;
-    });
-    const Report zoomed = r;
-    r = press(KeyAction::ZoomOut, [&](const Report& r) { return r.span() > zoomed.span(); });
-    EXPECT_NEAR(static_cast<double>(r.span()),
-                static_cast<double>(zoomed.span()) / view::kKeyZoomFactor,
-                0.01 * static_cast<double>(whole))
-        << "S did not zoom out";
-    const Report before_pan = r;
-    const double pan = view::kKeyPanShare * static_cast<double>(before_pan.span());
-    r = press(KeyAction::PanLater, [&](const Report& r) { return r.t0 > before_pan.t0; });
-    EXPECT_NEAR(static_cast<double>(r.t0 - before_pan.t0), pan, 0.02 * pan + 2)
-        << "D did not pan later";
-    const Report after_pan = r;
-    r = press(KeyAction::PanEarlier, [&](const Report& r) { return r.t0 < after_pan.t0; });
-    EXPECT_NEAR(static_cast<double>(after_pan.t0 - r.t0), pan, 0.02 * pan + 2)
-        << "A did not pan earlier";
-    EXPECT_EQ(r.span(), before_pan.span());
-
-    r = press(KeyAction::ToEnd, [&](const Report& r) { return r.cursor == trace_span; });
-    EXPECT_EQ(r.cursor, trace_span) << "End did not move the cursor to the last record";
-    // Ctrl+F, then a tree node's fd typed and Enter: that fd is selected.
-    const Target* node = nullptr;
-    for (const Target& t : r0.targets) {
-        if (t.window == "tree" && (node == nullptr || t.fd > node->fd)) node = &t;
-    }
-    ASSERT_NE(node, nullptr);
-    const int fd = node->fd;
-    r = press(KeyAction::FindFd, [](const Report& r) { return r.text_input == 1; });
-    ASSERT_EQ(r.text_input, 1) << "Ctrl+F did not give the find box the keyboard";
-    ASSERT_TRUE(gui.type(std::to_string(fd)));
-    ASSERT_TRUE(gui.key("Return"));
-    r = gui.wait_for([&](const Report& r) { return r.selected_fd == fd && r.text_input == 0; });
-    EXPECT_EQ(r.selected_fd, fd);
-    EXPECT_EQ(r.text_input, 0);
-
-    // Ctrl+L: a gutter dragged, then the default layout back.
-    const Report before_drag = gui.wait_for([](const Report& r) { return r.gutters.size() >= 5; });
-    ASSERT_EQ(before_drag.gutters.count("side_gutter"), 1u);
-    const Target side = before_drag.gutters.at("side_gutter");
-    ASSERT_TRUE(gui.drag(side.cx(), side.cy(), 64, 0));
-    r = gui.wait_for([&](const Report& r) { return r.shares[0] > before_drag.shares[0] + 0.02f; });
-    ASSERT_GT(r.shares[0], before_drag.shares[0] + 0.02f) << "the gutter drag did not resize";
-    ASSERT_TRUE(gui.move(kTreeArea.x1 - 20, kTreeArea.y0 + 60));
-    r = press(KeyAction::ResetLayout,
-              [](const Report& r) { return std::abs(r.shares[0] - view::Shares{}.side) < 1e-4f; });
-    EXPECT_NEAR(r.shares[0], view::Shares{}.side, 1e-4) << "Ctrl+L did not reset the layout";
-
-    // `?`: the overlay lists every key, one row each; `?` again hides it.
-    r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay != 0; });
-    EXPECT_EQ(r.keys_overlay, static_cast<int>(view::kKeyCount)) << "`?` did not show the keys";
-    // ... and the legend: a row for every colour of view/legend.hpp.
-    for (const view::LegendEntry& e : view::kLegend) {
-        const std::string row = std::string(e.pane) + ' ' + std::to_string(e.colour.r) + ' ' +
-                                std::to_string(e.colour.g) + ' ' + std::to_string(e.colour.b);
-        EXPECT_TRUE(r.legend.contains(row)) << "no legend row " << row;
-    }
-    save(gui.screenshot(), "keys-overlay");
-    r = press(KeyAction::Help, [](const Report& r) { return r.keys_overlay == 0; });
-    EXPECT_EQ(r.keys_overlay, 0) << "`?` did not hide the keys";
-
-    // Ctrl+= and Ctrl+- rebuild the font a step larger or smaller, Ctrl+0
-    // brings the screen's size back (Xvfb: content scale 1, 15 px).
-    const float px = r.font;
-    ASSERT_EQ(px, 15.0f);
-    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px; });
-    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep)) << "Ctrl+= did not enlarge the text";
-    r = press(KeyAction::TextLarger, [&](const Report& r) { return r.font > px * 1.3f; });
-    EXPECT_EQ(r.font, std::round(px * view::kTextZoomStep * view::kTextZoomStep));
-    r = press(KeyAction::TextReset, [&](const Report& r) { return r.font == px; });
-    EXPECT_EQ(r.font, px) << "Ctrl+0 did not reset the text's size";
-    r = press(KeyAction::TextSmaller, [&](const Report& r) { return r.font < px; });
-    EXPECT_EQ(r.font, std::round(px / view::kTextZoomStep)) << "Ctrl+- did not shrink the text";
-
+    KeyPresser keys{gui, {}};
+    ASSERT_NO_FATAL_FAILURE(press_play_and_step(keys, trace_span));
+    press_zoom_and_pan(keys);
+    ASSERT_NO_FATAL_FAILURE(press_end_and_find_fd(keys, r0, trace_span));
+    ASSERT_NO_FATAL_FAILURE(press_reset_layout(keys));
+    png::Image overlay;
+    press_help(keys, overlay);
+    save(overlay, "keys-overlay");
+    ASSERT_NO_FATAL_FAILURE(press_text_size(keys));
     // Every row of the table was pressed.
-    EXPECT_EQ(pressed.size(), view::kKeyCount);
+    EXPECT_EQ(keys.pressed.size(), view::kKeyCount);
 }
 
 // The tracepoint trace in the real window: the details panel shows what the

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <string>
 
+#include "../scratch_dir.hpp"
 #include "imgui.h"
 #include "imgui_internal.h"
 
@@ -55,14 +56,10 @@ view::Shares run_once(const view::Shares* change, std::string* note = nullptr) {
 class LayoutStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-layout-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
         ::unsetenv("SUDO_UID");
         ::unsetenv("SUDO_GID");
     }
     void TearDown() override {
-        fs::remove_all(dir_);
         ::unsetenv("XDG_CONFIG_HOME");
         ::unsetenv("SUDO_UID");
         ::unsetenv("SUDO_GID");
@@ -76,7 +73,8 @@ protected:
         made_user_ = true;
         return ::getpwnam(kUser);
     }
-    fs::path dir_;
+    epscope::testing::ScratchDir scratch_{"epscope-layout"};
+    const fs::path dir_ = scratch_.path();
     bool made_user_ = false;
 };
 

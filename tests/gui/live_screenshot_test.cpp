@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../scratch_dir.hpp"
 #include "image_check.hpp"
 #include "png/png.hpp"
 #include "serve/stream_publisher.hpp"
@@ -89,17 +90,9 @@ private:
 
 class LiveScreenshot : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("epscope-gui-live-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        if (!HasFailure())
-            fs::remove_all(dir_);
-        else
-            std::printf("screenshots kept in %s\n", dir_.c_str());
-    }
-    fs::path dir_;
+    void TearDown() override { scratch_.keep_if_failed(HasFailure()); }
+    epscope::testing::ScratchDir scratch_{"epscope-gui-live"};
+    const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(LiveScreenshot, LiveStreamShowsTheTreeAndTheReadyList) {

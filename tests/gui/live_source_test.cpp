@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "../scratch_dir.hpp"
 #include "serve/stream_publisher.hpp"
 #include "serve/stream_server.hpp"
 #include "synthetic_stream.hpp"
@@ -24,14 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-    TempDir() {
-        std::string t = (fs::temp_directory_path() / "epscope-live-XXXXXX").string();
-        path = ::mkdtemp(t.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-    fs::path path;
-};
+using epscope::testing::ScratchDir;
 
 serve::ServerOptions quiet() {
     serve::ServerOptions o;
@@ -59,8 +53,8 @@ bool poll_until(view::LiveSource& src, const std::function<bool()>& done,
 }
 
 TEST(LiveSource, ConnectsWhenTheTracerStartsFollowsAndStartsOverOnRestart) {
-    TempDir dir;
-    const std::string path = (dir.path / "s.sock").string();
+    const ScratchDir dir("epscope-live");
+    const std::string path = (dir / "s.sock").string();
     view::Replay replay(view::Replay::LiveTag{}, path);
     view::LiveSourceOptions lo;
     lo.first_retry = std::chrono::milliseconds(10);
@@ -113,8 +107,8 @@ TEST(LiveSource, ConnectsWhenTheTracerStartsFollowsAndStartsOverOnRestart) {
 }
 
 TEST(LiveSource, CursorLeftBehindStaysWhereItIs) {
-    TempDir dir;
-    const std::string path = (dir.path / "s.sock").string();
+    const ScratchDir dir("epscope-live");
+    const std::string path = (dir / "s.sock").string();
     view::Replay replay(view::Replay::LiveTag{}, path);
     view::LiveSource src(path, replay);
     serve::StreamServer server(path, quiet());
@@ -136,12 +130,12 @@ TEST(LiveSource, CursorLeftBehindStaysWhereItIs) {
 // spool it still builds the whole state (every item inserted before it
 // came); without a spool the status bar says the state is incomplete.
 TEST(LiveSource, LateJoinGetsTheWholeStateOrIsToldItIsIncomplete) {
-    TempDir dir;
+    const ScratchDir dir("epscope-live");
     for (const bool spooled : {true, false}) {
-        const std::string path = (dir.path / "s.sock").string();
+        const std::string path = (dir / "s.sock").string();
         serve::ServerOptions o = quiet();
         o.history_bytes = 0;
-        if (spooled) o.spool_dir = dir.path.string();
+        if (spooled) o.spool_dir = dir.path().string();
         serve::StreamServer server(path, o);
         serve::StreamPublisher pub(header("h"), {&server});
         Synth s(pub);
@@ -177,8 +171,8 @@ TEST(LiveSource, LateJoinGetsTheWholeStateOrIsToldItIsIncomplete) {
 // reads again, the stream's end marker says why, and the status bar shows
 // it in red.
 TEST(LiveSource, DroppedReaderIsToldWhyInRed) {
-    TempDir dir;
-    const std::string path = (dir.path / "s.sock").string();
+    const ScratchDir dir("epscope-live");
+    const std::string path = (dir / "s.sock").string();
     serve::ServerOptions o = quiet();
     o.reader_queue_bytes = 16u << 10;
     serve::StreamServer server(path, o);
@@ -205,8 +199,8 @@ TEST(LiveSource, DroppedReaderIsToldWhyInRed) {
 }
 
 TEST(LiveSource, ForeignStreamIsAReadableError) {
-    TempDir dir;
-    const std::string path = (dir.path / "junk.sock").string();
+    const ScratchDir dir("epscope-live");
+    const std::string path = (dir / "junk.sock").string();
     int lfd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un a{};
     a.sun_family = AF_UNIX;

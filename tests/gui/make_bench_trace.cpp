@@ -33,98 +33,142 @@ struct Instance {
     int next = 0;                // the next item to get a callback
 };
 
-}  // namespace
+struct Options {
+    const char* out = nullptr;
+    int instances = 100;
+    int items = 10000;
+    double seconds = 0;
+};
 
-int main(int argc, char** argv) {
-    using namespace epscope;
+// The command line; false (after saying why) if it is wrong.
+bool parse_options(int argc, char** argv, Options& o) {
     if (argc < 2 || argc > 5) {
         std::fprintf(stderr,
                      "usage: gui_bench_trace OUT.trace [INSTANCES=100] [ITEMS=10000] "
                      "[SECONDS=0]\n");
-        return 1;
+        return false;
     }
-    const int instances = argc > 2 ? std::atoi(argv[2]) : 100;
-    const int items = argc > 3 ? std::atoi(argv[3]) : 10000;
-    const double seconds = argc > 4 ? std::atof(argv[4]) : 0;
-    if (instances <= 0 || items < instances) {
+    o.out = argv[1];
+    if (argc > 2) o.instances = std::atoi(argv[2]);
+    if (argc > 3) o.items = std::atoi(argv[3]);
+    if (argc > 4) o.seconds = std::atof(argv[4]);
+    if (o.instances <= 0 || o.items < o.instances) {
         std::fprintf(stderr, "gui_bench_trace: need INSTANCES > 0 and ITEMS >= INSTANCES\n");
-        return 1;
+        return false;
     }
-    if (!(seconds >= 0 && seconds <= 600)) {
+    if (!(o.seconds >= 0 && o.seconds <= 600)) {
         std::fprintf(stderr, "gui_bench_trace: SECONDS of activity must be 0..600\n");
-        return 1;
+        return false;
     }
-    const bool active = seconds > 0;
+    return true;
+}
+
+// The instances with their items inserted, a quarter of them on the ready list,
+// and a waiter in epoll_wait on each.
+std::vector<Instance> register_instances(epscope::gui_test::Synth& s, const Options& o,
+                                         std::uint32_t events) {
+    std::vector<Instance> all(static_cast<std::size_t>(o.instances));
+    int fd = 1000;
+    for (int i = 0; i < o.instances; ++i) {
+        Instance& in = all[static_cast<std::size_t>(i)];
+        in.ep = epscope::gui_test::ep_of(i + 1);
+        in.epfd = 3 + i;
+        in.first_fd = fd;
+        in.items = o.items / o.instances + (i < o.items % o.instances ? 1 : 0);
+        in.waiter = 5000 + static_cast<std::uint32_t>(i);
+        in.on_ready.assign(static_cast<std::size_t>(in.items), false);
+        s.create(in.ep, in.epfd);
+        for (int k = 0; k < in.items; ++k) s.insert(in.ep, in.epfd, fd + k, events);
+        for (int k = 0; k < in.items; k += 4) {
+            s.callback(in.ep, fd + k, EP_CB_QUEUED_READY);
+            in.ready.push_back(fd + k);
+            in.on_ready[static_cast<std::size_t>(k)] = true;
+        }
+        s.wait_begin(in.ep, in.epfd, in.waiter);
+        fd += in.items;
+    }
+    return all;
+}
+
+// Callbacks on the instance's next four items from the writer thread; returns the
+// first item's fd.
+int callback_four(epscope::gui_test::Synth& s, Instance& in, std::uint32_t writer) {
+    int first = -1;
+    for (int c = 0; c < 4; ++c) {
+        const int k = in.next;
+        in.next = (in.next + 1) % in.items;
+        const int f = in.first_fd + k;
+        if (in.on_ready[static_cast<std::size_t>(k)]) {
+            s.callback(in.ep, f, EP_CB_ALREADY_READY, 1, writer);
+        } else {
+            s.callback(in.ep, f, EP_CB_QUEUED_READY, 1, writer);
+            in.ready.push_back(f);
+            in.on_ready[static_cast<std::size_t>(k)] = true;
+        }
+        if (first < 0) first = f;
+    }
+    return first;
+}
+
+// The waiter harvests up to 16 items off the ready list, returns from epoll_wait
+// and waits again; returns how many it harvested.
+std::uint32_t harvest_and_wait_again(epscope::gui_test::Synth& s, Instance& in) {
+    s.harvest_begin(in.ep, in.waiter);
+    std::uint32_t n = 0;
+    while (n < 16 && !in.ready.empty()) {
+        const int f = in.ready.front();
+        in.ready.pop_front();
+        in.on_ready[static_cast<std::size_t>(f - in.first_fd)] = false;
+        s.harvest_item(in.ep, f, n++, in.waiter);
+    }
+    s.harvest_end(in.ep, in.waiter);
+    s.wait_end(in.ep, in.epfd, static_cast<int>(n), in.waiter);
+    s.wait_begin(in.ep, in.epfd, in.waiter);
+    s.wait_sleep(in.ep, in.waiter);
+    return n;
+}
+
+// Every millisecond for `seconds`, a few instances in turn get callbacks, a wakeup
+// and a harvest; returns the number of records written.
+std::size_t play_busy_server(epscope::gui_test::Synth& s, std::vector<Instance>& all,
+                             double seconds) {
+    std::size_t records = 0;
+    const int per_tick = std::max(1, static_cast<int>(all.size()) / 20);
+    const long ticks = static_cast<long>(seconds * 1000);
+    const std::uint64_t start = s.ts + 1'000'000;
+    std::size_t turn = 0;
+    for (long t = 0; t < ticks; ++t) {
+        s.ts = std::max(s.ts, start + static_cast<std::uint64_t>(t) * 1'000'000);
+        for (int j = 0; j < per_tick; ++j) {
+            Instance& in = all[turn++ % all.size()];
+            const std::uint32_t writer = 9000 + (in.waiter - 5000);
+            const int first = callback_four(s, in, writer);
+            s.wakeup(in.ep, first, in.waiter, writer);
+            records += 10 + harvest_and_wait_again(s, in);
+        }
+    }
+    return records;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace epscope;
+    Options o;
+    if (!parse_options(argc, argv, o)) return 1;
+    const bool active = o.seconds > 0;
     const std::uint32_t events = 1u | (active ? std::uint32_t{EPOLLET} : 0u);
     try {
         trace::TraceHeader h = trace::TraceHeader::for_this_host();
         h.set(trace::kMetaBackend, "synthetic");
-        trace::TraceWriter w(argv[1], h);
+        trace::TraceWriter w(o.out, h);
         gui_test::Synth s(w);
         s.process("bench");
-        std::vector<Instance> all(static_cast<std::size_t>(instances));
-        int fd = 1000;
-        for (int i = 0; i < instances; ++i) {
-            Instance& in = all[static_cast<std::size_t>(i)];
-            in.ep = gui_test::ep_of(i + 1);
-            in.epfd = 3 + i;
-            in.first_fd = fd;
-            in.items = items / instances + (i < items % instances ? 1 : 0);
-            in.waiter = 5000 + static_cast<std::uint32_t>(i);
-            in.on_ready.assign(static_cast<std::size_t>(in.items), false);
-            s.create(in.ep, in.epfd);
-            for (int k = 0; k < in.items; ++k) s.insert(in.ep, in.epfd, fd + k, events);
-            for (int k = 0; k < in.items; k += 4) {
-                s.callback(in.ep, fd + k, EP_CB_QUEUED_READY);
-                in.ready.push_back(fd + k);
-                in.on_ready[static_cast<std::size_t>(k)] = true;
-            }
-            s.wait_begin(in.ep, in.epfd, in.waiter);
-            fd += in.items;
-        }
-        std::size_t records = 0;
-        const int per_tick = std::max(1, instances / 20);
-        const long ticks = static_cast<long>(seconds * 1000);
-        const std::uint64_t start = s.ts + 1'000'000;
-        std::size_t turn = 0;
-        for (long t = 0; t < ticks; ++t) {
-            s.ts = std::max(s.ts, start + static_cast<std::uint64_t>(t) * 1'000'000);
-            for (int j = 0; j < per_tick; ++j) {
-                Instance& in = all[turn++ % all.size()];
-                const std::uint32_t writer = 9000 + (in.waiter - 5000);
-                int first = -1;
-                for (int c = 0; c < 4; ++c) {
-                    const int k = in.next;
-                    in.next = (in.next + 1) % in.items;
-                    const int f = in.first_fd + k;
-                    if (in.on_ready[static_cast<std::size_t>(k)]) {
-                        s.callback(in.ep, f, EP_CB_ALREADY_READY, 1, writer);
-                    } else {
-                        s.callback(in.ep, f, EP_CB_QUEUED_READY, 1, writer);
-                        in.ready.push_back(f);
-                        in.on_ready[static_cast<std::size_t>(k)] = true;
-                    }
-                    if (first < 0) first = f;
-                }
-                s.wakeup(in.ep, first, in.waiter, writer);
-                s.harvest_begin(in.ep, in.waiter);
-                std::uint32_t n = 0;
-                while (n < 16 && !in.ready.empty()) {
-                    const int f = in.ready.front();
-                    in.ready.pop_front();
-                    in.on_ready[static_cast<std::size_t>(f - in.first_fd)] = false;
-                    s.harvest_item(in.ep, f, n++, in.waiter);
-                }
-                s.harvest_end(in.ep, in.waiter);
-                s.wait_end(in.ep, in.epfd, static_cast<int>(n), in.waiter);
-                s.wait_begin(in.ep, in.epfd, in.waiter);
-                s.wait_sleep(in.ep, in.waiter);
-                records += 10 + n;
-            }
-        }
+        std::vector<Instance> all = register_instances(s, o, events);
+        const std::size_t records = play_busy_server(s, all, o.seconds);
         w.close();
-        std::printf("%s: %d instances, %d items", argv[1], instances, items);
-        if (active) std::printf(", %.3g s of activity (%zu records)", seconds, records);
+        std::printf("%s: %d instances, %d items", o.out, o.instances, o.items);
+        if (active) std::printf(", %.3g s of activity (%zu records)", o.seconds, records);
         std::printf("\n");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gui_bench_trace: %s\n", e.what());

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.hpp"
+
 namespace epscope::png {
 namespace {
 
@@ -17,11 +19,10 @@ TEST(Png, RoundTripKeepsEveryPixel) {
     img.rgba.resize(img.width * img.height * 4);
     for (std::size_t i = 0; i < img.rgba.size(); ++i)
         img.rgba[i] = static_cast<std::uint8_t>(i * 7 + i / 5);
-    std::filesystem::path p = std::filesystem::temp_directory_path() /
-                              ("epscope-png-test-" + std::to_string(::getpid()) + ".png");
+    const epscope::testing::ScratchDir dir("epscope-png-test");
+    const std::filesystem::path p = dir / "round-trip.png";
     write_png(p, img);
     Image back = read_png(p);
-    std::filesystem::remove(p);
     EXPECT_EQ(back.width, img.width);
     EXPECT_EQ(back.height, img.height);
     EXPECT_EQ(back.rgba, img.rgba);
@@ -45,8 +46,8 @@ TEST(Png, SignatureAndHeaderAreStandard) {
 }
 
 TEST(Png, BadInputThrowsNamingTheFile) {
-    std::filesystem::path p = std::filesystem::temp_directory_path() /
-                              ("epscope-png-bad-" + std::to_string(::getpid()) + ".png");
+    const epscope::testing::ScratchDir dir("epscope-png-bad");
+    const std::filesystem::path p = dir / "text.png";
     std::ofstream(p) << "not a png";
     try {
         read_png(p);

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "../scratch_dir.hpp"
 #include "gui_run.hpp"
 #include "image_check.hpp"
 #include "model/model.hpp"
@@ -70,11 +71,8 @@ int ink_height(const png::Image& img, Rect a, view::Rgb c) {
 
 class Scaled : public ::testing::Test {
 protected:
-    void SetUp() override {
-        ASSERT_FALSE(shots_.path().empty()) << "mkdtemp failed";
-        dir_ = shots_.path();
-    }
-    void TearDown() override { shots_.finish(HasFailure()); }
+    void SetUp() override { dir_ = shots_.path(); }
+    void TearDown() override { shots_.keep_if_failed(HasFailure()); }
     Shot shoot(const fs::path& trace, int scale) {
         Shot s;
         const std::string name = trace.stem().string() + "-x" + std::to_string(scale);
@@ -135,7 +133,7 @@ protected:
         EXPECT_GE(h2, h1 * 2 - 2) << "scale 2's text is not twice as tall: " << h1 << " " << h2;
         EXPECT_LE(h2, h1 * 2 + 2) << h1 << " " << h2;
     }
-    ShotDir shots_{"epscope-gui-scaled"};
+    epscope::testing::ScratchDir shots_{"epscope-gui-scaled"};
     fs::path dir_;
 };
 

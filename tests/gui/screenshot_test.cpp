@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../scratch_dir.hpp"
 #include "damaged_trace.hpp"
 #include "gui_run.hpp"
 #include "image_check.hpp"
@@ -70,11 +71,8 @@ Expected expected_at(view::Replay& r) {
 
 class Screenshot : public ::testing::Test {
 protected:
-    void SetUp() override {
-        ASSERT_FALSE(shots_.path().empty()) << "mkdtemp failed";
-        dir_ = shots_.path();
-    }
-    void TearDown() override { shots_.finish(HasFailure()); }
+    void SetUp() override { dir_ = shots_.path(); }
+    void TearDown() override { shots_.keep_if_failed(HasFailure()); }
     // Screenshot of `trace` (at `at_ns` after its first record if >= 0).
     GuiRun shoot(const fs::path& trace, const std::string& name, png::Image& img,
                  long long at_ns = -1, int select_fd = -1) {
@@ -120,7 +118,7 @@ protected:
             EXPECT_EQ(count_pixels(img, kStatusArea, view::kLostText), 0u);
         }
     }
-    ShotDir shots_{"epscope-gui-test"};
+    epscope::testing::ScratchDir shots_{"epscope-gui-test"};
     fs::path dir_;
 };
 
@@ -462,10 +460,8 @@ TEST_F(Screenshot, BenchPlayPlaysThroughTheTrace) {
 }
 
 TEST(NoDisplay, SaysWhichVariablesAndExits1) {
-    fs::path err =
-        fs::temp_directory_path() / ("epscope-gui-nodisplay-" + std::to_string(::getpid()));
-    GuiRun run = run_gui({kHostTrace.string()}, err, true);
-    fs::remove(err);
+    const epscope::testing::ScratchDir dir("epscope-gui-nodisplay");
+    GuiRun run = run_gui({kHostTrace.string()}, dir / "gui.err", true);
     EXPECT_EQ(run.status, 1);
     EXPECT_NE(run.err.find("DISPLAY"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("WAYLAND_DISPLAY"), std::string::npos) << run.err;

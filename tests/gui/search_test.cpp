@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "../scratch_dir.hpp"
 #include "search_trace.hpp"
 #include "view/replay.hpp"
 
@@ -16,9 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(Search, FindsItemsByNameNumberProcessAndThread) {
-    const fs::path p = fs::temp_directory_path() / ("epscope-search-" + std::to_string(::getpid()));
-    view::Replay r(write_search_trace(p));
-    fs::remove(p);
+    const epscope::testing::ScratchDir dir("epscope-search");
+    view::Replay r(write_search_trace(dir / "search.trace"));
     const model::Model& m = r.model();
     const model::InstanceRef web = m.find_instance(ep_of(1));
     const model::InstanceRef redis = m.find_instance(ep_of(2));

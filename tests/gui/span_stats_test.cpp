@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "../scratch_dir.hpp"
 #include "stat/window_stat.hpp"
 #include "synthetic_stream.hpp"
 #include "trace/writer.hpp"
@@ -67,8 +68,8 @@ void expect_same(const stat::InstanceSummary& a, const stat::InstanceSummary& b)
 }
 
 TEST(SpanStats, EqualStatsCollectorOverTheWholeTraceFromAnyCheckpoint) {
-    const std::filesystem::path p = std::filesystem::temp_directory_path() /
-                                    ("epscope-span-test-" + std::to_string(::getpid()) + ".trace");
+    const epscope::testing::ScratchDir dir("epscope-span-test");
+    const std::filesystem::path p = dir / "span.trace";
     std::vector<stream::Record> all;
     {
         trace::TraceHeader h;
@@ -80,7 +81,6 @@ TEST(SpanStats, EqualStatsCollectorOverTheWholeTraceFromAnyCheckpoint) {
         w.close();
     }
     const Replay r(p);
-    std::filesystem::remove(p);
     ASSERT_TRUE(r.opened()) << r.open_error();
     ASSERT_GE(r.checkpoint_count(), 2u);
     const std::uint64_t t0 = r.first_ts(), len = r.last_ts() - r.first_ts();

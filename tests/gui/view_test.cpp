@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 
+#include "../scratch_dir.hpp"
 #include "damaged_trace.hpp"
 #include "model/model.hpp"
 #include "synthetic_stream.hpp"
@@ -377,13 +378,8 @@ TEST(TreeLayout, MarksRefreshedOnAnUnchangedShapeEqualAFreshLayout) {
 
 class ReplayFiles : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("epscope-view-test-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-    std::filesystem::path dir_;
+    epscope::testing::ScratchDir scratch_{"epscope-view-test"};
+    const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(ReplayFiles, SeekRebuildsTheStateAtTheCursor) {

@@ -32,7 +32,7 @@
 
 namespace {
 
-FILE* g_log = stdout;  // set once in main from --log, before any work
+FILE* g_log = stdout;      // set once in main from --log, before any work
 bool g_pre_trace = false;  // ctl calls logged as "snapshot" (made before attach)
 
 pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
@@ -73,45 +73,57 @@ void drain(int efd) {
     if (read(efd, &v, sizeof(v)) != sizeof(v)) std::perror("eventfd read");
 }
 
-void expect_callback(int fd, const char* outcome) { std::fprintf(g_log, "callback %d %s\n", fd, outcome); }
+void expect_callback(int fd, const char* outcome) {
+    std::fprintf(g_log, "callback %d %s\n", fd, outcome);
+}
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    int pause_ms = 0;
+// Reads --log and --pause; returns false (after saying why) on a bad command line.
+bool parse_args(int argc, char** argv, int& pause_ms) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
             g_log = std::fopen(argv[++i], "w");
             if (!g_log) {
                 std::fprintf(stderr, "epoll-script: cannot write %s: %s\n", argv[i],
                              std::strerror(errno));
-                return 2;
+                return false;
             }
         } else if (std::strcmp(argv[i], "--pause") == 0 && i + 1 < argc) {
             pause_ms = std::atoi(argv[++i]);
         } else {
             std::fprintf(stderr, "usage: epoll-script [--log FILE] [--pause MS]\n");
-            return 2;
+            return false;
         }
     }
-    std::fprintf(g_log, "pid %d\n", getpid());
-    if (pause_ms) {
-        // Items registered before the tracer attaches: seen only through /proc.
-        const int epfd = epoll_create1(0);
-        const int e = eventfd(0, EFD_NONBLOCK);
-        int p[2];
-        if (pipe(p)) return 2;
-        g_pre_trace = true;
-        ctl(epfd, EPOLL_CTL_ADD, e, EPOLLIN | EPOLLET, 301);
-        ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLONESHOT, 302);
-        ctl(epfd, EPOLL_CTL_ADD, p[1], EPOLLOUT, 303);
-        g_pre_trace = false;
-        std::fflush(g_log);
-        std::printf("ready\n");
-        std::fflush(stdout);
-        usleep(pause_ms * 1000);
-    }
+    return true;
+}
 
+// Items registered before the tracer attaches (seen only through /proc), then
+// "ready" and a pause for `epscope record -p PID` to attach.
+bool register_before_attach(int pause_ms) {
+    const int epfd = epoll_create1(0);
+    const int e = eventfd(0, EFD_NONBLOCK);
+    int p[2];
+    if (pipe(p)) return false;
+    g_pre_trace = true;
+    ctl(epfd, EPOLL_CTL_ADD, e, EPOLLIN | EPOLLET, 301);
+    ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLONESHOT, 302);
+    ctl(epfd, EPOLL_CTL_ADD, p[1], EPOLLOUT, 303);
+    g_pre_trace = false;
+    std::fflush(g_log);
+    std::printf("ready\n");
+    std::fflush(stdout);
+    usleep(pause_ms * 1000);
+    return true;
+}
+
+struct DeliveryFds {
+    int epfd, a, b, c;
+};
+
+// One instance with a level-triggered, an edge-triggered and a one-shot item:
+// every callback outcome, a harvest with maxevents smaller than the ready list,
+// a modify, and a remove (with its error the second time).
+DeliveryFds deliver_each_mode() {
     const int epfd = epoll_create1(EPOLL_CLOEXEC);
     const int a = eventfd(0, EFD_NONBLOCK);  // level-triggered
     const int b = eventfd(0, EFD_NONBLOCK);  // edge-triggered
@@ -148,8 +160,15 @@ int main(int argc, char** argv) {
     wait(epfd, 8, 0);  // a no longer readable: dropped from the ready list; c writable
     ctl(epfd, EPOLL_CTL_DEL, b, 0, 0);
     ctl(epfd, EPOLL_CTL_DEL, b, 0, 0);  // ENOENT
+    return {epfd, a, b, c};
+}
 
-    // A waiter that sleeps and is woken by a callback on another thread.
+struct WaiterFds {
+    int epfd2, d;
+};
+
+// A waiter that sleeps and is woken by a callback on another thread.
+WaiterFds wake_sleeping_waiter() {
     const int d = eventfd(0, EFD_NONBLOCK);
     const int epfd2 = epoll_create1(0);
     ctl(epfd2, EPOLL_CTL_ADD, d, EPOLLIN, 201);
@@ -165,16 +184,32 @@ int main(int argc, char** argv) {
     waiter.join();
     expect_callback(d, "queued_ready");
     std::fprintf(g_log, "wakeup %d\n", waiter_tid);
+    return {epfd2, d};
+}
 
-    close(a);  // the kernel removes a's item from epfd at the last close
-    std::fprintf(g_log, "close %d\n", a);
-    close(epfd2);
-    std::fprintf(g_log, "free %d\n", epfd2);
-    close(epfd);
-    std::fprintf(g_log, "free %d\n", epfd);
-    close(b);
-    close(c);
-    close(d);
+// Removal at close (a), both instances freed (their remaining items torn down).
+void close_all(const DeliveryFds& f, const WaiterFds& w) {
+    close(f.a);  // the kernel removes a's item from epfd at the last close
+    std::fprintf(g_log, "close %d\n", f.a);
+    close(w.epfd2);
+    std::fprintf(g_log, "free %d\n", w.epfd2);
+    close(f.epfd);
+    std::fprintf(g_log, "free %d\n", f.epfd);
+    close(f.b);
+    close(f.c);
+    close(w.d);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int pause_ms = 0;
+    if (!parse_args(argc, argv, pause_ms)) return 2;
+    std::fprintf(g_log, "pid %d\n", getpid());
+    if (pause_ms && !register_before_attach(pause_ms)) return 2;
+    const DeliveryFds f = deliver_each_mode();
+    const WaiterFds w = wake_sleeping_waiter();
+    close_all(f, w);
     std::fclose(g_log);
     return 0;
 }

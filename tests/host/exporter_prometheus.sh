@@ -55,11 +55,16 @@ mount=$(awk '$0 ~ / - cgroup2 / {print $5; exit}' /proc/self/mountinfo)
 [ -n "$mount" ] || fail "no cgroup v2 hierarchy mounted"
 cg=$mount/epscope-exporter-test.$$
 mkdir "$cg"
-# The same poller under names no selector gives.
+# The poller under names of this test's own: CTest runs other tests beside
+# this one, and their epscope-poller processes must not be selected here
+# (they would compete for the --max-processes/--max-instances caps). byname
+# is selected by name; cgpoller and cgmoved under names no selector gives.
+cp "$poller" "$dir/byname"
 cp "$poller" "$dir/cgpoller"
 cp "$poller" "$dir/cgmoved"
+poller=$dir/byname
 
-"$epscope" exporter --comm epscope-poller --cgroup "${cg#"$mount"}" --metrics 0 -i 0.25 \
+"$epscope" exporter --comm byname --cgroup "${cg#"$mount"}" --metrics 0 -i 0.25 \
     --scan-interval 0.5 >"$dir/exporter.out" 2>"$dir/exporter.err" &
 exporter=$!
 pids+=("$exporter")
@@ -93,26 +98,31 @@ by_cg=$(pgrep -f "^$dir/cgpoller --role server") || fail "no cgroup server pid"
 moved=$!
 pids+=("$moved")
 
-# Load from clients (named epscope-poller: traced too, and they exit).
+# Load from clients (named byname: traced too, and they exit).
 scrape() { curl -sSf --max-time 10 "$url"; }
 # Whether the metrics served now have a line matching PATTERN.
 serves() { scrape >"$dir/now.txt" && grep -q "$1" "$dir/now.txt"; }
-"$poller" --role client --transport unix --unix "$dir/name.sock" --conns 4 --duration 1.5 \
+"$poller" --role client --transport unix --unix "$dir/name.sock" --conns 4 --duration 3 \
     --payload 64 >"$dir/client1.out" 2>&1 &
 client=$!
-"$poller" --role client --transport unix --unix "$dir/cg.sock" --conns 2 --duration 1.5 \
+"$poller" --role client --transport unix --unix "$dir/cg.sock" --conns 2 --duration 3 \
     --payload 64 >"$dir/client2.out" 2>&1 &
 client2=$!
 # Running, not a zombie waiting for this shell's wait.
-running() { local st; st=$(ps -o stat= -p "$1") && [[ $st != Z* ]]; }
-client_seen=0
+# (/proc/PID/stat's state, not ps: ps reads all of /proc, a second under load)
+running() { local st; st=$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null) && [[ $st != " Z"* ]]; }
+client_seen=0 scrapes=0
 while running "$client"; do
     serves "pid=\"$client\"" && client_seen=1
+    scrapes=$((scrapes + 1))
     sleep 0.1
 done
+# What the endpoint served last, should the client never have had series.
+cp "$dir/now.txt" "$dir/last-scrape.log" 2>/dev/null || true
 wait "$client" || fail "client 1"
 wait "$client2" || fail "client 2"
-[ "$client_seen" = 1 ] || fail "the client (by name) never had series"
+[ "$client_seen" = 1 ] ||
+    fail "the client (by name, pid $client) never had series in $scrapes scrapes"
 scrape >"$dir/scrape1.txt" || fail "scrape failed"
 ! grep -q "pid=\"$moved\"" "$dir/scrape1.txt" || fail "a process no selector names is traced"
 sleep 3  # quiet: the last figures scraped at least twice

@@ -48,6 +48,9 @@ check busy 2 --from 100
     >"$dir/live.txt" 2>&1 || fail "live"
 grep -q '^  WARNING busy-polling: Busy polling: .*\[pid [0-9]* epscope-poller, ' "$dir/live.txt" ||
     fail "live: the finding is not shown"
+# What the tracepoint backend cannot see is said in live too (as check lists it).
+grep -q '^  not judged by this capture: .*thundering-herd' "$dir/live.txt" ||
+    fail "live: the kinds this backend cannot judge are not said"
 
 # One-shot never re-armed: the tracepoint backend sees neither callbacks nor
 # closes, so it needs the fdinfo checkpoints of --verify to say it.

@@ -18,9 +18,9 @@ else
 fi
 "$here/run" --kernel "$kernel" --timeout 300 --out "$out" --bin "$epscope" --bin "$program" -- sh -c '
     for b in fentry kprobe; do
-        ready-before-attach 6 >/tmp/$b.ready &
+        ready-before-attach 6 >/out/$b.ready &
         pid=$!
-        until grep -q ready /tmp/$b.ready; do sleep 0.1; done
+        until grep -q ready /out/$b.ready; do sleep 0.1; done
         epscope record --backend $b --verify -d 2 -o /out/$b.trace -p $pid >/out/$b.out 2>&1 ||
             echo "record ($b) failed" >>/out/failures
         wait $pid || echo "ready-before-attach ($b) failed" >>/out/failures

@@ -129,28 +129,50 @@ BpfSession::BpfSession(const SessionConfig& config) {
     if (!skel_->bss)  // BPF_F_MMAPABLE is 5.5+; the object needs 5.10 anyway
         throw CaptureError("the kernel cannot map BPF global data (Linux 5.5 or newer needed)");
 
+    // Reads wait for the first edge-triggered registration (arm_reads); the
+    // exits first, so that no enter's state waits for an exit not yet there.
     for (const auto& choice : config.programs) {
         if (!wanted.count(choice.program)) continue;
-        prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
-        bpf_link* link = nullptr;
-        if (choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe)
-            link = bpf_program__attach_kprobe(prog, choice.via == AttachVia::Kretprobe,
-                                              choice.target.c_str());
+        if (!records_only(choice.program))
+            attach(choice);
+        else if (choice.program.starts_with("tp_sys_exit_"))
+            deferred_.insert(deferred_.begin(), choice);
         else
-            link = bpf_program__attach(prog);
-        if (!link) {
-            int err = errno;
-            throw CaptureError("cannot attach " + choice.program +
-                               (choice.target.empty() ? "" : " to " + choice.target) + ": " +
-                               bpf_error_text(err));
-        }
-        links_.emplace_back(link);
-        attached_.push_back(choice.program +
-                            (choice.target.empty() ? "" : "(" + choice.target + ")"));
+            deferred_.push_back(choice);
     }
 
     fill_selectors(config);
     for (pid_t tgid : config.tgids) trace_tgid(tgid);
+}
+
+void BpfSession::attach(const ProgramChoice& choice) {
+    bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
+    bpf_link* link = nullptr;
+    if (choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe)
+        link = bpf_program__attach_kprobe(prog, choice.via == AttachVia::Kretprobe,
+                                          choice.target.c_str());
+    else
+        link = bpf_program__attach(prog);
+    if (!link) {
+        int err = errno;
+        throw CaptureError("cannot attach " + choice.program +
+                           (choice.target.empty() ? "" : " to " + choice.target) + ": " +
+                           bpf_error_text(err));
+    }
+    links_.emplace_back(link);
+    attached_.push_back(choice.program + (choice.target.empty() ? "" : "(" + choice.target + ")"));
+}
+
+// Episodes of edge-undrained stay exact across the arming: reads attach at one
+// moment, so an episode sees all of its reads or a suffix of them (the exits
+// attached before the enters), and an episode with no read seen is not judged.
+bool BpfSession::arm_reads() {
+    if (deferred_.empty()) return false;
+    if (!__atomic_load_n(&skel_->bss->edge_registrations, __ATOMIC_ACQUIRE)) return false;
+    std::vector<ProgramChoice> todo;
+    todo.swap(deferred_);  // tried once: a failure is said, not retried every tick
+    for (const auto& choice : todo) attach(choice);
+    return true;
 }
 
 void BpfSession::fill_selectors(const SessionConfig& config) {

@@ -86,6 +86,14 @@ public:
     // e.g. 7.x) makes another thread's event on that CPU go unrecorded.
     std::uint64_t skipped_runs() const;
     const std::vector<std::string>& attached() const { return attached_; }
+    // The read-family programs (FD_READ) are loaded but attached only once
+    // BPF has counted an EPOLLET registration (edge_registrations): until
+    // then they have nothing to record, and attached they would tax every
+    // read on the machine. True when this call attached them; throws
+    // CaptureError if one cannot attach (then never tried again).
+    bool arm_reads();
+    // Programs loaded but waiting for their moment (the reads, above).
+    bool reads_waiting() const { return !deferred_.empty(); }
 
     // Verify mode: what BPF counted as in flight on the instance's bucket of
     // instances (bpf/epscope_shared.h, activity_seen): busy 0 and gen unchanged
@@ -107,6 +115,7 @@ private:
     void size_counting_maps(const SessionConfig& config);
     void fill_selectors(const SessionConfig& config);
     void detach_all() noexcept;
+    void attach(const ProgramChoice& choice);
 
     struct SkelDeleter {
         void operator()(epscope_bpf* skel) const;
@@ -118,6 +127,7 @@ private:
     // Declared after skel_, so destroyed before it, even when the constructor throws.
     std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
     std::vector<std::string> attached_;
+    std::vector<ProgramChoice> deferred_;  // exits first (arm_reads)
 };
 
 // Routes libbpf's messages to stderr only when verbose; otherwise silent

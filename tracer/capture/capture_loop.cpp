@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -92,6 +93,54 @@ bool any_traced_alive(const BpfSession& session) {
     return false;
 }
 
+// The reads attach at the first EPOLLET registration (BpfSession::arm_reads).
+// Should one fail to attach mid-capture, the capture goes on without them:
+// edge-undrained then sees no read and judges nothing, which is said here.
+void arm_reads_when_edge_triggered(BpfSession& session) {
+    if (!session.reads_waiting()) return;
+    try {
+        session.arm_reads();
+    } catch (const CaptureError& e) {
+        std::fprintf(stderr,
+                     "epscope: %s: reads of edge-triggered items are not recorded from here on\n",
+                     e.what());
+    }
+}
+
+// What run_capture looks at, each round, to decide whether to stop.
+struct StopWatch {
+    const CaptureOptions& options;
+    SignalFd& signals;
+    std::chrono::steady_clock::time_point start;
+    std::optional<LaunchedCommand>& command;
+    const BpfSession& session;
+    bool all_processes;
+    const std::vector<pid_t>& watched;
+};
+
+// Why the capture stops now (a signal, --duration, the command or the traced
+// processes gone, the viewer), or nullptr to go on.
+const char* stop_reason(const StopWatch& w, const std::function<bool()>& on_tick) {
+    pollfd fds[1] = {{w.signals.fd(), POLLIN, 0}};
+    if (poll(fds, 1, 0) > 0 && w.signals.stop_requested()) return "signal";
+    const CaptureOptions& options = w.options;
+    if (options.duration && std::chrono::steady_clock::now() - w.start >= *options.duration)
+        return "duration";
+    if (w.command && w.command->try_wait()) {
+        // --all has no filter to follow: the command is all there is.
+        if (options.follow_exit == CaptureOptions::FollowExit::First || w.all_processes)
+            return "command exited";
+        if (!any_traced_alive(w.session)) return "command and its descendants exited";
+    }
+    if (!w.command && !options.pids.empty() && !options.until_stopped) {
+        bool any = false;
+        for (pid_t pid : w.watched) any |= alive(pid);
+        if (!any) return "processes exited";
+    }
+    if (on_tick && !on_tick()) return "viewer";
+    return nullptr;
+}
+
 }  // namespace
 
 CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
@@ -138,40 +187,14 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
             checkpoints.run(session, ring, snapshot);
             last_checkpoint = std::chrono::steady_clock::now();
         }
-        pollfd fds[1] = {{signals.fd(), POLLIN, 0}};
         // The ring buffer has its own epoll fd inside libbpf; alternate short
         // waits on it with a non-blocking look at the signals.
         ring.poll(std::min(options.poll_interval, options.drain_interval));
+        arm_reads_when_edge_triggered(session);
         namer.flush();
-        if (poll(fds, 1, 0) > 0 && signals.stop_requested()) {
-            result.stopped_by = "signal";
-            break;
-        }
-        if (options.duration && std::chrono::steady_clock::now() - start >= *options.duration) {
-            result.stopped_by = "duration";
-            break;
-        }
-        if (command && command->try_wait()) {
-            // --all has no filter to follow: the command is all there is.
-            if (options.follow_exit == CaptureOptions::FollowExit::First || config.all_processes) {
-                result.stopped_by = "command exited";
-                break;
-            }
-            if (!any_traced_alive(session)) {
-                result.stopped_by = "command and its descendants exited";
-                break;
-            }
-        }
-        if (!command && !options.pids.empty() && !options.until_stopped) {
-            bool any = false;
-            for (pid_t pid : watched) any |= alive(pid);
-            if (!any) {
-                result.stopped_by = "processes exited";
-                break;
-            }
-        }
-        if (on_tick && !on_tick()) {
-            result.stopped_by = "viewer";
+        const StopWatch w{options, signals, start, command, session, config.all_processes, watched};
+        if (const char* why = stop_reason(w, on_tick)) {
+            result.stopped_by = why;
             break;
         }
     }

@@ -134,7 +134,8 @@ std::uint64_t InstanceCounts::total_callbacks() const {
 }
 
 CountingSession::CountingSession(const BpfSession& session, const SessionConfig& config)
-    : maps_(session.counting_maps()),
+    : session_(session),
+      maps_(session.counting_maps()),
       visibility_(CountingVisibility::of(config)),
       max_instances_(config.counting_instances),
       max_items_(config.counting_items) {}
@@ -235,6 +236,7 @@ CountingSnapshot CountingSession::snapshot() {
     out.items = read_items();
     read_totals(out);
     group_by_process(out);
+    out.skipped_runs = session_.skipped_runs();
     return out;
 }
 

@@ -90,6 +90,11 @@ struct CountingSnapshot {
     std::uint32_t max_instances = 0, max_items = 0;
     std::uint64_t instances_evicted = 0, items_evicted = 0;
     std::uint64_t failed_updates = 0;  // entries BPF could not create at all
+    // Runs of the programs the kernel skipped (BpfSession::skipped_runs): a
+    // call made in one is not counted. Where kernel code is preemptible, a
+    // map syscall (this session's own reads of the maps, or any other BPF
+    // user's) preempted on a CPU makes the kernel skip that CPU's next runs.
+    std::uint64_t skipped_runs = 0;
 };
 
 class CountingSession {
@@ -109,6 +114,7 @@ private:
     void read_totals(CountingSnapshot& out) const;
     static void group_by_process(CountingSnapshot& out);
 
+    const BpfSession& session_;
     BpfSession::CountingMaps maps_;
     CountingVisibility visibility_;
     std::uint32_t max_instances_, max_items_;

@@ -12,6 +12,7 @@
 #include "cli/findings_text.hpp"
 #include "cli/options.hpp"
 #include "findings/findings.hpp"
+#include "findings/header_options.hpp"
 #include "stream/id_map.hpp"
 #include "stream/record_text.hpp"
 #include "trace/reader.hpp"
@@ -36,15 +37,14 @@ private:
     stream::IdMap& ids_;
 };
 
-findings::Options engine_options(const CheckOptions& o, std::string backend,
+findings::Options engine_options(const CheckOptions& o, const trace::TraceHeader& header,
                                  const stream::TimeWindow& window, std::uint64_t first_ts) {
-    findings::Options e;
+    findings::Options e = findings::options_for(header);
     e.thresholds = o.thresholds;
     e.thresholds.blocked_turn_ns = static_cast<std::uint64_t>(o.blocked_turn_ms * 1e6);
     e.thresholds.blocked_error_ns = static_cast<std::uint64_t>(o.blocked_error_ms * 1e6);
     e.thresholds.oneshot_stuck_ns = static_cast<std::uint64_t>(o.oneshot_stuck_ms * 1e6);
     e.thresholds.edge_stall_ns = static_cast<std::uint64_t>(o.edge_stall_ms * 1e6);
-    e.backend = std::move(backend);
     // The engine's window is relative to the first record, 0/0 for all of it.
     e.from_ns = window.from > first_ts ? window.from - first_ts : 0;
     if (window.to != UINT64_MAX) e.to_ns = window.to > first_ts ? window.to - first_ts : 1;
@@ -105,11 +105,7 @@ int run_check(const CheckOptions& opts) {
         const std::uint64_t first_ts = trace::first_record_ts(reader);
         const stream::TimeWindow window =
             stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
-        findings::Options eo = engine_options(
-            opts, std::string(reader.header().get("backend").value_or("")), window, first_ts);
-        eo.abi_version = reader.header().abi_version;
-        eo.reads_recorded = trace::visibility_of(reader.header()).reads;
-        findings::Engine engine(eo);
+        findings::Engine engine(engine_options(opts, reader.header(), window, first_ts));
         stream::IdMap ids(opts.raw_addresses);
         CheckSink sink(engine, ids);
         reader.read_all(sink);

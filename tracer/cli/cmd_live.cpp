@@ -21,6 +21,7 @@
 #include "cli/options.hpp"
 #include "cli/session_plan.hpp"
 #include "findings/findings.hpp"
+#include "findings/header_options.hpp"
 #include "metrics/metrics_families.hpp"
 #include "metrics/metrics_server.hpp"
 #include "model/model.hpp"
@@ -37,7 +38,8 @@ namespace {
 // findings); the findings engine sees every record too.
 class CountingModel : public stream::RecordSink {
 public:
-    explicit CountingModel(const std::string& backend) : findings_(findings_options(backend)) {}
+    explicit CountingModel(const trace::TraceHeader& header)
+        : findings_(findings::options_for(header)) {}
     void on_record(const stream::Record& rec) override {
         ++records_;
         stream::name_addresses(rec, ids_);
@@ -53,11 +55,6 @@ public:
     stream::IdMap& ids() { return ids_; }
 
 private:
-    static findings::Options findings_options(const std::string& backend) {
-        findings::Options o;
-        o.backend = backend;
-        return o;
-    }
     model::Model model_;
     findings::Engine findings_;
     stream::IdMap ids_;
@@ -104,6 +101,70 @@ std::string findings_section(CountingModel& m) {
     for (std::size_t i = 0; i < found.size() && i < 8; ++i)
         out += "  " + finding_line(found[i], m.ids()) + "\n";
     if (found.size() > 8) out += "  ... (" + std::to_string(found.size() - 8) + " more)\n";
+    // What this capture cannot see is said, not left looking like "none found".
+    std::string unjudged;
+    for (const auto& u : m.findings().unjudged())
+        unjudged += (unjudged.empty() ? "" : ", ") + std::string(findings::kind_name(u.kind));
+    if (!unjudged.empty()) out += "  not judged by this capture: " + unjudged + "\n";
+    return out;
+}
+
+// An item with the instance's process, for the hottest fds.
+struct Hot {
+    std::uint64_t deliveries;
+    std::uint32_t tgid;
+    std::int32_t fd;
+    model::ItemRef item;
+};
+
+// An instance's row of the table, and its ready list (the first 8 fds) under it.
+std::string instance_rows(const model::Model& m, model::InstanceRef ref, std::uint32_t tgid,
+                          const trace::Visibility& seen) {
+    const auto& in = m.instance(ref);
+    auto p = m.processes().find(tgid);
+    std::string fds;
+    for (const auto& f : in.fds) {
+        if (!fds.empty()) fds += ',';
+        fds += std::to_string(f.fd);
+    }
+    std::uint64_t cbs = 0;
+    for (auto c : in.stats.callbacks) cbs += c;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9s %9llu %9s %9s\n",
+                  tgid, p == m.processes().end() ? "" : p->second.comm.c_str(),
+                  fds.empty() ? "-" : fds.c_str(), in.items, in.ready.count, in.waiters.size(),
+                  static_cast<unsigned long long>(in.stats.waits),
+                  count_cell(cbs, seen.callbacks).c_str(),
+                  static_cast<unsigned long long>(in.stats.deliveries),
+                  duration_cell(in.stats.latency.quantile(0.5), seen.callbacks).c_str(),
+                  duration_cell(in.stats.latency.quantile(0.99), seen.callbacks).c_str());
+    std::string out = line;
+    auto ready = m.ready_list(ref);
+    if (!ready.empty()) {
+        out += "        ready list:";
+        for (std::size_t i = 0; i < ready.size() && i < 8; ++i) {
+            out += ' ';
+            out += std::to_string(m.item(ready[i]).fd);
+        }
+        if (ready.size() > 8) out += " ...";
+        out += "\n";
+    }
+    return out;
+}
+
+// The five items that delivered most events (`hot` sorted, most first).
+std::string hottest_section(const model::Model& m, const std::vector<Hot>& hot) {
+    std::string out = "\nhottest fds (events delivered):\n";
+    char line[256];
+    for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
+        // A stale item (its fd closed, the file still registered) is its own
+        // row, named as its fd was, never as the file the number names now.
+        std::string name(m.item_fd_name(hot[i].tgid, hot[i].item));
+        if (m.item_stale(hot[i].item)) name = "[closed fd] " + name;
+        std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
+                      hot[i].fd, name.c_str(), static_cast<unsigned long long>(hot[i].deliveries));
+        out += line;
+    }
     return out;
 }
 
@@ -122,44 +183,11 @@ void draw(CountingModel& counting, double rate, const std::string& backend,
                   "COMMAND", "EPFD", "ITEMS", "READY", "WAITERS", "WAITS", "CALLBACKS", "DELIVERED",
                   "LAT p50", "LAT p99");
     out += line;
-    struct Hot {
-        std::uint64_t deliveries;
-        std::uint32_t tgid;
-        std::int32_t fd;
-        model::ItemRef item;
-    };
     std::vector<Hot> hot;
     for (auto ref : m.instances()) {
         const auto& in = m.instance(ref);
         const std::uint32_t tgid = in.fds.empty() ? in.creator_tgid : in.fds.front().tgid;
-        auto p = m.processes().find(tgid);
-        std::string fds;
-        for (const auto& f : in.fds) {
-            if (!fds.empty()) fds += ',';
-            fds += std::to_string(f.fd);
-        }
-        std::uint64_t cbs = 0;
-        for (auto c : in.stats.callbacks) cbs += c;
-        std::snprintf(line, sizeof line,
-                      "%-7u %-15.15s %-6s %5u %5u %7zu %7llu %9s %9llu %9s %9s\n", tgid,
-                      p == m.processes().end() ? "" : p->second.comm.c_str(),
-                      fds.empty() ? "-" : fds.c_str(), in.items, in.ready.count, in.waiters.size(),
-                      static_cast<unsigned long long>(in.stats.waits),
-                      count_cell(cbs, seen.callbacks).c_str(),
-                      static_cast<unsigned long long>(in.stats.deliveries),
-                      duration_cell(in.stats.latency.quantile(0.5), seen.callbacks).c_str(),
-                      duration_cell(in.stats.latency.quantile(0.99), seen.callbacks).c_str());
-        out += line;
-        auto ready = m.ready_list(ref);
-        if (!ready.empty()) {
-            out += "        ready list:";
-            for (std::size_t i = 0; i < ready.size() && i < 8; ++i) {
-                out += ' ';
-                out += std::to_string(m.item(ready[i]).fd);
-            }
-            if (ready.size() > 8) out += " ...";
-            out += "\n";
-        }
+        out += instance_rows(m, ref, tgid, seen);
         for (auto it : m.items_in_order(ref))
             hot.push_back({m.item(it).stats.deliveries, tgid, m.item(it).fd, it});
     }
@@ -174,16 +202,7 @@ void draw(CountingModel& counting, double rate, const std::string& backend,
         out += fidelity_line(m.stats().verify);
         out += '\n';
     }
-    out += "\nhottest fds (events delivered):\n";
-    for (std::size_t i = 0; i < hot.size() && i < 5 && hot[i].deliveries; ++i) {
-        // A stale item (its fd closed, the file still registered) is its own
-        // row, named as its fd was, never as the file the number names now.
-        std::string name(m.item_fd_name(hot[i].tgid, hot[i].item));
-        if (m.item_stale(hot[i].item)) name = "[closed fd] " + name;
-        std::snprintf(line, sizeof line, "  pid %-7u fd %-5d %-40.40s %llu\n", hot[i].tgid,
-                      hot[i].fd, name.c_str(), static_cast<unsigned long long>(hot[i].deliveries));
-        out += line;
-    }
+    out += hottest_section(m, hot);
     out += findings_section(counting);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
@@ -199,8 +218,8 @@ int run_live(const LiveOptions& opts) {
         capture::CaptureOptions cap = capture_options(args, planned);
 
         const std::string backend = plan::to_string(planned.plan.backend);
-        CountingModel model(backend);
         const trace::TraceHeader header = header_for(planned, args.invocation, args.verify);
+        CountingModel model(header);
         const trace::Visibility seen = trace::visibility_of(header);
         MetricsPublisher metrics(opts, seen);
         LiveStream live(header, opts.stream);

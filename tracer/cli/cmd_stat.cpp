@@ -18,6 +18,7 @@
 #include "cli/format.hpp"
 #include "cli/options.hpp"
 #include "findings/findings.hpp"
+#include "findings/header_options.hpp"
 #include "model/model.hpp"
 #include "plan/doctor.hpp"
 #include "stat/window_stat.hpp"
@@ -282,10 +283,7 @@ int run_stat(const StatOptions& opts) {
         const stream::TimeWindow window =
             stream::resolve_window(opts.filter, first_ts, reader.header().realtime_offset_ns);
         StatCollector collector(opts.raw_addresses, window);
-        findings::Options fo;
-        fo.backend = std::string(reader.header().get("backend").value_or(""));
-        fo.abi_version = reader.header().abi_version;
-        fo.reads_recorded = trace::visibility_of(reader.header()).reads;
+        findings::Options fo = findings::options_for(reader.header());
         // As check's window (relative to the first record; 0/0: all of it).
         fo.from_ns = window.from > first_ts ? window.from - first_ts : 0;
         if (window.to != UINT64_MAX) fo.to_ns = window.to > first_ts ? window.to - first_ts : 1;

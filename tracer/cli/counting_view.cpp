@@ -126,6 +126,10 @@ std::string counting_text(const CountingSnapshot& snap, const CountingVisibility
                   snap.max_items, static_cast<unsigned long long>(snap.items_evicted),
                   snap.failed_updates ? ", entries not created: out of memory" : "");
     out += line;
+    if (snap.skipped_runs)
+        out += "program runs skipped by the kernel: " + std::to_string(snap.skipped_runs) +
+               " (the calls they would have counted are missing; `epscope doctor` says why "
+               "on this kernel)\n";
     if (snap.items_evicted)
         out +=
             "items were evicted: their counts are gone (the instance totals are whole); "
@@ -163,6 +167,7 @@ std::string counting_json(const CountingSnapshot& snap, const CountingVisibility
                       {"instances_evicted", snap.instances_evicted},
                       {"items_evicted", snap.items_evicted},
                       {"failed_updates", snap.failed_updates},
+                      {"skipped_runs", snap.skipped_runs},
                       {"processes", std::move(processes)},
                       {"items", std::move(items)}};
     return stream::json_text(out) + "\n";

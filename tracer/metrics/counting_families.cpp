@@ -234,6 +234,11 @@ void add_source(std::vector<MetricFamily>& out, const capture::CountingSnapshot&
     out.push_back(family("epscope_counting_failed_updates_total",
                          "Counting map entries BPF could not create at all", c));
     out.back().metric.push_back(value_metric({}, c, static_cast<double>(snap.failed_updates)));
+    out.push_back(family("epscope_skipped_runs_total",
+                         "Runs of the tracer's BPF programs the kernel skipped (the calls in "
+                         "them are not counted)",
+                         c));
+    out.back().metric.push_back(value_metric({}, c, static_cast<double>(snap.skipped_runs)));
     out.push_back(family("epscope_hook_visible",
                          "1 if the backend sees this part of epoll (else its metrics are absent)",
                          MetricType::Gauge));

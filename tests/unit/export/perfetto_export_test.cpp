@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "../../scratch_dir.hpp"
 #include "export/perfetto_exporter.hpp"
 #include "export/perfetto_trace.pb.h"
 #include "model/model.hpp"
@@ -28,13 +29,9 @@ using epscope::exporter::PerfettoExporter;
 
 using Series = std::vector<std::pair<std::uint64_t, std::int64_t>>;  // (ts, value) changes
 
-std::filesystem::path temp_path(const std::string& name) {
-    return std::filesystem::temp_directory_path() /
-           ("epscope-export-test-" + std::to_string(::getpid()) + "-" + name);
-}
-
 pb::Trace export_and_parse(const std::string& trace_path) {
-    auto out = temp_path("t.pftrace");
+    const epscope::testing::ScratchDir dir("epscope-export-test");
+    const std::filesystem::path out = dir / "t.pftrace";
     {
         epscope::trace::TraceReader reader(trace_path);
         PerfettoExporter e(out);
@@ -44,7 +41,6 @@ pb::Trace export_and_parse(const std::string& trace_path) {
     std::ifstream in(out, std::ios::binary);
     std::stringstream bytes;
     bytes << in.rdbuf();
-    std::filesystem::remove(out);
     pb::Trace t;
     EXPECT_TRUE(t.ParseFromString(bytes.str())) << "not a Trace message";
     return t;

@@ -23,12 +23,13 @@ T make(ep_kind kind, std::uint64_t ts, std::uint32_t tgid = 100, std::uint32_t t
     return r;
 }
 
-inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'000'000) {
-    using stream::Record;
-    std::vector<Record> v;
-    std::uint64_t ts = ts0;
-    constexpr std::uint64_t kEp = 0xffff888100001000, kEpi = 0xffff888100002000,
-                            kFile = 0xffff888100003000;
+namespace sample {
+constexpr std::uint64_t kEp = 0xffff888100001000, kEpi = 0xffff888100002000,
+                        kFile = 0xffff888100003000;
+using stream::Record;
+
+// The instance made, an item inserted and modified, a callback and the wakeup it caused.
+inline void add_instance_and_ctl_records(std::vector<Record>& v, std::uint64_t& ts) {
     {
         auto r = make<ep_instance_create>(EP_KIND_INSTANCE_CREATE, ts += 10);
         r.ep = kEp, r.file = kFile + 0x100, r.epfd = 3, r.flags = 0x80000;
@@ -57,6 +58,10 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         r.ep = kEp, r.epi = kEpi, r.woken_tid = 101;
         v.push_back(Record::of(r));
     }
+}
+
+// A wait: its begin, sleep, harvest (begin, item, end) and end.
+inline void add_wait_records(std::vector<Record>& v, std::uint64_t& ts) {
     {
         auto r = make<ep_wait_begin>(EP_KIND_WAIT_BEGIN, ts += 10);
         r.ep = kEp, r.timeout_ns = -1, r.events_uaddr = 0x7ffd00001000, r.epfd = 3,
@@ -88,6 +93,10 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         r.ep = kEp, r.epfd = 3, r.result = 1;
         v.push_back(Record::of(r));
     }
+}
+
+// A kernel walk (a node and its end), lost records, a process and an fd's name.
+inline void add_walk_and_process_records(std::vector<Record>& v, std::uint64_t& ts) {
     {
         auto r = make<ep_kernel_node>(EP_KIND_KERNEL_NODE, ts += 10);
         r.ep = kEp, r.epi = kEpi, r.file = kFile, r.parent = kEpi + 0x80, r.walk_id = 9, r.fd = 5,
@@ -116,6 +125,11 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         std::memcpy(r.name, "TCP 127.0.0.1:8080->127.0.0.1:51234", 36);
         v.push_back(Record::of(r));
     }
+}
+
+// A /proc snapshot, the item removed at close, a checkpoint, a socket's name, the
+// fd's close and read, and the instance freed.
+inline void add_snapshot_and_teardown_records(std::vector<Record>& v, std::uint64_t& ts) {
     {
         auto r = make<ep_snapshot_instance>(EP_KIND_SNAPSHOT_INSTANCE, ts += 10);
         r.ep = kEp, r.ino = 777, r.epfd = 3, r.items = 1, r.snapshot_id = 4;
@@ -164,6 +178,17 @@ inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'00
         r.ep = kEp;
         v.push_back(Record::of(r));
     }
+}
+
+}  // namespace sample
+
+inline std::vector<stream::Record> one_of_each_kind(std::uint64_t ts0 = 1'000'000'000) {
+    std::vector<stream::Record> v;
+    std::uint64_t ts = ts0;
+    sample::add_instance_and_ctl_records(v, ts);
+    sample::add_wait_records(v, ts);
+    sample::add_walk_and_process_records(v, ts);
+    sample::add_snapshot_and_teardown_records(v, ts);
     return v;
 }
 

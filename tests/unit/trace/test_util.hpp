@@ -1,7 +1,5 @@
-// Helpers shared by the trace tests: a scratch directory and file bytes.
+// Helpers shared by the trace tests: file bytes (and the tests' ScratchDir).
 #pragma once
-
-#include <stdlib.h>
 
 #include <cstddef>
 #include <filesystem>
@@ -10,28 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "../../scratch_dir.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::testing {
-
-// A fresh directory under the test temp dir, removed with the object.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "epscope-trace-XXXXXX");
-        if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline std::vector<std::byte> read_bytes(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
