@@ -142,6 +142,31 @@ struct Report {
     }
 };
 
+// The counter tracks' lines of a report (and the timeline's tooltip);
+// false for another key.
+bool parse_counter_tracks(const std::string& key, std::istringstream& s, Report& r) {
+    if (key == "counter_group") {
+        Target t;
+        int collapsed = 0;
+        s >> t.x0 >> t.y0 >> t.x1 >> t.y1 >> t.fd >> r.counter_total >> collapsed;
+        t.window = collapsed != 0 ? "collapsed" : "open";
+        r.counter_group = t;
+    } else if (key == "counter_track") {
+        Target t;
+        s >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
+        std::string name;
+        std::getline(s, name);
+        r.counter_tracks.push_back(t);
+        r.counter_names.push_back(name.substr(name.find_first_not_of(' ')));
+    } else if (key == "tooltip") {
+        std::getline(s, r.tooltip);
+        r.tooltip.erase(0, r.tooltip.find_first_not_of(' '));
+    } else {
+        return false;
+    }
+    return true;
+}
+
 Report parse_report(const fs::path& p) {
     Report r;
     std::ifstream f(p);
@@ -211,22 +236,7 @@ Report parse_report(const fs::path& p) {
         } else if (key == "finding_span") {
             s >> r.span_t0 >> r.span_t1;
             r.has_span = true;
-        } else if (key == "counter_group") {
-            Target t;
-            int collapsed = 0;
-            s >> t.x0 >> t.y0 >> t.x1 >> t.y1 >> t.fd >> r.counter_total >> collapsed;
-            t.window = collapsed != 0 ? "collapsed" : "open";
-            r.counter_group = t;
-        } else if (key == "counter_track") {
-            Target t;
-            s >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
-            std::string name;
-            std::getline(s, name);
-            r.counter_tracks.push_back(t);
-            r.counter_names.push_back(name.substr(name.find_first_not_of(' ')));
-        } else if (key == "tooltip") {
-            std::getline(s, r.tooltip);
-            r.tooltip.erase(0, r.tooltip.find_first_not_of(' '));
+        } else if (parse_counter_tracks(key, s, r)) {
         } else if (key == "target") {
             Target t;
             s >> t.window >> t.fd >> t.x0 >> t.y0 >> t.x1 >> t.y1;
