@@ -144,7 +144,7 @@ struct callback_ctx {
 	__u64 items[CALLBACK_DEPTH];
 	__u64 scans_done[CALLBACK_DEPTH]; /* the instance's scans_done at the entry */
 	__u8 said[CALLBACK_DEPTH];
-	__u8 pad[4];
+	__u8 overlap[CALLBACK_DEPTH]; /* another overflow queueing ran at the entry */
 };
 
 struct {
@@ -179,6 +179,12 @@ struct ep_activity {
 	__u64 cb_busy;
 	__u64 cb_missed;
 	__u64 cb_missed_seen;
+	/* Callbacks running whose record said QUEUED_OVERFLOW. Two that overlap
+	 * chain in the order they take ep->lock, which their records (reserved
+	 * at the entry) need not show: the chain's order is then unknown to the
+	 * stream, and the exit counts it in cb_missed. Two that do not overlap
+	 * are recorded and chained in the same order. */
+	__u64 ovf_busy;
 	__u64 done_scans; /* ep_done_scan calls running (verify: its exit) */
 	__u64 scans_done; /* ep_done_scan calls returned (the overflow list made inactive) */
 };
@@ -1841,10 +1847,18 @@ static __always_inline struct ep_activity *callback_push(struct epitem *epi, __u
 		return a;
 	cc->items[d] = (__u64)epi;
 	cc->said[d] = a ? said : CALLBACK_UNTRACED;
+	cc->overlap[d] = 0;
 	if (a) {
 		__sync_fetch_and_add(&a->cb_gen, 1);
 		__sync_fetch_and_add(&a->cb_busy, 1);
 		cc->scans_done[d] = a->scans_done;
+		/* Before the record is reserved. Read after the add (no fetching
+		 * atomics before 5.12): of two overlapping queueings, the later
+		 * add sees the earlier's, or the earlier's exit sees the later's. */
+		if (said == EP_CB_QUEUED_OVERFLOW) {
+			__sync_fetch_and_add(&a->ovf_busy, 1);
+			cc->overlap[d] = a->ovf_busy > 1;
+		}
 	}
 	return a;
 }
@@ -1961,8 +1975,15 @@ static __always_inline void on_callback_exit(void)
 	/* Said ignored, yet chained: re-armed or its mask changed between the
 	 * record and the kernel's own check (or chained before: costs a comparison). */
 	bool ignored = said == EP_CB_IGNORED_DISARMED || said == EP_CB_IGNORED_MASK;
+	/* Another overflow queueing of the instance ran beside this one: which
+	 * of the two took ep->lock first, and so the chain's order, is unknown. */
+	bool overlapped = false;
+	if (said == EP_CB_QUEUED_OVERFLOW) {
+		overlapped = cc->overlap[d] || a->ovf_busy > 1;
+		__sync_fetch_and_add(&a->ovf_busy, (__u64)-1);
+	}
 	if ((to_ready && chained) || (to_overflow && !chained) || later_harvest ||
-	    (ignored && chained))
+	    (ignored && chained) || overlapped)
 		__sync_fetch_and_add(&a->cb_missed, 1);
 	__sync_fetch_and_add(&a->cb_gen, 1);
 	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
