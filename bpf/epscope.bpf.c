@@ -2294,10 +2294,14 @@ static __always_inline bool task_running(struct task_struct *task)
 	return BPF_CORE_READ((struct task_struct___state *)task, state) == 0;
 }
 
+/* A preempted task stays on the run queue whatever its state says (it may be
+ * preempted between setting TASK_INTERRUPTIBLE and calling schedule()): it is
+ * runnable, not asleep. Lazily preemptible kernels (7.2) preempt a waiter
+ * anywhere, e.g. between its ep_done_scan and epoll_wait's return. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch_out(BPF_CORE_READ(prev, pid), task_running(prev));
+	on_switch_out(BPF_CORE_READ(prev, pid), preempt || task_running(prev));
 	return 0;
 }
 
@@ -2313,10 +2317,15 @@ struct sched_switch_ctx {
 	__s32 next_prio;
 };
 
+/* The classic tracepoint reports a preempted task's state as TASK_REPORT_MAX
+ * (0x100, "R+" in the format; blocked states are single bits up to 0x80). */
+#define SWITCH_STATE_PREEMPTED 0x100
+
 SEC("tracepoint/sched/sched_switch")
 int tp_sched_switch(struct sched_switch_ctx *ctx)
 {
-	on_switch_out(ctx->prev_pid, ctx->prev_state == 0);
+	on_switch_out(ctx->prev_pid,
+		      ctx->prev_state == 0 || (ctx->prev_state & SWITCH_STATE_PREEMPTED));
 	return 0;
 }
 
