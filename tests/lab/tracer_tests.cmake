@@ -21,7 +21,7 @@ epscope_add_lab_script(lab_exit_removals_5.10 420 exit_removals.sh 5.10
 # reads no BPF map by syscall while tracing and no read-syscall program is
 # attached there (bpf/epscope_shared.h; docs/KERNEL-NOTES.md), and its list
 # mismatches are understood and handled (KERNEL-NOTES, verify mode (8) and (9)),
-# but it is not in this list yet: under load 2 runs in 9 lost one record (a kprobe
+# but it is not in this list yet: under load 2 runs in 10 lost one record (a kprobe
 # run the kernel skipped), which fails the test. Run it by hand:
 # tests/lab/verify_scenarios.sh 7.2 EPSCOPE POLLER.
 foreach(kernel IN ITEMS 5.10 6.1 6.12)
