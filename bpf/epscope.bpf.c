@@ -144,7 +144,7 @@ struct callback_ctx {
 	__u64 items[CALLBACK_DEPTH];
 	__u64 scans_done[CALLBACK_DEPTH]; /* the instance's scans_done at the entry */
 	__u8 said[CALLBACK_DEPTH];
-	__u8 pad[4];
+	__u8 overlap[CALLBACK_DEPTH]; /* another overflow queueing ran at the entry */
 };
 
 struct {
@@ -179,6 +179,12 @@ struct ep_activity {
 	__u64 cb_busy;
 	__u64 cb_missed;
 	__u64 cb_missed_seen;
+	/* Callbacks running whose record said QUEUED_OVERFLOW. Two that overlap
+	 * chain in the order they take ep->lock, which their records (reserved
+	 * at the entry) need not show: the chain's order is then unknown to the
+	 * stream, and the exit counts it in cb_missed. Two that do not overlap
+	 * are recorded and chained in the same order. */
+	__u64 ovf_busy;
 	__u64 done_scans; /* ep_done_scan calls running (verify: its exit) */
 	__u64 scans_done; /* ep_done_scan calls returned (the overflow list made inactive) */
 };
@@ -1848,10 +1854,18 @@ static __always_inline struct ep_activity *callback_push(struct epitem *epi, __u
 		return a;
 	cc->items[d] = (__u64)epi;
 	cc->said[d] = a ? said : CALLBACK_UNTRACED;
+	cc->overlap[d] = 0;
 	if (a) {
 		__sync_fetch_and_add(&a->cb_gen, 1);
 		__sync_fetch_and_add(&a->cb_busy, 1);
 		cc->scans_done[d] = a->scans_done;
+		/* Before the record is reserved. Read after the add (no fetching
+		 * atomics before 5.12): of two overlapping queueings, the later
+		 * add sees the earlier's, or the earlier's exit sees the later's. */
+		if (said == EP_CB_QUEUED_OVERFLOW) {
+			__sync_fetch_and_add(&a->ovf_busy, 1);
+			cc->overlap[d] = a->ovf_busy > 1;
+		}
 	}
 	return a;
 }
@@ -1968,8 +1982,15 @@ static __always_inline void on_callback_exit(void)
 	/* Said ignored, yet chained: re-armed or its mask changed between the
 	 * record and the kernel's own check (or chained before: costs a comparison). */
 	bool ignored = said == EP_CB_IGNORED_DISARMED || said == EP_CB_IGNORED_MASK;
+	/* Another overflow queueing of the instance ran beside this one: which
+	 * of the two took ep->lock first, and so the chain's order, is unknown. */
+	bool overlapped = false;
+	if (said == EP_CB_QUEUED_OVERFLOW) {
+		overlapped = cc->overlap[d] || a->ovf_busy > 1;
+		__sync_fetch_and_add(&a->ovf_busy, (__u64)-1);
+	}
 	if ((to_ready && chained) || (to_overflow && !chained) || later_harvest ||
-	    (ignored && chained))
+	    (ignored && chained) || overlapped)
 		__sync_fetch_and_add(&a->cb_missed, 1);
 	__sync_fetch_and_add(&a->cb_gen, 1);
 	__sync_fetch_and_add(&a->cb_busy, (__u64)-1);
@@ -2280,10 +2301,14 @@ static __always_inline bool task_running(struct task_struct *task)
 	return BPF_CORE_READ((struct task_struct___state *)task, state) == 0;
 }
 
+/* A preempted task stays on the run queue whatever its state says (it may be
+ * preempted between setting TASK_INTERRUPTIBLE and calling schedule()): it is
+ * runnable, not asleep. Lazily preemptible kernels (7.2) preempt a waiter
+ * anywhere, e.g. between its ep_done_scan and epoll_wait's return. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch_out(BPF_CORE_READ(prev, pid), task_running(prev));
+	on_switch_out(BPF_CORE_READ(prev, pid), preempt || task_running(prev));
 	return 0;
 }
 
@@ -2299,10 +2324,15 @@ struct sched_switch_ctx {
 	__s32 next_prio;
 };
 
+/* The classic tracepoint reports a preempted task's state as TASK_REPORT_MAX
+ * (0x100, "R+" in the format; blocked states are single bits up to 0x80). */
+#define SWITCH_STATE_PREEMPTED 0x100
+
 SEC("tracepoint/sched/sched_switch")
 int tp_sched_switch(struct sched_switch_ctx *ctx)
 {
-	on_switch_out(ctx->prev_pid, ctx->prev_state == 0);
+	on_switch_out(ctx->prev_pid,
+		      ctx->prev_state == 0 || (ctx->prev_state & SWITCH_STATE_PREEMPTED));
 	return 0;
 }
 

@@ -458,6 +458,7 @@ private:
     void verify_list(InstanceRef inst, const ep_walk_end& end,
                      const std::vector<ep_kernel_node>& nodes, const std::vector<ItemKey>& mine);
     void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
+    void adopt_overflow_order(Instance& in, const std::vector<ep_kernel_node>& nodes);
     void verify_snapshot(const PendingSnapshot& s);
     std::vector<ItemRef> drop_unseen_close_removals(const PendingSnapshot& s,
                                                     const std::vector<ItemRef>& mine);

@@ -264,6 +264,8 @@ void Model::verify_harvest(InstanceRef inst) {
     const bool raced = in.harvest.raced;
     if (raced) ++stats_.verify.raced;
     for (const HarvestWalk& w : walks) {
+        if (raced && w.end.list == EP_WALK_OVERFLOW && w.end.truncated == 0)
+            adopt_overflow_order(in, w.nodes);
         if (raced && w.end.list != EP_WALK_READY) continue;
         if (w.end.list == EP_WALK_READY) {
             verify_list(inst, w.end, w.nodes, in.harvest.lt);
@@ -290,6 +292,33 @@ void Model::verify_harvest(InstanceRef inst) {
                               std::to_string(lt) + " overflow " + std::to_string(ovf_seen));
         }
     }
+}
+
+// A raced harvest's records do not tell the overflow chain's order (two
+// callbacks took ep->lock in another order than their records): its items
+// the walk saw take the walk's order; the others, chained after the walk,
+// stay in front. ep_done_scan then readies them as the kernel did.
+void Model::adopt_overflow_order(Instance& in, const std::vector<ep_kernel_node>& nodes) {
+    std::vector<ItemRef> chain;
+    for (std::uint32_t i = in.ovf_head; i != kNil; i = items_[i].ovf_next) chain.push_back(i);
+    std::vector<ItemRef> walked;
+    for (const ep_kernel_node& k : nodes) {
+        auto it = std::find_if(chain.begin(), chain.end(), [&](ItemRef i) {
+            return items_[i].file == k.file && items_[i].fd == k.fd;
+        });
+        if (it == chain.end()) return;  // not the same items: keep the model's chain
+        walked.push_back(*it);
+    }
+    std::vector<ItemRef> order;
+    for (ItemRef i : chain)
+        if (std::find(walked.begin(), walked.end(), i) == walked.end()) order.push_back(i);
+    order.insert(order.end(), walked.begin(), walked.end());
+    std::uint32_t next = kNil;
+    for (auto i = order.rbegin(); i != order.rend(); ++i) {
+        items_[*i].ovf_next = next;
+        next = *i;
+    }
+    in.ovf_head = next;
 }
 
 // Gives the tree the kernel's exact shape from a complete preorder walk with

@@ -1532,6 +1532,34 @@ TEST_F(ModelTest, ARacedHarvestComparesOnlyItsReadyList) {
     EXPECT_EQ(v.mismatches[VerifyStats::HarvestEnd], 1u);
 }
 
+// Two overflow callbacks that ran side by side took ep->lock in another
+// order than their records (reserved at ep_poll_callback's entry): BPF flags
+// the harvest raced, and the model takes the chain's order from the kernel's
+// overflow walk, so ep_done_scan readies the items as the kernel did.
+TEST_F(ModelTest, ARacedHarvestTakesTheOverflowOrderFromTheWalk) {
+    for (int fd = 1; fd <= 5; ++fd) s.insert(fd, 1 | EPOLLET);
+    s.wait_begin(100, kEp, 3, 256);
+    s.harvest_begin();
+    s.callback(2, EP_CB_QUEUED_OVERFLOW);
+    s.callback(3, EP_CB_QUEUED_OVERFLOW);
+    s.callback(4, EP_CB_QUEUED_OVERFLOW);
+    EXPECT_EQ(overflow(), (std::vector<int>{4, 3, 2}));
+    s.walk(EP_WALK_TXLIST, {}, 1);
+    s.walk(EP_WALK_READY, {}, 2);
+    // The kernel chained 4 before 3; fd 5 chained after the walk.
+    s.walk(EP_WALK_OVERFLOW, {{3, -1, 0}, {4, -1, 0}, {2, -1, 0}}, 3);
+    s.callback(5, EP_CB_QUEUED_OVERFLOW);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    he.ready = 0;
+    he.overflow = 3;
+    he.h.flags = EP_FLAG_RACED;
+    s.feed(EP_KIND_HARVEST_END, he);
+    EXPECT_EQ(ready(), (std::vector<int>{2, 4, 3, 5}));
+    EXPECT_EQ(m.stats().verify.raced, 1u);
+    EXPECT_EQ(m.stats().verify.total_mismatches(), 0u) << m.stats().verify.last_mismatch;
+}
+
 // 5.10: the harvest begin is recorded at ep_send_events_proc's entry, after
 // ep_scan_ready_list spliced the ready list and activated the overflow list;
 // an interrupt in between let callbacks on another CPU chain 8 items before
