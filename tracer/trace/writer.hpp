@@ -40,12 +40,14 @@ public:
     TraceWriter(const TraceWriter&) = delete;
     TraceWriter& operator=(const TraceWriter&) = delete;
 
-    // Appends one record; may write a chunk. Throws TraceError(Io), or
+    // Appends one record; writes a chunk when it holds chunk_records (its age
+    // is flush_if_due's to judge). Throws TraceError(Io), or
     // std::invalid_argument for a record whose kind/size is not of the ABI.
     void on_record(const stream::Record& rec) override;
     // Writes the pending records as a chunk now (no-op when there are none).
     void flush();
-    // Writes a chunk if the pending one is older than flush_interval.
+    // Writes a chunk if the pending one is older than flush_interval: call it
+    // on a timer (the capture loop's tick) for chunks to reach the disk in time.
     void flush_if_due();
     // Last chunk, index, trailer, fsync, rename FILE.partial -> FILE.
     void close();
