@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "record_builder.hpp"
+
 namespace epscope::capture {
 namespace {
 
@@ -28,11 +30,8 @@ struct Collect : stream::RecordSink {
 template <class T>
 T rec(ep_kind kind, std::uint64_t ts) {
     T r{};
-    r.h.ts = ts;
-    r.h.tgid = r.h.tid = static_cast<std::uint32_t>(getpid());
-    r.h.kind = kind;
-    r.h.size = sizeof(T);
-    r.h.source = EP_SOURCE_TRACEPOINT;
+    const auto pid = static_cast<std::uint32_t>(getpid());
+    testing::stamp(r, kind, ts, pid, pid, EP_SOURCE_TRACEPOINT);
     return r;
 }
 

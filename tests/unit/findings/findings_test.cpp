@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "record_builder.hpp"
 #include "stream/abi.hpp"
 
 namespace epscope::findings {
@@ -19,7 +20,7 @@ constexpr std::uint64_t kEp = 0xffff888000100000ull;
 constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint32_t kIn = 0x1, kOut = 0x4, kOneshot = 1u << 30, kEt = 1u << 31;
 
-std::uint64_t file_of(int fd) { return 0xffff888000200000ull + 0x100ull * fd; }
+using testing::file_of;
 
 // Feeds records with explicit times to an engine.
 class Stream {
@@ -32,12 +33,8 @@ public:
 
     template <class T>
     void feed(ep_kind kind, T body, std::uint32_t tid = 0) {
-        body.h.ts = ts;
-        body.h.tgid = tgid;
-        body.h.tid = tid ? tid : tgid;
-        body.h.kind = kind;
-        body.h.size = sizeof(T);
-        body.h.source = kernel ? EP_SOURCE_FENTRY : EP_SOURCE_TRACEPOINT;
+        testing::stamp(body, kind, ts, tgid, tid ? tid : tgid,
+                       kernel ? EP_SOURCE_FENTRY : EP_SOURCE_TRACEPOINT);
         e_.on_record(Record::of(body));
     }
     std::uint64_t ep() const {

@@ -8,42 +8,26 @@
 #include <prometheus/text_serializer.h>
 
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <string>
 
+#include "record_builder.hpp"
 #include "stream/abi.hpp"
 
 namespace epscope::metrics {
 namespace {
 
-template <class T>
-void feed(model::Model& m, ep_kind kind, T body, std::uint64_t& ts, std::uint32_t tgid) {
-    body.h.ts = ts += 1000;
-    body.h.tgid = body.h.tid = tgid;
-    body.h.kind = kind;
-    body.h.size = sizeof(T);
-    body.h.source = EP_SOURCE_FENTRY;
-    m.on_record(stream::Record::of(body));
-}
-
 // Instances k = 1..4 in process 100+k, each with k items (fd 10..), k
 // callbacks per item and k waits of k ms: every figure differs by instance.
 model::Model several_instances() {
     model::Model m;
-    std::uint64_t ts = 1000;
+    testing::RecordBuilder s(m);
+    s.ts = 2000;  // each record 1 us after the previous, the first at 2 us
     for (std::uint32_t k = 1; k <= 4; ++k) {
         const std::uint64_t ep = 0xffff888000000000ull + k * 0x10000;
-        const std::uint32_t tgid = 100 + k;
-        ep_process p{};
-        p.what = EP_PROC_FOUND;
-        std::snprintf(p.comm, sizeof p.comm, "srv%u", k);
-        feed(m, EP_KIND_PROCESS, p, ts, tgid);
-        ep_instance_create c{};
-        c.ep = ep;
-        c.file = ep + 1;
-        c.epfd = 3;
-        feed(m, EP_KIND_INSTANCE_CREATE, c, ts, tgid);
+        s.tgid = 100 + k;
+        s.process("srv" + std::to_string(k));
+        s.create(ep, 3);
         for (std::uint32_t i = 0; i < k; ++i) {
             ep_item_ctl r{};
             r.ep = ep;
@@ -53,7 +37,7 @@ model::Model several_instances() {
             r.fd = static_cast<std::int32_t>(10 + i);
             r.events = 1;
             r.data = 10 + i;
-            feed(m, EP_KIND_ITEM_INSERT, r, ts, tgid);
+            s.feed(EP_KIND_ITEM_INSERT, r);
             for (std::uint32_t n = 0; n < k; ++n) {
                 ep_callback cb{};
                 cb.ep = ep;
@@ -63,7 +47,7 @@ model::Model several_instances() {
                 cb.events = 1;
                 cb.key = 1;
                 cb.outcome = n == 0 ? EP_CB_QUEUED_READY : EP_CB_ALREADY_READY;
-                feed(m, EP_KIND_CALLBACK, cb, ts, tgid);
+                s.feed(EP_KIND_CALLBACK, cb);
             }
         }
         for (std::uint32_t n = 0; n < k; ++n) {
@@ -72,13 +56,13 @@ model::Model several_instances() {
             b.epfd = 3;
             b.maxevents = 0;  // returns 0 events: a timeout
             b.timeout_ns = 1000000;
-            feed(m, EP_KIND_WAIT_BEGIN, b, ts, tgid);
-            ts += k * 1000000ull;
+            s.feed(EP_KIND_WAIT_BEGIN, b);
+            s.ts += k * 1000000ull;
             ep_wait_end e{};
             e.ep = ep;
             e.epfd = 3;
             e.result = 0;
-            feed(m, EP_KIND_WAIT_END, e, ts, tgid);
+            s.feed(EP_KIND_WAIT_END, e);
         }
     }
     return m;

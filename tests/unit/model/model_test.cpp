@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "record_builder.hpp"
 #include "stream/abi.hpp"
 
 namespace epscope::model {
@@ -22,189 +23,79 @@ constexpr std::uint64_t kEp = 0xffff888000100000ull;
 // EPOLLIN as fdinfo shows it after EPOLL_CTL_ADD (do_epoll_ctl adds ERR|HUP).
 constexpr std::uint32_t kIn = 1 | EPOLLERR | EPOLLHUP;
 
-std::uint64_t file_of(int fd) { return 0xffff888000200000ull + 0x100ull * fd; }
-std::uint64_t epi_of(int fd) { return 0xffff888000300000ull + 0x80ull * fd; }
+using testing::epi_of;
+using testing::file_of;
 
-// Builds records with increasing timestamps and feeds them to a model.
-class Stream {
+// The shared builder (tests/common) with this file's defaults: the instance
+// kEp on epfd 3, timestamps from 1000, and each fd's mask as last registered
+// (callbacks and walks report it, as the kernel does).
+class Stream : public testing::RecordBuilder {
 public:
-    explicit Stream(Model& m) : m_(m) {}
+    using Builder = testing::RecordBuilder;
+    using WalkNode = Builder::WalkNode;
 
-    std::uint64_t ts = 1000;
-    std::uint32_t tgid = 100;
-    std::uint8_t source = EP_SOURCE_FENTRY;
+    explicit Stream(Model& m) : Builder(m) { ts = 1000; }
+
     std::map<int, std::uint32_t> mask;  // fd -> events as last registered
 
-    template <class T>
-    void feed(ep_kind kind, T body, std::uint32_t tid = 0) {
-        body.h.ts = ts;
-        ts += 1000;
-        body.h.tgid = tgid;
-        body.h.tid = tid != 0 ? tid : tgid;
-        body.h.kind = kind;
-        body.h.size = sizeof(T);
-        body.h.source = source;
-        m_.on_record(Record::of(body));
-    }
-
-    void create(std::uint64_t ep, int epfd) {
-        ep_instance_create r{};
-        r.ep = ep;
-        r.file = ep + 1;
-        r.epfd = epfd;
-        feed(EP_KIND_INSTANCE_CREATE, r);
-    }
     void ctl(ep_kind kind, std::uint64_t ep, int epfd, int fd, std::uint32_t events,
              std::uint64_t data, int result = 0, bool with_file = true,
              std::uint32_t queued = EP_CTL_QUEUED_NO) {
-        ep_item_ctl r{};
-        r.ep = ep;
-        r.epi = with_file ? epi_of(fd) : 0;
-        r.file = with_file ? file_of(fd) : 0;
-        r.data = data;
-        r.ino = 5000 + fd;
-        r.epfd = epfd;
-        r.fd = fd;
-        r.events = events;
-        r.result = result;
-        r.queued = queued;
         if (result == 0) mask[fd] = events;
-        feed(kind, r);
+        Builder::ctl(kind, ep, epfd, fd, events,
+                     Ctl{data, 5000ull + fd, result, with_file, queued});
     }
     void insert(int fd, std::uint32_t events = 1, std::uint64_t ep = kEp, int epfd = 3) {
         ctl(EP_KIND_ITEM_INSERT, ep, epfd, fd, events, 0x100 + fd);
     }
     void remove(int fd, std::uint32_t reason = EP_REMOVE_CTL, std::uint64_t ep = kEp,
                 int result = 0) {
-        ep_item_remove r{};
-        r.ep = ep;
-        r.epi = epi_of(fd);
-        r.file = file_of(fd);
-        r.epfd = reason == EP_REMOVE_CTL ? 3 : -1;
-        r.fd = fd;
-        r.reason = reason;
-        r.result = result;
-        feed(EP_KIND_ITEM_REMOVE, r);
+        Builder::remove(ep, reason == EP_REMOVE_CTL ? 3 : -1, fd, reason, result);
     }
     // events 0: the mask the item was registered with, as the kernel reports it.
     void callback(int fd, std::uint8_t outcome, std::uint32_t events = 0, std::uint8_t waiters = 0,
                   std::uint32_t tid = 0, std::uint64_t ep = kEp) {
-        ep_callback r{};
-        r.ep = ep;
-        r.epi = epi_of(fd);
-        r.file = file_of(fd);
-        r.fd = fd;
-        r.key = 1;
-        r.events = events != 0 ? events : (mask.count(fd) ? mask[fd] : 1);
-        r.outcome = outcome;
-        r.waiters = waiters;
-        feed(EP_KIND_CALLBACK, r, tid);
+        Builder::callback(ep, fd, outcome, waiters, tid, events != 0 ? events : mask_of(fd));
     }
     void wakeup(int fd, std::uint32_t woken, std::uint32_t waker) {
-        ep_wakeup r{};
-        r.ep = kEp;
-        r.epi = epi_of(fd);
-        r.woken_tid = woken;
-        feed(EP_KIND_WAKEUP, r, waker);
+        Builder::wakeup(kEp, fd, woken, waker);
     }
     void wait_begin(std::uint32_t tid, std::uint64_t ep = kEp, int epfd = 3,
                     std::int32_t maxevents = 8) {
-        ep_wait_begin r{};
-        r.ep = ep;
-        r.timeout_ns = -1;
-        r.epfd = epfd;
-        r.maxevents = maxevents;
-        feed(EP_KIND_WAIT_BEGIN, r, tid);
+        Builder::wait_begin(ep, epfd, tid, maxevents);
     }
-    void wait_sleep(std::uint32_t tid) {
-        ep_wait_sleep r{};
-        r.ep = kEp;
-        feed(EP_KIND_WAIT_SLEEP, r, tid);
-    }
+    void wait_sleep(std::uint32_t tid) { Builder::wait_sleep(kEp, tid); }
     void wait_end(std::uint32_t tid, int result, std::uint64_t ep = kEp, int epfd = 3) {
-        ep_wait_end r{};
-        r.ep = ep;
-        r.epfd = epfd;
-        r.result = result;
-        feed(EP_KIND_WAIT_END, r, tid);
+        Builder::wait_end(ep, epfd, result, tid);
     }
     void harvest_begin(std::uint64_t ep = kEp, std::uint8_t flags = 0) {
-        ep_harvest_begin r{};
-        r.ep = ep;
-        r.h.flags = flags;
-        feed(EP_KIND_HARVEST_BEGIN, r);
+        Builder::harvest_begin(ep, 0, flags);
     }
     void harvest_item(int fd, std::uint32_t index = 0, std::uint64_t ep = kEp,
                       std::uint32_t tid = 0) {
-        ep_harvest_item r{};
-        r.ep = ep;
-        r.data = 0x100 + fd;
-        r.revents = 1;
-        r.index = index;
-        feed(EP_KIND_HARVEST_ITEM, r, tid);
+        Builder::harvest_item(ep, fd, index, tid);
     }
     void harvest_end(std::uint32_t ready = 0xffffffffu, std::uint32_t overflow = 0) {
-        ep_harvest_end r{};
-        r.ep = kEp;
-        r.ready = ready;
-        r.overflow = overflow;
-        feed(EP_KIND_HARVEST_END, r);
+        Builder::harvest_end(kEp, 0, ready, overflow);
     }
-    // A BPF walk: list of fds (tree: with parent fd and colour).
-    struct WalkNode {
-        int fd;
-        int parent_fd;  // -1: root
-        std::uint8_t color;
-    };
-    void walk(std::uint8_t list, const std::vector<WalkNode>& nodes, std::uint32_t id,
+    // A BPF walk of kEp: list of fds (tree: with parent fd and colour).
+    void walk(std::uint8_t list, std::vector<WalkNode> nodes, std::uint32_t id,
               bool truncated = false) {
-        std::uint16_t index = 0;
-        for (const WalkNode& n : nodes) {
-            ep_kernel_node r{};
-            r.ep = kEp;
-            r.epi = epi_of(n.fd);
-            r.file = file_of(n.fd);
-            r.parent = n.parent_fd < 0 ? 0 : epi_of(n.parent_fd);
-            r.walk_id = id;
-            r.fd = n.fd;
-            r.events = mask.count(n.fd) ? mask[n.fd] : 1;
-            r.index = index++;
-            r.list = list;
-            r.color = n.color;
-            feed(EP_KIND_KERNEL_NODE, r);
-        }
-        ep_walk_end e{};
-        e.ep = kEp;
-        e.walk_id = id;
-        e.count = static_cast<std::uint32_t>(nodes.size());
-        e.list = list;
-        e.truncated = truncated ? 1 : 0;
-        feed(EP_KIND_WALK_END, e);
+        for (WalkNode& n : nodes) n.events = mask_of(n.fd);
+        Builder::walk(kEp, list, nodes, id, truncated);
     }
     void snapshot(std::uint64_t ep, int epfd, const std::vector<std::pair<int, std::uint32_t>>& fds,
                   std::uint32_t id) {
-        ep_snapshot_instance s{};
-        s.ep = ep;
-        s.ino = 77;
-        s.epfd = epfd;
-        s.items = static_cast<std::uint32_t>(fds.size());
-        s.snapshot_id = id;
-        feed(EP_KIND_SNAPSHOT_INSTANCE, s);
-        for (auto [fd, events] : fds) {
+        for (auto [fd, events] : fds)
             if (mask.count(fd) == 0) mask[fd] = events;
-            ep_snapshot_item i{};
-            i.data = 0x100 + fd;
-            i.ino = 5000 + fd;
-            i.epfd = epfd;
-            i.tfd = fd;
-            i.events = events;
-            i.snapshot_id = id;
-            feed(EP_KIND_SNAPSHOT_ITEM, i);
-        }
+        Builder::snapshot(ep, epfd, fds, id);
     }
 
 private:
-    Model& m_;
+    std::uint32_t mask_of(int fd) const {
+        auto it = mask.find(fd);
+        return it != mask.end() ? it->second : 1;
+    }
 };
 
 std::vector<int> fds_of(const Model& m, const std::vector<ItemRef>& refs) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "record_builder.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::testing {
@@ -12,13 +13,8 @@ namespace epscope::testing {
 template <class T>
 T make(ep_kind kind, std::uint64_t ts, std::uint32_t tgid = 100, std::uint32_t tid = 101) {
     T r{};
-    r.h.ts = ts;
-    r.h.tgid = tgid;
-    r.h.tid = tid;
-    r.h.kind = kind;
-    r.h.size = sizeof(T);
+    stamp(r, kind, ts, tgid, tid);
     r.h.cpu = static_cast<std::uint16_t>(kind % 4);
-    r.h.source = EP_SOURCE_FENTRY;
     r.h.flags = (kind % 2) ? EP_FLAG_INFERRED : 0;
     return r;
 }

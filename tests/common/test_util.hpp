@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../../scratch_dir.hpp"
+#include "../scratch_dir.hpp"
 #include "stream/record.hpp"
 
 namespace epscope::testing {
