@@ -166,13 +166,12 @@ void BpfSession::attach(const ProgramChoice& choice) {
 // Episodes of edge-undrained stay exact across the arming: reads attach at one
 // moment, so an episode sees all of its reads or a suffix of them (the exits
 // attached before the enters), and an episode with no read seen is not judged.
-bool BpfSession::arm_reads() {
-    if (deferred_.empty()) return false;
-    if (!__atomic_load_n(&skel_->bss->edge_registrations, __ATOMIC_ACQUIRE)) return false;
+void BpfSession::arm_reads() {
+    if (deferred_.empty()) return;
+    if (!__atomic_load_n(&skel_->bss->edge_registrations, __ATOMIC_ACQUIRE)) return;
     std::vector<ProgramChoice> todo;
     todo.swap(deferred_);  // tried once: a failure is said, not retried every tick
     for (const auto& choice : todo) attach(choice);
-    return true;
 }
 
 void BpfSession::fill_selectors(const SessionConfig& config) {

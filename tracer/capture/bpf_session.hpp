@@ -89,11 +89,9 @@ public:
     // The read-family programs (FD_READ) are loaded but attached only once
     // BPF has counted an EPOLLET registration (edge_registrations): until
     // then they have nothing to record, and attached they would tax every
-    // read on the machine. True when this call attached them; throws
-    // CaptureError if one cannot attach (then never tried again).
-    bool arm_reads();
-    // Programs loaded but waiting for their moment (the reads, above).
-    bool reads_waiting() const { return !deferred_.empty(); }
+    // read on the machine. Cheap when there is nothing to do (one mmap
+    // read); throws CaptureError if one cannot attach (then never tried again).
+    void arm_reads();
 
     // Verify mode: what BPF counted as in flight on the instance's bucket of
     // instances (bpf/epscope_shared.h, activity_seen): busy 0 and gen unchanged

@@ -97,7 +97,6 @@ bool any_traced_alive(const BpfSession& session) {
 // Should one fail to attach mid-capture, the capture goes on without them:
 // edge-undrained then sees no read and judges nothing, which is said here.
 void arm_reads_when_edge_triggered(BpfSession& session) {
-    if (!session.reads_waiting()) return;
     try {
         session.arm_reads();
     } catch (const CaptureError& e) {
