@@ -92,7 +92,7 @@ void refresh_marks(const model::Model& m, model::InstanceRef inst, TreeLayout& t
     t.exact = m.instance(inst).tree_exact;
     for (TreeNodeLayout& n : t.nodes) {
         const model::Item& it = m.item(n.item);
-        n.ready = it.place != model::ItemPlace::None;
+        n.ready = it.linked != 0;
         n.overflow = it.on_overflow();
         n.seeded = it.seeded();
         n.disarmed = it.disarmed();

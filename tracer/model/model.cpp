@@ -730,9 +730,12 @@ void Model::list_unlink(ListHead& l, ItemRef it) {
 void Model::unlink_rdllink(ItemRef it) {
     Item& x = items_[it];
     Instance& in = instances_[x.instance];
-    if (x.place == ItemPlace::Ready) list_unlink(in.ready, it);
-    if (x.place == ItemPlace::Txlist) list_unlink(in.txlist, it);
-    x.place = ItemPlace::None;
+    const ItemPlace p = place_of(x);
+    if (p == ItemPlace::Ready) list_unlink(in.ready, it);
+    if (p == ItemPlace::Txlist) list_unlink(in.txlist, it);
+    x.linked = 0;
+    // Off the txlist: finish_harvest reads kSkipped on the txlist's head only.
+    x.flags &= ~Item::kSkipped;
 }
 
 void Model::overflow_unlink(Instance& in, ItemRef it) {
@@ -782,7 +785,7 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
             queue_overflow(inst, it, h.ts, (h.flags & EP_FLAG_DONE_SCAN) != 0);
             break;
         case EP_CB_ALREADY_READY:
-            if (x.place == ItemPlace::None) ++in.stats.desyncs;
+            if (!x.linked) ++in.stats.desyncs;
             break;
         case EP_CB_ALREADY_OVERFLOW:
             if (!x.on_overflow()) ++in.stats.desyncs;
@@ -798,14 +801,14 @@ void Model::on_callback(const ep_header& h, const ep_callback& r) {
 void Model::queue_ready(InstanceRef inst, ItemRef it, std::uint64_t ts) {
     Instance& in = instances_[inst];
     Item& x = items_[it];
-    if (x.place != ItemPlace::None) {
+    if (x.linked) {
         // The kernel found it unlinked: trust the kernel. Expected for an item
         // delivered by a harvest whose HARVEST_ITEM is still to come.
-        if (!(x.place == ItemPlace::Txlist && in.harvest.ended)) ++in.stats.desyncs;
+        if (!(place_of(x) == ItemPlace::Txlist && in.harvest.ended)) ++in.stats.desyncs;
         unlink_rdllink(it);
     }
     list_append(in.ready, it);
-    x.place = ItemPlace::Ready;
+    mark_ready(in, x);
     if (x.queued_ts == 0) x.queued_ts = ts;
 }
 
@@ -822,7 +825,7 @@ void Model::queue_overflow(InstanceRef inst, ItemRef it, std::uint64_t ts, bool 
         // harvest's overflow list was active, so it ended on the ready list
         // either way: moved there by ep_done_scan, or linked there after
         // ep_done_scan released ep->lock.
-        if (items_[it].place == ItemPlace::None) queue_ready(inst, it, ts);
+        if (!items_[it].linked) queue_ready(inst, it, ts);
         return;
     } else if (!in.harvest.ended && !in.harvest.active) {
         // The harvest began without a HARVEST_BEGIN yet: lost, or (6.1, where
@@ -974,9 +977,13 @@ void Model::begin_harvest(InstanceRef inst) {
     Instance& in = instances_[inst];
     ++in.stats.harvests;
     in.harvest.reset();
-    for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next) {
-        items_[i].place = ItemPlace::Txlist;
+    if (in.ready_epoch == Item::kEpochLimit) {  // once in 2 million harvests: renumber
+        for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next)
+            items_[i].link_epoch = 0;
+        in.ready_epoch = 0;
     }
+    // Everything linked so far is below the new epoch: the txlist.
+    in.txlist_below = ++in.ready_epoch;
     in.txlist = in.ready;
     in.ready = ListHead{};
     in.harvest.active = true;
@@ -1004,13 +1011,13 @@ void Model::requeue_level_triggered(InstanceRef inst, ItemRef it, std::uint64_t 
     in.harvest.lt.push_back(ItemKey{x.file, x.fd});
     if (in.harvest.ended) {
         ItemRef anchor = in.harvest.late_lt_anchor;
-        if (anchor != kNil && items_[anchor].place != ItemPlace::Ready) anchor = kNil;
+        if (anchor != kNil && place_of(items_[anchor]) != ItemPlace::Ready) anchor = kNil;
         list_insert_after(in.ready, anchor, it);
         in.harvest.late_lt_anchor = it;
     } else {
         list_append(in.ready, it);
     }
-    x.place = ItemPlace::Ready;
+    mark_ready(in, x);
     x.queued_ts = ts;
 }
 
@@ -1039,7 +1046,7 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
             items_[i].flags &= ~Item::kSkipped;
             ++in.harvest.items;
             Item& x = items_[i];
-            x.place = ItemPlace::None;
+            x.linked = 0;
             deliver(inst, i, h.ts);
             if (x.events & EPOLLONESHOT) {
                 x.events &= kEpPrivateBits;  // disarmed until EPOLL_CTL_MOD
@@ -1070,13 +1077,13 @@ void Model::on_harvest_item(const ep_header& h, const ep_harvest_item& r) {
             // record (taken at ep_poll_callback's entry) came before the link,
             // which waited for ep->lock while another CPU's harvest held it,
             // and that harvest, finding nothing, made the model drop it.
-            if (x.place != ItemPlace::None) unlink_rdllink(it);
+            if (x.linked) unlink_rdllink(it);
             if (in.harvest.active && (in.harvest.tid == h.tid || in.harvest.tid == 0)) {
                 requeue_level_triggered(inst, it, h.ts);
             } else if (in.harvest.active) {
                 // Requeued before another thread's harvest took the ready list.
                 list_append(in.txlist, it);
-                x.place = ItemPlace::Txlist;
+                mark_txlist(in, x);
                 x.queued_ts = h.ts;
             } else {
                 queue_ready(inst, it, h.ts);
@@ -1100,17 +1107,17 @@ void Model::finish_harvest(InstanceRef inst) {
     // and the rest are leftovers.
     const bool all_polled = in.harvest.maxevents > 0 &&
                             in.harvest.items < static_cast<std::uint32_t>(in.harvest.maxevents);
-    for (std::uint32_t j = in.txlist.head; j != kNil;) {
+    // The skipped items are the txlist's head (each delivery marks all before
+    // it): the walk stops at the first one not skipped, unless all were polled.
+    while (in.txlist.head != kNil) {
+        const std::uint32_t j = in.txlist.head;
         Item& x = items_[j];
-        const std::uint32_t next = x.next;
-        if (all_polled || (x.flags & Item::kSkipped)) {
-            list_unlink(in.txlist, j);
-            x.place = ItemPlace::None;
-            x.queued_ts = 0;
-            ++in.stats.dropped_unready;
-        }
+        if (!all_polled && !(x.flags & Item::kSkipped)) break;
+        list_unlink(in.txlist, j);
+        x.linked = 0;
         x.flags &= ~Item::kSkipped;
-        j = next;
+        x.queued_ts = 0;
+        ++in.stats.dropped_unready;
     }
     // The txlist leftovers, requeued items and overflow chain are now what
     // ep_done_scan saw on entry: check the kernel's walks before merging.
@@ -1120,18 +1127,16 @@ void Model::finish_harvest(InstanceRef inst) {
         std::uint32_t next = x.ovf_next;
         x.ovf_next = kNil;
         x.overflow = 0;
-        if (x.place == ItemPlace::None) {
+        if (!x.linked) {
             list_prepend(in.ready, i);
-            x.place = ItemPlace::Ready;
+            mark_ready(in, x);
         }
         i = next;
     }
     in.ovf_head = kNil;
     in.ovf_count = 0;
+    // The leftovers join the ready list (txlist_below = 0 below: no walk).
     if (in.txlist.count != 0) {
-        for (std::uint32_t i = in.txlist.head; i != kNil; i = items_[i].next) {
-            items_[i].place = ItemPlace::Ready;
-        }
         items_[in.txlist.tail].next = in.ready.head;
         if (in.ready.head != kNil) {
             items_[in.ready.head].prev = in.txlist.tail;
@@ -1143,6 +1148,7 @@ void Model::finish_harvest(InstanceRef inst) {
         in.txlist = ListHead{};
     }
     // What else the harvest held is read only while one runs: the next begin_harvest resets it.
+    in.txlist_below = 0;
     in.harvest.active = false;
     in.harvest.ended = false;
 }

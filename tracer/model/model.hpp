@@ -59,10 +59,15 @@ struct Item {
     std::uint32_t next = kNil;
     std::uint32_t ovf_next = kNil;  // overflow chain; meaningful when on_overflow()
     RbNode rb;
-    ItemPlace place = ItemPlace::None;
     std::uint8_t flags = 0;
-    std::uint8_t overflow = 0;  // 1 while chained on the overflow list
-    std::uint8_t live = 0;
+    // Bit fields in the three bytes beside flags (Item stays within budget).
+    // On the ready list or the txlist; which of the two is Model::place(): the
+    // txlist is what was linked before the running harvest began.
+    std::uint32_t linked : 1 = 0;
+    std::uint32_t overflow : 1 = 0;  // 1 while chained on the overflow list
+    std::uint32_t live : 1 = 0;
+    std::uint32_t link_epoch : 21 = 0;  // the instance's ready_epoch when linked
+    static constexpr std::uint32_t kEpochLimit = (1u << 21) - 1;
     std::uint64_t epi = 0;  // kernel identity (0 when unknown)
     std::uint64_t ino = 0;
     std::uint64_t queued_ts = 0;  // when queued and not yet delivered; 0: not pending
@@ -194,6 +199,13 @@ struct Instance {
     std::uint32_t items = 0;
     ListHead ready;
     ListHead txlist;
+    // A harvest takes the whole ready list as its txlist in O(1), as the
+    // kernel's list_splice does: items linked with a link_epoch below
+    // txlist_below are the txlist's (0 outside a harvest: none), the rest the
+    // ready list's. Walking the ready list instead cost every harvest the whole
+    // list, with thousands of level-triggered items ready and maxevents 1.
+    std::uint32_t ready_epoch = 0;
+    std::uint32_t txlist_below = 0;
     std::uint32_t ovf_head = kNil;  // overflow chain, newest first (kernel pushes at head)
     std::uint32_t ovf_count = 0;
     bool live = false;
@@ -319,6 +331,7 @@ public:
     std::vector<InstanceRef> instances() const;  // live instances, in creation-slot order
     const Instance& instance(InstanceRef i) const { return instances_[i]; }
     const Item& item(ItemRef i) const { return items_[i]; }
+    ItemPlace place(ItemRef i) const { return place_of(items_[i]); }
     // Lookups by identity; kNil when unknown.
     InstanceRef find_instance(std::uint64_t ep) const;
     InstanceRef find_instance_by_fd(std::uint32_t tgid, std::int32_t epfd) const;
@@ -438,6 +451,21 @@ private:
     void list_unlink(ListHead& l, ItemRef it);
     void list_insert_after(ListHead& l, ItemRef after, ItemRef it);
     void unlink_rdllink(ItemRef it);  // from whichever list holds it
+    ItemPlace place_of(const Item& x) const {
+        if (!x.linked) return ItemPlace::None;
+        return x.link_epoch < instances_[x.instance].txlist_below ? ItemPlace::Txlist
+                                                                  : ItemPlace::Ready;
+    }
+    // Marks an item just linked on `in`'s ready list, or on its txlist (only
+    // while a harvest runs: txlist_below > 0).
+    static void mark_ready(const Instance& in, Item& x) {
+        x.linked = 1;
+        x.link_epoch = in.ready_epoch;
+    }
+    static void mark_txlist(const Instance& in, Item& x) {
+        x.linked = 1;
+        x.link_epoch = in.txlist_below - 1;
+    }
     void overflow_unlink(Instance& in, ItemRef it);
     void begin_harvest(InstanceRef inst);
     void finish_harvest(InstanceRef inst);
