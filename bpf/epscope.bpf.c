@@ -2568,9 +2568,9 @@ int BPF_KRETPROBE(kretprobe_ep_done_scan)
 /* ---- processes: follow children, see threads and exits ----------------- */
 
 static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u32 parent,
-					 struct task_struct *task)
+					 struct task_struct *task, __u8 source)
 {
-	struct ep_process *r = RESERVE(ep_process, EP_KIND_PROCESS, EP_SOURCE_TRACEPOINT);
+	struct ep_process *r = RESERVE(ep_process, EP_KIND_PROCESS, source);
 	if (!r)
 		return;
 	r->h.tgid = tgid;
@@ -2581,25 +2581,26 @@ static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u3
 	submit_record(r);
 }
 
-static __always_inline void on_process_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline void on_process_fork(struct task_struct *parent, struct task_struct *child,
+					    __u8 source)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	if (!tgid_traced(ptgid))
 		return;
 	__u32 ctgid = BPF_CORE_READ(child, tgid), cpid = BPF_CORE_READ(child, pid);
 	if (ctgid == ptgid) {
-		emit_process(ctgid, cpid, EP_PROC_THREAD, ptgid, child);
+		emit_process(ctgid, cpid, EP_PROC_THREAD, ptgid, child, source);
 		return;
 	}
 	__u8 one = 1;
 	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
-	emit_process(ctgid, cpid, EP_PROC_FORK, ptgid, child);
+	emit_process(ctgid, cpid, EP_PROC_FORK, ptgid, child, source);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	on_process_fork(parent, child);
+	on_process_fork(parent, child, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
@@ -2611,7 +2612,7 @@ int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_stru
 SEC("kprobe/wake_up_new_task")
 int BPF_KPROBE(kprobe_wake_up_new_task, struct task_struct *child)
 {
-	on_process_fork((struct task_struct *)bpf_get_current_task(), child);
+	on_process_fork((struct task_struct *)bpf_get_current_task(), child, EP_SOURCE_KPROBE);
 	return 0;
 }
 
@@ -2626,7 +2627,7 @@ static __always_inline bool exec_selected(struct task_struct *p)
 	return bpf_map_lookup_elem(&select_cgroups, &cgroup) != NULL;
 }
 
-static __always_inline void on_process_exec(struct task_struct *p)
+static __always_inline void on_process_exec(struct task_struct *p, __u8 source)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	if (targ_select && !targ_all && !tgid_traced(tgid) && exec_selected(p)) {
@@ -2634,13 +2635,13 @@ static __always_inline void on_process_exec(struct task_struct *p)
 		bpf_map_update_elem(&tgids, &tgid, &one, BPF_ANY);
 	}
 	if (tgid_traced(tgid))
-		emit_process(tgid, BPF_CORE_READ(p, pid), EP_PROC_EXEC, 0, p);
+		emit_process(tgid, BPF_CORE_READ(p, pid), EP_PROC_EXEC, 0, p, source);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_sched_process_exec, struct task_struct *p)
 {
-	on_process_exec(p);
+	on_process_exec(p, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
@@ -2650,11 +2651,11 @@ SEC("kretprobe/begin_new_exec")
 int BPF_KRETPROBE(kretprobe_begin_new_exec, int ret)
 {
 	if (ret == 0)
-		on_process_exec((struct task_struct *)bpf_get_current_task());
+		on_process_exec((struct task_struct *)bpf_get_current_task(), EP_SOURCE_KPROBE);
 	return 0;
 }
 
-static __always_inline void on_process_exit(struct task_struct *p)
+static __always_inline void on_process_exit(struct task_struct *p, __u8 source)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid), pid = BPF_CORE_READ(p, pid);
 	__u32 tid = pid;
@@ -2674,7 +2675,7 @@ static __always_inline void on_process_exit(struct task_struct *p)
 		activity_end(cs->ep);
 	bpf_map_delete_elem(&ctls, &tid);
 	bpf_map_delete_elem(&removes, &tid);
-	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p);
+	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p, source);
 	if (pid == tgid && !targ_all)
 		bpf_map_delete_elem(&tgids, &tgid);
 }
@@ -2682,7 +2683,7 @@ static __always_inline void on_process_exit(struct task_struct *p)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
 {
-	on_process_exit(p);
+	on_process_exit(p, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
@@ -2690,6 +2691,6 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
 SEC("kprobe/do_exit")
 int BPF_KPROBE(kprobe_do_exit)
 {
-	on_process_exit((struct task_struct *)bpf_get_current_task());
+	on_process_exit((struct task_struct *)bpf_get_current_task(), EP_SOURCE_KPROBE);
 	return 0;
 }
