@@ -1506,7 +1506,7 @@ static __always_inline void on_fd_gone_enter(int fd, __u8 via)
 	bpf_map_update_elem(&closes, &tid, &s, BPF_ANY);
 }
 
-static __always_inline void on_fd_gone_exit(long ret)
+static __always_inline void on_fd_gone_exit(long ret, __u8 source)
 {
 	__u32 tid = current_tid();
 	struct close_state *s = bpf_map_lookup_elem(&closes, &tid);
@@ -1515,7 +1515,7 @@ static __always_inline void on_fd_gone_exit(long ret)
 	/* close() frees the fd whatever it returns (a failed flush); a failed
 	 * dup2/dup3 closed nothing. */
 	if (s->via == EP_FD_CLOSE_CLOSE || ret >= 0) {
-		struct ep_fd_close *r = RESERVE(ep_fd_close, EP_KIND_FD_CLOSE, EP_SOURCE_TRACEPOINT);
+		struct ep_fd_close *r = RESERVE(ep_fd_close, EP_KIND_FD_CLOSE, source);
 		if (r) {
 			r->file = s->file;
 			r->ino = s->ino;
@@ -1540,7 +1540,7 @@ int tp_sys_enter_close(struct syscall_enter_ctx *ctx)
 SEC("tracepoint/syscalls/sys_exit_close")
 int tp_sys_exit_close(struct syscall_exit_ctx *ctx)
 {
-	on_fd_gone_exit(ctx->ret);
+	on_fd_gone_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
@@ -1561,7 +1561,7 @@ int tp_sys_enter_dup2(struct syscall_enter_ctx *ctx)
 SEC("tracepoint/syscalls/sys_exit_dup2")
 int tp_sys_exit_dup2(struct syscall_exit_ctx *ctx)
 {
-	on_fd_gone_exit(ctx->ret);
+	on_fd_gone_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
@@ -1575,7 +1575,61 @@ int tp_sys_enter_dup3(struct syscall_enter_ctx *ctx)
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int tp_sys_exit_dup3(struct syscall_exit_ctx *ctx)
 {
-	on_fd_gone_exit(ctx->ret);
+	on_fd_gone_exit(ctx->ret, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/* The same by kprobe on the syscall functions (__x64_sys_close...), where the
+ * kernel runs a syscall tracepoint's program preemptible (7.x: faultable
+ * syscall tracepoints, trace_call_bpf_faultable): preempted, it would hold its
+ * CPU's bpf_prog_active and the kernel would skip every kprobe and tracepoint
+ * program of the next threads there. A kprobe handler runs with preemption
+ * off. The planner chooses (plan.cpp, add_closes). */
+SEC("kprobe/sys_close")
+int BPF_KSYSCALL(kprobe_sys_close, int fd)
+{
+	on_fd_gone_enter(fd, EP_FD_CLOSE_CLOSE);
+	return 0;
+}
+
+static __always_inline void on_dup_kprobe(int oldfd, int newfd)
+{
+	if (oldfd != newfd)
+		on_fd_gone_enter(newfd, EP_FD_CLOSE_DUP2);
+}
+
+SEC("kprobe/sys_dup2")
+int BPF_KSYSCALL(kprobe_sys_dup2, int oldfd, int newfd)
+{
+	on_dup_kprobe(oldfd, newfd);
+	return 0;
+}
+
+SEC("kprobe/sys_dup3")
+int BPF_KSYSCALL(kprobe_sys_dup3, int oldfd, int newfd)
+{
+	on_dup_kprobe(oldfd, newfd);
+	return 0;
+}
+
+SEC("kretprobe/sys_close")
+int BPF_KRETPROBE(kretprobe_sys_close, long ret)
+{
+	on_fd_gone_exit(ret, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("kretprobe/sys_dup2")
+int BPF_KRETPROBE(kretprobe_sys_dup2, long ret)
+{
+	on_fd_gone_exit(ret, EP_SOURCE_KPROBE);
+	return 0;
+}
+
+SEC("kretprobe/sys_dup3")
+int BPF_KRETPROBE(kretprobe_sys_dup3, long ret)
+{
+	on_fd_gone_exit(ret, EP_SOURCE_KPROBE);
 	return 0;
 }
 
@@ -2514,9 +2568,9 @@ int BPF_KRETPROBE(kretprobe_ep_done_scan)
 /* ---- processes: follow children, see threads and exits ----------------- */
 
 static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u32 parent,
-					 struct task_struct *task)
+					 struct task_struct *task, __u8 source)
 {
-	struct ep_process *r = RESERVE(ep_process, EP_KIND_PROCESS, EP_SOURCE_TRACEPOINT);
+	struct ep_process *r = RESERVE(ep_process, EP_KIND_PROCESS, source);
 	if (!r)
 		return;
 	r->h.tgid = tgid;
@@ -2527,20 +2581,38 @@ static __always_inline void emit_process(__u32 tgid, __u32 tid, __u32 what, __u3
 	submit_record(r);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline void on_process_fork(struct task_struct *parent, struct task_struct *child,
+					    __u8 source)
 {
-	__u32 ptgid = parent->tgid;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	if (!tgid_traced(ptgid))
-		return 0;
-	__u32 ctgid = child->tgid, cpid = child->pid;
+		return;
+	__u32 ctgid = BPF_CORE_READ(child, tgid), cpid = BPF_CORE_READ(child, pid);
 	if (ctgid == ptgid) {
-		emit_process(ctgid, cpid, EP_PROC_THREAD, ptgid, child);
-		return 0;
+		emit_process(ctgid, cpid, EP_PROC_THREAD, ptgid, child, source);
+		return;
 	}
 	__u8 one = 1;
 	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
-	emit_process(ctgid, cpid, EP_PROC_FORK, ptgid, child);
+	emit_process(ctgid, cpid, EP_PROC_FORK, ptgid, child, source);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	on_process_fork(parent, child, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/* Process tracking by kprobe where the kernel runs a tracepoint's program
+ * preemptible (7.x): preempted mid-run, a tp_btf program is skipped for every
+ * other thread's event on that CPU (its recursion guard stays raised). A
+ * kprobe handler runs with preemption off. The planner chooses (plan.cpp,
+ * add_always). The fork: the new task is woken once, by its parent. */
+SEC("kprobe/wake_up_new_task")
+int BPF_KPROBE(kprobe_wake_up_new_task, struct task_struct *child)
+{
+	on_process_fork((struct task_struct *)bpf_get_current_task(), child, EP_SOURCE_KPROBE);
 	return 0;
 }
 
@@ -2555,23 +2627,37 @@ static __always_inline bool exec_selected(struct task_struct *p)
 	return bpf_map_lookup_elem(&select_cgroups, &cgroup) != NULL;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(tp_sched_process_exec, struct task_struct *p)
+static __always_inline void on_process_exec(struct task_struct *p, __u8 source)
 {
-	__u32 tgid = p->tgid;
+	__u32 tgid = BPF_CORE_READ(p, tgid);
 	if (targ_select && !targ_all && !tgid_traced(tgid) && exec_selected(p)) {
 		__u8 one = 1;
 		bpf_map_update_elem(&tgids, &tgid, &one, BPF_ANY);
 	}
-	if (tgid_traced(p->tgid))
-		emit_process(p->tgid, p->pid, EP_PROC_EXEC, 0, p);
+	if (tgid_traced(tgid))
+		emit_process(tgid, BPF_CORE_READ(p, pid), EP_PROC_EXEC, 0, p, source);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_sched_process_exec, struct task_struct *p)
+{
+	on_process_exec(p, EP_SOURCE_TRACEPOINT);
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
+/* begin_new_exec() returns 0 past the point of no return, the task carrying
+ * its new comm and, after de_thread(), the leader's pid. */
+SEC("kretprobe/begin_new_exec")
+int BPF_KRETPROBE(kretprobe_begin_new_exec, int ret)
 {
-	__u32 tgid = p->tgid, pid = p->pid;
+	if (ret == 0)
+		on_process_exec((struct task_struct *)bpf_get_current_task(), EP_SOURCE_KPROBE);
+	return 0;
+}
+
+static __always_inline void on_process_exit(struct task_struct *p, __u8 source)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid), pid = BPF_CORE_READ(p, pid);
 	__u32 tid = pid;
 	/* Before the tgid check: a thread of a process that is no longer
 	 * traced (its leader exited first) must not keep its entry. */
@@ -2582,15 +2668,29 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
 		bpf_map_delete_elem(&waits, &tid);
 	}
 	if (!tgid_traced(tgid))
-		return 0;
+		return;
 	/* A thread killed inside epoll_ctl or after a harvest: end its activity. */
 	struct ctl_state *cs = bpf_map_lookup_elem(&ctls, &tid);
 	if (cs)
 		activity_end(cs->ep);
 	bpf_map_delete_elem(&ctls, &tid);
 	bpf_map_delete_elem(&removes, &tid);
-	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p);
+	emit_process(tgid, pid, pid == tgid ? EP_PROC_EXIT : EP_PROC_THREAD_EXIT, 0, p, source);
 	if (pid == tgid && !targ_all)
 		bpf_map_delete_elem(&tgids, &tgid);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_sched_process_exit, struct task_struct *p)
+{
+	on_process_exit(p, EP_SOURCE_TRACEPOINT);
+	return 0;
+}
+
+/* The task exiting is current; do_exit() is where sched_process_exit fires. */
+SEC("kprobe/do_exit")
+int BPF_KPROBE(kprobe_do_exit)
+{
+	on_process_exit((struct task_struct *)bpf_get_current_task(), EP_SOURCE_KPROBE);
 	return 0;
 }

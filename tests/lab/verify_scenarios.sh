@@ -78,6 +78,8 @@ for t in "$out"/*.trace; do
     if [ -n "$bad" ] || [ "$lost" != 0 ]; then
         echo "FAIL $kernel $name:$bad"
         "$epscope" stat --mismatches "$t" | grep -E "fidelity|mismatch|lost" || true
+        # Which programs the kernel skipped, as epscope record said at its end.
+        grep -h "kernel skipped program runs" "$out/$name.out" || true
         failed=1
     fi
 done

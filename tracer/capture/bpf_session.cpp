@@ -263,16 +263,23 @@ std::vector<std::uint64_t> BpfSession::drops() const {
     return per_cpu;
 }
 
-std::uint64_t BpfSession::skipped_runs() const {
-    std::uint64_t total = 0;
+std::vector<ProgramSkips> BpfSession::skipped_runs_by_program() const {
+    std::vector<ProgramSkips> out;
     bpf_program* prog;
     bpf_object__for_each_program(prog, skel_->obj) {
         const int fd = bpf_program__fd(prog);
         if (fd < 0) continue;  // not loaded
         bpf_prog_info info{};
         std::uint32_t len = sizeof(info);
-        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) total += info.recursion_misses;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+            out.push_back({bpf_program__name(prog), info.recursion_misses});
     }
+    return out;
+}
+
+std::uint64_t BpfSession::skipped_runs() const {
+    std::uint64_t total = 0;
+    for (const auto& p : skipped_runs_by_program()) total += p.runs;
     return total;
 }
 

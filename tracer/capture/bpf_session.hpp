@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/skipped_runs.hpp"
 // Counting mode's map layouts; the skeleton also names a global of them.
 #include "epscope_counting.h"
 #include "epscope_shared.h"  // the skeletons' .bss names its types
@@ -80,11 +81,14 @@ public:
     // Sum of records dropped per CPU since load (index = CPU). Like activity(),
     // read through the object's mmapped .bss, no map syscall (bpf/epscope_shared.h).
     std::vector<std::uint64_t> drops() const;
-    // Runs of the loaded programs the kernel skipped because the same program
-    // was already running on that CPU (bpf_prog_info.recursion_misses, 5.12+):
-    // a trampoline program preempted mid-run (PREEMPT_LAZY or full preemption,
-    // e.g. 7.x) makes another thread's event on that CPU go unrecorded.
-    std::uint64_t skipped_runs() const;
+    // Runs of the loaded programs the kernel skipped (bpf_prog_info.recursion_misses,
+    // 5.12+; kprobes 6.7+), per program since load: a trampoline program preempted
+    // mid-run (PREEMPT_LAZY or full preemption, e.g. 7.x) makes another thread's
+    // event on that CPU go unrecorded; a kprobe or classic tracepoint program is
+    // skipped while any such program holds the CPU's bpf_prog_active.
+    // A bpf syscall per loaded program.
+    std::vector<ProgramSkips> skipped_runs_by_program() const;
+    std::uint64_t skipped_runs() const;  // their sum
     const std::vector<std::string>& attached() const { return attached_; }
     // The read-family programs (FD_READ) are loaded but attached only once
     // BPF has counted an EPOLLET registration (edge_registrations): until

@@ -213,6 +213,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     result.records = ring.delivered();
     result.lost = ring.lost();
     result.lost_skipped = ring.lost_skipped();
+    result.skipped_programs = ring.skipped_by_program();
     result.rejected = ring.rejected();
     result.fdinfo_snapshots = checkpoints.snapshots();
     result.fdinfo_busy = checkpoints.busy();

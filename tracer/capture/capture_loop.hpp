@@ -53,6 +53,8 @@ struct CaptureResult {
     std::uint64_t records = 0;
     std::uint64_t lost = 0;
     std::uint64_t lost_skipped = 0;  // of lost: program runs the kernel skipped
+    // The same by program (describe_skipped_runs names them to the user).
+    std::vector<ProgramSkips> skipped_programs;
     std::uint64_t rejected = 0;
     std::optional<int> command_status;  // exit status of a launched command
     // The command exited on its own (not terminated by us at the end of a

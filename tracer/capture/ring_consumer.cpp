@@ -15,12 +15,11 @@ namespace epscope::capture {
 void RingConsumer::RingDeleter::operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
 
 RingConsumer::RingConsumer(BpfSession& session, stream::RecordSink& sink)
-    : session_(session), sink_(sink) {
+    : session_(session), sink_(sink), skipped_(session.skipped_runs_by_program()) {
     ring_.reset(ring_buffer__new(session_.ring_fd(), &RingConsumer::on_sample, this, nullptr));
     if (!ring_)
         throw CaptureError(std::string("cannot open the BPF ring buffer: ") + std::strerror(errno));
     drops_seen_ = session_.drops();
-    skipped_seen_ = session_.skipped_runs();
 }
 
 RingConsumer::~RingConsumer() = default;
@@ -67,12 +66,10 @@ void RingConsumer::report_drops(bool final) {
     const auto at = std::chrono::steady_clock::now();
     if (!final && at - skipped_read_at_ < kSkippedInterval) return;
     skipped_read_at_ = at;
-    const std::uint64_t skipped = session_.skipped_runs();
-    if (skipped > skipped_seen_) {
-        skipped_total_ += skipped - skipped_seen_;
-        emit_lost(EP_LOST_ANY_CPU, skipped - skipped_seen_);
+    if (const std::uint64_t grown = skipped_.update(session_.skipped_runs_by_program())) {
+        skipped_total_ += grown;
+        emit_lost(EP_LOST_ANY_CPU, grown);
     }
-    skipped_seen_ = skipped;
 }
 
 namespace {

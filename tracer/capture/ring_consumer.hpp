@@ -42,6 +42,8 @@ public:
     std::uint64_t rejected() const { return rejected_; }
     std::uint64_t lost() const { return lost_total_; }
     std::uint64_t lost_skipped() const { return skipped_total_; }
+    // Per program, since this consumer was made (as last read: at drain).
+    std::vector<ProgramSkips> skipped_by_program() const { return skipped_.since_first(); }
     RingDelay delay() const;
 
 private:
@@ -67,7 +69,7 @@ private:
     };
     std::unique_ptr<ring_buffer, RingDeleter> ring_;
     std::vector<std::uint64_t> drops_seen_;
-    std::uint64_t skipped_seen_ = 0;
+    SkippedRuns skipped_;
     std::uint64_t skipped_total_ = 0;
     std::uint64_t delivered_ = 0;
     std::uint64_t rejected_ = 0;

@@ -251,6 +251,9 @@ int run_live(const LiveOptions& opts) {
         std::fprintf(stderr, "epscope live: stopped (%s), %llu records, %llu lost\n",
                      result.stopped_by.c_str(), static_cast<unsigned long long>(model.records()),
                      static_cast<unsigned long long>(result.lost));
+        if (result.lost_skipped)
+            std::fprintf(stderr, "epscope live: %s\n",
+                         capture::describe_skipped_runs(result.skipped_programs).c_str());
         return 0;
     } catch (const std::runtime_error& e) {
         // CaptureError, PlanError, ServeError, TraceError: each says what and why.

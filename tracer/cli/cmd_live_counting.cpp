@@ -86,6 +86,9 @@ int run_live_counting(const LiveOptions& opts) {
             return true;
         });
         std::fprintf(stderr, "epscope live: stopped (%s)\n", result.stopped_by.c_str());
+        if (result.lost_skipped)
+            std::fprintf(stderr, "epscope live: %s\n",
+                         capture::describe_skipped_runs(result.skipped_programs).c_str());
         return 0;
     } catch (const std::runtime_error& e) {
         std::fprintf(stderr, "epscope live: %s\n", e.what());

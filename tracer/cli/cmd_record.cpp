@@ -101,10 +101,8 @@ int run_record(const RecordOptions& opts) {
                          static_cast<unsigned long long>(result.lost - result.lost_skipped),
                          args.ring_mb * 4);
         if (result.lost_skipped)
-            std::fprintf(stderr,
-                         "epscope: %llu records were lost (the kernel skipped a program already "
-                         "running on its CPU, preempted: try --backend kprobe)\n",
-                         static_cast<unsigned long long>(result.lost_skipped));
+            std::fprintf(stderr, "epscope: %s\n",
+                         capture::describe_skipped_runs(result.skipped_programs).c_str());
         // The command's own status (128+N for a death by signal N), as
         // strace and perf do: scripts can tell its failure from ours. A
         // capture the user stopped (Ctrl-C, -d) succeeded: 0.

@@ -77,6 +77,7 @@ std::string format_plan(const Plan& plan) {
         o << "missing:\n";
         for (const auto& m : plan.missing) o << "  - " << m << "\n";
     }
+    for (const auto& n : plan.notes) o << "note: " << n << "\n";
     o << "capability: " << describe_level(plan.level) << "\n";
     return o.str();
 }

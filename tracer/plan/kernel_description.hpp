@@ -32,7 +32,9 @@ struct KernelDescription {
     // .constprop clone; kallsyms tells which one exists.
     std::map<std::string, std::string> btf_funcs;
     // Exact /proc/kallsyms text symbols of ep_*, __ep_*, do_epoll_*, eventpoll_* (with clone
-    // suffixes such as ".isra.0" kept), built-in kernel only.
+    // suffixes such as ".isra.0" kept), built-in kernel only; and the few other functions the
+    // planner may kprobe (do_exit, wake_up_new_task, begin_new_exec, the close/dup2/dup3
+    // syscall functions: probe.cpp, kept_for_planner).
     std::set<std::string> kallsyms;
     // "group:name" of the present syscalls/sched tracepoints epscope can use.
     std::set<std::string> tracepoints;

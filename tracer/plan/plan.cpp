@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -542,11 +543,47 @@ std::vector<std::string> missing_of(const KernelDescription& d) {
 void add_closes(const KernelDescription& d, Plan& plan);
 void add_reads(const KernelDescription& d, Plan& plan);
 
+// Where kernel code is preemptible (full, lazy, rt) a tracepoint's program can be preempted
+// mid-run: a tp_btf program keeps its own recursion guard raised (the kernel skips it for
+// every other thread's event on that CPU: seen on 7.2, sched_process_exit), a classic
+// syscall tracepoint's program its CPU's bpf_prog_active (7.x runs them preemptible,
+// trace_call_bpf_faultable: every kprobe and tracepoint program of the next threads there
+// is skipped; 429,480 runs in 5 s of 4 threads closing, lab 7.2). Kprobe handlers run with
+// preemption off, so where kprobes work those events attach by kprobe instead.
+bool tracepoints_preemptible(const KernelDescription& d) {
+    return d.preemptible() && d.kprobes && d.kprobe_trial.ok();
+}
+
+std::string preempted_tracepoint_note(const KernelDescription& d, const std::string& what,
+                                      const std::vector<ProgramAttach>& programs) {
+    std::string r = what + " by";
+    for (size_t i = 0; i < programs.size(); ++i) r += (i ? " + " : " ") + said(programs[i]);
+    return r + ": kernel preemption is " + d.preempt +
+           ", and a tracepoint program preempted mid-run makes the kernel skip program runs "
+           "(lost records); kprobe handlers run with preemption off";
+}
+
+// Process tracking by kprobe (bpf/epscope.bpf.c: the fork at wake_up_new_task, the exec at
+// begin_new_exec's return, the exit at do_exit), when every function is there.
+bool add_process_kprobes(const KernelDescription& d, Plan& plan) {
+    if (!tracepoints_preemptible(d)) return false;
+    const std::vector<ProgramAttach> programs = {
+        {"kprobe_wake_up_new_task", AttachKind::Kprobe, "wake_up_new_task"},
+        {"kretprobe_begin_new_exec", AttachKind::Kretprobe, "begin_new_exec"},
+        {"kprobe_do_exit", AttachKind::Kprobe, "do_exit"}};
+    for (const auto& p : programs)
+        if (!d.has_symbol(p.target)) return false;
+    plan.always.insert(plan.always.end(), programs.begin(), programs.end());
+    plan.notes.push_back(preempted_tracepoint_note(d, "process tracking", programs));
+    return true;
+}
+
 // Process tracking: BTF-typed raw tracepoints in bpf/epscope.bpf.c (they read task_struct
 // directly), so they need vmlinux BTF, not tracefs.
 void add_always(const KernelDescription& d, Plan& plan) {
     if (plan.backend == Backend::None) return;  // nothing to track processes for
     for (const char* ev : {"sched_process_fork", "sched_process_exec", "sched_process_exit"}) {
+        if (add_process_kprobes(d, plan)) break;  // all three, or none by kprobe
         if (d.btf_tracepoints.count(ev))
             plan.always.push_back({std::string("tp_") + ev, AttachKind::TpBtf, ev});
         else
@@ -555,6 +592,33 @@ void add_always(const KernelDescription& d, Plan& plan) {
     }
     add_closes(d, plan);
     add_reads(d, plan);
+}
+
+// The kernel function of syscall `sc`: with the arch's wrapper prefix (__x64_sys_close),
+// else without (sys_close); empty when kallsyms has neither.
+std::string syscall_function(const KernelDescription& d, const std::string& sc) {
+    static const std::map<std::string, std::string> prefixes = {{"x86_64", "__x64_sys_"},
+                                                                {"aarch64", "__arm64_sys_"},
+                                                                {"s390x", "__s390x_sys_"},
+                                                                {"riscv64", "__riscv_sys_"}};
+    const auto it = prefixes.find(d.machine);
+    if (it != prefixes.end() && d.has_symbol(it->second + sc)) return it->second + sc;
+    return d.has_symbol("sys_" + sc) ? "sys_" + sc : "";
+}
+
+// close/dup2/dup3 by kprobe on their syscall functions (tracepoints_preemptible says why).
+bool add_close_kprobes(const KernelDescription& d, Plan& plan) {
+    if (!tracepoints_preemptible(d)) return false;
+    std::vector<ProgramAttach> programs;
+    for (const char* sc : {"close", "dup2", "dup3"}) {
+        const std::string fn = syscall_function(d, sc);
+        if (fn.empty()) return false;
+        programs.push_back({std::string("kprobe_sys_") + sc, AttachKind::Kprobe, fn});
+        programs.push_back({std::string("kretprobe_sys_") + sc, AttachKind::Kretprobe, fn});
+    }
+    plan.always.insert(plan.always.end(), programs.begin(), programs.end());
+    plan.notes.push_back(preempted_tracepoint_note(d, "fds closed", programs));
+    return true;
 }
 
 // fds going away (FD_CLOSE), on every backend: an item whose fd was closed
@@ -567,6 +631,7 @@ void add_closes(const KernelDescription& d, Plan& plan) {
             "are not seen");
         return;
     }
+    if (add_close_kprobes(d, plan)) return;
     for (const char* sc : {"close", "dup2", "dup3"}) {
         const std::string enter = std::string("sys_enter_") + sc;
         const std::string exit = std::string("sys_exit_") + sc;
@@ -745,6 +810,7 @@ std::string Plan::to_text() const {
     for (const auto& h : hooks) reports = reports || h.release_file_reports_items;
     o << "release_file_reports_items " << (reports ? "yes" : "no") << "\n";
     for (const auto& m : missing) o << "missing " << m << "\n";
+    for (const auto& n : notes) o << "note " << n << "\n";
     return o.str();
 }
 
@@ -800,6 +866,8 @@ Plan Plan::from_text(const std::string& text) {
             plan.always.push_back({a, enum_named(b, kKinds, AttachKind::Fentry), c});
         } else if (key == "missing") {
             plan.missing.push_back(value);
+        } else if (key == "note") {
+            plan.notes.push_back(value);
         } else if (key == "release_file_reports_items") {
             for (auto& h : plan.hooks)
                 if (h.hook == Hook::Remove) h.release_file_reports_items = a == "yes";

@@ -66,6 +66,9 @@ struct Plan {
     std::vector<HookPlan> hooks;        // one per logical hook, in kAllHooks order
     std::vector<ProgramAttach> always;  // process tracking, on with every backend
     std::vector<std::string> missing;   // what this kernel/session lacks, one line each
+    // Why an event attaches another way than usual here, one line each (e.g. process
+    // tracking by kprobe where tracepoint programs can be preempted).
+    std::vector<std::string> notes;
     Level level = Level::Nothing;
 
     const HookPlan& hook(Hook h) const;

@@ -79,6 +79,22 @@ bool epoll_related(const std::string& name) {
     return false;
 }
 
+// Beyond epoll's own functions, the planner asks kallsyms about the kernel
+// functions it kprobes where tracepoint programs run preemptible (process
+// tracking, fd-closing syscalls: plan.cpp, tracepoints_preemptible).
+bool kept_for_planner(const std::string& name) {
+    for (const char* exact : {"do_exit", "wake_up_new_task", "begin_new_exec"})
+        if (name == exact) return true;
+    // Syscall functions: sys_close, or with the arch's wrapper prefix (__x64_sys_close).
+    for (const char* sc : {"sys_close", "sys_dup2", "sys_dup3"}) {
+        const std::string tail = std::string("_") + sc;
+        if (name == sc || (name.starts_with("__") && name.ends_with(tail) &&
+                           name.find('_', 2) == name.size() - tail.size()))
+            return true;
+    }
+    return false;
+}
+
 std::string read_first_line(const fs::path& p) {
     std::ifstream in(p);
     std::string line;
@@ -161,7 +177,7 @@ void read_kallsyms(KernelDescription& d) {
         const char ty = line[a + 1];
         if (ty != 't' && ty != 'T') continue;
         name = line.substr(a + 3);
-        if (epoll_related(name)) d.kallsyms.insert(name);
+        if (epoll_related(name) || kept_for_planner(name)) d.kallsyms.insert(name);
     }
 }
 

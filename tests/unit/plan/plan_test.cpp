@@ -701,5 +701,56 @@ TEST(PlanPreemption, PreemptibleKernelPrefersKprobesAndSaysWhy) {
         << f.backend_reason;
 }
 
+// 7.2 runs tracepoint programs preemptible (lab: tp_sched_process_exit skipped for other
+// threads' exits; 429,480 close programs skipped in 5 s of 4 threads closing): process
+// tracking and the fd-closing syscalls attach by kprobe there, and the plan says why.
+TEST(PlanPreemption, ProcessTrackingAndClosesByKprobeWhereTracepointsArePreemptible) {
+    const Plan p = plan_for(recorded("7.2"));
+    for (const char* tp :
+         {"tp_sched_process_fork", "tp_sched_process_exec", "tp_sched_process_exit",
+          "tp_sys_enter_close", "tp_sys_exit_close", "tp_sys_enter_dup2", "tp_sys_exit_dup2",
+          "tp_sys_enter_dup3", "tp_sys_exit_dup3"})
+        EXPECT_EQ(find_program(p, tp), nullptr) << tp;
+    const std::pair<const char*, const char*> by_kprobe[] = {
+        {"kprobe_wake_up_new_task", "wake_up_new_task"},
+        {"kretprobe_begin_new_exec", "begin_new_exec"},
+        {"kprobe_do_exit", "do_exit"},
+        {"kprobe_sys_close", "__x64_sys_close"},
+        {"kretprobe_sys_close", "__x64_sys_close"},
+        {"kprobe_sys_dup2", "__x64_sys_dup2"},
+        {"kretprobe_sys_dup2", "__x64_sys_dup2"},
+        {"kprobe_sys_dup3", "__x64_sys_dup3"},
+        {"kretprobe_sys_dup3", "__x64_sys_dup3"}};
+    for (const auto& [program, target] : by_kprobe) {
+        const ProgramAttach* a = find_program(p, program);
+        ASSERT_NE(a, nullptr) << program;
+        EXPECT_EQ(a->target, target) << program;
+    }
+    ASSERT_EQ(p.notes.size(), 2u);
+    EXPECT_TRUE(
+        p.notes[0].starts_with("process tracking by kprobe wake_up_new_task + "
+                               "kretprobe begin_new_exec + kprobe do_exit: kernel "
+                               "preemption is lazy"))
+        << p.notes[0];
+    EXPECT_TRUE(p.notes[1].starts_with("fds closed by kprobe __x64_sys_close")) << p.notes[1];
+    EXPECT_TRUE(contains(format_plan(p), "\nnote: process tracking by kprobe"));
+    EXPECT_EQ(Plan::from_text(p.to_text()).notes, p.notes);
+    // Not preemptible (6.12's voluntary), or no kprobes: the tracepoints, no note.
+    for (auto d : {recorded("6.12"), recorded("7.2")}) {
+        if (d.preemptible()) d.kprobes = false;
+        const Plan t = plan_for(d);
+        EXPECT_NE(find_program(t, "tp_sched_process_exit"), nullptr) << d.release;
+        EXPECT_NE(find_program(t, "tp_sys_enter_close"), nullptr) << d.release;
+        EXPECT_TRUE(t.notes.empty()) << d.release;
+    }
+    // A function missing: that family stays on its tracepoints, the other does not.
+    auto no_exit = recorded("7.2");
+    no_exit.kallsyms.erase("do_exit");
+    const Plan e = plan_for(no_exit);
+    EXPECT_NE(find_program(e, "tp_sched_process_exit"), nullptr);
+    EXPECT_EQ(find_program(e, "kprobe_wake_up_new_task"), nullptr);
+    EXPECT_NE(find_program(e, "kprobe_sys_close"), nullptr);
+}
+
 }  // namespace
 }  // namespace epscope::plan
