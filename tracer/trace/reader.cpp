@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -371,16 +370,27 @@ std::uint64_t TraceReader::deliver_current(stream::RecordSink& sink) {
     return n;
 }
 
-// Decodes chunks [first, end) in order on one thread of its own, at most
-// kDepth chunks ahead of the caller. One thread for the whole read: a thread
-// per chunk cost a clone, a fresh stack and its page faults every 4096
-// records. Several chunks of slack: the deliverer and the decoder take turns
-// at different speeds (a chunk of inserts models slower than one of
-// callbacks), and one chunk ahead made each wait for the other.
+// Decodes chunks [first, end) on one thread of its own, at most kDepth
+// chunks ahead of the caller, which takes them in order. One thread for the
+// whole read: a thread per chunk cost a clone, a fresh stack and its page
+// faults every 4096 records. Several chunks of slack: the deliverer and the
+// decoder take turns at different speeds (a chunk of inserts models slower
+// than one of callbacks), and one chunk ahead made each wait for the other.
+// The caller shares the decoding: rather than wait for a chunk the thread is
+// still on, it decodes a later one itself, so a replay costs about half the
+// sum of both threads' work, not the larger of them (the decoder was the
+// slower: zstd writing over lines the other CPU had just read paid a
+// cross-CPU invalidation each; a chunk the caller decodes is in its cache).
 class TraceReader::AheadDecoder {
 public:
-    AheadDecoder(const TraceReader& r, std::size_t first, ZstdBuffers& z)
-        : reader_(r), zstd_(z), next_(first), thread_([this] { run(); }) {}
+    AheadDecoder(const TraceReader& r, std::size_t first, ZstdBuffers& thread_z,
+                 ZstdBuffers& caller_z)
+        : reader_(r),
+          zstd_(thread_z),
+          caller_zstd_(caller_z),
+          claim_(first),
+          end_(r.chunks_.size()),
+          thread_([this] { run(); }) {}
     ~AheadDecoder() {
         {
             std::lock_guard lock(mu_);
@@ -393,49 +403,72 @@ public:
     AheadDecoder& operator=(const AheadDecoder&) = delete;
 
     // Gives back `d`'s buffers (the chunk delivered last) and fills `d` with
-    // the next chunk; throws that chunk's TraceError.
-    void take(DecodedChunk& d) {
+    // chunk i, the next in order; throws that chunk's TraceError.
+    void take(std::size_t i, DecodedChunk& d) {
         std::unique_lock lock(mu_);
-        free_.push_back(std::move(d));
+        if (d.raw.capacity() != 0) free_.push_back(std::move(d));
         changed_.notify_all();
-        changed_.wait(lock, [this] { return !ready_.empty(); });
-        Slot s = std::move(ready_.front());
-        ready_.pop_front();
-        changed_.notify_all();
-        if (s.error) std::rethrow_exception(s.error);
-        d = std::move(s.chunk);
+        for (;;) {
+            if (auto it = find_ready(i); it != ready_.end()) {
+                Slot s = std::move(*it);
+                ready_.erase(it);
+                changed_.notify_all();
+                if (s.error) std::rethrow_exception(s.error);
+                d = std::move(s.chunk);
+                return;
+            }
+            if (claim_ < end_ && (claim_ == i || ready_.size() < kDepth)) {
+                // Chunk i itself if no one has it yet, else a later one
+                // while the thread finishes chunk i.
+                ready_.push_back(decode_claimed(lock, caller_zstd_));
+                continue;
+            }
+            changed_.wait(lock);
+        }
     }
 
 private:
     static constexpr std::size_t kDepth = 4;
     struct Slot {
+        std::size_t index = 0;
         DecodedChunk chunk;
         std::exception_ptr error;
     };
 
+    std::vector<Slot>::iterator find_ready(std::size_t i) {
+        return std::find_if(ready_.begin(), ready_.end(),
+                            [i](const Slot& s) { return s.index == i; });
+    }
+
+    // Claims the next chunk and decodes it with `lock` released; its error
+    // stays in the slot, thrown when the caller reaches that chunk.
+    Slot decode_claimed(std::unique_lock<std::mutex>& lock, ZstdBuffers& z) {
+        Slot s;
+        s.index = claim_++;
+        if (!free_.empty()) {
+            s.chunk = std::move(free_.back());
+            free_.pop_back();
+        }
+        lock.unlock();
+        try {
+            reader_.decode_chunk(s.index, z, s.chunk);
+        } catch (...) {
+            s.error = std::current_exception();
+        }
+        lock.lock();
+        return s;
+    }
+
     void run() {
-        const std::size_t end = reader_.chunks_.size();
-        for (; next_ < end; ++next_) {
-            Slot s;
-            {
-                std::unique_lock lock(mu_);
-                changed_.wait(lock, [this] { return stop_ || ready_.size() < kDepth; });
-                if (stop_) return;
-                if (!free_.empty()) {
-                    s.chunk = std::move(free_.back());
-                    free_.pop_back();
-                }
+        std::unique_lock lock(mu_);
+        while (!stop_ && claim_ < end_) {
+            if (ready_.size() >= kDepth) {
+                changed_.wait(lock);
+                continue;
             }
-            try {
-                reader_.decode_chunk(next_, zstd_, s.chunk);
-            } catch (...) {
-                s.error = std::current_exception();
-            }
+            Slot s = decode_claimed(lock, zstd_);
             const bool failed = s.error != nullptr;
-            {
-                std::lock_guard lock(mu_);
-                ready_.push_back(std::move(s));
-            }
+            ready_.push_back(std::move(s));
             changed_.notify_all();
             if (failed) return;  // the caller stops at the bad chunk
         }
@@ -443,29 +476,30 @@ private:
 
     const TraceReader& reader_;
     ZstdBuffers& zstd_;
-    std::size_t next_;
+    ZstdBuffers& caller_zstd_;
+    std::size_t claim_;  // the next chunk no one has claimed
+    const std::size_t end_;
     std::mutex mu_;
     std::condition_variable changed_;
-    std::deque<Slot> ready_;
+    std::vector<Slot> ready_;  // decoded, not yet taken: at most kDepth (+1 the caller's)
     std::vector<DecodedChunk> free_;
     bool stop_ = false;
     std::thread thread_;  // last: starts once the members above exist
 };
 
 // The whole rest of the trace: the chunks after the current one are read,
-// checked and decompressed on a second thread (AheadDecoder) while the
-// records of earlier ones go to the sink (a replay costs the larger of the
-// two, not their sum: zstd is about half of a reader's time). A bad chunk
+// checked and decompressed on a second thread (AheadDecoder, with this one's
+// help) while the records of earlier ones go to the sink. A bad chunk
 // throws where next() would: after every record before it was delivered,
 // with the chunk counted as read.
 std::uint64_t TraceReader::read_all(stream::RecordSink& sink) {
     std::uint64_t n = deliver_current(sink);
     if (next_chunk_ >= chunks_.size()) return n;
-    AheadDecoder ahead(*this, next_chunk_, ahead_zstd_);
+    AheadDecoder ahead(*this, next_chunk_, ahead_zstd_, zstd_);
     DecodedChunk d;
     while (next_chunk_ < chunks_.size()) {
         const std::size_t i = next_chunk_++;
-        ahead.take(d);  // throws chunk i's TraceError
+        ahead.take(i, d);  // throws chunk i's TraceError
         adopt_chunk(i, d);
         n += deliver_current(sink);
     }
