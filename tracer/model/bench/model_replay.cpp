@@ -345,7 +345,7 @@ struct EndToEnd {
     std::unique_ptr<Model> model;
     std::uint64_t records = 0;
     std::chrono::steady_clock::duration wall{};
-    Clock::duration thread{};          // delivering + modelling
+    Clock::duration thread{};          // delivering + modelling (+ a share of decoding)
     ProcessClock::duration process{};  // both threads
 };
 EndToEnd time_end_to_end(const Options& o) {
