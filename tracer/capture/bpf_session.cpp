@@ -277,11 +277,7 @@ std::vector<ProgramSkips> BpfSession::skipped_runs_by_program() const {
     return out;
 }
 
-std::uint64_t BpfSession::skipped_runs() const {
-    std::uint64_t total = 0;
-    for (const auto& p : skipped_runs_by_program()) total += p.runs;
-    return total;
-}
+std::uint64_t BpfSession::skipped_runs() const { return total_runs(skipped_runs_by_program()); }
 
 // The instance's bucket of activity_seen, hashed as BPF's activity_bucket()
 // does, read through the .bss mmap: gen first, as BPF bumps it first.

@@ -12,12 +12,6 @@ std::uint64_t count_of(const std::vector<ProgramSkips>& reading, const std::stri
     return it == reading.end() ? 0 : it->runs;
 }
 
-std::uint64_t sum(const std::vector<ProgramSkips>& reading) {
-    std::uint64_t total = 0;
-    for (const auto& p : reading) total += p.runs;
-    return total;
-}
-
 // fentry/fexit and tp_btf programs guard recursion per program (prog->active).
 bool trampoline_program(const std::string& program) {
     return program.starts_with("fentry_") || program.starts_with("fexit_") ||
@@ -26,11 +20,17 @@ bool trampoline_program(const std::string& program) {
 
 }  // namespace
 
+std::uint64_t total_runs(const std::vector<ProgramSkips>& reading) {
+    std::uint64_t total = 0;
+    for (const auto& p : reading) total += p.runs;
+    return total;
+}
+
 SkippedRuns::SkippedRuns(std::vector<ProgramSkips> first)
     : first_(std::move(first)), last_(first_) {}
 
 std::uint64_t SkippedRuns::update(const std::vector<ProgramSkips>& now) {
-    const std::uint64_t before = sum(last_), after = sum(now);
+    const std::uint64_t before = total_runs(last_), after = total_runs(now);
     last_ = now;
     return after > before ? after - before : 0;
 }

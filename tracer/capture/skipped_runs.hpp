@@ -16,6 +16,9 @@ struct ProgramSkips {
     bool operator==(const ProgramSkips&) const = default;
 };
 
+// The runs of a reading, all programs together.
+std::uint64_t total_runs(const std::vector<ProgramSkips>& reading);
+
 // What each program's count grew by since the first reading (the counters are
 // the kernel's since load; a program's name may appear once per reading).
 class SkippedRuns {

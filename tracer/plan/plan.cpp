@@ -581,9 +581,10 @@ bool add_process_kprobes(const KernelDescription& d, Plan& plan) {
 // Process tracking: BTF-typed raw tracepoints in bpf/epscope.bpf.c (they read task_struct
 // directly), so they need vmlinux BTF, not tracefs.
 void add_always(const KernelDescription& d, Plan& plan) {
-    if (plan.backend == Backend::None) return;  // nothing to track processes for
+    if (plan.backend == Backend::None) return;            // nothing to track processes for
+    const bool by_kprobe = add_process_kprobes(d, plan);  // all three, or none by kprobe
     for (const char* ev : {"sched_process_fork", "sched_process_exec", "sched_process_exit"}) {
-        if (add_process_kprobes(d, plan)) break;  // all three, or none by kprobe
+        if (by_kprobe) break;
         if (d.btf_tracepoints.count(ev))
             plan.always.push_back({std::string("tp_") + ev, AttachKind::TpBtf, ev});
         else
