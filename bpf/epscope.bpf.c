@@ -1545,16 +1545,16 @@ int tp_sys_exit_close(struct syscall_exit_ctx *ctx)
 }
 
 /* dup2(old, new) / dup3(old, new, flags): new is closed first if open (and not old). */
-static __always_inline void on_dup_enter(struct syscall_enter_ctx *ctx)
+static __always_inline void on_dup_enter(int oldfd, int newfd)
 {
-	if ((int)ctx->args[0] != (int)ctx->args[1])
-		on_fd_gone_enter(ctx->args[1], EP_FD_CLOSE_DUP2);
+	if (oldfd != newfd)
+		on_fd_gone_enter(newfd, EP_FD_CLOSE_DUP2);
 }
 
 SEC("tracepoint/syscalls/sys_enter_dup2")
 int tp_sys_enter_dup2(struct syscall_enter_ctx *ctx)
 {
-	on_dup_enter(ctx);
+	on_dup_enter(ctx->args[0], ctx->args[1]);
 	return 0;
 }
 
@@ -1568,7 +1568,7 @@ int tp_sys_exit_dup2(struct syscall_exit_ctx *ctx)
 SEC("tracepoint/syscalls/sys_enter_dup3")
 int tp_sys_enter_dup3(struct syscall_enter_ctx *ctx)
 {
-	on_dup_enter(ctx);
+	on_dup_enter(ctx->args[0], ctx->args[1]);
 	return 0;
 }
 
@@ -1592,23 +1592,17 @@ int BPF_KSYSCALL(kprobe_sys_close, int fd)
 	return 0;
 }
 
-static __always_inline void on_dup_kprobe(int oldfd, int newfd)
-{
-	if (oldfd != newfd)
-		on_fd_gone_enter(newfd, EP_FD_CLOSE_DUP2);
-}
-
 SEC("kprobe/sys_dup2")
 int BPF_KSYSCALL(kprobe_sys_dup2, int oldfd, int newfd)
 {
-	on_dup_kprobe(oldfd, newfd);
+	on_dup_enter(oldfd, newfd);
 	return 0;
 }
 
 SEC("kprobe/sys_dup3")
 int BPF_KSYSCALL(kprobe_sys_dup3, int oldfd, int newfd)
 {
-	on_dup_kprobe(oldfd, newfd);
+	on_dup_enter(oldfd, newfd);
 	return 0;
 }
 
