@@ -33,6 +33,15 @@ foreach(kernel IN ITEMS 5.10 6.1 6.12)
     $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
 endforeach()
 
+# The kprobe backend with many threads asleep in epoll_wait at once: kretprobes
+# made in tracefs with an instance per sleeper (24 waiters, --verify: exact), the
+# returns past the kernel's most (4200 waiters) counted as lost records and named,
+# and tracefs left as found (stale events of a killed epscope removed).
+foreach(kernel IN ITEMS 5.10 6.1 6.12 7.2)
+  epscope_add_lab_script(lab_kretprobe_waiters_${kernel} 600 kretprobe_waiters.sh ${kernel}
+    $<TARGET_FILE:epscope> $<TARGET_FILE:epscope-poller>)
+endforeach()
+
 foreach(kernel IN ITEMS 6.1 6.12)
   # TCP items named by BPF from struct sock at insert time (SOCK_NAME), fentry
   # and kprobe, under connection churn (issue 11 item 6).

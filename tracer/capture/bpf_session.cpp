@@ -129,6 +129,7 @@ BpfSession::BpfSession(const SessionConfig& config) {
     if (!skel_->bss)  // BPF_F_MMAPABLE is 5.5+; the object needs 5.10 anyway
         throw CaptureError("the kernel cannot map BPF global data (Linux 5.5 or newer needed)");
 
+    find_kprobe_events(config);
     // Reads wait for the first edge-triggered registration (arm_reads); the
     // exits first, so that no enter's state waits for an exit not yet there.
     for (const auto& choice : config.programs) {
@@ -145,14 +146,45 @@ BpfSession::BpfSession(const SessionConfig& config) {
     for (pid_t tgid : config.tgids) trace_tgid(tgid);
 }
 
+// Where the kprobes are made (tracefs, else libbpf's PMU), and the events a
+// killed epscope left there removed, once, before any attach.
+void BpfSession::find_kprobe_events(const SessionConfig& config) {
+    const bool kprobes = std::any_of(config.programs.begin(), config.programs.end(), [](auto& c) {
+        return c.via == AttachVia::Kprobe || c.via == AttachVia::Kretprobe;
+    });
+    if (!kprobes) return;
+    tracefs_ = find_tracefs();
+    if (!tracefs_.empty()) {
+        remove_stale_kprobe_events(tracefs_);
+        return;
+    }
+    std::fprintf(stderr,
+                 "epscope: tracefs is not mounted: kprobes are made without it, so a kretprobe "
+                 "has the kernel's default instances (returns past them are lost unseen) and "
+                 "missed runs are not counted (mount -t tracefs nodev /sys/kernel/tracing)\n");
+}
+
+// The kprobe as a tracefs event, which owns its link (throws CaptureError).
+void BpfSession::attach_kprobe_event(bpf_program* prog, const ProgramChoice& choice) {
+    const bool ret = choice.via == AttachVia::Kretprobe;
+    const KprobeSpec spec{ret, choice.target, ret ? choice.maxactive : 0};
+    const auto index = static_cast<unsigned>(kprobe_events_.size());
+    kprobe_events_.push_back(std::make_unique<KprobeEvent>(tracefs_, prog, spec, index));
+    kprobe_programs_.emplace_back(choice.program, kprobe_events_.back()->name());
+}
+
 void BpfSession::attach(const ProgramChoice& choice) {
     bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, choice.program.c_str());
-    bpf_link* link = nullptr;
-    if (choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe)
-        link = bpf_program__attach_kprobe(prog, choice.via == AttachVia::Kretprobe,
-                                          choice.target.c_str());
-    else
-        link = bpf_program__attach(prog);
+    const std::string where = choice.target.empty() ? "" : "(" + choice.target + ")";
+    const bool kprobe = choice.via == AttachVia::Kprobe || choice.via == AttachVia::Kretprobe;
+    if (kprobe && !tracefs_.empty()) {
+        attach_kprobe_event(prog, choice);
+        attached_.push_back(choice.program + where);
+        return;
+    }
+    bpf_link* link = kprobe ? bpf_program__attach_kprobe(prog, choice.via == AttachVia::Kretprobe,
+                                                         choice.target.c_str())
+                            : bpf_program__attach(prog);
     if (!link) {
         int err = errno;
         throw CaptureError("cannot attach " + choice.program +
@@ -160,7 +192,7 @@ void BpfSession::attach(const ProgramChoice& choice) {
                            bpf_error_text(err));
     }
     links_.emplace_back(link);
-    attached_.push_back(choice.program + (choice.target.empty() ? "" : "(" + choice.target + ")"));
+    attached_.push_back(choice.program + where);
 }
 
 // Episodes of edge-undrained stay exact across the arming: reads attach at one
@@ -216,8 +248,17 @@ void BpfSession::detach_all() noexcept {
             link.reset();  // no thread to spare: detach here
         }
     }
+    for (auto& event : kprobe_events_) {
+        try {
+            threads.emplace_back([e = event.get()] { delete e; });
+            event.release();
+        } catch (const std::system_error&) {
+            event.reset();
+        }
+    }
     for (auto& t : threads) t.join();
     links_.clear();
+    kprobe_events_.clear();
 }
 
 void BpfSession::trace_tgid(pid_t tgid) {
@@ -273,6 +314,14 @@ std::vector<ProgramSkips> BpfSession::skipped_runs_by_program() const {
         std::uint32_t len = sizeof(info);
         if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
             out.push_back({bpf_program__name(prog), info.recursion_misses});
+    }
+    if (kprobe_programs_.empty()) return out;
+    const auto missed = read_kprobe_missed(tracefs_);
+    for (const auto& [program, event] : kprobe_programs_) {
+        const auto m = missed.find(event);
+        if (m == missed.end()) continue;
+        auto p = std::find_if(out.begin(), out.end(), [&](auto& s) { return s.program == program; });
+        if (p != out.end()) p->missed += m->second;
     }
     return out;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/kprobe_events.hpp"
 #include "capture/skipped_runs.hpp"
 // Counting mode's map layouts; the skeleton also names a global of them.
 #include "epscope_counting.h"
@@ -18,6 +19,7 @@
 
 struct epscope_bpf;
 struct bpf_link;
+struct bpf_program;
 
 namespace epscope::capture {
 
@@ -35,6 +37,7 @@ struct ProgramChoice {
     std::string program;
     AttachVia via = AttachVia::Section;
     std::string target;
+    std::uint32_t maxactive = 0;  // Kretprobe: instances (plan::ProgramAttach::maxactive)
 };
 
 struct SessionConfig {
@@ -85,8 +88,10 @@ public:
     // 5.12+; kprobes 6.7+), per program since load: a trampoline program preempted
     // mid-run (PREEMPT_LAZY or full preemption, e.g. 7.x) makes another thread's
     // event on that CPU go unrecorded; a kprobe or classic tracepoint program is
-    // skipped while any such program holds the CPU's bpf_prog_active.
-    // A bpf syscall per loaded program.
+    // skipped while any such program holds the CPU's bpf_prog_active. And, as
+    // `missed`, the runs the kernel's kprobes missed (kprobe_profile: a kretprobe
+    // out of instances, a kprobe hit inside another's handler).
+    // A bpf syscall per loaded program, one read of kprobe_profile.
     std::vector<ProgramSkips> skipped_runs_by_program() const;
     std::uint64_t skipped_runs() const;  // their sum
     const std::vector<std::string>& attached() const { return attached_; }
@@ -118,6 +123,8 @@ private:
     void fill_selectors(const SessionConfig& config);
     void detach_all() noexcept;
     void attach(const ProgramChoice& choice);
+    void find_kprobe_events(const SessionConfig& config);
+    void attach_kprobe_event(bpf_program* prog, const ProgramChoice& choice);
 
     struct SkelDeleter {
         void operator()(epscope_bpf* skel) const;
@@ -128,6 +135,12 @@ private:
     };
     // Declared after skel_, so destroyed before it, even when the constructor throws.
     std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
+    // Kprobes and kretprobes, made in tracefs (capture/kprobe_events.hpp) when it
+    // is mounted, else by libbpf (links_): then no instance count, no missed runs.
+    std::string tracefs_;
+    std::vector<std::unique_ptr<KprobeEvent>> kprobe_events_;
+    // (program, its kprobe event): where its missed runs are read.
+    std::vector<std::pair<std::string, std::string>> kprobe_programs_;
     std::vector<std::string> attached_;
     std::vector<ProgramChoice> deferred_;  // exits first (arm_reads)
 };

@@ -17,7 +17,6 @@
 #include "stream/sock_name.hpp"
 
 namespace epscope::capture {
-namespace {
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
@@ -25,6 +24,8 @@ std::string read_file(const std::string& path) {
     ss << in.rdbuf();
     return ss.str();
 }
+
+namespace {
 
 std::string read_link(const std::string& path) {
     char buf[512];

@@ -18,6 +18,9 @@
 
 namespace epscope::capture {
 
+// A whole file's text (/proc, tracefs); empty when it cannot be read.
+std::string read_file(const std::string& path);
+
 struct FdinfoItem {
     int tfd = -1;
     std::uint32_t events = 0;

@@ -9,10 +9,14 @@
 
 namespace epscope::capture {
 
-// One loaded program's skipped runs, named as in the skeleton.
+// One loaded program's skipped runs, named as in the skeleton: `runs` the BPF
+// side's (recursion_misses), `missed` its kprobe's (kprobe_profile: a kretprobe
+// out of instances, a kprobe hit while another ran on that CPU).
 struct ProgramSkips {
     std::string program;
     std::uint64_t runs = 0;
+    std::uint64_t missed = 0;
+    std::uint64_t total() const { return runs + missed; }
     bool operator==(const ProgramSkips&) const = default;
 };
 
@@ -38,7 +42,7 @@ private:
 // skipped. The why depends on the programs' kinds: a trampoline program
 // (fentry/fexit/tp_btf) is skipped only by its own run preempted on that CPU,
 // a kprobe or classic tracepoint program by any BPF program holding the CPU's
-// bpf_prog_active.
+// bpf_prog_active, and a kprobe's miss is the kprobe's own (machine-wide).
 std::string describe_skipped_runs(const std::vector<ProgramSkips>& skipped);
 
 }  // namespace epscope::capture

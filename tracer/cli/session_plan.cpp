@@ -35,6 +35,7 @@ PlannedSession plan_session(const CaptureArgs& args) {
             case plan::AttachKind::Kretprobe:
                 c.via = capture::AttachVia::Kretprobe;
                 c.target = p.target;
+                c.maxactive = p.maxactive;
                 break;
             case plan::AttachKind::Tracepoint:
             case plan::AttachKind::TpBtf:

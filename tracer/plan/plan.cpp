@@ -67,16 +67,30 @@ ProgramAttach entry(Backend b, const std::string& program_fn, const std::string&
             b == Backend::Fentry ? AttachKind::Fentry : AttachKind::Kprobe, target};
 }
 ProgramAttach entry(Backend b, const std::string& fn) { return entry(b, fn, fn); }
+// Functions threads can sleep in for long: the wait, and those taking a contended
+// instance's mutex inside (epoll_ctl; 5.10's ep_scan_ready_list, a compiler clone there).
+// A kretprobe on one needs an instance per sleeper, machine-wide. The others keep the
+// kernel's default (2 per CPU: a thread inside holds its CPU); their misses are counted.
+bool threads_sleep_in(const std::string& fn) {
+    return fn == "do_epoll_wait" || fn == "do_epoll_ctl" || fn.starts_with("ep_scan_ready_list");
+}
+
 ProgramAttach exit_of(Backend b, const std::string& fn) {
-    return {exit_prefix(b) + "_" + fn,
-            b == Backend::Fentry ? AttachKind::Fexit : AttachKind::Kretprobe, fn};
+    ProgramAttach p{exit_prefix(b) + "_" + fn,
+                    b == Backend::Fentry ? AttachKind::Fexit : AttachKind::Kretprobe, fn};
+    if (p.kind == AttachKind::Kretprobe && threads_sleep_in(fn)) p.maxactive = kMaxKretprobeInstances;
+    return p;
 }
 ProgramAttach tracepoint(const std::string& name) {
     return {"tp_" + name, AttachKind::Tracepoint, "syscalls/" + name};
 }
 
 // "fentry ep_poll_callback": how a program reads in a reason.
-std::string said(const ProgramAttach& p) { return std::string(to_string(p.kind)) + " " + p.target; }
+std::string said(const ProgramAttach& p) {
+    std::string s = std::string(to_string(p.kind)) + " " + p.target;
+    if (p.maxactive) s += " (" + std::to_string(p.maxactive) + " instances)";
+    return s;
+}
 
 // The parameter list of a recorded prototype "ret (a, b)" split at top-level commas.
 std::vector<std::string> params_of(const std::string& proto) {
@@ -144,6 +158,7 @@ Attempt harvest_in_send_events_proc(const KernelDescription& d, Backend b,
          said(hp.programs[1]) + " (what ep_done_scan would see)";
     if (!scan.empty() && d.kprobes) {
         hp.programs.push_back({"kretprobe_ep_done_scan", AttachKind::Kretprobe, scan});
+        if (threads_sleep_in(scan)) hp.programs.back().maxactive = kMaxKretprobeInstances;
         r += " + " + said(hp.programs.back()) + " (the overflow list deactivated)";
     }
     hp.programs.push_back(exit_of(b, "do_epoll_wait"));

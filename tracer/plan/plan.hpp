@@ -3,6 +3,7 @@
 // KernelDescription, so it is tested against recorded kernels.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,8 +43,17 @@ struct ProgramAttach {
     std::string program;
     AttachKind kind = AttachKind::Fentry;
     std::string target;
+    // A kretprobe's instances (the kernel's maxactive): a thread holds one from the call to
+    // the return, so a function threads sleep in needs one per sleeper; 0: the kernel's
+    // default, max(10, 2 x CPUs), enough where nothing sleeps long.
+    std::uint32_t maxactive = 0;
     bool operator==(const ProgramAttach&) const = default;
 };
+
+// The kernel's ceiling for a kretprobe's instances (KRETPROBE_MAXACTIVE_MAX, 5.10 to 7.x),
+// given to the kretprobes of functions threads sleep in (the wait, and epoll_ctl on a
+// contended instance's mutex).
+inline constexpr std::uint32_t kMaxKretprobeInstances = 4096;
 
 struct HookPlan {
     Hook hook = Hook::Create;

@@ -247,6 +247,32 @@ TEST_P(LabKernel, ForcedKprobeUsesKprobesEverywhere) {
     EXPECT_EQ(sw->target, "sched/sched_switch");
 }
 
+// A kretprobe instance is held from call to return: where threads sleep (the wait, a
+// contended instance's mutex) the kretprobe gets the kernel's most instances, elsewhere the
+// default (a thread inside holds its CPU).
+TEST_P(LabKernel, KretprobesWhereThreadsSleepGetAnInstancePerSleeper) {
+    const Plan p = plan_for(recorded(GetParam()), BackendChoice::Kprobe);
+    for (const char* sleeps : {"kretprobe_do_epoll_wait", "kretprobe_do_epoll_ctl"}) {
+        const ProgramAttach* r = find_program(p, sleeps);
+        ASSERT_NE(r, nullptr) << sleeps;
+        EXPECT_EQ(r->maxactive, kMaxKretprobeInstances) << sleeps;
+    }
+    for (const auto& prog : p.programs()) {
+        if (prog.kind != AttachKind::Kretprobe) continue;
+        // 5.10: ep_scan_ready_list (a clone) takes the instance's mutex inside.
+        const bool sleeps = prog.target == "do_epoll_wait" || prog.target == "do_epoll_ctl" ||
+                            prog.target.starts_with("ep_scan_ready_list");
+        EXPECT_EQ(prog.maxactive, sleeps ? kMaxKretprobeInstances : 0u) << prog.target;
+    }
+    // With fentry the kretprobes are 5.10's clone (fexit cannot reach it) and, on a
+    // preemptible kernel, process tracking's and the closing syscalls'.
+    for (const auto& prog : plan_for(recorded(GetParam()), BackendChoice::Fentry).programs()) {
+        if (prog.kind != AttachKind::Kretprobe) continue;
+        const bool sleeps = prog.target.starts_with("ep_scan_ready_list");
+        EXPECT_EQ(prog.maxactive, sleeps ? kMaxKretprobeInstances : 0u) << prog.target;
+    }
+}
+
 TEST_P(LabKernel, ForcedTracepointWorksToo) {
     const Plan p = plan_for(recorded(GetParam()), BackendChoice::Tracepoint);
     EXPECT_EQ(p.level, Level::SyscallOnly);
@@ -349,7 +375,8 @@ TEST(Plan510, HarvestIsEpSendEventsProc) {
         (std::vector<ProgramAttach>{
             {"fentry_ep_start_scan", AttachKind::Fentry, "ep_send_events_proc"},
             {"fexit_ep_send_events_proc", AttachKind::Fexit, "ep_send_events_proc"},
-            {"kretprobe_ep_done_scan", AttachKind::Kretprobe, "ep_scan_ready_list.constprop.0"},
+            {"kretprobe_ep_done_scan", AttachKind::Kretprobe, "ep_scan_ready_list.constprop.0",
+          kMaxKretprobeInstances},
             {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
     EXPECT_TRUE(contains(h.reason,
                          "harvest: ep_done_scan is not in this kernel (a harvest is "
