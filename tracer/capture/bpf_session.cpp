@@ -159,17 +159,17 @@ void BpfSession::find_kprobe_events(const SessionConfig& config) {
         return;
     }
     std::fprintf(stderr,
-                 "epscope: tracefs is not mounted: kprobes are made without it, so a kretprobe "
-                 "has the kernel's default instances (returns past them are lost unseen) and "
-                 "missed runs are not counted (mount -t tracefs nodev /sys/kernel/tracing)\n");
+                 "epscope: no tracefs with kprobe_events: kprobes are made without it, so a "
+                 "kretprobe has the kernel's default instances (returns past them are lost "
+                 "unseen) and missed runs are not counted (mount -t tracefs nodev "
+                 "/sys/kernel/tracing)\n");
 }
 
 // The kprobe as a tracefs event, which owns its link (throws CaptureError).
 void BpfSession::attach_kprobe_event(bpf_program* prog, const ProgramChoice& choice) {
     const bool ret = choice.via == AttachVia::Kretprobe;
     const KprobeSpec spec{ret, choice.target, ret ? choice.maxactive : 0};
-    const auto index = static_cast<unsigned>(kprobe_events_.size());
-    kprobe_events_.push_back(std::make_unique<KprobeEvent>(tracefs_, prog, spec, index));
+    kprobe_events_.push_back(std::make_unique<KprobeEvent>(tracefs_, prog, spec));
     kprobe_programs_.emplace_back(choice.program, kprobe_events_.back()->name());
 }
 

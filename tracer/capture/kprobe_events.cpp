@@ -7,10 +7,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <mutex>
 #include <sstream>
 
 #include "capture/bpf_session.hpp"
@@ -67,6 +69,11 @@ int open_perf_event(int id) {
     attr.config = static_cast<std::uint64_t>(id);
     return static_cast<int>(
         syscall(SYS_perf_event_open, &attr, -1 /* pid */, 0 /* cpu */, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+unsigned next_index() {
+    static std::atomic<unsigned> index{0};
+    return index++;
 }
 
 std::string probe_word(const KprobeSpec& spec) { return spec.retprobe ? "kretprobe" : "kprobe"; }
@@ -128,21 +135,26 @@ std::map<std::string, std::uint64_t> parse_kprobe_profile(std::string_view text)
     return out;
 }
 
+// Once per process, before its first event: events named after this pid are
+// then a dead process's whose pid was reused, stale like the others.
 void remove_stale_kprobe_events(const std::string& tracefs) {
-    for (const std::string& name : our_kprobe_events(read_file(tracefs + "/kprobe_events"))) {
-        const pid_t owner = kprobe_event_owner(name);
-        if (owner == getpid() || (owner > 0 && epscope_alive(owner))) continue;
-        remove_event(tracefs, name);  // EBUSY: another tool still uses it; left
-    }
+    static std::once_flag once;
+    std::call_once(once, [&] {
+        for (const std::string& name : our_kprobe_events(read_file(tracefs + "/kprobe_events"))) {
+            const pid_t owner = kprobe_event_owner(name);
+            if (owner != getpid() && owner > 0 && epscope_alive(owner)) continue;
+            remove_event(tracefs, name);  // EBUSY: another tool still uses it; left
+        }
+    });
 }
 
 std::map<std::string, std::uint64_t> read_kprobe_missed(const std::string& tracefs) {
     return parse_kprobe_profile(read_file(tracefs + "/kprobe_profile"));
 }
 
-KprobeEvent::KprobeEvent(const std::string& tracefs, bpf_program* prog, const KprobeSpec& spec,
-                         unsigned index)
-    : tracefs_(tracefs), name_(kprobe_event_name(getpid(), index, spec.function)) {
+// Numbered per process, not per session: two sessions of one process make distinct events.
+KprobeEvent::KprobeEvent(const std::string& tracefs, bpf_program* prog, const KprobeSpec& spec)
+    : tracefs_(tracefs), name_(kprobe_event_name(getpid(), next_index(), spec.function)) {
     const std::string what = probe_word(spec) + " on " + spec.function;
     if (int err = write_kprobe_events(tracefs_, kprobe_event_definition(name_, spec)))
         throw CaptureError("cannot create the " + what + " in " + tracefs_ +

@@ -53,16 +53,15 @@ std::vector<std::string> our_kprobe_events(std::string_view kprobe_events);
 std::map<std::string, std::uint64_t> parse_kprobe_profile(std::string_view text);
 
 // Removes the events of our group whose owner is no longer an epscope process
-// (one killed before it could remove them). Best effort: an event still in
-// use by another tool stays.
+// (one killed before it could remove them), once per process. Best effort: an
+// event still in use by another tool stays.
 void remove_stale_kprobe_events(const std::string& tracefs);
 
 // One event, created and attached at construction (throws CaptureError with
 // one line), detached and removed at destruction.
 class KprobeEvent {
 public:
-    KprobeEvent(const std::string& tracefs, bpf_program* prog, const KprobeSpec& spec,
-                unsigned index);
+    KprobeEvent(const std::string& tracefs, bpf_program* prog, const KprobeSpec& spec);
     ~KprobeEvent();
     KprobeEvent(const KprobeEvent&) = delete;
     KprobeEvent& operator=(const KprobeEvent&) = delete;

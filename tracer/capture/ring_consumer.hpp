@@ -55,6 +55,7 @@ private:
     std::chrono::steady_clock::time_point skipped_read_at_{};
     void emit_lost(std::uint16_t cpu, std::uint64_t count);
     void note_batch_delay();
+    void wait_for_records(std::chrono::milliseconds timeout);
     bool check(int err) const;
 
     // Records delivered per poll() at most, so the capture loop keeps ticking.
