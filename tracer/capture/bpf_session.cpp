@@ -320,7 +320,8 @@ std::vector<ProgramSkips> BpfSession::skipped_runs_by_program() const {
     for (const auto& [program, event] : kprobe_programs_) {
         const auto m = missed.find(event);
         if (m == missed.end()) continue;
-        auto p = std::find_if(out.begin(), out.end(), [&](auto& s) { return s.program == program; });
+        auto p =
+            std::find_if(out.begin(), out.end(), [&](auto& s) { return s.program == program; });
         if (p != out.end()) p->missed += m->second;
     }
     return out;

@@ -21,8 +21,8 @@
 namespace epscope::capture {
 namespace {
 
-constexpr long kTracefsMagic = 0x74726163;     // TRACEFS_MAGIC, linux/magic.h
-constexpr std::size_t kMaxEventName = 63;      // MAX_EVENT_NAME_LEN - 1
+constexpr long kTracefsMagic = 0x74726163;  // TRACEFS_MAGIC, linux/magic.h
+constexpr std::size_t kMaxEventName = 63;   // MAX_EVENT_NAME_LEN - 1
 
 bool is_tracefs(const std::string& dir) {
     struct statfs st {};
@@ -53,8 +53,7 @@ bool epscope_alive(pid_t pid) {
 }
 
 int event_id(const std::string& tracefs, const std::string& name) {
-    const std::string text =
-        read_file(tracefs + "/events/" + kKprobeGroup + "/" + name + "/id");
+    const std::string text = read_file(tracefs + "/events/" + kKprobeGroup + "/" + name + "/id");
     int id = -1;
     std::from_chars(text.data(), text.data() + text.size(), id);
     return id;
@@ -167,8 +166,8 @@ KprobeEvent::KprobeEvent(const std::string& tracefs, bpf_program* prog, const Kp
     const int attach_err = pfd < 0 ? err : errno;
     if (pfd >= 0) close(pfd);  // the link owns it only once made
     remove_event(tracefs_, name_);
-    throw CaptureError("cannot attach " + std::string(bpf_program__name(prog)) + " to the " +
-                       what + ": " + std::strerror(attach_err));
+    throw CaptureError("cannot attach " + std::string(bpf_program__name(prog)) + " to the " + what +
+                       ": " + std::strerror(attach_err));
 }
 
 // The perf event goes first (the link closes it): an event in use cannot be removed.

@@ -35,7 +35,7 @@ std::string find_tracefs();
 
 struct KprobeSpec {
     bool retprobe = false;
-    std::string function;        // as in kallsyms, e.g. "ep_scan_ready_list.constprop.0"
+    std::string function;         // as in kallsyms, e.g. "ep_scan_ready_list.constprop.0"
     std::uint32_t maxactive = 0;  // kretprobe instances; 0: the kernel's default
 };
 

@@ -78,7 +78,8 @@ bool threads_sleep_in(const std::string& fn) {
 ProgramAttach exit_of(Backend b, const std::string& fn) {
     ProgramAttach p{exit_prefix(b) + "_" + fn,
                     b == Backend::Fentry ? AttachKind::Fexit : AttachKind::Kretprobe, fn};
-    if (p.kind == AttachKind::Kretprobe && threads_sleep_in(fn)) p.maxactive = kMaxKretprobeInstances;
+    if (p.kind == AttachKind::Kretprobe && threads_sleep_in(fn))
+        p.maxactive = kMaxKretprobeInstances;
     return p;
 }
 ProgramAttach tracepoint(const std::string& name) {

@@ -370,14 +370,13 @@ TEST(Plan510, HarvestIsEpSendEventsProc) {
     EXPECT_EQ(p.level, Level::Full);
     const HookPlan& h = p.hook(Hook::Harvest);
     EXPECT_EQ(h.backend, Backend::Fentry);
-    EXPECT_EQ(
-        h.programs,
-        (std::vector<ProgramAttach>{
-            {"fentry_ep_start_scan", AttachKind::Fentry, "ep_send_events_proc"},
-            {"fexit_ep_send_events_proc", AttachKind::Fexit, "ep_send_events_proc"},
-            {"kretprobe_ep_done_scan", AttachKind::Kretprobe, "ep_scan_ready_list.constprop.0",
-          kMaxKretprobeInstances},
-            {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
+    EXPECT_EQ(h.programs,
+              (std::vector<ProgramAttach>{
+                  {"fentry_ep_start_scan", AttachKind::Fentry, "ep_send_events_proc"},
+                  {"fexit_ep_send_events_proc", AttachKind::Fexit, "ep_send_events_proc"},
+                  {"kretprobe_ep_done_scan", AttachKind::Kretprobe,
+                   "ep_scan_ready_list.constprop.0", kMaxKretprobeInstances},
+                  {"fexit_do_epoll_wait", AttachKind::Fexit, "do_epoll_wait"}}));
     EXPECT_TRUE(contains(h.reason,
                          "harvest: ep_done_scan is not in this kernel (a harvest is "
                          "ep_scan_ready_list here)"))
