@@ -162,6 +162,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     BpfSession session(config);
     FdinfoCheckpoints checkpoints(namer, config.verify);
     RingConsumer ring(session, checkpoints);
+    LiveCheckpointReads checkpoint_reads(session, ring);
     if (options.on_attached) options.on_attached(session);
 
     // After the attach: a child forked from now on is added by BPF at fork,
@@ -183,7 +184,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
     while (true) {
         if (config.verify &&
             std::chrono::steady_clock::now() - last_checkpoint >= options.verify_interval) {
-            checkpoints.run(session, ring, snapshot);
+            checkpoints.run(checkpoint_reads, snapshot);
             last_checkpoint = std::chrono::steady_clock::now();
         }
         // The ring buffer has its own epoll fd inside libbpf; alternate short
@@ -198,7 +199,7 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         }
     }
     // The last checkpoint, if anything traced is still there to read.
-    if (config.verify) checkpoints.run(session, ring, snapshot);
+    if (config.verify) checkpoints.run(checkpoint_reads, snapshot);
     ring.drain();
     if (command) {
         result.command_ended = command->try_wait().has_value();

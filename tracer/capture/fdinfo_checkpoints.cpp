@@ -90,9 +90,9 @@ void FdinfoCheckpoints::checkpoint(const char* label, std::uint32_t tgid) {
     next_.on_record(stream::Record::of(c));
 }
 
-void FdinfoCheckpoints::run(const BpfSession& session, RingConsumer& ring, ProcSnapshot& snapshot) {
+void FdinfoCheckpoints::run(CheckpointReads& reads, ProcSnapshot& snapshot) {
     ++rounds_;
-    ring.drain();
+    reads.drain_through(reads.ring_reserved());
     checkpoint("verify: fdinfo", static_cast<std::uint32_t>(getpid()));
     // Draining below may add or drop entries: walk a copy.
     const auto epfds = epfds_;
@@ -109,15 +109,17 @@ void FdinfoCheckpoints::run(const BpfSession& session, RingConsumer& ring, ProcS
                 break;
             }
             const std::uint64_t ep = found->second;
-            const BpfSession::Activity before = session.activity(ep);
+            const BpfSession::Activity before = reads.activity(ep);
             if (ep != 0 && before.busy != 0) continue;
-            ring.drain();
-            auto items = ProcSnapshot::read_epoll(static_cast<pid_t>(tgid), epfd);
+            // Read after the look: an operation that ended before it
+            // submitted its records first, so they were reserved by now.
+            if (!reads.drain_through(reads.ring_reserved())) continue;
+            auto items = reads.read_epoll(static_cast<pid_t>(tgid), epfd);
             if (!items) {
                 gone = true;
                 break;
             }
-            const BpfSession::Activity after = session.activity(ep);
+            const BpfSession::Activity after = reads.activity(ep);
             if (ep != 0 && !(after == before)) continue;
             if (auto c = closing_.find(ep); ep != 0 && c != closing_.end()) {
                 const bool still_listed =

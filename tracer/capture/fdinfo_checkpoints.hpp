@@ -8,8 +8,12 @@
 // ep->mtx but are reported at the syscall's exit, so BPF counts what is in
 // flight per instance (BpfSession::activity). The read is kept only if
 // nothing was in flight before it and nothing started or ended during it;
-// the ring buffer is drained between the first look and the read, so every
-// record of a finished operation is in the stream before the snapshot.
+// between the first look and the read the ring buffer is drained through its
+// producer position as it was after that look, so every record of an
+// operation finished by then is in the stream before the snapshot. Draining
+// "what libbpf hands out" is not enough: it stops at the first record still
+// being written (any program, any instance, any CPU), and a finished
+// operation's records committed behind it would follow the snapshot.
 //
 // A file's last close is reported at eventpoll_release_file's entry, before
 // it takes ep->mtx and unlinks the item (there is no exit hook), so a read in
@@ -19,10 +23,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "capture/bpf_session.hpp"
 #include "capture/proc_snapshot.hpp"
@@ -30,6 +37,40 @@
 #include "stream/record.hpp"
 
 namespace epscope::capture {
+
+// What a checkpoint reads: BPF's activity counts, the ring buffer and /proc.
+// LiveCheckpointReads is the tracer's; a test plays a ring whose finished
+// operation's record waits behind one still being written.
+class CheckpointReads {
+public:
+    virtual ~CheckpointReads() = default;
+    virtual BpfSession::Activity activity(std::uint64_t ep) const = 0;
+    virtual std::uint64_t ring_reserved() const = 0;
+    // True once every record reserved before pos is in the stream.
+    virtual bool drain_through(std::uint64_t pos) = 0;
+    virtual std::optional<std::vector<FdinfoItem>> read_epoll(pid_t tgid, int epfd) = 0;
+};
+
+class LiveCheckpointReads : public CheckpointReads {
+public:
+    LiveCheckpointReads(const BpfSession& session, RingConsumer& ring)
+        : session_(session), ring_(ring) {}
+    BpfSession::Activity activity(std::uint64_t ep) const override { return session_.activity(ep); }
+    std::uint64_t ring_reserved() const override { return ring_.reserved(); }
+    // A record still being written is a program's few microseconds, or its
+    // vCPU's time off the host (the lab's QEMU is one host thread): a
+    // checkpoint waits a few milliseconds for it, then retries the read.
+    bool drain_through(std::uint64_t pos) override {
+        return ring_.drain_through(pos, std::chrono::milliseconds(5));
+    }
+    std::optional<std::vector<FdinfoItem>> read_epoll(pid_t tgid, int epfd) override {
+        return ProcSnapshot::read_epoll(tgid, epfd);
+    }
+
+private:
+    const BpfSession& session_;
+    RingConsumer& ring_;
+};
 
 class FdinfoCheckpoints : public stream::RecordSink {
 public:
@@ -40,7 +81,7 @@ public:
 
     // One checkpoint: a CHECKPOINT record, then a snapshot of every known
     // epoll fd, or a CHECKPOINT "fdinfo busy ..." for one that never settled.
-    void run(const BpfSession& session, RingConsumer& ring, ProcSnapshot& snapshot);
+    void run(CheckpointReads& reads, ProcSnapshot& snapshot);
 
     std::uint64_t snapshots() const { return snapshots_; }
     std::uint64_t busy() const { return busy_; }

@@ -3,12 +3,15 @@
 #include <bpf/libbpf.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <span>
+#include <thread>
 
 #include "stream/decoder.hpp"
 
@@ -16,8 +19,33 @@ namespace epscope::capture {
 
 void RingConsumer::RingDeleter::operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
 
+// The kernel maps a BPF ring buffer as the consumer page (consumer_pos
+// first), the producer page (producer_pos first), then the data; any part may
+// be mapped read-only.
+RingConsumer::Positions::Positions(int ring_fd)
+    : size(2 * static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
+    pages = mmap(nullptr, size, PROT_READ, MAP_SHARED, ring_fd, 0);
+    if (pages == MAP_FAILED)
+        throw CaptureError(std::string("cannot map the BPF ring buffer's positions: ") +
+                           std::strerror(errno));
+}
+
+RingConsumer::Positions::~Positions() { munmap(pages, size); }
+
+std::uint64_t RingConsumer::Positions::consumer() const {
+    return __atomic_load_n(static_cast<const std::uint64_t*>(pages), __ATOMIC_ACQUIRE);
+}
+
+std::uint64_t RingConsumer::Positions::producer() const {
+    const auto* page = static_cast<const char*>(pages) + size / 2;
+    return __atomic_load_n(reinterpret_cast<const std::uint64_t*>(page), __ATOMIC_ACQUIRE);
+}
+
 RingConsumer::RingConsumer(BpfSession& session, stream::RecordSink& sink)
-    : session_(session), sink_(sink), skipped_(session.skipped_runs_by_program()) {
+    : session_(session),
+      sink_(sink),
+      positions_(session.ring_fd()),
+      skipped_(session.skipped_runs_by_program()) {
     ring_.reset(ring_buffer__new(session_.ring_fd(), &RingConsumer::on_sample, this, nullptr));
     if (!ring_)
         throw CaptureError(std::string("cannot open the BPF ring buffer: ") + std::strerror(errno));
@@ -150,16 +178,35 @@ int RingConsumer::poll(std::chrono::milliseconds timeout) {
     return static_cast<int>(delivered_ - before);
 }
 
-int RingConsumer::drain() {
-    std::uint64_t before = delivered_;
+void RingConsumer::consume_all() {
     // Everything the ring can hold, even if the traced processes keep writing.
     for (int batch = 0; batch < kDrainBatches; ++batch) {
         batch_count_ = 0;
         if (!check(ring_buffer__consume(ring_.get()))) break;
     }
     note_batch_delay();
+}
+
+int RingConsumer::drain() {
+    std::uint64_t before = delivered_;
+    consume_all();
     report_drops(true);
     return static_cast<int>(delivered_ - before);
+}
+
+std::uint64_t RingConsumer::reserved() const { return positions_.producer(); }
+
+bool RingConsumer::drain_through(std::uint64_t pos, std::chrono::microseconds patience) {
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    consume_all();
+    bool reached = positions_.consumer() >= pos;
+    while (!reached && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        consume_all();
+        reached = positions_.consumer() >= pos;
+    }
+    report_drops();
+    return reached;
 }
 
 }  // namespace epscope::capture

@@ -37,6 +37,16 @@ public:
     int poll(std::chrono::milliseconds timeout);
     // Delivers whatever is left without waiting (at shutdown).
     int drain();
+    // The ring's producer position: every record reserved so far ends at or
+    // before it (read through a read-only mmap of the ring's position pages).
+    std::uint64_t reserved() const;
+    // Drains until every record reserved before pos is delivered, waiting up
+    // to patience for those still being written. libbpf stops at the first
+    // record reserved and not yet committed (a program on another CPU
+    // between its reserve and submit, or its vCPU descheduled there), however
+    // much is committed behind it: drain() alone may leave records of
+    // finished operations in the ring. False if pos was not reached.
+    bool drain_through(std::uint64_t pos, std::chrono::microseconds patience);
 
     std::uint64_t delivered() const { return delivered_; }
     std::uint64_t rejected() const { return rejected_; }
@@ -48,6 +58,7 @@ public:
 
 private:
     static int on_sample(void* ctx, void* data, std::size_t size);
+    void consume_all();  // what the ring holds now, up to its first uncommitted record
     // Ring drops at every call (an mmap read); skipped runs every
     // kSkippedInterval, and always when final.
     void report_drops(bool final = false);
@@ -69,6 +80,19 @@ private:
         void operator()(ring_buffer* rb) const;
     };
     std::unique_ptr<ring_buffer, RingDeleter> ring_;
+    // The ring's consumer and producer pages, mapped read-only (libbpf 1.1
+    // does not expose the positions).
+    struct Positions {
+        void* pages = nullptr;
+        std::size_t size = 0;
+        explicit Positions(int ring_fd);
+        ~Positions();
+        Positions(const Positions&) = delete;
+        Positions& operator=(const Positions&) = delete;
+        std::uint64_t consumer() const;
+        std::uint64_t producer() const;
+    };
+    Positions positions_;
     std::vector<std::uint64_t> drops_seen_;
     SkippedRuns skipped_;
     std::uint64_t skipped_total_ = 0;
