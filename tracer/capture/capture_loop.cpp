@@ -187,8 +187,8 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
             checkpoints.run(checkpoint_reads, snapshot);
             last_checkpoint = std::chrono::steady_clock::now();
         }
-        // The ring buffer has its own epoll fd inside libbpf; alternate short
-        // waits on it with a non-blocking look at the signals.
+        // The ring is waited for alone (poll(2) on its fd, RingConsumer says
+        // why no epoll); short waits alternate with a non-blocking look at the signals.
         ring.poll(std::min(options.poll_interval, options.drain_interval));
         arm_reads_when_edge_triggered(session);
         namer.flush();
