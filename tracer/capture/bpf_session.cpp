@@ -153,8 +153,8 @@ void BpfSession::find_kprobe_events(const SessionConfig& config) {
         return c.via == AttachVia::Kprobe || c.via == AttachVia::Kretprobe;
     });
     if (!kprobes) return;
-    tracefs_ = find_tracefs();
-    if (!tracefs_.empty()) {
+    if (takes_kprobe_events(config.tracefs)) {
+        tracefs_ = config.tracefs;
         remove_stale_kprobe_events(tracefs_);
         return;
     }

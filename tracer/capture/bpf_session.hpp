@@ -42,6 +42,9 @@ struct ProgramChoice {
 
 struct SessionConfig {
     std::vector<ProgramChoice> programs;
+    // tracefs's root as the kernel description found it ("" if none): where
+    // kprobes are made (capture/kprobe_events.hpp).
+    std::string tracefs;
     std::vector<pid_t> tgids;      // processes to trace (children follow)
     bool all_processes = false;    // trace every process (tests, debugging)
     bool have_start_scan = false;  // ep_start_scan is among the programs

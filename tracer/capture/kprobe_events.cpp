@@ -3,7 +3,6 @@
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,14 +20,7 @@
 namespace epscope::capture {
 namespace {
 
-constexpr long kTracefsMagic = 0x74726163;  // TRACEFS_MAGIC, linux/magic.h
-constexpr std::size_t kMaxEventName = 63;   // MAX_EVENT_NAME_LEN - 1
-
-bool is_tracefs(const std::string& dir) {
-    struct statfs st {};
-    return statfs(dir.c_str(), &st) == 0 && st.f_type == kTracefsMagic &&
-           access((dir + "/kprobe_events").c_str(), W_OK) == 0;
-}
+constexpr std::size_t kMaxEventName = 63;  // MAX_EVENT_NAME_LEN - 1
 
 // One line appended to kprobe_events (never truncated: O_TRUNC would remove
 // every kprobe event on the machine). 0 or an errno.
@@ -79,10 +71,8 @@ std::string probe_word(const KprobeSpec& spec) { return spec.retprobe ? "kretpro
 
 }  // namespace
 
-std::string find_tracefs() {
-    for (const char* dir : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
-        if (is_tracefs(dir)) return dir;
-    return "";
+bool takes_kprobe_events(const std::string& tracefs) {
+    return !tracefs.empty() && access((tracefs + "/kprobe_events").c_str(), W_OK) == 0;
 }
 
 std::string kprobe_event_name(pid_t owner, unsigned index, const std::string& function) {

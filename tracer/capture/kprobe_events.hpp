@@ -29,9 +29,9 @@ namespace epscope::capture {
 
 inline constexpr const char* kKprobeGroup = "epscope";
 
-// Where tracefs is mounted: /sys/kernel/tracing, else debugfs's tracing
-// directory; each checked to be tracefs by its magic. Empty when neither is.
-std::string find_tracefs();
+// Does this tracefs root (the kernel description's, plan/probe.cpp, which
+// mounts it when missing) take kprobe events from us?
+bool takes_kprobe_events(const std::string& tracefs);
 
 struct KprobeSpec {
     bool retprobe = false;

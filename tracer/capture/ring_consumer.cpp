@@ -198,12 +198,12 @@ std::uint64_t RingConsumer::reserved() const { return positions_.producer(); }
 
 bool RingConsumer::drain_through(std::uint64_t pos, std::chrono::microseconds patience) {
     const auto give_up = std::chrono::steady_clock::now() + patience;
-    consume_all();
-    bool reached = positions_.consumer() >= pos;
-    while (!reached && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    bool reached = false;
+    while (true) {
         consume_all();
         reached = positions_.consumer() >= pos;
+        if (reached || std::chrono::steady_clock::now() >= give_up) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
     report_drops();
     return reached;

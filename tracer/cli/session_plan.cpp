@@ -1,6 +1,7 @@
 #include "cli/session_plan.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "plan/probe.hpp"
 
@@ -15,6 +16,9 @@ PlannedSession plan_session(const CaptureArgs& args) {
 
     PlannedSession out;
     out.plan = plan::plan_for(desc, plan::parse_backend_choice(args.backend));
+    // The probe found (or mounted) tracefs for its tracepoints: kprobes are made there too.
+    if (!desc.tracefs.empty())
+        out.config.tracefs = std::filesystem::path(desc.tracefs).parent_path().string();
     if (out.plan.level == plan::Level::Nothing) {
         std::string why = out.plan.missing.empty() ? "no hook is usable" : out.plan.missing.front();
         throw capture::CaptureError("nothing can be traced on this kernel: " + why +

@@ -75,12 +75,15 @@ bool threads_sleep_in(const std::string& fn) {
     return fn == "do_epoll_wait" || fn == "do_epoll_ctl" || fn.starts_with("ep_scan_ready_list");
 }
 
+// Every kretprobe of the plan is made here, so each gets its instances by one rule.
+ProgramAttach kretprobe(const std::string& program, const std::string& fn) {
+    return {program, AttachKind::Kretprobe, fn, threads_sleep_in(fn) ? kMaxKretprobeInstances : 0};
+}
+
 ProgramAttach exit_of(Backend b, const std::string& fn) {
-    ProgramAttach p{exit_prefix(b) + "_" + fn,
-                    b == Backend::Fentry ? AttachKind::Fexit : AttachKind::Kretprobe, fn};
-    if (p.kind == AttachKind::Kretprobe && threads_sleep_in(fn))
-        p.maxactive = kMaxKretprobeInstances;
-    return p;
+    const std::string program = exit_prefix(b) + "_" + fn;
+    if (b != Backend::Fentry) return kretprobe(program, fn);
+    return {program, AttachKind::Fexit, fn};
 }
 ProgramAttach tracepoint(const std::string& name) {
     return {"tp_" + name, AttachKind::Tracepoint, "syscalls/" + name};
@@ -158,8 +161,7 @@ Attempt harvest_in_send_events_proc(const KernelDescription& d, Backend b,
     r += " -> " + said(hp.programs[0]) + " (begin: the ready list spliced onto txlist) + " +
          said(hp.programs[1]) + " (what ep_done_scan would see)";
     if (!scan.empty() && d.kprobes) {
-        hp.programs.push_back({"kretprobe_ep_done_scan", AttachKind::Kretprobe, scan});
-        if (threads_sleep_in(scan)) hp.programs.back().maxactive = kMaxKretprobeInstances;
+        hp.programs.push_back(kretprobe("kretprobe_ep_done_scan", scan));
         r += " + " + said(hp.programs.back()) + " (the overflow list deactivated)";
     }
     hp.programs.push_back(exit_of(b, "do_epoll_wait"));
@@ -585,7 +587,7 @@ bool add_process_kprobes(const KernelDescription& d, Plan& plan) {
     if (!tracepoints_preemptible(d)) return false;
     const std::vector<ProgramAttach> programs = {
         {"kprobe_wake_up_new_task", AttachKind::Kprobe, "wake_up_new_task"},
-        {"kretprobe_begin_new_exec", AttachKind::Kretprobe, "begin_new_exec"},
+        kretprobe("kretprobe_begin_new_exec", "begin_new_exec"),
         {"kprobe_do_exit", AttachKind::Kprobe, "do_exit"}};
     for (const auto& p : programs)
         if (!d.has_symbol(p.target)) return false;
@@ -631,7 +633,7 @@ bool add_close_kprobes(const KernelDescription& d, Plan& plan) {
         const std::string fn = syscall_function(d, sc);
         if (fn.empty()) return false;
         programs.push_back({std::string("kprobe_sys_") + sc, AttachKind::Kprobe, fn});
-        programs.push_back({std::string("kretprobe_sys_") + sc, AttachKind::Kretprobe, fn});
+        programs.push_back(kretprobe(std::string("kretprobe_sys_") + sc, fn));
     }
     plan.always.insert(plan.always.end(), programs.begin(), programs.end());
     plan.notes.push_back(preempted_tracepoint_note(d, "fds closed", programs));
