@@ -140,6 +140,17 @@ const char* stop_reason(const StopWatch& w, const std::function<bool()>& on_tick
     return nullptr;
 }
 
+// Processes already running: described from /proc first (before any record
+// of theirs is read from the ring), then each interest set put in the stream
+// after the records of what it already shows.
+void describe_running(const std::vector<pid_t>& pids, ProcSnapshot& snapshot,
+                      FdinfoCheckpoints& checkpoints, CheckpointReads& reads) {
+    std::vector<std::pair<pid_t, std::vector<EpollFd>>> running;
+    for (pid_t pid : pids)
+        if (auto epolls = snapshot.describe_process(pid)) running.emplace_back(pid, *epolls);
+    for (const auto& [pid, epolls] : running) checkpoints.seed(reads, snapshot, pid, epolls);
+}
+
 }  // namespace
 
 CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sink,
@@ -174,9 +185,8 @@ CaptureResult run_capture(const CaptureOptions& options, stream::RecordSink& sin
         watched.insert(watched.end(), result.children.begin(), result.children.end());
     }
 
-    // Processes already running: describe them from /proc first.
     ProcSnapshot snapshot(checkpoints);
-    for (pid_t pid : watched) snapshot.snapshot_process(pid);
+    describe_running(watched, snapshot, checkpoints, checkpoint_reads);
     if (command) command->release();
 
     const auto start = std::chrono::steady_clock::now();

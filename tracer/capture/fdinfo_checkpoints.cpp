@@ -97,54 +97,102 @@ void FdinfoCheckpoints::run(CheckpointReads& reads, ProcSnapshot& snapshot) {
     // Draining below may add or drop entries: walk a copy.
     const auto epfds = epfds_;
     for (const auto& [key, ep_seen] : epfds) {
-        const auto [tgid, epfd] = key;
-        bool settled = false;
-        bool gone = false;
-        constexpr int kAttempts = 20;
-        for (int attempt = 0; attempt < kAttempts && !settled && !gone; ++attempt) {
-            if (attempt > 0) usleep(250);
-            auto found = epfds_.find(key);
-            if (found == epfds_.end()) {
-                gone = true;
-                break;
-            }
-            const std::uint64_t ep = found->second;
-            const BpfSession::Activity before = reads.activity(ep);
-            if (ep != 0 && before.busy != 0) continue;
-            // Read after the look: an operation that ended before it
-            // submitted its records first, so they were reserved by now.
-            if (!reads.drain_through(reads.ring_reserved())) continue;
-            auto items = reads.read_epoll(static_cast<pid_t>(tgid), epfd);
-            if (!items) {
-                gone = true;
-                break;
-            }
-            const BpfSession::Activity after = reads.activity(ep);
-            if (ep != 0 && !(after == before)) continue;
-            if (auto c = closing_.find(ep); ep != 0 && c != closing_.end()) {
-                const bool still_listed =
-                    std::any_of(items->begin(), items->end(),
-                                [&](const auto& i) { return c->second.count(i.tfd) != 0; });
-                if (still_listed) continue;  // the close is still unlinking the item
-                closing_.erase(c);
-            }
-            struct stat st {};
-            const std::string path =
-                "/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(epfd);
-            stat(path.c_str(), &st);
-            snapshot.emit_epoll(static_cast<pid_t>(tgid), epfd, st.st_ino, ep, *items);
-            ++snapshots_;
-            settled = true;
-        }
-        if (gone) {
+        Read r = read_settled(reads, key);
+        if (r.outcome == Read::Gone) {
             epfds_.erase(key);
-        } else if (!settled) {
+        } else if (r.outcome == Read::Settled) {
+            emit(snapshot, key, r);
+        } else {
             ++busy_;
             const std::string label = std::string(abi::kFdinfoBusyLabel) + ": pid " +
-                                      std::to_string(tgid) + " fd " + std::to_string(epfd);
-            checkpoint(label.c_str(), tgid);
+                                      std::to_string(key.first) + " fd " +
+                                      std::to_string(key.second);
+            checkpoint(label.c_str(), key.first);
         }
     }
+}
+
+// The interest set seeds the model, which applies every record before it in
+// the stream to the state before the read and every record after it to the
+// state after: the seed needs its place in the stream as much as a
+// checkpoint does. Describing a process takes a while (a server's hundreds of
+// fds named), and the traced processes run meanwhile: a read put in the
+// stream at once would precede records of operations the read already shows
+// (redis attached under load, 6.1: an item removed before the read, its
+// earlier callbacks and deliveries then applied after the seed, to an item
+// the model no longer had). A seed cannot be given up: if the instance never
+// settles it is read after a drain, the in-flight operation's records
+// following it (the model keeps what records told it about items the read
+// lacks, and an ADD or MOD after it re-applies its own change).
+void FdinfoCheckpoints::seed(CheckpointReads& reads, ProcSnapshot& snapshot, pid_t tgid,
+                             const std::vector<EpollFd>& epolls) {
+    for (const EpollFd& e : epolls) {
+        const Key key{static_cast<std::uint32_t>(tgid), e.epfd};
+        Read r;
+        if (verify_) {
+            epfds_.try_emplace(key, 0);  // then checked at every checkpoint
+            r = read_settled(reads, key);
+        }
+        if (r.outcome == Read::Busy) r = read_drained(reads, key);
+        if (r.outcome == Read::Gone) {
+            epfds_.erase(key);
+            continue;
+        }
+        emit(snapshot, key, r);
+    }
+}
+
+// A read that shows the state the records before it describe, or Busy after
+// kAttempts tries. Only verify mode counts activity; the instance (ep) is the
+// one the stream named for this fd so far, 0 when none did.
+FdinfoCheckpoints::Read FdinfoCheckpoints::read_settled(CheckpointReads& reads, const Key& key) {
+    constexpr int kAttempts = 20;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        if (attempt > 0) usleep(250);
+        auto found = epfds_.find(key);
+        if (found == epfds_.end()) return Read{Read::Gone, 0, {}};
+        const std::uint64_t ep = found->second;
+        const BpfSession::Activity before = reads.activity(ep);
+        if (ep != 0 && before.busy != 0) continue;
+        // Read after the look: an operation that ended before it
+        // submitted its records first, so they were reserved by now.
+        if (!reads.drain_through(reads.ring_reserved())) continue;
+        // The drain named the instance (or gave the fd number to another):
+        // its activity was not looked at.
+        found = epfds_.find(key);
+        if (found == epfds_.end() || found->second != ep) continue;
+        auto items = reads.read_epoll(static_cast<pid_t>(key.first), key.second);
+        if (!items) return Read{Read::Gone, 0, {}};
+        const BpfSession::Activity after = reads.activity(ep);
+        if (ep != 0 && !(after == before)) continue;
+        if (auto c = closing_.find(ep); ep != 0 && c != closing_.end()) {
+            const bool still_listed = std::any_of(items->begin(), items->end(), [&](const auto& i) {
+                return c->second.count(i.tfd) != 0;
+            });
+            if (still_listed) continue;  // the close is still unlinking the item
+            closing_.erase(c);
+        }
+        return Read{Read::Settled, ep, std::move(*items)};
+    }
+    return Read{Read::Busy, 0, {}};
+}
+
+// A read after a drain, whatever is in flight.
+FdinfoCheckpoints::Read FdinfoCheckpoints::read_drained(CheckpointReads& reads, const Key& key) {
+    reads.drain_through(reads.ring_reserved());
+    auto items = reads.read_epoll(static_cast<pid_t>(key.first), key.second);
+    if (!items) return Read{Read::Gone, 0, {}};
+    auto found = epfds_.find(key);
+    return Read{Read::Settled, found == epfds_.end() ? 0 : found->second, std::move(*items)};
+}
+
+void FdinfoCheckpoints::emit(ProcSnapshot& snapshot, const Key& key, const Read& r) {
+    struct stat st {};
+    const std::string path =
+        "/proc/" + std::to_string(key.first) + "/fd/" + std::to_string(key.second);
+    stat(path.c_str(), &st);
+    snapshot.emit_epoll(static_cast<pid_t>(key.first), key.second, st.st_ino, r.ep, r.items);
+    ++snapshots_;
 }
 
 }  // namespace epscope::capture

@@ -15,6 +15,10 @@
 // being written (any program, any instance, any CPU), and a finished
 // operation's records committed behind it would follow the snapshot.
 //
+// The interest sets of processes running before the attach (the model's
+// seeds, in every mode) are read the same way, so that each sits at its
+// place in the stream too.
+//
 // A file's last close is reported at eventpoll_release_file's entry, before
 // it takes ep->mtx and unlinks the item (there is no exit hook), so a read in
 // between still lists an item the stream has removed: such items are held as
@@ -82,15 +86,29 @@ public:
     // One checkpoint: a CHECKPOINT record, then a snapshot of every known
     // epoll fd, or a CHECKPOINT "fdinfo busy ..." for one that never settled.
     void run(CheckpointReads& reads, ProcSnapshot& snapshot);
+    // The interest sets of a process running before the attach (its epoll
+    // fds, ProcSnapshot::describe_process), each read and put in the stream
+    // where a checkpoint's would be: the model seeds the instance from it.
+    void seed(CheckpointReads& reads, ProcSnapshot& snapshot, pid_t tgid,
+              const std::vector<EpollFd>& epolls);
 
     std::uint64_t snapshots() const { return snapshots_; }
     std::uint64_t busy() const { return busy_; }
 
 private:
+    using Key = std::pair<std::uint32_t, std::int32_t>;  // (tgid, epoll fd)
+    struct Read {
+        enum Outcome { Settled, Busy, Gone } outcome = Busy;
+        std::uint64_t ep = 0;
+        std::vector<FdinfoItem> items;
+    };
+    Read read_settled(CheckpointReads& reads, const Key& key);
+    Read read_drained(CheckpointReads& reads, const Key& key);
+    void emit(ProcSnapshot& snapshot, const Key& key, const Read& r);
     void checkpoint(const char* label, std::uint32_t tgid);
     stream::RecordSink& next_;
     bool verify_;
-    std::map<std::pair<std::uint32_t, std::int32_t>, std::uint64_t> epfds_;  // -> ep (0: unknown)
+    std::map<Key, std::uint64_t> epfds_;                       // -> ep (0: unknown)
     std::map<std::uint64_t, std::set<std::int32_t>> closing_;  // ep -> fds removed at file close
     std::uint32_t rounds_ = 0;
     std::uint64_t snapshots_ = 0;

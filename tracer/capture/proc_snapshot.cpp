@@ -274,10 +274,10 @@ std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots) {
     return out;
 }
 
-bool ProcSnapshot::snapshot_process(pid_t tgid) {
+std::optional<std::vector<EpollFd>> ProcSnapshot::describe_process(pid_t tgid) {
     const std::string base = "/proc/" + std::to_string(tgid);
     std::string comm = read_file(base + "/comm");
-    if (comm.empty()) return false;
+    if (comm.empty()) return std::nullopt;
     if (comm.back() == '\n') comm.pop_back();
 
     auto proc = make<ep_process>(EP_KIND_PROCESS, tgid);
@@ -288,8 +288,9 @@ bool ProcSnapshot::snapshot_process(pid_t tgid) {
     std::strncpy(proc.comm, comm.c_str(), sizeof(proc.comm) - 1);
     sink_.on_record(stream::Record::of(proc));
 
+    std::vector<EpollFd> epolls;
     DIR* dir = opendir((base + "/fd").c_str());
-    if (!dir) return true;
+    if (!dir) return epolls;
     std::vector<int> fds;
     while (dirent* e = readdir(dir)) {
         if (e->d_name[0] == '.') continue;
@@ -301,16 +302,18 @@ bool ProcSnapshot::snapshot_process(pid_t tgid) {
         if (name(tgid, fd) == EP_FD_EPOLL) {
             struct stat st {};
             stat((base + "/fd/" + std::to_string(fd)).c_str(), &st);
-            snapshot_epoll(tgid, fd, st.st_ino);
+            epolls.push_back(EpollFd{fd, st.st_ino});
         }
     }
-    return true;
+    return epolls;
 }
 
-void ProcSnapshot::snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino) {
-    emit_epoll(tgid, epfd, ino, 0,
-               parse_epoll_fdinfo(
-                   read_file("/proc/" + std::to_string(tgid) + "/fdinfo/" + std::to_string(epfd))));
+bool ProcSnapshot::snapshot_process(pid_t tgid) {
+    const auto epolls = describe_process(tgid);
+    if (!epolls) return false;
+    for (const EpollFd& e : *epolls)
+        if (auto items = read_epoll(tgid, e.epfd)) emit_epoll(tgid, e.epfd, e.ino, 0, *items);
+    return true;
 }
 
 std::optional<std::vector<FdinfoItem>> ProcSnapshot::read_epoll(pid_t tgid, int epfd) {

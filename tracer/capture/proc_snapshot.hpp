@@ -74,11 +74,21 @@ std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots);
 // The FD_NAME record saying `n` (ts 0: now).
 ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n);
 
+// An epoll fd of a running process: its number and its inode (the instance).
+struct EpollFd {
+    int epfd = -1;
+    std::uint64_t ino = 0;
+};
+
 class ProcSnapshot {
 public:
     explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}
-    // Emits PROCESS(FOUND), FD_NAMEs and epoll snapshots for one process.
-    // Returns false if the process does not exist.
+    // Emits PROCESS(FOUND) and FD_NAMEs for one process and returns its epoll
+    // fds, whose interest sets the caller snapshots where the stream needs
+    // them (FdinfoCheckpoints::seed_process). nullopt: no such process.
+    std::optional<std::vector<EpollFd>> describe_process(pid_t tgid);
+    // describe_process, then every epoll fd's snapshot at once. Where no
+    // model follows the stream's order (the exporter's naming of items).
     bool snapshot_process(pid_t tgid);
     // Emits FD_NAME for one fd (also when the stream shows a new fd).
     // ts: the record that made the fd interesting (0: now), to keep stream order.
@@ -92,7 +102,6 @@ public:
                     const std::vector<FdinfoItem>& items);
 
 private:
-    void snapshot_epoll(pid_t tgid, int epfd, std::uint64_t ino);
     stream::RecordSink& sink_;
     std::uint32_t next_snapshot_id_ = 1;
 };

@@ -27,6 +27,9 @@ std::string fidelity_line(const model::VerifyStats& v, bool verified) {
     if (v.raced)
         out += "; " + std::to_string(v.raced) +
                " harvests raced a callback (their overflow list and txlist not compared)";
+    if (v.unseeded)
+        out += "; " + std::to_string(v.unseeded) +
+               " walks before their instance's interest set was known (not compared)";
     if (v.unseen_close_removals)
         out += "; " + std::to_string(v.unseen_close_removals) +
                " items found removed by fdinfo (removal at file close is not visible to this "
@@ -49,6 +52,7 @@ nlohmann::ordered_json fidelity_json(const model::VerifyStats& v) {
             {"fdinfo_busy", v.snapshots_busy},
             {"raced", v.raced},
             {"unseen_close_removals", v.unseen_close_removals},
+            {"unseeded", v.unseeded},
             {"last_mismatch", v.last_mismatch}};
 }
 

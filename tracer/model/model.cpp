@@ -977,6 +977,7 @@ void Model::begin_harvest(InstanceRef inst) {
     Instance& in = instances_[inst];
     ++in.stats.harvests;
     in.harvest.reset();
+    in.harvest.unseeded = !in.complete;
     if (in.ready_epoch == Item::kEpochLimit) {  // once in 2 million harvests: renumber
         for (std::uint32_t i = in.ready.head; i != kNil; i = items_[i].next)
             items_[i].link_epoch = 0;

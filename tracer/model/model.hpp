@@ -165,6 +165,10 @@ struct Harvest {
     // ran after the walk ended chained too late to be in it (the kernel still
     // moved it, under ep->lock).
     std::vector<std::pair<ItemRef, std::uint64_t>> ovf_queued;
+    // Begun before the instance's interest set was known (traced mid-life,
+    // not seeded yet): its deliveries could not all be told apart by their
+    // data, so its walks are not compared.
+    bool unseeded = false;
     bool end_seen = false;  // HARVEST_END carried the kernel's counts (ready walked)
     bool raced = false;     // HARVEST_END had EP_FLAG_RACED
     std::uint32_t end_ready = 0;
@@ -272,6 +276,9 @@ struct VerifyStats {
     // Items fdinfo showed gone that the backend never saw removed (the
     // tracepoint backend sees EPOLL_CTL_DEL only, not removal at file close).
     std::uint64_t unseen_close_removals = 0;
+    // Kernel walks of instances whose interest set was not known yet (seen
+    // mid-life, before their snapshot): nothing to compare them with.
+    std::uint64_t unseeded = 0;
     std::string last_mismatch;  // one line describing the latest mismatch
     // The first kLogged mismatches, each "SECONDS.NANOS what" with the time of
     // the record that revealed it (as `epscope dump` prints times), so a

@@ -7,7 +7,9 @@
 // harvest (verify_harvest) and are compared with the parts ep_done_scan then
 // merges: txlist leftovers, requeued level-triggered items, overflow chain.
 // Snapshots of instances the model does not know yet seed it instead; a full
-// tree walk gives a seeded tree its real shape.
+// tree walk gives a seeded tree its real shape. Until a snapshot, an instance
+// seen mid-life has an interest set the model only partly knows (a walk has no
+// item's data): its other walks are counted (unseeded), not compared.
 #include <algorithm>
 #include <cstdio>
 #include <unordered_map>
@@ -133,6 +135,10 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
     if (what == VerifyStats::Tree && !in.tree_exact && !truncated) {
         rebuild_tree_from_walk(inst, w.nodes);
         ++stats_.verify.tree_rebuilds;
+        return;
+    }
+    if (!in.complete) {
+        ++stats_.verify.unseeded;
         return;
     }
     if (what != VerifyStats::Tree) {
@@ -262,10 +268,14 @@ void Model::verify_harvest(InstanceRef inst) {
     // txlist can show. The ready list holds only this harvest's requeued
     // items (callbacks chain on the overflow list meanwhile): still compared.
     const bool raced = in.harvest.raced;
-    if (raced) ++stats_.verify.raced;
+    if (raced && !in.harvest.unseeded) ++stats_.verify.raced;
     for (const HarvestWalk& w : walks) {
         if (raced && w.end.list == EP_WALK_OVERFLOW && w.end.truncated == 0)
             adopt_overflow_order(in, w.nodes);
+        if (in.harvest.unseeded) {
+            ++stats_.verify.unseeded;
+            continue;
+        }
         if (raced && w.end.list != EP_WALK_READY) continue;
         if (w.end.list == EP_WALK_READY) {
             verify_list(inst, w.end, w.nodes, in.harvest.lt);
@@ -279,6 +289,7 @@ void Model::verify_harvest(InstanceRef inst) {
     }
     if (in.harvest.end_seen) {
         in.harvest.end_seen = false;
+        if (in.harvest.unseeded) return;
         auto lt = static_cast<std::uint32_t>(in.harvest.lt.size());
         ++stats_.verify.checks[VerifyStats::HarvestEnd];
         bool ready_ok = ready_cut ? in.harvest.end_ready <= lt : in.harvest.end_ready == lt;
@@ -393,8 +404,9 @@ void Model::rebuild_tree_from_walk(InstanceRef inst, const std::vector<ep_kernel
         return;
     }
     for (ItemRef it : refs) items_[it].flags &= ~(Item::kSeeded | Item::kLazy);
+    // The shape and the keys, not the interest set: a walk carries no item's
+    // data, which deliveries are matched by; a snapshot still seeds it.
     in.tree_exact = true;
-    in.complete = true;
 }
 
 void Model::on_snapshot_instance(const ep_snapshot_instance& r) {

@@ -1,11 +1,13 @@
 // Verify mode's fdinfo checkpoints against a ring buffer whose finished
 // operation's record waits behind a record still being written: the snapshot
 // must follow that record in the stream (or the checkpoint says busy), never
-// precede it (docs/KERNEL-NOTES.md, 7.2's rare fdinfo mismatch).
+// precede it (docs/KERNEL-NOTES.md, 7.2's rare fdinfo mismatch). The seeds of
+// processes found running follow the records reserved before their read.
 #include "capture/fdinfo_checkpoints.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <deque>
 #include <string>
@@ -152,6 +154,69 @@ TEST(FdinfoCheckpoints, BusyWhenARecordBeforeTheLookNeverCommits) {
     EXPECT_EQ(out.first(EP_KIND_SNAPSHOT_INSTANCE), -1);
     EXPECT_EQ(checkpoints.busy(), 1u);
     EXPECT_TRUE(out.has_checkpoint(std::string(abi::kFdinfoBusyLabel)));
+}
+
+// A ring holding one committed record, reserved before the seed reads the
+// interest set: the removal of an item the read no longer shows.
+class SeedReads : public CheckpointReads {
+public:
+    SeedReads(stream::RecordSink& sink, int epfd) : sink_(sink) {
+        ep_item_remove r{};
+        r.ep = ep_of(1);
+        r.epfd = epfd;
+        r.fd = kFd;
+        r.reason = EP_REMOVE_CTL;
+        stamp(r, EP_KIND_ITEM_REMOVE, 2000, static_cast<std::uint32_t>(getpid()), 1);
+        ring_.push_back(stream::Record::of(r));
+    }
+    BpfSession::Activity activity(std::uint64_t) const override { return {}; }
+    std::uint64_t ring_reserved() const override { return consumed_ + ring_.size(); }
+    bool drain_through(std::uint64_t pos) override {
+        for (; !ring_.empty() && consumed_ < pos; ++consumed_) {
+            sink_.on_record(ring_.front());
+            ring_.pop_front();
+        }
+        return consumed_ >= pos;
+    }
+    std::optional<std::vector<FdinfoItem>> read_epoll(pid_t, int) override {
+        return std::vector<FdinfoItem>{};
+    }
+
+private:
+    stream::RecordSink& sink_;
+    std::deque<stream::Record> ring_;
+    std::uint64_t consumed_ = 0;
+};
+
+// The model applies the records before a seed to the state before its read:
+// the removal the read already shows must come first, in every mode (redis
+// attached under load: the item's deliveries after a seed that lacked it).
+TEST(FdinfoCheckpoints, SeedFollowsTheRecordsReservedBeforeItsRead) {
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    ASSERT_GE(epfd, 0);
+    for (bool verify : {false, true}) {
+        Collect out;
+        FdinfoCheckpoints checkpoints(out, verify);
+        SeedReads reads(checkpoints, epfd);
+        ProcSnapshot snapshot(checkpoints);
+        const auto epolls = snapshot.describe_process(getpid());
+        ASSERT_TRUE(epolls);
+        std::vector<EpollFd> ours;
+        for (const EpollFd& e : *epolls)
+            if (e.epfd == epfd) ours.push_back(e);
+        ASSERT_EQ(ours.size(), 1u) << "describe_process did not find the test's epoll fd";
+        EXPECT_EQ(out.first(EP_KIND_PROCESS), 0);
+        checkpoints.seed(reads, snapshot, getpid(), ours);
+
+        const long removal = out.first(EP_KIND_ITEM_REMOVE);
+        const long seed = out.first(EP_KIND_SNAPSHOT_INSTANCE);
+        ASSERT_GE(removal, 0);
+        ASSERT_GE(seed, 0);
+        EXPECT_LT(removal, seed) << "verify " << verify;
+        EXPECT_EQ(out.records[seed].as<ep_snapshot_instance>().epfd, epfd);
+        EXPECT_EQ(checkpoints.snapshots(), 1u);
+    }
+    close(epfd);
 }
 
 }  // namespace
