@@ -26,12 +26,15 @@ fi
     for program in ready-before-attach churn-before-attach; do
         for b in fentry kprobe; do
             name=$program-$b
-            $program 6 >/out/$name.ready &
+            # Alive all through the record, however long the attach takes on a
+            # loaded guest: ended by the script, after the record.
+            $program 300 >/out/$name.ready &
             pid=$!
             until grep -qs ready /out/$name.ready; do sleep 0.1; done
             epscope record --backend $b --verify -d 2 -o /out/$name.trace -p $pid \
                 >/out/$name.out 2>&1 || echo "record ($name) failed" >>/out/failures
-            wait $pid || echo "$program ($b) failed" >>/out/failures
+            kill -0 $pid 2>/dev/null || echo "$program ($b) ended during the record" >>/out/failures
+            kill $pid; wait $pid 2>/dev/null || true
         done
     done
     true'

@@ -342,14 +342,16 @@ InstanceRef Model::resolve_instance(std::uint64_t ep, std::uint32_t tgid, std::i
                                     bool create) {
     if (ep != 0) {
         InstanceRef i = find_instance(ep);
-        if (i == kNil && epfd >= 0) {
-            // Known so far only by fd (a snapshot without ep): adopt the identity.
-            InstanceRef f = find_instance_by_fd(tgid, epfd);
-            if (f != kNil && instances_[f].ep == 0) {
+        const InstanceRef f = epfd >= 0 ? find_instance_by_fd(tgid, epfd) : kNil;
+        if (f != kNil && f != i && instances_[f].ep == 0) {
+            if (i == kNil) {
+                // Known so far only by fd (a snapshot without ep): adopt the identity.
                 i = f;
                 instances_[i].ep = ep;
                 by_ep_.insert(mix64(ep), i,
                               [this](std::uint32_t v) { return mix64(instances_[v].ep); });
+            } else {
+                merge_seeded(i, f);
             }
         }
         if (i == kNil) {
@@ -412,6 +414,7 @@ void Model::on_instance_create(const ep_header& h, const ep_instance_create& r) 
     in.created_ts = h.ts;
     in.creator_tgid = h.tgid;
     in.complete = true;
+    in.tree_exact = in.items == 0;  // else records came first, out of order: shape unknown
 }
 
 void Model::on_instance_free(const ep_instance_free& r) {

@@ -217,7 +217,10 @@ struct Instance {
     std::uint64_t harvest_end_ts =
         0;                   // the last HARVEST_END's: outlives its harvest (late records)
     bool complete = false;   // interest set known from its creation or a snapshot
-    bool tree_exact = true;  // every tree operation was seen: shape equals the kernel's
+    // Every tree operation since a known shape (its creation, an empty seed, a
+    // full tree walk) was seen: the shape equals the kernel's. Not for an
+    // instance first seen mid-life: items before the attach shaped its tree.
+    bool tree_exact = false;
     std::vector<FdRef> fds;
     std::vector<Waiter> waiters;
     InstanceStats stats;
@@ -495,6 +498,15 @@ private:
     void verify_harvest(InstanceRef inst);  // the buffered walks against the completed harvest
     void adopt_overflow_order(Instance& in, const std::vector<ep_kernel_node>& nodes);
     void verify_snapshot(const PendingSnapshot& s);
+    // An interest set from /proc for an instance whose own is not known yet.
+    struct SeedItem {
+        std::int32_t fd = -1;
+        std::uint64_t data = 0;
+        std::uint32_t events = 0;
+        std::uint64_t ino = 0;
+    };
+    void seed_interest_set(InstanceRef inst, const std::vector<SeedItem>& items);
+    void merge_seeded(InstanceRef into, InstanceRef seeded);
     std::vector<ItemRef> drop_unseen_close_removals(const PendingSnapshot& s,
                                                     const std::vector<ItemRef>& mine);
     void verify_teardown(InstanceRef inst);  // at INSTANCE_FREE: no item may be left

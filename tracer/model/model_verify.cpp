@@ -120,10 +120,9 @@ void Model::verify_walk(const PendingWalk& w, const ep_walk_end& end) {
                                                             : VerifyStats::Tree;
     InstanceRef inst = find_instance(end.ep);
     if (inst == kNil) {
-        if (w.nodes.empty()) return;  // nothing to compare with an unseen empty instance
-        ++stats_.verify.checks[what];
-        note_mismatch(what, std::string(list_name(end.list)) + " walk of unknown ep " +
-                                hex(end.ep) + " has " + std::to_string(w.nodes.size()) + " nodes");
+        // Not seen yet (attached mid-life: a removal, which creates no
+        // instance, came first): its interest set is not known either.
+        ++stats_.verify.unseeded;
         return;
     }
     Instance& in = instances_[inst];
@@ -444,18 +443,10 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
     std::vector<ItemRef> mine = items_in_order(inst);
 
     if (!instances_[inst].complete) {
-        // First sight of this interest set (traced mid-life): seed it. Items
-        // already known through other records keep their state.
-        for (const ep_snapshot_item& si : s.items) {
-            auto known = std::find_if(mine.begin(), mine.end(),
-                                      [&](ItemRef i) { return items_[i].fd == si.tfd; });
-            ItemRef it = known != mine.end() ? *known : create_item(inst, 0, si.tfd, Item::kSeeded);
-            set_item_data(it, si.data);
-            Item& x = items_[it];
-            x.events = si.events;
-            x.ino = si.ino;
-        }
-        instances_[inst].complete = true;
+        std::vector<SeedItem> seed;
+        for (const ep_snapshot_item& si : s.items)
+            seed.push_back(SeedItem{si.tfd, si.data, si.events, si.ino});
+        seed_interest_set(inst, seed);
         ++stats_.verify.snapshots_seeded;
         return;
     }
@@ -504,6 +495,53 @@ void Model::verify_snapshot(const PendingSnapshot& s) {
             return;
         }
     }
+}
+
+// First sight of this interest set (traced mid-life): seed it. Items already
+// known through other records keep their state. An item is known by its fd
+// and inode: a read taken while the process replaced a connection (a seed
+// that never found the instance idle) may list the new file under the number
+// the stream still gives the old one, whose records are yet to come; an item
+// whose inode no record told (learnt from a callback or a walk) is taken by
+// fd. An empty interest set with no item known has the one shape an empty
+// tree has.
+void Model::seed_interest_set(InstanceRef inst, const std::vector<SeedItem>& items) {
+    const std::vector<ItemRef> mine = items_in_order(inst);
+    for (const SeedItem& si : items) {
+        ItemRef it = kNil;
+        for (ItemRef i : mine) {
+            const Item& x = items_[i];
+            if (x.fd != si.fd) continue;
+            if (x.ino != 0 && si.ino != 0 && x.ino != si.ino) continue;  // another file
+            if (it == kNil || x.ino == si.ino) it = i;  // the same inode first
+        }
+        if (it == kNil) it = create_item(inst, 0, si.fd, Item::kSeeded);
+        set_item_data(it, si.data);
+        Item& x = items_[it];
+        x.events = si.events;
+        x.ino = si.ino;
+    }
+    Instance& in = instances_[inst];
+    if (items.empty() && mine.empty()) in.tree_exact = true;
+    in.complete = true;
+}
+
+// A snapshot read before the stream tied its epoll fd to an instance address
+// seeded an instance of its own, known by (process, fd) only; a record now
+// names both, so the two are one kernel instance (a process attached while
+// it waited: its harvests came first, without the fd). The seed joins the
+// instance the records built, and the fd-keyed one goes.
+void Model::merge_seeded(InstanceRef into, InstanceRef seeded) {
+    std::vector<SeedItem> seed;
+    for (ItemRef it : items_in_order(seeded)) {
+        const Item& x = items_[it];
+        seed.push_back(SeedItem{x.fd, x.data, x.events, x.ino});
+    }
+    const bool complete = instances_[seeded].complete;
+    const std::vector<FdRef> fds = instances_[seeded].fds;
+    release_instance(seeded);
+    if (complete && !instances_[into].complete) seed_interest_set(into, seed);
+    for (const FdRef& f : fds) add_fd_ref(into, f.tgid, f.fd);
 }
 
 // The tracepoint backend sees EPOLL_CTL_DEL only (close_removals_unseen_: its

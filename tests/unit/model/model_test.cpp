@@ -637,6 +637,9 @@ void harvest_one(Stream& s, int fd, std::uint32_t first_walk) {
 TEST(ModelAttached, WalksBeforeTheSnapshotAreCountedNotCompared) {
     Model m;
     Stream s{m};
+    // First, a walk of an instance no record made known yet (a removal came
+    // first, which creates none).
+    s.walk(EP_WALK_TREE, {{21, -1, EP_RB_BLACK}}, 10);
     s.callback(21, EP_CB_QUEUED_READY, 1, 0, 0, kEp);  // an item learnt lazily
     harvest_one(s, 20, 11);
     s.walk(EP_WALK_TREE, {{21, -1, EP_RB_BLACK}, {20, 21, EP_RB_RED}}, 14);
@@ -650,7 +653,7 @@ TEST(ModelAttached, WalksBeforeTheSnapshotAreCountedNotCompared) {
     EXPECT_FALSE(m.instance(inst).complete);
     harvest_one(s, 20, 15);
     EXPECT_EQ(v.total_checks(), 0u);
-    EXPECT_EQ(v.unseeded, 6u);  // two harvests' three list walks
+    EXPECT_EQ(v.unseeded, 7u);  // the first walk, two harvests' three list walks
 
     s.snapshot(kEp, 3, {{20, kIn}, {21, kIn}}, 1);
     EXPECT_EQ(v.snapshots_seeded, 1u);
@@ -658,7 +661,38 @@ TEST(ModelAttached, WalksBeforeTheSnapshotAreCountedNotCompared) {
     EXPECT_EQ(v.checks[VerifyStats::Ready], 1u);
     EXPECT_EQ(v.checks[VerifyStats::HarvestEnd], 1u);
     EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
-    EXPECT_EQ(v.unseeded, 6u);
+    EXPECT_EQ(v.unseeded, 7u);
+}
+
+// Attached while the process waited: its first records (a harvest) name the
+// instance by address only, and /proc was read before any record tied the
+// epoll fd to that address, so the snapshot seeded an instance known by fd.
+// The first record naming both makes them one: the seed joins the instance
+// the records built. A tree first seen mid-life has no known shape.
+TEST(ModelAttached, ASeedReadBeforeItsFdWasTiedToTheInstanceJoinsIt) {
+    Model m;
+    Stream s{m};
+    ep_harvest_begin hb{};
+    hb.ep = kEp;
+    s.feed(EP_KIND_HARVEST_BEGIN, hb, 70);
+    ep_harvest_end he{};
+    he.ep = kEp;
+    s.feed(EP_KIND_HARVEST_END, he, 70);
+    const InstanceRef inst = m.find_instance(kEp);
+    ASSERT_NE(inst, kNil);
+    EXPECT_FALSE(m.instance(inst).tree_exact);
+    s.snapshot(0, 3, {{20, kIn}}, 1);
+    EXPECT_NE(m.find_instance_by_fd(100, 3), inst);
+    EXPECT_EQ(m.stats().verify.snapshots_seeded, 1u);
+
+    harvest_one(s, 20, 11);  // its WAIT_BEGIN names (kEp, fd 3)
+    EXPECT_EQ(m.find_instance_by_fd(100, 3), inst);
+    EXPECT_EQ(m.find_instance(kEp), inst);
+    EXPECT_TRUE(m.instance(inst).complete);
+    EXPECT_EQ(m.instance(inst).items, 1u);
+    const VerifyStats& v = m.stats().verify;
+    EXPECT_EQ(v.checks[VerifyStats::Ready], 1u);
+    EXPECT_EQ(v.total_mismatches(), 0u) << v.last_mismatch;
 }
 
 TEST_F(ModelTest, WaitersWakeupsSpuriousWakeupsAndHerds) {
@@ -1692,6 +1726,29 @@ void callback_on(Stream& s, int fd, std::uint64_t file, std::uint8_t outcome = E
 // fd 11 names A and is registered; dup(11) keeps A open; close(11); fd 11 is
 // reused for B, registered too. The kernel has (A, 11) and (B, 11): so must
 // the model, the first one stale and named as A, not as B.
+// A seed read while the process replaced a connection: /proc lists the new
+// file under the number the stream still gives the old one (its removal and
+// the new ADD come after the seed). The seed's item is another file (its
+// inode differs): it joins as a seeded item, which the ADD then names.
+TEST(ModelAttached, ASeedListingANewFileUnderAnOldNumberKeepsBothApart) {
+    Model m;
+    Stream s{m};
+    s.insert(20);  // on an instance first seen mid-life: file_of(20), inode 5020
+    s.Builder::snapshot(kEp, 3, {{20, kIn}}, 1, 6000);  // inode 6020: another file
+    const InstanceRef i = m.find_instance(kEp);
+    ASSERT_NE(i, kNil);
+    EXPECT_EQ(m.instance(i).items, 2u);
+    s.remove(20);  // the old file's removal, recorded before the read
+    ASSERT_EQ(m.instance(i).items, 1u);
+    const std::uint64_t other = file_of(20) + 0x10000;
+    insert_file(s, kEp, 3, 20, other, 6020, 0x999);
+    EXPECT_EQ(m.instance(i).items, 1u);
+    const ItemRef it = m.find_item(i, other, 20);
+    ASSERT_NE(it, kNil);
+    EXPECT_EQ(m.item(it).ino, 6020u);
+    EXPECT_EQ(m.item(it).data, 0x999u);
+}
+
 TEST(ModelStale, AClosedFdStaysAnItemApartFromTheFileItsNumberNowNames) {
     Model m;
     Stream s{m};
