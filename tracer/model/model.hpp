@@ -214,9 +214,9 @@ struct Instance {
     std::uint32_t ovf_count = 0;
     bool live = false;
     Harvest harvest;  // the running one, or the last one
-    std::uint64_t harvest_end_ts =
-        0;                   // the last HARVEST_END's: outlives its harvest (late records)
-    bool complete = false;   // interest set known from its creation or a snapshot
+    // The last HARVEST_END's: outlives its harvest (late records).
+    std::uint64_t harvest_end_ts = 0;
+    bool complete = false;  // interest set known from its creation or a snapshot
     // Every tree operation since a known shape (its creation, an empty seed, a
     // full tree walk) was seen: the shape equals the kernel's. Not for an
     // instance first seen mid-life: items before the attach shaped its tree.

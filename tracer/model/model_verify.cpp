@@ -513,7 +513,8 @@ void Model::seed_interest_set(InstanceRef inst, const std::vector<SeedItem>& ite
             const Item& x = items_[i];
             if (x.fd != si.fd) continue;
             if (x.ino != 0 && si.ino != 0 && x.ino != si.ino) continue;  // another file
-            if (it == kNil || x.ino == si.ino) it = i;  // the same inode first
+            // The same inode first, else one whose inode no record told.
+            if (it == kNil || x.ino == si.ino) it = i;
         }
         if (it == kNil) it = create_item(inst, 0, si.fd, Item::kSeeded);
         set_item_data(it, si.data);
