@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <utility>
 
 #include "capture/fd_namer.hpp"
 #include "capture/fdinfo_checkpoints.hpp"
@@ -145,9 +146,10 @@ const char* stop_reason(const StopWatch& w, const std::function<bool()>& on_tick
 // after the records of what it already shows.
 void describe_running(const std::vector<pid_t>& pids, ProcSnapshot& snapshot,
                       FdinfoCheckpoints& checkpoints, CheckpointReads& reads) {
-    std::vector<std::pair<pid_t, std::vector<EpollFd>>> running;
+    std::vector<std::pair<pid_t, std::vector<int>>> running;
     for (pid_t pid : pids)
-        if (auto epolls = snapshot.describe_process(pid)) running.emplace_back(pid, *epolls);
+        if (auto epolls = snapshot.describe_process(pid))
+            running.emplace_back(pid, std::move(*epolls));
     for (const auto& [pid, epolls] : running) checkpoints.seed(reads, snapshot, pid, epolls);
 }
 

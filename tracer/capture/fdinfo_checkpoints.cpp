@@ -1,6 +1,5 @@
 #include "capture/fdinfo_checkpoints.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,9 +124,9 @@ void FdinfoCheckpoints::run(CheckpointReads& reads, ProcSnapshot& snapshot) {
 // following it (the model keeps what records told it about items the read
 // lacks, and an ADD or MOD after it re-applies its own change).
 void FdinfoCheckpoints::seed(CheckpointReads& reads, ProcSnapshot& snapshot, pid_t tgid,
-                             const std::vector<EpollFd>& epolls) {
-    for (const EpollFd& e : epolls) {
-        const Key key{static_cast<std::uint32_t>(tgid), e.epfd};
+                             const std::vector<int>& epolls) {
+    for (int epfd : epolls) {
+        const Key key{static_cast<std::uint32_t>(tgid), epfd};
         Read r;
         if (verify_) {
             epfds_.try_emplace(key, 0);  // then checked at every checkpoint
@@ -187,11 +186,7 @@ FdinfoCheckpoints::Read FdinfoCheckpoints::read_drained(CheckpointReads& reads, 
 }
 
 void FdinfoCheckpoints::emit(ProcSnapshot& snapshot, const Key& key, const Read& r) {
-    struct stat st {};
-    const std::string path =
-        "/proc/" + std::to_string(key.first) + "/fd/" + std::to_string(key.second);
-    stat(path.c_str(), &st);
-    snapshot.emit_epoll(static_cast<pid_t>(key.first), key.second, st.st_ino, r.ep, r.items);
+    snapshot.emit_epoll(static_cast<pid_t>(key.first), key.second, r.ep, r.items);
     ++snapshots_;
 }
 

@@ -90,7 +90,7 @@ public:
     // fds, ProcSnapshot::describe_process), each read and put in the stream
     // where a checkpoint's would be: the model seeds the instance from it.
     void seed(CheckpointReads& reads, ProcSnapshot& snapshot, pid_t tgid,
-              const std::vector<EpollFd>& epolls);
+              const std::vector<int>& epolls);
 
     std::uint64_t snapshots() const { return snapshots_; }
     std::uint64_t busy() const { return busy_; }

@@ -274,7 +274,7 @@ std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots) {
     return out;
 }
 
-std::optional<std::vector<EpollFd>> ProcSnapshot::describe_process(pid_t tgid) {
+std::optional<std::vector<int>> ProcSnapshot::describe_process(pid_t tgid) {
     const std::string base = "/proc/" + std::to_string(tgid);
     std::string comm = read_file(base + "/comm");
     if (comm.empty()) return std::nullopt;
@@ -288,7 +288,7 @@ std::optional<std::vector<EpollFd>> ProcSnapshot::describe_process(pid_t tgid) {
     std::strncpy(proc.comm, comm.c_str(), sizeof(proc.comm) - 1);
     sink_.on_record(stream::Record::of(proc));
 
-    std::vector<EpollFd> epolls;
+    std::vector<int> epolls;
     DIR* dir = opendir((base + "/fd").c_str());
     if (!dir) return epolls;
     std::vector<int> fds;
@@ -299,11 +299,7 @@ std::optional<std::vector<EpollFd>> ProcSnapshot::describe_process(pid_t tgid) {
     closedir(dir);
     std::sort(fds.begin(), fds.end());
     for (int fd : fds) {
-        if (name(tgid, fd) == EP_FD_EPOLL) {
-            struct stat st {};
-            stat((base + "/fd/" + std::to_string(fd)).c_str(), &st);
-            epolls.push_back(EpollFd{fd, st.st_ino});
-        }
+        if (name(tgid, fd) == EP_FD_EPOLL) epolls.push_back(fd);
     }
     return epolls;
 }
@@ -311,8 +307,8 @@ std::optional<std::vector<EpollFd>> ProcSnapshot::describe_process(pid_t tgid) {
 bool ProcSnapshot::snapshot_process(pid_t tgid) {
     const auto epolls = describe_process(tgid);
     if (!epolls) return false;
-    for (const EpollFd& e : *epolls)
-        if (auto items = read_epoll(tgid, e.epfd)) emit_epoll(tgid, e.epfd, e.ino, 0, *items);
+    for (int epfd : *epolls)
+        if (auto items = read_epoll(tgid, epfd)) emit_epoll(tgid, epfd, 0, *items);
     return true;
 }
 
@@ -327,12 +323,14 @@ std::optional<std::vector<FdinfoItem>> ProcSnapshot::read_epoll(pid_t tgid, int 
     return parse_epoll_fdinfo(ss.str());
 }
 
-void ProcSnapshot::emit_epoll(pid_t tgid, int epfd, std::uint64_t ino, std::uint64_t ep,
+void ProcSnapshot::emit_epoll(pid_t tgid, int epfd, std::uint64_t ep,
                               const std::vector<FdinfoItem>& items) {
+    struct stat st {};
+    stat(("/proc/" + std::to_string(tgid) + "/fd/" + std::to_string(epfd)).c_str(), &st);
     const std::uint32_t id = next_snapshot_id_++;
     auto inst = make<ep_snapshot_instance>(EP_KIND_SNAPSHOT_INSTANCE, tgid);
     inst.ep = ep;
-    inst.ino = ino;
+    inst.ino = st.st_ino;
     inst.epfd = epfd;
     inst.items = static_cast<std::uint32_t>(items.size());
     inst.snapshot_id = id;

@@ -74,19 +74,13 @@ std::vector<pid_t> descendants_of(const std::vector<pid_t>& roots);
 // The FD_NAME record saying `n` (ts 0: now).
 ep_fd_name fd_name_record(pid_t tgid, int fd, std::uint64_t ts, const FdName& n);
 
-// An epoll fd of a running process: its number and its inode (the instance).
-struct EpollFd {
-    int epfd = -1;
-    std::uint64_t ino = 0;
-};
-
 class ProcSnapshot {
 public:
     explicit ProcSnapshot(stream::RecordSink& sink) : sink_(sink) {}
     // Emits PROCESS(FOUND) and FD_NAMEs for one process and returns its epoll
     // fds, whose interest sets the caller snapshots where the stream needs
-    // them (FdinfoCheckpoints::seed_process). nullopt: no such process.
-    std::optional<std::vector<EpollFd>> describe_process(pid_t tgid);
+    // them (FdinfoCheckpoints::seed). nullopt: no such process.
+    std::optional<std::vector<int>> describe_process(pid_t tgid);
     // describe_process, then every epoll fd's snapshot at once. Where no
     // model follows the stream's order (the exporter's naming of items).
     bool snapshot_process(pid_t tgid);
@@ -96,10 +90,10 @@ public:
 
     // Reads /proc/PID/fdinfo/EPFD; nullopt when the fd is gone or not epoll.
     static std::optional<std::vector<FdinfoItem>> read_epoll(pid_t tgid, int epfd);
-    // Emits SNAPSHOT_INSTANCE + SNAPSHOT_ITEMs for what read_epoll returned.
+    // Emits SNAPSHOT_INSTANCE (with the epoll fd's inode, looked up now) +
+    // SNAPSHOT_ITEMs for what read_epoll returned.
     // ep: the instance, when the stream told which one (0: unknown).
-    void emit_epoll(pid_t tgid, int epfd, std::uint64_t ino, std::uint64_t ep,
-                    const std::vector<FdinfoItem>& items);
+    void emit_epoll(pid_t tgid, int epfd, std::uint64_t ep, const std::vector<FdinfoItem>& items);
 
 private:
     stream::RecordSink& sink_;

@@ -201,9 +201,9 @@ TEST(FdinfoCheckpoints, SeedFollowsTheRecordsReservedBeforeItsRead) {
         ProcSnapshot snapshot(checkpoints);
         const auto epolls = snapshot.describe_process(getpid());
         ASSERT_TRUE(epolls);
-        std::vector<EpollFd> ours;
-        for (const EpollFd& e : *epolls)
-            if (e.epfd == epfd) ours.push_back(e);
+        std::vector<int> ours;
+        for (int e : *epolls)
+            if (e == epfd) ours.push_back(e);
         ASSERT_EQ(ours.size(), 1u) << "describe_process did not find the test's epoll fd";
         EXPECT_EQ(out.first(EP_KIND_PROCESS), 0);
         checkpoints.seed(reads, snapshot, getpid(), ours);
